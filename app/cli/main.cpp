@@ -1,0 +1,268 @@
+// securedoc-cli: sign, verify, inspect, certs (DESIGN.md §4-5).
+#include "terminal_interaction.h"
+
+#include <securedoc/app/report_render.h>
+#include <securedoc/app/signing.h>
+#include <securedoc/app/verification.h>
+#include <securedoc/crypto/error.h>
+#include <securedoc/i18n.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <iostream>
+
+using namespace securedoc;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kExitUsage = 64;
+
+/// Sign's exit status: 0 all signed, 1 signing failed, 4 an input could not
+/// be read, 64 bad usage.
+int exitForError(const Error& e) {
+  switch (e.category()) {
+    case Category::Usage: return kExitUsage;
+    case Category::Io:
+    case Category::Malformed: return 4;
+    default: return 1;
+  }
+}
+
+void printError(const Error& e) { std::cerr << "securedoc-cli: " << e.what() << '\n'; }
+
+std::time_t parseIsoTime(const std::string& s) {
+  struct tm tm {};
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end || (*end != '\0' && std::string(end) != "Z")) {
+    throw Error(Category::Usage, format(tr("bad time \"{0}\" (use 2026-01-31T12:00:00Z)"), {s}));
+  }
+  return timegm(&tm);
+}
+
+void translateHelp(CLI::App& app) {
+  auto fmt = app.get_formatter();
+  fmt->label("Usage", tr("Usage"));
+  fmt->label("OPTIONS", tr("OPTIONS"));
+  fmt->label("SUBCOMMAND", tr("COMMAND"));
+  fmt->label("SUBCOMMANDS", tr("COMMANDS"));
+  fmt->label("REQUIRED", tr("REQUIRED"));
+  fmt->label("Positionals", tr("Arguments"));
+  fmt->label("TEXT", tr("TEXT"));
+  fmt->label("FILE", tr("FILE"));
+  fmt->label("DIR", tr("DIR"));
+  fmt->label("Excludes", tr("Excludes"));
+  fmt->label("Needs", tr("Needs"));
+  fmt->column_width(34);
+}
+
+struct Options {
+  // sign
+  std::string signer;
+  std::string format = "auto";
+  std::string level = "B-B";
+  std::string mode;
+  std::string tsa;
+  std::string digest = "sha256";
+  std::string outputDir;
+  std::string output;
+  std::string signingTime;
+  std::vector<std::string> inputs;
+  // verify
+  std::string reportFormat = "text";
+  std::vector<std::string> anchors;
+  bool offline = false;
+  std::string detachedContent;
+  std::string validationTime;
+  std::string file;
+  // common
+  std::string passwordFile;
+  std::string pinFile;
+  bool quiet = false;
+  bool json = false;
+};
+
+int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& registry) {
+  SignRequest req;
+  for (const auto& f : o.inputs) req.inputs.emplace_back(f);
+  req.format = o.format;
+  req.params.digest = parseDigestAlgorithm(o.digest);
+  req.params.level = parseLevel(o.level);
+  req.params.packaging = parsePackaging(o.mode);
+  req.params.tsaUrl = o.tsa;
+  if (!o.signingTime.empty()) req.params.signingTime = parseIsoTime(o.signingTime);
+  if (!o.outputDir.empty()) req.outputDir = fs::path(o.outputDir);
+  if (!o.output.empty()) req.output = fs::path(o.output);
+  if (req.format != "auto") (void)registry.byId(req.format);
+  ui.showProgress = req.inputs.size() > 1;
+
+  auto signer = openSigner(o.signer, ui);
+  const auto offered = signer->certificates();
+  if (offered.empty()) throw Error(Category::Usage, format(tr("{0} offers no certificate"), {signer->description()}));
+  if (offered.size() > 1) {
+    throw Error(Category::Usage, format(tr("{0} offers several certificates; choose one"), {signer->description()}));
+  }
+  SigningService service(registry);
+  const auto outcomes = service.sign(req, *signer, offered.front(), ui);
+
+  int status = 0;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& oc : outcomes) {
+    if (oc.error) {
+      printError(*oc.error);
+      if (status == 0) status = exitForError(*oc.error);
+      out.push_back({{"input", oc.input.string()}, {"error", oc.error->what()}, {"category", categoryName(oc.error->category())}});
+      continue;
+    }
+    out.push_back({{"input", oc.input.string()}, {"output", oc.output.string()}, {"format", oc.format}, {"packaging", oc.packaging}});
+    if (!o.quiet && !o.json) {
+      std::cout << format(tr("Signed {0} -> {1} ({2}, {3})"), {oc.input.string(), oc.output.string(), oc.format, oc.packaging})
+                << '\n';
+    }
+  }
+  if (o.json) std::cout << out.dump(2) << '\n';
+  return status;
+}
+
+VerifyOptions verifyOptions(const Options& o) {
+  VerifyOptions vo;
+  for (const auto& a : o.anchors) {
+    auto certs = Certificate::loadFile(a);
+    vo.trustAnchors.insert(vo.trustAnchors.end(), certs.begin(), certs.end());
+  }
+  vo.offline = true;  // this version never goes online (no OCSP/CRL fetching yet)
+  if (!o.detachedContent.empty()) vo.detachedContent = fs::path(o.detachedContent);
+  if (!o.validationTime.empty()) vo.time = parseIsoTime(o.validationTime);
+  return vo;
+}
+
+int runVerify(const Options& o, const FormatRegistry& registry) {
+  VerificationService service(registry);
+  VerifyOptions vo = verifyOptions(o);
+  if (!vo.detachedContent) vo.detachedContent = detachedContentBeside(o.file);
+  const VerificationReport report = service.verify(o.file, vo);
+  const bool json = o.json || o.reportFormat == "json";
+  if (!o.quiet) std::cout << (json ? reportToJson(report) : reportToText(report)) << (json ? "\n" : "");
+  return static_cast<int>(exitFor(report));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  initI18n();
+  FormatRegistry registry;
+  registerBuiltinFormats(registry);
+
+  CLI::App app{tr("SecureDoc command line: sign and verify documents with qualified electronic signatures."),
+               "securedoc-cli"};
+  translateHelp(app);
+  app.require_subcommand(1);
+  app.set_help_flag("-h,--help", tr("Print this help and exit"));
+  app.footer(tr("Exit status of verify: 0 every signature TOTAL-PASSED, 1 any TOTAL-FAILED, 2 otherwise "
+                "INDETERMINATE, 3 no signature in the file, 4 the file cannot be read or parsed, 64 bad usage.\n"
+                "Exit status of sign: 0 every file signed, 1 signing failed, 4 an input cannot be read, 64 bad usage.\n"
+                "Secrets: --password-file/--pin-file, or SECUREDOC_PASSWORD/SECUREDOC_PIN, else the terminal asks."));
+  Options o;
+  TerminalInteraction ui;
+
+  auto* sign = app.add_subcommand("sign", tr("Sign files; outputs are written next to them, never over a file"));
+  sign->set_help_flag("-h,--help", tr("Print this help and exit"));
+  sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH (pkcs11:URI and cloud:URL come later)"))->required()->type_name(tr("SPEC"));
+  sign->add_option("--format", o.format, tr("auto (by content), cades, pades or xades"))->capture_default_str()->type_name(tr("FORMAT"));
+  sign->add_option("--level", o.level, tr("B-B, B-T, B-LT or B-LTA"))->capture_default_str()->type_name(tr("LEVEL"));
+  sign->add_option("--mode", o.mode, tr("detached, attached, enveloped or enveloping (default: the format's own)"))->type_name(tr("MODE"));
+  sign->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL (for B-T and above)"))->type_name("URL");
+  sign->add_option("--digest", o.digest, tr("sha256, sha384 or sha512"))->capture_default_str()->type_name(tr("ALG"));
+  auto* outDir = sign->add_option("--output-dir", o.outputDir, tr("Write the signed files into this folder"))->type_name(tr("DIR"));
+  sign->add_option("--output", o.output, tr("Output file (one input only)"))->excludes(outDir)->type_name(tr("FILE"));
+  sign->add_option("--signing-time", o.signingTime, tr("Fixed signing time, e.g. 2026-01-31T12:00:00Z (tests)"))->type_name(tr("TIME"));
+  sign->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
+  sign->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
+  sign->add_flag("--quiet,-q", o.quiet, tr("Print only errors"));
+  sign->add_flag("--json", o.json, tr("Print the results as JSON"));
+  sign->add_option("files", o.inputs, tr("Files to sign"))->required()->type_name(tr("FILE"));
+
+  auto* verify = app.add_subcommand("verify", tr("Verify the signatures in a file and print a report"));
+  verify->set_help_flag("-h,--help", tr("Print this help and exit"));
+  verify->add_option("--format", o.reportFormat, tr("Report format: text or json"))
+      ->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
+  verify->add_option("--trust-anchor", o.anchors, tr("Trusted root or CA certificate (PEM or DER); repeatable"))->type_name(tr("CERT"));
+  verify->add_flag("--offline", o.offline, tr("Never use the network (this version never does)"));
+  verify->add_option("--detached-content", o.detachedContent,
+                     tr("The signed file of a detached signature (default: the signature's name without .p7s/.sig, if it exists)"))
+      ->type_name(tr("FILE"));
+  verify->add_option("--validation-time", o.validationTime, tr("Validate at this time instead of now, e.g. 2026-01-31T12:00:00Z"))->type_name(tr("TIME"));
+  verify->add_flag("--json", o.json, tr("Same as --format json"));
+  verify->add_flag("--quiet,-q", o.quiet, tr("Print nothing; only the exit status tells"));
+  verify->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
+
+  auto* inspect = app.add_subcommand("inspect", tr("Show the signatures and certificates in a file, without validation"));
+  inspect->set_help_flag("-h,--help", tr("Print this help and exit"));
+  inspect->add_option("--format", o.reportFormat, tr("text or json"))->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
+  inspect->add_flag("--json", o.json, tr("Same as --format json"));
+  inspect->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
+
+  auto* certs = app.add_subcommand("certs", tr("List the certificates a signer offers"));
+  certs->set_help_flag("-h,--help", tr("Print this help and exit"));
+  certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH"))->required()->type_name(tr("SPEC"));
+  certs->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
+  certs->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
+  certs->add_flag("--json", o.json, tr("Print the certificates as JSON"));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "securedoc-cli: " << format(tr("bad usage: {0}"), {e.what()}) << '\n'
+              << format(tr("Run \"{0} --help\" for the options."), {"securedoc-cli"}) << '\n';
+    return kExitUsage;
+  }
+
+  if (!o.passwordFile.empty()) ui.passwordFile = o.passwordFile;
+  if (!o.pinFile.empty()) ui.pinFile = o.pinFile;
+  ui.quiet = o.quiet;
+
+  try {
+    if (*sign) return runSign(o, ui, registry);
+    if (*verify) return runVerify(o, registry);
+    if (*inspect) {
+      VerificationService service(registry);
+      const Inspection in = service.inspect(o.file);
+      if (in.signatures.empty()) {
+        std::cerr << "securedoc-cli: " << o.file << ": " << tr("the file holds no signature") << '\n';
+        return 3;
+      }
+      const bool json = o.json || o.reportFormat == "json";
+      std::cout << (json ? inspectionToJson(in) + "\n" : inspectionToText(in));
+      return 0;
+    }
+    if (*certs) {
+      auto signer = openSigner(o.signer, ui);
+      const auto offered = signer->certificates();
+      if (o.json) {
+        std::cout << certificatesToJson(offered) << '\n';
+      } else {
+        for (const auto& oc : offered) {
+          std::cout << certificateToText(oc.certificate, "") << '\n';
+        }
+      }
+      return 0;
+    }
+  } catch (const Error& e) {
+    printError(e);
+    if (*verify || *inspect) {
+      if (e.category() == Category::Usage) return kExitUsage;
+      return 4;
+    }
+    return exitForError(e);
+  } catch (const std::exception& e) {
+    std::cerr << "securedoc-cli: " << format(tr("internal error: {0}"), {e.what()}) << '\n';
+    return 70;
+  }
+  return kExitUsage;
+}

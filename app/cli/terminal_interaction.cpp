@@ -1,0 +1,69 @@
+#include "terminal_interaction.h"
+
+#include <securedoc/crypto/digest.h>
+#include <securedoc/crypto/error.h>
+#include <securedoc/i18n.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <iostream>
+#include <termios.h>
+#include <unistd.h>
+
+namespace securedoc {
+
+namespace {
+std::string firstLine(const std::string& file) {
+  const Bytes data = readFile(file, 64u << 10);
+  std::string s(data.begin(), data.end());
+  const auto nl = s.find_first_of("\r\n");
+  if (nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+/// Reads a line from /dev/tty with echo off.  Empty optional without a terminal.
+std::optional<std::string> promptHidden(const std::string& prompt) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  (void)!::write(fd, prompt.data(), prompt.size());
+  termios old {};
+  const bool haveTermios = ::tcgetattr(fd, &old) == 0;
+  if (haveTermios) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n' && c != '\r') line += c;
+  if (haveTermios) ::tcsetattr(fd, TCSAFLUSH, &old);
+  (void)!::write(fd, "\n", 1);
+  return line;
+}
+}  // namespace
+
+std::string TerminalInteraction::askSecret(Secret kind, const std::string& what) {
+  const std::optional<std::string>& file = kind == Secret::Pin ? pinFile : passwordFile;
+  if (file) return firstLine(*file);
+  const char* envName = kind == Secret::Pin ? "SECUREDOC_PIN" : kind == Secret::Otp ? "SECUREDOC_OTP" : "SECUREDOC_PASSWORD";
+  if (const char* env = std::getenv(envName)) return env;
+  const std::string prompt = kind == Secret::Pin   ? format(tr("PIN for {0}: "), {what})
+                             : kind == Secret::Otp ? format(tr("One-time code for {0}: "), {what})
+                                                   : format(tr("Password for {0}: "), {what});
+  if (auto answer = promptHidden(prompt)) return *answer;
+  throw Error(Category::Usage,
+              kind == Secret::Pin ? format(tr("no PIN for {0}: use --pin-file or SECUREDOC_PIN"), {what})
+                                  : format(tr("no password for {0}: use --password-file or SECUREDOC_PASSWORD"), {what}));
+}
+
+void TerminalInteraction::progress(std::size_t done, std::size_t total, const std::string& item) {
+  if (quiet || !showProgress || total == 0) return;
+  std::cerr << "[" << done << "/" << total << "] " << item << '\n';
+}
+
+}  // namespace securedoc

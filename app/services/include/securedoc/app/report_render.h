@@ -1,0 +1,22 @@
+#pragma once
+// Rendering reports for people (translated text) and for scripts (JSON,
+// DESIGN.md §4).  JSON keys and codes never depend on the language.
+#include <securedoc/crypto/certificate.h>
+#include <securedoc/formats/format.h>
+#include <securedoc/formats/report.h>
+
+#include <string>
+
+namespace securedoc {
+
+std::string reportToJson(const VerificationReport& report);
+std::string reportToText(const VerificationReport& report);
+std::string inspectionToJson(const Inspection& inspection);
+std::string inspectionToText(const Inspection& inspection);
+/// A certificate's details as text lines (for `certs` and reports).
+std::string certificateToText(const Certificate& cert, const std::string& indent);
+std::string certificatesToJson(const std::vector<OfferedCertificate>& certs);
+/// Translated one-line meaning of an indication / sub-indication.
+std::string describe(Indication i, SubIndication s);
+
+}  // namespace securedoc

@@ -1,0 +1,60 @@
+#pragma once
+// The signing job every front end shares: many files, one authorisation.
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/signer.h>
+#include <securedoc/formats/format.h>
+
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace securedoc {
+
+/// Parses a signer SPEC (DESIGN.md §5) and opens the backend.
+/// `pkcs12:PATH` today; `pkcs11:` and `cloud:` come with their issues.
+std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction);
+
+/// Refuses a certificate that may not make new signatures at `now`:
+/// expired, not yet valid, or without a signing key usage.  Throws Error(Policy).
+void checkCertificateCanSign(const Certificate& cert, std::time_t now);
+
+struct SignRequest {
+  std::vector<std::filesystem::path> inputs;
+  std::string format = "auto";  ///< "auto" or a module id
+  SignParams params;
+  std::optional<std::filesystem::path> outputDir;
+  std::optional<std::filesystem::path> output;  ///< only with one input
+};
+
+struct SignOutcome {
+  std::filesystem::path input;
+  std::filesystem::path output;  ///< empty when it failed
+  std::string format;            ///< "CAdES"...
+  std::string packaging;
+  std::optional<Error> error;
+};
+
+class SigningService {
+ public:
+  explicit SigningService(const FormatRegistry& registry) : m_registry(registry) {}
+
+  /// Signs every input with `cert` from `signer`.  Phase 1 runs for every
+  /// file, then one call to the signer signs all digests, then phase 3
+  /// writes each output.  A file that fails does not stop the others; its
+  /// outcome carries the error.  Throws only for errors that stop the whole
+  /// batch (usage, certificate refused, signer failure, cancel).
+  std::vector<SignOutcome> sign(const SignRequest& request, Signer& signer, const OfferedCertificate& cert,
+                                Interaction& interaction) const;
+
+  /// The file name `input` would get (before collision handling).
+  std::filesystem::path plannedOutput(const SignRequest& request, const std::filesystem::path& input,
+                                      FormatModule& module) const;
+
+ private:
+  const FormatRegistry& m_registry;
+};
+
+}  // namespace securedoc

@@ -1,0 +1,40 @@
+#pragma once
+// The verification job: find the module that reads a file and run it.
+#include <securedoc/formats/format.h>
+
+#include <filesystem>
+#include <optional>
+
+namespace securedoc {
+
+/// Exit status of `verify` (DESIGN.md §4).
+enum class VerifyExit : int {
+  AllPassed = 0,
+  Failed = 1,
+  Indeterminate = 2,
+  NoSignature = 3,
+  Unreadable = 4,
+  Usage = 64,
+};
+VerifyExit exitFor(const VerificationReport& report);
+
+/// For `x.pdf.p7s` or `x.pdf.sig`: `x.pdf` when it exists beside it, the
+/// content a detached signature most likely covers.  Used only when the user
+/// named none; the report then says which file was checked.
+std::optional<std::filesystem::path> detachedContentBeside(const std::filesystem::path& signature);
+
+class VerificationService {
+ public:
+  explicit VerificationService(const FormatRegistry& registry) : m_registry(registry) {}
+  /// Throws Error(Io/Malformed/Unsupported) when the file cannot be read or
+  /// is in no format we know; a report with no signatures means "holds no
+  /// signature".
+  VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) const;
+  Inspection inspect(const std::filesystem::path& file) const;
+
+ private:
+  FormatModule& moduleFor(const std::filesystem::path& file) const;
+  const FormatRegistry& m_registry;
+};
+
+}  // namespace securedoc

@@ -1,0 +1,280 @@
+#include <securedoc/app/report_render.h>
+#include <securedoc/i18n.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+namespace securedoc {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+json certJson(const Certificate& c) {
+  json j{{"subject", c.subject()},
+         {"issuer", c.issuer()},
+         {"serial", c.serialHex()},
+         {"notBefore", isoTime(c.notBefore())},
+         {"notAfter", isoTime(c.notAfter())},
+         {"keyType", c.keyType()},
+         {"keyUsage", c.keyUsage()},
+         {"policies", c.policies()},
+         {"sha256", c.sha256Fingerprint()}};
+  json fields = json::object();
+  for (const auto& [k, v] : c.subjectFields()) fields[k] = v;
+  j["subjectFields"] = fields;
+  return j;
+}
+
+json nullOr(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+const char* checkLabel(const std::string& id) {
+  if (id == "messageDigest") return tr("the signed content is unchanged");
+  if (id == "signatureValue") return tr("the signature value is correct");
+  if (id == "signingCertificate") return tr("the signing certificate is present");
+  if (id == "signingCertificateReference") return tr("the signature names its certificate");
+  if (id == "certificateChain") return tr("the certificate chains to a trust anchor");
+  if (id == "keyUsage") return tr("the certificate is meant for signatures");
+  if (id == "revocation") return tr("the certificate is not revoked");
+  if (id == "digestAlgorithm") return tr("the digest algorithm is supported");
+  return id.c_str();
+}
+
+const char* statusMark(Check::Status s) {
+  switch (s) {
+    case Check::Status::Passed: return tr("[ok]");
+    case Check::Status::Failed: return tr("[FAILED]");
+    case Check::Status::NotChecked: return tr("[not checked]");
+    case Check::Status::Warning: return tr("[warning]");
+  }
+  return "";
+}
+
+std::string displayName(const Certificate& c) {
+  std::string name = c.commonName().empty() ? c.subject() : c.commonName();
+  const std::string id = c.subjectField("serialNumber");
+  if (!id.empty()) name += " (" + id + ")";
+  return name;
+}
+
+}  // namespace
+
+std::string describe(Indication i, SubIndication s) {
+  switch (s) {
+    case SubIndication::None: break;
+    case SubIndication::FormatFailure: return tr("the signature is not in a valid format");
+    case SubIndication::HashFailure: return tr("the document was changed after signing");
+    case SubIndication::SigCryptoFailure: return tr("the signature value is not valid");
+    case SubIndication::Revoked: return tr("the certificate was revoked");
+    case SubIndication::SigConstraintsFailure: return tr("the signature does not meet the validation policy");
+    case SubIndication::ChainConstraintsFailure: return tr("the certificate chain does not meet the validation policy");
+    case SubIndication::CertificateChainGeneralFailure: return tr("the certificate chain is not acceptable");
+    case SubIndication::CryptoConstraintsFailure: return tr("an algorithm is not acceptable");
+    case SubIndication::Expired: return tr("the certificate has expired");
+    case SubIndication::NotYetValid: return tr("the certificate is not yet valid");
+    case SubIndication::NoSigningCertificateFound: return tr("the signing certificate cannot be identified");
+    case SubIndication::NoCertificateChainFound: return tr("the certificate does not chain to a trusted root");
+    case SubIndication::OutOfBoundsNoPoe: return tr("the certificate expired and nothing proves the signature is older");
+    case SubIndication::OutOfBoundsNotRevoked: return tr("the certificate expired after the time-stamped signing time");
+    case SubIndication::SignedDataNotFound: return tr("the signed content is missing");
+    case SubIndication::TryLater: return tr("revocation information is not available yet; try later");
+  }
+  switch (i) {
+    case Indication::TotalPassed: return tr("the signature is valid");
+    case Indication::TotalFailed: return tr("the signature is not valid");
+    case Indication::Indeterminate: return tr("the signature could not be fully validated");
+  }
+  return {};
+}
+
+std::string reportToJson(const VerificationReport& r) {
+  json j{{"file", r.file}, {"format", r.format}, {"indication", indicationCode(r.indication)},
+         {"subIndication", nullOr(subIndicationCode(r.subIndication))}};
+  if (r.validationTime) j["validationTime"] = isoTime(*r.validationTime);
+  json sigs = json::array();
+  for (const auto& s : r.signatures) {
+    json js{{"id", s.id},
+            {"format", s.format},
+            {"level", s.level},
+            {"indication", indicationCode(s.indication)},
+            {"subIndication", nullOr(subIndicationCode(s.subIndication))},
+            {"signer", s.signer ? certJson(*s.signer) : json(nullptr)},
+            {"signingTime", s.signingTime ? json(isoTime(*s.signingTime)) : json(nullptr)},
+            {"digestAlgorithm", s.digestAlgorithm},
+            {"signatureAlgorithm", s.signatureAlgorithm}};
+    json ts = json::array();
+    for (const auto& t : s.timestamps) {
+      ts.push_back({{"type", t.type},
+                    {"time", t.time ? json(isoTime(*t.time)) : json(nullptr)},
+                    {"indication", indicationCode(t.indication)},
+                    {"subIndication", nullOr(subIndicationCode(t.subIndication))},
+                    {"tsa", t.tsa ? json(t.tsa->subject()) : json(nullptr)}});
+    }
+    js["timestamps"] = ts;
+    json chain = json::array();
+    for (const auto& c : s.chain) chain.push_back(c.subject());
+    js["chain"] = chain;
+    js["coversWholeDocument"] = s.coversWholeDocument ? json(*s.coversWholeDocument) : json(nullptr);
+    js["modifiedAfterSigning"] = s.modifiedAfterSigning;
+    js["messages"] = s.messages;
+    json checks = json::array();
+    for (const auto& c : s.checks) {
+      checks.push_back({{"id", c.id}, {"status", checkStatusCode(c.status)}, {"detail", nullOr(c.detail)}});
+    }
+    js["checks"] = checks;
+    if (!s.counterSignatureOf.empty()) js["counterSignatureOf"] = s.counterSignatureOf;
+    sigs.push_back(js);
+  }
+  j["signatures"] = sigs;
+  return j.dump(2);
+}
+
+std::string certificateToText(const Certificate& c, const std::string& in) {
+  std::ostringstream o;
+  o << in << tr("Subject:") << ' ' << c.subject() << '\n';
+  for (const auto& [k, v] : c.subjectFields()) {
+    if (k == "serialNumber") o << in << "  " << tr("Personal/identity number:") << ' ' << v << '\n';
+    if (k == "C") o << in << "  " << tr("Country:") << ' ' << v << '\n';
+    if (k == "O") o << in << "  " << tr("Organisation:") << ' ' << v << '\n';
+  }
+  o << in << tr("Issuer:") << ' ' << c.issuer() << '\n';
+  o << in << tr("Serial number:") << ' ' << c.serialHex() << '\n';
+  o << in << tr("Valid from:") << ' ' << isoTime(c.notBefore()) << ' ' << tr("to") << ' ' << isoTime(c.notAfter())
+    << '\n';
+  o << in << tr("Key:") << ' ' << c.keyType() << '\n';
+  const auto ku = c.keyUsage();
+  if (!ku.empty()) {
+    o << in << tr("Key usage:") << ' ';
+    for (std::size_t i = 0; i < ku.size(); ++i) o << (i ? ", " : "") << ku[i];
+    o << '\n';
+  }
+  const auto pol = c.policies();
+  if (!pol.empty()) {
+    o << in << tr("Policies:") << ' ';
+    for (std::size_t i = 0; i < pol.size(); ++i) o << (i ? ", " : "") << pol[i];
+    o << '\n';
+  }
+  o << in << tr("SHA-256 fingerprint:") << ' ' << c.sha256Fingerprint() << '\n';
+  return o.str();
+}
+
+std::string reportToText(const VerificationReport& r) {
+  std::ostringstream o;
+  o << tr("File:") << ' ' << r.file << '\n';
+  o << tr("Format:") << ' ' << r.format << '\n';
+  if (r.signatures.empty()) {
+    o << tr("The file holds no signature.") << '\n';
+    return o.str();
+  }
+  o << tr("Result:") << ' ' << indicationCode(r.indication);
+  if (r.subIndication != SubIndication::None) o << " / " << subIndicationCode(r.subIndication);
+  o << " - " << describe(r.indication, r.subIndication) << '\n';
+  if (r.validationTime) o << tr("Validation time:") << ' ' << isoTime(*r.validationTime) << '\n';
+  for (const auto& s : r.signatures) {
+    o << '\n';
+    if (s.counterSignatureOf.empty()) {
+      o << format(tr("Signature {0} ({1} {2})"), {s.id, s.format, s.level}) << '\n';
+    } else {
+      o << format(tr("Counter-signature {0} of {1} ({2})"), {s.id, s.counterSignatureOf, s.format}) << '\n';
+    }
+    o << "  " << tr("Result:") << ' ' << indicationCode(s.indication);
+    if (s.subIndication != SubIndication::None) o << " / " << subIndicationCode(s.subIndication);
+    o << " - " << describe(s.indication, s.subIndication) << '\n';
+    if (s.signer) {
+      o << "  " << tr("Signed by:") << ' ' << displayName(*s.signer) << '\n';
+      o << certificateToText(*s.signer, "    ");
+    }
+    if (s.signingTime) o << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*s.signingTime) << '\n';
+    o << "  " << tr("Digest algorithm:") << ' ' << s.digestAlgorithm << '\n';
+    for (const auto& t : s.timestamps) {
+      o << "  " << tr("Time-stamp:") << ' ' << t.type << ' ' << (t.time ? isoTime(*t.time) : std::string("?")) << ' '
+        << indicationCode(t.indication);
+      if (!t.detail.empty()) o << " (" << t.detail << ')';
+      o << '\n';
+    }
+    if (!s.chain.empty()) {
+      o << "  " << tr("Certificate chain:") << '\n';
+      for (const auto& c : s.chain) o << "    - " << c.subject() << '\n';
+    }
+    if (s.coversWholeDocument) {
+      o << "  " << (*s.coversWholeDocument ? tr("Covers the whole document.") : tr("Does NOT cover the whole document."))
+        << '\n';
+    }
+    for (const auto& m : s.modifiedAfterSigning) o << "  " << tr("Changed after signing:") << ' ' << m << '\n';
+    o << "  " << tr("Checks:") << '\n';
+    for (const auto& c : s.checks) {
+      o << "    " << statusMark(c.status) << ' ' << checkLabel(c.id);
+      if (!c.detail.empty()) o << " - " << c.detail;
+      o << '\n';
+    }
+    for (const auto& m : s.messages) o << "  * " << m << '\n';
+  }
+  return o.str();
+}
+
+std::string inspectionToJson(const Inspection& in) {
+  json j{{"file", in.file}, {"format", in.format}, {"packaging", in.packaging}};
+  j["contentSize"] = in.contentSize ? json(*in.contentSize) : json(nullptr);
+  json sigs = json::array();
+  for (const auto& s : in.signatures) {
+    json js{{"id", s.id},
+            {"level", s.level},
+            {"signer", s.signer ? certJson(*s.signer) : json(nullptr)},
+            {"signingTime", s.signingTime ? json(isoTime(*s.signingTime)) : json(nullptr)},
+            {"digestAlgorithm", s.digestAlgorithm},
+            {"signatureAlgorithm", s.signatureAlgorithm},
+            {"signedAttributes", s.signedAttributes},
+            {"unsignedAttributes", s.unsignedAttributes}};
+    sigs.push_back(js);
+  }
+  j["signatures"] = sigs;
+  json certs = json::array();
+  for (const auto& c : in.certificates) certs.push_back(certJson(c));
+  j["certificates"] = certs;
+  return j.dump(2);
+}
+
+std::string inspectionToText(const Inspection& in) {
+  std::ostringstream o;
+  o << tr("File:") << ' ' << in.file << '\n';
+  o << tr("Format:") << ' ' << in.format << " (" << in.packaging << ")\n";
+  if (in.contentSize) o << tr("Attached content:") << ' ' << *in.contentSize << ' ' << tr("bytes") << '\n';
+  o << trn("{0} signature", "{0} signatures", in.signatures.size()) << '\n';
+  std::string out = o.str();
+  out = format(out, {std::to_string(in.signatures.size())});
+  std::ostringstream s;
+  for (const auto& sig : in.signatures) {
+    s << '\n' << format(tr("Signature {0} ({1} {2})"), {sig.id, in.format, sig.level}) << '\n';
+    if (sig.signer) s << "  " << tr("Signed by:") << ' ' << displayName(*sig.signer) << '\n';
+    if (sig.signingTime) s << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*sig.signingTime) << '\n';
+    s << "  " << tr("Digest algorithm:") << ' ' << sig.digestAlgorithm << '\n';
+    s << "  " << tr("Signature algorithm:") << ' ' << sig.signatureAlgorithm << '\n';
+    s << "  " << tr("Signed attributes:") << ' ';
+    for (std::size_t i = 0; i < sig.signedAttributes.size(); ++i) s << (i ? ", " : "") << sig.signedAttributes[i];
+    s << '\n';
+    if (!sig.unsignedAttributes.empty()) {
+      s << "  " << tr("Unsigned attributes:") << ' ';
+      for (std::size_t i = 0; i < sig.unsignedAttributes.size(); ++i) s << (i ? ", " : "") << sig.unsignedAttributes[i];
+      s << '\n';
+    }
+  }
+  s << '\n' << tr("Certificates in the file:") << '\n';
+  for (const auto& c : in.certificates) s << certificateToText(c, "  ") << '\n';
+  return out + s.str();
+}
+
+std::string certificatesToJson(const std::vector<OfferedCertificate>& certs) {
+  json arr = json::array();
+  for (const auto& oc : certs) {
+    json j = certJson(oc.certificate);
+    j["id"] = oc.id;
+    json chain = json::array();
+    for (const auto& c : oc.chain) chain.push_back(c.subject());
+    j["chain"] = chain;
+    arr.push_back(j);
+  }
+  return arr.dump(2);
+}
+
+}  // namespace securedoc

@@ -1,0 +1,137 @@
+#include <securedoc/app/output.h>
+#include <securedoc/app/signing.h>
+#include <securedoc/crypto/pkcs12_signer.h>
+#include <securedoc/i18n.h>
+
+#include <algorithm>
+
+namespace securedoc {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction) {
+  const auto colon = spec.find(':');
+  const std::string scheme = colon == std::string::npos ? std::string() : spec.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+  if (scheme == "pkcs12") {
+    if (rest.empty()) throw Error(Category::Usage, tr("pkcs12: needs a file path, e.g. pkcs12:signer.p12"));
+    return std::make_unique<Pkcs12Signer>(rest, interaction);
+  }
+  if (scheme == "pkcs11" || scheme == "cloud") {
+    throw Error(Category::Unsupported,
+                format(tr("the {0} signer is not available in this version yet"), {scheme}));
+  }
+  throw Error(Category::Usage,
+              format(tr("unknown signer \"{0}\" (use pkcs12:PATH, pkcs11:URI or cloud:URL)"), {spec}));
+}
+
+void checkCertificateCanSign(const Certificate& cert, std::time_t now) {
+  if (now > cert.notAfter()) {
+    throw Error(Category::Policy,
+                format(tr("the certificate of {0} expired on {1}; it cannot make new signatures"),
+                       {cert.commonName(), isoTime(cert.notAfter())}));
+  }
+  if (now < cert.notBefore()) {
+    throw Error(Category::Policy, format(tr("the certificate of {0} is not valid before {1}"),
+                                         {cert.commonName(), isoTime(cert.notBefore())}));
+  }
+  if (cert.hasKeyUsageExtension()) {
+    const auto ku = cert.keyUsage();
+    const bool signing = std::find(ku.begin(), ku.end(), "nonRepudiation") != ku.end() ||
+                         std::find(ku.begin(), ku.end(), "digitalSignature") != ku.end();
+    if (!signing) {
+      throw Error(Category::Policy,
+                  format(tr("the certificate of {0} is not meant for signing documents"), {cert.commonName()}));
+    }
+  }
+}
+
+fs::path SigningService::plannedOutput(const SignRequest& request, const fs::path& input, FormatModule& module) const {
+  if (request.output) return *request.output;
+  const Packaging p = request.params.packaging == Packaging::Default ? module.defaultPackaging() : request.params.packaging;
+  fs::path name = module.outputName(input, p);
+  if (request.outputDir) return *request.outputDir / name.filename();
+  return name;
+}
+
+std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer& signer,
+                                              const OfferedCertificate& cert, Interaction& interaction) const {
+  if (request.inputs.empty()) throw Error(Category::Usage, tr("no files to sign"));
+  if (request.output && request.inputs.size() != 1) {
+    throw Error(Category::Usage, tr("--output names one file; use --output-dir to sign several"));
+  }
+  if (request.outputDir) {
+    std::error_code ec;
+    if (!fs::is_directory(*request.outputDir, ec)) {
+      throw Error(Category::Io, tr("the output folder does not exist"), request.outputDir->string());
+    }
+  }
+  checkCertificateCanSign(cert.certificate, request.params.signingTime.value_or(std::time(nullptr)));
+
+  struct Item {
+    SignOutcome outcome;
+    FormatModule* module = nullptr;
+    std::unique_ptr<PendingSignature> pending;
+  };
+  std::vector<Item> items(request.inputs.size());
+  const std::size_t total = request.inputs.size();
+
+  // Phase 1: every file gives the digest it needs signed.
+  for (std::size_t i = 0; i < total; ++i) {
+    if (interaction.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+    Item& it = items[i];
+    it.outcome.input = request.inputs[i];
+    interaction.progress(i, total * 2, request.inputs[i].string());
+    try {
+      const ContentSniff sniff = ContentSniff::of(request.inputs[i]);
+      it.module = request.format == "auto" ? &m_registry.forSigning(sniff) : &m_registry.byId(request.format);
+      if (!it.module->canSign(sniff)) {
+        throw Error(Category::Unsupported, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
+      }
+      it.outcome.format = it.module->displayName();
+      const Packaging p = request.params.packaging == Packaging::Default ? it.module->defaultPackaging()
+                                                                         : request.params.packaging;
+      it.outcome.packaging = packagingName(p);
+      it.pending = it.module->prepare(request.inputs[i], request.params, cert);
+    } catch (const Error& e) {
+      if (e.category() == Category::Usage) throw;
+      it.outcome.error = e.withFile(request.inputs[i].string());
+    }
+  }
+
+  // Phase 2: one call signs every digest (one PIN / OTP for the batch).
+  std::vector<Bytes> digests;
+  std::vector<std::size_t> index;
+  std::optional<SignatureScheme> scheme;
+  for (std::size_t i = 0; i < total; ++i) {
+    if (!items[i].pending) continue;
+    if (scheme && *scheme != items[i].pending->scheme()) throw Error(Category::Internal, "mixed signature schemes in one batch");
+    scheme = items[i].pending->scheme();
+    digests.push_back(items[i].pending->digestToSign());
+    index.push_back(i);
+  }
+  if (!digests.empty()) {
+    if (interaction.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+    const std::vector<Bytes> values = signer.signDigests(cert, request.params.digest, *scheme, digests);
+    if (values.size() != digests.size()) {
+      throw Error(Category::Crypto, tr("the signer returned a wrong number of signature values"));
+    }
+    // Phase 3: embed and write, each output through a temporary file.
+    for (std::size_t k = 0; k < index.size(); ++k) {
+      Item& it = items[index[k]];
+      interaction.progress(total + index[k], total * 2, it.outcome.input.string());
+      try {
+        const fs::path wanted = plannedOutput(request, it.outcome.input, *it.module);
+        it.outcome.output = writeNewFile(wanted, [&](const fs::path& tmp) { it.module->finish(*it.pending, values[k], tmp); });
+      } catch (const Error& e) {
+        it.outcome.error = e.withFile(it.outcome.input.string());
+      }
+    }
+  }
+  std::vector<SignOutcome> out;
+  out.reserve(total);
+  for (auto& it : items) out.push_back(std::move(it.outcome));
+  return out;
+}
+
+}  // namespace securedoc

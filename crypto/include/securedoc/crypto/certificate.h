@@ -1,0 +1,69 @@
+#pragma once
+// An X.509 certificate with the fields a person checks before trusting a
+// signature: who (subject and its person attributes), issued by whom, serial,
+// validity to the second, key usage, policies and key type.
+#include <securedoc/crypto/bytes.h>
+
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+typedef struct x509_st X509;
+
+namespace securedoc {
+
+class Certificate {
+ public:
+  /// Takes a reference on `cert` (X509_up_ref).
+  explicit Certificate(X509* cert);
+  /// Parses DER; throws Error(Malformed).
+  static Certificate fromDer(const Bytes& der);
+  /// All certificates in a PEM (any number) or DER file; throws Error(Io/Malformed).
+  static std::vector<Certificate> loadFile(const std::filesystem::path& file);
+
+  /// RFC 2253 order reversed into the usual reading order, e.g.
+  /// "CN=Jan Kowalski,serialNumber=PNOPL-8001...,O=...,C=PL".
+  std::string subject() const;
+  std::string issuer() const;
+  /// Subject attributes in order, short names ("CN", "serialNumber", "GN", "SN", "C", "O"...).
+  std::vector<std::pair<std::string, std::string>> subjectFields() const;
+  /// The first value of a subject attribute, or "".
+  std::string subjectField(const std::string& shortName) const;
+  std::string commonName() const { return subjectField("CN"); }
+  /// Serial number in upper-case hex.
+  std::string serialHex() const;
+  std::time_t notBefore() const;
+  std::time_t notAfter() const;
+  /// "digitalSignature", "nonRepudiation", ... in RFC 5280 order.
+  std::vector<std::string> keyUsage() const;
+  bool hasKeyUsageExtension() const;
+  bool allowsNonRepudiation() const;
+  /// Extended key usage short names ("timeStamping"...).
+  std::vector<std::string> extendedKeyUsage() const;
+  /// Certificate policy OIDs in dotted form.
+  std::vector<std::string> policies() const;
+  /// "RSA-2048", "EC P-256 (prime256v1)", "RSA-PSS-2048"...
+  std::string keyType() const;
+  bool isEcKey() const;
+  bool isCa() const;
+  bool selfIssued() const;
+  Bytes der() const;
+  /// SHA-256 of the DER, upper-case hex.
+  std::string sha256Fingerprint() const;
+  /// Whether `when` lies within [notBefore, notAfter].
+  bool validAt(std::time_t when) const;
+
+  X509* native() const { return m_cert.get(); }
+  bool operator==(const Certificate& o) const;
+
+ private:
+  std::shared_ptr<X509> m_cert;
+};
+
+/// ISO 8601 UTC with seconds: "2026-11-24T10:00:00Z".
+std::string isoTime(std::time_t t);
+
+}  // namespace securedoc

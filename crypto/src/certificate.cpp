@@ -1,0 +1,239 @@
+#include <securedoc/crypto/certificate.h>
+#include <securedoc/crypto/digest.h>
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/i18n.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <array>
+#include <cstdio>
+
+namespace securedoc {
+
+namespace {
+std::string asn1StringUtf8(const ASN1_STRING* s) {
+  unsigned char* out = nullptr;
+  const int len = ASN1_STRING_to_UTF8(&out, s);
+  if (len < 0) return {};
+  ossl::Bytes owned(out);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(len));
+}
+
+std::string attributeName(const ASN1_OBJECT* obj) {
+  const int nid = OBJ_obj2nid(obj);
+  switch (nid) {
+    case NID_givenName: return "GN";
+    case NID_surname: return "SN";
+    case NID_serialNumber: return "serialNumber";
+    case NID_organizationIdentifier: return "organizationIdentifier";
+    case NID_pkcs9_emailAddress: return "emailAddress";
+    default: break;
+  }
+  if (nid != NID_undef) {
+    if (const char* sn = OBJ_nid2sn(nid)) return sn;
+  }
+  char buf[128];
+  OBJ_obj2txt(buf, sizeof buf, obj, 1);
+  return buf;
+}
+
+std::vector<std::pair<std::string, std::string>> nameFields(const X509_NAME* name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const int n = X509_NAME_entry_count(name);
+  for (int i = 0; i < n; ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    out.emplace_back(attributeName(X509_NAME_ENTRY_get_object(e)), asn1StringUtf8(X509_NAME_ENTRY_get_data(e)));
+  }
+  return out;
+}
+
+std::string escapeRdnValue(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '=') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/// Most specific first, the way RFC 2253 writes a name ("CN=...,O=...,C=PL").
+std::string nameString(const X509_NAME* name) {
+  auto fields = nameFields(name);
+  std::string out;
+  for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+    if (!out.empty()) out += ',';
+    out += it->first + "=" + escapeRdnValue(it->second);
+  }
+  return out;
+}
+
+std::time_t asn1TimeToTimeT(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return timegm(&tm);
+}
+}  // namespace
+
+std::string isoTime(std::time_t t) {
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+Certificate::Certificate(X509* cert) : m_cert(cert, X509_free) {
+  if (!cert) throw Error(Category::Internal, "Certificate from a null X509");
+  X509_up_ref(cert);
+}
+
+Certificate Certificate::fromDer(const Bytes& der) {
+  const unsigned char* p = der.data();
+  ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x) throwOpenSsl(Category::Malformed, tr("not a valid X.509 certificate"));
+  return Certificate(x.get());
+}
+
+std::vector<Certificate> Certificate::loadFile(const std::filesystem::path& file) {
+  const Bytes data = readFile(file, 16u << 20);
+  std::vector<Certificate> out;
+  const std::string text(data.begin(), data.end());
+  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
+    ossl::Bio bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+    for (;;) {
+      ossl::X509Ptr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+      if (!x) break;
+      out.emplace_back(x.get());
+    }
+    ERR_clear_error();  // the loop ends on "no start line"
+  } else {
+    const unsigned char* p = data.data();
+    ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(data.size())));
+    if (x) out.emplace_back(x.get());
+  }
+  if (out.empty()) {
+    throwOpenSsl(Category::Malformed, tr("holds no X.509 certificate (PEM or DER expected)"), file.string());
+  }
+  return out;
+}
+
+std::string Certificate::subject() const { return nameString(X509_get_subject_name(native())); }
+std::string Certificate::issuer() const { return nameString(X509_get_issuer_name(native())); }
+
+std::vector<std::pair<std::string, std::string>> Certificate::subjectFields() const {
+  return nameFields(X509_get_subject_name(native()));
+}
+
+std::string Certificate::subjectField(const std::string& shortName) const {
+  for (const auto& [k, v] : subjectFields()) {
+    if (k == shortName) return v;
+  }
+  return {};
+}
+
+std::string Certificate::serialHex() const {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(native());
+  ossl::Bignum bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!bn) return {};
+  ossl::Chars hex(BN_bn2hex(bn.get()));
+  return hex ? std::string(hex.get()) : std::string();
+}
+
+std::time_t Certificate::notBefore() const { return asn1TimeToTimeT(X509_get0_notBefore(native())); }
+std::time_t Certificate::notAfter() const { return asn1TimeToTimeT(X509_get0_notAfter(native())); }
+
+bool Certificate::validAt(std::time_t when) const { return when >= notBefore() && when <= notAfter(); }
+
+bool Certificate::hasKeyUsageExtension() const { return (X509_get_extension_flags(native()) & EXFLAG_KUSAGE) != 0; }
+
+std::vector<std::string> Certificate::keyUsage() const {
+  std::vector<std::string> out;
+  if (!hasKeyUsageExtension()) return out;
+  const std::uint32_t ku = X509_get_key_usage(native());
+  static const std::array<std::pair<std::uint32_t, const char*>, 9> names{{
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+      {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+      {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},
+      {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},
+      {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DECIPHER_ONLY, "decipherOnly"},
+  }};
+  for (const auto& [bit, name] : names) {
+    if (ku & bit) out.emplace_back(name);
+  }
+  return out;
+}
+
+bool Certificate::allowsNonRepudiation() const {
+  return !hasKeyUsageExtension() || (X509_get_key_usage(native()) & KU_NON_REPUDIATION) != 0;
+}
+
+std::vector<std::string> Certificate::extendedKeyUsage() const {
+  std::vector<std::string> out;
+  ossl::ExtKeyUsage eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(native(), NID_ext_key_usage, nullptr, nullptr)));
+  if (!eku) return out;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) out.push_back(attributeName(sk_ASN1_OBJECT_value(eku.get(), i)));
+  return out;
+}
+
+std::vector<std::string> Certificate::policies() const {
+  std::vector<std::string> out;
+  ossl::CertPolicies pol(
+      static_cast<CERTIFICATEPOLICIES*>(X509_get_ext_d2i(native(), NID_certificate_policies, nullptr, nullptr)));
+  if (!pol) return out;
+  for (int i = 0; i < sk_POLICYINFO_num(pol.get()); ++i) {
+    char buf[128];
+    OBJ_obj2txt(buf, sizeof buf, sk_POLICYINFO_value(pol.get(), i)->policyid, 1);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+std::string Certificate::keyType() const {
+  const EVP_PKEY* pk = X509_get0_pubkey(native());
+  if (!pk) return "unknown";
+  const int bits = EVP_PKEY_get_bits(pk);
+  if (EVP_PKEY_is_a(pk, "RSA")) return "RSA-" + std::to_string(bits);
+  if (EVP_PKEY_is_a(pk, "RSA-PSS")) return "RSA-PSS-" + std::to_string(bits);
+  if (EVP_PKEY_is_a(pk, "EC")) {
+    char group[64] = {0};
+    size_t len = 0;
+    EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof group, &len);
+    const int nid = OBJ_sn2nid(group);
+    const char* nist = nid != NID_undef ? EC_curve_nid2nist(nid) : nullptr;
+    return std::string("EC ") + (nist ? nist : group);
+  }
+  if (EVP_PKEY_is_a(pk, "ED25519")) return "Ed25519";
+  return std::string(EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "unknown") + "-" +
+         std::to_string(bits);
+}
+
+bool Certificate::isEcKey() const {
+  const EVP_PKEY* pk = X509_get0_pubkey(native());
+  return pk && EVP_PKEY_is_a(pk, "EC");
+}
+
+bool Certificate::isCa() const { return X509_check_ca(native()) > 0; }
+
+bool Certificate::selfIssued() const { return (X509_get_extension_flags(native()) & EXFLAG_SI) != 0; }
+
+Bytes Certificate::der() const {
+  unsigned char* out = nullptr;
+  const int len = i2d_X509(native(), &out);
+  if (len < 0) throwOpenSsl(Category::Crypto, tr("cannot encode a certificate"));
+  ossl::Bytes owned(out);
+  return Bytes(out, out + len);
+}
+
+std::string Certificate::sha256Fingerprint() const { return toHex(digest(DigestAlgorithm::Sha256, der())); }
+
+bool Certificate::operator==(const Certificate& o) const { return X509_cmp(native(), o.native()) == 0; }
+
+}  // namespace securedoc

@@ -1,0 +1,150 @@
+#include <securedoc/crypto/digest.h>
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/i18n.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace securedoc {
+
+namespace {
+const EVP_MD* evpMd(DigestAlgorithm alg) {
+  switch (alg) {
+    case DigestAlgorithm::Sha256: return EVP_sha256();
+    case DigestAlgorithm::Sha384: return EVP_sha384();
+    case DigestAlgorithm::Sha512: return EVP_sha512();
+  }
+  return EVP_sha256();
+}
+
+/// RAII for a POSIX file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  ~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  Fd(Fd&& o) noexcept : m_fd(o.m_fd) { o.m_fd = -1; }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&&) = delete;
+  int get() const { return m_fd; }
+
+ private:
+  int m_fd;
+};
+
+Fd openForReading(const std::filesystem::path& file) {
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw Error(Category::Io, tr("is a folder, not a file"), file.string());
+  }
+  return fd;
+}
+}  // namespace
+
+const char* digestName(DigestAlgorithm alg) {
+  switch (alg) {
+    case DigestAlgorithm::Sha256: return "SHA-256";
+    case DigestAlgorithm::Sha384: return "SHA-384";
+    case DigestAlgorithm::Sha512: return "SHA-512";
+  }
+  return "SHA-256";
+}
+
+DigestAlgorithm parseDigestAlgorithm(std::string_view name) {
+  std::string n;
+  for (char c : name) {
+    if (c != '-' && c != '_') n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (n == "sha256") return DigestAlgorithm::Sha256;
+  if (n == "sha384") return DigestAlgorithm::Sha384;
+  if (n == "sha512") return DigestAlgorithm::Sha512;
+  throw Error(Category::Usage, format(tr("unknown digest algorithm \"{0}\" (use sha256, sha384 or sha512)"), {name}));
+}
+
+std::size_t digestSize(DigestAlgorithm alg) {
+  return static_cast<std::size_t>(EVP_MD_get_size(evpMd(alg)));
+}
+
+struct Digester::Impl {
+  ossl::EvpMdCtx ctx{EVP_MD_CTX_new()};
+  bool finished = false;
+};
+
+Digester::Digester(DigestAlgorithm alg) : m_impl(std::make_unique<Impl>()) {
+  if (!m_impl->ctx || EVP_DigestInit_ex(m_impl->ctx.get(), evpMd(alg), nullptr) != 1) {
+    throwOpenSsl(Category::Crypto, tr("cannot start a digest"));
+  }
+}
+Digester::~Digester() = default;
+Digester::Digester(Digester&&) noexcept = default;
+Digester& Digester::operator=(Digester&&) noexcept = default;
+
+void Digester::update(const void* data, std::size_t len) {
+  if (m_impl->finished) throw Error(Category::Internal, "Digester::update after finish");
+  if (EVP_DigestUpdate(m_impl->ctx.get(), data, len) != 1) throwOpenSsl(Category::Crypto, tr("digest failed"));
+}
+
+Bytes Digester::finish() {
+  if (m_impl->finished) throw Error(Category::Internal, "Digester::finish called twice");
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(m_impl->ctx.get(), out.data(), &len) != 1) throwOpenSsl(Category::Crypto, tr("digest failed"));
+  m_impl->finished = true;
+  out.resize(len);
+  return out;
+}
+
+Bytes digest(DigestAlgorithm alg, const void* data, std::size_t len) {
+  Digester d(alg);
+  d.update(data, len);
+  return d.finish();
+}
+
+Bytes digestFile(DigestAlgorithm alg, const std::filesystem::path& file) {
+  Fd fd = openForReading(file);
+  Digester d(alg);
+  std::vector<unsigned char> buf(1u << 20);
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(errno)}), file.string());
+    }
+    if (n == 0) break;
+    d.update(buf.data(), static_cast<std::size_t>(n));
+  }
+  return d.finish();
+}
+
+Bytes readFile(const std::filesystem::path& file, std::size_t maxSize) {
+  Fd fd = openForReading(file);
+  Bytes out;
+  std::vector<unsigned char> buf(1u << 16);
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(errno)}), file.string());
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > maxSize) {
+      throw Error(Category::Malformed, tr("the file is too large for this kind of data"), file.string());
+    }
+    out.insert(out.end(), buf.begin(), buf.begin() + n);
+  }
+  return out;
+}
+
+}  // namespace securedoc

@@ -1,0 +1,61 @@
+#include <securedoc/i18n.h>
+
+#include <libintl.h>
+
+#include <clocale>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#ifndef SECUREDOC_BUILD_LOCALEDIR
+#define SECUREDOC_BUILD_LOCALEDIR ""
+#endif
+#ifndef SECUREDOC_INSTALL_LOCALEDIR
+#define SECUREDOC_INSTALL_LOCALEDIR "/usr/local/share/locale"
+#endif
+
+namespace securedoc {
+
+const char* tr(const char* msgid) { return dgettext(kTextDomain, msgid); }
+
+const char* trn(const char* singular, const char* plural, unsigned long n) {
+  return dngettext(kTextDomain, singular, plural, n);
+}
+
+std::string format(std::string_view pattern, std::initializer_list<std::string_view> args) {
+  std::string out;
+  out.reserve(pattern.size() + 32);
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}' && pattern[i + 1] >= '0' &&
+        pattern[i + 1] <= '9') {
+      const auto idx = static_cast<std::size_t>(pattern[i + 1] - '0');
+      if (idx < args.size()) {
+        out += *(args.begin() + idx);
+        i += 2;
+        continue;
+      }
+    }
+    out += pattern[i];
+  }
+  return out;
+}
+
+void initI18n() {
+  std::setlocale(LC_ALL, "");
+  // Numbers inside files never depend on the locale (STYLE.md §13): only
+  // messages follow it.
+  std::setlocale(LC_NUMERIC, "C");
+  std::string dir;
+  if (const char* env = std::getenv("SECUREDOC_LOCALEDIR"); env && *env) {
+    dir = env;
+  } else if (std::filesystem::exists(std::filesystem::path(SECUREDOC_BUILD_LOCALEDIR) / "pl")) {
+    dir = SECUREDOC_BUILD_LOCALEDIR;
+  } else {
+    dir = SECUREDOC_INSTALL_LOCALEDIR;
+  }
+  bindtextdomain(kTextDomain, dir.c_str());
+  bind_textdomain_codeset(kTextDomain, "UTF-8");
+}
+
+}  // namespace securedoc

@@ -1,0 +1,132 @@
+#pragma once
+// One interface for every envelope (DESIGN.md §3): prepare -> digest to sign;
+// finish -> signed document; verify -> report.  Modules are chosen by
+// content, never by extension, through FormatRegistry.
+#include <securedoc/crypto/certificate.h>
+#include <securedoc/crypto/digest.h>
+#include <securedoc/crypto/signer.h>
+#include <securedoc/formats/report.h>
+
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace securedoc {
+
+enum class SignatureLevel { B_B, B_T, B_LT, B_LTA };
+const char* levelName(SignatureLevel l);
+SignatureLevel parseLevel(const std::string& s);
+
+enum class Packaging { Default, Detached, Attached, Enveloped, Enveloping };
+const char* packagingName(Packaging p);
+Packaging parsePackaging(const std::string& s);
+
+struct SignParams {
+  DigestAlgorithm digest = DigestAlgorithm::Sha256;
+  SignatureLevel level = SignatureLevel::B_B;
+  Packaging packaging = Packaging::Default;
+  /// Fixed signing time (tests, reproducible output); now when empty.
+  std::optional<std::time_t> signingTime;
+  std::string tsaUrl;
+};
+
+struct VerifyOptions {
+  std::vector<Certificate> trustAnchors;
+  std::optional<std::filesystem::path> detachedContent;
+  bool offline = true;
+  /// Validation time; now when empty.
+  std::optional<std::time_t> time;
+};
+
+/// The first few bytes of a file, for content-based detection.
+struct ContentSniff {
+  std::filesystem::path file;
+  Bytes head;  ///< up to 4 KiB from the start
+  std::uintmax_t size = 0;
+  static ContentSniff of(const std::filesystem::path& file);
+};
+
+/// What `inspect` shows: structure only, nothing is validated.
+struct InspectedSignature {
+  std::string id;
+  std::string level;
+  std::optional<Certificate> signer;
+  std::optional<std::time_t> signingTime;
+  std::string digestAlgorithm;
+  std::string signatureAlgorithm;
+  std::vector<std::string> signedAttributes;    ///< attribute names or OIDs
+  std::vector<std::string> unsignedAttributes;
+  std::string counterSignatureOf;
+};
+struct Inspection {
+  std::string file;
+  std::string format;
+  std::string packaging;           ///< "attached", "detached"...
+  std::optional<std::uintmax_t> contentSize;  ///< attached content bytes
+  std::vector<InspectedSignature> signatures;
+  std::vector<Certificate> certificates;       ///< every certificate carried
+};
+
+/// What a module keeps between prepare and finish.
+class PendingSignature {
+ public:
+  virtual ~PendingSignature() = default;
+  /// The digest the signer backend must sign.
+  virtual const Bytes& digestToSign() const = 0;
+  virtual SignatureScheme scheme() const = 0;
+};
+
+class FormatModule {
+ public:
+  virtual ~FormatModule() = default;
+  /// "cades", "pades", "xades": the --format value.
+  virtual std::string id() const = 0;
+  /// "CAdES", as in reports.
+  virtual std::string displayName() const = 0;
+  /// Whether this module is the default envelope for such content.
+  virtual bool isDefaultFor(const ContentSniff& content) const = 0;
+  /// Whether it can sign such content at all.
+  virtual bool canSign(const ContentSniff& content) const = 0;
+  /// Whether the file looks like a signature this module verifies.
+  virtual bool recognises(const ContentSniff& content) const = 0;
+  /// The packaging used when the user asks for none.
+  virtual Packaging defaultPackaging() const = 0;
+  /// Output file name for `input` (DESIGN.md §2), before collision handling.
+  virtual std::filesystem::path outputName(const std::filesystem::path& input, Packaging p) const = 0;
+
+  /// Phase 1: read the document, build the signature without its value.
+  virtual std::unique_ptr<PendingSignature> prepare(const std::filesystem::path& input, const SignParams& params,
+                                                    const OfferedCertificate& cert) = 0;
+  /// Phase 3: embed `signatureValue` (CMS form, see Signer) and write `output`.
+  virtual void finish(PendingSignature& pending, const Bytes& signatureValue,
+                      const std::filesystem::path& output) = 0;
+  /// Verify every signature in `file`.  Throws Error(Malformed/Io) only when
+  /// the file cannot be read or parsed at all.
+  virtual VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) = 0;
+  /// Structure of the signatures in `file`, without validation.
+  virtual Inspection inspect(const std::filesystem::path& file) = 0;
+};
+
+class FormatRegistry {
+ public:
+  void add(std::unique_ptr<FormatModule> module);
+  /// The module with this id; throws Error(Usage) if none.
+  FormatModule& byId(const std::string& id) const;
+  /// The default module for signing this content.  Throws Error(Unsupported).
+  FormatModule& forSigning(const ContentSniff& content) const;
+  /// The module that recognises this signature file, or nullptr.
+  FormatModule* forVerifying(const ContentSniff& content) const;
+  const std::vector<std::unique_ptr<FormatModule>>& modules() const { return m_modules; }
+
+ private:
+  std::vector<std::unique_ptr<FormatModule>> m_modules;
+};
+
+/// Registers every envelope this build has (CAdES today; PAdES and XAdES
+/// register here when they land).
+void registerBuiltinFormats(FormatRegistry& registry);
+
+}  // namespace securedoc

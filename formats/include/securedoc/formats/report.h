@@ -1,0 +1,96 @@
+#pragma once
+// Verification results per ETSI EN 319 102-1 (DESIGN.md §4).  Verification
+// returns this data; it throws only for misuse or unreadable input
+// (STYLE.md §4).  The CLI and the GUI render it.
+#include <securedoc/crypto/certificate.h>
+
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace securedoc {
+
+enum class Indication { TotalPassed, TotalFailed, Indeterminate };
+
+enum class SubIndication {
+  None,
+  // TOTAL-FAILED
+  FormatFailure,
+  HashFailure,
+  SigCryptoFailure,
+  Revoked,
+  // INDETERMINATE
+  SigConstraintsFailure,
+  ChainConstraintsFailure,
+  CertificateChainGeneralFailure,
+  CryptoConstraintsFailure,
+  Expired,
+  NotYetValid,
+  NoSigningCertificateFound,
+  NoCertificateChainFound,
+  OutOfBoundsNoPoe,
+  OutOfBoundsNotRevoked,
+  SignedDataNotFound,
+  TryLater,
+};
+
+/// "TOTAL-PASSED"...; "HASH_FAILURE"... as in the JSON report.
+const char* indicationCode(Indication i);
+const char* subIndicationCode(SubIndication s);
+
+/// One check the verifier made, so a report can say what passed even when
+/// the overall result is not TOTAL-PASSED.
+struct Check {
+  enum class Status { Passed, Failed, NotChecked, Warning };
+  std::string id;      ///< stable code: "messageDigest", "signatureValue", ...
+  Status status = Status::NotChecked;
+  std::string detail;  ///< translated explanation, may be empty
+};
+const char* checkStatusCode(Check::Status s);
+
+struct TimestampReport {
+  std::string type;  ///< "signature", "content", "archive", "document"
+  std::optional<std::time_t> time;
+  Indication indication = Indication::Indeterminate;
+  SubIndication subIndication = SubIndication::None;
+  std::optional<Certificate> tsa;
+  std::string detail;
+};
+
+struct SignatureReport {
+  std::string id;
+  std::string format;  ///< "CAdES", "PAdES"...
+  std::string level;   ///< "B-B", "B-T", "B-LT", "B-LTA"
+  Indication indication = Indication::Indeterminate;
+  SubIndication subIndication = SubIndication::None;
+  std::optional<Certificate> signer;
+  /// Claimed signing time (signed attribute), not a proof of existence.
+  std::optional<std::time_t> signingTime;
+  std::string digestAlgorithm;
+  std::string signatureAlgorithm;
+  std::vector<TimestampReport> timestamps;
+  std::vector<Certificate> chain;
+  std::optional<bool> coversWholeDocument;
+  std::vector<std::string> modifiedAfterSigning;
+  std::vector<Check> checks;
+  /// Translated messages a person should read.
+  std::vector<std::string> messages;
+  /// For counter-signatures: the id of the signature this one countersigns.
+  std::string counterSignatureOf;
+};
+
+struct VerificationReport {
+  std::string file;
+  std::string format;
+  Indication indication = Indication::Indeterminate;
+  SubIndication subIndication = SubIndication::None;
+  std::vector<SignatureReport> signatures;
+  std::optional<std::time_t> validationTime;
+
+  /// Sets the overall result from the signatures: any TOTAL-FAILED wins,
+  /// then INDETERMINATE; TOTAL-PASSED only when every signature passed.
+  void computeOverall();
+};
+
+}  // namespace securedoc

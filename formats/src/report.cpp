@@ -1,0 +1,69 @@
+#include <securedoc/formats/report.h>
+
+namespace securedoc {
+
+const char* indicationCode(Indication i) {
+  switch (i) {
+    case Indication::TotalPassed: return "TOTAL-PASSED";
+    case Indication::TotalFailed: return "TOTAL-FAILED";
+    case Indication::Indeterminate: return "INDETERMINATE";
+  }
+  return "INDETERMINATE";
+}
+
+const char* subIndicationCode(SubIndication s) {
+  switch (s) {
+    case SubIndication::None: return "";
+    case SubIndication::FormatFailure: return "FORMAT_FAILURE";
+    case SubIndication::HashFailure: return "HASH_FAILURE";
+    case SubIndication::SigCryptoFailure: return "SIG_CRYPTO_FAILURE";
+    case SubIndication::Revoked: return "REVOKED";
+    case SubIndication::SigConstraintsFailure: return "SIG_CONSTRAINTS_FAILURE";
+    case SubIndication::ChainConstraintsFailure: return "CHAIN_CONSTRAINTS_FAILURE";
+    case SubIndication::CertificateChainGeneralFailure: return "CERTIFICATE_CHAIN_GENERAL_FAILURE";
+    case SubIndication::CryptoConstraintsFailure: return "CRYPTO_CONSTRAINTS_FAILURE";
+    case SubIndication::Expired: return "EXPIRED";
+    case SubIndication::NotYetValid: return "NOT_YET_VALID";
+    case SubIndication::NoSigningCertificateFound: return "NO_SIGNING_CERTIFICATE_FOUND";
+    case SubIndication::NoCertificateChainFound: return "NO_CERTIFICATE_CHAIN_FOUND";
+    case SubIndication::OutOfBoundsNoPoe: return "OUT_OF_BOUNDS_NO_POE";
+    case SubIndication::OutOfBoundsNotRevoked: return "OUT_OF_BOUNDS_NOT_REVOKED";
+    case SubIndication::SignedDataNotFound: return "SIGNED_DATA_NOT_FOUND";
+    case SubIndication::TryLater: return "TRY_LATER";
+  }
+  return "";
+}
+
+const char* checkStatusCode(Check::Status s) {
+  switch (s) {
+    case Check::Status::Passed: return "passed";
+    case Check::Status::Failed: return "failed";
+    case Check::Status::NotChecked: return "notChecked";
+    case Check::Status::Warning: return "warning";
+  }
+  return "notChecked";
+}
+
+void VerificationReport::computeOverall() {
+  const SignatureReport* failed = nullptr;
+  const SignatureReport* indeterminate = nullptr;
+  for (const auto& s : signatures) {
+    if (s.indication == Indication::TotalFailed && !failed) failed = &s;
+    if (s.indication == Indication::Indeterminate && !indeterminate) indeterminate = &s;
+  }
+  if (signatures.empty()) {
+    indication = Indication::Indeterminate;
+    subIndication = SubIndication::SignedDataNotFound;
+  } else if (failed) {
+    indication = Indication::TotalFailed;
+    subIndication = failed->subIndication;
+  } else if (indeterminate) {
+    indication = Indication::Indeterminate;
+    subIndication = indeterminate->subIndication;
+  } else {
+    indication = Indication::TotalPassed;
+    subIndication = SubIndication::None;
+  }
+}
+
+}  // namespace securedoc
