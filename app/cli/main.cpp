@@ -20,8 +20,8 @@ namespace {
 
 constexpr int kExitUsage = 64;
 
-/// Sign's exit status: 0 all signed, 1 signing failed, 4 an input could not
-/// be read, 64 bad usage.
+/// Sign's exit status: 0 all signed, 1 signing failed, 4 a file could not be
+/// read or written, 64 bad usage.
 int exitForError(const Error& e) {
   switch (e.category()) {
     case Category::Usage: return kExitUsage;
@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
   app.set_help_flag("-h,--help", tr("Print this help and exit"));
   app.footer(tr("Exit status of verify: 0 every signature TOTAL-PASSED, 1 any TOTAL-FAILED, 2 otherwise "
                 "INDETERMINATE, 3 no signature in the file, 4 the file cannot be read or parsed, 64 bad usage.\n"
-                "Exit status of sign: 0 every file signed, 1 signing failed, 4 an input cannot be read, 64 bad usage.\n"
+                "Exit status of sign: 0 every file signed, 1 signing failed, 4 a file cannot be read or written, 64 bad usage.\n"
                 "Secrets: --password-file/--pin-file, or SECUREDOC_PASSWORD/SECUREDOC_PIN, else the terminal asks."));
   Options o;
   TerminalInteraction ui;

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace securedoc {
 
@@ -61,11 +64,25 @@ ContentSniff ContentSniff::of(const std::filesystem::path& file) {
   c.file = file;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) throw Error(Category::Io, tr("is a folder, not a file"), file.string());
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(Category::Io, tr("cannot open the file"), file.string());
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+  }
   c.head.resize(4096);
-  in.read(reinterpret_cast<char*>(c.head.data()), static_cast<std::streamsize>(c.head.size()));
-  c.head.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t got = 0;
+  while (got < c.head.size()) {
+    const ssize_t n = ::read(fd, c.head.data() + got, c.head.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(err)}), file.string());
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  c.head.resize(got);
   c.size = std::filesystem::file_size(file, ec);
   return c;
 }

@@ -1,0 +1,277 @@
+// securedoc-cli end to end, and interoperability both ways with openssl cms.
+#include <boost/test/unit_test.hpp>
+
+#include "test_support.h"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+using namespace securedoc::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Cli {
+  TempDir dir;
+  fs::path pki = pkiDir();
+  std::string signerArg(const std::string& p12) const { return "pkcs12:" + (pki / p12).string(); }
+  std::string pwFile() const { return (pki / "password.txt").string(); }
+  std::string root() const { return (pki / "root-ca.pem").string(); }
+
+  RunResult sign(const std::string& p12, const std::vector<std::string>& extra) const {
+    std::vector<std::string> args{"sign", "--signer", signerArg(p12), "--password-file", pwFile()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return cli(args);
+  }
+  RunResult opensslVerify(const fs::path& sig, const std::optional<fs::path>& content) const {
+    std::vector<std::string> a{"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig.string(),
+                               "-CAfile", root(), "-out", "/dev/null"};
+    if (content) {
+      a.push_back("-content");
+      a.push_back(content->string());
+    }
+    return run(a);
+  }
+  /// Key and certificate out of a demo PKCS#12, for openssl cms -sign.
+  std::pair<fs::path, fs::path> extract(const std::string& p12) const {
+    const fs::path key = dir / (p12 + ".key.pem");
+    const fs::path cert = dir / (p12 + ".cert.pem");
+    const auto pass = "pass:" + readText(pki / "password.txt");
+    BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", (pki / p12).string(), "-passin", pass, "-nocerts", "-nodes",
+                            "-out", key.string()}).exitCode == 0);
+    BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", (pki / p12).string(), "-passin", pass, "-clcerts", "-nokeys",
+                            "-out", cert.string()}).exitCode == 0);
+    return {key, cert};
+  }
+};
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(cli_sign_and_verify, Cli)
+
+BOOST_AUTO_TEST_CASE(openssl_accepts_our_attached_and_detached_cades_with_rsa_and_ecdsa) {
+  writeFile(dir / "doc.bin", std::string("binary\0\r\ncontent\xff", 18));
+  for (const char* p12 : {"signer-rsa.p12", "signer-ec.p12"}) {
+    for (const char* mode : {"detached", "attached"}) {
+      BOOST_TEST_CONTEXT(p12 << " " << mode) {
+        const auto out = dir / (std::string(p12) + "-" + mode + ".cms");
+        const auto r = sign(p12, {"--mode", mode, "--output", out.string(), (dir / "doc.bin").string()});
+        BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+        const bool detached = std::string(mode) == "detached";
+        const auto v = opensslVerify(out, detached ? std::optional<fs::path>(dir / "doc.bin") : std::nullopt);
+        BOOST_TEST(v.exitCode == 0, "openssl cms -verify: " << v.err);
+        BOOST_TEST(v.err.find("Verification successful") != std::string::npos);
+        const auto cades = run({"openssl", "cms", "-verify", "-cades", "-binary", "-inform", "DER", "-in", out.string(),
+                                "-CAfile", root(), "-out", "/dev/null", "-content", (dir / "doc.bin").string()});
+        if (detached) BOOST_TEST(cades.exitCode == 0, "openssl cms -verify -cades checks ESS: " << cades.err);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(we_accept_cms_made_by_openssl_and_catch_changes_and_missing_anchors) {
+  writeFile(dir / "doc.txt", "Zażółć gęślą jaźń\n");
+  for (const char* p12 : {"signer-rsa.p12", "signer-ec.p12"}) {
+    for (bool detached : {true, false}) {
+      BOOST_TEST_CONTEXT(p12 << (detached ? " detached" : " attached")) {
+        const auto [key, cert] = extract(p12);
+        const auto sig = dir / (std::string(p12) + (detached ? ".p7s" : ".p7m"));
+        std::vector<std::string> a{"openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-outform", "DER",
+                                   "-in", (dir / "doc.txt").string(), "-signer", cert.string(), "-inkey", key.string(),
+                                   "-certfile", (pki / "issuing-ca.pem").string(), "-out", sig.string()};
+        if (!detached) a.push_back("-nodetach");
+        BOOST_TEST_REQUIRE(run(a).exitCode == 0);
+        std::vector<std::string> content;
+        if (detached) content = {"--detached-content", (dir / "doc.txt").string()};
+
+        auto args = std::vector<std::string>{"verify", "--format", "json", "--trust-anchor", root()};
+        args.insert(args.end(), content.begin(), content.end());
+        args.push_back(sig.string());
+        auto r = cli(args);
+        BOOST_TEST(r.exitCode == 0, r.out << r.err);
+        auto j = nlohmann::json::parse(r.out);
+        BOOST_TEST(j["indication"] == "TOTAL-PASSED");
+
+        // Without the trust anchor: INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND, exit 2.
+        std::vector<std::string> noAnchor{"verify", "--json"};
+        noAnchor.insert(noAnchor.end(), content.begin(), content.end());
+        noAnchor.push_back(sig.string());
+        r = cli(noAnchor);
+        BOOST_TEST(r.exitCode == 2);
+        j = nlohmann::json::parse(r.out);
+        BOOST_TEST(j["indication"] == "INDETERMINATE");
+        BOOST_TEST(j["signatures"][0]["subIndication"] == "NO_CERTIFICATE_CHAIN_FOUND");
+      }
+    }
+  }
+  // One content byte changed: TOTAL-FAILED / HASH_FAILURE, exit 1.
+  writeFile(dir / "doc.txt", "Zażółć gęślą jaźń!");
+  const auto r = cli({"verify", "--json", "--trust-anchor", root(), "--detached-content", (dir / "doc.txt").string(),
+                      (dir / "signer-rsa.p12.p7s").string()});
+  BOOST_TEST(r.exitCode == 1);
+  const auto j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["indication"] == "TOTAL-FAILED");
+  BOOST_TEST(j["signatures"][0]["subIndication"] == "HASH_FAILURE");
+}
+
+BOOST_AUTO_TEST_CASE(the_content_beside_a_p7s_is_found_without_an_option) {
+  writeFile(dir / "scan.tiff", "pretend image");
+  BOOST_TEST_REQUIRE(sign("signer-rsa.p12", {(dir / "scan.tiff").string()}).exitCode == 0);
+  const auto r = cli({"verify", "--trust-anchor", root(), (dir / "scan.tiff.p7s").string()});
+  BOOST_TEST(r.exitCode == 0, r.out);
+  BOOST_TEST(r.out.find("TOTAL-PASSED") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(signing_twice_keeps_both_outputs_and_the_input) {
+  writeFile(dir / "notes.txt", "notes");
+  BOOST_TEST(sign("signer-rsa.p12", {"-q", (dir / "notes.txt").string()}).exitCode == 0);
+  const auto first = readText(dir / "notes.txt.p7s");
+  const auto r = sign("signer-ec.p12", {"--json", (dir / "notes.txt").string()});
+  BOOST_TEST(r.exitCode == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j[0]["output"] == (dir / "notes.txt (2).p7s").string());
+  BOOST_TEST(readText(dir / "notes.txt.p7s") == first, "first signature untouched");
+  BOOST_TEST(readText(dir / "notes.txt") == "notes", "input untouched");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_goes_to_the_output_folder) {
+  fs::create_directory(dir / "out");
+  std::vector<std::string> files;
+  for (int i = 0; i < 5; ++i) {
+    writeFile(dir / ("f" + std::to_string(i) + ".txt"), "file " + std::to_string(i));
+    files.push_back((dir / ("f" + std::to_string(i) + ".txt")).string());
+  }
+  std::vector<std::string> args{"--output-dir", (dir / "out").string()};
+  args.insert(args.end(), files.begin(), files.end());
+  const auto r = sign("signer-ec.p12", args);
+  BOOST_TEST(r.exitCode == 0, r.err);
+  BOOST_TEST(listDir(dir / "out").size() == 5u);
+  BOOST_TEST(r.err.find("[") != std::string::npos, "batch progress on stderr");
+}
+
+BOOST_AUTO_TEST_CASE(inspect_and_certs_describe_without_validating) {
+  writeFile(dir / "doc.txt", "x");
+  BOOST_TEST_REQUIRE(sign("signer-rsa.p12", {"--mode", "attached", (dir / "doc.txt").string()}).exitCode == 0);
+  auto r = cli({"inspect", "--json", (dir / "doc.txt.p7m").string()});
+  BOOST_TEST(r.exitCode == 0);
+  auto j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["packaging"] == "attached");
+  BOOST_TEST(j["signatures"][0]["signer"]["subjectFields"]["serialNumber"] == "PNOPL-80010112345");
+  r = cli({"certs", "--signer", signerArg("signer-ec.p12"), "--password-file", pwFile()});
+  BOOST_TEST(r.exitCode == 0);
+  BOOST_TEST(r.out.find("Anna Nowak") != std::string::npos);
+  BOOST_TEST(r.out.find("EC P-256") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(cli_errors, Cli)
+
+BOOST_AUTO_TEST_CASE(the_expired_signer_is_refused_with_a_clear_message_and_no_output) {
+  writeFile(dir / "doc.txt", "x");
+  const auto r = sign("signer-expired.p12", {(dir / "doc.txt").string()});
+  BOOST_TEST(r.exitCode == 1);
+  BOOST_TEST(r.err.find("expired") != std::string::npos, r.err);
+  BOOST_TEST(lines(r.err) == 1, "one line: " << r.err);
+  BOOST_TEST(listDir(dir.path()).size() == 1u, "no output written");
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_password_is_one_line_and_no_output) {
+  writeFile(dir / "doc.txt", "x");
+  writeFile(dir / "wrong.txt", "nope\n");
+  const auto r = cli({"sign", "--signer", signerArg("signer-rsa.p12"), "--password-file", (dir / "wrong.txt").string(),
+                      (dir / "doc.txt").string()});
+  BOOST_TEST(r.exitCode == 1);
+  BOOST_TEST(r.err.find("wrong password") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("signer-rsa.p12") != std::string::npos, "names the file");
+  BOOST_TEST(lines(r.err) == 1);
+  BOOST_TEST(listDir(dir.path()).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(the_password_comes_from_the_environment_when_no_file_is_given) {
+  writeFile(dir / "doc.txt", "x");
+  const auto r = cli({"sign", "--signer", signerArg("signer-rsa.p12"), "-q", (dir / "doc.txt").string()},
+                     {"SECUREDOC_PASSWORD=" + readText(pki / "password.txt")});
+  BOOST_TEST(r.exitCode == 0, r.err);
+  const auto none = cli({"sign", "--signer", signerArg("signer-rsa.p12"), (dir / "doc.txt").string()}, {"SECUREDOC_PASSWORD="});
+  BOOST_TEST(none.exitCode != 0, "without a terminal or a password source signing stops");
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_inputs_are_named_and_give_exit_4) {
+  const auto r = sign("signer-rsa.p12", {(dir / "missing.txt").string()});
+  BOOST_TEST(r.exitCode == 4);
+  BOOST_TEST(r.err.find("missing.txt") != std::string::npos, r.err);
+  BOOST_TEST(lines(r.err) == 1);
+  const auto d = sign("signer-rsa.p12", {dir.path().string()});
+  BOOST_TEST(d.exitCode == 4, "a folder is not a document");
+}
+
+BOOST_AUTO_TEST_CASE(an_output_folder_that_is_not_writable_leaves_nothing_behind) {
+  writeFile(dir / "doc.txt", "x");
+  // Root ignores permission bits; sysfs refuses new files even to root.
+  fs::path locked = "/sys";
+  if (geteuid() != 0) {
+    locked = dir / "locked";
+    fs::create_directory(locked);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+  }
+  const auto r = sign("signer-rsa.p12", {"--output-dir", locked.string(), (dir / "doc.txt").string()});
+  BOOST_TEST(r.exitCode == 4);
+  BOOST_TEST(r.err.find(locked.string()) != std::string::npos, r.err);
+  BOOST_TEST(lines(r.err) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(bad_signature_files_give_exit_4_with_one_line_naming_the_file) {
+  writeFile(dir / "doc.txt", "x");
+  BOOST_TEST_REQUIRE(sign("signer-rsa.p12", {"--mode", "attached", (dir / "doc.txt").string()}).exitCode == 0);
+  const std::string good = readText(dir / "doc.txt.p7m");
+  writeFile(dir / "empty.p7s", "");
+  writeFile(dir / "truncated.p7m", good.substr(0, good.size() / 3));
+  writeFile(dir / "garbage.p7s", std::string(2000, 'G'));
+  writeFile(dir / "image.png", "\x89PNG\r\n\x1a\n not a signature");
+  for (const char* f : {"empty.p7s", "truncated.p7m", "garbage.p7s", "image.png", "missing.p7s"}) {
+    BOOST_TEST_CONTEXT(f) {
+      const auto r = cli({"verify", (dir / f).string()});
+      BOOST_TEST(r.exitCode == 4);
+      BOOST_TEST(lines(r.err) == 1, r.err);
+      BOOST_TEST(r.err.find(f) != std::string::npos, r.err);
+      BOOST_TEST(r.out.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_signed_data_without_signers_holds_no_signature) {
+  // A certificates-only SignedData ("degenerate" PKCS#7, RFC 5652 §5.2).
+  const auto f = dir / "certs-only.p7s";
+  BOOST_TEST_REQUIRE(run({"openssl", "crl2pkcs7", "-nocrl", "-certfile", root(), "-outform", "DER", "-out", f.string()}).exitCode == 0);
+  const auto r = cli({"verify", f.string()});
+  BOOST_TEST(r.exitCode == 3, r.out << r.err);
+}
+
+BOOST_AUTO_TEST_CASE(bad_usage_is_exit_64) {
+  BOOST_TEST(cli({}).exitCode == 64);
+  BOOST_TEST(cli({"verify"}).exitCode == 64);
+  BOOST_TEST(cli({"verify", "--format", "xml", "x"}).exitCode == 64);
+  BOOST_TEST(cli({"sign", "--signer", "nonsense", "x"}).exitCode == 64);
+  BOOST_TEST(cli({"frobnicate"}).exitCode == 64);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cli_languages)
+
+BOOST_AUTO_TEST_CASE(polish_help_and_messages_come_from_the_catalog) {
+  const auto pl = cli({"--help"}, {"LANGUAGE=pl", "LANG=pl_PL.UTF-8", "LC_ALL=C.UTF-8"});
+  BOOST_TEST(pl.exitCode == 0);
+  BOOST_TEST(pl.out.find("Podpisz") != std::string::npos, pl.out);
+  const auto en = cli({"--help"}, {"LANGUAGE=en", "LC_ALL=C.UTF-8"});
+  BOOST_TEST(en.out.find("Sign files") != std::string::npos, en.out);
+  const auto err = cli({"verify", "/nonexistent/file.p7s"}, {"LANGUAGE=pl", "LC_ALL=C.UTF-8"});
+  BOOST_TEST(err.exitCode == 4);
+  BOOST_TEST(err.err.find("nie można") != std::string::npos, "Polish error: " << err.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,380 @@
+// The verifier on real signed files that other software made
+// (../shared/corpus; what each row expects and why is in its README.md and
+// MANIFEST.tsv).  Every manifest row is one data-driven test case, so a
+// failure names the file and one bad file never hides the others.
+//
+// Rules, from the corpus README ("Using the corpus in tests"):
+//  - a file no registered module recognises (PDF and XML while only CAdES
+//    exists) must be refused cleanly with Error(Unsupported); once a PAdES or
+//    XAdES module registers, the full checks below apply to it by themselves;
+//  - broken rows: TOTAL-FAILED (with the manifest's sub-indication when it
+//    gives one), never TOTAL-PASSED;
+//  - intact rows: never TOTAL-FAILED, and every signature's digest and value
+//    are reported valid;
+//  - where the manifest gives an indication: exactly that indication and
+//    sub-indication;
+//  - the report lists as many signatures as the manifest counts.
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <securedoc/app/verification.h>
+#include <securedoc/crypto/certificate.h>
+#include <securedoc/crypto/error.h>
+#include <securedoc/formats/format.h>
+#include <securedoc/formats/report.h>
+
+#include "test_support.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace data = boost::unit_test::data;
+using namespace securedoc;
+
+/// One line of MANIFEST.tsv, the columns this suite uses.
+struct ManifestRow {
+  std::size_t line = 0;  ///< 1-based line in MANIFEST.tsv
+  std::string file;
+  std::string format;
+  std::size_t signatures = 0;
+  std::string integrity;        ///< "intact" or "broken"
+  std::string indication;       ///< "TOTAL-FAILED"... or "-"
+  std::string subIndication;    ///< "HASH_FAILURE"... or "-"
+  std::string trustAnchor;      ///< path or "-"
+  std::string detachedContent;  ///< path or "-"
+  std::string notes;
+  /// Set only on the placeholder row that stands for an unreadable manifest,
+  /// so that the failure shows up in every group instead of an empty suite.
+  std::string loadError;
+};
+
+// Boost.Test names the sample of a data test case with this on failure.
+std::ostream& operator<<(std::ostream& os, const ManifestRow& row) {
+  return os << (row.loadError.empty() ? row.file : "(no manifest: " + row.loadError + ")");
+}
+
+struct Manifest {
+  std::vector<ManifestRow> rows;
+  std::string error;
+};
+
+std::vector<std::string> splitTabs(const std::string& line) {
+  std::vector<std::string> out;
+  std::string::size_type start = 0;
+  for (;;) {
+    const auto tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+    if (tab == std::string::npos) return out;
+    start = tab + 1;
+  }
+}
+
+/// Reads MANIFEST.tsv; columns are found by their header name.  Never throws:
+/// this runs while the test cases are registered.
+Manifest readManifest() {
+  Manifest m;
+  try {
+    const fs::path path = test::corpusDir() / "MANIFEST.tsv";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path.string());
+    std::string line;
+    std::map<std::string, std::size_t> column;
+    std::size_t lineNo = 0;
+    while (std::getline(in, line)) {
+      ++lineNo;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      const auto cells = splitTabs(line);
+      if (column.empty()) {
+        for (std::size_t i = 0; i < cells.size(); ++i) column[cells[i]] = i;
+        for (const char* need : {"file", "format", "signatures", "expected_integrity", "expected_indication",
+                                 "subindication", "trust_anchor", "detached_content", "notes"}) {
+          if (!column.count(need)) throw std::runtime_error(std::string("MANIFEST.tsv has no column ") + need);
+        }
+        continue;
+      }
+      if (cells.size() != column.size()) {
+        throw std::runtime_error("MANIFEST.tsv line " + std::to_string(lineNo) + " has " +
+                                 std::to_string(cells.size()) + " columns, the header " +
+                                 std::to_string(column.size()));
+      }
+      ManifestRow r;
+      r.line = lineNo;
+      r.file = cells[column["file"]];
+      r.format = cells[column["format"]];
+      r.signatures = std::stoul(cells[column["signatures"]]);
+      r.integrity = cells[column["expected_integrity"]];
+      r.indication = cells[column["expected_indication"]];
+      r.subIndication = cells[column["subindication"]];
+      r.trustAnchor = cells[column["trust_anchor"]];
+      r.detachedContent = cells[column["detached_content"]];
+      r.notes = cells[column["notes"]];
+      m.rows.push_back(std::move(r));
+    }
+    if (column.empty()) throw std::runtime_error("MANIFEST.tsv is empty");
+  } catch (const std::exception& e) {
+    m.rows.clear();
+    m.error = e.what();
+  }
+  return m;
+}
+
+const Manifest& manifest() {
+  static const Manifest m = readManifest();
+  return m;
+}
+
+/// The rows of one format group, or one placeholder row naming why the
+/// manifest could not be read.
+std::vector<ManifestRow> rowsOf(const std::string& format) {
+  if (!manifest().error.empty()) {
+    ManifestRow placeholder;
+    placeholder.loadError = manifest().error;
+    return {placeholder};
+  }
+  std::vector<ManifestRow> out;
+  std::copy_if(manifest().rows.begin(), manifest().rows.end(), std::back_inserter(out),
+               [&](const ManifestRow& r) { return r.format == format; });
+  return out;
+}
+
+std::time_t utc(int year, int month, int day, int hour) {
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  return timegm(&tm);
+}
+
+/// The options the README prescribes for a row: its trust anchor and
+/// detached content, offline, and for the Phaos XML-DSig vectors a
+/// validation time inside their certificates' validity (they expired in
+/// 2012; the evidence, xmlsec1 --verification-gmt-time, uses 2009-01-01).
+VerifyOptions optionsFor(const ManifestRow& row) {
+  VerifyOptions o;
+  o.offline = true;
+  if (row.trustAnchor != "-") o.trustAnchors = Certificate::loadFile(test::corpusDir() / row.trustAnchor);
+  if (row.detachedContent != "-") o.detachedContent = test::corpusDir() / row.detachedContent;
+  if (row.file.rfind("xmldsig/phaos/", 0) == 0) o.time = utc(2009, 1, 1, 10);
+  return o;
+}
+
+/// Whether the manifest's `signatures` column counts counter-signatures.
+/// The README: "For CMS/XML, the number of top-level signatures,
+/// counter-signatures included where `notes` says so".  counterSig.p7m says
+/// "(counted in signatures)": 1 signer + 1 counter-signature = 2.
+/// signedFile.pdf.p7s says "each with counter-signatures (not counted)": 3
+/// parallel signers.  The CAdES verifier lists counter-signatures as extra
+/// SignatureReport entries with counterSignatureOf set, so the count to
+/// compare is either every entry or the top-level ones only.
+bool countsCounterSignatures(const ManifestRow& row) {
+  return row.notes.find("counted in signatures") != std::string::npos &&
+         row.notes.find("not counted") == std::string::npos;
+}
+
+/// The signatures the manifest's count and integrity claim are about.
+std::vector<const SignatureReport*> countedSignatures(const VerificationReport& report, const ManifestRow& row) {
+  const bool all = countsCounterSignatures(row);
+  std::vector<const SignatureReport*> out;
+  for (const auto& s : report.signatures) {
+    if (all || s.counterSignatureOf.empty()) out.push_back(&s);
+  }
+  return out;
+}
+
+const Check* findCheck(const SignatureReport& s, std::string_view id) {
+  const auto it = std::find_if(s.checks.begin(), s.checks.end(), [&](const Check& c) { return c.id == id; });
+  return it == s.checks.end() ? nullptr : &*it;
+}
+
+std::string statusOf(const Check* c) { return c ? checkStatusCode(c->status) : "absent"; }
+
+std::string verdict(Indication i, SubIndication s) {
+  std::string out = indicationCode(i);
+  if (s != SubIndication::None) out += std::string("/") + subIndicationCode(s);
+  return out;
+}
+
+/// One line per signature, shown as context when a check fails.
+std::string describe(const VerificationReport& report) {
+  std::ostringstream os;
+  os << "report " << verdict(report.indication, report.subIndication) << " with " << report.signatures.size()
+     << " signature(s)";
+  for (const auto& s : report.signatures) {
+    os << "; " << s.id;
+    if (!s.counterSignatureOf.empty()) os << " (counter-signs " << s.counterSignatureOf << ")";
+    os << " " << verdict(s.indication, s.subIndication) << " [";
+    for (std::size_t i = 0; i < s.checks.size(); ++i) {
+      os << (i ? ", " : "") << s.checks[i].id << "=" << checkStatusCode(s.checks[i].status);
+      if (s.checks[i].status == Check::Status::Failed && !s.checks[i].detail.empty()) {
+        os << " (" << s.checks[i].detail << ")";
+      }
+    }
+    os << "]";
+  }
+  return os.str();
+}
+
+/// For BOOST_CHECK_EXCEPTION: an Error of this category; says what came
+/// instead when it is another one.
+auto hasCategory(Category expected) {
+  return [expected](const Error& e) {
+    if (e.category() != expected) {
+      BOOST_TEST_MESSAGE("caught Error(" << categoryName(e.category()) << ") instead of Error("
+                                         << categoryName(expected) << "): " << e.what());
+    }
+    return e.category() == expected;
+  };
+}
+
+/// The integrity claims of an intact row for one signature.
+void checkIntegrityReported(const SignatureReport& s) {
+  BOOST_TEST_CONTEXT("signature " << s.id) {
+    const Check* value = findCheck(s, "signatureValue");
+    BOOST_TEST((value && value->status == Check::Status::Passed),
+               "the signature value is reported valid (signatureValue is " << statusOf(value) << ")");
+    // A signature without signed attributes (plain PKCS#7, RFC 5652 §5.4)
+    // has no message-digest attribute: its value is computed over the
+    // content digest itself, so the passed signatureValue check above already
+    // proves the content.  The CAdES verifier adds a messageDigest check
+    // whenever signed attributes exist, so an absent check next to a passed
+    // value means exactly that case; anything else must be Passed.
+    const Check* digest = findCheck(s, "messageDigest");
+    const bool digestApplies = digest != nullptr || !(value && value->status == Check::Status::Passed);
+    if (digestApplies) {
+      BOOST_TEST((digest && digest->status == Check::Status::Passed),
+                 "the signed-data digest is reported valid (messageDigest is " << statusOf(digest) << ")");
+    }
+  }
+}
+
+/// Verifies one corpus file and holds the report to what its row expects.
+void checkRow(const ManifestRow& row) {
+  BOOST_TEST_REQUIRE(row.loadError.empty(), "MANIFEST.tsv can be read: " << row.loadError);
+  BOOST_TEST_CONTEXT("corpus file " << row.file << " (MANIFEST.tsv line " << row.line << ", " << row.integrity
+                                    << ", expects " << row.indication << "/" << row.subIndication << ")") {
+    FormatRegistry reg;
+    registerBuiltinFormats(reg);
+    const VerificationService svc(reg);
+    const fs::path file = test::corpusDir() / row.file;
+    const VerifyOptions opts = optionsFor(row);
+
+    if (reg.forVerifying(ContentSniff::of(file)) == nullptr) {
+      // No module for this format in this build: a clean refusal, not a
+      // crash and not a verdict.
+      BOOST_CHECK_EXCEPTION(svc.verify(file, opts), Error, hasCategory(Category::Unsupported));
+      return;
+    }
+
+    VerificationReport report;
+    try {
+      report = svc.verify(file, opts);
+    } catch (const std::exception& e) {
+      BOOST_TEST(false, "the verifier returns a report instead of throwing: " << e.what());
+      return;
+    }
+
+    BOOST_TEST_CONTEXT(describe(report)) {
+      const auto counted = countedSignatures(report, row);
+      BOOST_TEST(counted.size() == row.signatures,
+                 "the report lists " << counted.size() << " signature(s) where the manifest counts "
+                                     << row.signatures << " ("
+                                     << (countsCounterSignatures(row) ? "counter-signatures included"
+                                                                      : "top-level only")
+                                     << ")");
+
+      if (row.integrity == "broken") {
+        BOOST_TEST((report.indication != Indication::TotalPassed), "a broken file is never TOTAL-PASSED");
+        BOOST_TEST((report.indication == Indication::TotalFailed),
+                   "a broken file is TOTAL-FAILED, not " << indicationCode(report.indication));
+      } else {
+        BOOST_TEST(row.integrity == "intact", "expected_integrity is intact or broken, not " << row.integrity);
+        BOOST_TEST((report.indication != Indication::TotalFailed),
+                   "an intact file is never TOTAL-FAILED (got "
+                       << verdict(report.indication, report.subIndication) << ")");
+        for (const SignatureReport* s : counted) checkIntegrityReported(*s);
+      }
+
+      if (row.indication != "-") {
+        BOOST_TEST(std::string(indicationCode(report.indication)) == row.indication,
+                   "the indication is " << row.indication << ", not " << indicationCode(report.indication));
+      }
+      // For TOTAL-FAILED the manifest gives the sub-indication only when a
+      // tool showed which check fails; "-" then means "not established".
+      if (row.subIndication != "-") {
+        BOOST_TEST(std::string(subIndicationCode(report.subIndication)) == row.subIndication,
+                   "the sub-indication is " << row.subIndication << ", not "
+                                            << subIndicationCode(report.subIndication));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(corpus)
+
+BOOST_AUTO_TEST_CASE(the_manifest_has_rows_for_every_format) {
+  BOOST_TEST_REQUIRE(manifest().error.empty(), "MANIFEST.tsv can be read: " << manifest().error);
+  for (const char* format : {"cades", "pades", "xades", "xmldsig"}) {
+    BOOST_TEST_CONTEXT("format " << format) {
+      BOOST_TEST(!rowsOf(format).empty(), "the manifest has rows for this format");
+    }
+  }
+  for (const auto& row : manifest().rows) {
+    BOOST_TEST_CONTEXT("MANIFEST.tsv line " << row.line << ": " << row.file) {
+      BOOST_TEST((row.format == "cades" || row.format == "pades" || row.format == "xades" || row.format == "xmldsig"),
+                 "the format is one this suite tests, not " << row.format);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_file_the_manifest_names_exists) {
+  BOOST_TEST_REQUIRE(manifest().error.empty(), "MANIFEST.tsv can be read: " << manifest().error);
+  for (const auto& row : manifest().rows) {
+    BOOST_TEST_CONTEXT("MANIFEST.tsv line " << row.line << ": " << row.file) {
+      BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.file), "the signed file exists");
+      if (row.trustAnchor != "-") {
+        BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.trustAnchor), "the trust anchor " << row.trustAnchor
+                                                                                                << " exists");
+      }
+      if (row.detachedContent != "-") {
+        BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.detachedContent),
+                   "the detached content " << row.detachedContent << " exists");
+      }
+    }
+  }
+}
+
+BOOST_DATA_TEST_CASE(cades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("cades")), row) {
+  checkRow(row);
+}
+
+BOOST_DATA_TEST_CASE(pades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("pades")), row) {
+  checkRow(row);
+}
+
+BOOST_DATA_TEST_CASE(xades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("xades")), row) {
+  checkRow(row);
+}
+
+BOOST_DATA_TEST_CASE(xmldsig_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("xmldsig")), row) {
+  checkRow(row);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

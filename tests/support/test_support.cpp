@@ -1,0 +1,136 @@
+#include "test_support.h"
+
+#include <array>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <spawn.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <algorithm>
+
+extern char** environ;
+
+namespace securedoc::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path envPath(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set (run the tests through ctest)");
+  return v;
+}
+}  // namespace
+
+fs::path sourceDir() { return envPath("SECUREDOC_SOURCE_DIR"); }
+fs::path pkiDir() { return envPath("SECUREDOC_TEST_PKI"); }
+fs::path corpusDir() { return envPath("SECUREDOC_CORPUS_DIR"); }
+fs::path cliPath() { return envPath("SECUREDOC_CLI"); }
+
+RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  int outPipe[2];
+  int errPipe[2];
+  if (pipe(outPipe) != 0 || pipe(errPipe) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, outPipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, errPipe[1], 2);
+  posix_spawn_file_actions_addclose(&fa, outPipe[0]);
+  posix_spawn_file_actions_addclose(&fa, errPipe[0]);
+
+  std::vector<std::string> envStrings;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const auto key = entry.substr(0, entry.find('='));
+    const bool overridden = std::any_of(env.begin(), env.end(), [&](const std::string& x) {
+      return x.substr(0, x.find('=')) == key;
+    });
+    if (!overridden) envStrings.push_back(entry);
+  }
+  envStrings.insert(envStrings.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& s : envStrings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> argp;
+  for (auto& s : args) argp.push_back(s.data());
+  argp.push_back(nullptr);
+
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, argp[0], &fa, nullptr, argp.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(outPipe[1]);
+  close(errPipe[1]);
+  if (rc != 0) {
+    close(outPipe[0]);
+    close(errPipe[0]);
+    throw std::runtime_error("cannot start " + argv.at(0));
+  }
+  RunResult r;
+  std::array<pollfd, 2> fds{{{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}}};
+  int open = 2;
+  char buf[65536];
+  while (open > 0) {
+    if (poll(fds.data(), fds.size(), -1) < 0) break;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::vector<std::string> argv{cliPath().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, env);
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "securedoc-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  m_path = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::permissions(m_path, fs::perms::owner_all, fs::perm_options::add, ec);
+  fs::remove_all(m_path, ec);
+}
+
+void writeFile(const fs::path& p, const std::string& content) {
+  std::ofstream f(p, std::ios::binary);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + p.string());
+}
+
+std::string readText(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> listDir(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace securedoc::test

@@ -1,0 +1,48 @@
+#pragma once
+// Shared helpers for the Boost.Test suites: where the data is, running a
+// program and capturing its output, temporary folders.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace securedoc::test {
+
+/// The source tree (SECUREDOC_SOURCE_DIR).
+std::filesystem::path sourceDir();
+/// The demo PKI the ctest fixture made (SECUREDOC_TEST_PKI).
+std::filesystem::path pkiDir();
+/// shared/corpus beside the checkout (SECUREDOC_CORPUS_DIR).
+std::filesystem::path corpusDir();
+/// The securedoc-cli binary (SECUREDOC_CLI).
+std::filesystem::path cliPath();
+
+struct RunResult {
+  int exitCode = -1;
+  std::string out;
+  std::string err;
+};
+/// Runs `argv` (no shell) with extra environment entries "K=V"; stdin is /dev/null.
+RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+/// Runs securedoc-cli with `args`.
+RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+/// A fresh folder removed at scope exit.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+void writeFile(const std::filesystem::path& p, const std::string& content);
+std::string readText(const std::filesystem::path& p);
+/// Names of the files in `dir`, sorted.
+std::vector<std::string> listDir(const std::filesystem::path& dir);
+
+}  // namespace securedoc::test

@@ -1,0 +1,175 @@
+// app/services: output naming, safe writing, the signing job, report rendering.
+#include <boost/test/unit_test.hpp>
+
+#include "printers.h"
+#include "test_support.h"
+
+#include <securedoc/app/output.h>
+#include <securedoc/app/report_render.h>
+#include <securedoc/app/signing.h>
+#include <securedoc/app/verification.h>
+#include <securedoc/crypto/pkcs12_signer.h>
+
+#include <nlohmann/json.hpp>
+
+using namespace securedoc;
+using securedoc::test::pkiDir;
+using securedoc::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+auto hasCategory(Category c) {
+  return [c](const Error& e) { return e.category() == c; };
+}
+struct Demo final : Interaction {
+  std::string askSecret(Secret, const std::string&) override { return "demo"; }
+  void progress(std::size_t, std::size_t total, const std::string&) override { lastTotal = total; }
+  std::size_t lastTotal = 0;
+};
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(output)
+
+BOOST_AUTO_TEST_CASE(collisions_number_the_name_before_the_last_extension) {
+  BOOST_TEST(candidateName("d/scan.tiff.p7s", 1) == fs::path("d/scan.tiff.p7s"));
+  BOOST_TEST(candidateName("d/scan.tiff.p7s", 2) == fs::path("d/scan.tiff (2).p7s"));
+  BOOST_TEST(candidateName("d/report-signed.pdf", 3) == fs::path("d/report-signed (3).pdf"));
+}
+
+BOOST_AUTO_TEST_CASE(an_existing_file_is_never_overwritten) {
+  TempDir dir;
+  test::writeFile(dir / "a.txt.p7s", "keep me");
+  test::writeFile(dir / "a.txt (2).p7s", "keep me too");
+  const auto used = writeNewFile(dir / "a.txt.p7s", [](const fs::path& tmp) { test::writeFile(tmp, "new"); });
+  BOOST_TEST(used == dir / "a.txt (3).p7s");
+  BOOST_TEST(test::readText(dir / "a.txt.p7s") == "keep me");
+  BOOST_TEST(test::readText(dir / "a.txt (2).p7s") == "keep me too");
+  BOOST_TEST(test::readText(used) == "new");
+  BOOST_TEST(test::listDir(dir.path()).size() == 3u, "no temporary file left");
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_write_leaves_no_partial_file) {
+  TempDir dir;
+  BOOST_CHECK_THROW(writeNewFile(dir / "out.p7s",
+                                 [](const fs::path& tmp) {
+                                   test::writeFile(tmp, "half");
+                                   throw Error(Category::Crypto, "boom");
+                                 }),
+                    Error);
+  BOOST_TEST(test::listDir(dir.path()).empty(), "the temporary file was removed");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_output_folder_is_an_io_error) {
+  TempDir dir;
+  BOOST_CHECK_EXCEPTION(writeNewFile(dir / "no" / "out.p7s", [](const fs::path&) {}), Error, hasCategory(Category::Io));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(signing_service)
+
+BOOST_AUTO_TEST_CASE(a_batch_is_signed_with_one_signer_call_and_named_by_the_rules) {
+  TempDir dir;
+  test::writeFile(dir / "scan.tiff", "II*\0 not really a tiff");
+  test::writeFile(dir / "notes.txt", "notes");
+  test::writeFile(dir / "notes.txt.p7s", "an older signature");
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  Demo ui;
+  Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
+  SignRequest req;
+  req.inputs = {dir / "scan.tiff", dir / "notes.txt"};
+  const auto out = SigningService(reg).sign(req, signer, signer.certificates().at(0), ui);
+  BOOST_TEST_REQUIRE(out.size() == 2u);
+  BOOST_TEST(!out[0].error.has_value());
+  BOOST_TEST(out[0].output == dir / "scan.tiff.p7s");
+  BOOST_TEST(out[1].output == dir / "notes.txt (2).p7s", "the older signature is kept");
+  BOOST_TEST(test::readText(dir / "notes.txt.p7s") == "an older signature");
+  BOOST_TEST(ui.lastTotal == 4u, "progress covers prepare and write");
+}
+
+BOOST_AUTO_TEST_CASE(one_unreadable_input_does_not_stop_the_others) {
+  TempDir dir;
+  test::writeFile(dir / "ok.txt", "fine");
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  Demo ui;
+  Pkcs12Signer signer(pkiDir() / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = {dir / "missing.txt", dir / "ok.txt"};
+  const auto out = SigningService(reg).sign(req, signer, signer.certificates().at(0), ui);
+  BOOST_TEST_REQUIRE(out.size() == 2u);
+  BOOST_TEST((out[0].error && out[0].error->category() == Category::Io));
+  BOOST_TEST(out[0].error->file() == (dir / "missing.txt").string());
+  BOOST_TEST(fs::exists(out[1].output));
+}
+
+BOOST_AUTO_TEST_CASE(the_expired_certificate_is_refused_before_anything_is_written) {
+  TempDir dir;
+  test::writeFile(dir / "doc.txt", "x");
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  Demo ui;
+  Pkcs12Signer signer(pkiDir() / "signer-expired.p12", ui);
+  SignRequest req;
+  req.inputs = {dir / "doc.txt"};
+  BOOST_CHECK_EXCEPTION(SigningService(reg).sign(req, signer, signer.certificates().at(0), ui), Error,
+                        hasCategory(Category::Policy));
+  BOOST_TEST(test::listDir(dir.path()).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_signer_specs_are_usage_errors_and_later_backends_say_so) {
+  Demo ui;
+  BOOST_CHECK_EXCEPTION(openSigner("foo:bar", ui), Error, hasCategory(Category::Usage));
+  BOOST_CHECK_EXCEPTION(openSigner("pkcs12:", ui), Error, hasCategory(Category::Usage));
+  BOOST_CHECK_EXCEPTION(openSigner("cloud:https://127.0.0.1/csc/v2", ui), Error, hasCategory(Category::Unsupported));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(reports)
+
+BOOST_AUTO_TEST_CASE(json_report_has_the_design_shape) {
+  TempDir dir;
+  test::writeFile(dir / "doc.txt", "x");
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  Demo ui;
+  Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
+  SignRequest req;
+  req.inputs = {dir / "doc.txt"};
+  const auto out = SigningService(reg).sign(req, signer, signer.certificates().at(0), ui);
+  VerifyOptions o;
+  o.trustAnchors = Certificate::loadFile(pkiDir() / "root-ca.pem");
+  o.detachedContent = dir / "doc.txt";
+  const auto report = VerificationService(reg).verify(out.at(0).output, o);
+  const auto j = nlohmann::json::parse(reportToJson(report));
+  BOOST_TEST(j["indication"] == "TOTAL-PASSED");
+  BOOST_TEST(j["format"] == "CAdES");
+  const auto& s = j["signatures"][0];
+  for (const char* key : {"id", "format", "level", "indication", "subIndication", "signer", "signingTime",
+                          "digestAlgorithm", "timestamps", "chain", "coversWholeDocument", "modifiedAfterSigning",
+                          "messages"}) {
+    BOOST_TEST(s.contains(key), "signature has " << key);
+  }
+  BOOST_TEST(s["subIndication"].is_null());
+  BOOST_TEST(s["signer"]["serial"].get<std::string>().size() > 0u);
+  BOOST_TEST(s["signer"]["notBefore"].get<std::string>().back() == 'Z');
+  BOOST_TEST(s["chain"].size() == 3u);
+  BOOST_TEST(exitFor(report) == VerifyExit::AllPassed);
+}
+
+BOOST_AUTO_TEST_CASE(exit_status_follows_the_worst_signature) {
+  VerificationReport r;
+  BOOST_TEST(exitFor(r) == VerifyExit::NoSignature);
+  r.signatures.resize(2);
+  r.signatures[0].indication = Indication::TotalPassed;
+  r.signatures[1].indication = Indication::Indeterminate;
+  r.computeOverall();
+  BOOST_TEST(exitFor(r) == VerifyExit::Indeterminate);
+  r.signatures[0].indication = Indication::TotalFailed;
+  r.computeOverall();
+  BOOST_TEST(exitFor(r) == VerifyExit::Failed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
