@@ -8,22 +8,28 @@
 #  (b) One large file (default 1 GiB): detached CAdES with securedoc-cli
 #      against "openssl dgst -sha256" (the floor: hashing the file) and
 #      against "openssl cms -sign -binary -cades" (detached).
-#  Then the outputs are verified (securedoc-cli verify and openssl cms -verify).
+#  Then the outputs are verified (securedoc-cli verify and openssl cms -verify)
+#  and a Markdown table is printed.  Every command runs BENCH_REPEAT times
+#  (after a "sync", so that earlier writes do not slow down its fsyncs) and
+#  the fastest run counts.
 #
 # Usage: bench/run.sh [--keep-large] [-h|--help]
 # Environment:
 #   BENCH_N=200            number of small files
 #   BENCH_SMALL_KB=4       size of each small file, KiB
 #   BENCH_LARGE_MB=1024    size of the large file, MiB
+#   BENCH_REPEAT=2         runs of each command; the fastest counts
 #   BENCH_KEY=rsa          signer key: rsa (signer-rsa.p12) or ec (signer-ec.p12)
 #   BENCH_WORK=bench/work  work folder (gitignored); the demo PKI is cached in it
-#   BENCH_KEEP_LARGE=1     same as --keep-large: keep (and reuse) the large file
+#   BENCH_KEEP_LARGE=1     same as --keep-large: keep (and next time reuse) the large file
 #   SECUREDOC_CLI=...      the CLI (default build/app/cli/securedoc-cli)
 # Targets (large file): securedoc time <= 1.5 x openssl dgst -sha256; peak RSS < 64 MiB.
-# Not run by ctest; run it by hand.
-set -euo pipefail
-# Timings are set indirectly (printf -v T_name); loop scripts are written with literal $f.
+# Needs GNU time (/usr/bin/time, Debian package "time") and openssl.
+# Not run by ctest; run it by hand on an otherwise idle machine.
+
+# Timings are set indirectly (printf -v T_name); the loop scripts hold a literal $f.
 # shellcheck disable=SC2154,SC2016
+set -euo pipefail
 
 usage() { sed -n '2,/^# Not run/p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -41,6 +47,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${BENCH_N:-200}
 small_kb=${BENCH_SMALL_KB:-4}
 large_mb=${BENCH_LARGE_MB:-1024}
+repeat=${BENCH_REPEAT:-2}
 key=${BENCH_KEY:-rsa}
 work=${BENCH_WORK:-$repo/bench/work}
 cli=${SECUREDOC_CLI:-$repo/build/app/cli/securedoc-cli}
@@ -51,17 +58,25 @@ die() { echo "$0: $*" >&2; exit 1; }
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_N must be a positive integer"
 [[ $small_kb =~ ^[1-9][0-9]*$ ]] || die "BENCH_SMALL_KB must be a positive integer"
 [[ $large_mb =~ ^[1-9][0-9]*$ ]] || die "BENCH_LARGE_MB must be a positive integer"
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive integer"
 [[ $key == rsa || $key == ec ]] || die "BENCH_KEY must be rsa or ec"
 
 # ------------------------------------------------------------ prerequisites ---
 if [[ ! -x /usr/bin/time ]]; then
-  die "GNU time (/usr/bin/time) is missing; it measures peak RSS. Install it: apt-get install -y time"
+  die "GNU time (/usr/bin/time) is missing; it measures the peak RSS. Install it: apt-get install -y time"
 fi
 command -v openssl >/dev/null || die "openssl is missing (apt-get install -y openssl)"
-if [[ ! -x $cli ]]; then
-  die "$cli not found; build it: cmake --build $repo/build --target securedoc-cli"
-fi
+[[ -x $cli ]] || die "$cli not found; build it: cmake --build $repo/build --target securedoc-cli"
+cli=$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$cli")/../../CMakeCache.txt" 2>/dev/null || true)
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load" 'BEGIN{exit !(l > 0.5)}'; then
+  echo "warning: load average is $load; other work on this machine will distort the figures" >&2
+fi
+free_kib=$(df -Pk "${work%/*}" 2>/dev/null | awk 'NR==2{print $4}')
+if [[ -n $free_kib && $free_kib -lt $(( (large_mb + 200) * 1024 )) ]]; then
+  die "not enough free disk space for a $large_mb MiB file in $work"
+fi
 
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
@@ -71,6 +86,7 @@ large=$work/large-${large_mb}M.bin
 
 cleanup() {
   rm -rf "$run_dir"
+  rm -f "$large.tmp"
   if [[ $keep_large != 1 ]]; then rm -f "$large"; fi
 }
 trap cleanup EXIT
@@ -83,13 +99,15 @@ pwfile=$pki/password.txt
 # Key and certificate for openssl, extracted from the same PKCS#12.
 openssl pkcs12 -in "$p12" -passin "file:$pwfile" -nodes -nocerts -out "$run_dir/key.pem" 2>/dev/null
 openssl pkcs12 -in "$p12" -passin "file:$pwfile" -nokeys -clcerts -out "$run_dir/signer.pem" 2>/dev/null
+# Detached (no -nodetach).  Not -stream: with -outform DER it would embed the
+# content; without it openssl already reads the content in constant memory.
 ossl_sign=(openssl cms -sign -binary -cades -outform DER -signer "$run_dir/signer.pem" -inkey "$run_dir/key.pem"
            -certfile "$pki/issuing-ca.pem" -md sha256 -nosmimecap)
 sd_sign=("$cli" sign --signer "pkcs12:$p12" --password-file "$pwfile" -q)
 
 # ------------------------------------------------------------------ helpers ---
-# measure NAME CMD...: runs CMD under GNU time; sets T_<NAME> (seconds, ns clock)
-# and M_<NAME> (peak RSS in KiB of the largest single process of CMD's tree).
+# measure NAME CMD...: runs CMD under GNU time; sets T_<NAME> (wall seconds)
+# and M_<NAME> (peak RSS, KiB, of the largest single process in CMD's tree).
 measure() {
   local name=$1; shift
   local tf=$run_dir/time.$name t0 t1
@@ -99,23 +117,32 @@ measure() {
   printf -v "T_$name" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
   printf -v "M_$name" '%s' "$(awk 'END{print $2}' "$tf")"
 }
-# best_of2 NAME SETUP CMD...: runs SETUP then CMD twice; keeps the faster run.
-best_of2() {
+# best_of NAME SETUP CMD...: BENCH_REPEAT times: SETUP, sync, CMD.  Keeps the
+# fastest run in T_<NAME>/M_<NAME> and prints them all.
+best_of() {
   local name=$1 setup=$2; shift 2
-  local tb mb
-  $setup; measure "${name}_1" "$@"
-  $setup; measure "${name}_2" "$@"
-  local t1v="T_${name}_1" t2v="T_${name}_2" m1v="M_${name}_1" m2v="M_${name}_2"
-  if awk -v a="${!t1v}" -v b="${!t2v}" 'BEGIN{exit !(a<=b)}'; then tb=${!t1v}; mb=${!m1v}; else tb=${!t2v}; mb=${!m2v}; fi
-  printf -v "T_$name" '%s' "$tb"
-  printf -v "M_$name" '%s' "$mb"
-  echo "  $name: runs ${!t1v} s / ${!t2v} s, peak RSS ${!m1v} / ${!m2v} KiB"
+  local r tv mv times="" rss=""
+  printf -v "T_$name" '%s' ""
+  for ((r = 1; r <= repeat; r++)); do
+    $setup
+    sync
+    measure "${name}_$r" "$@"
+    tv="T_${name}_$r"; mv="M_${name}_$r"
+    times+="${times:+ / }${!tv}"; rss+="${rss:+ / }${!mv}"
+    local best="T_$name"
+    if [[ -z ${!best} ]] || awk -v a="${!tv}" -v b="${!best}" 'BEGIN{exit !(a<b)}'; then
+      printf -v "T_$name" '%s' "${!tv}"
+      printf -v "M_$name" '%s' "${!mv}"
+    fi
+  done
+  printf '  %-11s runs %s s; peak RSS %s KiB\n' "$name:" "$times" "$rss"
 }
 calc() { awk "BEGIN{printf \"$1\", $2}"; }
 mib() { calc "%.1f" "$1/1024"; }
+nop() { :; }
 
 # ---------------------------------------------------------- (a) small files ---
-echo "== (a) $n files of $small_kb KiB, detached CAdES (key: $key)"
+echo "== (a) $n files of $small_kb KiB, detached CAdES (key: $key, best of $repeat)"
 small=()
 for ((i = 1; i <= n; i++)); do
   f=$(printf '%s/small/f%04d.bin' "$run_dir" "$i")
@@ -123,9 +150,6 @@ for ((i = 1; i <= n; i++)); do
   small+=("$f")
 done
 cat "${small[@]}" >/dev/null
-
-measure sd_batch "${sd_sign[@]}" --output-dir "$run_dir/out-sd" "${small[@]}"
-[[ $(find "$run_dir/out-sd" -name '*.p7s' | wc -l) -eq $n ]] || die "securedoc-cli did not write $n signatures"
 
 # One process per file: the loops run as scripts so that GNU time sees them.
 {
@@ -138,20 +162,24 @@ measure sd_batch "${sd_sign[@]}" --output-dir "$run_dir/out-sd" "${small[@]}"
   printf ' %q' "${ossl_sign[@]}"; printf ' -in "$f" -out %q/"${f##*/}.p7s" || exit 1\n' "$run_dir/out-ossl"
   echo 'done'
 } >"$run_dir/ossl-loop.sh"
-measure sd_loop bash "$run_dir/sd-loop.sh" "${small[@]}"
-measure ossl_loop bash "$run_dir/ossl-loop.sh" "${small[@]}"
-[[ $(find "$run_dir/out-sd1" -name '*.p7s' | wc -l) -eq $n ]] || die "securedoc-cli (loop) did not write $n signatures"
-[[ $(find "$run_dir/out-ossl" -name '*.p7s' | wc -l) -eq $n ]] || die "openssl did not write $n signatures"
+
+# securedoc-cli never writes over a file: empty its output folders before each run.
+clear_sd() { rm -f "$run_dir"/out-sd/*; }
+clear_sd1() { rm -f "$run_dir"/out-sd1/*; }
+best_of sd_batch clear_sd "${sd_sign[@]}" --output-dir "$run_dir/out-sd" "${small[@]}"
+best_of sd_loop clear_sd1 bash "$run_dir/sd-loop.sh" "${small[@]}"
+best_of ossl_loop nop bash "$run_dir/ossl-loop.sh" "${small[@]}"
+count() { find "$1" -name '*.p7s' | wc -l; }
+[[ $(count "$run_dir/out-sd") -eq $n ]] || die "securedoc-cli did not write $n signatures"
+[[ $(count "$run_dir/out-sd1") -eq $n ]] || die "securedoc-cli (loop) did not write $n signatures"
+[[ $(count "$run_dir/out-ossl") -eq $n ]] || die "openssl did not write $n signatures"
 
 fps() { calc "%.1f" "$n/$1"; }
 F_sd_batch=$(fps "$T_sd_batch"); F_sd_loop=$(fps "$T_sd_loop"); F_ossl_loop=$(fps "$T_ossl_loop")
 R_small=$(calc "%.1f" "$T_ossl_loop/$T_sd_batch")
-echo "  securedoc-cli, 1 process:  $T_sd_batch s, $F_sd_batch files/s, peak RSS $(mib "$M_sd_batch") MiB"
-echo "  securedoc-cli, 1 per file: $T_sd_loop s, $F_sd_loop files/s, peak RSS $(mib "$M_sd_loop") MiB"
-echo "  openssl cms, 1 per file:   $T_ossl_loop s, $F_ossl_loop files/s, peak RSS $(mib "$M_ossl_loop") MiB"
 
 # ----------------------------------------------------------- (b) large file ---
-echo "== (b) one file of $large_mb MiB, detached CAdES"
+echo "== (b) one file of $large_mb MiB, detached CAdES (best of $repeat)"
 if [[ -f $large && $(stat -c %s "$large") -eq $((large_mb * 1024 * 1024)) ]]; then
   echo "  reusing $large"
 else
@@ -159,15 +187,12 @@ else
   head -c "$((large_mb * 1024 * 1024))" /dev/urandom >"$large.tmp"
   mv "$large.tmp" "$large"
 fi
-cat "$large" >/dev/null   # warm-up: the page cache holds the file for every run below
+cat "$large" >/dev/null   # warm-up: the page cache then holds the file for every run
 
-clear_large_out() { rm -f "$run_dir"/out-large/*; }
-nop() { :; }
-# Without -stream, openssl cms -sign streams detached content through a digest
-# BIO in constant memory; with -stream and -outform DER it embeds the content.
-best_of2 dgst nop openssl dgst -sha256 "$large"
-best_of2 sd_large clear_large_out "${sd_sign[@]}" --output-dir "$run_dir/out-large" "$large"
-best_of2 ossl_large nop "${ossl_sign[@]}" -in "$large" -out "$run_dir/ossl-large.p7s"
+clear_large() { rm -f "$run_dir"/out-large/*; }
+best_of dgst nop openssl dgst -sha256 "$large"
+best_of sd_large clear_large "${sd_sign[@]}" --output-dir "$run_dir/out-large" "$large"
+best_of ossl_large nop "${ossl_sign[@]}" -in "$large" -out "$run_dir/ossl-large.p7s"
 
 mbs() { calc "%.0f" "$large_mb/$1"; }
 S_dgst=$(mbs "$T_dgst"); S_sd_large=$(mbs "$T_sd_large"); S_ossl_large=$(mbs "$T_ossl_large")
@@ -193,7 +218,8 @@ check "securedoc-cli verify, small file, ours" \
 check "securedoc-cli verify, large file, ours" \
   "$cli" verify -q "${anchor[@]}" --detached-content "$large" "$sd_out_large"
 check "openssl cms -verify, small file, ours" \
-  openssl cms -verify -binary -inform DER -in "$sd_out_small" -content "${small[0]}" -CAfile "$pki/root-ca.pem" -out /dev/null
+  openssl cms -verify -binary -inform DER -in "$sd_out_small" -content "${small[0]}" \
+  -CAfile "$pki/root-ca.pem" -out /dev/null
 check "securedoc-cli verify, small file, openssl's" \
   "$cli" verify -q "${anchor[@]}" --detached-content "${small[0]}" "$run_dir/out-ossl/f0001.bin.p7s"
 
@@ -201,14 +227,15 @@ check "securedoc-cli verify, small file, openssl's" \
 verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
 time_ok=$(awk -v r="$R_large" -v t="$ratio_target" 'BEGIN{print (r<=t)?1:0}')
 rss_ok=$((M_sd_large < rss_target_kib && M_sd_batch < rss_target_kib ? 1 : 0))
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+ram=$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
 
 cat <<EOF
 
 ## Results ($(date -u +%Y-%m-%dT%H:%M:%SZ))
 
-Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), \
-$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(openssl version | cut -d' ' -f1-2); \
-securedoc-cli build type: ${build_type:-unknown}; key: $key; times: small files one run, large file best of 2.
+Machine: $(nproc) cores, $cpu, $ram RAM, $(openssl version | cut -d' ' -f1-2); \
+securedoc-cli build type: ${build_type:-unknown}; key: $key; fastest of $repeat runs each.
 
 | Test | Command | Time (s) | Throughput | Peak RSS (MiB) |
 |---|---|---:|---:|---:|
@@ -219,7 +246,7 @@ securedoc-cli build type: ${build_type:-unknown}; key: $key; times: small files 
 | $large_mb MiB | securedoc-cli sign (detached CAdES) | $T_sd_large | $S_sd_large MiB/s | $(mib "$M_sd_large") |
 | $large_mb MiB | openssl cms -sign -cades (detached) | $T_ossl_large | $S_ossl_large MiB/s | $(mib "$M_ossl_large") |
 
-- Small files: securedoc-cli in one process is ${R_small}× the files/s of the openssl cms loop.
+- Small files: securedoc-cli in one process signs ${R_small}× the files/s of the openssl cms loop.
 - Large file: securedoc-cli takes ${R_large}× the time of openssl dgst -sha256 (target ≤ ${ratio_target}×): $(verdict "$time_ok").
   openssl cms -sign takes ${R_ossl_large}× the time of openssl dgst -sha256.
 - Peak RSS of securedoc-cli: $(mib "$M_sd_large") MiB on the large file, $(mib "$M_sd_batch") MiB for $n files (target < 64 MiB): $(verdict "$rss_ok").

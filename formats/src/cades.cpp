@@ -35,6 +35,22 @@ const EVP_MD* evpMd(DigestAlgorithm alg) {
   return EVP_sha256();
 }
 
+/// DER tag-length-value with a definite length.
+Bytes tlv(std::uint8_t tag, const Bytes& v) {
+  Bytes out{tag};
+  const std::size_t n = v.size();
+  if (n < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(n));
+  } else {
+    Bytes len;
+    for (std::size_t x = n; x; x >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(x & 0xFF));
+    out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
+    out.insert(out.end(), len.begin(), len.end());
+  }
+  out.insert(out.end(), v.begin(), v.end());
+  return out;
+}
+
 bool startsWith(const Bytes& b, std::string_view prefix) {
   return b.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), b.begin(),
                                                  [](char c, std::uint8_t x) { return static_cast<std::uint8_t>(c) == x; });
@@ -188,6 +204,29 @@ bool hasUnsignedAttribute(CMS_SignerInfo* si, const char* oid) {
   return obj && CMS_unsigned_get_attr_by_OBJ(si, obj.get(), -1) >= 0;
 }
 
+/// The same SigningCertificate(V2) value with only its first ESSCertID(v2)
+/// kept.  RFC 5035 §3: "The first certificate identified in the sequence of
+/// certificate identifiers MUST be the certificate used to verify the
+/// signature"; the others (CA certificates) need not be in the signature, so
+/// they are not required here.  Both versions are SEQUENCE { certs SEQUENCE
+/// OF ..., policies OPTIONAL }.
+std::optional<Bytes> firstCertIdOnly(const ASN1_STRING* value) {
+  using SeqAny = ossl::Ptr<ASN1_SEQUENCE_ANY, ossl::freeSequenceAny>;
+  const unsigned char* p = ASN1_STRING_get0_data(value);
+  SeqAny outer(d2i_ASN1_SEQUENCE_ANY(nullptr, &p, ASN1_STRING_length(value)));
+  if (!outer || sk_ASN1_TYPE_num(outer.get()) < 1) return std::nullopt;
+  const ASN1_TYPE* certs = sk_ASN1_TYPE_value(outer.get(), 0);
+  if (certs->type != V_ASN1_SEQUENCE) return std::nullopt;
+  p = ASN1_STRING_get0_data(certs->value.sequence);
+  SeqAny ids(d2i_ASN1_SEQUENCE_ANY(nullptr, &p, ASN1_STRING_length(certs->value.sequence)));
+  if (!ids || sk_ASN1_TYPE_num(ids.get()) < 1) return std::nullopt;
+  const ASN1_TYPE* first = sk_ASN1_TYPE_value(ids.get(), 0);
+  if (first->type != V_ASN1_SEQUENCE) return std::nullopt;
+  const Bytes firstDer(ASN1_STRING_get0_data(first->value.sequence),
+                       ASN1_STRING_get0_data(first->value.sequence) + ASN1_STRING_length(first->value.sequence));
+  return tlv(0x30, tlv(0x30, firstDer));
+}
+
 /// ESS signing-certificate(-v2) (RFC 5035) must name the certificate that
 /// verifies the signature.  Returns nullopt when neither attribute exists.
 std::optional<bool> essMatches(CMS_SignerInfo* si, X509* signer) {
@@ -196,18 +235,23 @@ std::optional<bool> essMatches(CMS_SignerInfo* si, X509* signer) {
   if (v2 < 0 && v1 < 0) return std::nullopt;
   ossl::EssSigningCertV2 ssv2;
   ossl::EssSigningCert ss;
+  auto firstOnly = [si](int idx) -> std::optional<Bytes> {
+    ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, idx), 0);
+    if (!t || t->type != V_ASN1_SEQUENCE) return std::nullopt;
+    return firstCertIdOnly(t->value.sequence);
+  };
   if (v2 >= 0) {
-    ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, v2), 0);
-    if (!t || t->type != V_ASN1_SEQUENCE) return false;
-    const unsigned char* p = ASN1_STRING_get0_data(t->value.sequence);
-    ssv2.reset(d2i_ESS_SIGNING_CERT_V2(nullptr, &p, ASN1_STRING_length(t->value.sequence)));
+    const auto der = firstOnly(v2);
+    if (!der) return false;
+    const unsigned char* p = der->data();
+    ssv2.reset(d2i_ESS_SIGNING_CERT_V2(nullptr, &p, static_cast<long>(der->size())));
     if (!ssv2) return false;
   }
   if (v1 >= 0) {
-    ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, v1), 0);
-    if (!t || t->type != V_ASN1_SEQUENCE) return false;
-    const unsigned char* p = ASN1_STRING_get0_data(t->value.sequence);
-    ss.reset(d2i_ESS_SIGNING_CERT(nullptr, &p, ASN1_STRING_length(t->value.sequence)));
+    const auto der = firstOnly(v1);
+    if (!der) return false;
+    const unsigned char* p = der->data();
+    ss.reset(d2i_ESS_SIGNING_CERT(nullptr, &p, static_cast<long>(der->size())));
     if (!ss) return false;
   }
   ossl::BorrowedX509Stack chain(sk_X509_new_null());
@@ -215,6 +259,27 @@ std::optional<bool> essMatches(CMS_SignerInfo* si, X509* signer) {
   const int ok = OSSL_ESS_check_signing_certs(ss.get(), ssv2.get(), chain.get(), 1);
   ERR_clear_error();
   return ok > 0;
+}
+
+/// Verifies the signature value over the signed attributes as encoded in
+/// the file, without CMS_SignerInfo_verify's attribute rules: a
+/// counter-signature has no content-type (RFC 5652 §11.4: "The
+/// countersignature attribute MUST NOT contain a content-type attribute"),
+/// which OpenSSL 3.0 rejects.
+bool verifyOverSignedAttributes(CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md) {
+  ossl::BorrowedAttrStack attrs(sk_X509_ATTRIBUTE_new_null());
+  for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) sk_X509_ATTRIBUTE_push(attrs.get(), CMS_signed_get_attr(si, i));
+  unsigned char* der = nullptr;
+  const int len = ASN1_item_i2d(reinterpret_cast<ASN1_VALUE*>(attrs.get()), &der, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+  if (len <= 0) return false;
+  ossl::Bytes owned(der);
+  ossl::EvpMdCtx ctx(EVP_MD_CTX_new());
+  const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
+  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pk) == 1 &&
+                  EVP_DigestVerify(ctx.get(), ASN1_STRING_get0_data(sig), static_cast<std::size_t>(ASN1_STRING_length(sig)),
+                                   der, static_cast<std::size_t>(len)) == 1;
+  ERR_clear_error();
+  return ok;
 }
 
 /// Verifies a signature value made without signed attributes: it covers the
@@ -324,6 +389,9 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   if (hasSignedAttrs) {
     valueOk = CMS_SignerInfo_verify(si) == 1;
     ERR_clear_error();
+    if (!valueOk && CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) < 0) {
+      valueOk = verifyOverSignedAttributes(si, pk, md);
+    }
   } else if (content) {
     valueOk = verifyOverContentDigest(si, pk, md, *content);
     r.messages.emplace_back(tr("The signature has no signed attributes (plain PKCS#7, not CAdES)."));
@@ -442,20 +510,6 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
 ossl::Cms wrapCounterSignature(const Bytes& signerInfoDer) {
   // SignedData ::= SEQUENCE { version 1, digestAlgorithms SET {}, encapContentInfo
   //   SEQUENCE { id-data }, signerInfos SET { signerInfo } }
-  auto tlv = [](std::uint8_t tag, const Bytes& v) {
-    Bytes out{tag};
-    const std::size_t n = v.size();
-    if (n < 0x80) {
-      out.push_back(static_cast<std::uint8_t>(n));
-    } else {
-      Bytes len;
-      for (std::size_t x = n; x; x >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(x & 0xFF));
-      out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
-      out.insert(out.end(), len.begin(), len.end());
-    }
-    out.insert(out.end(), v.begin(), v.end());
-    return out;
-  };
   const Bytes idData{0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x01};
   Bytes sd{0x02, 0x01, 0x01};
   Bytes emptySet = tlv(0x31, {});
@@ -472,6 +526,46 @@ ossl::Cms wrapCounterSignature(const Bytes& signerInfoDer) {
   ossl::Cms cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   ERR_clear_error();
   return cms;
+}
+
+/// Counter-signatures (RFC 5652 §11.4) of `si`, and theirs in turn, each
+/// verified over the signature value it countersigns.
+void verifyCounterSignatures(CMS_SignerInfo* si, const std::string& id, const VerifyContext& vc,
+                             std::vector<SignatureReport>& out, int depth) {
+  constexpr int kMaxDepth = 8;  // a hostile file could nest without end
+  const ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
+  const Bytes valueBytes(ASN1_STRING_get0_data(value), ASN1_STRING_get0_data(value) + ASN1_STRING_length(value));
+  int n = 0;
+  for (const Bytes& csDer : unsignedAttributeValues(si, NID_pkcs9_countersignature)) {
+    const std::string csId = id + "-C" + std::to_string(++n);
+    ossl::Cms wrapped = depth <= kMaxDepth ? wrapCounterSignature(csDer) : ossl::Cms();
+    STACK_OF(CMS_SignerInfo)* csis = wrapped ? CMS_get0_SignerInfos(wrapped.get()) : nullptr;
+    if (!csis || sk_CMS_SignerInfo_num(csis) != 1) {
+      SignatureReport bad;
+      bad.id = csId;
+      bad.format = "CAdES";
+      bad.counterSignatureOf = id;
+      bad.indication = Indication::TotalFailed;
+      bad.subIndication = SubIndication::FormatFailure;
+      bad.messages.emplace_back(tr("A counter-signature cannot be read."));
+      out.push_back(std::move(bad));
+      continue;
+    }
+    CMS_SignerInfo* csi = sk_CMS_SignerInfo_value(csis, 0);
+    // Give it the parent's certificates to find its signer.
+    for (const Certificate& c : vc.pool) CMS_add1_cert(wrapped.get(), c.native());
+    CMS_set1_signers_certs(wrapped.get(), nullptr, 0);
+    ERR_clear_error();
+    Bytes hashed;
+    auto csDigest = [&valueBytes, &hashed](const EVP_MD* md) -> const Bytes* {
+      hashed = ContentDigests::hash(md, valueBytes.data(), valueBytes.size());
+      return &hashed;
+    };
+    SignatureReport cs = verifySignerInfo(csi, csId, vc, csDigest);
+    cs.counterSignatureOf = id;
+    out.push_back(std::move(cs));
+    verifyCounterSignatures(csi, csId, vc, out, depth + 1);
+  }
 }
 
 ossl::Cms readCms(const std::filesystem::path& file) {
@@ -675,39 +769,7 @@ VerificationReport CadesModule::verify(const std::filesystem::path& file, const 
       report.signatures.back().messages.emplace_back(
           format(tr("Signed content: {0}"), {options.detachedContent->string()}));
     }
-    // Counter-signatures cover this signer's signature value.
-    const ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
-    const Bytes valueBytes(ASN1_STRING_get0_data(value), ASN1_STRING_get0_data(value) + ASN1_STRING_length(value));
-    int n = 0;
-    for (const Bytes& csDer : unsignedAttributeValues(si, NID_pkcs9_countersignature)) {
-      const std::string csId = id + "-C" + std::to_string(++n);
-      ossl::Cms wrapped = wrapCounterSignature(csDer);
-      STACK_OF(CMS_SignerInfo)* csis = wrapped ? CMS_get0_SignerInfos(wrapped.get()) : nullptr;
-      if (!csis || sk_CMS_SignerInfo_num(csis) != 1) {
-        SignatureReport bad;
-        bad.id = csId;
-        bad.format = "CAdES";
-        bad.counterSignatureOf = id;
-        bad.indication = Indication::TotalFailed;
-        bad.subIndication = SubIndication::FormatFailure;
-        bad.messages.emplace_back(tr("A counter-signature cannot be read."));
-        report.signatures.push_back(std::move(bad));
-        continue;
-      }
-      CMS_SignerInfo* csi = sk_CMS_SignerInfo_value(csis, 0);
-      // Give it the parent's certificates to find its signer.
-      for (const Certificate& c : vc.pool) CMS_add1_cert(wrapped.get(), c.native());
-      CMS_set1_signers_certs(wrapped.get(), nullptr, 0);
-      ERR_clear_error();
-      auto csDigest = [&valueBytes](const EVP_MD* md) -> const Bytes* {
-        static thread_local Bytes h;
-        h = ContentDigests::hash(md, valueBytes.data(), valueBytes.size());
-        return &h;
-      };
-      SignatureReport cs = verifySignerInfo(csi, csId, vc, csDigest);
-      cs.counterSignatureOf = id;
-      report.signatures.push_back(std::move(cs));
-    }
+    verifyCounterSignatures(si, id, vc, report.signatures, 1);
   }
   report.computeOverall();
   return report;

@@ -55,6 +55,7 @@ using BorrowedX509Stack = Ptr<STACK_OF(X509), freeBorrowedX509Stack>;
 inline void freeAttrStack(STACK_OF(X509_ATTRIBUTE)* s) { sk_X509_ATTRIBUTE_free(s); }
 /// A stack that borrows its attributes (does not free them).
 using BorrowedAttrStack = Ptr<STACK_OF(X509_ATTRIBUTE), freeAttrStack>;
+inline void freeSequenceAny(ASN1_SEQUENCE_ANY* s) { sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free); }
 inline void freeOpenSslBytes(unsigned char* p) { OPENSSL_free(p); }
 using Bytes = Ptr<unsigned char, freeOpenSslBytes>;
 inline void freeOpenSslChars(char* p) { OPENSSL_free(p); }

@@ -1,0 +1,37 @@
+# Shared by scripts/demo and scripts/test: package installation and builds.
+# shellcheck shell=bash
+
+SECUREDOC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian 12 packages the build and the tests need.
+SECUREDOC_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config gettext
+  openssl libssl-dev
+  libboost-test-dev nlohmann-json3-dev libcli11-dev
+)
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "${SECUREDOC_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "All packages present"
+    return
+  fi
+  log "Installing: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configure_and_build BUILD_DIR [cmake args...]
+configure_and_build() {
+  local dir="$1"; shift
+  cmake -S "$SECUREDOC_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
