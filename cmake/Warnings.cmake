@@ -8,7 +8,7 @@ function(securedoc_target_warnings target)
   endif()
 endfunction()
 
-if(SECUREDOC_SANITIZE)
+if(SECUREDOC_SANITIZE OR SECUREDOC_FUZZ)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
