@@ -118,7 +118,8 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
     }
     out.push_back({{"input", oc.input.string()}, {"output", oc.output.string()}, {"format", oc.format}, {"packaging", oc.packaging}});
     if (!o.quiet && !o.json) {
-      std::cout << format(tr("Signed {0} -> {1} ({2}, {3})"), {oc.input.string(), oc.output.string(), oc.format, oc.packaging})
+      std::cout << format(tr("Signed {0} -> {1} ({2}, {3})"),
+                          {oc.input.string(), oc.output.string(), oc.format, tr(oc.packaging.c_str())})
                 << '\n';
     }
   }
@@ -150,14 +151,14 @@ int runVerify(const Options& o, const FormatRegistry& registry) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  initI18n();
+int run(int argc, char** argv) {
   FormatRegistry registry;
   registerBuiltinFormats(registry);
 
   CLI::App app{tr("SecureDoc command line: sign and verify documents with qualified electronic signatures."),
                "securedoc-cli"};
   translateHelp(app);
+  app.option_defaults()->group(tr("Options"));
   app.require_subcommand(1);
   app.set_help_flag("-h,--help", tr("Print this help and exit"));
   app.footer(tr("Exit status of verify: 0 every signature TOTAL-PASSED, 1 any TOTAL-FAILED, 2 otherwise "
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
   TerminalInteraction ui;
 
   auto* sign = app.add_subcommand("sign", tr("Sign files; outputs are written next to them, never over a file"));
+  sign->group(tr("Commands"));
   sign->set_help_flag("-h,--help", tr("Print this help and exit"));
   sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH (pkcs11:URI and cloud:URL come later)"))->required()->type_name(tr("SPEC"));
   sign->add_option("--format", o.format, tr("auto (by content), cades, pades or xades"))->capture_default_str()->type_name(tr("FORMAT"));
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
   sign->add_option("files", o.inputs, tr("Files to sign"))->required()->type_name(tr("FILE"));
 
   auto* verify = app.add_subcommand("verify", tr("Verify the signatures in a file and print a report"));
+  verify->group(tr("Commands"));
   verify->set_help_flag("-h,--help", tr("Print this help and exit"));
   verify->add_option("--format", o.reportFormat, tr("Report format: text or json"))
       ->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
@@ -199,12 +202,14 @@ int main(int argc, char** argv) {
   verify->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
 
   auto* inspect = app.add_subcommand("inspect", tr("Show the signatures and certificates in a file, without validation"));
+  inspect->group(tr("Commands"));
   inspect->set_help_flag("-h,--help", tr("Print this help and exit"));
   inspect->add_option("--format", o.reportFormat, tr("text or json"))->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
   inspect->add_flag("--json", o.json, tr("Same as --format json"));
   inspect->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
 
   auto* certs = app.add_subcommand("certs", tr("List the certificates a signer offers"));
+  certs->group(tr("Commands"));
   certs->set_help_flag("-h,--help", tr("Print this help and exit"));
   certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH"))->required()->type_name(tr("SPEC"));
   certs->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
@@ -265,4 +270,14 @@ int main(int argc, char** argv) {
     return 70;
   }
   return kExitUsage;
+}
+
+int main(int argc, char** argv) {
+  try {
+    initI18n();
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "securedoc-cli: " << e.what() << '\n';
+    return 70;
+  }
 }

@@ -442,7 +442,7 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
     } else if (tc.chain.status != ChainStatus::Valid) {
       t.indication = Indication::Indeterminate;
       t.subIndication = SubIndication::NoCertificateChainFound;
-      t.detail = tc.chain.detail;
+      t.detail = vc.options.trustAnchors.empty() ? tr("no trust anchor was given") : tc.chain.detail;
     } else {
       t.indication = Indication::TotalPassed;
       if (tc.genTime && (!poe || *tc.genTime < *poe)) poe = tc.genTime;
@@ -467,7 +467,8 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
       r.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
       break;
     case ChainStatus::NoChain:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
+      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                   vc.options.trustAnchors.empty() ? tr("no trust anchor was given") : chain.detail));
       r.messages.emplace_back(vc.options.trustAnchors.empty()
                                   ? tr("No trust anchor was given, so the signer's certificate chain cannot be trusted.")
                                   : tr("The signer's certificate does not chain to a trusted root."));

@@ -40,11 +40,12 @@ SignatureLevel parseLevel(const std::string& s) {
 
 const char* packagingName(Packaging p) {
   switch (p) {
-    case Packaging::Default: return "default";
-    case Packaging::Detached: return "detached";
-    case Packaging::Attached: return "attached";
-    case Packaging::Enveloped: return "enveloped";
-    case Packaging::Enveloping: return "enveloping";
+    // TRANSLATORS: signature packaging; the untranslated word is also a --mode value.
+    case Packaging::Default: return N_("default");
+    case Packaging::Detached: return N_("detached");
+    case Packaging::Attached: return N_("attached");
+    case Packaging::Enveloped: return N_("enveloped");
+    case Packaging::Enveloping: return N_("enveloping");
   }
   return "default";
 }

@@ -72,7 +72,7 @@ fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs:
   // link() never replaces an existing name, so a file that appeared since we
   // chose the name is not overwritten either: we move on to the next name.
   for (unsigned attempt = 1; attempt < 10000; ++attempt) {
-    const fs::path target = candidateName(wanted, attempt);
+    fs::path target = candidateName(wanted, attempt);
     if (::link(tmp.path().c_str(), target.c_str()) == 0) {
       const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd >= 0) {

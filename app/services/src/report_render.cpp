@@ -51,6 +51,14 @@ const char* statusMark(Check::Status s) {
   return "";
 }
 
+std::string timestampTypeName(const std::string& type) {
+  if (type == "signature") return tr("signature time-stamp");
+  if (type == "archive") return tr("archive time-stamp");
+  if (type == "content") return tr("content time-stamp");
+  if (type == "document") return tr("document time-stamp");
+  return type;
+}
+
 std::string displayName(const Certificate& c) {
   std::string name = c.commonName().empty() ? c.subject() : c.commonName();
   const std::string id = c.subjectField("serialNumber");
@@ -188,7 +196,7 @@ std::string reportToText(const VerificationReport& r) {
     if (s.signingTime) o << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*s.signingTime) << '\n';
     o << "  " << tr("Digest algorithm:") << ' ' << s.digestAlgorithm << '\n';
     for (const auto& t : s.timestamps) {
-      o << "  " << tr("Time-stamp:") << ' ' << t.type << ' ' << (t.time ? isoTime(*t.time) : std::string("?")) << ' '
+      o << "  " << tr("Time-stamp:") << ' ' << timestampTypeName(t.type) << ' ' << (t.time ? isoTime(*t.time) : std::string("?")) << ' '
         << indicationCode(t.indication);
       if (!t.detail.empty()) o << " (" << t.detail << ')';
       o << '\n';
@@ -238,11 +246,14 @@ std::string inspectionToJson(const Inspection& in) {
 std::string inspectionToText(const Inspection& in) {
   std::ostringstream o;
   o << tr("File:") << ' ' << in.file << '\n';
-  o << tr("Format:") << ' ' << in.format << " (" << in.packaging << ")\n";
-  if (in.contentSize) o << tr("Attached content:") << ' ' << *in.contentSize << ' ' << tr("bytes") << '\n';
-  o << trn("{0} signature", "{0} signatures", in.signatures.size()) << '\n';
+  o << tr("Format:") << ' ' << in.format << " (" << tr(in.packaging.c_str()) << ")\n";
+  if (in.contentSize) {
+    o << tr("Attached content:") << ' '
+      << format(trn("{0} byte", "{0} bytes", *in.contentSize), {std::to_string(*in.contentSize)}) << '\n';
+  }
+  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {std::to_string(in.signatures.size())})
+    << '\n';
   std::string out = o.str();
-  out = format(out, {std::to_string(in.signatures.size())});
   std::ostringstream s;
   for (const auto& sig : in.signatures) {
     s << '\n' << format(tr("Signature {0} ({1} {2})"), {sig.id, in.format, sig.level}) << '\n';
