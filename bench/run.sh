@@ -22,7 +22,7 @@
 #   BENCH_KEY=rsa          signer key: rsa (signer-rsa.p12) or ec (signer-ec.p12)
 #   BENCH_WORK=bench/work  work folder (gitignored); the demo PKI is cached in it
 #   BENCH_KEEP_LARGE=1     same as --keep-large: keep (and next time reuse) the large file
-#   SECUREDOC_CLI=...      the CLI (default build/app/cli/securedoc-cli)
+#   SECUREDOC_CLI=...      the CLI (default: build/test/, else build/demo-build/, else build/)
 # Targets (large file): securedoc time <= 1.5 x openssl dgst -sha256; peak RSS < 64 MiB.
 # Needs GNU time (/usr/bin/time, Debian package "time") and openssl.
 # Not run by ctest; run it by hand on an otherwise idle machine.
@@ -50,7 +50,15 @@ large_mb=${BENCH_LARGE_MB:-1024}
 repeat=${BENCH_REPEAT:-2}
 key=${BENCH_KEY:-rsa}
 work=${BENCH_WORK:-$repo/bench/work}
-cli=${SECUREDOC_CLI:-$repo/build/app/cli/securedoc-cli}
+# An optimised build by default: scripts/test's (RelWithDebInfo), else scripts/demo's.
+cli=${SECUREDOC_CLI:-}
+if [[ -z $cli ]]; then
+  for c in "$repo/build/test/app/cli/securedoc-cli" "$repo/build/demo-build/app/cli/securedoc-cli" \
+           "$repo/build/app/cli/securedoc-cli"; do
+    if [[ -x $c ]]; then cli=$c; break; fi
+  done
+fi
+[[ -n $cli ]] || { echo "$0: no securedoc-cli built; run scripts/test or scripts/demo first" >&2; exit 1; }
 rss_target_kib=$((64 * 1024))
 ratio_target=1.5
 

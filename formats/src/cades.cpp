@@ -109,15 +109,16 @@ class ContentDigests {
       if (!c || EVP_DigestInit_ex(c.get(), e.md, nullptr) != 1) throwOpenSsl(Category::Crypto, tr("digest failed"));
       ctxs.emplace(nid, std::move(c));
     }
-    std::vector<unsigned char> buf(1u << 20);
+    constexpr std::size_t kBlock = 64u << 10;  // cache-sized, as in digestFile()
+    const std::unique_ptr<unsigned char[]> buf(new unsigned char[kBlock]);
     for (;;) {
-      const ssize_t r = ::read(fd, buf.data(), buf.size());
+      const ssize_t r = ::read(fd, buf.get(), kBlock);
       if (r < 0) {
         if (errno == EINTR) continue;
         throw Error(Category::Io, format(tr("cannot read the signed content: {0}"), {std::strerror(errno)}), file.string());
       }
       if (r == 0) break;
-      for (auto& [nid, c] : ctxs) EVP_DigestUpdate(c.get(), buf.data(), static_cast<std::size_t>(r));
+      for (auto& [nid, c] : ctxs) EVP_DigestUpdate(c.get(), buf.get(), static_cast<std::size_t>(r));
     }
     for (auto& [nid, c] : ctxs) {
       unsigned char h[EVP_MAX_MD_SIZE];
