@@ -1,0 +1,109 @@
+#pragma once
+// Internal to formats/: the CMS (RFC 5652) machinery the CAdES and PAdES
+// modules share.  Building a SignedData needs only the certificate (two-phase
+// signing, DESIGN.md §3); verifying one SignerInfo yields a SignatureReport.
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/signer.h>
+#include <securedoc/formats/format.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace securedoc::cms {
+
+const EVP_MD* evpMd(DigestAlgorithm alg);
+/// DER tag-length-value with a definite length.
+Bytes tlv(std::uint8_t tag, const Bytes& v);
+bool startsWith(const Bytes& b, std::string_view prefix);
+
+// ------------------------------------------------------------- building ---
+
+/// A SignedData whose single SignerInfo waits for its signature value.
+struct Draft {
+  ossl::Cms cms;
+  CMS_SignerInfo* si = nullptr;  ///< owned by cms
+  Bytes tbsDigest;               ///< what the signer backend signs
+  SignatureScheme scheme = SignatureScheme::RsaPkcs1v15;
+};
+
+/// Builds the SignedData for `contentDigest` with the signed attributes
+/// content-type, message-digest, ESS signing-certificate-v2 and, when given,
+/// signing-time; embeds the certificate and its non-root chain.  `attached`
+/// (may be null) becomes the encapsulated content.  `file` names the input in
+/// errors.
+Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const OfferedCertificate& cert,
+                      std::optional<std::time_t> signingTime, const Bytes* attached, const std::string& file);
+/// Puts the signature value in and checks it verifies (never write a value
+/// for the wrong key or digest).  Throws Error(Crypto).
+void completeSignedData(Draft& draft, const Bytes& signatureValue, const std::string& file);
+/// Adds an RFC 3161 token as the signature-time-stamp unsigned attribute
+/// (id-aa-signatureTimeStampToken, RFC 3161 Appendix A).
+void addSignatureTimestamp(CMS_SignerInfo* si, const Bytes& tokenDer);
+/// The octets of the signature value (what a signature time-stamp covers).
+Bytes signatureValue(CMS_SignerInfo* si);
+Bytes toDer(CMS_ContentInfo* cms);
+
+// ---------------------------------------------------------- verification ---
+
+/// Content digests for each algorithm the signers use, computed in one pass.
+class ContentDigests {
+ public:
+  void need(const EVP_MD* md);
+  void computeFromMemory(const unsigned char* data, std::size_t len);
+  void computeFromFile(const std::filesystem::path& file);
+  /// Hashes the byte ranges [offset, offset+length) of `file` in order.
+  void computeFromRanges(const std::filesystem::path& file, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges);
+  bool ready() const { return m_ready; }
+  const Bytes* get(const EVP_MD* md) const;
+  static Bytes hash(const EVP_MD* md, const unsigned char* data, std::size_t len);
+
+ private:
+  struct Entry {
+    const EVP_MD* md = nullptr;
+    Bytes value;
+  };
+  std::map<int, Entry> m_digests;
+  bool m_ready = false;
+};
+
+struct VerifyContext {
+  const VerifyOptions& options;
+  std::vector<Certificate> pool;  ///< certificates carried by the CMS
+  std::time_t now;
+  std::string format;             ///< "CAdES", "PAdES" for the report
+};
+
+/// The digest of what a signature covers, for a digest algorithm; nullptr
+/// when the content is not available.
+using DigestFn = std::function<const Bytes*(const EVP_MD*)>;
+
+const EVP_MD* signerDigest(CMS_SignerInfo* si);
+std::string algorithmName(const X509_ALGOR* alg);
+std::optional<std::time_t> signingTimeOf(CMS_SignerInfo* si);
+std::vector<Bytes> unsignedAttributeValues(CMS_SignerInfo* si, int nid);
+bool hasUnsignedAttribute(CMS_SignerInfo* si, const char* oid);
+std::string attributeLabel(X509_ATTRIBUTE* attr);
+Check makeCheck(const char* id, Check::Status status, std::string detail = {});
+/// "B-B", "B-T", "B-LT", "B-LTA" from the unsigned attributes.
+std::string levelOf(CMS_SignerInfo* si);
+
+/// Verifies one SignerInfo: message digest, signature value, ESS reference,
+/// signature time-stamps, chain.
+SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, const VerifyContext& vc,
+                                 const DigestFn& contentDigest);
+/// Counter-signatures of `si` (and theirs), appended to `out`.
+void verifyCounterSignatures(CMS_SignerInfo* si, const std::string& id, const VerifyContext& vc,
+                             std::vector<SignatureReport>& out, int depth);
+
+/// Parses a CMS ContentInfo from DER; Error(Malformed) naming `file`.
+ossl::Cms parseDer(const Bytes& der, const std::string& file);
+/// Reads a CMS file in DER or PEM; Error(Malformed/Io) naming the file.
+ossl::Cms readCms(const std::filesystem::path& file);
+/// Every certificate the CMS carries.
+std::vector<Certificate> certificatesOf(CMS_ContentInfo* cms);
+
+}  // namespace securedoc::cms
