@@ -19,6 +19,23 @@ std::optional<std::time_t> generalizedTime(const ASN1_GENERALIZEDTIME* t) {
 TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedData,
                                    const std::vector<Certificate>& anchors,
                                    const std::vector<Certificate>& extraCerts) {
+  return checkTimestampTokenWith(
+      token,
+      [&imprintedData](const std::string& name) -> std::optional<Bytes> {
+        const EVP_MD* md = EVP_get_digestbyname(name.c_str());
+        if (!md) return std::nullopt;
+        unsigned char h[EVP_MAX_MD_SIZE];
+        unsigned int hl = 0;
+        if (EVP_Digest(imprintedData.data(), imprintedData.size(), h, &hl, md, nullptr) != 1) return std::nullopt;
+        return Bytes(h, h + hl);
+      },
+      anchors, extraCerts);
+}
+
+TimestampCheck checkTimestampTokenWith(const Bytes& token,
+                                       const std::function<std::optional<Bytes>(const std::string& digestName)>& hashOf,
+                                       const std::vector<Certificate>& anchors,
+                                       const std::vector<Certificate>& extraCerts) {
   TimestampCheck r;
   const unsigned char* p = token.data();
   ossl::Cms cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(token.size())));
@@ -46,12 +63,10 @@ TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedDat
   TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(info.get());
   const EVP_MD* md = EVP_get_digestbyobj(TS_MSG_IMPRINT_get_algo(mi)->algorithm);
   if (md) {
-    unsigned char h[EVP_MAX_MD_SIZE];
-    unsigned int hl = 0;
-    EVP_Digest(imprintedData.data(), imprintedData.size(), h, &hl, md, nullptr);
+    const std::optional<Bytes> h = hashOf(EVP_MD_get0_name(md));
     const ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(mi);
-    r.imprintMatches = static_cast<unsigned int>(ASN1_STRING_length(msg)) == hl &&
-                       CRYPTO_memcmp(ASN1_STRING_get0_data(msg), h, hl) == 0;
+    r.imprintMatches = h && static_cast<std::size_t>(ASN1_STRING_length(msg)) == h->size() &&
+                       CRYPTO_memcmp(ASN1_STRING_get0_data(msg), h->data(), h->size()) == 0;
   }
   if (!r.imprintMatches) r.detail = "the time-stamp does not cover this signature (message imprint differs)";
 

@@ -5,6 +5,7 @@
 #include <securedoc/crypto/chain.h>
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/timestamp.h>
+#include <securedoc/crypto/tsa_client.h>
 #include <securedoc/i18n.h>
 
 #include <openssl/err.h>
@@ -652,6 +653,18 @@ void addSignatureTimestamp(CMS_SignerInfo* si, const Bytes& token) {
   if (CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token.data(),
                                     static_cast<int>(token.size())) != 1) {
     throwOpenSsl(Category::Crypto, tr("cannot add the time-stamp to the signature"));
+  }
+}
+
+void addTimestamp(Draft& draft, const SignParams& params, const std::string& file) {
+  TsaOptions o;
+  o.url = params.tsaUrl;
+  o.digest = params.digest;
+  o.trustAnchors = params.tsaTrustAnchors;
+  try {
+    addSignatureTimestamp(draft.si, requestTimestampToken(signatureValue(draft.si), o));
+  } catch (const Error& e) {
+    throw e.withFile(file);
   }
 }
 

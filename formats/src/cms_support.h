@@ -43,6 +43,9 @@ void completeSignedData(Draft& draft, const Bytes& signatureValue, const std::st
 /// Adds an RFC 3161 token as the signature-time-stamp unsigned attribute
 /// (id-aa-signatureTimeStampToken, RFC 3161 Appendix A).
 void addSignatureTimestamp(CMS_SignerInfo* si, const Bytes& tokenDer);
+/// B-T: asks the time-stamp service of `params` for a token over the
+/// signature value and adds it.  Throws Error(Network/Crypto).
+void addTimestamp(Draft& draft, const SignParams& params, const std::string& file);
 /// The octets of the signature value (what a signature time-stamp covers).
 Bytes signatureValue(CMS_SignerInfo* si);
 Bytes toDer(CMS_ContentInfo* cms);

@@ -1,6 +1,7 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/formats/cades.h>
 #include <securedoc/formats/format.h>
+#include <securedoc/formats/pades.h>
 #include <securedoc/i18n.h>
 
 #include <algorithm>
@@ -114,6 +115,8 @@ FormatModule* FormatRegistry::forVerifying(const ContentSniff& content) const {
 }
 
 void registerBuiltinFormats(FormatRegistry& registry) {
+  // Specific envelopes first: CAdES takes any content.
+  registry.add(std::make_unique<PadesModule>());
   registry.add(std::make_unique<CadesModule>());
 }
 

@@ -92,7 +92,10 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       const Packaging p = request.params.packaging == Packaging::Default ? it.module->defaultPackaging()
                                                                          : request.params.packaging;
       it.outcome.packaging = packagingName(p);
-      it.pending = it.module->prepare(request.inputs[i], request.params, cert);
+      SignParams params = request.params;
+      const fs::path planned = plannedOutput(request, request.inputs[i], *it.module);
+      params.workDir = planned.parent_path().empty() ? fs::path(".") : planned.parent_path();
+      it.pending = it.module->prepare(request.inputs[i], params, cert);
     } catch (const Error& e) {
       if (e.category() == Category::Usage) throw;
       it.outcome.error = e.withFile(request.inputs[i].string());

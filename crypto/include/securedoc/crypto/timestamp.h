@@ -5,6 +5,7 @@
 #include <securedoc/crypto/chain.h>
 
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,5 +29,13 @@ struct TimestampCheck {
 TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedData,
                                    const std::vector<Certificate>& anchors,
                                    const std::vector<Certificate>& extraCerts);
+
+/// The same check when the imprinted data is not in memory (a PDF's byte
+/// ranges): `hashOf(name)` returns the digest of the data with the OpenSSL
+/// digest `name` ("SHA256", "SHA1"...), or nullopt if it cannot.
+TimestampCheck checkTimestampTokenWith(const Bytes& token,
+                                       const std::function<std::optional<Bytes>(const std::string& digestName)>& hashOf,
+                                       const std::vector<Certificate>& anchors,
+                                       const std::vector<Certificate>& extraCerts);
 
 }  // namespace securedoc

@@ -30,7 +30,20 @@ struct SignParams {
   Packaging packaging = Packaging::Default;
   /// Fixed signing time (tests, reproducible output); now when empty.
   std::optional<std::time_t> signingTime;
+  /// RFC 3161 service for B-T and above.
   std::string tsaUrl;
+  /// Trust anchors for checking the time-stamp service's answers.
+  std::vector<Certificate> tsaTrustAnchors;
+  /// PDF signature dictionary fields (ISO 32000-1 §12.8.1, Table 252).
+  std::string reason;
+  std::string location;
+  std::string contactInfo;
+  /// PAdES certification (DocMDP) signature with this permission:
+  /// 1 no changes, 2 form filling and signing, 3 also annotations.
+  std::optional<int> certifyPermission;
+  /// Where a module may keep scratch files between prepare and finish (the
+  /// output folder, so the final rename stays on one file system).
+  std::filesystem::path workDir;
 };
 
 struct VerifyOptions {
@@ -68,6 +81,13 @@ struct Inspection {
   std::optional<std::uintmax_t> contentSize;  ///< attached content bytes
   std::vector<InspectedSignature> signatures;
   std::vector<Certificate> certificates;       ///< every certificate carried
+  /// PDF: each revision (incremental update), oldest first.
+  struct Revision {
+    std::uint64_t end = 0;                 ///< offset just past its %%EOF
+    std::vector<std::string> signedBy;     ///< signatures whose range ends here
+    std::vector<std::string> changes;      ///< what it changed from the previous one
+  };
+  std::vector<Revision> revisions;
 };
 
 /// What a module keeps between prepare and finish.

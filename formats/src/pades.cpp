@@ -1,0 +1,314 @@
+// PAdES on PoDoFo 0.9.8.  Signing follows the call order of PoDoFo's own
+// podofosign (SIGNING-NOTES.md §2); the scratch file written in phase 1 is
+// patched in phase 3 at the /Contents gap, so no PoDoFo state is kept
+// between the phases.  Verification reads every signature field and checks
+// it against the bytes of its own revision.
+#include "cms_support.h"
+#include "pdf_revisions.h"
+
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/timestamp.h>
+#include <securedoc/formats/pades.h>
+#include <securedoc/i18n.h>
+
+#include <podofo/podofo.h>
+
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <set>
+#include <unistd.h>
+
+namespace securedoc {
+
+namespace fs = std::filesystem;
+using namespace PoDoFo;
+using namespace cms;
+
+namespace {
+
+/// PoDoFo logs parser details to stderr unless told not to.
+void quietPodofo() {
+  static const bool done = [] {
+    PdfError::EnableDebug(false);
+    PdfError::EnableLogging(false);
+    return true;
+  }();
+  (void)done;
+}
+
+bool hasPdfHeader(const ContentSniff& c) {
+  // ISO 32000-1 §7.5.2: the header; readers accept it within the first 1024 bytes.
+  const std::string_view magic = "%PDF-";
+  const std::size_t window = std::min<std::size_t>(c.head.size(), 1024);
+  const auto it = std::search(c.head.begin(), c.head.begin() + static_cast<std::ptrdiff_t>(window), magic.begin(),
+                              magic.end(), [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
+  return it != c.head.begin() + static_cast<std::ptrdiff_t>(window);
+}
+
+[[noreturn]] void rethrowPdf(const PdfError& e, const std::string& file) {
+  switch (e.GetError()) {
+    case ePdfError_CannotEncryptedForUpdate:
+    case ePdfError_InvalidPassword:
+    case ePdfError_UnsupportedFilter:
+      throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
+    case ePdfError_FileNotFound:
+      throw Error(Category::Io, tr("cannot open the file"), file);
+    case ePdfError_OutOfMemory:
+      throw Error(Category::Malformed, tr("the PDF is too large or damaged"), file);
+    default:
+      throw Error(Category::Malformed,
+                  format(tr("the PDF is damaged or not a PDF ({0})"), {PdfError::ErrorName(e.GetError())}), file);
+  }
+}
+
+std::string pdfDateUtc(std::time_t t) {
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "D:%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+PdfString utf8String(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
+
+/// Writes `data` at `offset` of `file`.
+void patchFile(const fs::path& file, std::uint64_t offset, const std::string& data) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), file.string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
+}
+
+Bytes readRange(const fs::path& file, std::uint64_t offset, std::uint64_t length) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+  Bytes out(static_cast<std::size_t>(length));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(done);
+  return out;
+}
+
+class PadesPending final : public PendingSignature {
+ public:
+  ~PadesPending() override {
+    if (!scratch.empty()) ::unlink(scratch.c_str());
+  }
+  const Bytes& digestToSign() const override { return draft.tbsDigest; }
+  SignatureScheme scheme() const override { return draft.scheme; }
+
+  Draft draft;
+  fs::path input;
+  fs::path scratch;  ///< the prepared PDF, /Contents still zeros
+  std::uint64_t contentsOffset = 0;
+  std::uint64_t contentsLength = 0;
+  SignParams params;
+};
+
+/// Room for the CMS in /Contents: certificates, the value, attributes and,
+/// for B-T, a time-stamp token with its own chain.
+std::size_t placeholderSize(const OfferedCertificate& cert, SignatureLevel level) {
+  std::size_t n = 4096 + cert.certificate.der().size();
+  for (const auto& c : cert.chain) n += c.der().size();
+  if (level != SignatureLevel::B_B) n += 16384;
+  return (n + 1023) / 1024 * 1024;
+}
+
+std::set<std::string> existingFieldNames(PdfAcroForm* form) {
+  std::set<std::string> names;
+  PdfObject* fields = form->GetObject()->GetIndirectKey("Fields");
+  if (!fields || !fields->IsArray()) return names;
+  for (const auto& f : fields->GetArray()) {
+    const PdfObject* field = f.IsReference() ? form->GetDocument()->GetObjects()->GetObject(f.GetReference()) : &f;
+    if (!field || !field->IsDictionary()) continue;
+    const PdfObject* t = field->GetDictionary().GetKey("T");
+    if (t && t->IsString()) names.insert(t->GetString().GetStringUtf8());
+  }
+  return names;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------- detection ---
+
+bool PadesModule::isDefaultFor(const ContentSniff& c) const { return hasPdfHeader(c); }
+bool PadesModule::canSign(const ContentSniff& c) const { return hasPdfHeader(c); }
+bool PadesModule::recognises(const ContentSniff& c) const { return hasPdfHeader(c); }
+
+fs::path PadesModule::outputName(const fs::path& input, Packaging) const {
+  const std::string ext = input.has_extension() ? input.extension().string() : std::string(".pdf");
+  return input.parent_path() / (input.stem().string() + "-signed" + ext);
+}
+
+// ------------------------------------------------------------------ sign ---
+
+std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, const SignParams& params,
+                                                       const OfferedCertificate& cert) {
+  quietPodofo();
+  if (params.packaging != Packaging::Default && params.packaging != Packaging::Enveloped) {
+    throw Error(Category::Usage,
+                format(tr("PAdES signatures are inside the PDF; --mode {0} does not apply (use --format cades for a separate signature file)"),
+                       {packagingName(params.packaging)}));
+  }
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
+    throw Error(Category::Unsupported,
+                format(tr("PAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
+  }
+  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
+    throw Error(Category::Usage, tr("level B-T needs a time-stamp service: give --tsa URL"));
+  }
+  const std::string file = input.string();
+  auto pending = std::make_unique<PadesPending>();
+  pending->input = input;
+  pending->params = params;
+  const std::time_t when = params.signingTime.value_or(std::time(nullptr));
+
+  // The scratch file lives in the output folder so that phase 3 can rename it.
+  {
+    const fs::path dir = params.workDir.empty() ? input.parent_path() : params.workDir;
+    std::string tmpl = ((dir.empty() ? fs::path(".") : dir) / ("." + input.filename().string() + ".XXXXXX")).string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    const int fd = ::mkstemp(buf.data());
+    if (fd < 0) {
+      throw Error(Category::Io, format(tr("cannot write in this folder: {0}"), {std::strerror(errno)}),
+                  dir.empty() ? std::string(".") : dir.string());
+    }
+    ::close(fd);
+    pending->scratch = buf.data();
+  }
+
+  PdfArray byteRange;
+  try {
+    PdfMemDocument doc;
+    doc.Load(file.c_str(), true);
+    if (doc.GetPageCount() < 1) throw Error(Category::Malformed, tr("the PDF has no pages"), file);
+    PdfObject* catalog = doc.GetCatalog();
+    const int mdp = pdf::docMdpPermission(doc);
+    if (mdp == 1) {
+      throw Error(Category::Policy, tr("the document is certified with no changes allowed; another signature would break it"), file);
+    }
+    PdfAcroForm* form = doc.GetAcroForm(true);
+    const std::set<std::string> names = existingFieldNames(form);
+    if (params.certifyPermission && (!pdf::findSignatures(doc).empty())) {
+      throw Error(Category::Usage, tr("a certification signature must be the first signature in the document"), file);
+    }
+    form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
+    PdfPage* page = doc.GetPage(0);
+    // An invisible signature: a widget with an empty rectangle (ISO 32000-1
+    // §12.7.4.5 allows it; it is what PoDoFo's podofosign writes).
+    PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, PdfRect(0, 0, 0, 0));
+    widget->SetFlags(static_cast<EPdfAnnotationFlags>(ePdfAnnotationFlags_Print | ePdfAnnotationFlags_Locked));
+    PdfSignatureField field(widget, form, &doc);
+    std::string name;
+    for (int n = 1;; ++n) {
+      name = "Signature" + std::to_string(n);
+      if (!names.count(name)) break;
+    }
+    field.SetFieldName(PdfString(name));
+    if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
+    if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
+    if (params.certifyPermission) {
+      const int p = *params.certifyPermission;
+      if (p < 1 || p > 3) throw Error(Category::Usage, tr("the certification permission is 1, 2 or 3"));
+      field.AddCertificationReference(catalog, static_cast<PdfSignatureField::EPdfCertPermission>(p));
+    }
+
+    PdfOutputDevice out(pending->scratch.c_str(), true);
+    PdfSignOutputDevice signer(&out);
+    signer.SetSignatureSize(placeholderSize(cert, params.level));
+    field.SetSignature(*signer.GetSignatureBeacon());
+    PdfDictionary& sig = field.GetSignatureObject()->GetDictionary();
+    // PoDoFo 0.9.8 writes adbe.pkcs7.detached; PAdES baseline wants this
+    // (ETSI EN 319 142-1 §5.3).  The time goes in /M, not in signing-time.
+    sig.AddKey("Filter", PdfName("Adobe.PPKLite"));
+    sig.AddKey("SubFilter", PdfName("ETSI.CAdES.detached"));
+    sig.AddKey("M", PdfString(pdfDateUtc(when)));
+    if (!params.contactInfo.empty()) sig.AddKey("ContactInfo", utf8String(params.contactInfo));
+    sig.AddKey("Name", utf8String(cert.certificate.commonName()));
+    doc.WriteUpdate(&signer, true);
+    byteRange = signer.AdjustByteRange();
+    signer.Flush();
+  } catch (const PdfError& e) {
+    rethrowPdf(e, file);
+  }
+
+  if (byteRange.size() != 4) throw Error(Category::Internal, "PoDoFo returned no ByteRange", file);
+  const auto b1 = static_cast<std::uint64_t>(byteRange[1].GetNumber());
+  const auto b2 = static_cast<std::uint64_t>(byteRange[2].GetNumber());
+  const auto b3 = static_cast<std::uint64_t>(byteRange[3].GetNumber());
+  pending->contentsOffset = b1;
+  pending->contentsLength = b2 - b1;
+  const Bytes lt = readRange(pending->scratch, b1, 1);
+  const Bytes gt = readRange(pending->scratch, b2 - 1, 1);
+  if (lt.size() != 1 || gt.size() != 1 || lt[0] != '<' || gt[0] != '>') {
+    throw Error(Category::Internal, "the /Contents placeholder is not where the ByteRange says", file);
+  }
+  ContentDigests d;
+  const EVP_MD* md = evpMd(params.digest);
+  d.need(md);
+  d.computeFromRanges(pending->scratch, {{0, b1}, {b2, b3}});
+  pending->draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, file);
+  return pending;
+}
+
+void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path& output) {
+  auto* pending = dynamic_cast<PadesPending*>(&p);
+  if (!pending) throw Error(Category::Internal, "PadesModule::finish with a foreign pending signature");
+  const std::string file = pending->input.string();
+  completeSignedData(pending->draft, value, file);
+  if (pending->params.level == SignatureLevel::B_T) {
+    addTimestamp(pending->draft, pending->params, file);
+  }
+  const Bytes der = toDer(pending->draft.cms.get());
+  const std::string hex = toHex(der);
+  if (hex.size() + 2 > pending->contentsLength) {
+    throw Error(Category::Internal,
+                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {std::to_string(der.size())}),
+                file);
+  }
+  if (::rename(pending->scratch.c_str(), output.c_str()) != 0) {
+    throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
+  }
+  pending->scratch.clear();
+  // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by
+  // the hex DER, padded with zeros (ISO 32000-1 §12.8.1 allows the padding).
+  std::string padded = hex;
+  padded.resize(static_cast<std::size_t>(pending->contentsLength - 2), '0');
+  patchFile(output, pending->contentsOffset + 1, padded);
+}
+
+// ---------------------------------------------------------------- verify ---
+
+VerificationReport PadesModule::verify(const fs::path& file, const VerifyOptions& options) {
+  quietPodofo();
+  return pdf::verifyPdf(file, options);
+}
+
+Inspection PadesModule::inspect(const fs::path& file) {
+  quietPodofo();
+  return pdf::inspectPdf(file);
+}
+
+}  // namespace securedoc

@@ -1,0 +1,865 @@
+#include "pdf_revisions.h"
+
+#include "cms_support.h"
+
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/timestamp.h>
+#include <securedoc/i18n.h>
+
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <tuple>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <memory>
+#include <set>
+#include <unistd.h>
+
+namespace securedoc::pdf {
+
+namespace fs = std::filesystem;
+using namespace PoDoFo;
+
+namespace {
+
+const PdfObject* resolve(const PdfVecObjects& objects, const PdfObject* o) {
+  for (int hops = 0; o && o->IsReference() && hops < 32; ++hops) o = objects.GetObject(o->GetReference());
+  return o && o->IsReference() ? nullptr : o;
+}
+
+const PdfObject* key(const PdfVecObjects& objects, const PdfObject* dict, const char* name) {
+  if (!dict || !dict->IsDictionary()) return nullptr;
+  return resolve(objects, dict->GetDictionary().GetKey(PdfName(name)));
+}
+
+std::string nameOf(const PdfObject* o) { return o && o->IsName() ? o->GetName().GetName() : std::string(); }
+
+std::string textOf(const PdfObject* o) {
+  if (!o || !(o->IsString() || o->IsHexString())) return {};
+  return o->GetString().GetStringUtf8();
+}
+
+Bytes bytesOf(const PdfObject* o) {
+  if (!o || !(o->IsString() || o->IsHexString())) return {};
+  const PdfString& s = o->GetString();
+  const char* p = s.GetString();
+  return p ? Bytes(p, p + s.GetLength()) : Bytes();
+}
+
+std::string serialise(const PdfObject* o) {
+  std::string s;
+  if (o) o->ToString(s, ePdfWriteMode_Compact);
+  return s;
+}
+
+/// The raw (still filtered) bytes of a stream, for comparison.
+std::string streamBytes(const PdfObject* o) {
+  if (!o || !o->HasStream()) return {};
+  char* buf = nullptr;
+  pdf_long len = 0;
+  const_cast<PdfObject*>(o)->GetStream()->GetCopy(&buf, &len);
+  std::string out(buf ? buf : "", buf ? static_cast<std::size_t>(len) : 0u);
+  podofo_free(buf);
+  return out;
+}
+
+std::optional<std::time_t> parsePdfDate(const std::string& s) {
+  // D:YYYYMMDDHHmmSSOHH'mm' (ISO 32000-1 §7.9.4); every part after the year optional.
+  std::string d = s.rfind("D:", 0) == 0 ? s.substr(2) : s;
+  if (d.size() < 4) return std::nullopt;
+  auto num = [&d](std::size_t pos, std::size_t len, int def) {
+    if (d.size() < pos + len) return def;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (d[i] < '0' || d[i] > '9') return def;
+      v = v * 10 + (d[i] - '0');
+    }
+    return v;
+  };
+  struct tm tm {};
+  tm.tm_year = num(0, 4, 1970) - 1900;
+  tm.tm_mon = num(4, 2, 1) - 1;
+  tm.tm_mday = num(6, 2, 1);
+  tm.tm_hour = num(8, 2, 0);
+  tm.tm_min = num(10, 2, 0);
+  tm.tm_sec = num(12, 2, 0);
+  std::time_t t = timegm(&tm);
+  if (d.size() > 14 && (d[14] == '+' || d[14] == '-')) {
+    const int sign = d[14] == '+' ? 1 : -1;
+    const int oh = num(15, 2, 0);
+    const int om = d.size() >= 20 ? num(18, 2, 0) : 0;
+    t -= sign * (oh * 3600 + om * 60);
+  }
+  return t;
+}
+
+void collectFields(const PdfVecObjects& objects, const PdfObject* field, const std::string& parentName,
+                   const std::string& inheritedType, std::set<const PdfObject*>& seen, int depth,
+                   std::vector<SignatureField>& out) {
+  if (!field || !field->IsDictionary() || depth > 32 || !seen.insert(field).second) return;
+  const std::string partial = textOf(key(objects, field, "T"));
+  const std::string name = parentName.empty() ? partial : (partial.empty() ? parentName : parentName + "." + partial);
+  std::string type = nameOf(key(objects, field, "FT"));
+  if (type.empty()) type = inheritedType;
+  const PdfObject* kids = key(objects, field, "Kids");
+  if (kids && kids->IsArray()) {
+    for (const auto& k : kids->GetArray()) collectFields(objects, resolve(objects, &k), name, type, seen, depth + 1, out);
+  }
+  if (type == "Sig") {
+    const PdfObject* v = key(objects, field, "V");
+    if (v && v->IsDictionary()) out.push_back(SignatureField{name.empty() ? "Signature" : name, const_cast<PdfObject*>(v)});
+  }
+}
+
+bool isSignatureFieldOrWidget(const PdfVecObjects& objects, const PdfObject* o) {
+  if (!o || !o->IsDictionary()) return false;
+  if (nameOf(key(objects, o, "FT")) == "Sig") return true;
+  const PdfObject* parent = key(objects, o, "Parent");
+  return nameOf(key(objects, o, "Subtype")) == "Widget" && parent && nameOf(key(objects, parent, "FT")) == "Sig";
+}
+
+/// The object numbers an array refers to.
+std::set<PdfReference> refsIn(const PdfObject* a) {
+  std::set<PdfReference> out;
+  if (a && a->IsArray()) {
+    for (const auto& e : a->GetArray()) {
+      if (e.IsReference()) out.insert(e.GetReference());
+    }
+  }
+  return out;
+}
+
+std::string describeObject(const PdfReference& r) {
+  return std::to_string(r.ObjectNumber()) + " " + std::to_string(r.GenerationNumber()) + " R";
+}
+
+struct Classifier {
+  const PdfVecObjects& oldObjects;
+  const PdfVecObjects& newObjects;
+  int permission;
+  Changes& changes;
+
+  void allow(const std::string& what) {
+    if (std::find(changes.allowed.begin(), changes.allowed.end(), what) == changes.allowed.end()) changes.allowed.push_back(what);
+  }
+  void reject(const std::string& what) {
+    if (std::find(changes.disallowed.begin(), changes.disallowed.end(), what) == changes.disallowed.end()) {
+      changes.disallowed.push_back(what);
+    }
+  }
+
+  /// New entries of an /Annots array.
+  void annotationsAdded(const std::set<PdfReference>& added, const std::set<PdfReference>& removed) {
+    for (const auto& r : added) {
+      const PdfObject* a = newObjects.GetObject(r);
+      if (isSignatureFieldOrWidget(newObjects, a)) {
+        allow(tr("a signature field was added"));
+      } else {
+        changes.annotationsChanged = true;
+        const std::string sub = nameOf(key(newObjects, a, "Subtype"));
+        const std::string what = format(tr("an annotation ({0}) was added to a page"), {sub.empty() ? "?" : sub});
+        if (permission == 3) allow(what); else reject(what);
+      }
+    }
+    for (const auto& r : removed) {
+      changes.annotationsChanged = true;
+      const std::string what = format(tr("an annotation ({0}) was removed from a page"), {describeObject(r)});
+      if (permission == 3) allow(what); else reject(what);
+    }
+  }
+
+  void dictionaryChanged(const PdfReference& ref, const PdfObject* before, const PdfObject* after) {
+    const std::string type = nameOf(key(newObjects, after, "Type"));
+    const std::string subtype = nameOf(key(newObjects, after, "Subtype"));
+    std::set<PdfName> keys;
+    for (const auto& [k, v] : before->GetDictionary().GetKeys()) keys.insert(k);
+    for (const auto& [k, v] : after->GetDictionary().GetKeys()) keys.insert(k);
+    std::vector<std::string> changed;
+    for (const auto& k : keys) {
+      if (serialise(before->GetDictionary().GetKey(k)) != serialise(after->GetDictionary().GetKey(k))) {
+        changed.push_back(k.GetName());
+      }
+    }
+    auto onlyIn = [&changed](std::initializer_list<const char*> allowedKeys) {
+      return std::all_of(changed.begin(), changed.end(), [&](const std::string& k) {
+        return std::any_of(allowedKeys.begin(), allowedKeys.end(), [&](const char* a) { return k == a; });
+      });
+    };
+    auto joined = [&changed]() {
+      std::string s;
+      for (const auto& k : changed) s += (s.empty() ? "/" : ", /") + k;
+      return s;
+    };
+    if (type == "Catalog") {
+      if (onlyIn({"AcroForm", "DSS", "Extensions", "Metadata", "Version"})) {
+        for (const auto& k : changed) {
+          if (k == "DSS") allow(tr("validation data (DSS) was added"));
+          else if (k == "AcroForm") allow(tr("the form dictionary was created or updated"));
+          else allow(format(tr("document metadata changed ({0})"), {"/" + k}));
+        }
+      } else {
+        reject(format(tr("the document catalogue changed ({0})"), {joined()}));
+      }
+      return;
+    }
+    if (type == "Page") {
+      if (onlyIn({"Annots"})) {
+        annotationsAdded(diff(refsIn(key(newObjects, after, "Annots")), refsIn(key(oldObjects, before, "Annots"))),
+                         diff(refsIn(key(oldObjects, before, "Annots")), refsIn(key(newObjects, after, "Annots"))));
+      } else {
+        reject(format(tr("a page changed ({0})"), {joined()}));
+      }
+      return;
+    }
+    if (type == "Sig" || type == "DocTimeStamp") {
+      reject(tr("an existing signature dictionary was changed"));
+      return;
+    }
+    if (after->GetDictionary().HasKey("Fields") || after->GetDictionary().HasKey("SigFlags")) {  // AcroForm
+      if (onlyIn({"Fields", "SigFlags", "DR", "DA", "NeedAppearances"})) {
+        for (const auto& r : diff(refsIn(key(newObjects, after, "Fields")), refsIn(key(oldObjects, before, "Fields")))) {
+          fieldAdded(r);
+        }
+        if (!diff(refsIn(key(oldObjects, before, "Fields")), refsIn(key(newObjects, after, "Fields"))).empty()) {
+          reject(tr("a form field was removed"));
+        }
+      } else {
+        reject(format(tr("the form dictionary changed ({0})"), {joined()}));
+      }
+      return;
+    }
+    const bool isField = after->GetDictionary().HasKey("FT") || after->GetDictionary().HasKey("T") ||
+                         after->GetDictionary().HasKey("Parent") || subtype == "Widget";
+    if (isField) {
+      const bool sigField = isSignatureFieldOrWidget(newObjects, after);
+      if (sigField && onlyIn({"V", "AP", "AS", "F", "Lock", "SV", "MK"}) &&
+          !before->GetDictionary().HasKey("V")) {
+        allow(tr("an empty signature field was signed"));
+        return;
+      }
+      if (onlyIn({"V", "AP", "AS", "MK", "DV"})) {
+        changes.formFilled = true;
+        const std::string what = format(tr("form field \"{0}\" was filled"), {textOf(key(newObjects, after, "T"))});
+        if (permission >= 2) allow(what); else reject(what);
+        return;
+      }
+      reject(format(tr("form field \"{0}\" changed ({1})"), {textOf(key(newObjects, after, "T")), joined()}));
+      return;
+    }
+    if (type == "Annot" || !subtype.empty()) {
+      changes.annotationsChanged = true;
+      const std::string what = format(tr("an annotation ({0}) changed"), {subtype});
+      if (permission == 3) allow(what); else reject(what);
+      return;
+    }
+    if (type == "DSS" || type == "VRI") {
+      allow(tr("validation data (DSS) was added"));
+      return;
+    }
+    if (after->GetDictionary().HasKey("Producer") || after->GetDictionary().HasKey("ModDate")) {  // the /Info dictionary
+      allow(tr("the document information (producer, dates) changed"));
+      return;
+    }
+    reject(format(tr("object {0} changed ({1})"), {describeObject(ref), joined()}));
+  }
+
+  void fieldAdded(const PdfReference& r) {
+    if (isSignatureFieldOrWidget(newObjects, newObjects.GetObject(r))) {
+      allow(tr("a signature field was added"));
+    } else {
+      reject(tr("a form field was added"));
+    }
+  }
+
+  void arrayChanged(const PdfReference& ref, const PdfObject* before, const PdfObject* after) {
+    const auto oldRefs = refsIn(before);
+    const auto newRefs = refsIn(after);
+    const auto added = diff(newRefs, oldRefs);
+    const auto removed = diff(oldRefs, newRefs);
+    // An indirect /Annots or /Fields array: judge its new members.
+    bool annots = false;
+    bool fields = false;
+    for (const auto& r : newRefs) {
+      const PdfObject* o = newObjects.GetObject(r);
+      if (!o || !o->IsDictionary()) continue;
+      if (o->GetDictionary().HasKey("Subtype")) annots = true;
+      if (o->GetDictionary().HasKey("FT") || o->GetDictionary().HasKey("T")) fields = true;
+    }
+    if (annots) {
+      annotationsAdded(added, removed);
+    } else if (fields && removed.empty()) {
+      for (const auto& r : added) fieldAdded(r);
+    } else {
+      reject(format(tr("object {0} changed"), {describeObject(ref)}));
+    }
+  }
+
+  static std::set<PdfReference> diff(const std::set<PdfReference>& a, const std::set<PdfReference>& b) {
+    std::set<PdfReference> out;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::inserter(out, out.end()));
+    return out;
+  }
+};
+
+}  // namespace
+
+std::vector<SignatureField> findSignatures(PdfMemDocument& doc) {
+  std::vector<SignatureField> out;
+  const PdfVecObjects& objects = doc.GetObjects();
+  const PdfObject* acroForm = key(objects, doc.GetCatalog(), "AcroForm");
+  const PdfObject* fields = key(objects, acroForm, "Fields");
+  if (!fields || !fields->IsArray()) return out;
+  std::set<const PdfObject*> seen;
+  for (const auto& f : fields->GetArray()) collectFields(objects, resolve(objects, &f), "", "", seen, 0, out);
+  return out;
+}
+
+int docMdpPermission(PdfMemDocument& doc) {
+  const PdfVecObjects& objects = doc.GetObjects();
+  const PdfObject* perms = key(objects, doc.GetCatalog(), "Perms");
+  const PdfObject* sig = key(objects, perms, "DocMDP");
+  const PdfObject* refs = key(objects, sig, "Reference");
+  if (!refs || !refs->IsArray()) return 0;
+  for (const auto& r : refs->GetArray()) {
+    const PdfObject* sr = resolve(objects, &r);
+    if (nameOf(key(objects, sr, "TransformMethod")) != "DocMDP") continue;
+    const PdfObject* params = key(objects, sr, "TransformParams");
+    const PdfObject* p = key(objects, params, "P");
+    // ISO 32000-1 Table 254: "Default value: 2".
+    if (!p || !p->IsNumber()) return 2;
+    const auto v = p->GetNumber();
+    return v >= 1 && v <= 3 ? static_cast<int>(v) : 2;
+  }
+  return 0;
+}
+
+Changes compareRevisions(PdfMemDocument& signedRevision, PdfMemDocument& later, int permission) {
+  Changes changes;
+  const PdfVecObjects& oldObjects = signedRevision.GetObjects();
+  const PdfVecObjects& newObjects = later.GetObjects();
+  Classifier c{oldObjects, newObjects, permission, changes};
+
+  const PdfObject* oldRoot = signedRevision.GetTrailer()->GetDictionary().GetKey("Root");
+  const PdfObject* newRoot = later.GetTrailer()->GetDictionary().GetKey("Root");
+  if (oldRoot && newRoot && oldRoot->IsReference() && newRoot->IsReference() &&
+      oldRoot->GetReference() != newRoot->GetReference()) {
+    // A new catalogue object: judge it against the old one key by key.
+    c.dictionaryChanged(newRoot->GetReference(), resolve(oldObjects, oldRoot), resolve(newObjects, newRoot));
+  }
+  for (const PdfObject* after : newObjects) {
+    const PdfReference& ref = after->Reference();
+    const PdfObject* before = oldObjects.GetObject(ref);
+    if (!before) continue;  // new objects matter only through what refers to them
+    if (serialise(before) == serialise(after) && streamBytes(before) == streamBytes(after)) continue;
+    if (before->IsDictionary() && after->IsDictionary() && !after->HasStream()) {
+      c.dictionaryChanged(ref, before, after);
+    } else if (before->IsArray() && after->IsArray()) {
+      c.arrayChanged(ref, before, after);
+    } else if (after->HasStream() && nameOf(key(newObjects, after, "Type")) == "Metadata") {
+      c.allow(tr("document metadata changed (/Metadata)"));
+    } else if (after->HasStream()) {
+      c.reject(format(tr("content or resource stream {0} changed"), {describeObject(ref)}));
+    } else {
+      c.reject(format(tr("object {0} changed"), {describeObject(ref)}));
+    }
+  }
+  for (const PdfObject* before : oldObjects) {
+    if (!newObjects.GetObject(before->Reference())) {
+      c.reject(format(tr("object {0} was removed"), {describeObject(before->Reference())}));
+    }
+  }
+  return changes;
+}
+
+std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
+  std::vector<std::uint64_t> ends;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+  std::string window;      // unscanned bytes
+  std::uint64_t base = 0;  // file offset of window[0]
+  // Finds markers in the window; unless `final`, leaves a marker whose line
+  // end may still be unread for the next round.
+  auto scan = [&](bool final) {
+    std::size_t pos = 0;
+    std::size_t consumed = 0;
+    while ((pos = window.find("%%EOF", pos)) != std::string::npos) {
+      std::size_t end = pos + 5;
+      if (!final && end + 2 > window.size()) break;
+      if (end < window.size() && window[end] == '\r') ++end;
+      if (end < window.size() && window[end] == '\n') ++end;
+      ends.push_back(base + end);
+      consumed = end;
+      pos = end;
+    }
+    if (final) return;
+    // Keep what may hold the start of a marker split across reads.
+    const std::size_t keepFrom = std::max(consumed, window.size() > 8 ? window.size() - 8 : 0);
+    const std::size_t cut = pos != std::string::npos ? std::min(keepFrom, pos) : keepFrom;
+    base += cut;
+    window.erase(0, cut);
+  };
+  std::vector<char> buf(64u << 10);
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    window.append(buf.data(), static_cast<std::size_t>(n));
+    scan(false);
+  }
+  ::close(fd);
+  scan(true);
+  return ends;
+}
+
+namespace {
+
+[[noreturn]] void rethrowLoad(const PdfError& e, const std::string& file) {
+  if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) {
+    throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
+  }
+  throw Error(Category::Malformed, format(tr("the PDF is damaged or not a PDF ({0})"), {PdfError::ErrorName(e.GetError())}),
+              file);
+}
+
+Bytes readRange(const fs::path& file, std::uint64_t offset, std::uint64_t length) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+  Bytes out(static_cast<std::size_t>(length));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(done);
+  return out;
+}
+
+bool isHexDigit(std::uint8_t c) { return std::isxdigit(c) != 0; }
+
+/// The facts about one signature dictionary before any cryptography.
+struct Field {
+  SignatureField field;
+  std::string subFilter;
+  bool docTimestamp = false;
+  std::vector<std::int64_t> byteRange;
+  Bytes contents;
+  std::string problem;  ///< a structural failure: universal forgery and the like
+  std::uint64_t end = 0;
+};
+
+Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const fs::path& file, std::uint64_t size) {
+  Field f;
+  f.field = sf;
+  const PdfObject* v = sf.value;
+  f.subFilter = nameOf(key(objects, v, "SubFilter"));
+  f.docTimestamp = nameOf(key(objects, v, "Type")) == "DocTimeStamp" || f.subFilter == "ETSI.RFC3161";
+  const PdfObject* br = key(objects, v, "ByteRange");
+  if (!br || !br->IsArray()) {
+    f.problem = tr("the signature has no /ByteRange");
+    return f;
+  }
+  for (const auto& e : br->GetArray()) {
+    const PdfObject* n = resolve(objects, &e);
+    if (!n || !n->IsNumber()) {
+      f.problem = tr("the /ByteRange holds something other than integers");
+      return f;
+    }
+    f.byteRange.push_back(n->GetNumber());
+  }
+  // ISO 32000-1 §12.8.1: the ByteRange covers the whole file except the
+  // /Contents value; PAdES (EN 319 142-1 §5.1) requires exactly two ranges.
+  if (f.byteRange.size() != 4) {
+    f.problem = format(tr("the /ByteRange has {0} numbers instead of 4"), {std::to_string(f.byteRange.size())});
+    return f;
+  }
+  const auto [a0, l0, a1, l1] = std::tuple(f.byteRange[0], f.byteRange[1], f.byteRange[2], f.byteRange[3]);
+  if (a0 != 0) {
+    f.problem = tr("the signed range does not start at the beginning of the file");
+    return f;
+  }
+  if (l0 <= 0 || a1 < 0 || l1 < 0) {
+    f.problem = tr("the /ByteRange has negative or empty parts");
+    return f;
+  }
+  if (a1 < l0 + 2) {
+    f.problem = tr("the two signed ranges overlap or leave no room for the signature");
+    return f;
+  }
+  if (static_cast<std::uint64_t>(a1) + static_cast<std::uint64_t>(l1) > size) {
+    f.problem = tr("the /ByteRange goes beyond the end of the file");
+    return f;
+  }
+  f.end = static_cast<std::uint64_t>(a1 + l1);
+  // The gap must be exactly the hex string that /Contents holds.
+  const Bytes gap = readRange(file, static_cast<std::uint64_t>(l0), static_cast<std::uint64_t>(a1 - l0));
+  const bool hexGap = gap.size() >= 2 && gap.front() == '<' && gap.back() == '>' &&
+                      std::all_of(gap.begin() + 1, gap.end() - 1, isHexDigit);
+  const PdfObject* contents = key(objects, v, "Contents");
+  if (!contents || !(contents->IsHexString() || contents->IsString())) {
+    f.problem = tr("the signature has no /Contents");
+    return f;
+  }
+  f.contents = bytesOf(contents);
+  if (f.contents.empty() || std::all_of(f.contents.begin(), f.contents.end(), [](std::uint8_t b) { return b == 0; })) {
+    f.problem = tr("the /Contents of the signature is empty");
+    return f;
+  }
+  if (!hexGap) {
+    f.problem = tr("the bytes excluded by the /ByteRange are not exactly the signature's /Contents");
+    return f;
+  }
+  // ISO 32000-1 §7.3.4.3: an odd number of digits ends with an implied 0.
+  const auto hexValue = [](std::uint8_t c) {
+    return static_cast<std::uint8_t>(std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10);
+  };
+  const std::size_t digits = gap.size() - 2;
+  Bytes decoded;
+  decoded.reserve(digits / 2 + 1);
+  for (std::size_t i = 0; i < digits; i += 2) {
+    const std::uint8_t hi = hexValue(gap[1 + i]);
+    const std::uint8_t lo = i + 1 < digits ? hexValue(gap[2 + i]) : 0;
+    decoded.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+  }
+  if (decoded != f.contents) {
+    f.problem = tr("the signature's /Contents is not the one at the excluded position (signature wrapping)");
+    return f;
+  }
+  // The signed range must end where a revision ends (after "%%EOF").
+  const std::uint64_t tailLen = std::min<std::uint64_t>(f.end, 32);
+  const Bytes tail = readRange(file, f.end - tailLen, tailLen);
+  std::string t(tail.begin(), tail.end());
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  if (t.size() < 5 || t.compare(t.size() - 5, 5, "%%EOF") != 0) {
+    f.problem = tr("the signed range does not end at the end of a revision");
+    return f;
+  }
+  return f;
+}
+
+}  // namespace
+
+VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options) {
+  VerificationReport report;
+  report.file = file.string();
+  report.format = "PAdES";
+  const std::time_t now = options.time.value_or(std::time(nullptr));
+  report.validationTime = now;
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(file, ec);
+  if (ec) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {ec.message()}), file.string());
+
+  PdfMemDocument doc;
+  try {
+    doc.Load(file.c_str());
+  } catch (const PdfError& e) {
+    rethrowLoad(e, file.string());
+  }
+  if (doc.GetEncrypted()) {
+    throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"),
+                file.string());
+  }
+  const PdfVecObjects& objects = doc.GetObjects();
+  std::vector<Field> fields;
+  try {
+    for (const auto& sf : findSignatures(doc)) fields.push_back(inspectField(objects, sf, file, size));
+  } catch (const PdfError& e) {
+    rethrowLoad(e, file.string());
+  }
+  if (fields.empty()) return report;
+  std::stable_sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
+    return (a.end == 0 ? UINT64_MAX : a.end) < (b.end == 0 ? UINT64_MAX : b.end);
+  });
+  // Without a certification signature, later signatures and form filling are
+  // what an approval signature tolerates (ISO 32000-1 Table 254's default).
+  const int mdp = docMdpPermission(doc);
+  const int permission = mdp == 0 ? 2 : mdp;
+  const bool hasDss = key(objects, doc.GetCatalog(), "DSS") != nullptr;
+
+  std::map<std::uint64_t, std::unique_ptr<PdfMemDocument>> revisions;
+  auto revisionAt = [&](std::uint64_t end) -> PdfMemDocument& {
+    auto& slot = revisions[end];
+    if (!slot) {
+      const Bytes bytes = readRange(file, 0, end);
+      slot = std::make_unique<PdfMemDocument>();
+      slot->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+    }
+    return *slot;
+  };
+
+  bool laterDocTimestamp = false;
+  for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+    if (it->docTimestamp && it->problem.empty()) laterDocTimestamp = true;
+  }
+
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const Field& f = fields[i];
+    SignatureReport r;
+    r.id = f.field.name;
+    r.format = "PAdES";
+    if (const auto m = parsePdfDate(textOf(key(objects, f.field.value, "M")))) r.signingTime = m;
+    if (!f.problem.empty()) {
+      r.indication = Indication::TotalFailed;
+      r.subIndication = SubIndication::FormatFailure;
+      r.checks.push_back(cms::makeCheck("byteRange", Check::Status::Failed, f.problem));
+      r.messages.push_back(f.problem);
+      r.level = f.docTimestamp ? "DocTimeStamp" : "-";
+      report.signatures.push_back(std::move(r));
+      continue;
+    }
+    r.checks.push_back(cms::makeCheck("byteRange", Check::Status::Passed));
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{
+        {0, static_cast<std::uint64_t>(f.byteRange[1])},
+        {static_cast<std::uint64_t>(f.byteRange[2]), static_cast<std::uint64_t>(f.byteRange[3])}};
+    std::map<int, Bytes> digestCache;
+    auto rangeDigest = [&](const EVP_MD* md) -> const Bytes* {
+      if (!md) return nullptr;
+      auto found = digestCache.find(EVP_MD_get_type(md));
+      if (found == digestCache.end()) {
+        cms::ContentDigests d;
+        d.need(md);
+        d.computeFromRanges(file, ranges);
+        found = digestCache.emplace(EVP_MD_get_type(md), *d.get(md)).first;
+      }
+      return &found->second;
+    };
+
+    if (f.docTimestamp) {
+      r.level = "DocTimeStamp";
+      const TimestampCheck tc = checkTimestampTokenWith(
+          f.contents,
+          [&](const std::string& name) -> std::optional<Bytes> {
+            const Bytes* d = rangeDigest(EVP_get_digestbyname(name.c_str()));
+            return d ? std::optional<Bytes>(*d) : std::nullopt;
+          },
+          options.trustAnchors, {});
+      TimestampReport t;
+      t.type = "document";
+      t.time = tc.genTime;
+      t.tsa = tc.tsa;
+      if (tc.tsa) r.signer = tc.tsa;
+      r.signingTime = tc.genTime;
+      r.chain = tc.chain.path;
+      if (!tc.parsed) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+      } else if (!tc.imprintMatches) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::HashFailure;
+        r.checks.push_back(cms::makeCheck("messageDigest", Check::Status::Failed, tc.detail));
+      } else if (!tc.signatureValid) {
+        r.checks.push_back(cms::makeCheck("messageDigest", Check::Status::Passed));
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::SigCryptoFailure;
+        r.checks.push_back(cms::makeCheck("signatureValue", Check::Status::Failed, tc.detail));
+      } else {
+        r.checks.push_back(cms::makeCheck("messageDigest", Check::Status::Passed));
+        r.checks.push_back(cms::makeCheck("signatureValue", Check::Status::Passed));
+        if (tc.chain.status == ChainStatus::Valid) {
+          r.indication = Indication::TotalPassed;
+          r.checks.push_back(cms::makeCheck("certificateChain", Check::Status::Passed));
+        } else {
+          r.indication = Indication::Indeterminate;
+          r.subIndication = SubIndication::NoCertificateChainFound;
+          r.checks.push_back(cms::makeCheck("certificateChain", Check::Status::Failed,
+                                            options.trustAnchors.empty() ? tr("no trust anchor was given") : tc.chain.detail));
+        }
+      }
+      t.indication = r.indication;
+      t.subIndication = r.subIndication;
+      t.detail = tc.detail;
+      r.timestamps.push_back(std::move(t));
+      r.messages.emplace_back(tr("This is a document time-stamp: it proves the document existed at that time."));
+    } else {
+      ossl::Cms cmsObj;
+      try {
+        cmsObj = cms::parseDer(f.contents, file.string());
+      } catch (const Error& e) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+        r.checks.push_back(cms::makeCheck("contents", Check::Status::Failed, e.message()));
+        r.messages.emplace_back(tr("The signature value in /Contents cannot be read."));
+        report.signatures.push_back(std::move(r));
+        continue;
+      }
+      STACK_OF(CMS_SignerInfo)* sis =
+          OBJ_obj2nid(CMS_get0_type(cmsObj.get())) == NID_pkcs7_signed ? CMS_get0_SignerInfos(cmsObj.get()) : nullptr;
+      if (!sis || sk_CMS_SignerInfo_num(sis) != 1) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+        r.messages.emplace_back(tr("The signature in /Contents must hold exactly one signer."));
+        report.signatures.push_back(std::move(r));
+        continue;
+      }
+      CMS_set1_signers_certs(cmsObj.get(), nullptr, 0);
+      ERR_clear_error();
+      cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()), now, "PAdES"};
+      CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
+      cms::DigestFn contentDigest = rangeDigest;
+      Bytes sha1Content;
+      std::optional<std::string> sha1Problem;
+      if (f.subFilter == "adbe.pkcs7.sha1") {
+        // The encapsulated content is the SHA-1 of the byte ranges (ISO 32000-1 §12.8.3.3.1).
+        ASN1_OCTET_STRING** ec2 = CMS_get0_content(cmsObj.get());
+        if (ec2 && *ec2) sha1Content.assign(ASN1_STRING_get0_data(*ec2), ASN1_STRING_get0_data(*ec2) + ASN1_STRING_length(*ec2));
+        const Bytes* actual = rangeDigest(EVP_sha1());
+        if (!actual || sha1Content != *actual) sha1Problem = tr("the SHA-1 digest inside the signature does not match the document");
+        contentDigest = [&sha1Content, cache = std::map<int, Bytes>()](const EVP_MD* md) mutable -> const Bytes* {
+          if (!md) return nullptr;
+          auto [it2, inserted] = cache.emplace(EVP_MD_get_type(md), Bytes());
+          if (inserted) it2->second = cms::ContentDigests::hash(md, sha1Content.data(), sha1Content.size());
+          return &it2->second;
+        };
+      } else if (f.subFilter != "adbe.pkcs7.detached" && f.subFilter != "ETSI.CAdES.detached") {
+        r.messages.emplace_back(format(tr("Unknown signature SubFilter /{0}."), {f.subFilter}));
+      }
+      SignatureReport c = cms::verifySignerInfo(si, f.field.name, vc, contentDigest);
+      c.signingTime = c.signingTime ? c.signingTime : r.signingTime;
+      c.checks.insert(c.checks.begin(), r.checks.begin(), r.checks.end());
+      c.messages.insert(c.messages.begin(), r.messages.begin(), r.messages.end());
+      r = std::move(c);
+      if (sha1Problem) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::HashFailure;
+        r.messages.push_back(*sha1Problem);
+      }
+      if (r.level == "B-T" && hasDss) r.level = "B-LT";
+      if (r.level == "B-LT" && laterDocTimestamp) r.level = "B-LTA";
+    }
+
+    // What the document looks like now versus what was signed.
+    r.coversWholeDocument = f.end == size;
+    if (f.end != size) {
+      try {
+        PdfMemDocument& signedRevision = revisionAt(f.end);
+        const Changes changes = compareRevisions(signedRevision, doc, permission);
+        for (const auto& a : changes.allowed) r.modifiedAfterSigning.push_back(format(tr("allowed: {0}"), {a}));
+        for (const auto& d : changes.disallowed) r.modifiedAfterSigning.push_back(format(tr("NOT allowed: {0}"), {d}));
+        if (!changes.disallowed.empty()) {
+          r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed, changes.disallowed.front()));
+          r.messages.emplace_back(tr("The document was changed after this signature in a way the signature does not allow; what is shown now is not what was signed."));
+          if (r.indication != Indication::TotalFailed) {
+            r.indication = Indication::TotalFailed;
+            r.subIndication = SubIndication::FormatFailure;
+          }
+        } else {
+          r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed,
+                                            changes.allowed.empty() ? std::string() : tr("only allowed changes were made later")));
+        }
+        if (changes.formFilled || changes.annotationsChanged) {
+          r.messages.emplace_back(tr("Form fields or annotations changed after signing: content hidden in the signed version and revealed by these changes (a shadow attack) cannot be ruled out; compare with the signed revision."));
+        }
+      } catch (const PdfError& e) {
+        r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed, PdfError::ErrorName(e.GetError())));
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+        r.messages.emplace_back(tr("The signed revision cannot be read, so the changes after signing cannot be checked."));
+      }
+    } else {
+      r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed));
+    }
+    report.signatures.push_back(std::move(r));
+  }
+  report.computeOverall();
+  return report;
+}
+
+Inspection inspectPdf(const fs::path& file) {
+  Inspection in;
+  in.file = file.string();
+  in.format = "PAdES";
+  in.packaging = "enveloped";
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(file, ec);
+  PdfMemDocument doc;
+  try {
+    doc.Load(file.c_str());
+  } catch (const PdfError& e) {
+    rethrowLoad(e, file.string());
+  }
+  const PdfVecObjects& objects = doc.GetObjects();
+  std::set<std::string> seenCerts;
+  for (const auto& sf : findSignatures(doc)) {
+    const Field f = inspectField(objects, sf, file, size);
+    InspectedSignature s;
+    s.id = sf.name;
+    s.level = f.docTimestamp ? "DocTimeStamp" : f.subFilter;
+    s.signatureAlgorithm = "/" + f.subFilter;
+    if (const auto m = parsePdfDate(textOf(key(objects, sf.value, "M")))) s.signingTime = m;
+    if (!f.byteRange.empty()) {
+      std::string br = "ByteRange [";
+      for (std::size_t i = 0; i < f.byteRange.size(); ++i) br += (i ? " " : "") + std::to_string(f.byteRange[i]);
+      s.signedAttributes.push_back(br + "]");
+    }
+    for (const char* k : {"Reason", "Location", "ContactInfo", "Name"}) {
+      const std::string v = textOf(key(objects, sf.value, k));
+      if (!v.empty()) s.signedAttributes.push_back(std::string(k) + ": " + v);
+    }
+    if (!f.problem.empty()) s.unsignedAttributes.push_back(f.problem);
+    try {
+      ossl::Cms c = cms::parseDer(f.contents, file.string());
+      for (const auto& cert : cms::certificatesOf(c.get())) {
+        if (seenCerts.insert(cert.sha256Fingerprint()).second) in.certificates.push_back(cert);
+      }
+      CMS_set1_signers_certs(c.get(), nullptr, 0);
+      ERR_clear_error();
+      STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(c.get());
+      if (sis && sk_CMS_SignerInfo_num(sis) > 0) {
+        CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
+        X509* signer = nullptr;
+        X509_ALGOR* dig = nullptr;
+        CMS_SignerInfo_get0_algs(si, nullptr, &signer, &dig, nullptr);
+        if (signer) s.signer.emplace(signer);
+        s.digestAlgorithm = cms::algorithmName(dig);
+        if (!f.docTimestamp) s.level = cms::levelOf(si) + " (/" + f.subFilter + ")";
+      }
+    } catch (const Error&) {
+      s.unsignedAttributes.push_back(tr("the signature value in /Contents cannot be read"));
+    }
+    in.signatures.push_back(std::move(s));
+  }
+  // Revisions and what each changed.
+  const auto ends = revisionEnds(file);
+  std::unique_ptr<PdfMemDocument> previous;
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    Inspection::Revision rev;
+    rev.end = ends[i];
+    for (const auto& s : in.signatures) {
+      for (const auto& a : s.signedAttributes) {
+        if (a.rfind("ByteRange [", 0) == 0) {
+          // the last two numbers give the end of the signed range
+          std::int64_t x = 0, y = 0, z = 0, w = 0;
+          if (std::sscanf(a.c_str(), "ByteRange [%ld %ld %ld %ld]", &x, &y, &z, &w) == 4 &&
+              static_cast<std::uint64_t>(z + w) == rev.end) {
+            rev.signedBy.push_back(s.id);
+          }
+        }
+      }
+    }
+    try {
+      const Bytes bytes = readRange(file, 0, ends[i]);
+      auto current = std::make_unique<PdfMemDocument>();
+      current->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+      if (previous) {
+        const Changes ch = compareRevisions(*previous, *current, 3);
+        rev.changes = ch.allowed;
+        rev.changes.insert(rev.changes.end(), ch.disallowed.begin(), ch.disallowed.end());
+      }
+      previous = std::move(current);
+    } catch (const PdfError& e) {
+      rev.changes.push_back(format(tr("this revision cannot be read ({0})"), {PdfError::ErrorName(e.GetError())}));
+      previous.reset();
+    }
+    in.revisions.push_back(std::move(rev));
+  }
+  return in;
+}
+
+}  // namespace securedoc::pdf
