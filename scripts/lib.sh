@@ -8,6 +8,7 @@ SECUREDOC_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config gettext
   openssl libssl-dev
   libboost-test-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libcpp-httplib-dev curl
   clang libclang-rt-14-dev
 )
 

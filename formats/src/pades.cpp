@@ -42,6 +42,8 @@ void quietPodofo() {
 
 bool hasPdfHeader(const ContentSniff& c) {
   // ISO 32000-1 §7.5.2: the header; readers accept it within the first 1024 bytes.
+  // A DER structure (a CMS that carries a PDF) is not a PDF itself.
+  if (!c.head.empty() && (c.head[0] == 0x30 || startsWith(c.head, "-----BEGIN"))) return false;
   const std::string_view magic = "%PDF-";
   const std::size_t window = std::min<std::size_t>(c.head.size(), 1024);
   const auto it = std::search(c.head.begin(), c.head.begin() + static_cast<std::ptrdiff_t>(window), magic.begin(),

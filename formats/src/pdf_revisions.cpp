@@ -18,6 +18,8 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace securedoc::pdf {
@@ -66,6 +68,14 @@ std::string streamBytes(const PdfObject* o) {
   std::string out(buf ? buf : "", buf ? static_cast<std::size_t>(len) : 0u);
   podofo_free(buf);
   return out;
+}
+
+/// Both views read the object from the same place in the file: the same
+/// bytes, so unchanged (and cheap to tell).
+bool sameDefinition(const PdfObject* a, const PdfObject* b) {
+  const auto* pa = dynamic_cast<const PdfParserObject*>(a);
+  const auto* pb = dynamic_cast<const PdfParserObject*>(b);
+  return pa && pb && pa->GetOffset() > 0 && pa->GetOffset() == pb->GetOffset();
 }
 
 std::optional<std::time_t> parsePdfDate(const std::string& s) {
@@ -143,6 +153,7 @@ struct Classifier {
   const PdfVecObjects& newObjects;
   int permission;
   Changes& changes;
+  std::set<PdfReference> validationData;  ///< objects reachable from /DSS (either revision)
 
   void allow(const std::string& what) {
     if (std::find(changes.allowed.begin(), changes.allowed.end(), what) == changes.allowed.end()) changes.allowed.push_back(what);
@@ -174,6 +185,10 @@ struct Classifier {
   }
 
   void dictionaryChanged(const PdfReference& ref, const PdfObject* before, const PdfObject* after) {
+    if (validationData.count(ref)) {
+      allow(tr("validation data (DSS) was added"));
+      return;
+    }
     const std::string type = nameOf(key(newObjects, after, "Type"));
     const std::string subtype = nameOf(key(newObjects, after, "Subtype"));
     std::set<PdfName> keys;
@@ -277,6 +292,10 @@ struct Classifier {
   }
 
   void arrayChanged(const PdfReference& ref, const PdfObject* before, const PdfObject* after) {
+    if (validationData.count(ref)) {
+      allow(tr("validation data (DSS) was added"));
+      return;
+    }
     const auto oldRefs = refsIn(before);
     const auto newRefs = refsIn(after);
     const auto added = diff(newRefs, oldRefs);
@@ -305,6 +324,19 @@ struct Classifier {
     return out;
   }
 };
+
+/// Every indirect object reachable from `start` (bounded walk).
+void reachable(const PdfVecObjects& objects, const PdfObject* start, std::set<PdfReference>& out, int depth = 0) {
+  if (!start || depth > 16) return;
+  if (start->IsReference()) {
+    if (!out.insert(start->GetReference()).second) return;
+    reachable(objects, objects.GetObject(start->GetReference()), out, depth + 1);
+  } else if (start->IsArray()) {
+    for (const auto& e : start->GetArray()) reachable(objects, &e, out, depth + 1);
+  } else if (start->IsDictionary()) {
+    for (const auto& [k, v] : start->GetDictionary().GetKeys()) reachable(objects, v, out, depth + 1);
+  }
+}
 
 }  // namespace
 
@@ -342,7 +374,12 @@ Changes compareRevisions(PdfMemDocument& signedRevision, PdfMemDocument& later, 
   Changes changes;
   const PdfVecObjects& oldObjects = signedRevision.GetObjects();
   const PdfVecObjects& newObjects = later.GetObjects();
-  Classifier c{oldObjects, newObjects, permission, changes};
+  Classifier c{oldObjects, newObjects, permission, changes, {}};
+  // PAdES validation data (ETSI EN 319 142-1 §5.4): the /DSS and all it holds.
+  for (PdfMemDocument* d : {&signedRevision, &later}) {
+    const PdfObject* dss = d->GetCatalog() ? d->GetCatalog()->GetDictionary().GetKey("DSS") : nullptr;
+    reachable(d->GetObjects(), dss, c.validationData);
+  }
 
   const PdfObject* oldRoot = signedRevision.GetTrailer()->GetDictionary().GetKey("Root");
   const PdfObject* newRoot = later.GetTrailer()->GetDictionary().GetKey("Root");
@@ -355,11 +392,14 @@ Changes compareRevisions(PdfMemDocument& signedRevision, PdfMemDocument& later, 
     const PdfReference& ref = after->Reference();
     const PdfObject* before = oldObjects.GetObject(ref);
     if (!before) continue;  // new objects matter only through what refers to them
+    if (sameDefinition(before, after)) continue;
     if (serialise(before) == serialise(after) && streamBytes(before) == streamBytes(after)) continue;
     if (before->IsDictionary() && after->IsDictionary() && !after->HasStream()) {
       c.dictionaryChanged(ref, before, after);
     } else if (before->IsArray() && after->IsArray()) {
       c.arrayChanged(ref, before, after);
+    } else if (c.validationData.count(ref)) {
+      c.allow(tr("validation data (DSS) was added"));
     } else if (after->HasStream() && nameOf(key(newObjects, after, "Type")) == "Metadata") {
       c.allow(tr("document metadata changed (/Metadata)"));
     } else if (after->HasStream()) {
@@ -368,10 +408,17 @@ Changes compareRevisions(PdfMemDocument& signedRevision, PdfMemDocument& later, 
       c.reject(format(tr("object {0} changed"), {describeObject(ref)}));
     }
   }
+  std::vector<PdfReference> removed;
   for (const PdfObject* before : oldObjects) {
-    if (!newObjects.GetObject(before->Reference())) {
-      c.reject(format(tr("object {0} was removed"), {describeObject(before->Reference())}));
-    }
+    if (!newObjects.GetObject(before->Reference())) removed.push_back(before->Reference());
+  }
+  // Most of the signed objects missing is not an edit but a later
+  // cross-reference section that lost the chain to the earlier ones (a
+  // broken /Prev): the later revisions cannot be read as a whole.
+  if (!removed.empty() && removed.size() * 2 >= oldObjects.GetSize()) {
+    changes.unreadable = true;
+  } else {
+    for (const auto& r : removed) c.reject(format(tr("object {0} was removed"), {describeObject(r)}));
   }
   return changes;
 }
@@ -451,7 +498,12 @@ struct Field {
   bool docTimestamp = false;
   std::vector<std::int64_t> byteRange;
   Bytes contents;
-  std::string problem;  ///< a structural failure: universal forgery and the like
+  /// A structural failure that leaves nothing to verify (no usable range or value).
+  std::string problem;
+  /// Structural failures that still leave ranges to hash: universal forgery,
+  /// wrapping.  The signature is TOTAL-FAILED either way; the hash and value
+  /// are still checked so the report says which of them fails too.
+  std::vector<std::string> suspicious;
   std::uint64_t end = 0;
 };
 
@@ -513,24 +565,23 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
     return f;
   }
   if (!hexGap) {
-    f.problem = tr("the bytes excluded by the /ByteRange are not exactly the signature's /Contents");
-    return f;
-  }
-  // ISO 32000-1 §7.3.4.3: an odd number of digits ends with an implied 0.
-  const auto hexValue = [](std::uint8_t c) {
-    return static_cast<std::uint8_t>(std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10);
-  };
-  const std::size_t digits = gap.size() - 2;
-  Bytes decoded;
-  decoded.reserve(digits / 2 + 1);
-  for (std::size_t i = 0; i < digits; i += 2) {
-    const std::uint8_t hi = hexValue(gap[1 + i]);
-    const std::uint8_t lo = i + 1 < digits ? hexValue(gap[2 + i]) : 0;
-    decoded.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-  }
-  if (decoded != f.contents) {
-    f.problem = tr("the signature's /Contents is not the one at the excluded position (signature wrapping)");
-    return f;
+    f.suspicious.push_back(tr("the bytes excluded by the /ByteRange are not exactly the signature's /Contents"));
+  } else {
+    // ISO 32000-1 §7.3.4.3: an odd number of digits ends with an implied 0.
+    const auto hexValue = [](std::uint8_t c) {
+      return static_cast<std::uint8_t>(std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10);
+    };
+    const std::size_t digits = gap.size() - 2;
+    Bytes decoded;
+    decoded.reserve(digits / 2 + 1);
+    for (std::size_t i = 0; i < digits; i += 2) {
+      const std::uint8_t hi = hexValue(gap[1 + i]);
+      const std::uint8_t lo = i + 1 < digits ? hexValue(gap[2 + i]) : 0;
+      decoded.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+    }
+    if (decoded != f.contents) {
+      f.suspicious.push_back(tr("the signature's /Contents is not the one at the excluded position (signature wrapping)"));
+    }
   }
   // The signed range must end where a revision ends (after "%%EOF").
   const std::uint64_t tailLen = std::min<std::uint64_t>(f.end, 32);
@@ -538,10 +589,101 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   std::string t(tail.begin(), tail.end());
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   if (t.size() < 5 || t.compare(t.size() - 5, 5, "%%EOF") != 0) {
-    f.problem = tr("the signed range does not end at the end of a revision");
-    return f;
+    f.suspicious.push_back(tr("the signed range does not end at the end of a revision"));
   }
   return f;
+}
+
+/// Signature dictionaries found by scanning the file's bytes, so that a
+/// broken cross-reference chain (a reader sees only some revisions) or a file
+/// PoDoFo cannot load still has every signature checked.
+struct RawSignatures {
+  PdfVecObjects owner;
+  std::vector<std::unique_ptr<PdfParserObject>> objects;
+};
+
+/// RAII for a read-only mapping of a file.
+class MappedFile {
+ public:
+  explicit MappedFile(const fs::path& file) {
+    m_fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (m_fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+    struct stat st {};
+    if (::fstat(m_fd, &st) == 0 && st.st_size > 0) {
+      m_size = static_cast<std::size_t>(st.st_size);
+      void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, m_fd, 0);
+      if (p != MAP_FAILED) m_data = static_cast<const char*>(p);
+    }
+  }
+  ~MappedFile() {
+    if (m_data) ::munmap(const_cast<char*>(m_data), m_size);
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view view() const { return m_data ? std::string_view(m_data, m_size) : std::string_view(); }
+
+ private:
+  int m_fd = -1;
+  const char* m_data = nullptr;
+  std::size_t m_size = 0;
+};
+
+/// The offset of the "N G obj" header that opens the object around `pos`.
+std::optional<std::size_t> objectStart(std::string_view data, std::size_t pos) {
+  constexpr std::size_t kLookBack = 4u << 20;  // /Contents may precede /ByteRange
+  const std::size_t floor = pos > kLookBack ? pos - kLookBack : 0;
+  std::size_t at = pos;
+  while (at > floor) {
+    const std::size_t hit = data.rfind("obj", at);
+    if (hit == std::string_view::npos || hit < floor) return std::nullopt;
+    at = hit;
+    // "endobj" closes an earlier object: the signature dictionary is not in a plain object.
+    if (hit >= 3 && data.substr(hit - 3, 3) == "end") return std::nullopt;
+    std::size_t i = hit;
+    auto skipSpace = [&] {
+      while (i > 0 && std::isspace(static_cast<unsigned char>(data[i - 1]))) --i;
+    };
+    auto skipDigits = [&] {
+      const std::size_t before = i;
+      while (i > 0 && std::isdigit(static_cast<unsigned char>(data[i - 1]))) --i;
+      return i != before;
+    };
+    skipSpace();
+    if (!skipDigits()) continue;
+    skipSpace();
+    if (!skipDigits()) continue;
+    return i;
+  }
+  return std::nullopt;
+}
+
+void scanSignatures(const fs::path& file, RawSignatures& out) {
+  const MappedFile mapped(file);
+  const std::string_view data = mapped.view();
+  std::map<pdf_objnum, std::size_t> latest;  // object number -> index in out.objects
+  std::set<std::size_t> starts;
+  PdfRefCountedInputDevice device(file.c_str(), "rb");
+  PdfRefCountedBuffer buffer(4096);
+  for (std::size_t pos = data.find("/ByteRange"); pos != std::string_view::npos; pos = data.find("/ByteRange", pos + 1)) {
+    const auto start = objectStart(data, pos);
+    if (!start || !starts.insert(*start).second) continue;
+    auto obj = std::make_unique<PdfParserObject>(&out.owner, device, buffer, static_cast<pdf_long>(*start));
+    try {
+      obj->ParseFile(nullptr);
+    } catch (const PdfError&) {
+      continue;  // not an object we can read: the structural checks report nothing for it
+    }
+    if (!obj->IsDictionary() || !obj->GetDictionary().HasKey("ByteRange") || !obj->GetDictionary().HasKey("Contents")) continue;
+    const pdf_objnum num = obj->Reference().ObjectNumber();
+    // An incremental update may redefine the object: the later one is what readers see.
+    if (auto it = latest.find(num); it != latest.end()) {
+      out.objects[it->second] = std::move(obj);
+    } else {
+      latest[num] = out.objects.size();
+      out.objects.push_back(std::move(obj));
+    }
+  }
 }
 
 }  // namespace
@@ -556,20 +698,40 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   const std::uint64_t size = fs::file_size(file, ec);
   if (ec) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {ec.message()}), file.string());
 
+  RawSignatures raw;
+  scanSignatures(file, raw);
   PdfMemDocument doc;
+  bool loaded = true;
+  std::string loadError;
   try {
     doc.Load(file.c_str());
   } catch (const PdfError& e) {
-    rethrowLoad(e, file.string());
+    if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) rethrowLoad(e, file.string());
+    if (raw.objects.empty()) rethrowLoad(e, file.string());
+    loaded = false;
+    loadError = PdfError::ErrorName(e.GetError());
   }
-  if (doc.GetEncrypted()) {
+  if (loaded && doc.GetEncrypted()) {
     throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"),
                 file.string());
   }
-  const PdfVecObjects& objects = doc.GetObjects();
+  const PdfVecObjects& objects = loaded ? doc.GetObjects() : raw.owner;
   std::vector<Field> fields;
   try {
-    for (const auto& sf : findSignatures(doc)) fields.push_back(inspectField(objects, sf, file, size));
+    std::vector<SignatureField> found = loaded ? findSignatures(doc) : std::vector<SignatureField>();
+    // Signature dictionaries the reader's view misses (a broken /Prev chain,
+    // an unreadable file) are checked too; a field name is used where known.
+    for (const auto& obj : raw.objects) {
+      const std::string br = serialise(obj->GetDictionary().GetKey("ByteRange"));
+      const bool known = std::any_of(found.begin(), found.end(), [&](const SignatureField& sf) {
+        return serialise(sf.value->GetDictionary().GetKey("ByteRange")) == br;
+      });
+      if (!known) {
+        found.push_back(SignatureField{format(tr("signature in object {0}"), {std::to_string(obj->Reference().ObjectNumber())}),
+                                       obj.get()});
+      }
+    }
+    for (const auto& sf : found) fields.push_back(inspectField(objects, sf, file, size));
   } catch (const PdfError& e) {
     rethrowLoad(e, file.string());
   }
@@ -579,9 +741,9 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   });
   // Without a certification signature, later signatures and form filling are
   // what an approval signature tolerates (ISO 32000-1 Table 254's default).
-  const int mdp = docMdpPermission(doc);
+  const int mdp = loaded ? docMdpPermission(doc) : 0;
   const int permission = mdp == 0 ? 2 : mdp;
-  const bool hasDss = key(objects, doc.GetCatalog(), "DSS") != nullptr;
+  const bool hasDss = loaded && key(objects, doc.GetCatalog(), "DSS") != nullptr;
 
   std::map<std::uint64_t, std::unique_ptr<PdfMemDocument>> revisions;
   auto revisionAt = [&](std::uint64_t end) -> PdfMemDocument& {
@@ -614,7 +776,8 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       report.signatures.push_back(std::move(r));
       continue;
     }
-    r.checks.push_back(cms::makeCheck("byteRange", Check::Status::Passed));
+    r.checks.push_back(f.suspicious.empty() ? cms::makeCheck("byteRange", Check::Status::Passed)
+                                            : cms::makeCheck("byteRange", Check::Status::Failed, f.suspicious.front()));
     const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{
         {0, static_cast<std::uint64_t>(f.byteRange[1])},
         {static_cast<std::uint64_t>(f.byteRange[2]), static_cast<std::uint64_t>(f.byteRange[3])}};
@@ -734,12 +897,38 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       if (r.level == "B-LT" && laterDocTimestamp) r.level = "B-LTA";
     }
 
+    if (!f.suspicious.empty()) {
+      for (const auto& m : f.suspicious) r.messages.push_back(m);
+      if (r.indication != Indication::TotalFailed) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+      }
+    }
+
     // What the document looks like now versus what was signed.
     r.coversWholeDocument = f.end == size;
-    if (f.end != size) {
+    if (f.end != size && !loaded) {
+      r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, loadError));
+      r.messages.emplace_back(tr("The PDF's structure cannot be read, so the changes after this signature cannot be checked."));
+      if (r.indication == Indication::TotalPassed) {
+        r.indication = Indication::Indeterminate;
+        r.subIndication = SubIndication::SigConstraintsFailure;
+      }
+    } else if (f.end != size) {
       try {
         PdfMemDocument& signedRevision = revisionAt(f.end);
         const Changes changes = compareRevisions(signedRevision, doc, permission);
+        if (changes.unreadable) {
+          r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked,
+                                            tr("the later revisions do not link back to the signed one")));
+          r.messages.emplace_back(tr("The cross-reference chain of the later revisions is broken, so the changes after this signature cannot be checked."));
+          if (r.indication == Indication::TotalPassed) {
+            r.indication = Indication::Indeterminate;
+            r.subIndication = SubIndication::SigConstraintsFailure;
+          }
+          report.signatures.push_back(std::move(r));
+          continue;
+        }
         for (const auto& a : changes.allowed) r.modifiedAfterSigning.push_back(format(tr("allowed: {0}"), {a}));
         for (const auto& d : changes.disallowed) r.modifiedAfterSigning.push_back(format(tr("NOT allowed: {0}"), {d}));
         if (!changes.disallowed.empty()) {

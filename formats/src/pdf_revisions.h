@@ -28,6 +28,8 @@ struct Changes {
   std::vector<std::string> disallowed;
   bool formFilled = false;
   bool annotationsChanged = false;
+  /// The later revision cannot be read as a continuation of the signed one.
+  bool unreadable = false;
 };
 /// Compares the signed revision with a later one.  `permission` is the
 /// DocMDP P in force (ISO 32000-1 Table 254): 1 nothing but DSS and document

@@ -46,6 +46,12 @@ using EssSigningCertV2 = Ptr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free>;
 using EssSigningCert = Ptr<ESS_SIGNING_CERT, ESS_SIGNING_CERT_free>;
 using TsReq = Ptr<TS_REQ, TS_REQ_free>;
 using TsResp = Ptr<TS_RESP, TS_RESP_free>;
+using TsRespCtx = Ptr<TS_RESP_CTX, TS_RESP_CTX_free>;
+using TsVerifyCtx = Ptr<TS_VERIFY_CTX, TS_VERIFY_CTX_free>;
+using TsMsgImprint = Ptr<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>;
+using TsTstInfo = Ptr<TS_TST_INFO, TS_TST_INFO_free>;
+using X509Algor = Ptr<X509_ALGOR, X509_ALGOR_free>;
+using Pkcs7 = Ptr<PKCS7, PKCS7_free>;
 
 inline void freeX509Stack(STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); }
 using X509Stack = Ptr<STACK_OF(X509), freeX509Stack>;

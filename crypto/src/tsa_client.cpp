@@ -1,0 +1,339 @@
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/tsa_client.h>
+#include <securedoc/i18n.h>
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+#include <locale>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+namespace securedoc {
+
+namespace {
+
+struct CurlEasyDeleter {
+  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
+};
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+struct CurlSlistDeleter {
+  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+constexpr const char* kQueryType = "application/timestamp-query";
+constexpr const char* kReplyType = "application/timestamp-reply";
+
+const EVP_MD* evpMd(DigestAlgorithm alg) {
+  switch (alg) {
+    case DigestAlgorithm::Sha256:
+      return EVP_sha256();
+    case DigestAlgorithm::Sha384:
+      return EVP_sha384();
+    case DigestAlgorithm::Sha512:
+      return EVP_sha512();
+  }
+  return EVP_sha256();
+}
+
+std::string number(long long n) {
+  std::ostringstream s;
+  s.imbue(std::locale::classic());
+  s << n;
+  return s.str();
+}
+
+/// The URL for messages: a "user:password@" part is dropped (never log secrets).
+std::string displayUrl(const std::string& url) {
+  const auto scheme = url.find("://");
+  const std::size_t hostStart = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto hostEnd = url.find_first_of("/?#", hostStart);
+  const auto at = url.rfind('@', hostEnd == std::string::npos ? std::string::npos : hostEnd);
+  if (at == std::string::npos || at < hostStart) return url;
+  return url.substr(0, hostStart) + url.substr(at + 1);
+}
+
+/// "application/timestamp-reply; charset=x" -> "application/timestamp-reply".
+std::string mediaType(const char* contentType) {
+  std::string t = contentType ? contentType : "";
+  t = t.substr(0, t.find(';'));
+  const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
+  t.erase(t.begin(), std::find_if(t.begin(), t.end(), notSpace));
+  t.erase(std::find_if(t.rbegin(), t.rend(), notSpace).base(), t.end());
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return t;
+}
+
+Bytes toBytes(const unsigned char* p, int len) { return len > 0 ? Bytes(p, p + len) : Bytes{}; }
+
+template <class T, int (*I2d)(const T*, unsigned char**)>
+Bytes derOf(const T* obj, const char* what) {
+  unsigned char* out = nullptr;
+  const int len = I2d(obj, &out);
+  ossl::Bytes owned(out);
+  if (len <= 0) throwOpenSsl(Category::Internal, what);
+  return toBytes(owned.get(), len);
+}
+
+// ---------------------------------------------------------------- request
+
+ossl::TsReq buildRequest(const Bytes& digest, DigestAlgorithm alg) {
+  ossl::TsReq req(TS_REQ_new());
+  ossl::TsMsgImprint imprint(TS_MSG_IMPRINT_new());
+  ossl::X509Algor algo(X509_ALGOR_new());
+  if (!req || !imprint || !algo) throwOpenSsl(Category::Internal, "TS_REQ_new");
+  X509_ALGOR_set_md(algo.get(), evpMd(alg));
+  // The setters copy their argument.
+  if (TS_REQ_set_version(req.get(), 1) != 1 || TS_MSG_IMPRINT_set_algo(imprint.get(), algo.get()) != 1 ||
+      TS_MSG_IMPRINT_set_msg(imprint.get(), const_cast<unsigned char*>(digest.data()),
+                             static_cast<int>(digest.size())) != 1 ||
+      TS_REQ_set_msg_imprint(req.get(), imprint.get()) != 1) {
+    throwOpenSsl(Category::Internal, "TS_REQ_set_msg_imprint");
+  }
+  // RFC 3161 §2.4.1: "The nonce, if included, allows the client to verify the
+  // timeliness of the response when no local clock is available."  It is also
+  // what tells a replayed answer from a fresh one.
+  unsigned char random[8];
+  if (RAND_bytes(random, sizeof random) != 1) throwOpenSsl(Category::Internal, "RAND_bytes");
+  ossl::Bignum bn(BN_bin2bn(random, sizeof random, nullptr));
+  ossl::Asn1Integer nonce(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+  if (!nonce || TS_REQ_set_nonce(req.get(), nonce.get()) != 1 || TS_REQ_set_cert_req(req.get(), 1) != 1) {
+    throwOpenSsl(Category::Internal, "TS_REQ_set_nonce");
+  }
+  return req;
+}
+
+// ---------------------------------------------------------------- transport
+
+struct Sink {
+  Bytes data;
+  bool overflow = false;
+};
+
+size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* sink = static_cast<Sink*>(userdata);
+  const size_t n = size * nmemb;
+  if (sink->data.size() + n > kMaxTsaResponseSize) {
+    sink->overflow = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR
+  }
+  try {
+    sink->data.insert(sink->data.end(), ptr, ptr + n);
+  } catch (...) {
+    return 0;
+  }
+  return n;
+}
+
+void initCurlOnce() {
+  static std::once_flag once;
+  static CURLcode rc = CURLE_OK;
+  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_global_init", {}, curl_easy_strerror(rc));
+}
+
+template <class T>
+void setopt(CURL* h, CURLoption opt, T value) {
+  const CURLcode rc = curl_easy_setopt(h, opt, value);
+  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_easy_setopt", {}, curl_easy_strerror(rc));
+}
+
+Bytes post(const Bytes& body, const TsaOptions& options, const std::string& shownUrl) {
+  initCurlOnce();
+  CurlEasy h(curl_easy_init());
+  if (!h) throw Error(Category::Internal, "curl_easy_init");
+  CurlSlist headers(curl_slist_append(nullptr, "Content-Type: application/timestamp-query"));
+  if (!headers) throw Error(Category::Internal, "curl_slist_append");
+  curl_slist* more = curl_slist_append(headers.get(), "Accept: application/timestamp-reply");
+  if (!more) throw Error(Category::Internal, "curl_slist_append");
+
+  Sink sink;
+  char errorBuffer[CURL_ERROR_SIZE] = {};
+  setopt(h.get(), CURLOPT_URL, options.url.c_str());
+  setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  setopt(h.get(), CURLOPT_NOSIGNAL, 1L);  // no SIGALRM: safe in threads
+  setopt(h.get(), CURLOPT_TIMEOUT, options.timeoutSeconds);
+  setopt(h.get(), CURLOPT_USERAGENT, "SecureDoc/0.1");
+  setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
+  setopt(h.get(), CURLOPT_POST, 1L);
+  setopt(h.get(), CURLOPT_POSTFIELDS, body.data());
+  setopt(h.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  setopt(h.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxTsaResponseSize));
+  setopt(h.get(), CURLOPT_WRITEFUNCTION, &writeToSink);
+  setopt(h.get(), CURLOPT_WRITEDATA, &sink);
+  setopt(h.get(), CURLOPT_ERRORBUFFER, errorBuffer);
+  if (options.tlsCaFile) setopt(h.get(), CURLOPT_CAINFO, options.tlsCaFile->c_str());
+
+  const CURLcode rc = curl_easy_perform(h.get());
+  if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+    throw Error(Category::Network, format(tr("the answer of the time-stamp authority {0} is larger than {1} bytes"),
+                                          {shownUrl, number(static_cast<long long>(kMaxTsaResponseSize))}));
+  }
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    throw Error(Category::Network,
+                format(tr("the time-stamp authority {0} did not answer within {1} seconds"),
+                       {shownUrl, number(options.timeoutSeconds)}),
+                {}, errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc));
+  }
+  if (rc != CURLE_OK) {
+    throw Error(Category::Network, format(tr("cannot reach the time-stamp authority {0}"), {shownUrl}), {},
+                errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc));
+  }
+  long status = 0;
+  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) {
+    throw Error(Category::Network,
+                format(tr("the time-stamp authority {0} answered with HTTP status {1}"), {shownUrl, number(status)}));
+  }
+  const char* contentType = nullptr;
+  curl_easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &contentType);
+  if (mediaType(contentType) != kReplyType) {
+    throw Error(Category::Network,
+                format(tr("the time-stamp authority {0} answered with content type \"{1}\" instead of {2}"),
+                       {shownUrl, contentType ? contentType : "", kReplyType}));
+  }
+  return std::move(sink.data);
+}
+
+// ---------------------------------------------------------------- response
+
+std::string statusText(TS_STATUS_INFO* info) {
+  std::string out = "status " + number(ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info)));
+  const STACK_OF(ASN1_UTF8STRING)* text = TS_STATUS_INFO_get0_text(info);
+  for (int i = 0; text && i < sk_ASN1_UTF8STRING_num(text); ++i) {
+    const ASN1_UTF8STRING* s = sk_ASN1_UTF8STRING_value(text, i);
+    out += ", \"" +
+           std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       static_cast<std::size_t>(ASN1_STRING_length(s))) +
+           "\"";
+  }
+  static const std::pair<int, const char*> kFailures[] = {
+      {TS_INFO_BAD_ALG, "badAlg"},
+      {TS_INFO_BAD_REQUEST, "badRequest"},
+      {TS_INFO_BAD_DATA_FORMAT, "badDataFormat"},
+      {TS_INFO_TIME_NOT_AVAILABLE, "timeNotAvailable"},
+      {TS_INFO_UNACCEPTED_POLICY, "unacceptedPolicy"},
+      {TS_INFO_UNACCEPTED_EXTENSION, "unacceptedExtension"},
+      {TS_INFO_ADD_INFO_NOT_AVAILABLE, "addInfoNotAvailable"},
+      {TS_INFO_SYSTEM_FAILURE, "systemFailure"},
+  };
+  const ASN1_BIT_STRING* failure = TS_STATUS_INFO_get0_failure_info(info);
+  for (const auto& [bit, name] : kFailures) {
+    if (failure && ASN1_BIT_STRING_get_bit(failure, bit)) out += std::string(", ") + name;
+  }
+  return out;
+}
+
+/// RFC 3161 §2.3: only one extendedKeyUsage extension, critical, holding
+/// id-kp-timeStamping and nothing else.  (OpenSSL's timestamp purpose
+/// ignores extra unknown key purposes, and the no-anchor case runs no
+/// purpose check on a chain, so this is checked here.)
+bool isTimeStampingOnly(X509* cert) {
+  int critical = -1;
+  ossl::ExtKeyUsage eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
+  ERR_clear_error();
+  return eku && critical == 1 && sk_ASN1_OBJECT_num(eku.get()) == 1 &&
+         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) == NID_time_stamp;
+}
+
+Bytes checkResponse(TS_REQ* req, const Bytes& der, const TsaOptions& options, const std::string& shownUrl) {
+  const auto bad = [&](const char* msgid, std::string detail) {
+    return Error(Category::Crypto, format(tr(msgid), {shownUrl}), {}, std::move(detail));
+  };
+  const unsigned char* p = der.data();
+  ossl::TsResp resp(der.size() <= kMaxTsaResponseSize ? d2i_TS_RESP(nullptr, &p, static_cast<long>(der.size()))
+                                                      : nullptr);
+  if (!resp || p != der.data() + der.size()) {
+    ERR_clear_error();
+    throw bad(N_("the answer of the time-stamp authority {0} is not an RFC 3161 time-stamp response"),
+              resp ? "trailing data after the TimeStampResp" : "");
+  }
+  TS_STATUS_INFO* info = TS_RESP_get_status_info(resp.get());
+  const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info));
+  if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) {
+    throw bad(N_("the time-stamp authority {0} refused the request"), statusText(info));
+  }
+  PKCS7* token = TS_RESP_get_token(resp.get());
+  if (!token || !PKCS7_type_is_signed(token)) {
+    throw bad(N_("the time-stamp authority {0} granted the request but sent no time-stamp token"), "");
+  }
+
+  // The TSA certificate: we asked for it (certReq), so it must be in the token.
+  ossl::BorrowedX509Stack signers(PKCS7_get0_signers(token, nullptr, 0));
+  if (!signers || sk_X509_num(signers.get()) != 1) {
+    throw bad(N_("the time-stamp token from {0} does not carry the certificate of its signer"), drainOpenSslErrors());
+  }
+  X509* tsaCert = sk_X509_value(signers.get(), 0);
+  if (!isTimeStampingOnly(tsaCert)) {
+    throw bad(N_("the certificate of the time-stamp authority {0} is not a time-stamping certificate"),
+              "RFC 3161 2.3: extendedKeyUsage must be critical and hold only id-kp-timeStamping");
+  }
+
+  ossl::X509Store store(X509_STORE_new());
+  if (!store) throwOpenSsl(Category::Internal, "X509_STORE_new");
+  if (options.trustAnchors.empty()) {
+    // Documented in tsa_client.h: the signature is checked with the token's
+    // own certificate, which stands in for the anchor.
+    if (X509_STORE_add_cert(store.get(), tsaCert) != 1) throwOpenSsl(Category::Internal, "X509_STORE_add_cert");
+  } else {
+    for (const auto& a : options.trustAnchors) {
+      if (X509_STORE_add_cert(store.get(), a.native()) != 1) ERR_clear_error();  // duplicates are harmless
+    }
+  }
+  // As in validateChain: an anchor the user names may be an intermediate CA.
+  X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
+
+  // Version, imprint (algorithm and value) and nonce come from the request;
+  // the request has no policy, so none is required.  TS_REQ_to_TS_VERIFY_CTX
+  // leaves TS_VFY_SIGNATURE off (SIGNING-NOTES.md §4): without it an empty
+  // store "verifies".
+  ossl::TsVerifyCtx vctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
+  if (!vctx) throwOpenSsl(Category::Internal, "TS_REQ_to_TS_VERIFY_CTX");
+  TS_VERIFY_CTX_add_flags(vctx.get(), TS_VFY_SIGNATURE);
+  TS_VERIFY_CTX_set_store(vctx.get(), store.release());  // OpenSSL 3.0: the context owns it
+  if (TS_RESP_verify_response(vctx.get(), resp.get()) != 1) {
+    throw bad(N_("the time-stamp response from {0} does not verify"), drainOpenSslErrors());
+  }
+  ERR_clear_error();
+  return derOf<PKCS7, i2d_PKCS7>(token, "i2d_PKCS7");
+}
+
+}  // namespace
+
+TimestampExchange requestTimestampExchange(const Bytes& digest, const TsaOptions& options) {
+  const std::string shownUrl = displayUrl(options.url);
+  if (options.url.empty()) throw Error(Category::Usage, tr("no time-stamp authority URL given"));
+  if (options.timeoutSeconds <= 0) {
+    throw Error(Category::Usage, format(tr("the time-stamp timeout must be at least one second, not {0}"),
+                                        {number(options.timeoutSeconds)}));
+  }
+  if (digest.size() != digestSize(options.digest)) {
+    throw Error(Category::Usage,
+                format(tr("a {0} digest has {1} bytes, not {2}"),
+                       {digestName(options.digest), number(static_cast<long long>(digestSize(options.digest))),
+                        number(static_cast<long long>(digest.size()))}));
+  }
+  TimestampExchange ex;
+  ossl::TsReq req = buildRequest(digest, options.digest);
+  ex.request = derOf<TS_REQ, i2d_TS_REQ>(req.get(), "i2d_TS_REQ");
+  ex.response = post(ex.request, options, shownUrl);
+  ex.token = checkResponse(req.get(), ex.response, options, shownUrl);
+  return ex;
+}
+
+Bytes requestTimestampTokenForDigest(const Bytes& digest, const TsaOptions& options) {
+  return requestTimestampExchange(digest, options).token;
+}
+
+Bytes requestTimestampToken(const Bytes& imprintedData, const TsaOptions& options) {
+  return requestTimestampTokenForDigest(securedoc::digest(options.digest, imprintedData), options);
+}
+
+}  // namespace securedoc
