@@ -69,6 +69,11 @@ struct Options {
   std::string outputDir;
   std::string output;
   std::string signingTime;
+  std::string reason;
+  std::string location;
+  std::string contact;
+  std::string certify;
+  std::vector<std::string> tsaAnchors;
   std::vector<std::string> inputs;
   // verify
   std::string reportFormat = "text";
@@ -93,6 +98,16 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   req.params.packaging = parsePackaging(o.mode);
   req.params.tsaUrl = o.tsa;
   if (!o.signingTime.empty()) req.params.signingTime = parseIsoTime(o.signingTime);
+  req.params.reason = o.reason;
+  req.params.location = o.location;
+  req.params.contactInfo = o.contact;
+  if (o.certify == "no-changes") req.params.certifyPermission = 1;
+  if (o.certify == "form-filling") req.params.certifyPermission = 2;
+  if (o.certify == "annotations") req.params.certifyPermission = 3;
+  for (const auto& a : o.tsaAnchors) {
+    auto certs = Certificate::loadFile(a);
+    req.params.tsaTrustAnchors.insert(req.params.tsaTrustAnchors.end(), certs.begin(), certs.end());
+  }
   if (!o.outputDir.empty()) req.outputDir = fs::path(o.outputDir);
   if (!o.output.empty()) req.output = fs::path(o.output);
   if (req.format != "auto") (void)registry.byId(req.format);
@@ -172,10 +187,20 @@ int run(int argc, char** argv) {
   sign->group(tr("Commands"));
   sign->set_help_flag("-h,--help", tr("Print this help and exit"));
   sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH (pkcs11:URI and cloud:URL come later)"))->required()->type_name(tr("SPEC"));
-  sign->add_option("--format", o.format, tr("auto (by content), cades, pades or xades"))->capture_default_str()->type_name(tr("FORMAT"));
+  sign->add_option("--format", o.format, tr("auto (by content: PDF gets PAdES, anything else CAdES), pades or cades"))
+      ->capture_default_str()->type_name(tr("FORMAT"));
   sign->add_option("--level", o.level, tr("B-B, B-T, B-LT or B-LTA"))->capture_default_str()->type_name(tr("LEVEL"));
   sign->add_option("--mode", o.mode, tr("detached, attached, enveloped or enveloping (default: the format's own)"))->type_name(tr("MODE"));
   sign->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL (for B-T and above)"))->type_name("URL");
+  sign->add_option("--tsa-trust-anchor", o.tsaAnchors, tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
+      ->type_name(tr("CERT"));
+  sign->add_option("--reason", o.reason, tr("PDF: the reason for signing"))->type_name(tr("TEXT"));
+  sign->add_option("--location", o.location, tr("PDF: where the document was signed"))->type_name(tr("TEXT"));
+  sign->add_option("--contact", o.contact, tr("PDF: how to contact the signer"))->type_name(tr("TEXT"));
+  sign->add_option("--certify", o.certify,
+                   tr("PDF: a certification (DocMDP) signature allowing no-changes, form-filling or annotations afterwards"))
+      ->check(CLI::IsMember({"no-changes", "form-filling", "annotations"}))
+      ->type_name(tr("PERMISSION"));
   sign->add_option("--digest", o.digest, tr("sha256, sha384 or sha512"))->capture_default_str()->type_name(tr("ALG"));
   auto* outDir = sign->add_option("--output-dir", o.outputDir, tr("Write the signed files into this folder"))->type_name(tr("DIR"));
   sign->add_option("--output", o.output, tr("Output file (one input only)"))->excludes(outDir)->type_name(tr("FILE"));

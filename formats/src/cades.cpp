@@ -37,6 +37,7 @@ class CadesPending final : public PendingSignature {
 
   Draft draft;
   std::filesystem::path input;
+  SignParams params;
 };
 
 }  // namespace
@@ -70,12 +71,16 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
   if (packaging != Packaging::Detached && packaging != Packaging::Attached) {
     throw Error(Category::Usage, format(tr("CAdES signatures are detached or attached, not {0}"), {packagingName(packaging)}));
   }
-  if (params.level != SignatureLevel::B_B) {
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
     throw Error(Category::Unsupported,
-                format(tr("CAdES level {0} is not available yet; use --level B-B"), {levelName(params.level)}));
+                format(tr("CAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
+  }
+  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
+    throw Error(Category::Usage, tr("level B-T needs a time-stamp service: give --tsa URL"));
   }
   auto pending = std::make_unique<CadesPending>();
   pending->input = input;
+  pending->params = params;
   // The content digest, streamed; attached content is also kept in memory.
   Bytes attached;
   Bytes contentDigest;
@@ -95,6 +100,8 @@ void CadesModule::finish(PendingSignature& p, const Bytes& signatureValue, const
   auto* pending = dynamic_cast<CadesPending*>(&p);
   if (!pending) throw Error(Category::Internal, "CadesModule::finish with a foreign pending signature");
   completeSignedData(pending->draft, signatureValue, pending->input.string());
+  // B-T: the signature-time-stamp covers the signature value (EN 319 122-1 §5.3).
+  if (pending->params.level == SignatureLevel::B_T) addTimestamp(pending->draft, pending->params, pending->input.string());
   ossl::Bio out(BIO_new_file(output.c_str(), "wb"));
   if (!out) throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
   if (i2d_CMS_bio(out.get(), pending->draft.cms.get()) != 1 || BIO_flush(out.get()) != 1) {

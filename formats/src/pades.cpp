@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <set>
+#include <tuple>
 #include <unistd.h>
 
 namespace securedoc {
@@ -112,6 +113,41 @@ Bytes readRange(const fs::path& file, std::uint64_t offset, std::uint64_t length
   return out;
 }
 
+/// In the scratch file: finds the /Contents placeholder (`beacon`) and the
+/// /ByteRange placeholder PoDoFo wrote in the appended update, writes the
+/// real ByteRange over the latter, and returns {gap start, gap end, length
+/// of the second range}.
+std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> fillByteRange(const fs::path& scratch, std::uint64_t from,
+                                                                      const std::string& beacon,
+                                                                      const std::string& file) {
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(scratch, ec);
+  if (ec || size < from) throw Error(Category::Io, tr("cannot write the file"), scratch.string());
+  const Bytes tailBytes = readRange(scratch, from, size - from);
+  const std::string_view tail(reinterpret_cast<const char*>(tailBytes.data()), tailBytes.size());
+  const std::size_t at = tail.rfind(beacon);
+  if (beacon.empty() || at == std::string_view::npos || at == 0 || at + beacon.size() >= tail.size()) {
+    throw Error(Category::Internal, "the /Contents placeholder was not written", file);
+  }
+  // The gap is the whole hex string, brackets included.
+  std::size_t open = at;
+  while (open > 0 && tail[open] != '<') --open;
+  std::size_t close = at + beacon.size();
+  while (close < tail.size() && tail[close] != '>') ++close;
+  if (tail[open] != '<' || close >= tail.size()) throw Error(Category::Internal, "the /Contents placeholder is malformed", file);
+  static constexpr std::string_view kPlaceholder = "[ 0 1234567890 1234567890 1234567890]";
+  const std::size_t brAt = tail.rfind(kPlaceholder, open);
+  if (brAt == std::string_view::npos) throw Error(Category::Internal, "the /ByteRange placeholder was not written", file);
+  const std::uint64_t gapStart = from + open;
+  const std::uint64_t gapEnd = from + close + 1;
+  const std::uint64_t rest = size - gapEnd;
+  std::string br = "[0 " + std::to_string(gapStart) + " " + std::to_string(gapEnd) + " " + std::to_string(rest) + "]";
+  if (br.size() > kPlaceholder.size()) throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
+  br.insert(br.size() - 1, kPlaceholder.size() - br.size(), ' ');
+  patchFile(scratch, from + brAt, br);
+  return {gapStart, gapEnd, rest};
+}
+
 class PadesPending final : public PendingSignature {
  public:
   ~PadesPending() override {
@@ -201,7 +237,9 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     pending->scratch = buf.data();
   }
 
-  PdfArray byteRange;
+  std::string beacon;
+  std::error_code sizeError;
+  const std::uint64_t inputSize = fs::file_size(input, sizeError);
   try {
     PdfMemDocument doc;
     doc.Load(file.c_str(), true);
@@ -231,16 +269,30 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     field.SetFieldName(PdfString(name));
     if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
     if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
-    if (params.certifyPermission) {
-      const int p = *params.certifyPermission;
-      if (p < 1 || p > 3) throw Error(Category::Usage, tr("the certification permission is 1, 2 or 3"));
-      field.AddCertificationReference(catalog, static_cast<PdfSignatureField::EPdfCertPermission>(p));
-    }
 
     PdfOutputDevice out(pending->scratch.c_str(), true);
     PdfSignOutputDevice signer(&out);
     signer.SetSignatureSize(placeholderSize(cert, params.level));
     field.SetSignature(*signer.GetSignatureBeacon());
+    if (params.certifyPermission) {
+      // ISO 32000-1 §12.8.2.2: a DocMDP transform in the signature and /Perms in the catalogue.
+      const int p = *params.certifyPermission;
+      if (p < 1 || p > 3) throw Error(Category::Usage, tr("the certification permission is 1, 2 or 3"));
+      PdfDictionary transform;
+      transform.AddKey("Type", PdfName("TransformParams"));
+      transform.AddKey("P", PdfObject(static_cast<pdf_int64>(p)));
+      transform.AddKey("V", PdfName("1.2"));
+      PdfDictionary sigRef;
+      sigRef.AddKey("Type", PdfName("SigRef"));
+      sigRef.AddKey("TransformMethod", PdfName("DocMDP"));
+      sigRef.AddKey("TransformParams", transform);
+      PdfArray refs;
+      refs.push_back(PdfObject(sigRef));
+      field.GetSignatureObject()->GetDictionary().AddKey("Reference", refs);
+      PdfDictionary perms;
+      perms.AddKey("DocMDP", field.GetSignatureObject()->Reference());
+      catalog->GetDictionary().AddKey("Perms", perms);
+    }
     PdfDictionary& sig = field.GetSignatureObject()->GetDictionary();
     // PoDoFo 0.9.8 writes adbe.pkcs7.detached; PAdES baseline wants this
     // (ETSI EN 319 142-1 §5.3).  The time goes in /M, not in signing-time.
@@ -250,23 +302,17 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     if (!params.contactInfo.empty()) sig.AddKey("ContactInfo", utf8String(params.contactInfo));
     sig.AddKey("Name", utf8String(cert.certificate.commonName()));
     doc.WriteUpdate(&signer, true);
-    byteRange = signer.AdjustByteRange();
     signer.Flush();
+    beacon = signer.GetSignatureBeacon()->data();
   } catch (const PdfError& e) {
     rethrowPdf(e, file);
   }
-
-  if (byteRange.size() != 4) throw Error(Category::Internal, "PoDoFo returned no ByteRange", file);
-  const auto b1 = static_cast<std::uint64_t>(byteRange[1].GetNumber());
-  const auto b2 = static_cast<std::uint64_t>(byteRange[2].GetNumber());
-  const auto b3 = static_cast<std::uint64_t>(byteRange[3].GetNumber());
+  // PoDoFo's AdjustByteRange() assumes /ByteRange sits right before
+  // /Contents, which other keys (/ContactInfo sorts between them) break; the
+  // placeholders are found and filled here instead.
+  const auto [b1, b2, b3] = fillByteRange(pending->scratch, inputSize, beacon, file);
   pending->contentsOffset = b1;
   pending->contentsLength = b2 - b1;
-  const Bytes lt = readRange(pending->scratch, b1, 1);
-  const Bytes gt = readRange(pending->scratch, b2 - 1, 1);
-  if (lt.size() != 1 || gt.size() != 1 || lt[0] != '<' || gt[0] != '>') {
-    throw Error(Category::Internal, "the /Contents placeholder is not where the ByteRange says", file);
-  }
   ContentDigests d;
   const EVP_MD* md = evpMd(params.digest);
   d.need(md);

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -42,6 +43,15 @@ class TempGuard {
               dir.empty() ? std::string(".") : dir.string());
 }
 
+mode_t newFileMode() {
+  static const mode_t mode = [] {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return static_cast<mode_t>(0666 & ~mask);
+  }();
+  return mode;
+}
+
 void syncFile(const fs::path& p) {
   const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), p.string());
@@ -63,10 +73,14 @@ fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs:
   buf.push_back('\0');
   const int fd = ::mkstemp(buf.data());
   if (fd < 0) folderError(dir, errno);
+  // mkstemp makes the file private (0600); a signed document gets the mode
+  // any new file would get.
+  ::fchmod(fd, newFileMode());
   ::close(fd);
   TempGuard tmp{fs::path(buf.data())};
 
   write(tmp.path());
+  ::chmod(tmp.path().c_str(), newFileMode());  // a module may have replaced the file
   syncFile(tmp.path());
 
   // link() never replaces an existing name, so a file that appeared since we

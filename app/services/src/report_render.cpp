@@ -240,6 +240,11 @@ std::string inspectionToJson(const Inspection& in) {
   json certs = json::array();
   for (const auto& c : in.certificates) certs.push_back(certJson(c));
   j["certificates"] = certs;
+  if (!in.revisions.empty()) {
+    json revs = json::array();
+    for (const auto& r : in.revisions) revs.push_back({{"end", r.end}, {"signedBy", r.signedBy}, {"changes", r.changes}});
+    j["revisions"] = revs;
+  }
   return j.dump(2);
 }
 
@@ -268,6 +273,20 @@ std::string inspectionToText(const Inspection& in) {
       s << "  " << tr("Unsigned attributes:") << ' ';
       for (std::size_t i = 0; i < sig.unsignedAttributes.size(); ++i) s << (i ? ", " : "") << sig.unsignedAttributes[i];
       s << '\n';
+    }
+  }
+  if (!in.revisions.empty()) {
+    s << '\n' << tr("Revisions:") << '\n';
+    for (std::size_t i = 0; i < in.revisions.size(); ++i) {
+      const auto& r = in.revisions[i];
+      s << "  " << format(tr("{0}. ends at byte {1}"), {std::to_string(i + 1), std::to_string(r.end)});
+      if (!r.signedBy.empty()) {
+        s << "; " << tr("signed by") << ' ';
+        for (std::size_t k = 0; k < r.signedBy.size(); ++k) s << (k ? ", " : "") << r.signedBy[k];
+      }
+      s << '\n';
+      if (i == 0) s << "     " << tr("the original document") << '\n';
+      for (const auto& c : r.changes) s << "     - " << c << '\n';
     }
   }
   s << '\n' << tr("Certificates in the file:") << '\n';
