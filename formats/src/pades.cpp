@@ -57,7 +57,7 @@ bool hasPdfHeader(const ContentSniff& c) {
     case ePdfError_CannotEncryptedForUpdate:
     case ePdfError_InvalidPassword:
     case ePdfError_UnsupportedFilter:
-      throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
+      throw Error(Category::Malformed, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
     case ePdfError_FileNotFound:
       throw Error(Category::Io, tr("cannot open the file"), file);
     case ePdfError_OutOfMemory:

@@ -467,7 +467,7 @@ namespace {
 
 [[noreturn]] void rethrowLoad(const PdfError& e, const std::string& file) {
   if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) {
-    throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
+    throw Error(Category::Malformed, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
   }
   throw Error(Category::Malformed, format(tr("the PDF is damaged or not a PDF ({0})"), {PdfError::ErrorName(e.GetError())}),
               file);
@@ -712,7 +712,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     loadError = PdfError::ErrorName(e.GetError());
   }
   if (loaded && doc.GetEncrypted()) {
-    throw Error(Category::Unsupported, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"),
+    throw Error(Category::Malformed, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"),
                 file.string());
   }
   const PdfVecObjects& objects = loaded ? doc.GetObjects() : raw.owner;

@@ -2,6 +2,7 @@
 // operator<< for our enums so Boost.Test can print them in failure messages.
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/chain.h>
+#include <securedoc/crypto/error.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/formats/report.h>
 
@@ -13,5 +14,6 @@ inline std::ostream& operator<<(std::ostream& o, SubIndication s) { return o << 
 inline std::ostream& operator<<(std::ostream& o, Check::Status s) { return o << checkStatusCode(s); }
 inline std::ostream& operator<<(std::ostream& o, DigestAlgorithm a) { return o << digestName(a); }
 inline std::ostream& operator<<(std::ostream& o, VerifyExit e) { return o << static_cast<int>(e); }
+inline std::ostream& operator<<(std::ostream& o, Category c) { return o << categoryName(c); }
 inline std::ostream& operator<<(std::ostream& o, ChainStatus s) { return o << static_cast<int>(s); }
 }  // namespace securedoc

@@ -86,7 +86,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       const ContentSniff sniff = ContentSniff::of(request.inputs[i]);
       it.module = request.format == "auto" ? &m_registry.forSigning(sniff) : &m_registry.byId(request.format);
       if (!it.module->canSign(sniff)) {
-        throw Error(Category::Unsupported, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
+        throw Error(Category::Malformed, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
       }
       it.outcome.format = it.module->displayName();
       const Packaging p = request.params.packaging == Packaging::Default ? it.module->defaultPackaging()

@@ -1,0 +1,281 @@
+// formats/pades through the signing service and the CLI: levels, options,
+// certification, time-stamps from a real RFC 3161 service on 127.0.0.1, and
+// bad inputs.
+#include <boost/test/unit_test.hpp>
+
+#include "printers.h"
+#include "test_support.h"
+
+#include <securedoc/app/report_render.h>
+#include <securedoc/app/signing.h>
+#include <securedoc/app/verification.h>
+#include <securedoc/cloud/tsa.h>
+#include <securedoc/crypto/pkcs12_signer.h>
+#include <securedoc/formats/pades.h>
+
+#include <nlohmann/json.hpp>
+
+using namespace securedoc;
+using namespace securedoc::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+auto hasCategory(Category c) {
+  return [c](const Error& e) { return e.category() == c; };
+}
+
+struct Demo final : Interaction {
+  std::string askSecret(Secret, const std::string&) override { return readText(pkiDir() / "password.txt"); }
+};
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+struct Pades {
+  TempDir dir;
+  fs::path pki = pkiDir();
+  fs::path contract = dir / "contract.pdf";
+  FormatRegistry registry;
+  Demo ui;
+
+  Pades() {
+    fs::copy_file(sourceDir() / "samples" / "documents" / "contract.pdf", contract);
+    registerBuiltinFormats(registry);
+  }
+
+  /// Signs `input` in process; returns the output path.
+  fs::path sign(const fs::path& input, const std::string& p12, SignParams params = {}) {
+    Pkcs12Signer signer(pki / p12, ui);
+    SignRequest req;
+    req.inputs = {input};
+    req.params = std::move(params);
+    const auto out = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+    BOOST_TEST_REQUIRE(!out.at(0).error.has_value(), (out.at(0).error ? out.at(0).error->what() : ""));
+    return out.at(0).output;
+  }
+
+  VerificationReport verify(const fs::path& file) {
+    VerifyOptions o;
+    o.trustAnchors = Certificate::loadFile(pki / "root-ca.pem");
+    return VerificationService(registry).verify(file, o);
+  }
+
+  std::vector<std::string> signArgs(const std::string& p12) const {
+    return {"sign", "--signer", "pkcs12:" + (pki / p12).string(), "--password-file", (pki / "password.txt").string()};
+  }
+};
+
+/// The demo TSA on 127.0.0.1 for as long as the fixture lives.
+struct WithTsa : Pades {
+  cloud::TsaResponder responder{pkiDir() / "tsa.pem", pkiDir() / "tsa.key", {pkiDir() / "issuing-ca.pem"}};
+  cloud::TsaHttpServer server{responder};
+  std::string url;
+  WithTsa() {
+    server.start(0);
+    url = server.url();
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(pades_signing, Pades)
+
+BOOST_AUTO_TEST_CASE(a_pdf_gets_pades_by_default_named_report_signed_pdf) {
+  const fs::path out = sign(contract, "signer-rsa.p12");
+  BOOST_TEST(out == dir / "contract-signed.pdf");
+  const auto r = verify(out);
+  BOOST_TEST_REQUIRE(r.signatures.size() == 1u);
+  BOOST_TEST(r.format == "PAdES");
+  BOOST_TEST(r.indication == Indication::TotalPassed, describe(r.indication, r.subIndication));
+  BOOST_TEST(r.signatures[0].level == "B-B");
+  BOOST_TEST((r.signatures[0].coversWholeDocument && *r.signatures[0].coversWholeDocument), "covers the whole file");
+  BOOST_TEST(readText(contract) == readText(sourceDir() / "samples" / "documents" / "contract.pdf"), "input untouched");
+}
+
+BOOST_AUTO_TEST_CASE(ecdsa_and_sha512_signatures_verify) {
+  SignParams p;
+  p.digest = DigestAlgorithm::Sha512;
+  const auto r = verify(sign(contract, "signer-ec.p12", p));
+  BOOST_TEST(r.indication == Indication::TotalPassed);
+  BOOST_TEST(r.signatures.at(0).digestAlgorithm == "SHA-512");
+}
+
+BOOST_AUTO_TEST_CASE(three_signatures_all_pass_and_earlier_ones_list_only_allowed_changes) {
+  const fs::path one = sign(contract, "signer-rsa.p12");
+  const fs::path two = sign(one, "signer-ec.p12");
+  const fs::path three = sign(two, "signer-rsa.p12");
+  BOOST_TEST(three == dir / "contract-signed-signed-signed.pdf");
+  const auto r = verify(three);
+  BOOST_TEST_REQUIRE(r.signatures.size() == 3u);
+  BOOST_TEST(r.indication == Indication::TotalPassed);
+  BOOST_TEST(r.signatures[0].id == "Signature1");
+  BOOST_TEST(r.signatures[2].id == "Signature3");
+  BOOST_TEST(!*r.signatures[0].coversWholeDocument);
+  BOOST_TEST(*r.signatures[2].coversWholeDocument);
+  for (const auto& m : r.signatures[0].modifiedAfterSigning) {
+    BOOST_TEST(m.find("NOT allowed") == std::string::npos, m);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reason_location_and_contact_are_written_and_shown) {
+  SignParams p;
+  p.reason = "Zatwierdzam umowę";
+  p.location = "Kraków";
+  p.contactInfo = "jan.kowalski@example.pl";
+  const fs::path out = sign(contract, "signer-rsa.p12", p);
+  const auto in = VerificationService(registry).inspect(out);
+  BOOST_TEST_REQUIRE(in.signatures.size() == 1u);
+  const auto& attrs = in.signatures[0].signedAttributes;
+  for (const std::string want : {"Reason: Zatwierdzam umowę", "Location: Kraków", "ContactInfo: jan.kowalski@example.pl"}) {
+    BOOST_TEST((std::find(attrs.begin(), attrs.end(), want) != attrs.end()), "inspect shows " << want);
+  }
+  BOOST_TEST(verify(out).indication == Indication::TotalPassed);
+}
+
+BOOST_AUTO_TEST_CASE(a_certification_with_no_changes_refuses_a_second_signature) {
+  SignParams p;
+  p.certifyPermission = 1;
+  const fs::path certified = sign(contract, "signer-rsa.p12", p);
+  BOOST_TEST(verify(certified).indication == Indication::TotalPassed);
+  Pkcs12Signer signer(pki / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = {certified};
+  const auto out = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+  BOOST_TEST_REQUIRE(out.at(0).error.has_value());
+  BOOST_TEST(out.at(0).error->category() == Category::Policy);
+  BOOST_TEST(!fs::exists(dir / "contract-signed-signed.pdf"), "no output");
+}
+
+BOOST_AUTO_TEST_CASE(a_certification_allowing_form_filling_accepts_a_later_signature) {
+  SignParams p;
+  p.certifyPermission = 2;
+  const auto r = verify(sign(sign(contract, "signer-rsa.p12", p), "signer-ec.p12"));
+  BOOST_TEST(r.indication == Indication::TotalPassed, describe(r.indication, r.subIndication));
+}
+
+BOOST_AUTO_TEST_CASE(certification_must_come_first) {
+  const fs::path once = sign(contract, "signer-rsa.p12");
+  Pkcs12Signer signer(pki / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = {once};
+  req.params.certifyPermission = 2;
+  // A usage error stops the whole batch.
+  BOOST_CHECK_EXCEPTION(SigningService(registry).sign(req, signer, signer.certificates().at(0), ui), Error,
+                        hasCategory(Category::Usage));
+}
+
+BOOST_AUTO_TEST_CASE(levels_beyond_b_t_are_refused_as_unsupported) {
+  SignParams p;
+  p.level = SignatureLevel::B_LT;
+  Pkcs12Signer signer(pki / "signer-rsa.p12", ui);
+  PadesModule pades;
+  BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error, hasCategory(Category::Unsupported));
+  p.level = SignatureLevel::B_T;  // no --tsa
+  BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error, hasCategory(Category::Usage));
+}
+
+BOOST_AUTO_TEST_CASE(inspect_lists_each_revision_and_what_it_changed) {
+  const fs::path two = sign(sign(contract, "signer-rsa.p12"), "signer-ec.p12");
+  const auto in = VerificationService(registry).inspect(two);
+  BOOST_TEST_REQUIRE(in.revisions.size() == 3u);
+  BOOST_TEST(in.revisions[1].signedBy == std::vector<std::string>{"Signature1"});
+  BOOST_TEST(in.revisions[2].signedBy == std::vector<std::string>{"Signature2"});
+  BOOST_TEST(!in.revisions[2].changes.empty(), "the second signature's revision says it added a field");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(pades_timestamps, WithTsa)
+
+BOOST_AUTO_TEST_CASE(b_t_signatures_carry_a_verified_time_stamp_for_rsa_and_ecdsa) {
+  for (const char* p12 : {"signer-rsa.p12", "signer-ec.p12"}) {
+    BOOST_TEST_CONTEXT(p12) {
+      SignParams p;
+      p.level = SignatureLevel::B_T;
+      p.tsaUrl = url;
+      p.tsaTrustAnchors = Certificate::loadFile(pki / "root-ca.pem");
+      const fs::path out = sign(contract, p12, p);
+      const auto r = verify(out);
+      BOOST_TEST_REQUIRE(r.signatures.size() == 1u);
+      BOOST_TEST(r.indication == Indication::TotalPassed, describe(r.indication, r.subIndication));
+      BOOST_TEST(r.signatures[0].level == "B-T");
+      BOOST_TEST_REQUIRE(r.signatures[0].timestamps.size() == 1u);
+      const auto& t = r.signatures[0].timestamps[0];
+      BOOST_TEST(t.indication == Indication::TotalPassed, t.detail);
+      BOOST_TEST((t.time && std::llabs(static_cast<long long>(*t.time - std::time(nullptr))) < 120), "time-stamp is recent");
+      const auto pdfsig = run({"pdfsig", out.string()});
+      BOOST_TEST(pdfsig.out.find("Signature is Valid") != std::string::npos, pdfsig.out << pdfsig.err);
+      BOOST_TEST(pdfsig.out.find("Total document signed") != std::string::npos, pdfsig.out);
+      fs::remove(out);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(cades_b_t_works_through_the_cli) {
+  writeFile(dir / "notes.txt", "notes");
+  auto args = signArgs("signer-ec.p12");
+  for (const std::string a : {"--level", "B-T", "--tsa", url.c_str()}) args.push_back(a);
+  args.push_back((dir / "notes.txt").string());
+  const auto r = cli(args);
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+  const auto v = cli({"verify", "--json", "--trust-anchor", (pki / "root-ca.pem").string(), (dir / "notes.txt.p7s").string()});
+  BOOST_TEST(v.exitCode == 0, v.out);
+  const auto j = nlohmann::json::parse(v.out);
+  BOOST_TEST(j["signatures"][0]["level"] == "B-T");
+  BOOST_TEST(j["signatures"][0]["timestamps"][0]["indication"] == "TOTAL-PASSED");
+  // openssl agrees: the CMS still verifies with the unsigned attribute in it.
+  const auto o = run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", (dir / "notes.txt.p7s").string(),
+                      "-content", (dir / "notes.txt").string(), "-CAfile", (pki / "root-ca.pem").string(), "-out", "/dev/null"});
+  BOOST_TEST(o.exitCode == 0, o.err);
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_time_stamp_service_leaves_no_output) {
+  SignParams p;
+  p.level = SignatureLevel::B_T;
+  p.tsaUrl = "http://127.0.0.1:9/tsa";  // discard port: nothing listens
+  Pkcs12Signer signer(pki / "signer-rsa.p12", ui);
+  SignRequest req;
+  req.inputs = {contract};
+  req.params = p;
+  const auto out = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+  BOOST_TEST_REQUIRE(out.at(0).error.has_value());
+  BOOST_TEST(out.at(0).error->category() == Category::Network);
+  BOOST_TEST(listDir(dir.path()) == std::vector<std::string>{"contract.pdf"}, "no output, no scratch file");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(pades_bad_input, Pades)
+
+BOOST_AUTO_TEST_CASE(damaged_encrypted_and_non_pdf_inputs_exit_4_with_one_line_and_no_output) {
+  const std::string pdf = readText(contract);
+  writeFile(dir / "empty.pdf", "");
+  writeFile(dir / "truncated.pdf", pdf.substr(0, pdf.size() / 2));
+  writeFile(dir / "garbage.pdf", "%PDF-1.7\n" + std::string(5000, 'x'));
+  writeFile(dir / "notapdf.pdf", "hello, this is plain text\n");
+  const auto enc = run({"qpdf", "--encrypt", "", "owner", "256", "--", contract.string(), (dir / "encrypted.pdf").string()});
+  BOOST_TEST_REQUIRE(enc.exitCode == 0, enc.err);
+  for (const char* f : {"empty.pdf", "truncated.pdf", "garbage.pdf", "encrypted.pdf", "notapdf.pdf"}) {
+    BOOST_TEST_CONTEXT(f) {
+      auto args = signArgs("signer-rsa.p12");
+      args.push_back("--format");
+      args.push_back("pades");
+      args.push_back((dir / f).string());
+      const auto before = listDir(dir.path());
+      const auto r = cli(args);
+      BOOST_TEST(r.exitCode == 4, r.err);
+      BOOST_TEST(lines(r.err) == 1, r.err);
+      BOOST_TEST(r.err.find(f) != std::string::npos, "names the file: " << r.err);
+      BOOST_TEST(listDir(dir.path()) == before, "no output or scratch file left");
+      const auto v = cli({"verify", (dir / f).string()});
+      BOOST_TEST((v.exitCode == 4 || v.exitCode == 3), "verify: " << v.exitCode << " " << v.err);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_unsigned_pdf_holds_no_signature) {
+  const auto r = cli({"verify", contract.string()});
+  BOOST_TEST(r.exitCode == 3, r.out << r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
