@@ -10,6 +10,7 @@ SECUREDOC_PACKAGES=(
   libboost-test-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libcpp-httplib-dev curl
   clang libclang-rt-14-dev
+  libpodofo-dev fonts-dejavu-core poppler-utils qpdf
 )
 
 log() { printf '\n== %s\n' "$*" >&2; }

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 
@@ -73,6 +74,7 @@ struct Options {
   std::string location;
   std::string contact;
   std::string certify;
+  std::string visible;
   std::vector<std::string> tsaAnchors;
   std::vector<std::string> inputs;
   // verify
@@ -101,6 +103,14 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   req.params.reason = o.reason;
   req.params.location = o.location;
   req.params.contactInfo = o.contact;
+  if (!o.visible.empty()) {
+    SignParams::Visible v;
+    if (std::sscanf(o.visible.c_str(), "%d,%lf,%lf,%lf,%lf", &v.page, &v.x, &v.y, &v.width, &v.height) != 5) {
+      throw Error(Category::Usage, format(tr("bad --visible \"{0}\" (use PAGE,X,Y,WIDTH,HEIGHT in points, e.g. 1,36,36,220,60)"),
+                                          {o.visible}));
+    }
+    req.params.visible = v;
+  }
   if (o.certify == "no-changes") req.params.certifyPermission = 1;
   if (o.certify == "form-filling") req.params.certifyPermission = 2;
   if (o.certify == "annotations") req.params.certifyPermission = 3;
@@ -197,6 +207,9 @@ int run(int argc, char** argv) {
   sign->add_option("--reason", o.reason, tr("PDF: the reason for signing"))->type_name(tr("TEXT"));
   sign->add_option("--location", o.location, tr("PDF: where the document was signed"))->type_name(tr("TEXT"));
   sign->add_option("--contact", o.contact, tr("PDF: how to contact the signer"))->type_name(tr("TEXT"));
+  sign->add_option("--visible", o.visible,
+                   tr("PDF: a visible signature box PAGE,X,Y,WIDTH,HEIGHT in points from the bottom-left corner"))
+      ->type_name(tr("BOX"));
   sign->add_option("--certify", o.certify,
                    tr("PDF: a certification (DocMDP) signature allowing no-changes, form-filling or annotations afterwards"))
       ->check(CLI::IsMember({"no-changes", "form-filling", "annotations"}))

@@ -148,6 +148,52 @@ std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> fillByteRange(const fs::
   return {gapStart, gapEnd, rest};
 }
 
+/// The visible box: a frame and three lines of text in DejaVu Sans, which
+/// covers Polish letters (the PDF standard 14 fonts do not).
+void drawAppearance(PdfMemDocument& doc, PdfSignatureField& field, const SignParams::Visible& box,
+                    const std::string& signer, std::time_t when, const std::string& file) {
+  static const char* const kFonts[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                       "/usr/share/fonts/TTF/DejaVuSans.ttf"};
+  const char* fontFile = nullptr;
+  for (const char* f : kFonts) {
+    if (::access(f, R_OK) == 0) {
+      fontFile = f;
+      break;
+    }
+  }
+  if (!fontFile) {
+    throw Error(Category::Unsupported, tr("visible signatures need the DejaVu Sans font (Debian package fonts-dejavu-core)"), file);
+  }
+  // A subset keeps the file small; PdfMemDocument::WriteUpdate embeds it.
+  PdfFont* font = doc.CreateFontSubset("DejaVu Sans", false, false, false,
+                                       PdfEncodingFactory::GlobalIdentityEncodingInstance(), fontFile);
+  if (!font) throw Error(Category::Unsupported, tr("the font for the visible signature cannot be loaded"), file);
+  PdfXObject appearance(PdfRect(0, 0, box.width, box.height), &doc);
+  PdfPainter painter;
+  painter.SetPage(&appearance);
+  painter.SetStrokingColor(PdfColor(0.15, 0.25, 0.55));
+  painter.SetStrokeWidth(1.0);
+  painter.Rectangle(0.5, 0.5, box.width - 1.0, box.height - 1.0);
+  painter.Stroke();
+  const double size = std::min(11.0, (box.height - 6.0) / 3.6);
+  font->SetFontSize(static_cast<float>(size));
+  painter.SetFont(font);
+  painter.SetColor(PdfColor(0.0, 0.0, 0.0));
+  struct tm tm {};
+  gmtime_r(&when, &tm);
+  char date[64];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  const std::string lines[] = {tr("Signed electronically by"), signer, format(tr("Date: {0}"), {date})};
+  double y = box.height - 3.0 - size;
+  for (const auto& line : lines) {
+    painter.DrawText(4.0, y, PdfString(reinterpret_cast<const pdf_utf8*>(line.c_str())));
+    y -= size * 1.2;
+  }
+  painter.FinishPage();
+  field.SetAppearanceStream(&appearance);
+}
+
 class PadesPending final : public PendingSignature {
  public:
   ~PadesPending() override {
@@ -255,12 +301,21 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
       throw Error(Category::Usage, tr("a certification signature must be the first signature in the document"), file);
     }
     form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
-    PdfPage* page = doc.GetPage(0);
-    // An invisible signature: a widget with an empty rectangle (ISO 32000-1
+    const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
+    if (visible && (visible->page < 1 || visible->page > doc.GetPageCount())) {
+      throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {std::to_string(visible->page)}), file);
+    }
+    if (visible && (visible->width < 20 || visible->height < 10)) {
+      throw Error(Category::Usage, tr("the visible signature needs a box of at least 20 x 10 points"), file);
+    }
+    PdfPage* page = doc.GetPage(visible ? visible->page - 1 : 0);
+    // An invisible signature is a widget with an empty rectangle (ISO 32000-1
     // §12.7.4.5 allows it; it is what PoDoFo's podofosign writes).
-    PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, PdfRect(0, 0, 0, 0));
+    const PdfRect rect = visible ? PdfRect(visible->x, visible->y, visible->width, visible->height) : PdfRect(0, 0, 0, 0);
+    PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, rect);
     widget->SetFlags(static_cast<EPdfAnnotationFlags>(ePdfAnnotationFlags_Print | ePdfAnnotationFlags_Locked));
     PdfSignatureField field(widget, form, &doc);
+    if (visible) drawAppearance(doc, field, *visible, cert.certificate.commonName(), when, file);
     std::string name;
     for (int n = 1;; ++n) {
       name = "Signature" + std::to_string(n);

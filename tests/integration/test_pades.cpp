@@ -174,6 +174,26 @@ BOOST_AUTO_TEST_CASE(levels_beyond_b_t_are_refused_as_unsupported) {
   BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error, hasCategory(Category::Usage));
 }
 
+BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_signer_and_time_on_the_chosen_page) {
+  SignParams p;
+  p.visible = SignParams::Visible{2, 330, 60, 230, 62};
+  p.signingTime = 1767225600;  // 2026-01-01T00:00:00Z
+  const fs::path out = sign(contract, "signer-ec.p12", p);
+  BOOST_TEST(verify(out).indication == Indication::TotalPassed);
+  const auto text = run({"pdftotext", "-f", "2", "-l", "2", "-layout", out.string(), "-"});
+  BOOST_TEST(text.out.find("Anna Nowak") != std::string::npos, "the signer's name is drawn on page 2: " << text.out);
+  BOOST_TEST(text.out.find("2026-01-01 00:00:00 UTC") != std::string::npos, "and the signing time");
+  const auto fonts = run({"pdffonts", out.string()});
+  BOOST_TEST(fonts.out.find("DejaVuSans") != std::string::npos, "an embedded Unicode font: " << fonts.out);
+  p.visible = SignParams::Visible{9, 0, 0, 200, 50};
+  Pkcs12Signer signer(pki / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = {contract};
+  req.params = p;
+  BOOST_CHECK_EXCEPTION(SigningService(registry).sign(req, signer, signer.certificates().at(0), ui), Error,
+                        hasCategory(Category::Usage));
+}
+
 BOOST_AUTO_TEST_CASE(inspect_lists_each_revision_and_what_it_changed) {
   const fs::path two = sign(sign(contract, "signer-rsa.p12"), "signer-ec.p12");
   const auto in = VerificationService(registry).inspect(two);

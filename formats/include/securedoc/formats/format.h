@@ -41,6 +41,13 @@ struct SignParams {
   /// PAdES certification (DocMDP) signature with this permission:
   /// 1 no changes, 2 form filling and signing, 3 also annotations.
   std::optional<int> certifyPermission;
+  /// PAdES: a visible signature box on a page (points from the bottom-left
+  /// corner of the page, ISO 32000-1 §8.3.2.3); invisible when empty.
+  struct Visible {
+    int page = 1;  ///< 1-based
+    double x = 0, y = 0, width = 0, height = 0;
+  };
+  std::optional<Visible> visible;
   /// Where a module may keep scratch files between prepare and finish (the
   /// output folder, so the final rename stays on one file system).
   std::filesystem::path workDir;
