@@ -177,12 +177,15 @@ BOOST_AUTO_TEST_CASE(levels_beyond_b_t_are_refused_as_unsupported) {
 BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_signer_and_time_on_the_chosen_page) {
   SignParams p;
   p.visible = SignParams::Visible{2, 330, 60, 230, 62};
-  p.signingTime = 1767225600;  // 2026-01-01T00:00:00Z
+  // A fixed time inside the demo certificate's validity, to look for on the page.
+  p.signingTime = Certificate::loadFile(pki / "signer-ec.pem").at(0).notBefore() + 3600;
+  std::string shown = isoTime(*p.signingTime);  // 2026-01-01T00:00:00Z -> 2026-01-01 00:00:00 UTC
+  shown = shown.substr(0, 10) + " " + shown.substr(11, 8) + " UTC";
   const fs::path out = sign(contract, "signer-ec.p12", p);
   BOOST_TEST(verify(out).indication == Indication::TotalPassed);
   const auto text = run({"pdftotext", "-f", "2", "-l", "2", "-layout", out.string(), "-"});
   BOOST_TEST(text.out.find("Anna Nowak") != std::string::npos, "the signer's name is drawn on page 2: " << text.out);
-  BOOST_TEST(text.out.find("2026-01-01 00:00:00 UTC") != std::string::npos, "and the signing time");
+  BOOST_TEST(text.out.find(shown) != std::string::npos, "and the signing time " << shown);
   const auto fonts = run({"pdffonts", out.string()});
   BOOST_TEST(fonts.out.find("DejaVuSans") != std::string::npos, "an embedded Unicode font: " << fonts.out);
   p.visible = SignParams::Visible{9, 0, 0, 200, 50};
