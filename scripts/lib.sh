@@ -11,7 +11,7 @@ SECUREDOC_PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev curl
   clang libclang-rt-14-dev
   libpodofo-dev fonts-dejavu-core poppler-utils qpdf
-  libnss3-tools libpodofo-utils
+  libnss3-tools libpodofo-utils time
 )
 
 log() { printf '\n== %s\n' "$*" >&2; }

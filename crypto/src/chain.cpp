@@ -72,6 +72,14 @@ ChainResult validateChain(const Certificate& leaf, const std::vector<Certificate
   if (ok == 1) {
     ossl::X509Stack chain(X509_STORE_CTX_get1_chain(ctx.get()));
     for (int i = 0; chain && i < sk_X509_num(chain.get()); ++i) result.path.emplace_back(sk_X509_value(chain.get(), i));
+    // With an intermediate as an anchor the path stops there; show the
+    // rest up to a root when the certificates are at hand.
+    if (!result.path.empty() && !result.path.back().selfIssued()) {
+      std::vector<Certificate> all = untrusted;
+      all.insert(all.end(), anchors.begin(), anchors.end());
+      const auto more = buildPath(result.path.back(), all);
+      result.path.insert(result.path.end(), more.begin() + 1, more.end());
+    }
   } else {
     std::vector<Certificate> all = untrusted;
     all.insert(all.end(), anchors.begin(), anchors.end());

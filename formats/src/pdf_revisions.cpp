@@ -854,15 +854,34 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       }
       STACK_OF(CMS_SignerInfo)* sis =
           OBJ_obj2nid(CMS_get0_type(cmsObj.get())) == NID_pkcs7_signed ? CMS_get0_SignerInfos(cmsObj.get()) : nullptr;
-      if (!sis || sk_CMS_SignerInfo_num(sis) != 1) {
+      if (!sis || sk_CMS_SignerInfo_num(sis) < 1) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.messages.emplace_back(tr("The signature in /Contents must hold exactly one signer."));
+        r.messages.emplace_back(tr("The signature in /Contents holds no signer."));
         report.signatures.push_back(std::move(r));
         continue;
       }
       CMS_set1_signers_certs(cmsObj.get(), nullptr, 0);
       ERR_clear_error();
+      // ISO 32000-1 §12.8.3.3.1 allows one SignerInfo.  PoDoFo's podofosign
+      // writes two by the same certificate (two digests); that is tolerated
+      // when every one verifies, and reported.  Different signers are not.
+      const int signerCount = sk_CMS_SignerInfo_num(sis);
+      bool sameSigner = true;
+      for (int k = 1; k < signerCount; ++k) {
+        X509* a = nullptr;
+        X509* b = nullptr;
+        CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), nullptr, &a, nullptr, nullptr);
+        CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, k), nullptr, &b, nullptr, nullptr);
+        sameSigner = sameSigner && a && b && X509_cmp(a, b) == 0;
+      }
+      if (!sameSigner) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+        r.messages.emplace_back(tr("The signature in /Contents holds several different signers; a PDF signature has one."));
+        report.signatures.push_back(std::move(r));
+        continue;
+      }
       cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()), now, "PAdES"};
       CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
       cms::DigestFn contentDigest = rangeDigest;
@@ -884,6 +903,22 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
         r.messages.emplace_back(format(tr("Unknown signature SubFilter /{0}."), {f.subFilter}));
       }
       SignatureReport c = cms::verifySignerInfo(si, f.field.name, vc, contentDigest);
+      for (int k = 1; k < signerCount; ++k) {
+        const SignatureReport extra = cms::verifySignerInfo(sk_CMS_SignerInfo_value(sis, k), f.field.name, vc, contentDigest);
+        if (extra.indication == Indication::TotalFailed && c.indication != Indication::TotalFailed) {
+          c.indication = extra.indication;
+          c.subIndication = extra.subIndication;
+        }
+      }
+      if (signerCount > 1) {
+        c.messages.push_back(format(tr("The signature holds {0} signer infos by the same certificate; each was checked."),
+                                    {std::to_string(signerCount)}));
+      }
+      if (f.subFilter != "ETSI.CAdES.detached") {
+        // PAdES baseline levels (EN 319 142-1) need ETSI.CAdES.detached.
+        c.level = "-";
+        c.messages.push_back(format(tr("A PDF signature of type /{0}, not a PAdES baseline signature."), {f.subFilter}));
+      }
       c.signingTime = c.signingTime ? c.signingTime : r.signingTime;
       c.checks.insert(c.checks.begin(), r.checks.begin(), r.checks.end());
       c.messages.insert(c.messages.begin(), r.messages.begin(), r.messages.end());

@@ -38,6 +38,9 @@ const char* checkLabel(const std::string& id) {
   if (id == "keyUsage") return tr("the certificate is meant for signatures");
   if (id == "revocation") return tr("the certificate is not revoked");
   if (id == "digestAlgorithm") return tr("the digest algorithm is supported");
+  if (id == "byteRange") return tr("the signed byte ranges are well formed");
+  if (id == "contents") return tr("the signature value can be read");
+  if (id == "modifications") return tr("later changes are allowed by the signature");
   return id.c_str();
 }
 
