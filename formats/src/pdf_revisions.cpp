@@ -153,7 +153,14 @@ struct Classifier {
   const PdfVecObjects& newObjects;
   int permission;
   Changes& changes;
-  std::set<PdfReference> validationData;  ///< objects reachable from /DSS (either revision)
+  /// Objects of the signed revision that only its /DSS refers to: updating
+  /// them is adding validation data.  (A new /DSS must not be able to bless
+  /// signed objects, so only the signed revision's /DSS counts.)
+  std::set<PdfReference> validationData;
+  /// The annotations on the signed revision's pages.
+  std::set<PdfReference> annotations;
+  /// The document information dictionary (trailer /Info) of either revision.
+  std::set<PdfReference> info;
 
   void allow(const std::string& what) {
     if (std::find(changes.allowed.begin(), changes.allowed.end(), what) == changes.allowed.end()) changes.allowed.push_back(what);
@@ -213,9 +220,13 @@ struct Classifier {
     if (type == "Catalog") {
       if (onlyIn({"AcroForm", "DSS", "Extensions", "Metadata", "Version"})) {
         for (const auto& k : changed) {
-          if (k == "DSS") allow(tr("validation data (DSS) was added"));
-          else if (k == "AcroForm") allow(tr("the form dictionary was created or updated"));
-          else allow(format(tr("document metadata changed ({0})"), {"/" + k}));
+          if (k == "DSS") {
+            allow(tr("validation data (DSS) was added"));
+          } else if (k == "AcroForm") {
+            formReplaced(key(oldObjects, before, "AcroForm"), key(newObjects, after, "AcroForm"));
+          } else {
+            allow(format(tr("document metadata changed ({0})"), {"/" + k}));
+          }
         }
       } else {
         reject(format(tr("the document catalogue changed ({0})"), {joined()}));
@@ -236,16 +247,7 @@ struct Classifier {
       return;
     }
     if (after->GetDictionary().HasKey("Fields") || after->GetDictionary().HasKey("SigFlags")) {  // AcroForm
-      if (onlyIn({"Fields", "SigFlags", "DR", "DA", "NeedAppearances"})) {
-        for (const auto& r : diff(refsIn(key(newObjects, after, "Fields")), refsIn(key(oldObjects, before, "Fields")))) {
-          fieldAdded(r);
-        }
-        if (!diff(refsIn(key(oldObjects, before, "Fields")), refsIn(key(newObjects, after, "Fields"))).empty()) {
-          reject(tr("a form field was removed"));
-        }
-      } else {
-        reject(format(tr("the form dictionary changed ({0})"), {joined()}));
-      }
+      formReplaced(before, after);
       return;
     }
     const bool isField = after->GetDictionary().HasKey("FT") || after->GetDictionary().HasKey("T") ||
@@ -266,7 +268,7 @@ struct Classifier {
       reject(format(tr("form field \"{0}\" changed ({1})"), {textOf(key(newObjects, after, "T")), joined()}));
       return;
     }
-    if (type == "Annot" || !subtype.empty()) {
+    if (type == "Annot" || annotations.count(ref)) {
       changes.annotationsChanged = true;
       const std::string what = format(tr("an annotation ({0}) changed"), {subtype});
       if (permission == 3) allow(what); else reject(what);
@@ -276,11 +278,36 @@ struct Classifier {
       allow(tr("validation data (DSS) was added"));
       return;
     }
-    if (after->GetDictionary().HasKey("Producer") || after->GetDictionary().HasKey("ModDate")) {  // the /Info dictionary
+    if (info.count(ref)) {
       allow(tr("the document information (producer, dates) changed"));
       return;
     }
     reject(format(tr("object {0} changed ({1})"), {describeObject(ref), joined()}));
+  }
+
+  /// The form dictionary before (may be null: none yet) and after.
+  void formReplaced(const PdfObject* before, const PdfObject* after) {
+    if (!after || !after->IsDictionary()) {
+      if (before) reject(tr("the form dictionary was removed"));
+      return;
+    }
+    for (const auto& [k, v] : after->GetDictionary().GetKeys()) {
+      const std::string name = k.GetName();
+      const bool same = before && before->IsDictionary() &&
+                        serialise(before->GetDictionary().GetKey(k)) == serialise(v);
+      if (same || name == "Fields" || name == "SigFlags" || name == "DR" || name == "DA" || name == "NeedAppearances") continue;
+      reject(format(tr("the form dictionary changed ({0})"), {"/" + name}));
+    }
+    if (before && before->IsDictionary()) {
+      for (const auto& [k, v] : before->GetDictionary().GetKeys()) {
+        if (!after->GetDictionary().HasKey(k)) reject(format(tr("the form dictionary changed ({0})"), {"/" + k.GetName()}));
+      }
+    }
+    const auto oldFields = before ? refsIn(key(oldObjects, before, "Fields")) : std::set<PdfReference>();
+    const auto newFields = refsIn(key(newObjects, after, "Fields"));
+    for (const auto& r : diff(newFields, oldFields)) fieldAdded(r);
+    if (!diff(oldFields, newFields).empty()) reject(tr("a form field was removed"));
+    if (!before) allow(tr("the form dictionary was created"));
   }
 
   void fieldAdded(const PdfReference& r) {
@@ -374,11 +401,27 @@ Changes compareRevisions(PdfMemDocument& signedRevision, PdfMemDocument& later, 
   Changes changes;
   const PdfVecObjects& oldObjects = signedRevision.GetObjects();
   const PdfVecObjects& newObjects = later.GetObjects();
-  Classifier c{oldObjects, newObjects, permission, changes, {}};
-  // PAdES validation data (ETSI EN 319 142-1 §5.4): the /DSS and all it holds.
+  Classifier c{oldObjects, newObjects, permission, changes, {}, {}, {}};
+  // PAdES validation data (ETSI EN 319 142-1 §5.4): what the signed
+  // revision's /DSS holds and nothing else in the document refers to.
+  if (const PdfObject* catalog = signedRevision.GetCatalog(); catalog && catalog->IsDictionary()) {
+    std::set<PdfReference> dssData;
+    std::set<PdfReference> elsewhere;
+    for (const auto& [k, v] : catalog->GetDictionary().GetKeys()) {
+      reachable(oldObjects, v, k.GetName() == "DSS" ? dssData : elsewhere);
+    }
+    std::set_difference(dssData.begin(), dssData.end(), elsewhere.begin(), elsewhere.end(),
+                        std::inserter(c.validationData, c.validationData.end()));
+  }
+  for (const PdfObject* o : oldObjects) {
+    if (o->IsDictionary() && nameOf(key(oldObjects, o, "Type")) == "Page") {
+      const auto annots = refsIn(key(oldObjects, o, "Annots"));
+      c.annotations.insert(annots.begin(), annots.end());
+    }
+  }
   for (PdfMemDocument* d : {&signedRevision, &later}) {
-    const PdfObject* dss = d->GetCatalog() ? d->GetCatalog()->GetDictionary().GetKey("DSS") : nullptr;
-    reachable(d->GetObjects(), dss, c.validationData);
+    const PdfObject* infoRef = d->GetTrailer()->GetDictionary().GetKey("Info");
+    if (infoRef && infoRef->IsReference()) c.info.insert(infoRef->GetReference());
   }
 
   const PdfObject* oldRoot = signedRevision.GetTrailer()->GetDictionary().GetKey("Root");
@@ -533,6 +576,13 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
     return f;
   }
   const auto [a0, l0, a1, l1] = std::tuple(f.byteRange[0], f.byteRange[1], f.byteRange[2], f.byteRange[3]);
+  // Compare with the file size before any arithmetic: hostile values must
+  // not overflow.
+  const auto fileSize = static_cast<std::int64_t>(size);
+  if (l0 > fileSize || a1 > fileSize || l1 > fileSize) {
+    f.problem = tr("the /ByteRange goes beyond the end of the file");
+    return f;
+  }
   if (a0 != 0) {
     f.problem = tr("the signed range does not start at the beginning of the file");
     return f;

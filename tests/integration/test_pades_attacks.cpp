@@ -36,7 +36,7 @@ constexpr std::size_t npos = std::string::npos;
 /// Writes `text` over pdf[from, to), padded with spaces: every offset after
 /// it (the cross-reference table) stays valid.
 void overwrite(std::string& pdf, std::size_t from, std::size_t to, const std::string& text) {
-  BOOST_TEST_REQUIRE(to >= from);
+  BOOST_TEST_REQUIRE(to >= from, "the replaced span is not reversed");
   BOOST_TEST_REQUIRE(text.size() <= to - from, "\"" << text << "\" fits in the " << (to - from) << " bytes it replaces");
   pdf.replace(from, to - from, text + std::string(to - from - text.size(), ' '));
 }
@@ -128,7 +128,7 @@ std::string latestBody(const std::string& pdf, int n) {
   BOOST_TEST_REQUIRE(at != npos, "object " << n << " is defined");
   const std::size_t from = at + head.size();
   const std::size_t to = pdf.find("endobj", from);
-  BOOST_TEST_REQUIRE(to != npos);
+  BOOST_TEST_REQUIRE(to != npos, "object " << n << " ends with endobj");
   std::string body = pdf.substr(from, to - from);
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.pop_back();
   return body;
@@ -416,10 +416,8 @@ BOOST_AUTO_TEST_CASE(a_byte_range_beyond_the_end_of_the_file_is_total_failed) {
 // checks l0 against the file size, and readRange(file, l0, a1 - l0) is then
 // asked for ~2^63 bytes: "internal error: cannot create std::vector larger
 // than max_size()", exit 70 instead of TOTAL-FAILED.
-BOOST_AUTO_TEST_CASE(a_first_range_longer_than_any_file_is_total_failed_not_an_internal_error,
-                     *boost::unit_test::expected_failures(4)) {
+BOOST_AUTO_TEST_CASE(a_first_range_longer_than_any_file_is_total_failed_not_an_internal_error) {
   const auto [a, b, c, d] = sig.range;
-  (void)b;
   const auto v = verify("byterange-int64-max.pdf", withByteRange(range(a, 9223372036854775807ULL, c, d)));
   expectTotalFailed(v, "the /ByteRange");
 }
@@ -626,8 +624,7 @@ BOOST_AUTO_TEST_CASE(a_new_producer_in_the_document_information_is_an_allowed_ch
 // document information dictionary and allowed; the /Info object is the one
 // the trailer names (ISO 32000-1 §14.3.3), not any dictionary that looks like
 // it.  Here the page tree loses its first page.
-BOOST_AUTO_TEST_CASE(a_page_tree_change_disguised_as_document_information_is_total_failed,
-                     *boost::unit_test::expected_failures(3)) {
+BOOST_AUTO_TEST_CASE(a_page_tree_change_disguised_as_document_information_is_total_failed) {
   const Structure s = structureOf(signedPdf);
   const std::string second = std::to_string(refsIn(latestBody(signedPdf, s.pages), "/Kids").at(1));
   const std::string pages = "<< /Type /Pages /Kids [" + second + " 0 R] /Count 1 /Producer (x) >>";
@@ -643,8 +640,7 @@ BOOST_AUTO_TEST_CASE(a_page_tree_change_disguised_as_document_information_is_tot
 // page's content stream) whitelists any change to it.  ETSI EN 319 142-1
 // §5.4 lets the DSS add certificates, CRLs and OCSP responses; objects that
 // existed in the signed revision must still be compared.
-BOOST_AUTO_TEST_CASE(a_content_change_hidden_behind_a_new_dss_is_total_failed,
-                     *boost::unit_test::expected_failures(3)) {
+BOOST_AUTO_TEST_CASE(a_content_change_hidden_behind_a_new_dss_is_total_failed) {
   const Structure s = structureOf(signedPdf);
   const int dss = s.next;
   const std::string catalog = edit(latestBody(signedPdf, s.root), R"(/Pages)", "/DSS " + std::to_string(dss) + " 0 R/Pages");
@@ -768,8 +764,7 @@ BOOST_AUTO_TEST_CASE(filling_a_form_field_after_signing_is_allowed_but_flagged_a
 // /Subtype for an annotation, so with DocMDP P=3 a font (/Subtype /Type1)
 // may be replaced: the page then shows other glyphs.  Table 254 P=3 adds
 // "annotation creation, deletion, and modification" only.
-BOOST_AUTO_TEST_CASE(a_font_change_is_not_an_annotation_change_even_when_annotations_are_allowed,
-                     *boost::unit_test::expected_failures(3)) {
+BOOST_AUTO_TEST_CASE(a_font_change_is_not_an_annotation_change_even_when_annotations_are_allowed) {
   const std::string certified = signFile(contract, "certified.pdf", {"--certify", "annotations"});
   const Structure s = structureOf(certified);
   const int font = refAfter(latestBody(certified, s.page), "/F1");
