@@ -22,6 +22,8 @@
 #   BENCH_WORK=bench/work  work folder (gitignored); the demo PKI is cached in it
 #   SECUREDOC_CLI=...      the CLI (default: build/test/, else build/demo-build/, else build/)
 #   --keep                 keep the generated and signed PDFs in BENCH_WORK/pades
+# Time is wall-clock time; CPU is user + system time (fsync waits are in the
+# first only); peak RSS is GNU time's %M (for the loop: the largest process).
 # Targets: (a) files/s >= 10 x podofosign's; (b) signing peak RSS < 3 x the
 # file size, and securedoc-cli verify time <= pdfsig's on the same file.
 # Needs GNU time (/usr/bin/time), python3, openssl, podofosign (Debian package
@@ -93,7 +95,7 @@ fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 free_kib=$(df -Pk "$work" | awk 'NR==2{print $4}')
-if [[ -n $free_kib && $free_kib -lt $(( (4 * big_mb + 200) * 1024 + n * 40 )) ]]; then
+if [[ -n $free_kib && $free_kib -lt $(( ((2 * repeat + 1) * big_mb + 200) * 1024 + (2 * repeat + 1) * n * 40 )) ]]; then
   die "not enough free disk space in $work for a $big_mb MiB PDF, its signed copies and $n small PDFs"
 fi
 
@@ -126,19 +128,21 @@ if [[ $have_certutil == 1 ]]; then
 fi
 
 # ------------------------------------------------------------------ helpers ---
-# measure NAME CMD...: runs CMD under GNU time; sets T_<NAME> (wall seconds)
-# and M_<NAME> (peak RSS, KiB, of the largest single process in CMD's tree).
+# measure NAME CMD...: runs CMD under GNU time; sets T_<NAME> (wall seconds),
+# C_<NAME> (CPU seconds, user + system, of CMD and its children) and M_<NAME>
+# (peak RSS, KiB, of the largest single process in CMD's tree).
 measure() {
   local name=$1; shift
   local tf=$run_dir/time.$name t0 t1
   t0=$(date +%s%N)
-  /usr/bin/time -f '%e %M' -o "$tf" "$@" >/dev/null
+  /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >/dev/null
   t1=$(date +%s%N)
   printf -v "T_$name" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
   printf -v "M_$name" '%s' "$(awk 'END{print $2}' "$tf")"
+  printf -v "C_$name" '%s' "$(awk 'END{printf "%.2f", $3 + $4}' "$tf")"
 }
 # best_of NAME SETUP CMD...: BENCH_REPEAT times: SETUP, sync, CMD.  Keeps the
-# fastest run in T_<NAME>/M_<NAME> and prints them all.
+# fastest run in T_<NAME>/C_<NAME>/M_<NAME> and prints them all.
 best_of() {
   local name=$1 setup=$2; shift 2
   local r tv mv times="" rss=""
@@ -149,10 +153,11 @@ best_of() {
     measure "${name}_$r" "$@"
     tv="T_${name}_$r"; mv="M_${name}_$r"
     times+="${times:+ / }${!tv}"; rss+="${rss:+ / }${!mv}"
-    local best="T_$name"
+    local best="T_$name" cv="C_${name}_$r"
     if [[ -z ${!best} ]] || awk -v a="${!tv}" -v b="${!best}" 'BEGIN{exit !(a<b)}'; then
       printf -v "T_$name" '%s' "${!tv}"
       printf -v "M_$name" '%s' "${!mv}"
+      printf -v "C_$name" '%s' "${!cv}"
     fi
   done
   printf '  %-14s runs %s s; peak RSS %s KiB\n' "$name:" "$times" "$rss"
@@ -160,6 +165,15 @@ best_of() {
 calc() { awk "BEGIN{printf \"$1\", $2}"; }
 mib() { calc "%.1f" "$1/1024"; }
 nop() { :; }
+# fresh DIR: an empty output folder under run_dir.  The previous one is moved
+# aside, not deleted: on ext4 without a journal, creating files soon after
+# deleting many costs much more (the inode allocator skips recently deleted
+# inodes one by one), which would slow down whichever command runs next.
+fresh() {
+  local d=$run_dir/$1
+  if [[ -d $d ]]; then mv "$d" "$d.$(date +%s%N)"; fi
+  mkdir -p "$d"
+}
 
 # make_pdfs small DIR N | big FILE MIB: writes valid PDFs (exact xref offsets).
 # Small: one A4 page of Helvetica text, different in every file.  Big: one
@@ -247,9 +261,9 @@ cat "${small[@]}" >/dev/null
   echo 'done'
 } >"$run_dir/podofo-loop.sh"
 
-# securedoc-cli never writes over a file: empty its output folder before each run.
-clear_sd() { rm -f "$run_dir"/out-sd/*; }
-clear_podofo() { rm -f "$run_dir"/out-podofo/*; }
+# securedoc-cli never writes over a file: every run gets an empty output folder.
+clear_sd() { fresh out-sd; }
+clear_podofo() { fresh out-podofo; }
 best_of sd_batch clear_sd "${sd_sign[@]}" --output-dir "$run_dir/out-sd" "${small[@]}"
 best_of podofo_loop clear_podofo bash "$run_dir/podofo-loop.sh" "${small[@]}"
 count() { find "$1" -name "$2" | wc -l; }
@@ -269,9 +283,10 @@ qpdf_check "$big"
 big_kib=$(( $(stat -c %s "$big") / 1024 ))
 cat "$big" >/dev/null   # warm-up: the page cache then holds the file for every run
 
-clear_big_sd() { rm -f "$run_dir"/out-big-sd/*; }
+clear_big_sd() { fresh out-big-sd; }
+clear_big_podofo() { fresh out-big-podofo; }
 best_of sd_big clear_big_sd "${sd_sign[@]}" --output-dir "$run_dir/out-big-sd" "$big"
-best_of podofo_big nop "${podofo_sign[@]}" -in "$big" -out "$run_dir/out-big-podofo/big.pdf"
+best_of podofo_big clear_big_podofo "${podofo_sign[@]}" -in "$big" -out "$run_dir/out-big-podofo/big.pdf"
 big_out=$run_dir/out-big-sd/big-signed.pdf
 [[ -f $big_out ]] || die "securedoc-cli did not write $big_out"
 cat "$big_out" >/dev/null
@@ -330,14 +345,14 @@ Machine: $(nproc) cores, $cpu, $ram RAM, load average $load at the start; $(open
 podofosign $podofo_ver, pdfsig $poppler_ver; securedoc-cli build type: ${build_type:-unknown}; key: $key; \
 fastest of $repeat runs each.
 
-| Test | Command | Time (s) | Throughput | Peak RSS (MiB) |
-|---|---|---:|---:|---:|
-| $n one-page PDFs | securedoc-cli sign, 1 process | $T_sd_batch | $F_sd_batch files/s | $(mib "$M_sd_batch") |
-| $n one-page PDFs | podofosign, 1 process per file | $T_podofo_loop | $F_podofo_loop files/s | $(mib "$M_podofo_loop") |
-| $(mib "$big_kib") MiB PDF | securedoc-cli sign | $T_sd_big | $(calc "%.0f" "$big_kib/1024/$T_sd_big") MiB/s | $(mib "$M_sd_big") |
-| $(mib "$big_kib") MiB PDF | podofosign | $T_podofo_big | $(calc "%.0f" "$big_kib/1024/$T_podofo_big") MiB/s | $(mib "$M_podofo_big") |
-| $(mib "$big_kib") MiB PDF | securedoc-cli verify --trust-anchor root-ca.pem | $T_sd_verify | $(calc "%.0f" "$big_kib/1024/$T_sd_verify") MiB/s | $(mib "$M_sd_verify") |
-| $(mib "$big_kib") MiB PDF | ${pdfsig_cmd[0]}${pdfsig_cmd[1]:+ -nssdir (trusts root-ca.pem)} | $T_pdfsig | $(calc "%.0f" "$big_kib/1024/$T_pdfsig") MiB/s | $(mib "$M_pdfsig") |
+| Test | Command | Time (s) | CPU (s) | Throughput | Peak RSS (MiB) |
+|---|---|---:|---:|---:|---:|
+| $n one-page PDFs | securedoc-cli sign, 1 process | $T_sd_batch | $C_sd_batch | $F_sd_batch files/s | $(mib "$M_sd_batch") |
+| $n one-page PDFs | podofosign, 1 process per file | $T_podofo_loop | $C_podofo_loop | $F_podofo_loop files/s | $(mib "$M_podofo_loop") |
+| $(mib "$big_kib") MiB PDF | securedoc-cli sign | $T_sd_big | $C_sd_big | $(calc "%.0f" "$big_kib/1024/$T_sd_big") MiB/s | $(mib "$M_sd_big") |
+| $(mib "$big_kib") MiB PDF | podofosign | $T_podofo_big | $C_podofo_big | $(calc "%.0f" "$big_kib/1024/$T_podofo_big") MiB/s | $(mib "$M_podofo_big") |
+| $(mib "$big_kib") MiB PDF | securedoc-cli verify --trust-anchor root-ca.pem | $T_sd_verify | $C_sd_verify | $(calc "%.0f" "$big_kib/1024/$T_sd_verify") MiB/s | $(mib "$M_sd_verify") |
+| $(mib "$big_kib") MiB PDF | ${pdfsig_cmd[0]}${pdfsig_cmd[1]:+ -nssdir (trusts root-ca.pem)} | $T_pdfsig | $C_pdfsig | $(calc "%.0f" "$big_kib/1024/$T_pdfsig") MiB/s | $(mib "$M_pdfsig") |
 
 - One-page PDFs: securedoc-cli signs ${R_small}× podofosign's files/s (target ≥ ${ratio_target}×): $(verdict "$ratio_ok").
 - Large PDF, signing: peak RSS $(mib "$M_sd_big") MiB = ${R_rss}× the file size (target < ${rss_factor}×): $(verdict "$rss_ok").

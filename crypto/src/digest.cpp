@@ -13,8 +13,7 @@
 
 namespace securedoc {
 
-namespace {
-const EVP_MD* evpMd(DigestAlgorithm alg) {
+const EVP_MD* ossl::evpDigest(DigestAlgorithm alg) {
   switch (alg) {
     case DigestAlgorithm::Sha256: return EVP_sha256();
     case DigestAlgorithm::Sha384: return EVP_sha384();
@@ -23,6 +22,7 @@ const EVP_MD* evpMd(DigestAlgorithm alg) {
   return EVP_sha256();
 }
 
+namespace {
 /// RAII for a POSIX file descriptor.
 class Fd {
  public:
@@ -74,7 +74,7 @@ DigestAlgorithm parseDigestAlgorithm(std::string_view name) {
 }
 
 std::size_t digestSize(DigestAlgorithm alg) {
-  return static_cast<std::size_t>(EVP_MD_get_size(evpMd(alg)));
+  return static_cast<std::size_t>(EVP_MD_get_size(ossl::evpDigest(alg)));
 }
 
 struct Digester::Impl {
@@ -83,7 +83,7 @@ struct Digester::Impl {
 };
 
 Digester::Digester(DigestAlgorithm alg) : m_impl(std::make_unique<Impl>()) {
-  if (!m_impl->ctx || EVP_DigestInit_ex(m_impl->ctx.get(), evpMd(alg), nullptr) != 1) {
+  if (!m_impl->ctx || EVP_DigestInit_ex(m_impl->ctx.get(), ossl::evpDigest(alg), nullptr) != 1) {
     throwOpenSsl(Category::Crypto, tr("cannot start a digest"));
   }
 }
@@ -129,6 +129,21 @@ Bytes digestFile(DigestAlgorithm alg, const std::filesystem::path& file) {
     d.update(buf.get(), static_cast<std::size_t>(n));
   }
   return d.finish();
+}
+
+Bytes readFileRange(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length) {
+  Fd fd = openForReading(file);
+  Bytes out(static_cast<std::size_t>(length));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(errno)}), file.string());
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return out;
 }
 
 Bytes readFile(const std::filesystem::path& file, std::size_t maxSize) {

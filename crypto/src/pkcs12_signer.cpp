@@ -12,15 +12,6 @@
 namespace securedoc {
 
 namespace {
-const EVP_MD* evpMd(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::Sha256: return EVP_sha256();
-    case DigestAlgorithm::Sha384: return EVP_sha384();
-    case DigestAlgorithm::Sha512: return EVP_sha512();
-  }
-  return EVP_sha256();
-}
-
 /// Wipe a secret before its memory is released.
 void wipe(std::string& s) {
   OPENSSL_cleanse(s.data(), s.size());
@@ -88,7 +79,7 @@ std::vector<Bytes> Pkcs12Signer::signDigests(const OfferedCertificate& cert, Dig
     if (d.size() != digestSize(alg)) throw Error(Category::Internal, "digest length does not match its algorithm");
     ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(m_impl->key.get(), nullptr));
     if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
-    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), evpMd(alg)) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
+    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
     if (scheme == SignatureScheme::RsaPss) {
       if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1) {

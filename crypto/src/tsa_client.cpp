@@ -30,18 +30,6 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 constexpr const char* kQueryType = "application/timestamp-query";
 constexpr const char* kReplyType = "application/timestamp-reply";
 
-const EVP_MD* evpMd(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::Sha256:
-      return EVP_sha256();
-    case DigestAlgorithm::Sha384:
-      return EVP_sha384();
-    case DigestAlgorithm::Sha512:
-      return EVP_sha512();
-  }
-  return EVP_sha256();
-}
-
 std::string number(long long n) {
   std::ostringstream s;
   s.imbue(std::locale::classic());
@@ -88,7 +76,7 @@ ossl::TsReq buildRequest(const Bytes& digest, DigestAlgorithm alg) {
   ossl::TsMsgImprint imprint(TS_MSG_IMPRINT_new());
   ossl::X509Algor algo(X509_ALGOR_new());
   if (!req || !imprint || !algo) throwOpenSsl(Category::Internal, "TS_REQ_new");
-  X509_ALGOR_set_md(algo.get(), evpMd(alg));
+  X509_ALGOR_set_md(algo.get(), ossl::evpDigest(alg));
   // The setters copy their argument.
   if (TS_REQ_set_version(req.get(), 1) != 1 || TS_MSG_IMPRINT_set_algo(imprint.get(), algo.get()) != 1 ||
       TS_MSG_IMPRINT_set_msg(imprint.get(), const_cast<unsigned char*>(digest.data()),

@@ -27,15 +27,6 @@ namespace {
 const std::uint8_t kSignedDataOidDer[] = {0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02};
 }  // namespace
 
-const EVP_MD* evpMd(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::Sha256: return EVP_sha256();
-    case DigestAlgorithm::Sha384: return EVP_sha384();
-    case DigestAlgorithm::Sha512: return EVP_sha512();
-  }
-  return EVP_sha256();
-}
-
 /// DER tag-length-value with a definite length.
 Bytes tlv(std::uint8_t tag, const Bytes& v) {
   Bytes out{tag};
@@ -599,7 +590,7 @@ Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const Off
   if (!d.cms) throwOpenSsl(Category::Crypto, tr("cannot create the CMS structure"), file);
   // A public key is enough here: CMS_add1_signer only compares it with the
   // certificate.  CMS_CADES adds ESS signing-certificate-v2 (RFC 5035).
-  d.si = CMS_add1_signer(d.cms.get(), x, pub, evpMd(alg), CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES);
+  d.si = CMS_add1_signer(d.cms.get(), x, pub, ossl::evpDigest(alg), CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES);
   if (!d.si) throwOpenSsl(Category::Crypto, tr("cannot add the signer to the CMS structure"), file);
   for (const Certificate& c : offered.chain) {
     if (c.selfIssued()) continue;  // the verifier brings its own roots

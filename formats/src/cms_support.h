@@ -15,7 +15,6 @@
 
 namespace securedoc::cms {
 
-const EVP_MD* evpMd(DigestAlgorithm alg);
 /// DER tag-length-value with a definite length.
 Bytes tlv(std::uint8_t tag, const Bytes& v);
 bool startsWith(const Bytes& b, std::string_view prefix);

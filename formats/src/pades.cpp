@@ -52,22 +52,6 @@ bool hasPdfHeader(const ContentSniff& c) {
   return it != c.head.begin() + static_cast<std::ptrdiff_t>(window);
 }
 
-[[noreturn]] void rethrowPdf(const PdfError& e, const std::string& file) {
-  switch (e.GetError()) {
-    case ePdfError_CannotEncryptedForUpdate:
-    case ePdfError_InvalidPassword:
-    case ePdfError_UnsupportedFilter:
-      throw Error(Category::Malformed, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
-    case ePdfError_FileNotFound:
-      throw Error(Category::Io, tr("cannot open the file"), file);
-    case ePdfError_OutOfMemory:
-      throw Error(Category::Malformed, tr("the PDF is too large or damaged"), file);
-    default:
-      throw Error(Category::Malformed,
-                  format(tr("the PDF is damaged or not a PDF ({0})"), {PdfError::ErrorName(e.GetError())}), file);
-  }
-}
-
 std::string pdfDateUtc(std::time_t t) {
   struct tm tm {};
   gmtime_r(&t, &tm);
@@ -97,22 +81,6 @@ void patchFile(const fs::path& file, std::uint64_t offset, const std::string& da
   if (::close(fd) != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
 }
 
-Bytes readRange(const fs::path& file, std::uint64_t offset, std::uint64_t length) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
-  Bytes out(static_cast<std::size_t>(length));
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  out.resize(done);
-  return out;
-}
-
 /// In the scratch file: finds the /Contents placeholder (`beacon`) and the
 /// /ByteRange placeholder PoDoFo wrote in the appended update, writes the
 /// real ByteRange over the latter, and returns {gap start, gap end, length
@@ -123,7 +91,7 @@ std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> fillByteRange(const fs::
   std::error_code ec;
   const std::uint64_t size = fs::file_size(scratch, ec);
   if (ec || size < from) throw Error(Category::Io, tr("cannot write the file"), scratch.string());
-  const Bytes tailBytes = readRange(scratch, from, size - from);
+  const Bytes tailBytes = readFileRange(scratch, from, size - from);
   const std::string_view tail(reinterpret_cast<const char*>(tailBytes.data()), tailBytes.size());
   const std::size_t at = tail.rfind(beacon);
   if (beacon.empty() || at == std::string_view::npos || at == 0 || at + beacon.size() >= tail.size()) {
@@ -360,7 +328,7 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     signer.Flush();
     beacon = signer.GetSignatureBeacon()->data();
   } catch (const PdfError& e) {
-    rethrowPdf(e, file);
+    pdf::rethrowPdfError(e, file);
   }
   // PoDoFo's AdjustByteRange() assumes /ByteRange sits right before
   // /Contents, which other keys (/ContactInfo sorts between them) break; the
@@ -369,7 +337,7 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   pending->contentsOffset = b1;
   pending->contentsLength = b2 - b1;
   ContentDigests d;
-  const EVP_MD* md = evpMd(params.digest);
+  const EVP_MD* md = ossl::evpDigest(params.digest);
   d.need(md);
   d.computeFromRanges(pending->scratch, {{0, b1}, {b2, b3}});
   pending->draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, file);

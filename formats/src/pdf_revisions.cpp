@@ -367,6 +367,22 @@ void reachable(const PdfVecObjects& objects, const PdfObject* start, std::set<Pd
 
 }  // namespace
 
+void rethrowPdfError(const PdfError& e, const std::string& file) {
+  switch (e.GetError()) {
+    case ePdfError_CannotEncryptedForUpdate:
+    case ePdfError_InvalidPassword:
+    case ePdfError_UnsupportedFilter:
+      throw Error(Category::Malformed, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
+    case ePdfError_FileNotFound:
+      throw Error(Category::Io, tr("cannot open the file"), file);
+    case ePdfError_OutOfMemory:
+      throw Error(Category::Malformed, tr("the PDF is too large or damaged"), file);
+    default:
+      throw Error(Category::Malformed,
+                  format(tr("the PDF is damaged or not a PDF ({0})"), {PdfError::ErrorName(e.GetError())}), file);
+  }
+}
+
 std::vector<SignatureField> findSignatures(PdfMemDocument& doc) {
   std::vector<SignatureField> out;
   const PdfVecObjects& objects = doc.GetObjects();
@@ -508,30 +524,6 @@ std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
 
 namespace {
 
-[[noreturn]] void rethrowLoad(const PdfError& e, const std::string& file) {
-  if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) {
-    throw Error(Category::Malformed, tr("the PDF is encrypted; SecureDoc cannot sign or check encrypted PDFs"), file);
-  }
-  throw Error(Category::Malformed, format(tr("the PDF is damaged or not a PDF ({0})"), {PdfError::ErrorName(e.GetError())}),
-              file);
-}
-
-Bytes readRange(const fs::path& file, std::uint64_t offset, std::uint64_t length) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
-  Bytes out(static_cast<std::size_t>(length));
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  out.resize(done);
-  return out;
-}
-
 bool isHexDigit(std::uint8_t c) { return std::isxdigit(c) != 0; }
 
 /// The facts about one signature dictionary before any cryptography.
@@ -601,7 +593,7 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   }
   f.end = static_cast<std::uint64_t>(a1 + l1);
   // The gap must be exactly the hex string that /Contents holds.
-  const Bytes gap = readRange(file, static_cast<std::uint64_t>(l0), static_cast<std::uint64_t>(a1 - l0));
+  const Bytes gap = readFileRange(file, static_cast<std::uint64_t>(l0), static_cast<std::uint64_t>(a1 - l0));
   const bool hexGap = gap.size() >= 2 && gap.front() == '<' && gap.back() == '>' &&
                       std::all_of(gap.begin() + 1, gap.end() - 1, isHexDigit);
   const PdfObject* contents = key(objects, v, "Contents");
@@ -635,7 +627,7 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   }
   // The signed range must end where a revision ends (after "%%EOF").
   const std::uint64_t tailLen = std::min<std::uint64_t>(f.end, 32);
-  const Bytes tail = readRange(file, f.end - tailLen, tailLen);
+  const Bytes tail = readFileRange(file, f.end - tailLen, tailLen);
   std::string t(tail.begin(), tail.end());
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   if (t.size() < 5 || t.compare(t.size() - 5, 5, "%%EOF") != 0) {
@@ -756,8 +748,8 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   try {
     doc.Load(file.c_str());
   } catch (const PdfError& e) {
-    if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) rethrowLoad(e, file.string());
-    if (raw.objects.empty()) rethrowLoad(e, file.string());
+    if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) rethrowPdfError(e, file.string());
+    if (raw.objects.empty()) rethrowPdfError(e, file.string());
     loaded = false;
     loadError = PdfError::ErrorName(e.GetError());
   }
@@ -783,7 +775,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     }
     for (const auto& sf : found) fields.push_back(inspectField(objects, sf, file, size));
   } catch (const PdfError& e) {
-    rethrowLoad(e, file.string());
+    rethrowPdfError(e, file.string());
   }
   if (fields.empty()) return report;
   std::stable_sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
@@ -799,7 +791,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   auto revisionAt = [&](std::uint64_t end) -> PdfMemDocument& {
     auto& slot = revisions[end];
     if (!slot) {
-      const Bytes bytes = readRange(file, 0, end);
+      const Bytes bytes = readFileRange(file, 0, end);
       slot = std::make_unique<PdfMemDocument>();
       slot->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
     }
@@ -1056,7 +1048,7 @@ Inspection inspectPdf(const fs::path& file) {
   try {
     doc.Load(file.c_str());
   } catch (const PdfError& e) {
-    rethrowLoad(e, file.string());
+    rethrowPdfError(e, file.string());
   }
   const PdfVecObjects& objects = doc.GetObjects();
   std::set<std::string> seenCerts;
@@ -1118,7 +1110,7 @@ Inspection inspectPdf(const fs::path& file) {
       }
     }
     try {
-      const Bytes bytes = readRange(file, 0, ends[i]);
+      const Bytes bytes = readFileRange(file, 0, ends[i]);
       auto current = std::make_unique<PdfMemDocument>();
       current->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
       if (previous) {

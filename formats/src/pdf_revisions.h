@@ -17,6 +17,10 @@ struct SignatureField {
   PoDoFo::PdfObject* value = nullptr;  ///< the signature dictionary (/V)
 };
 
+/// Turns a PoDoFo failure into Error: encrypted (Malformed, exit 4), not
+/// found (Io) or damaged (Malformed), naming `file`.
+[[noreturn]] void rethrowPdfError(const PoDoFo::PdfError& e, const std::string& file);
+
 /// Every signature field with a value, in AcroForm order.
 std::vector<SignatureField> findSignatures(PoDoFo::PdfMemDocument& doc);
 /// The DocMDP permission P of the certification signature (1, 2, 3), or 0.

@@ -21,9 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-auto hasCategory(Category c) {
-  return [c](const Error& e) { return e.category() == c; };
-}
 
 struct Demo final : Interaction {
   std::string askSecret(Secret, const std::string&) override { return readText(pkiDir() / "password.txt"); }

@@ -16,4 +16,10 @@ inline std::ostream& operator<<(std::ostream& o, DigestAlgorithm a) { return o <
 inline std::ostream& operator<<(std::ostream& o, VerifyExit e) { return o << static_cast<int>(e); }
 inline std::ostream& operator<<(std::ostream& o, Category c) { return o << categoryName(c); }
 inline std::ostream& operator<<(std::ostream& o, ChainStatus s) { return o << static_cast<int>(s); }
+namespace test {
+/// For BOOST_CHECK_EXCEPTION: the error has this category.
+inline auto hasCategory(Category c) {
+  return [c](const Error& e) { return e.category() == c; };
+}
+}  // namespace test
 }  // namespace securedoc

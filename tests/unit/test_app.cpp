@@ -13,14 +13,12 @@
 #include <nlohmann/json.hpp>
 
 using namespace securedoc;
+using securedoc::test::hasCategory;
 using securedoc::test::pkiDir;
 using securedoc::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-auto hasCategory(Category c) {
-  return [c](const Error& e) { return e.category() == c; };
-}
 struct Demo final : Interaction {
   std::string askSecret(Secret, const std::string&) override { return "demo"; }
   void progress(std::size_t, std::size_t total, const std::string&) override { lastTotal = total; }

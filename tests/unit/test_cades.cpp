@@ -11,13 +11,11 @@
 #include <openssl/rand.h>
 
 using namespace securedoc;
+using securedoc::test::hasCategory;
 using securedoc::test::pkiDir;
 using securedoc::test::TempDir;
 
 namespace {
-auto hasCategory(Category c) {
-  return [c](const Error& e) { return e.category() == c; };
-}
 struct Demo final : Interaction {
   std::string askSecret(Secret, const std::string&) override { return "demo"; }
 };

@@ -14,13 +14,11 @@
 #include <openssl/rand.h>
 
 using namespace securedoc;
+using securedoc::test::hasCategory;
 using securedoc::test::pkiDir;
 using securedoc::test::TempDir;
 
 namespace {
-auto hasCategory(Category c) {
-  return [c](const Error& e) { return e.category() == c; };
-}
 
 struct FixedPassword final : Interaction {
   explicit FixedPassword(std::string p) : password(std::move(p)) {}

@@ -3,6 +3,7 @@
 #include <securedoc/crypto/bytes.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <istream>
 #include <memory>
@@ -48,5 +49,9 @@ Bytes digestFile(DigestAlgorithm alg, const std::filesystem::path& file);
 /// Reads a whole file into memory (for small inputs: certificates, signatures).
 /// Throws Error(Io) when unreadable and Error(Malformed) when over `maxSize`.
 Bytes readFile(const std::filesystem::path& file, std::size_t maxSize = 64u << 20);
+
+/// Up to `length` bytes from `offset` (fewer at the end of the file).
+/// Throws Error(Io) when the file cannot be opened.
+Bytes readFileRange(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length);
 
 }  // namespace securedoc

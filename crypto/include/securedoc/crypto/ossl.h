@@ -14,7 +14,14 @@
 
 #include <memory>
 
+namespace securedoc {
+enum class DigestAlgorithm;
+}
+
 namespace securedoc::ossl {
+
+/// The OpenSSL digest for one of ours (defined in digest.cpp).
+const EVP_MD* evpDigest(DigestAlgorithm alg);
 
 template <auto FreeFn>
 struct Deleter {
