@@ -7,7 +7,10 @@
 #include <openssl/pkcs12err.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
+#include <exception>
 #include <optional>
+#include <thread>
 
 namespace securedoc {
 
@@ -73,27 +76,64 @@ std::vector<Bytes> Pkcs12Signer::signDigests(const OfferedCertificate& cert, Dig
   if (!(cert.certificate == m_impl->offered->certificate)) {
     throw Error(Category::Usage, tr("this PKCS#12 file has no key for the chosen certificate"), m_impl->file.string());
   }
-  std::vector<Bytes> out;
-  out.reserve(digests.size());
   for (const Bytes& d : digests) {
     if (d.size() != digestSize(alg)) throw Error(Category::Internal, "digest length does not match its algorithm");
-    ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(m_impl->key.get(), nullptr));
-    if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
-    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
-    if (scheme == SignatureScheme::RsaPss) {
-      if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
-          EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1) {
-        throwOpenSsl(Category::Crypto, tr("the key cannot make RSA-PSS signatures"));
+  }
+  EVP_PKEY* key = m_impl->key.get();
+  auto signRange = [key, alg, scheme, &digests](std::size_t from, std::size_t to, std::vector<Bytes>& out) {
+    for (std::size_t i = from; i < to; ++i) {
+      const Bytes& d = digests[i];
+      ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(key, nullptr));
+      if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
+      if (EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) != 1) {
+        throwOpenSsl(Category::Crypto, tr("cannot start signing"));
       }
-    } else if (scheme == SignatureScheme::RsaPkcs1v15 && EVP_PKEY_is_a(m_impl->key.get(), "RSA")) {
-      if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) throwOpenSsl(Category::Crypto, tr("cannot start signing"));
+      if (scheme == SignatureScheme::RsaPss) {
+        if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1) {
+          throwOpenSsl(Category::Crypto, tr("the key cannot make RSA-PSS signatures"));
+        }
+      } else if (scheme == SignatureScheme::RsaPkcs1v15 && EVP_PKEY_is_a(key, "RSA")) {
+        if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+          throwOpenSsl(Category::Crypto, tr("cannot start signing"));
+        }
+      }
+      std::size_t len = 0;
+      if (EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size()) != 1) throwOpenSsl(Category::Crypto, tr("signing failed"));
+      Bytes sig(len);
+      if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1) {
+        throwOpenSsl(Category::Crypto, tr("signing failed"));
+      }
+      sig.resize(len);
+      out[i] = std::move(sig);
     }
-    std::size_t len = 0;
-    if (EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size()) != 1) throwOpenSsl(Category::Crypto, tr("signing failed"));
-    Bytes sig(len);
-    if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1) throwOpenSsl(Category::Crypto, tr("signing failed"));
-    sig.resize(len);
-    out.push_back(std::move(sig));
+  };
+  std::vector<Bytes> out(digests.size());
+  // A large batch uses every core: the key is unlocked once and only read
+  // here, which OpenSSL allows from several threads.
+  const std::size_t threads =
+      digests.size() < 32 ? 1 : std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+  if (threads == 1) {
+    signRange(0, digests.size(), out);
+    return out;
+  }
+  std::vector<std::thread> workers;
+  std::vector<std::exception_ptr> errors(threads);
+  const std::size_t chunk = (digests.size() + threads - 1) / threads;
+  for (std::size_t t = 0; t < threads; ++t) {
+    const std::size_t from = t * chunk;
+    const std::size_t to = std::min(digests.size(), from + chunk);
+    workers.emplace_back([&, t, from, to] {
+      try {
+        signRange(from, to, out);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
   }
   return out;
 }

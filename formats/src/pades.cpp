@@ -81,23 +81,43 @@ void patchFile(const fs::path& file, std::uint64_t offset, const std::string& da
   if (::close(fd) != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
 }
 
-/// In the scratch file: finds the /Contents placeholder (`beacon`) and the
-/// /ByteRange placeholder PoDoFo wrote in the appended update, writes the
-/// real ByteRange over the latter, and returns {gap start, gap end, length
-/// of the second range}.
-std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> fillByteRange(const fs::path& scratch, std::uint64_t from,
-                                                                      const std::string& beacon,
-                                                                      const std::string& file) {
-  std::error_code ec;
-  const std::uint64_t size = fs::file_size(scratch, ec);
-  if (ec || size < from) throw Error(Category::Io, tr("cannot write the file"), scratch.string());
-  const Bytes tailBytes = readFileRange(scratch, from, size - from);
-  const std::string_view tail(reinterpret_cast<const char*>(tailBytes.data()), tailBytes.size());
+/// Replaces the content of `file` with `data`.
+void writeWhole(const fs::path& file, const std::string& data) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), file.string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
+}
+
+/// Where PoDoFo put the placeholders in the update it appended (`tail`,
+/// starting at file offset `from` of a file of `total` bytes), and the real
+/// /ByteRange to write over its placeholder.  PoDoFo's own AdjustByteRange()
+/// assumes /ByteRange sits right before /Contents, which other keys
+/// (/ContactInfo sorts between them) break, so this does it instead.
+struct Placeholders {
+  std::uint64_t byteRangeAt = 0;  ///< file offset of the /ByteRange placeholder
+  std::string byteRange;          ///< same length as the placeholder
+  std::uint64_t gapStart = 0;     ///< the /Contents hex string, brackets included
+  std::uint64_t gapEnd = 0;
+  std::uint64_t rest = 0;         ///< length of the second signed range
+};
+
+Placeholders locatePlaceholders(std::string_view tail, std::uint64_t from, std::uint64_t total, const std::string& beacon,
+                                const std::string& file) {
   const std::size_t at = tail.rfind(beacon);
   if (beacon.empty() || at == std::string_view::npos || at == 0 || at + beacon.size() >= tail.size()) {
     throw Error(Category::Internal, "the /Contents placeholder was not written", file);
   }
-  // The gap is the whole hex string, brackets included.
   std::size_t open = at;
   while (open > 0 && tail[open] != '<') --open;
   std::size_t close = at + beacon.size();
@@ -106,14 +126,15 @@ std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> fillByteRange(const fs::
   static constexpr std::string_view kPlaceholder = "[ 0 1234567890 1234567890 1234567890]";
   const std::size_t brAt = tail.rfind(kPlaceholder, open);
   if (brAt == std::string_view::npos) throw Error(Category::Internal, "the /ByteRange placeholder was not written", file);
-  const std::uint64_t gapStart = from + open;
-  const std::uint64_t gapEnd = from + close + 1;
-  const std::uint64_t rest = size - gapEnd;
-  std::string br = "[0 " + std::to_string(gapStart) + " " + std::to_string(gapEnd) + " " + std::to_string(rest) + "]";
-  if (br.size() > kPlaceholder.size()) throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
-  br.insert(br.size() - 1, kPlaceholder.size() - br.size(), ' ');
-  patchFile(scratch, from + brAt, br);
-  return {gapStart, gapEnd, rest};
+  Placeholders p;
+  p.gapStart = from + open;
+  p.gapEnd = from + close + 1;
+  p.rest = total - p.gapEnd;
+  p.byteRangeAt = from + brAt;
+  p.byteRange = "[0 " + std::to_string(p.gapStart) + " " + std::to_string(p.gapEnd) + " " + std::to_string(p.rest) + "]";
+  if (p.byteRange.size() > kPlaceholder.size()) throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
+  p.byteRange.insert(p.byteRange.size() - 1, kPlaceholder.size() - p.byteRange.size(), ' ');
+  return p;
 }
 
 /// The visible box: a frame and three lines of text in DejaVu Sans, which
@@ -172,7 +193,8 @@ class PadesPending final : public PendingSignature {
 
   Draft draft;
   fs::path input;
-  fs::path scratch;  ///< the prepared PDF, /Contents still zeros
+  fs::path scratch;  ///< the prepared PDF, /Contents still a placeholder (large inputs)
+  std::string prepared;  ///< the same in memory (small inputs: no scratch file)
   std::uint64_t contentsOffset = 0;
   std::uint64_t contentsLength = 0;
   SignParams params;
@@ -236,8 +258,14 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   pending->params = params;
   const std::time_t when = params.signingTime.value_or(std::time(nullptr));
 
-  // The scratch file lives in the output folder so that phase 3 can rename it.
-  {
+  // Small PDFs are prepared in memory (a batch of many files then costs no
+  // scratch files); large ones in a scratch file in the output folder, so
+  // that phase 3 can rename it and memory stays flat.
+  constexpr std::uint64_t kInMemory = 2u << 20;
+  std::error_code sizeError;
+  const std::uint64_t inputSize = fs::file_size(input, sizeError);
+  const bool inMemory = !sizeError && inputSize <= kInMemory;
+  if (!inMemory) {
     const fs::path dir = params.workDir.empty() ? input.parent_path() : params.workDir;
     std::string tmpl = ((dir.empty() ? fs::path(".") : dir) / ("." + input.filename().string() + ".XXXXXX")).string();
     std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -252,11 +280,16 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   }
 
   std::string beacon;
-  std::error_code sizeError;
-  const std::uint64_t inputSize = fs::file_size(input, sizeError);
+  PdfRefCountedBuffer memory;
   try {
     PdfMemDocument doc;
-    doc.Load(file.c_str(), true);
+    Bytes source;
+    if (inMemory) {
+      source = readFile(input, kInMemory);
+      doc.LoadFromBuffer(reinterpret_cast<const char*>(source.data()), static_cast<long>(source.size()), true);
+    } else {
+      doc.Load(file.c_str(), true);
+    }
     if (doc.GetPageCount() < 1) throw Error(Category::Malformed, tr("the PDF has no pages"), file);
     PdfObject* catalog = doc.GetCatalog();
     const int mdp = pdf::docMdpPermission(doc);
@@ -293,8 +326,9 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
     if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
 
-    PdfOutputDevice out(pending->scratch.c_str(), true);
-    PdfSignOutputDevice signer(&out);
+    std::unique_ptr<PdfOutputDevice> out = inMemory ? std::make_unique<PdfOutputDevice>(&memory)
+                                                    : std::make_unique<PdfOutputDevice>(pending->scratch.c_str(), true);
+    PdfSignOutputDevice signer(out.get());
     signer.SetSignatureSize(placeholderSize(cert, params.level));
     field.SetSignature(*signer.GetSignatureBeacon());
     if (params.certifyPermission) {
@@ -327,19 +361,36 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     doc.WriteUpdate(&signer, true);
     signer.Flush();
     beacon = signer.GetSignatureBeacon()->data();
+    if (inMemory) pending->prepared.assign(memory.GetBuffer(), out->GetLength());
   } catch (const PdfError& e) {
     pdf::rethrowPdfError(e, file);
   }
-  // PoDoFo's AdjustByteRange() assumes /ByteRange sits right before
-  // /Contents, which other keys (/ContactInfo sorts between them) break; the
-  // placeholders are found and filled here instead.
-  const auto [b1, b2, b3] = fillByteRange(pending->scratch, inputSize, beacon, file);
-  pending->contentsOffset = b1;
-  pending->contentsLength = b2 - b1;
   ContentDigests d;
   const EVP_MD* md = ossl::evpDigest(params.digest);
   d.need(md);
-  d.computeFromRanges(pending->scratch, {{0, b1}, {b2, b3}});
+  if (inMemory) {
+    std::string& pdfBytes = pending->prepared;
+    const auto ph = locatePlaceholders(std::string_view(pdfBytes).substr(inputSize), inputSize, pdfBytes.size(), beacon, file);
+    pdfBytes.replace(ph.byteRangeAt, ph.byteRange.size(), ph.byteRange);
+    pending->contentsOffset = ph.gapStart;
+    pending->contentsLength = ph.gapEnd - ph.gapStart;
+    Digester h(params.digest);
+    h.update(pdfBytes.data(), ph.gapStart);
+    h.update(pdfBytes.data() + ph.gapEnd, ph.rest);
+    const Bytes contentDigest = h.finish();
+    pending->draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, file);
+    return pending;
+  }
+  std::error_code ec;
+  const std::uint64_t total = fs::file_size(pending->scratch, ec);
+  if (ec || total < inputSize) throw Error(Category::Io, tr("cannot write the file"), pending->scratch.string());
+  const Bytes tailBytes = readFileRange(pending->scratch, inputSize, total - inputSize);
+  const auto ph = locatePlaceholders(std::string_view(reinterpret_cast<const char*>(tailBytes.data()), tailBytes.size()),
+                                     inputSize, total, beacon, file);
+  patchFile(pending->scratch, ph.byteRangeAt, ph.byteRange);
+  pending->contentsOffset = ph.gapStart;
+  pending->contentsLength = ph.gapEnd - ph.gapStart;
+  d.computeFromRanges(pending->scratch, {{0, ph.gapStart}, {ph.gapEnd, ph.rest}});
   pending->draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, file);
   return pending;
 }
@@ -359,14 +410,19 @@ void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path
                 format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {std::to_string(der.size())}),
                 file);
   }
-  if (::rename(pending->scratch.c_str(), output.c_str()) != 0) {
-    throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
-  }
-  pending->scratch.clear();
   // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by
   // the hex DER, padded with zeros (ISO 32000-1 §12.8.1 allows the padding).
   std::string padded = hex;
   padded.resize(static_cast<std::size_t>(pending->contentsLength - 2), '0');
+  if (pending->scratch.empty()) {
+    pending->prepared.replace(pending->contentsOffset + 1, padded.size(), padded);
+    writeWhole(output, pending->prepared);
+    return;
+  }
+  if (::rename(pending->scratch.c_str(), output.c_str()) != 0) {
+    throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
+  }
+  pending->scratch.clear();
   patchFile(output, pending->contentsOffset + 1, padded);
 }
 

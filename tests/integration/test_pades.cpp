@@ -114,6 +114,38 @@ BOOST_AUTO_TEST_CASE(three_signatures_all_pass_and_earlier_ones_list_only_allowe
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_prepared_and_written_on_several_threads_gives_each_file_its_own_valid_signature) {
+  // Twelve different PDFs (each signed once before, so their bytes differ),
+  // enough for the signing service to use every core.
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 12; ++i) {
+    const fs::path in = dir / ("doc" + std::to_string(i) + ".pdf");
+    fs::copy_file(contract, in);
+    inputs.push_back(in);
+  }
+  Pkcs12Signer signer(pki / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = inputs;
+  const auto first = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+  std::vector<fs::path> again;
+  for (const auto& o : first) {
+    BOOST_TEST_REQUIRE(!o.error.has_value());
+    again.push_back(o.output);
+  }
+  req.inputs = again;
+  const auto second = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+  BOOST_TEST_REQUIRE(second.size() == 12u);
+  for (std::size_t i = 0; i < second.size(); ++i) {
+    BOOST_TEST_CONTEXT(second[i].output) {
+      BOOST_TEST_REQUIRE(!second[i].error.has_value());
+      BOOST_TEST(second[i].input == again[i], "outcomes stay in input order");
+      const auto r = verify(second[i].output);
+      BOOST_TEST(r.indication == Indication::TotalPassed, describe(r.indication, r.subIndication));
+      BOOST_TEST(r.signatures.size() == 2u);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(reason_location_and_contact_are_written_and_shown) {
   SignParams p;
   p.reason = "Zatwierdzam umowę";

@@ -186,6 +186,26 @@ BOOST_AUTO_TEST_CASE(signs_a_batch_of_digests_that_verify_with_the_certificate) 
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_large_batch_is_signed_on_several_threads_and_every_value_matches_its_digest) {
+  FixedPassword pw("demo");
+  Pkcs12Signer signer(pkiDir() / "signer-ec.p12", pw);
+  const auto cert = signer.certificates().at(0);
+  std::vector<Bytes> digests;
+  for (int i = 0; i < 100; ++i) {
+    const std::string text = "document " + std::to_string(i);
+    digests.push_back(digest(DigestAlgorithm::Sha256, text.data(), text.size()));
+  }
+  const auto values = signer.signDigests(cert, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, digests);
+  BOOST_TEST_REQUIRE(values.size() == digests.size());
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(X509_get0_pubkey(cert.certificate.native()), nullptr));
+    EVP_PKEY_verify_init(ctx.get());
+    EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256());
+    BOOST_TEST(EVP_PKEY_verify(ctx.get(), values[i].data(), values[i].size(), digests[i].data(), digests[i].size()) == 1,
+               "value " << i << " belongs to digest " << i);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(wrong_password_is_a_password_error) {
   FixedPassword pw("not-the-password");
   BOOST_CHECK_EXCEPTION(Pkcs12Signer(pkiDir() / "signer-rsa.p12", pw), Error, hasCategory(Category::Password));

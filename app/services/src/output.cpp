@@ -62,7 +62,15 @@ void syncFile(const fs::path& p) {
 }
 }  // namespace
 
-fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs::path& tmp)>& write) {
+void syncFolder(const fs::path& dir) {
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs::path& tmp)>& write, bool sync) {
   const fs::path dir = wanted.parent_path().empty() ? fs::path(".") : wanted.parent_path();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -88,11 +96,7 @@ fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs:
   for (unsigned attempt = 1; attempt < 10000; ++attempt) {
     fs::path target = candidateName(wanted, attempt);
     if (::link(tmp.path().c_str(), target.c_str()) == 0) {
-      const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-      }
+      if (sync) syncFolder(dir);
       return target;
     }
     if (errno != EEXIST) folderError(dir, errno);

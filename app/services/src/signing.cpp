@@ -4,6 +4,11 @@
 #include <securedoc/i18n.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <set>
 
 namespace securedoc {
 
@@ -46,6 +51,42 @@ void checkCertificateCanSign(const Certificate& cert, std::time_t now) {
   }
 }
 
+namespace {
+/// Runs fn(i) for every i in [0, n) on up to one thread per core.  The first
+/// exception stops the start of further items and is rethrown.
+template <class Fn>
+void forEachParallel(std::size_t n, Fn fn) {
+  const std::size_t threads =
+      n < 8 ? 1 : std::min<std::size_t>({std::max(1u, std::thread::hardware_concurrency()), std::size_t{8}, n});
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr error;
+  std::mutex errorMutex;
+  auto work = [&] {
+    while (!stop) {
+      const std::size_t i = next++;
+      if (i >= n) return;
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (!error) error = std::current_exception();
+        stop = true;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (auto& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
+}
+}  // namespace
+
 fs::path SigningService::plannedOutput(const SignRequest& request, const fs::path& input, FormatModule& module) const {
   if (request.output) return *request.output;
   const Packaging p = request.params.packaging == Packaging::Default ? module.defaultPackaging() : request.params.packaging;
@@ -76,12 +117,24 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
   std::vector<Item> items(request.inputs.size());
   const std::size_t total = request.inputs.size();
 
-  // Phase 1: every file gives the digest it needs signed.
-  for (std::size_t i = 0; i < total; ++i) {
-    if (interaction.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+  // Phase 1: every file gives the digest it needs signed.  Files are
+  // independent, so a batch uses every core; calls into `interaction` are
+  // serialised.
+  std::mutex uiMutex;
+  std::atomic<std::size_t> progressed{0};
+  auto cancelled = [&] {
+    std::lock_guard<std::mutex> lock(uiMutex);
+    return interaction.cancelled();
+  };
+  auto progress = [&](const std::string& item) {
+    std::lock_guard<std::mutex> lock(uiMutex);
+    interaction.progress(progressed++, total * 2, item);
+  };
+  forEachParallel(total, [&](std::size_t i) {
+    if (cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
     Item& it = items[i];
     it.outcome.input = request.inputs[i];
-    interaction.progress(i, total * 2, request.inputs[i].string());
+    progress(request.inputs[i].string());
     try {
       const ContentSniff sniff = ContentSniff::of(request.inputs[i]);
       it.module = request.format == "auto" ? &m_registry.forSigning(sniff) : &m_registry.byId(request.format);
@@ -100,7 +153,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       if (e.category() == Category::Usage) throw;
       it.outcome.error = e.withFile(request.inputs[i].string());
     }
-  }
+  });
 
   // Phase 2: one call signs every digest (one PIN / OTP for the batch).
   std::vector<Bytes> digests;
@@ -119,17 +172,25 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
     if (values.size() != digests.size()) {
       throw Error(Category::Crypto, tr("the signer returned a wrong number of signature values"));
     }
-    // Phase 3: embed and write, each output through a temporary file.
-    for (std::size_t k = 0; k < index.size(); ++k) {
+    // Phase 3: embed and write, each output through a temporary file; each
+    // output folder's entries are flushed once at the end.
+    std::set<fs::path> folders;
+    std::mutex foldersMutex;
+    forEachParallel(index.size(), [&](std::size_t k) {
       Item& it = items[index[k]];
-      interaction.progress(total + index[k], total * 2, it.outcome.input.string());
+      progress(it.outcome.input.string());
       try {
         const fs::path wanted = plannedOutput(request, it.outcome.input, *it.module);
-        it.outcome.output = writeNewFile(wanted, [&](const fs::path& tmp) { it.module->finish(*it.pending, values[k], tmp); });
+        it.outcome.output = writeNewFile(
+            wanted, [&](const fs::path& tmp) { it.module->finish(*it.pending, values[k], tmp); }, false);
+        std::lock_guard<std::mutex> lock(foldersMutex);
+        folders.insert(it.outcome.output.parent_path());
       } catch (const Error& e) {
         it.outcome.error = e.withFile(it.outcome.input.string());
       }
-    }
+      it.pending.reset();  // its memory is not needed any more
+    });
+    for (const auto& dir : folders) syncFolder(dir);
   }
   std::vector<SignOutcome> out;
   out.reserve(total);

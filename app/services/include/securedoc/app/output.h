@@ -17,7 +17,13 @@ std::filesystem::path candidateName(const std::filesystem::path& wanted, unsigne
 /// name of candidateName().  Returns the name used.  On any failure the
 /// temporary file is removed and nothing else is left behind.  Throws
 /// Error(Io) naming the folder when it cannot be written.
+/// `syncFolder` false leaves the folder's own fsync to the caller (a batch
+/// syncs each folder once, see syncFolder()).
 std::filesystem::path writeNewFile(const std::filesystem::path& wanted,
-                                   const std::function<void(const std::filesystem::path& tmp)>& write);
+                                   const std::function<void(const std::filesystem::path& tmp)>& write,
+                                   bool syncFolder = true);
+
+/// Flushes a folder's entries (new names) to disk.
+void syncFolder(const std::filesystem::path& dir);
 
 }  // namespace securedoc
