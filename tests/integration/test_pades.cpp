@@ -115,10 +115,10 @@ BOOST_AUTO_TEST_CASE(three_signatures_all_pass_and_earlier_ones_list_only_allowe
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_prepared_and_written_on_several_threads_gives_each_file_its_own_valid_signature) {
-  // Twelve different PDFs (each signed once before, so their bytes differ),
-  // enough for the signing service to use every core.
+  // Twenty PDFs, signed twice (so the second batch has different bytes each),
+  // enough for every core and for one file-system flush per batch.
   std::vector<fs::path> inputs;
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < 20; ++i) {
     const fs::path in = dir / ("doc" + std::to_string(i) + ".pdf");
     fs::copy_file(contract, in);
     inputs.push_back(in);
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(a_batch_prepared_and_written_on_several_threads_gives_each_
   }
   req.inputs = again;
   const auto second = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
-  BOOST_TEST_REQUIRE(second.size() == 12u);
+  BOOST_TEST_REQUIRE(second.size() == 20u);
   for (std::size_t i = 0; i < second.size(); ++i) {
     BOOST_TEST_CONTEXT(second[i].output) {
       BOOST_TEST_REQUIRE(!second[i].error.has_value());

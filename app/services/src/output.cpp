@@ -23,20 +23,6 @@ fs::path candidateName(const fs::path& wanted, unsigned attempt) {
 }
 
 namespace {
-/// Removes the temporary file unless released.
-class TempGuard {
- public:
-  explicit TempGuard(fs::path p) : m_path(std::move(p)) {}
-  ~TempGuard() {
-    if (!m_path.empty()) ::unlink(m_path.c_str());
-  }
-  TempGuard(const TempGuard&) = delete;
-  TempGuard& operator=(const TempGuard&) = delete;
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
 
 [[noreturn]] void folderError(const fs::path& dir, int err) {
   throw Error(Category::Io, format(tr("cannot write in this folder: {0}"), {std::strerror(err)}),
@@ -70,8 +56,9 @@ void syncFolder(const fs::path& dir) {
   }
 }
 
-fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs::path& tmp)>& write, bool sync) {
-  const fs::path dir = wanted.parent_path().empty() ? fs::path(".") : wanted.parent_path();
+PendingOutput::PendingOutput(const fs::path& wanted, const std::function<void(const fs::path& tmp)>& write)
+    : m_wanted(wanted) {
+  const fs::path dir = folder();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     throw Error(Category::Io, tr("the output folder does not exist"), dir.string());
@@ -85,23 +72,58 @@ fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs:
   // any new file would get.
   ::fchmod(fd, newFileMode());
   ::close(fd);
-  TempGuard tmp{fs::path(buf.data())};
+  m_tmp = buf.data();
+  try {
+    write(m_tmp);
+  } catch (...) {
+    ::unlink(m_tmp.c_str());
+    m_tmp.clear();
+    throw;
+  }
+  ::chmod(m_tmp.c_str(), newFileMode());  // a module may have replaced the file
+}
 
-  write(tmp.path());
-  ::chmod(tmp.path().c_str(), newFileMode());  // a module may have replaced the file
-  syncFile(tmp.path());
+PendingOutput::~PendingOutput() {
+  if (!m_tmp.empty()) ::unlink(m_tmp.c_str());
+}
 
+PendingOutput::PendingOutput(PendingOutput&& other) noexcept
+    : m_wanted(std::move(other.m_wanted)), m_tmp(std::move(other.m_tmp)) {
+  other.m_tmp.clear();
+}
+
+void PendingOutput::flush() { syncFile(m_tmp); }
+
+fs::path PendingOutput::commit() {
   // link() never replaces an existing name, so a file that appeared since we
   // chose the name is not overwritten either: we move on to the next name.
   for (unsigned attempt = 1; attempt < 10000; ++attempt) {
-    fs::path target = candidateName(wanted, attempt);
-    if (::link(tmp.path().c_str(), target.c_str()) == 0) {
-      if (sync) syncFolder(dir);
+    fs::path target = candidateName(m_wanted, attempt);
+    if (::link(m_tmp.c_str(), target.c_str()) == 0) {
+      ::unlink(m_tmp.c_str());
+      m_tmp.clear();
       return target;
     }
-    if (errno != EEXIST) folderError(dir, errno);
+    if (errno != EEXIST) folderError(folder(), errno);
   }
-  throw Error(Category::Io, tr("too many files with this name already exist"), wanted.string());
+  throw Error(Category::Io, tr("too many files with this name already exist"), m_wanted.string());
+}
+
+void flushFileSystemOf(const fs::path& dir) {
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), dir.string());
+  const int rc = ::syncfs(dfd);
+  const int err = errno;
+  ::close(dfd);
+  if (rc != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), dir.string());
+}
+
+fs::path writeNewFile(const fs::path& wanted, const std::function<void(const fs::path& tmp)>& write, bool sync) {
+  PendingOutput out(wanted, write);
+  out.flush();
+  const fs::path target = out.commit();
+  if (sync) syncFolder(out.folder());
+  return target;
 }
 
 }  // namespace securedoc

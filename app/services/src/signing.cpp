@@ -52,6 +52,9 @@ void checkCertificateCanSign(const Certificate& cert, std::time_t now) {
 }
 
 namespace {
+/// From this many files on, one syncfs replaces one fsync per file.
+constexpr std::size_t kBatchFlush = 16;
+
 /// Runs fn(i) for every i in [0, n) on up to one thread per core.  The first
 /// exception stops the start of further items and is rethrown.
 template <class Fn>
@@ -174,22 +177,41 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
     }
     // Phase 3: embed and write, each output through a temporary file; each
     // output folder's entries are flushed once at the end.
-    std::set<fs::path> folders;
-    std::mutex foldersMutex;
+    // Each output is written under a temporary name (in parallel), flushed,
+    // and only then given its name: an interrupted batch leaves no partial
+    // file.  A large batch flushes its file system once instead of once per
+    // file.
+    std::vector<std::optional<PendingOutput>> outputs(index.size());
     forEachParallel(index.size(), [&](std::size_t k) {
       Item& it = items[index[k]];
       progress(it.outcome.input.string());
       try {
         const fs::path wanted = plannedOutput(request, it.outcome.input, *it.module);
-        it.outcome.output = writeNewFile(
-            wanted, [&](const fs::path& tmp) { it.module->finish(*it.pending, values[k], tmp); }, false);
-        std::lock_guard<std::mutex> lock(foldersMutex);
-        folders.insert(it.outcome.output.parent_path());
+        outputs[k].emplace(wanted, [&](const fs::path& tmp) { it.module->finish(*it.pending, values[k], tmp); });
+        if (index.size() < kBatchFlush) outputs[k]->flush();
       } catch (const Error& e) {
         it.outcome.error = e.withFile(it.outcome.input.string());
+        outputs[k].reset();
       }
       it.pending.reset();  // its memory is not needed any more
     });
+    std::set<fs::path> folders;
+    for (const auto& o : outputs) {
+      if (o) folders.insert(o->folder());
+    }
+    if (index.size() >= kBatchFlush) {
+      for (const auto& dir : folders) flushFileSystemOf(dir);
+    }
+    for (std::size_t k = 0; k < index.size(); ++k) {
+      if (!outputs[k]) continue;
+      Item& it = items[index[k]];
+      try {
+        it.outcome.output = outputs[k]->commit();
+      } catch (const Error& e) {
+        it.outcome.error = e.withFile(it.outcome.input.string());
+      }
+      outputs[k].reset();
+    }
     for (const auto& dir : folders) syncFolder(dir);
   }
   std::vector<SignOutcome> out;

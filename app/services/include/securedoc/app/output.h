@@ -12,6 +12,37 @@ namespace securedoc {
 /// "extension" is the last one (`scan.tiff.p7s` -> `scan.tiff (2).p7s`).
 std::filesystem::path candidateName(const std::filesystem::path& wanted, unsigned attempt);
 
+/// A new file written under a temporary name in its target folder, waiting
+/// to be flushed and given its real name.  Destroying it before commit()
+/// removes the temporary file.
+class PendingOutput {
+ public:
+  /// Creates the temporary file next to `wanted` and lets `write` fill it.
+  /// Throws Error(Io) naming the folder when it cannot be written.
+  PendingOutput(const std::filesystem::path& wanted, const std::function<void(const std::filesystem::path& tmp)>& write);
+  ~PendingOutput();
+  PendingOutput(PendingOutput&& other) noexcept;
+  PendingOutput& operator=(PendingOutput&&) = delete;
+  PendingOutput(const PendingOutput&) = delete;
+  PendingOutput& operator=(const PendingOutput&) = delete;
+
+  /// fsync of the temporary file (a batch may flush the whole file system
+  /// once instead, see flushFileSystemOf()).
+  void flush();
+  /// Links the flushed file to the first free name and drops the temporary
+  /// name; returns the name used.  Never replaces an existing file.
+  std::filesystem::path commit();
+  std::filesystem::path folder() const { return m_wanted.parent_path().empty() ? "." : m_wanted.parent_path(); }
+
+ private:
+  std::filesystem::path m_wanted;
+  std::filesystem::path m_tmp;
+};
+
+/// syncfs(2) of the file system that holds `dir`: flushes every file written
+/// there, cheaper than one fsync per file for a large batch.
+void flushFileSystemOf(const std::filesystem::path& dir);
+
 /// Writes a new file next to `wanted`: `write(tmp)` fills a temporary file in
 /// the same folder, which is flushed to disk and then given the first free
 /// name of candidateName().  Returns the name used.  On any failure the
