@@ -1052,8 +1052,10 @@ Inspection inspectPdf(const fs::path& file) {
   }
   const PdfVecObjects& objects = doc.GetObjects();
   std::set<std::string> seenCerts;
+  std::vector<std::pair<std::string, std::uint64_t>> signedEnds;  // signature id, end of its signed range
   for (const auto& sf : findSignatures(doc)) {
     const Field f = inspectField(objects, sf, file, size);
+    if (f.end != 0) signedEnds.emplace_back(sf.name, f.end);
     InspectedSignature s;
     s.id = sf.name;
     s.level = f.docTimestamp ? "DocTimeStamp" : f.subFilter;
@@ -1097,17 +1099,8 @@ Inspection inspectPdf(const fs::path& file) {
   for (std::size_t i = 0; i < ends.size(); ++i) {
     Inspection::Revision rev;
     rev.end = ends[i];
-    for (const auto& s : in.signatures) {
-      for (const auto& a : s.signedAttributes) {
-        if (a.rfind("ByteRange [", 0) == 0) {
-          // the last two numbers give the end of the signed range
-          std::int64_t x = 0, y = 0, z = 0, w = 0;
-          if (std::sscanf(a.c_str(), "ByteRange [%ld %ld %ld %ld]", &x, &y, &z, &w) == 4 &&
-              static_cast<std::uint64_t>(z + w) == rev.end) {
-            rev.signedBy.push_back(s.id);
-          }
-        }
-      }
+    for (const auto& [id, end] : signedEnds) {
+      if (end == rev.end) rev.signedBy.push_back(id);
     }
     try {
       const Bytes bytes = readFileRange(file, 0, ends[i]);
