@@ -675,11 +675,12 @@ class MappedFile {
 std::optional<std::size_t> objectStart(std::string_view data, std::size_t pos) {
   constexpr std::size_t kLookBack = 4u << 20;  // /Contents may precede /ByteRange
   const std::size_t floor = pos > kLookBack ? pos - kLookBack : 0;
-  std::size_t at = pos;
-  while (at > floor) {
-    const std::size_t hit = data.rfind("obj", at);
+  std::size_t searchFrom = pos;
+  // Each round looks strictly before the previous candidate, so the loop
+  // ends (a fuzzer found the version that retried the same "obj" forever).
+  for (;;) {
+    const std::size_t hit = data.rfind("obj", searchFrom);
     if (hit == std::string_view::npos || hit < floor) return std::nullopt;
-    at = hit;
     // "endobj" closes an earlier object: the signature dictionary is not in a plain object.
     if (hit >= 3 && data.substr(hit - 3, 3) == "end") return std::nullopt;
     std::size_t i = hit;
@@ -692,12 +693,15 @@ std::optional<std::size_t> objectStart(std::string_view data, std::size_t pos) {
       return i != before;
     };
     skipSpace();
-    if (!skipDigits()) continue;
-    skipSpace();
-    if (!skipDigits()) continue;
-    return i;
+    bool header = skipDigits();
+    if (header) {
+      skipSpace();
+      header = skipDigits();
+    }
+    if (header) return i;
+    if (hit == 0) return std::nullopt;
+    searchFrom = hit - 1;
   }
-  return std::nullopt;
 }
 
 void scanSignatures(const fs::path& file, RawSignatures& out) {

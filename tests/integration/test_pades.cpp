@@ -305,9 +305,12 @@ BOOST_AUTO_TEST_CASE(damaged_encrypted_and_non_pdf_inputs_exit_4_with_one_line_a
   writeFile(dir / "truncated.pdf", pdf.substr(0, pdf.size() / 2));
   writeFile(dir / "garbage.pdf", "%PDF-1.7\n" + std::string(5000, 'x'));
   writeFile(dir / "notapdf.pdf", "hello, this is plain text\n");
+  // Found by fuzz_pades: an "obj" without an object number before /ByteRange
+  // once made the signature scan loop forever.
+  writeFile(dir / "noheader.pdf", "%PDF-1.7\nfoo obj x obj << /ByteRange [0 10 20 30] /Contents <00> >>\n%%EOF\n");
   const auto enc = run({"qpdf", "--encrypt", "", "owner", "256", "--", contract.string(), (dir / "encrypted.pdf").string()});
   BOOST_TEST_REQUIRE(enc.exitCode == 0, enc.err);
-  for (const char* f : {"empty.pdf", "truncated.pdf", "garbage.pdf", "encrypted.pdf", "notapdf.pdf"}) {
+  for (const char* f : {"empty.pdf", "truncated.pdf", "garbage.pdf", "encrypted.pdf", "notapdf.pdf", "noheader.pdf"}) {
     BOOST_TEST_CONTEXT(f) {
       auto args = signArgs("signer-rsa.p12");
       args.push_back("--format");
