@@ -54,19 +54,11 @@ big_mb=${BENCH_BIG_MB:-100}
 repeat=${BENCH_REPEAT:-2}
 key=${BENCH_KEY:-rsa}
 work=${BENCH_WORK:-$repo/bench/work}
-# An optimised build by default: scripts/test's (RelWithDebInfo), else scripts/demo's.
-cli=${SECUREDOC_CLI:-}
-if [[ -z $cli ]]; then
-  for c in "$repo/build/test/app/cli/securedoc-cli" "$repo/build/demo-build/app/cli/securedoc-cli" \
-           "$repo/build/app/cli/securedoc-cli"; do
-    if [[ -x $c ]]; then cli=$c; break; fi
-  done
-fi
-[[ -n $cli ]] || { echo "$0: no securedoc-cli built; run scripts/test or scripts/demo first" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 ratio_target=10
 rss_factor=3
 
-die() { echo "$0: $*" >&2; exit 1; }
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_PDF_N must be a positive integer"
 [[ $big_mb =~ ^[1-9][0-9]*$ ]] || die "BENCH_BIG_MB must be a positive integer"
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive integer"
@@ -128,43 +120,6 @@ if [[ $have_certutil == 1 ]]; then
 fi
 
 # ------------------------------------------------------------------ helpers ---
-# measure NAME CMD...: runs CMD under GNU time; sets T_<NAME> (wall seconds),
-# C_<NAME> (CPU seconds, user + system, of CMD and its children) and M_<NAME>
-# (peak RSS, KiB, of the largest single process in CMD's tree).
-measure() {
-  local name=$1; shift
-  local tf=$run_dir/time.$name t0 t1
-  t0=$(date +%s%N)
-  /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >/dev/null
-  t1=$(date +%s%N)
-  printf -v "T_$name" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
-  printf -v "M_$name" '%s' "$(awk 'END{print $2}' "$tf")"
-  printf -v "C_$name" '%s' "$(awk 'END{printf "%.2f", $3 + $4}' "$tf")"
-}
-# best_of NAME SETUP CMD...: BENCH_REPEAT times: SETUP, sync, CMD.  Keeps the
-# fastest run in T_<NAME>/C_<NAME>/M_<NAME> and prints them all.
-best_of() {
-  local name=$1 setup=$2; shift 2
-  local r tv mv times="" rss=""
-  printf -v "T_$name" '%s' ""
-  for ((r = 1; r <= repeat; r++)); do
-    $setup
-    sync
-    measure "${name}_$r" "$@"
-    tv="T_${name}_$r"; mv="M_${name}_$r"
-    times+="${times:+ / }${!tv}"; rss+="${rss:+ / }${!mv}"
-    local best="T_$name" cv="C_${name}_$r"
-    if [[ -z ${!best} ]] || awk -v a="${!tv}" -v b="${!best}" 'BEGIN{exit !(a<b)}'; then
-      printf -v "T_$name" '%s' "${!tv}"
-      printf -v "M_$name" '%s' "${!mv}"
-      printf -v "C_$name" '%s' "${!cv}"
-    fi
-  done
-  printf '  %-14s runs %s s; peak RSS %s KiB\n' "$name:" "$times" "$rss"
-}
-calc() { awk "BEGIN{printf \"$1\", $2}"; }
-mib() { calc "%.1f" "$1/1024"; }
-nop() { :; }
 # fresh DIR: an empty output folder under run_dir.  The previous one is moved
 # aside, not deleted: on ext4 without a journal, creating files soon after
 # deleting many costs much more (the inode allocator skips recently deleted
@@ -328,7 +283,6 @@ if [[ $have_qpdf == 1 ]]; then
 fi
 
 # ----------------------------------------------------------------- report ---
-verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
 ratio_ok=$(awk -v r="$R_small" -v t="$ratio_target" 'BEGIN{print (r>=t)?1:0}')
 rss_ok=$((M_sd_big < rss_factor * big_kib ? 1 : 0))
 verify_ok=$(awk -v a="$T_sd_verify" -v b="$T_pdfsig" 'BEGIN{print (a<=b)?1:0}')

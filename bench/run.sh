@@ -50,19 +50,11 @@ large_mb=${BENCH_LARGE_MB:-1024}
 repeat=${BENCH_REPEAT:-2}
 key=${BENCH_KEY:-rsa}
 work=${BENCH_WORK:-$repo/bench/work}
-# An optimised build by default: scripts/test's (RelWithDebInfo), else scripts/demo's.
-cli=${SECUREDOC_CLI:-}
-if [[ -z $cli ]]; then
-  for c in "$repo/build/test/app/cli/securedoc-cli" "$repo/build/demo-build/app/cli/securedoc-cli" \
-           "$repo/build/app/cli/securedoc-cli"; do
-    if [[ -x $c ]]; then cli=$c; break; fi
-  done
-fi
-[[ -n $cli ]] || { echo "$0: no securedoc-cli built; run scripts/test or scripts/demo first" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 rss_target_kib=$((64 * 1024))
 ratio_target=1.5
 
-die() { echo "$0: $*" >&2; exit 1; }
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_N must be a positive integer"
 [[ $small_kb =~ ^[1-9][0-9]*$ ]] || die "BENCH_SMALL_KB must be a positive integer"
 [[ $large_mb =~ ^[1-9][0-9]*$ ]] || die "BENCH_LARGE_MB must be a positive integer"
@@ -114,40 +106,6 @@ ossl_sign=(openssl cms -sign -binary -cades -outform DER -signer "$run_dir/signe
 sd_sign=("$cli" sign --signer "pkcs12:$p12" --password-file "$pwfile" -q)
 
 # ------------------------------------------------------------------ helpers ---
-# measure NAME CMD...: runs CMD under GNU time; sets T_<NAME> (wall seconds)
-# and M_<NAME> (peak RSS, KiB, of the largest single process in CMD's tree).
-measure() {
-  local name=$1; shift
-  local tf=$run_dir/time.$name t0 t1
-  t0=$(date +%s%N)
-  /usr/bin/time -f '%e %M' -o "$tf" "$@" >/dev/null
-  t1=$(date +%s%N)
-  printf -v "T_$name" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
-  printf -v "M_$name" '%s' "$(awk 'END{print $2}' "$tf")"
-}
-# best_of NAME SETUP CMD...: BENCH_REPEAT times: SETUP, sync, CMD.  Keeps the
-# fastest run in T_<NAME>/M_<NAME> and prints them all.
-best_of() {
-  local name=$1 setup=$2; shift 2
-  local r tv mv times="" rss=""
-  printf -v "T_$name" '%s' ""
-  for ((r = 1; r <= repeat; r++)); do
-    $setup
-    sync
-    measure "${name}_$r" "$@"
-    tv="T_${name}_$r"; mv="M_${name}_$r"
-    times+="${times:+ / }${!tv}"; rss+="${rss:+ / }${!mv}"
-    local best="T_$name"
-    if [[ -z ${!best} ]] || awk -v a="${!tv}" -v b="${!best}" 'BEGIN{exit !(a<b)}'; then
-      printf -v "T_$name" '%s' "${!tv}"
-      printf -v "M_$name" '%s' "${!mv}"
-    fi
-  done
-  printf '  %-11s runs %s s; peak RSS %s KiB\n' "$name:" "$times" "$rss"
-}
-calc() { awk "BEGIN{printf \"$1\", $2}"; }
-mib() { calc "%.1f" "$1/1024"; }
-nop() { :; }
 
 # ---------------------------------------------------------- (a) small files ---
 echo "== (a) $n files of $small_kb KiB, detached CAdES (key: $key, best of $repeat)"
@@ -232,7 +190,6 @@ check "securedoc-cli verify, small file, openssl's" \
   "$cli" verify -q "${anchor[@]}" --detached-content "${small[0]}" "$run_dir/out-ossl/f0001.bin.p7s"
 
 # ----------------------------------------------------------------- report ---
-verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
 time_ok=$(awk -v r="$R_large" -v t="$ratio_target" 'BEGIN{print (r<=t)?1:0}')
 rss_ok=$((M_sd_large < rss_target_kib && M_sd_batch < rss_target_kib ? 1 : 0))
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)

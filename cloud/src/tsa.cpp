@@ -1,4 +1,5 @@
 #include <securedoc/cloud/tsa.h>
+#include <securedoc/crypto/tsa_client.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/error.h>
@@ -28,16 +29,6 @@ std::string number(long long n) {
   s.imbue(std::locale::classic());
   s << n;
   return s.str();
-}
-
-/// "Application/TimeStamp-Query; x=y" -> "application/timestamp-query".
-std::string mediaType(std::string t) {
-  t = t.substr(0, t.find(';'));
-  const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
-  t.erase(t.begin(), std::find_if(t.begin(), t.end(), notSpace));
-  t.erase(std::find_if(t.rbegin(), t.rend(), notSpace).base(), t.end());
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return t;
 }
 
 /// Never prompts on the terminal for an encrypted key: fail instead.

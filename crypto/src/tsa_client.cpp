@@ -47,17 +47,6 @@ std::string displayUrl(const std::string& url) {
   return url.substr(0, hostStart) + url.substr(at + 1);
 }
 
-/// "application/timestamp-reply; charset=x" -> "application/timestamp-reply".
-std::string mediaType(const char* contentType) {
-  std::string t = contentType ? contentType : "";
-  t = t.substr(0, t.find(';'));
-  const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
-  t.erase(t.begin(), std::find_if(t.begin(), t.end(), notSpace));
-  t.erase(std::find_if(t.rbegin(), t.rend(), notSpace).base(), t.end());
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return t;
-}
-
 Bytes toBytes(const unsigned char* p, int len) { return len > 0 ? Bytes(p, p + len) : Bytes{}; }
 
 template <class T, int (*I2d)(const T*, unsigned char**)>
@@ -181,7 +170,7 @@ Bytes post(const Bytes& body, const TsaOptions& options, const std::string& show
   }
   const char* contentType = nullptr;
   curl_easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &contentType);
-  if (mediaType(contentType) != kReplyType) {
+  if (mediaType(contentType ? contentType : "") != kReplyType) {
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} answered with content type \"{1}\" instead of {2}"),
                        {shownUrl, contentType ? contentType : "", kReplyType}));
@@ -322,6 +311,15 @@ Bytes requestTimestampTokenForDigest(const Bytes& digest, const TsaOptions& opti
 
 Bytes requestTimestampToken(const Bytes& imprintedData, const TsaOptions& options) {
   return requestTimestampTokenForDigest(securedoc::digest(options.digest, imprintedData), options);
+}
+
+std::string mediaType(std::string_view contentType) {
+  std::string t(contentType.substr(0, contentType.find(';')));
+  const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
+  t.erase(t.begin(), std::find_if(t.begin(), t.end(), notSpace));
+  t.erase(std::find_if(t.rbegin(), t.rend(), notSpace).base(), t.end());
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return t;
 }
 
 }  // namespace securedoc

@@ -63,31 +63,14 @@ std::string pdfDateUtc(std::time_t t) {
 
 PdfString utf8String(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
 
-/// Writes `data` at `offset` of `file`.
-void patchFile(const fs::path& file, std::uint64_t offset, const std::string& data) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+/// Writes `data` into `file` at `offset`; with `truncate`, `data` becomes
+/// the whole file.
+void writeAt(const fs::path& file, std::uint64_t offset, const std::string& data, bool truncate) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0));
   if (fd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
   std::size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), file.string());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
-}
-
-/// Replaces the content of `file` with `data`.
-void writeWhole(const fs::path& file, const std::string& data) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int err = errno;
@@ -387,7 +370,7 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   const Bytes tailBytes = readFileRange(pending->scratch, inputSize, total - inputSize);
   const auto ph = locatePlaceholders(std::string_view(reinterpret_cast<const char*>(tailBytes.data()), tailBytes.size()),
                                      inputSize, total, beacon, file);
-  patchFile(pending->scratch, ph.byteRangeAt, ph.byteRange);
+  writeAt(pending->scratch, ph.byteRangeAt, ph.byteRange, false);
   pending->contentsOffset = ph.gapStart;
   pending->contentsLength = ph.gapEnd - ph.gapStart;
   d.computeFromRanges(pending->scratch, {{0, ph.gapStart}, {ph.gapEnd, ph.rest}});
@@ -416,14 +399,14 @@ void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path
   padded.resize(static_cast<std::size_t>(pending->contentsLength - 2), '0');
   if (pending->scratch.empty()) {
     pending->prepared.replace(pending->contentsOffset + 1, padded.size(), padded);
-    writeWhole(output, pending->prepared);
+    writeAt(output, 0, pending->prepared, true);
     return;
   }
   if (::rename(pending->scratch.c_str(), output.c_str()) != 0) {
     throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
   }
   pending->scratch.clear();
-  patchFile(output, pending->contentsOffset + 1, padded);
+  writeAt(output, pending->contentsOffset + 1, padded, false);
 }
 
 // ---------------------------------------------------------------- verify ---

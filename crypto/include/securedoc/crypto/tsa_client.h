@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace securedoc {
@@ -62,5 +63,9 @@ Bytes requestTimestampToken(const Bytes& imprintedData, const TsaOptions& option
 
 /// Same, for a digest already computed with `options.digest`.
 Bytes requestTimestampTokenForDigest(const Bytes& digest, const TsaOptions& options);
+
+/// The media type of an HTTP Content-Type value, lower case, without
+/// parameters: "Application/TimeStamp-Reply; x=y" -> "application/timestamp-reply".
+std::string mediaType(std::string_view contentType);
 
 }  // namespace securedoc
