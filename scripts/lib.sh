@@ -12,6 +12,7 @@ SECUREDOC_PACKAGES=(
   clang libclang-rt-14-dev
   libpodofo-dev fonts-dejavu-core poppler-utils qpdf
   libnss3-tools libpodofo-utils time
+  libxml2-dev libxmlsec1-dev xmlsec1
 )
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -21,6 +22,10 @@ install_packages() {
   for p in "${SECUREDOC_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # Node.js and npm run xadesjs in the XAdES interoperability test.  Debian's
+  # packages, unless a Node.js with npm is already there (a NodeSource
+  # nodejs package bundles npm and conflicts with Debian's npm).
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   if [ ${#missing[@]} -eq 0 ]; then
     log "All packages present"
     return

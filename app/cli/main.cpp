@@ -82,6 +82,7 @@ struct Options {
   std::vector<std::string> anchors;
   bool offline = false;
   std::string detachedContent;
+  std::vector<std::string> publicKeys;
   std::string validationTime;
   std::string file;
   // common
@@ -160,6 +161,7 @@ VerifyOptions verifyOptions(const Options& o) {
   }
   vo.offline = true;  // this version never goes online (no OCSP/CRL fetching yet)
   if (!o.detachedContent.empty()) vo.detachedContent = fs::path(o.detachedContent);
+  for (const auto& k : o.publicKeys) vo.publicKeys.emplace_back(k);
   if (!o.validationTime.empty()) vo.time = parseIsoTime(o.validationTime);
   return vo;
 }
@@ -197,10 +199,11 @@ int run(int argc, char** argv) {
   sign->group(tr("Commands"));
   sign->set_help_flag("-h,--help", tr("Print this help and exit"));
   sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH (pkcs11:URI and cloud:URL come later)"))->required()->type_name(tr("SPEC"));
-  sign->add_option("--format", o.format, tr("auto (by content: PDF gets PAdES, anything else CAdES), pades or cades"))
+  sign->add_option("--format", o.format, tr("auto (by content: PDF gets PAdES, XML gets XAdES, anything else CAdES), pades, xades or cades"))
       ->capture_default_str()->type_name(tr("FORMAT"));
   sign->add_option("--level", o.level, tr("B-B, B-T, B-LT or B-LTA"))->capture_default_str()->type_name(tr("LEVEL"));
-  sign->add_option("--mode", o.mode, tr("detached, attached, enveloped or enveloping (default: the format's own)"))->type_name(tr("MODE"));
+  sign->add_option("--mode", o.mode, tr("detached, attached, enveloped or enveloping (default: the format's own; XAdES: enveloped for XML, "
+                                      "detached for other files, written as NAME.xades.xml)"))->type_name(tr("MODE"));
   sign->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL (for B-T and above)"))->type_name("URL");
   sign->add_option("--tsa-trust-anchor", o.tsaAnchors, tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
       ->type_name(tr("CERT"));
@@ -232,8 +235,13 @@ int run(int argc, char** argv) {
   verify->add_option("--trust-anchor", o.anchors, tr("Trusted root or CA certificate (PEM or DER); repeatable"))->type_name(tr("CERT"));
   verify->add_flag("--offline", o.offline, tr("Never use the network (this version never does)"));
   verify->add_option("--detached-content", o.detachedContent,
-                     tr("The signed file of a detached signature (default: the signature's name without .p7s/.sig, if it exists)"))
+                     tr("The signed file of a detached signature (default: CAdES, the signature's name without .p7s/.sig; "
+                        "XAdES, the file its reference names, beside the signature)"))
       ->type_name(tr("FILE"));
+  verify->add_option("--public-key", o.publicKeys,
+                     tr("XML-DSig: a PEM public key for signatures that name their key instead of carrying a "
+                        "certificate (integrity only); repeatable"))
+      ->type_name(tr("KEY"));
   verify->add_option("--validation-time", o.validationTime, tr("Validate at this time instead of now, e.g. 2026-01-31T12:00:00Z"))->type_name(tr("TIME"));
   verify->add_flag("--json", o.json, tr("Same as --format json"));
   verify->add_flag("--quiet,-q", o.quiet, tr("Print nothing; only the exit status tells"));

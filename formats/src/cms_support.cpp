@@ -1,6 +1,7 @@
 // Shared CMS machinery for the CAdES and PAdES modules: building a
 // SignedData without the private key, and verifying SignerInfos.
 #include "cms_support.h"
+#include "signature_checks.h"
 
 #include <securedoc/crypto/chain.h>
 #include <securedoc/crypto/error.h>
@@ -280,7 +281,7 @@ bool verifyOverContentDigest(CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md,
 }
 
 Check makeCheck(const char* id, Check::Status status, std::string detail) {
-  return Check{id, status, std::move(detail)};
+  return checks::makeCheck(id, status, std::move(detail));
 }
 
 
@@ -307,15 +308,7 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   const EVP_MD* md = signerDigest(si);
   const bool hasSignedAttrs = CMS_signed_get_attr_count(si) > 0;
 
-  auto setResult = [&r](Indication i, SubIndication s) {
-    if (r.indication == Indication::TotalFailed) return;  // the first failure stays
-    if (r.indication == Indication::Indeterminate && r.subIndication != SubIndication::None &&
-        i != Indication::TotalFailed) {
-      return;  // keep the first reason for INDETERMINATE
-    }
-    r.indication = i;
-    r.subIndication = s;
-  };
+  auto setResult = [&r](Indication i, SubIndication s) { checks::lower(r, i, s); };
   r.indication = Indication::TotalPassed;
 
   if (!signer) {
@@ -396,85 +389,12 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
 
   // 4. Signature time-stamps: the imprint covers the signature value octets
   // (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A).
-  const ASN1_OCTET_STRING* sigValue = CMS_SignerInfo_get0_signature(si);
-  const Bytes sigBytes(ASN1_STRING_get0_data(sigValue), ASN1_STRING_get0_data(sigValue) + ASN1_STRING_length(sigValue));
-  std::optional<std::time_t> poe;  // earliest proof of existence from a valid time-stamp
-  for (const Bytes& tokenDer : sigTimestamps) {
-    const TimestampCheck tc = checkTimestampToken(tokenDer, sigBytes, vc.options.trustAnchors, vc.pool);
-    TimestampReport t;
-    t.type = "signature";
-    t.time = tc.genTime;
-    t.tsa = tc.tsa;
-    if (!tc.parsed || !tc.imprintMatches || !tc.signatureValid) {
-      t.indication = Indication::TotalFailed;
-      t.subIndication = !tc.parsed ? SubIndication::FormatFailure
-                        : !tc.imprintMatches ? SubIndication::HashFailure
-                                             : SubIndication::SigCryptoFailure;
-      t.detail = tc.detail;
-      r.messages.emplace_back(tr("A signature time-stamp is not valid and gives no proof of the signing time."));
-    } else if (tc.chain.status != ChainStatus::Valid) {
-      t.indication = Indication::Indeterminate;
-      t.subIndication = SubIndication::NoCertificateChainFound;
-      t.detail = vc.options.trustAnchors.empty() ? tr("no trust anchor was given") : tc.chain.detail;
-    } else {
-      t.indication = Indication::TotalPassed;
-      if (tc.genTime && (!poe || *tc.genTime < *poe)) poe = tc.genTime;
-    }
-    r.timestamps.push_back(std::move(t));
-  }
-  if (hasArchive) {
-    TimestampReport t;
-    t.type = "archive";
-    t.indication = Indication::Indeterminate;
-    t.detail = "archive time-stamps are not validated by this version";
-    r.timestamps.push_back(std::move(t));
-    r.messages.emplace_back(tr("Archive time-stamps (B-LTA) are recognised but not yet validated."));
-  }
+  const std::optional<std::time_t> poe =
+      checks::signatureTimestamps(r, sigTimestamps, signatureValue(si), vc.options, vc.pool);
+  if (hasArchive) checks::archiveTimestampNotValidated(r);
 
   // 5. The signer's certificate: chain to a trust anchor at validation time.
-  const Certificate& cert = *r.signer;
-  const ChainResult chain = validateChain(cert, vc.pool, vc.options.trustAnchors, vc.now);
-  r.chain = chain.path;
-  switch (chain.status) {
-    case ChainStatus::Valid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
-      break;
-    case ChainStatus::NoChain:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                   vc.options.trustAnchors.empty() ? tr("no trust anchor was given") : chain.detail));
-      r.messages.emplace_back(vc.options.trustAnchors.empty()
-                                  ? tr("No trust anchor was given, so the signer's certificate chain cannot be trusted.")
-                                  : tr("The signer's certificate does not chain to a trusted root."));
-      setResult(Indication::Indeterminate, SubIndication::NoCertificateChainFound);
-      break;
-    case ChainStatus::Expired:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
-      if (poe && cert.validAt(*poe)) {
-        r.messages.emplace_back(tr("The certificate has expired since; a time-stamp proves the signature existed while it was valid, but its revocation status at that time is unknown."));
-        setResult(Indication::Indeterminate, SubIndication::OutOfBoundsNotRevoked);
-      } else {
-        r.messages.emplace_back(tr("A certificate of the chain has expired and no time-stamp proves the signature existed before."));
-        setResult(Indication::Indeterminate, SubIndication::OutOfBoundsNoPoe);
-      }
-      break;
-    case ChainStatus::NotYetValid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
-      r.messages.emplace_back(tr("A certificate of the chain is not yet valid."));
-      setResult(Indication::Indeterminate, SubIndication::NotYetValid);
-      break;
-    case ChainStatus::Invalid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
-      r.messages.emplace_back(format(tr("The certificate chain is not acceptable: {0}"), {chain.detail}));
-      setResult(Indication::Indeterminate, SubIndication::CertificateChainGeneralFailure);
-      break;
-  }
-  if (cert.hasKeyUsageExtension() && !cert.allowsNonRepudiation()) {
-    r.checks.push_back(makeCheck("keyUsage", Check::Status::Warning, tr("the certificate is not meant for non-repudiation")));
-  } else {
-    r.checks.push_back(makeCheck("keyUsage", Check::Status::Passed));
-  }
-  r.checks.push_back(makeCheck("revocation", Check::Status::NotChecked,
-                               tr("revocation data (OCSP/CRL) is not checked by this version")));
+  checks::signerCertificate(r, vc.pool, vc.options, vc.now, poe);
   return r;
 }
 

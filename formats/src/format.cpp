@@ -2,6 +2,7 @@
 #include <securedoc/formats/cades.h>
 #include <securedoc/formats/format.h>
 #include <securedoc/formats/pades.h>
+#include <securedoc/formats/xades.h>
 #include <securedoc/i18n.h>
 
 #include <algorithm>
@@ -89,6 +90,13 @@ ContentSniff ContentSniff::of(const std::filesystem::path& file) {
   return c;
 }
 
+bool looksLikeXml(const Bytes& head) {
+  std::size_t i = 0;
+  if (head.size() >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) i = 3;
+  while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) ++i;
+  return i < head.size() && head[i] == '<';
+}
+
 void FormatRegistry::add(std::unique_ptr<FormatModule> module) { m_modules.push_back(std::move(module)); }
 
 FormatModule& FormatRegistry::byId(const std::string& id) const {
@@ -117,6 +125,7 @@ FormatModule* FormatRegistry::forVerifying(const ContentSniff& content) const {
 void registerBuiltinFormats(FormatRegistry& registry) {
   // Specific envelopes first: CAdES takes any content.
   registry.add(std::make_unique<PadesModule>());
+  registry.add(std::make_unique<XadesModule>());
   registry.add(std::make_unique<CadesModule>());
 }
 

@@ -41,6 +41,9 @@ const char* checkLabel(const std::string& id) {
   if (id == "byteRange") return tr("the signed byte ranges are well formed");
   if (id == "contents") return tr("the signature value can be read");
   if (id == "modifications") return tr("later changes are allowed by the signature");
+  if (id == "references") return tr("every signed element and file is unchanged");
+  if (id == "signedProperties") return tr("the XAdES properties are signed");
+  if (id == "structure") return tr("the signature is complete");
   return id.c_str();
 }
 
@@ -128,6 +131,7 @@ std::string reportToJson(const VerificationReport& r) {
     js["chain"] = chain;
     js["coversWholeDocument"] = s.coversWholeDocument ? json(*s.coversWholeDocument) : json(nullptr);
     js["modifiedAfterSigning"] = s.modifiedAfterSigning;
+    js["signedData"] = s.signedData;
     js["messages"] = s.messages;
     json checks = json::array();
     for (const auto& c : s.checks) {
@@ -212,6 +216,7 @@ std::string reportToText(const VerificationReport& r) {
       o << "  " << (*s.coversWholeDocument ? tr("Covers the whole document.") : tr("Does NOT cover the whole document."))
         << '\n';
     }
+    for (const auto& d : s.signedData) o << "  " << tr("Signed:") << ' ' << d << '\n';
     for (const auto& m : s.modifiedAfterSigning) o << "  " << tr("Changed after signing:") << ' ' << m << '\n';
     o << "  " << tr("Checks:") << '\n';
     for (const auto& c : s.checks) {

@@ -92,7 +92,8 @@ void forEachParallel(std::size_t n, Fn fn) {
 
 fs::path SigningService::plannedOutput(const SignRequest& request, const fs::path& input, FormatModule& module) const {
   if (request.output) return *request.output;
-  const Packaging p = request.params.packaging == Packaging::Default ? module.defaultPackaging() : request.params.packaging;
+  const Packaging p = request.params.packaging == Packaging::Default ? module.packagingFor(ContentSniff::of(input))
+                                                                     : request.params.packaging;
   fs::path name = module.outputName(input, p);
   if (request.outputDir) return *request.outputDir / name.filename();
   return name;
@@ -145,7 +146,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
         throw Error(Category::Malformed, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
       }
       it.outcome.format = it.module->displayName();
-      const Packaging p = request.params.packaging == Packaging::Default ? it.module->defaultPackaging()
+      const Packaging p = request.params.packaging == Packaging::Default ? it.module->packagingFor(sniff)
                                                                          : request.params.packaging;
       it.outcome.packaging = packagingName(p);
       SignParams params = request.params;

@@ -22,12 +22,6 @@ bool startsWith(const Bytes& b, std::string_view p) {
            return static_cast<std::uint8_t>(c) == x;
          });
 }
-/// A byte-order mark and white space may precede the first '<'.
-bool looksLikeXml(const Bytes& head) {
-  std::size_t i = startsWith(head, "\xEF\xBB\xBF") ? 3 : 0;
-  while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) ++i;
-  return i < head.size() && head[i] == '<';
-}
 }  // namespace
 
 std::optional<std::filesystem::path> detachedContentBeside(const std::filesystem::path& signature) {
@@ -48,11 +42,8 @@ FormatModule& VerificationService::moduleFor(const std::filesystem::path& file) 
     throw Error(Category::Unsupported, tr("checking PDF signatures (PAdES) is not available in this version yet"),
                 file.string());
   }
-  if (looksLikeXml(sniff.head)) {
-    throw Error(Category::Unsupported, tr("checking XML signatures (XAdES) is not available in this version yet"),
-                file.string());
-  }
-  throw Error(Category::Malformed, tr("not a signed document in a format SecureDoc reads (CMS/CAdES)"), file.string());
+  throw Error(Category::Malformed, tr("not a signed document in a format SecureDoc reads (PDF, XML or CMS)"),
+              file.string());
 }
 
 VerificationReport VerificationService::verify(const std::filesystem::path& file, const VerifyOptions& options) const {

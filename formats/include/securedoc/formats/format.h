@@ -59,7 +59,15 @@ struct VerifyOptions {
   bool offline = true;
   /// Validation time; now when empty.
   std::optional<std::time_t> time;
+  /// Public keys (PEM files) known out of band, for XML-DSig signatures that
+  /// name their key (ds:KeyName) instead of carrying a certificate.  A value
+  /// verified with one proves integrity only: nobody vouches for the key.
+  std::vector<std::filesystem::path> publicKeys;
 };
+
+/// Whether these first bytes look like XML: an optional byte-order mark and
+/// white space, then '<'.
+bool looksLikeXml(const Bytes& head);
 
 /// The first few bytes of a file, for content-based detection.
 struct ContentSniff {
@@ -121,6 +129,12 @@ class FormatModule {
   virtual bool recognises(const ContentSniff& content) const = 0;
   /// The packaging used when the user asks for none.
   virtual Packaging defaultPackaging() const = 0;
+  /// The packaging used for this content when the user asks for none (XAdES:
+  /// enveloped for XML, detached for anything else).
+  virtual Packaging packagingFor(const ContentSniff& content) const {
+    (void)content;
+    return defaultPackaging();
+  }
   /// Output file name for `input` (DESIGN.md §2), before collision handling.
   virtual std::filesystem::path outputName(const std::filesystem::path& input, Packaging p) const = 0;
 
@@ -152,8 +166,7 @@ class FormatRegistry {
   std::vector<std::unique_ptr<FormatModule>> m_modules;
 };
 
-/// Registers every envelope this build has (CAdES today; PAdES and XAdES
-/// register here when they land).
+/// Registers every envelope this build has: PAdES, XAdES, CAdES.
 void registerBuiltinFormats(FormatRegistry& registry);
 
 }  // namespace securedoc

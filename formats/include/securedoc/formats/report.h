@@ -72,6 +72,9 @@ struct SignatureReport {
   std::vector<TimestampReport> timestamps;
   std::vector<Certificate> chain;
   std::optional<bool> coversWholeDocument;
+  /// What the signature covers, one entry per signed object (XML: each
+  /// reference, naming the element whose digest was checked).
+  std::vector<std::string> signedData;
   std::vector<std::string> modifiedAfterSigning;
   std::vector<Check> checks;
   /// Translated messages a person should read.

@@ -1,0 +1,1294 @@
+// XAdES signing and XAdES / XML-DSig verification.
+//
+// Signing is two-phase (DESIGN.md §3, SIGNING-NOTES.md §3.1): xmlsec signs
+// the template once with a throwaway key of the certificate's type, which
+// fills every DigestValue and yields the exact canonical SignedInfo; its
+// digest goes to the signer backend, and finish() overwrites SignatureValue.
+// The document stays in memory between the phases, so what is written is
+// what was digested.
+//
+// Verification resolves every Reference itself before xmlsec runs: an Id
+// must name exactly one element, only "", "#id" and a detached file name are
+// accepted, only known transforms (and only the XPath filters that exclude
+// signatures or select inside the referenced element), and the report names
+// the element whose digest was checked.  The key is the certificate the
+// signature names (SigningCertificate) or carries, never one xmlsec picks.
+#include <securedoc/formats/xades.h>
+
+#include "signature_checks.h"
+#include "xml_support.h"
+
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/tsa_client.h>
+#include <securedoc/i18n.h>
+
+#include <libxml/uri.h>
+#include <libxml/xmlsave.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/membuf.h>
+#include <xmlsec/openssl/evp.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmltree.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+
+namespace securedoc {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
+constexpr const char* kXades132 = "http://uri.etsi.org/01903/v1.3.2#";
+constexpr std::string_view kXadesAny = "http://uri.etsi.org/01903/v1.";  // 1.1.1, 1.2.2, 1.3.2, 1.4.1
+constexpr const char* kSignedPropertiesType = "http://uri.etsi.org/01903#SignedProperties";
+constexpr const char* kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+constexpr const char* kC14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+constexpr const char* kEnvelopedTransform = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+constexpr const char* kBase64Transform = "http://www.w3.org/2000/09/xmldsig#base64";
+constexpr const char* kXPathTransform = "http://www.w3.org/TR/1999/REC-xpath-19991116";
+constexpr const char* kXPath2Transform = "http://www.w3.org/2002/06/xmldsig-filter2";
+/// The XPath our enveloped signatures use: the document without any
+/// signature, so later parallel signatures do not break earlier ones.
+constexpr const char* kExcludeSignatures = "not(ancestor-or-self::ds:Signature)";
+constexpr std::size_t kMaxSignatures = 64;
+constexpr std::size_t kMaxReferences = 256;
+/// Enveloping a non-XML file base64-encodes it into the document.
+constexpr std::uintmax_t kMaxEnvelopedBinary = 64u << 20;
+
+// ------------------------------------------------------------ ownership ---
+
+struct KeyFree {
+  void operator()(xmlSecKey* k) const { xmlSecKeyDestroy(k); }
+};
+using Key = std::unique_ptr<xmlSecKey, KeyFree>;
+struct DSigCtxFree {
+  void operator()(xmlSecDSigCtx* c) const { xmlSecDSigCtxDestroy(c); }
+};
+using DSigCtx = std::unique_ptr<xmlSecDSigCtx, DSigCtxFree>;
+struct KeysMngrFree {
+  void operator()(xmlSecKeysMngr* m) const { xmlSecKeysMngrDestroy(m); }
+};
+using KeysMngr = std::unique_ptr<xmlSecKeysMngr, KeysMngrFree>;
+struct XmlCharFree {
+  void operator()(xmlChar* c) const { xmlFree(c); }
+};
+using XmlString = std::unique_ptr<xmlChar, XmlCharFree>;
+struct CharFree {
+  void operator()(char* c) const { xmlFree(c); }
+};
+using XmlChars = std::unique_ptr<char, CharFree>;
+
+const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
+const xmlChar* X(const std::string& s) { return reinterpret_cast<const xmlChar*>(s.c_str()); }
+
+/// An xmlsec key holding `pk` (a reference is taken).
+Key keyFor(EVP_PKEY* pk) {
+  EVP_PKEY_up_ref(pk);
+  xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pk);
+  if (!data) {
+    EVP_PKEY_free(pk);
+    throw Error(Category::Crypto, "xmlsec does not accept this key type");
+  }
+  Key key(xmlSecKeyCreate());
+  if (!key || xmlSecKeySetValue(key.get(), data) < 0) {
+    xmlSecKeyDataDestroy(data);
+    throw Error(Category::Internal, "cannot create an xmlsec key");
+  }
+  return key;
+}
+
+// ---------------------------------------------------------- algorithms ---
+
+struct DigestInfo {
+  const char* uri;
+  const char* name;  ///< OpenSSL name
+  const char* label;
+};
+const std::vector<DigestInfo>& digests() {
+  static const std::vector<DigestInfo> d{
+      {"http://www.w3.org/2000/09/xmldsig#sha1", "SHA1", "SHA-1"},
+      {"http://www.w3.org/2001/04/xmldsig-more#sha224", "SHA224", "SHA-224"},
+      {"http://www.w3.org/2001/04/xmlenc#sha256", "SHA256", "SHA-256"},
+      {"http://www.w3.org/2001/04/xmldsig-more#sha384", "SHA384", "SHA-384"},
+      {"http://www.w3.org/2001/04/xmlenc#sha512", "SHA512", "SHA-512"},
+  };
+  return d;
+}
+const DigestInfo* digestByUri(const std::string& uri) {
+  for (const auto& d : digests()) {
+    if (uri == d.uri) return &d;
+  }
+  return nullptr;
+}
+const char* digestUri(DigestAlgorithm a) {
+  switch (a) {
+    case DigestAlgorithm::Sha256: return "http://www.w3.org/2001/04/xmlenc#sha256";
+    case DigestAlgorithm::Sha384: return "http://www.w3.org/2001/04/xmldsig-more#sha384";
+    case DigestAlgorithm::Sha512: return "http://www.w3.org/2001/04/xmlenc#sha512";
+  }
+  return "";
+}
+xmlSecTransformId digestTransform(DigestAlgorithm a) {
+  switch (a) {
+    case DigestAlgorithm::Sha256: return xmlSecTransformSha256Id;
+    case DigestAlgorithm::Sha384: return xmlSecTransformSha384Id;
+    case DigestAlgorithm::Sha512: return xmlSecTransformSha512Id;
+  }
+  return xmlSecTransformSha256Id;
+}
+xmlSecTransformId signatureTransform(bool ec, DigestAlgorithm a) {
+  switch (a) {
+    case DigestAlgorithm::Sha256: return ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id;
+    case DigestAlgorithm::Sha384: return ec ? xmlSecTransformEcdsaSha384Id : xmlSecTransformRsaSha384Id;
+    case DigestAlgorithm::Sha512: return ec ? xmlSecTransformEcdsaSha512Id : xmlSecTransformRsaSha512Id;
+  }
+  return xmlSecTransformRsaSha256Id;
+}
+Bytes hash(const EVP_MD* md, const Bytes& data) {
+  Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md)));
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+    throwOpenSsl(Category::Crypto, "digest failed");
+  }
+  out.resize(len);
+  return out;
+}
+std::string afterHash(const std::string& uri) {
+  const auto h = uri.find('#');
+  return h == std::string::npos ? uri : uri.substr(h + 1);
+}
+
+/// A key of the same type as `cert`'s, made once per process: xmlsec signs
+/// the template with it to produce digests and the canonical SignedInfo
+/// (SIGNING-NOTES.md §3.2: xmlsec 1.2 cannot sign with a key it cannot see).
+EVP_PKEY* throwawayKeyLike(EVP_PKEY* pub) {
+  static std::mutex mutex;
+  static std::map<std::string, ossl::EvpPkey> cache;
+  std::string kind = "RSA";
+  char group[80] = {0};
+  std::size_t groupLen = 0;
+  if (EVP_PKEY_is_a(pub, "EC")) {
+    if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &groupLen) != 1) {
+      throwOpenSsl(Category::Unsupported, tr("the certificate's elliptic curve is not supported for XML signatures"));
+    }
+    kind = group;
+  } else if (!EVP_PKEY_is_a(pub, "RSA")) {
+    throw Error(Category::Unsupported, tr("XML signatures need an RSA or ECDSA key"));
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = cache[kind];
+  if (!slot) {
+    slot.reset(kind == "RSA" ? EVP_RSA_gen(2048) : EVP_EC_gen(group));
+    if (!slot) throwOpenSsl(Category::Crypto, "cannot generate a key");
+  }
+  return slot.get();
+}
+
+// ---------------------------------------------------------------- names ---
+
+std::string randomId(const char* prefix) {
+  unsigned char r[8];
+  if (RAND_bytes(r, sizeof r) != 1) throwOpenSsl(Category::Crypto, "no random bytes");
+  static const char* hex = "0123456789abcdef";
+  std::string s = prefix;
+  for (unsigned char c : r) {
+    s += hex[c >> 4];
+    s += hex[c & 15];
+  }
+  return s;
+}
+
+std::string mimeTypeOf(const fs::path& file, bool xml) {
+  if (xml) return "text/xml";
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::map<std::string, std::string> types{
+      {".pdf", "application/pdf"},   {".txt", "text/plain"},      {".png", "image/png"},
+      {".jpg", "image/jpeg"},        {".jpeg", "image/jpeg"},     {".tif", "image/tiff"},
+      {".tiff", "image/tiff"},       {".json", "application/json"}, {".zip", "application/zip"},
+      {".odt", "application/vnd.oasis.opendocument.text"},
+      {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}};
+  const auto it = types.find(ext);
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+/// DER IssuerSerial (RFC 5035): SEQUENCE { GeneralNames { [4] Name }, serial }.
+Bytes issuerSerialDer(const Certificate& c) {
+  auto tlv = [](std::uint8_t tag, const Bytes& v) {
+    Bytes out{tag};
+    const std::size_t n = v.size();
+    if (n < 0x80) {
+      out.push_back(static_cast<std::uint8_t>(n));
+    } else {
+      Bytes len;
+      for (std::size_t x = n; x; x >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(x & 0xFF));
+      out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
+      out.insert(out.end(), len.begin(), len.end());
+    }
+    out.insert(out.end(), v.begin(), v.end());
+    return out;
+  };
+  unsigned char* p = nullptr;
+  int n = i2d_X509_NAME(X509_get_issuer_name(c.native()), &p);
+  if (n <= 0) throwOpenSsl(Category::Crypto, "cannot encode the issuer name");
+  const Bytes name(p, p + n);
+  OPENSSL_free(p);
+  p = nullptr;
+  n = i2d_ASN1_INTEGER(X509_get0_serialNumber(c.native()), &p);
+  if (n <= 0) throwOpenSsl(Category::Crypto, "cannot encode the serial number");
+  const Bytes serial(p, p + n);
+  OPENSSL_free(p);
+  Bytes body = tlv(0x30, tlv(0xA4, name));
+  body.insert(body.end(), serial.begin(), serial.end());
+  return tlv(0x30, body);
+}
+
+std::string iso(std::time_t t) { return isoTime(t); }
+
+/// xs:dateTime -> UTC; nullopt if unreadable.
+std::optional<std::time_t> parseDateTime(const std::string& s) {
+  static const std::regex re(R"(^\s*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?\s*$)");
+  std::smatch m;
+  if (!std::regex_match(s, m, re)) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = std::stoi(m[1]) - 1900;
+  tm.tm_mon = std::stoi(m[2]) - 1;
+  tm.tm_mday = std::stoi(m[3]);
+  tm.tm_hour = std::stoi(m[4]);
+  tm.tm_min = std::stoi(m[5]);
+  tm.tm_sec = std::stoi(m[6]);
+  std::time_t t = timegm(&tm);
+  const std::string zone = m[8];
+  if (zone.size() == 6) {
+    const int off = (std::stoi(zone.substr(1, 2)) * 60 + std::stoi(zone.substr(4, 2))) * 60;
+    t += zone[0] == '+' ? -off : off;
+  }
+  return t;
+}
+
+xmlNode* addText(xmlNode* parent, xmlNs* ns, const char* name, const std::string& text) {
+  return xmlNewTextChild(parent, ns, X(name), X(text));
+}
+
+// ============================================================= signing ===
+
+class XadesPending final : public PendingSignature {
+ public:
+  const Bytes& digestToSign() const override { return tbs; }
+  SignatureScheme scheme() const override { return ec ? SignatureScheme::Ecdsa : SignatureScheme::RsaPkcs1v15; }
+
+  xml::Doc doc;
+  xmlNode* signature = nullptr;
+  xmlNode* signatureValue = nullptr;
+  xmlNode* qualifyingProperties = nullptr;
+  Bytes canonicalSignedInfo;
+  Bytes tbs;
+  bool ec = false;
+  std::size_t fieldSize = 0;
+  std::optional<OfferedCertificate> cert;
+  SignParams params;
+  std::string input;
+};
+
+}  // namespace
+
+bool XadesModule::recognises(const ContentSniff& c) const { return looksLikeXml(c.head); }
+bool XadesModule::isDefaultFor(const ContentSniff& c) const { return looksLikeXml(c.head); }
+bool XadesModule::canSign(const ContentSniff&) const { return true; }
+Packaging XadesModule::packagingFor(const ContentSniff& c) const {
+  return looksLikeXml(c.head) ? Packaging::Enveloped : Packaging::Detached;
+}
+
+fs::path XadesModule::outputName(const fs::path& input, Packaging p) const {
+  if (p == Packaging::Default) p = packagingFor(ContentSniff::of(input));
+  fs::path out = input;
+  if (p == Packaging::Detached) {
+    out += kDetachedXadesSuffix;
+  } else if (looksLikeXml(ContentSniff::of(input).head)) {
+    out.replace_filename(input.stem().string() + "-signed" + input.extension().string());
+  } else {
+    out += "-signed.xml";  // enveloping a non-XML file: "scan.tiff-signed.xml"
+  }
+  return out;
+}
+
+std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, const SignParams& params,
+                                                       const OfferedCertificate& offered) {
+  xml::initialise();
+  const ContentSniff sniff = ContentSniff::of(input);
+  const bool isXml = looksLikeXml(sniff.head);
+  const Packaging packaging = params.packaging == Packaging::Default ? packagingFor(sniff) : params.packaging;
+  if (packaging == Packaging::Attached) {
+    throw Error(Category::Usage, tr("XAdES signatures are enveloped, enveloping or detached, not attached"));
+  }
+  if (packaging == Packaging::Enveloped && !isXml) {
+    throw Error(Category::Usage, tr("only an XML document can hold an enveloped signature; use --mode detached"));
+  }
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
+    throw Error(Category::Unsupported,
+                format(tr("XAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
+  }
+  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
+    throw Error(Category::Usage, tr("level B-T needs a time-stamp service: give --tsa URL"));
+  }
+  EVP_PKEY* pub = X509_get0_pubkey(offered.certificate.native());
+  if (!pub) throw Error(Category::Crypto, tr("the certificate has no usable public key"));
+  const bool ec = EVP_PKEY_is_a(pub, "EC");
+  if (EVP_PKEY_is_a(pub, "RSA-PSS")) {
+    throw Error(Category::Unsupported, tr("RSA-PSS keys are not supported for XML signatures"));
+  }
+
+  auto p = std::make_unique<XadesPending>();
+  p->ec = ec;
+  p->fieldSize = ec ? static_cast<std::size_t>((EVP_PKEY_get_bits(pub) + 7) / 8) : 0;
+  p->cert = offered;
+  p->params = params;
+  p->input = input.string();
+
+  const std::string sigId = randomId("sig-");
+  const std::string spId = sigId + "-signedprops";
+  const std::string refId = sigId + "-ref0";
+  xmlNode* sig = nullptr;
+  std::map<std::string, fs::path> files;  // detached content xmlsec may read
+
+  if (packaging == Packaging::Enveloped) {
+    p->doc = xml::parseFile(input);
+    sig = xmlSecTmplSignatureCreateNsPref(p->doc.get(), xmlSecTransformExclC14NId, signatureTransform(ec, params.digest),
+                                          X(sigId), X("ds"));
+    if (!sig) throw Error(Category::Internal, "cannot create the signature template");
+    xmlAddChild(xmlDocGetRootElement(p->doc.get()), sig);
+  } else {
+    p->doc.reset(xmlNewDoc(X("1.0")));
+    sig = xmlSecTmplSignatureCreateNsPref(p->doc.get(), xmlSecTransformExclC14NId, signatureTransform(ec, params.digest),
+                                          X(sigId), X("ds"));
+    if (!sig) throw Error(Category::Internal, "cannot create the signature template");
+    xmlDocSetRootElement(p->doc.get(), sig);
+  }
+
+  // Reference 1: the signed content.
+  std::string contentUri;
+  if (packaging == Packaging::Enveloped) {
+    contentUri = "";
+  } else if (packaging == Packaging::Enveloping) {
+    contentUri = "#" + sigId + "-content";
+  } else {
+    XmlString escaped(xmlURIEscapeStr(X(input.filename().string()), X("")));
+    contentUri = escaped ? reinterpret_cast<const char*>(escaped.get()) : input.filename().string();
+    files[contentUri] = input;
+    files[input.filename().string()] = input;
+  }
+  xmlNode* ref = xmlSecTmplSignatureAddReference(sig, digestTransform(params.digest), X(refId), X(contentUri), nullptr);
+  if (!ref) throw Error(Category::Internal, "cannot add a reference");
+  if (packaging == Packaging::Enveloped) {
+    xmlNode* t = xmlSecTmplReferenceAddTransform(ref, xmlSecTransformXPathId);
+    const xmlChar* ns[] = {X("ds"), X(kDsig), nullptr};
+    if (!t || xmlSecTmplTransformAddXPath(t, X(kExcludeSignatures), ns) < 0) {
+      throw Error(Category::Internal, "cannot add the XPath transform");
+    }
+    if (!xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId)) throw Error(Category::Internal, "transform");
+  } else if (packaging == Packaging::Enveloping) {
+    if (!xmlSecTmplReferenceAddTransform(ref, isXml ? xmlSecTransformExclC14NId : xmlSecTransformBase64Id)) {
+      throw Error(Category::Internal, "transform");
+    }
+  }
+
+  // Reference 2: the signed properties.
+  xmlNode* spRef = xmlSecTmplSignatureAddReference(sig, digestTransform(params.digest), nullptr, X("#" + spId),
+                                                   X(kSignedPropertiesType));
+  if (!spRef || !xmlSecTmplReferenceAddTransform(spRef, xmlSecTransformExclC14NId)) {
+    throw Error(Category::Internal, "cannot add the SignedProperties reference");
+  }
+
+  // The enveloped content object.
+  if (packaging == Packaging::Enveloping) {
+    xmlNode* obj = xmlSecTmplSignatureAddObject(sig, X(sigId + "-content"), isXml ? nullptr : X(mimeTypeOf(input, false)),
+                                                isXml ? nullptr : X(kBase64Transform));
+    if (!obj) throw Error(Category::Internal, "cannot add the content object");
+    if (isXml) {
+      xml::Doc content = xml::parseFile(input);
+      xmlNode* copy = xmlDocCopyNode(xmlDocGetRootElement(content.get()), p->doc.get(), 1);
+      if (!copy) throw Error(Category::Internal, "cannot copy the document");
+      xmlAddChild(obj, copy);
+    } else {
+      if (sniff.size > kMaxEnvelopedBinary) {
+        throw Error(Category::Usage, tr("files over 64 MiB cannot be enveloped in XML; use --mode detached"),
+                    input.string());
+      }
+      const Bytes data = readFile(input);
+      xmlNodeAddContent(obj, X("\n" + xml::toBase64(data, true) + "\n"));
+    }
+  }
+
+  // QualifyingProperties (ETSI EN 319 132-1 §4.3, §5.2).
+  xmlNs* dsNs = xmlSearchNsByHref(p->doc.get(), sig, X(kDsig));
+  xmlNode* obj = xmlSecTmplSignatureAddObject(sig, nullptr, nullptr, nullptr);
+  if (!obj || !dsNs) throw Error(Category::Internal, "cannot add the XAdES object");
+  xmlNode* qp = xmlNewChild(obj, nullptr, X("QualifyingProperties"), nullptr);
+  xmlNs* xa = xmlNewNs(qp, X(kXades132), X("xades"));
+  xmlSetNs(qp, xa);
+  xmlNewProp(qp, X("Target"), X("#" + sigId));
+  xmlNode* sp = xmlNewChild(qp, xa, X("SignedProperties"), nullptr);
+  xmlNewProp(sp, X("Id"), X(spId));
+  xmlNode* ssp = xmlNewChild(sp, xa, X("SignedSignatureProperties"), nullptr);
+  addText(ssp, xa, "SigningTime", iso(params.signingTime ? *params.signingTime : std::time(nullptr)));
+  xmlNode* scv2 = xmlNewChild(ssp, xa, X("SigningCertificateV2"), nullptr);
+  xmlNode* certNode = xmlNewChild(scv2, xa, X("Cert"), nullptr);
+  xmlNode* certDigest = xmlNewChild(certNode, xa, X("CertDigest"), nullptr);
+  xmlNode* dm = xmlNewChild(certDigest, dsNs, X("DigestMethod"), nullptr);
+  xmlNewProp(dm, X("Algorithm"), X(digestUri(params.digest)));
+  addText(certDigest, dsNs, "DigestValue",
+          xml::toBase64(hash(ossl::evpDigest(params.digest), offered.certificate.der()), false));
+  addText(certNode, xa, "IssuerSerialV2", xml::toBase64(issuerSerialDer(offered.certificate), false));
+  xmlNode* sdop = xmlNewChild(sp, xa, X("SignedDataObjectProperties"), nullptr);
+  xmlNode* dof = xmlNewChild(sdop, xa, X("DataObjectFormat"), nullptr);
+  xmlNewProp(dof, X("ObjectReference"), X("#" + refId));
+  addText(dof, xa, "MimeType", mimeTypeOf(input, isXml));
+  if (packaging == Packaging::Enveloping && !isXml) addText(dof, xa, "Encoding", kBase64Transform);
+  p->qualifyingProperties = qp;
+
+  // Pass 1 with the throwaway key: every DigestValue and the canonical SignedInfo.
+  xml::clearLastError();
+  DSigCtx ctx(xmlSecDSigCtxCreate(nullptr));
+  if (!ctx) throw Error(Category::Internal, "cannot create an xmlsec context");
+  ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNATURE;
+  ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
+      xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument |
+      (files.empty() ? 0 : (xmlSecTransformUriTypeLocal | xmlSecTransformUriTypeRemote)));
+  ctx->signKey = keyFor(throwawayKeyLike(pub)).release();
+  {
+    xml::AllowedFiles allow(files);
+    if (xmlSecDSigCtxSign(ctx.get(), sig) < 0 || !ctx->preSignMemBufMethod) {
+      throw Error(Category::Crypto, format(tr("cannot compute the XML signature: {0}"), {xml::lastError()}), input.string());
+    }
+  }
+  xmlSecBufferPtr si = xmlSecTransformMemBufGetBuffer(ctx->preSignMemBufMethod);
+  if (!si) throw Error(Category::Internal, "xmlsec kept no canonical SignedInfo");
+  p->canonicalSignedInfo.assign(xmlSecBufferGetData(si), xmlSecBufferGetData(si) + xmlSecBufferGetSize(si));
+  p->tbs = hash(ossl::evpDigest(params.digest), p->canonicalSignedInfo);
+  p->signature = sig;
+  p->signatureValue = xmlSecFindChild(sig, xmlSecNodeSignatureValue, xmlSecDSigNs);
+  if (!p->signatureValue) throw Error(Category::Internal, "no SignatureValue after signing");
+  return p;
+}
+
+void XadesModule::finish(PendingSignature& pending, const Bytes& value, const fs::path& output) {
+  auto& p = static_cast<XadesPending&>(pending);
+  // Never write a value that does not verify (wrong key, wrong digest).
+  EVP_PKEY* pub = X509_get0_pubkey(p.cert->certificate.native());
+  ossl::EvpMdCtx vctx(EVP_MD_CTX_new());
+  if (!vctx || EVP_DigestVerifyInit(vctx.get(), nullptr, ossl::evpDigest(p.params.digest), nullptr, pub) != 1 ||
+      EVP_DigestVerify(vctx.get(), value.data(), value.size(), p.canonicalSignedInfo.data(),
+                       p.canonicalSignedInfo.size()) != 1) {
+    ERR_clear_error();
+    throw Error(Category::Crypto, tr("the signature value from the signer does not match the certificate"), p.input);
+  }
+  // XML-DSig ECDSA values are r||s (RFC 6931 §3.4.1), CMS ones DER.
+  const Bytes xmlValue = p.ec ? ecdsaDerToRaw(value, p.fieldSize) : value;
+  xmlNodeSetContent(p.signatureValue, X(xml::toBase64(xmlValue, true)));
+
+  // KeyInfo (not signed; the signed SigningCertificateV2 binds the certificate).
+  xmlNs* dsNs = xmlSearchNsByHref(p.doc.get(), p.signature, X(kDsig));
+  xmlNode* keyInfo = xmlNewNode(dsNs, X("KeyInfo"));
+  xmlAddNextSibling(p.signatureValue, keyInfo);
+  xmlNode* x509 = xmlNewChild(keyInfo, dsNs, X("X509Data"), nullptr);
+  addText(x509, dsNs, "X509Certificate", xml::toBase64(p.cert->certificate.der(), true));
+  for (const Certificate& c : p.cert->chain) {
+    if (c.selfIssued()) continue;  // the root comes from the verifier's trust anchors
+    addText(x509, dsNs, "X509Certificate", xml::toBase64(c.der(), true));
+  }
+
+  if (p.params.level == SignatureLevel::B_T) {
+    // SignatureTimeStamp over the canonical ds:SignatureValue element (EN 319 132-1 §5.3).
+    const auto canonical = xml::canonicalise(p.signatureValue, kExcC14n);
+    if (!canonical) throw Error(Category::Internal, "cannot canonicalise SignatureValue");
+    TsaOptions o;
+    o.url = p.params.tsaUrl;
+    o.digest = p.params.digest;
+    o.trustAnchors = p.params.tsaTrustAnchors;
+    Bytes token;
+    try {
+      token = requestTimestampToken(*canonical, o);
+    } catch (const Error& e) {
+      throw e.withFile(p.input);
+    }
+    xmlNs* xa = p.qualifyingProperties->ns;
+    xmlNode* up = xmlNewChild(p.qualifyingProperties, xa, X("UnsignedProperties"), nullptr);
+    xmlNode* usp = xmlNewChild(up, xa, X("UnsignedSignatureProperties"), nullptr);
+    xmlNode* sts = xmlNewChild(usp, xa, X("SignatureTimeStamp"), nullptr);
+    xmlNewProp(sts, X("Id"), X(randomId("ts-")));
+    xmlNode* cm = xmlNewChild(sts, dsNs, X("CanonicalizationMethod"), nullptr);
+    xmlNewProp(cm, X("Algorithm"), X(kExcC14n));
+    addText(sts, xa, "EncapsulatedTimeStamp", xml::toBase64(token, true));
+  }
+
+  xml::clearLastError();
+  if (xmlSaveFileEnc(output.c_str(), p.doc.get(), "UTF-8") < 0) {
+    throw Error(Category::Io, format(tr("cannot write the signed file: {0}"), {xml::lastError()}), output.string());
+  }
+}
+
+// ======================================================== verification ===
+
+namespace {
+
+/// Every element carrying an Id-like attribute, by value: "Id", "ID", "id"
+/// (no namespace) and xml:id.  Two elements with one value are ambiguous and
+/// any reference to that value is refused (signature wrapping).
+using IdCensus = std::map<std::string, std::vector<xmlAttr*>>;
+
+void takeCensus(xmlNode* node, IdCensus& census, std::vector<xmlNode*>& signatures) {
+  for (xmlNode* n = node; n; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE) continue;
+    for (xmlAttr* a = n->properties; a; a = a->next) {
+      const char* name = reinterpret_cast<const char*>(a->name);
+      const bool plain = !a->ns && (!std::strcmp(name, "Id") || !std::strcmp(name, "ID") || !std::strcmp(name, "id"));
+      const bool xmlId = a->ns && a->ns->href && !std::strcmp(reinterpret_cast<const char*>(a->ns->href),
+                                                              reinterpret_cast<const char*>(XML_XML_NAMESPACE)) &&
+                         !std::strcmp(name, "id");
+      if (plain || xmlId) {
+        XmlString v(xmlNodeListGetString(n->doc, a->children, 1));
+        census[v ? reinterpret_cast<const char*>(v.get()) : ""].push_back(a);
+      }
+    }
+    if (xml::is(n, kDsig, "Signature")) {
+      // Counter-signatures live inside their parent's unsigned properties.
+      bool counter = false;
+      for (xmlNode* up = n->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent) {
+        if (xml::is(up, kXadesAny, "CounterSignature")) counter = true;
+      }
+      if (!counter) signatures.push_back(n);
+    }
+    takeCensus(n->children, census, signatures);
+  }
+}
+
+bool isNcName(const std::string& s) {
+  static const std::regex re(R"(^[A-Za-z_][A-Za-z0-9._\-]*$)");
+  return std::regex_match(s, re);
+}
+
+std::string collapse(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') out.push_back(c);
+  }
+  return out;
+}
+
+/// Whether prefix `p` is bound to the XML-DSig namespace at `node`.
+bool prefixIsDsig(xmlNode* node, const std::string& p) {
+  xmlNs* ns = xmlSearchNs(node->doc, node, X(p));
+  return ns && ns->href && !std::strcmp(reinterpret_cast<const char*>(ns->href), kDsig);
+}
+
+/// One Reference as the verifier understood it before xmlsec runs.
+struct ResolvedReference {
+  std::string uri;
+  std::string type;
+  std::string description;   ///< what it covers, for the report
+  xmlNode* target = nullptr; ///< the element for "#id" references
+  bool detached = false;
+  std::string problem;       ///< why it is refused; empty when accepted
+  bool constraint = false;   ///< refused by policy (transform), not forged
+};
+
+struct SignatureContext {
+  xmlNode* sig;
+  std::string id;
+  const IdCensus& census;
+  const fs::path& file;
+  const VerifyOptions& options;
+  std::map<std::string, fs::path> files;  // detached content by URI
+};
+
+std::string describeElement(xmlNode* e) {
+  std::string q = e->ns && e->ns->prefix ? std::string(reinterpret_cast<const char*>(e->ns->prefix)) + ":" : "";
+  q += reinterpret_cast<const char*>(e->name);
+  return "<" + q + "> " + xml::path(e);
+}
+
+ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
+  ResolvedReference r;
+  const auto uriAttr = xml::attribute(ref, "URI");
+  r.type = xml::attribute(ref, "Type").value_or("");
+  if (!uriAttr) {
+    r.problem = tr("a reference without URI (content known only to the signer's application)");
+    return r;
+  }
+  r.uri = *uriAttr;
+  std::string id;
+  bool wholeDocument = false;
+  if (r.uri.empty()) {
+    wholeDocument = true;
+  } else if (r.uri[0] == '#') {
+    id = r.uri.substr(1);
+    static const std::regex xpointerId(R"(^xpointer\(id\(['"]([A-Za-z_][A-Za-z0-9._\-]*)['"]\)\)$)");
+    std::smatch m;
+    if (id == "xpointer(/)") {
+      wholeDocument = true;
+      id.clear();
+    } else if (std::regex_match(id, m, xpointerId)) {
+      id = m[1];
+    } else if (!isNcName(id)) {
+      r.problem = format(tr("the reference URI \"{0}\" is not a plain #Id; XPointer expressions are refused"), {r.uri});
+      return r;
+    }
+  } else {
+    // Detached content: a relative file name, no scheme, no path.
+    XmlChars un(xmlURIUnescapeString(r.uri.c_str(), 0, nullptr));
+    const std::string name = un ? std::string(un.get()) : r.uri;
+    if (r.uri.find(':') != std::string::npos || name.find('/') != std::string::npos || name == ".." || name == "." ||
+        name.empty()) {
+      r.problem = format(tr("the reference URI \"{0}\" points outside the signature's folder or to the network; "
+                            "SecureDoc reads only a detached file beside the signature"),
+                         {r.uri});
+      return r;
+    }
+    r.detached = true;
+    fs::path content = sc.options.detachedContent ? *sc.options.detachedContent : sc.file.parent_path() / name;
+    r.description = format(tr("the file {0} (detached)"), {name});
+    std::error_code ec;
+    if (fs::is_regular_file(content, ec)) {
+      sc.files[r.uri] = content;
+      sc.files[name] = content;
+    }
+  }
+
+  if (!id.empty()) {
+    const auto it = sc.census.find(id);
+    const std::size_t count = it == sc.census.end() ? 0 : it->second.size();
+    if (count != 1) {
+      r.problem = count == 0 ? format(tr("nothing in the document has the Id \"{0}\" the signature refers to"), {id})
+                             : format(tr("{0} elements carry the Id \"{1}\"; a signed element must be unique "
+                                         "(signature wrapping)"),
+                                      {std::to_string(count), id});
+      return r;
+    }
+    xmlAttr* attr = it->second.front();
+    xmlAttr* registered = xmlGetID(sc.sig->doc, X(id));
+    if (!registered) {
+      xmlAddID(nullptr, sc.sig->doc, X(id), attr);
+    } else if (registered != attr) {
+      r.problem = format(tr("the Id \"{0}\" resolves to another element than the one it names"), {id});
+      return r;
+    }
+    r.target = attr->parent;
+    r.description = format(tr("element {0} (Id \"{1}\")"), {describeElement(r.target), id});
+  }
+  if (wholeDocument) r.description = tr("the whole document");
+
+  // Transforms: an allow-list, and XPath only in the forms that exclude
+  // signatures or select inside the referenced element.
+  xmlNode* transforms = xml::child(ref, kDsig, "Transforms");
+  for (xmlNode* t : xml::children(transforms)) {
+    if (!xml::is(t, kDsig, "Transform")) {
+      r.problem = tr("unexpected element in Transforms");
+      return r;
+    }
+    const std::string alg = xml::attribute(t, "Algorithm").value_or("");
+    if (alg == kEnvelopedTransform) {
+      r.description += tr(", without this signature");
+    } else if (xml::isCanonicalisation(alg) || alg == kBase64Transform) {
+      // no change to what is covered
+    } else if (alg == kXPathTransform) {
+      xmlNode* xp = xml::child(t, kDsig, "XPath");
+      static const std::regex notSig(R"(^not\(ancestor-or-self::([A-Za-z_][A-Za-z0-9._\-]*):Signature\)$)");
+      std::smatch m;
+      const std::string expr = xp ? collapse(xml::text(xp)) : "";
+      if (!xp || !std::regex_match(expr, m, notSig) || !prefixIsDsig(xp, m[1])) {
+        r.problem = format(tr("the XPath transform \"{0}\" is not accepted (only excluding signatures is)"),
+                           {xp ? xml::text(xp) : ""});
+        r.constraint = true;
+        return r;
+      }
+      r.description += tr(", without any signature");
+    } else if (alg == kXPath2Transform) {
+      for (xmlNode* xp : xml::children(t)) {
+        const std::string filter = xml::attribute(xp, "Filter").value_or("");
+        const std::string expr = collapse(xml::text(xp));
+        static const std::regex subtract(R"(^/descendant::([A-Za-z_][A-Za-z0-9._\-]*):Signature$)");
+        static const std::regex subtractByName(
+            R"(^/descendant::\*\[name\(\)=['"]([A-Za-z_][A-Za-z0-9._\-]*):Signature['"]\]$)");
+        static const std::regex intersectId(
+            R"(^id\(['"]([A-Za-z_][A-Za-z0-9._\-]*)['"]\)((/[A-Za-z_][A-Za-z0-9._\-]*(:[A-Za-z_][A-Za-z0-9._\-]*)?)*(/node\(\))?)$)");
+        std::smatch m;
+        if (filter == "subtract" && ((std::regex_match(expr, m, subtract) && prefixIsDsig(xp, m[1])) ||
+                                     std::regex_match(expr, m, subtractByName))) {
+          r.description += tr(", without any signature");
+        } else if (filter == "intersect" && std::regex_match(expr, m, intersectId) && !id.empty() && m[1] == id) {
+          if (m[2].length() > 0) r.description += format(tr(", only the part {0}"), {m[2].str()});
+        } else {
+          r.problem = format(tr("the XPath filter \"{0} {1}\" is not accepted"), {filter, xml::text(xp)});
+          r.constraint = true;
+          return r;
+        }
+      }
+    } else {
+      r.problem = format(tr("the transform {0} is not accepted"), {alg});
+      r.constraint = true;
+      return r;
+    }
+  }
+  xmlNode* dm = xml::child(ref, kDsig, "DigestMethod");
+  if (!dm || !digestByUri(xml::attribute(dm, "Algorithm").value_or(""))) {
+    r.problem = format(tr("the digest algorithm {0} is not supported"),
+                       {dm ? xml::attribute(dm, "Algorithm").value_or("") : "?"});
+    r.constraint = true;
+  }
+  return r;
+}
+
+/// Signature methods accepted, with their xmlsec transforms.
+void enableTransforms(xmlSecDSigCtx* ctx) {
+  const xmlSecTransformId common[] = {
+      xmlSecTransformInclC14NId,   xmlSecTransformInclC14NWithCommentsId,   xmlSecTransformInclC14N11Id,
+      xmlSecTransformInclC14N11WithCommentsId, xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
+      xmlSecTransformSha1Id,       xmlSecTransformSha224Id,                 xmlSecTransformSha256Id,
+      xmlSecTransformSha384Id,     xmlSecTransformSha512Id};
+  for (auto id : common) {
+    xmlSecDSigCtxEnableReferenceTransform(ctx, id);
+    xmlSecDSigCtxEnableSignatureTransform(ctx, id);
+  }
+  for (auto id : {xmlSecTransformEnvelopedId, xmlSecTransformBase64Id, xmlSecTransformXPathId, xmlSecTransformXPath2Id}) {
+    xmlSecDSigCtxEnableReferenceTransform(ctx, id);
+  }
+  for (auto id : {xmlSecTransformRsaSha1Id, xmlSecTransformRsaSha224Id, xmlSecTransformRsaSha256Id,
+                  xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id, xmlSecTransformEcdsaSha1Id,
+                  xmlSecTransformEcdsaSha224Id, xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+                  xmlSecTransformEcdsaSha512Id, xmlSecTransformDsaSha1Id, xmlSecTransformDsaSha256Id}) {
+    xmlSecDSigCtxEnableSignatureTransform(ctx, id);
+  }
+}
+
+std::vector<Certificate> certificatesIn(xmlNode* keyInfo, std::vector<std::string>& messages) {
+  std::vector<Certificate> out;
+  for (xmlNode* x509 : xml::children(keyInfo)) {
+    if (!xml::is(x509, kDsig, "X509Data")) continue;
+    for (xmlNode* c : xml::children(x509)) {
+      if (!xml::is(c, kDsig, "X509Certificate")) continue;
+      const auto der = xml::base64(c);
+      try {
+        if (!der) throw Error(Category::Malformed, "not base64");
+        out.push_back(Certificate::fromDer(*der));
+      } catch (const Error&) {
+        messages.emplace_back(tr("A certificate in the signature cannot be read and was ignored."));
+      }
+    }
+  }
+  return out;
+}
+
+struct CertRef {
+  const DigestInfo* digest = nullptr;
+  Bytes value;
+  std::optional<std::string> serial;  ///< decimal, from IssuerSerial (v1)
+};
+
+xmlNode* dsigOrXades(xmlNode* parent, const char* name) {
+  xmlNode* n = xml::child(parent, kDsig, name);
+  return n ? n : xml::child(parent, kXadesAny, name);
+}
+
+std::vector<CertRef> signingCertificateRefs(xmlNode* signedProperties, bool& present) {
+  std::vector<CertRef> out;
+  xmlNode* ssp = xml::child(signedProperties, kXadesAny, "SignedSignatureProperties");
+  xmlNode* sc = xml::child(ssp, kXadesAny, "SigningCertificateV2");
+  if (!sc) sc = xml::child(ssp, kXadesAny, "SigningCertificate");
+  present = sc != nullptr;
+  for (xmlNode* cert : xml::children(sc)) {
+    if (!xml::is(cert, kXadesAny, "Cert")) continue;
+    CertRef ref;
+    xmlNode* cd = xml::child(cert, kXadesAny, "CertDigest");
+    // XAdES 1.1.1 put these in its own namespace, later versions in XML-DSig's.
+    xmlNode* dm = dsigOrXades(cd, "DigestMethod");
+    xmlNode* dv = dsigOrXades(cd, "DigestValue");
+    if (dm) ref.digest = digestByUri(xml::attribute(dm, "Algorithm").value_or(""));
+    if (dv) ref.value = xml::base64(dv).value_or(Bytes{});
+    if (xmlNode* is = xml::child(cert, kXadesAny, "IssuerSerial")) {
+      if (xmlNode* sn = dsigOrXades(is, "X509SerialNumber")) ref.serial = collapse(xml::text(sn));
+    }
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+bool refMatches(const CertRef& ref, const Certificate& c) {
+  if (!ref.digest || ref.value.empty()) return false;
+  ossl::EvpMd md(EVP_MD_fetch(nullptr, ref.digest->name, nullptr));
+  if (!md) return false;
+  const Bytes d = hash(md.get(), c.der());
+  if (d.size() != ref.value.size() || CRYPTO_memcmp(d.data(), ref.value.data(), d.size()) != 0) return false;
+  if (ref.serial) {
+    ossl::Bignum bn(nullptr);
+    BIGNUM* raw = nullptr;
+    if (BN_dec2bn(&raw, ref.serial->c_str()) == 0) return false;
+    bn.reset(raw);
+    ossl::Bignum mine(ASN1_INTEGER_to_BN(X509_get0_serialNumber(c.native()), nullptr));
+    if (!mine || BN_cmp(bn.get(), mine.get()) != 0) return false;
+  }
+  return true;
+}
+
+/// The certificate that made the signature: the one the signed
+/// SigningCertificate names, else the end of the KeyInfo chain.
+std::optional<Certificate> chooseSigner(const std::vector<Certificate>& keyInfo, const std::vector<CertRef>& refs) {
+  for (const Certificate& c : keyInfo) {
+    for (const CertRef& r : refs) {
+      if (refMatches(r, c)) return c;
+    }
+  }
+  for (const Certificate& c : keyInfo) {
+    const bool issuesAnother = std::any_of(keyInfo.begin(), keyInfo.end(), [&](const Certificate& o) {
+      return !(o == c) && X509_check_issued(c.native(), o.native()) == X509_V_OK;
+    });
+    if (!issuesAnother) return c;
+  }
+  if (!keyInfo.empty()) return keyInfo.front();
+  return std::nullopt;
+}
+
+std::vector<ossl::EvpPkey> loadPublicKeys(const std::vector<fs::path>& files) {
+  std::vector<ossl::EvpPkey> keys;
+  for (const fs::path& f : files) {
+    ossl::Bio bio(BIO_new_file(f.c_str(), "rb"));
+    if (!bio) throwOpenSsl(Category::Io, tr("cannot read the public key file"), f.string());
+    ossl::EvpPkey k(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+    if (!k) throwOpenSsl(Category::Malformed, tr("not a PEM public key"), f.string());
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+struct XmlsecOutcome {
+  bool ran = false;
+  bool succeeded = false;
+  std::vector<xmlSecDSigStatus> references;  ///< in SignedInfo order, as far as xmlsec got
+  std::string error;
+};
+
+/// Runs xmlsec's verification of `sig` with `key` (nullptr: from KeyValue).
+XmlsecOutcome runXmlsec(xmlNode* sig, Key key, const std::map<std::string, fs::path>& files) {
+  XmlsecOutcome out;
+  KeysMngr mngr;
+  if (!key) {
+    mngr.reset(xmlSecKeysMngrCreate());
+    if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr.get()) < 0) throw Error(Category::Internal, "xmlsec keys manager");
+  }
+  DSigCtx ctx(xmlSecDSigCtxCreate(mngr.get()));
+  if (!ctx) throw Error(Category::Internal, "cannot create an xmlsec context");
+  ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES | XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+  ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
+      xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument |
+      (files.empty() ? 0 : (xmlSecTransformUriTypeLocal | xmlSecTransformUriTypeRemote)));
+  enableTransforms(ctx.get());
+  if (key) {
+    ctx->signKey = key.release();
+  } else {
+    // Only a bare key value from KeyInfo: no certificates, no retrieval.
+    for (xmlSecKeyDataId id : {xmlSecKeyDataValueId, xmlSecOpenSSLKeyDataRsaId, xmlSecOpenSSLKeyDataDsaId,
+                               xmlSecOpenSSLKeyDataEcdsaId}) {
+      xmlSecPtrListAdd(&ctx->keyInfoReadCtx.enabledKeyData, const_cast<void*>(static_cast<const void*>(id)));
+    }
+  }
+  xml::clearLastError();
+  xml::AllowedFiles allow(files);
+  const int rc = xmlSecDSigCtxVerify(ctx.get(), sig);
+  out.ran = true;
+  out.error = xml::lastError();
+  const xmlSecSize n = xmlSecPtrListGetSize(&ctx->signedInfoReferences);
+  for (xmlSecSize i = 0; i < n; ++i) {
+    auto* ref = static_cast<xmlSecDSigReferenceCtxPtr>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
+    if (ref) out.references.push_back(ref->status);
+  }
+  out.succeeded = rc >= 0 && ctx->status == xmlSecDSigStatusSucceeded;
+  return out;
+}
+
+std::string levelOf(xmlNode* unsignedSigProps) {
+  bool t = false, lt = false, lta = false;
+  for (xmlNode* c : xml::children(unsignedSigProps)) {
+    const char* n = reinterpret_cast<const char*>(c->name);
+    if (!std::strcmp(n, "SignatureTimeStamp")) t = true;
+    if (!std::strcmp(n, "CertificateValues") || !std::strcmp(n, "RevocationValues")) lt = true;
+    if (!std::strcmp(n, "ArchiveTimeStamp")) lta = true;
+  }
+  return lta ? "B-LTA" : lt ? "B-LT" : t ? "B-T" : "B-B";
+}
+
+/// QualifyingProperties of `sig`: in one of its ds:Object children.
+xmlNode* qualifyingPropertiesOf(xmlNode* sig) {
+  for (xmlNode* obj : xml::children(sig)) {
+    if (!xml::is(obj, kDsig, "Object")) continue;
+    if (xmlNode* qp = xml::child(obj, kXadesAny, "QualifyingProperties")) return qp;
+  }
+  return nullptr;
+}
+
+bool isInside(xmlNode* node, xmlNode* ancestor) {
+  for (xmlNode* n = node; n; n = n->parent) {
+    if (n == ancestor) return true;
+  }
+  return false;
+}
+
+std::string algorithmLabel(const std::string& uri) { return afterHash(uri); }
+
+SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
+  using checks::lower;
+  using checks::makeCheck;
+  SignatureReport r;
+  r.id = sc.id;
+  r.indication = Indication::TotalPassed;
+  xmlNode* qp = qualifyingPropertiesOf(sc.sig);
+  r.format = qp ? "XAdES" : "XML-DSig";
+  xmlNode* signedInfo = xml::child(sc.sig, kDsig, "SignedInfo");
+  xmlNode* sigValue = xml::child(sc.sig, kDsig, "SignatureValue");
+  if (!signedInfo || !sigValue) {
+    r.checks.push_back(makeCheck("structure", Check::Status::Failed, tr("SignedInfo or SignatureValue is missing")));
+    r.messages.emplace_back(tr("The signature is incomplete and cannot be checked."));
+    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    return r;
+  }
+  xmlNode* sm = xml::child(signedInfo, kDsig, "SignatureMethod");
+  xmlNode* cm = xml::child(signedInfo, kDsig, "CanonicalizationMethod");
+  r.signatureAlgorithm = sm ? algorithmLabel(xml::attribute(sm, "Algorithm").value_or("")) : "";
+
+  // 1. References, resolved by us.
+  std::vector<ResolvedReference> refs;
+  bool refused = false;
+  for (xmlNode* ref : xml::children(signedInfo)) {
+    if (!xml::is(ref, kDsig, "Reference")) continue;
+    if (refs.size() >= kMaxReferences) {
+      refs.back().problem = tr("too many references");
+      refused = true;
+      break;
+    }
+    refs.push_back(resolveReference(ref, sc));
+    if (refs.size() == 1) {
+      if (xmlNode* dm = xml::child(ref, kDsig, "DigestMethod")) {
+        const DigestInfo* d = digestByUri(xml::attribute(dm, "Algorithm").value_or(""));
+        r.digestAlgorithm = d ? d->label : algorithmLabel(xml::attribute(dm, "Algorithm").value_or(""));
+      }
+    }
+  }
+  if (refs.empty()) {
+    r.checks.push_back(makeCheck("references", Check::Status::Failed, tr("the signature references nothing")));
+    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    return r;
+  }
+  if (!cm || !xml::isCanonicalisation(xml::attribute(cm, "Algorithm").value_or(""))) {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed, tr("unknown canonicalisation method")));
+    lower(r, Indication::Indeterminate, SubIndication::SigConstraintsFailure);
+    return r;
+  }
+  for (const auto& ref : refs) {
+    if (!ref.problem.empty()) {
+      refused = true;
+      r.checks.push_back(makeCheck("references", Check::Status::Failed, ref.problem));
+      r.messages.push_back(ref.problem);
+      lower(r, ref.constraint ? Indication::Indeterminate : Indication::TotalFailed,
+            ref.constraint ? SubIndication::SigConstraintsFailure : SubIndication::FormatFailure);
+    } else {
+      r.signedData.push_back(ref.description);
+    }
+  }
+  if (refused) return r;
+
+  // 2. The signed properties: this signature's own SignedProperties, covered
+  // by a reference (with the XAdES Type; older XAdES 1.1.1 files omit it).
+  xmlNode* ownProps = qp ? xml::child(qp, kXadesAny, "SignedProperties") : nullptr;
+  xmlNode* signedProps = nullptr;
+  const ResolvedReference* spRef = nullptr;      // typed reference
+  const ResolvedReference* coveringRef = nullptr;  // any reference covering ownProps
+  std::size_t typed = 0;
+  for (const auto& ref : refs) {
+    if (ref.type == kSignedPropertiesType) {
+      ++typed;
+      spRef = &ref;
+    }
+    if (ownProps && ref.target && isInside(ownProps, ref.target) && !coveringRef) coveringRef = &ref;
+  }
+  if (ownProps && coveringRef) signedProps = ownProps;
+  bool certRefPresent = false;
+  const std::vector<CertRef> certRefs = signedProps ? signingCertificateRefs(signedProps, certRefPresent)
+                                                    : std::vector<CertRef>{};
+  std::vector<Certificate> keyInfoCerts = certificatesIn(xml::child(sc.sig, kDsig, "KeyInfo"), r.messages);
+  std::vector<Certificate> pool = keyInfoCerts;
+  xmlNode* usp = qp ? xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties")
+                    : nullptr;
+  if (xmlNode* cv = xml::child(usp, kXadesAny, "CertificateValues")) {
+    for (xmlNode* e : xml::children(cv)) {
+      if (const auto der = xml::base64(e)) {
+        try {
+          pool.push_back(Certificate::fromDer(*der));
+        } catch (const Error&) {
+        }
+      }
+    }
+  }
+  std::optional<Certificate> signer = chooseSigner(keyInfoCerts, certRefs);
+  if (!signer && !certRefs.empty()) signer = chooseSigner(pool, certRefs);
+
+  // 3. xmlsec: every reference digest and the signature value.
+  xmlNode* keyInfo = xml::child(sc.sig, kDsig, "KeyInfo");
+  const bool keyValue = keyInfo && xml::child(keyInfo, kDsig, "KeyValue");
+  XmlsecOutcome outcome;
+  std::string keySource;
+  EVP_PKEY* pub = signer ? X509_get0_pubkey(signer->native()) : nullptr;
+  if (pub) {
+    outcome = runXmlsec(sc.sig, keyFor(pub), sc.files);
+  } else if (!sc.options.publicKeys.empty()) {
+    for (auto& k : loadPublicKeys(sc.options.publicKeys)) {
+      outcome = runXmlsec(sc.sig, keyFor(k.get()), sc.files);
+      if (outcome.succeeded) break;
+    }
+    keySource = tr("a public key given with --public-key");
+  } else if (keyValue) {
+    outcome = runXmlsec(sc.sig, nullptr, sc.files);
+    keySource = tr("the key value inside the signature");
+  }
+
+  const std::size_t n = refs.size();
+  std::size_t passed = 0;
+  std::optional<std::size_t> failedRef;
+  for (std::size_t i = 0; i < outcome.references.size() && i < n; ++i) {
+    if (outcome.references[i] == xmlSecDSigStatusSucceeded) {
+      ++passed;
+    } else if (!failedRef) {
+      failedRef = i;
+    }
+  }
+  const bool anyKey = outcome.ran;
+  if (failedRef) {
+    r.checks.push_back(makeCheck("references", Check::Status::Failed,
+                                 format(tr("the digest of reference {0} (\"{1}\") does not match: {2} changed after signing"),
+                                        {std::to_string(*failedRef + 1), refs[*failedRef].uri, refs[*failedRef].description})));
+    r.messages.emplace_back(tr("Signed content was changed after it was signed."));
+    lower(r, Indication::TotalFailed, SubIndication::HashFailure);
+  } else if (passed == n) {
+    r.checks.push_back(makeCheck("references", Check::Status::Passed));
+  } else if (anyKey) {
+    // xmlsec stopped while processing a reference (unreadable detached file...).
+    const ResolvedReference& stuck = refs[outcome.references.size() < n ? outcome.references.size() : 0];
+    if (stuck.detached && !sc.files.count(stuck.uri)) {
+      r.checks.push_back(makeCheck("references", Check::Status::NotChecked, tr("the signed file is not available")));
+      r.messages.emplace_back(tr("This is a detached signature: put the signed file beside it or give it with --detached-content."));
+      lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
+    } else {
+      r.checks.push_back(makeCheck("references", Check::Status::Failed,
+                                   format(tr("reference \"{0}\" cannot be processed: {1}"), {stuck.uri, outcome.error})));
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    }
+  }
+
+  if (!anyKey) {
+    r.level = qp ? "B-B" : "";
+    r.checks.push_back(makeCheck("references", Check::Status::NotChecked, tr("no key to check the signature with")));
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("the signature carries no certificate or key")));
+    r.messages.emplace_back(tr("The signature names no certificate SecureDoc can use; give its public key with --public-key."));
+    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+    return r;
+  }
+  if (failedRef || passed != n) {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
+                                 tr("not checked, because a reference could not be verified")));
+  } else if (outcome.succeeded) {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::Passed));
+  } else {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed, tr("the signature value does not match")));
+    r.messages.emplace_back(tr("The signature value is not valid for the signing certificate."));
+    lower(r, Indication::TotalFailed, SubIndication::SigCryptoFailure);
+  }
+
+  // 4. XAdES: the SignedProperties reference and what it holds.
+  std::optional<std::time_t> poe;
+  if (qp) {
+    const auto target = xml::attribute(qp, "Target");
+    if (typed > 1) {
+      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
+                                   tr("more than one reference claims to sign the signed properties")));
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    } else if (spRef && (!spRef->target || spRef->target != ownProps)) {
+      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
+                                   tr("the signed-properties reference points to an element that is not this "
+                                      "signature's SignedProperties (signature wrapping)")));
+      r.messages.emplace_back(tr("The signature's properties reference points somewhere else: the signature was tampered with."));
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    } else if (!signedProps) {
+      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
+                                   tr("the signed properties are not referenced by the signature")));
+      r.messages.emplace_back(tr("The XAdES properties (signing time, signing certificate) are not signed."));
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    } else if (target && *target != "#" + sc.id) {
+      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
+                                   tr("the qualifying properties belong to another signature (Target)")));
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    } else {
+      if (spRef) {
+        r.checks.push_back(makeCheck("signedProperties", Check::Status::Passed));
+      } else {
+        r.checks.push_back(makeCheck("signedProperties", Check::Status::Warning,
+                                     tr("signed, but the reference lacks the XAdES SignedProperties Type (older XAdES)")));
+      }
+      xmlNode* ssp = xml::child(signedProps, kXadesAny, "SignedSignatureProperties");
+      if (xmlNode* st = xml::child(ssp, kXadesAny, "SigningTime")) r.signingTime = parseDateTime(xml::text(st));
+    }
+    r.level = levelOf(usp);
+    std::vector<Bytes> tokens;
+    std::optional<Bytes> imprint;
+    for (xmlNode* ts : xml::children(usp)) {
+      if (!xml::is(ts, kXadesAny, "SignatureTimeStamp")) continue;
+      xmlNode* tcm = xml::child(ts, kDsig, "CanonicalizationMethod");
+      const std::string alg = tcm ? xml::attribute(tcm, "Algorithm").value_or(kC14n10) : kC14n10;
+      imprint = xml::canonicalise(sigValue, alg);
+      xmlNode* enc = xml::child(ts, kXadesAny, "EncapsulatedTimeStamp");
+      tokens.push_back(enc ? xml::base64(enc).value_or(Bytes{}) : Bytes{});
+    }
+    if (!tokens.empty()) poe = checks::signatureTimestamps(r, tokens, imprint.value_or(Bytes{}), sc.options, pool);
+    if (r.level == "B-LTA") checks::archiveTimestampNotValidated(r);
+  } else {
+    r.level = "B-B";
+    r.checks.push_back(makeCheck("signedProperties", Check::Status::NotChecked, tr("plain XML-DSig: no XAdES properties")));
+  }
+
+  // 5. The certificate and the signed reference to it.
+  if (!signer) {
+    r.checks.push_back(makeCheck("signingCertificate", Check::Status::Failed, tr("the signature carries no certificate")));
+    r.messages.emplace_back(format(tr("The signature was checked with {0}; no certificate says whose key it is."),
+                                   {keySource}));
+    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+    return r;
+  }
+  r.signer = signer;
+  checks::signerCertificate(r, pool, sc.options, now, poe);
+  if (!certRefPresent) {
+    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
+                                 tr("no signed reference to the signing certificate")));
+    r.messages.emplace_back(tr("Nothing signed says which certificate made this signature (no XAdES "
+                               "SigningCertificate): the certificate beside it could be exchanged."));
+    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+  } else if (std::any_of(certRefs.begin(), certRefs.end(), [&](const CertRef& c) { return refMatches(c, *signer); })) {
+    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Passed));
+  } else {
+    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
+                                 tr("the signed SigningCertificate names another certificate")));
+    r.messages.emplace_back(tr("The signature refers to a different certificate than the one included."));
+    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+  }
+  return r;
+}
+
+struct Parsed {
+  xml::Doc doc;
+  IdCensus census;
+  std::vector<xmlNode*> signatures;
+};
+
+Parsed parseSigned(const fs::path& file) {
+  Parsed p;
+  p.doc = xml::parseFile(file);
+  takeCensus(xmlDocGetRootElement(p.doc.get()), p.census, p.signatures);
+  if (p.signatures.size() > kMaxSignatures) {
+    throw Error(Category::Malformed, format(tr("the document holds more than {0} signatures"), {std::to_string(kMaxSignatures)}),
+                file.string());
+  }
+  return p;
+}
+
+std::string signatureId(xmlNode* sig, std::size_t index) {
+  const auto id = xml::attribute(sig, "Id");
+  return id && !id->empty() ? *id : "Signature" + std::to_string(index + 1);
+}
+
+}  // namespace
+
+VerificationReport XadesModule::verify(const fs::path& file, const VerifyOptions& options) {
+  Parsed p = parseSigned(file);
+  VerificationReport report;
+  report.file = file.string();
+  const std::time_t now = options.time ? *options.time : std::time(nullptr);
+  report.validationTime = now;
+  report.format = "XML";
+  for (std::size_t i = 0; i < p.signatures.size(); ++i) {
+    SignatureContext sc{p.signatures[i], signatureId(p.signatures[i], i), p.census, file, options, {}};
+    report.signatures.push_back(verifySignature(sc, now));
+  }
+  for (const auto& s : report.signatures) {
+    if (report.format == "XML" || s.format == "XAdES") report.format = s.format;
+  }
+  report.computeOverall();
+  return report;
+}
+
+Inspection XadesModule::inspect(const fs::path& file) {
+  Parsed p = parseSigned(file);
+  Inspection in;
+  in.file = file.string();
+  in.format = "XML";
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < p.signatures.size(); ++i) {
+    xmlNode* sig = p.signatures[i];
+    InspectedSignature s;
+    s.id = signatureId(sig, i);
+    xmlNode* qp = qualifyingPropertiesOf(sig);
+    in.format = qp || in.format == "XAdES" ? "XAdES" : "XML-DSig";
+    xmlNode* si = xml::child(sig, kDsig, "SignedInfo");
+    if (xmlNode* sm = xml::child(si, kDsig, "SignatureMethod")) {
+      s.signatureAlgorithm = algorithmLabel(xml::attribute(sm, "Algorithm").value_or(""));
+    }
+    for (xmlNode* ref : xml::children(si)) {
+      if (!xml::is(ref, kDsig, "Reference")) continue;
+      const std::string uri = xml::attribute(ref, "URI").value_or("");
+      if (s.digestAlgorithm.empty()) {
+        if (xmlNode* dm = xml::child(ref, kDsig, "DigestMethod")) {
+          const DigestInfo* d = digestByUri(xml::attribute(dm, "Algorithm").value_or(""));
+          s.digestAlgorithm = d ? d->label : "";
+        }
+      }
+      if (xml::attribute(ref, "Type").value_or("") == kSignedPropertiesType) continue;
+      const bool detached = !uri.empty() && uri[0] != '#';
+      const char* kind = detached ? "detached" : sig == xmlDocGetRootElement(p.doc.get()) ? "enveloping" : "enveloped";
+      if (in.packaging.empty()) in.packaging = kind;
+    }
+    std::vector<std::string> ignored;
+    const auto certs = certificatesIn(xml::child(sig, kDsig, "KeyInfo"), ignored);
+    bool present = false;
+    xmlNode* sp = xml::child(qp, kXadesAny, "SignedProperties");
+    const auto refs = sp ? signingCertificateRefs(sp, present) : std::vector<CertRef>{};
+    s.signer = chooseSigner(certs, refs);
+    xmlNode* ssp = xml::child(sp, kXadesAny, "SignedSignatureProperties");
+    for (xmlNode* c : xml::children(ssp)) {
+      s.signedAttributes.emplace_back(reinterpret_cast<const char*>(c->name));
+      if (xml::is(c, kXadesAny, "SigningTime")) s.signingTime = parseDateTime(xml::text(c));
+    }
+    for (xmlNode* c : xml::children(xml::child(sp, kXadesAny, "SignedDataObjectProperties"))) {
+      s.signedAttributes.emplace_back(reinterpret_cast<const char*>(c->name));
+    }
+    xmlNode* usp = xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties");
+    for (xmlNode* c : xml::children(usp)) s.unsignedAttributes.emplace_back(reinterpret_cast<const char*>(c->name));
+    s.level = qp ? levelOf(usp) : "B-B";
+    for (const auto& c : certs) {
+      if (seen.insert(c.sha256Fingerprint()).second) in.certificates.push_back(c);
+    }
+    in.signatures.push_back(std::move(s));
+  }
+  return in;
+}
+
+}  // namespace securedoc
