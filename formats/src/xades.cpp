@@ -1077,7 +1077,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   const bool anyKey = outcome.ran;
   if (failedRef) {
     r.checks.push_back(makeCheck("references", Check::Status::Failed,
-                                 format(tr("the digest of reference {0} (\"{1}\") does not match: {2} changed after signing"),
+                                 format(tr("reference {0} (URI \"{1}\": {2}) does not match its digest: it changed after signing"),
                                         {std::to_string(*failedRef + 1), refs[*failedRef].uri, refs[*failedRef].description})));
     r.messages.emplace_back(tr("Signed content was changed after it was signed."));
     lower(r, Indication::TotalFailed, SubIndication::HashFailure);
