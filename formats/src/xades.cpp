@@ -63,9 +63,6 @@ constexpr const char* kEnvelopedTransform = "http://www.w3.org/2000/09/xmldsig#e
 constexpr const char* kBase64Transform = "http://www.w3.org/2000/09/xmldsig#base64";
 constexpr const char* kXPathTransform = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 constexpr const char* kXPath2Transform = "http://www.w3.org/2002/06/xmldsig-filter2";
-/// The XPath our enveloped signatures use: the document without any
-/// signature, so later parallel signatures do not break earlier ones.
-constexpr const char* kExcludeSignatures = "not(ancestor-or-self::ds:Signature)";
 constexpr std::size_t kMaxSignatures = 64;
 constexpr std::size_t kMaxReferences = 256;
 /// Enveloping a non-XML file base64-encodes it into the document.
@@ -288,6 +285,8 @@ xmlNode* addText(xmlNode* parent, xmlNs* ns, const char* name, const std::string
 
 // ============================================================= signing ===
 
+void findSignatures(xmlNode* node, std::vector<xmlNode*>& signatures);
+
 class XadesPending final : public PendingSignature {
  public:
   const Bytes& digestToSign() const override { return tbs; }
@@ -372,7 +371,19 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
     sig = xmlSecTmplSignatureCreateNsPref(p->doc.get(), xmlSecTransformExclC14NId, signatureTransform(ec, params.digest),
                                           X(sigId), X("ds"));
     if (!sig) throw Error(Category::Internal, "cannot create the signature template");
-    xmlAddChild(xmlDocGetRootElement(p->doc.get()), sig);
+    // A document that is already signed gets the new signature inside the
+    // last signature, in a ds:Object of its own: every earlier signature's
+    // enveloped-signature transform removes its whole element, so they stay
+    // valid, and the new one covers the document with the earlier signatures.
+    std::vector<xmlNode*> existing;
+    findSignatures(xmlDocGetRootElement(p->doc.get()), existing);
+    if (existing.empty()) {
+      xmlAddChild(xmlDocGetRootElement(p->doc.get()), sig);
+    } else {
+      xmlNode* holder = xmlSecTmplSignatureAddObject(existing.back(), nullptr, nullptr, nullptr);
+      if (!holder) throw Error(Category::Internal, "cannot add an object to the earlier signature");
+      xmlAddChild(holder, sig);
+    }
   } else {
     p->doc.reset(xmlNewDoc(X("1.0")));
     sig = xmlSecTmplSignatureCreateNsPref(p->doc.get(), xmlSecTransformExclC14NId, signatureTransform(ec, params.digest),
@@ -396,12 +407,10 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
   xmlNode* ref = xmlSecTmplSignatureAddReference(sig, digestTransform(params.digest), X(refId), X(contentUri), nullptr);
   if (!ref) throw Error(Category::Internal, "cannot add a reference");
   if (packaging == Packaging::Enveloped) {
-    xmlNode* t = xmlSecTmplReferenceAddTransform(ref, xmlSecTransformXPathId);
-    const xmlChar* ns[] = {X("ds"), X(kDsig), nullptr};
-    if (!t || xmlSecTmplTransformAddXPath(t, X(kExcludeSignatures), ns) < 0) {
-      throw Error(Category::Internal, "cannot add the XPath transform");
+    if (!xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
+        !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId)) {
+      throw Error(Category::Internal, "cannot add the enveloped-signature transform");
     }
-    if (!xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId)) throw Error(Category::Internal, "transform");
   } else if (packaging == Packaging::Enveloping) {
     if (!xmlSecTmplReferenceAddTransform(ref, isXml ? xmlSecTransformExclC14NId : xmlSecTransformBase64Id)) {
       throw Error(Category::Internal, "transform");
@@ -552,7 +561,33 @@ namespace {
 /// any reference to that value is refused (signature wrapping).
 using IdCensus = std::map<std::string, std::vector<xmlAttr*>>;
 
-void takeCensus(xmlNode* node, IdCensus& census, std::vector<xmlNode*>& signatures) {
+/// A XAdES counter-signature: ds:Signature in xades:CounterSignature in the
+/// UnsignedSignatureProperties of another ds:Signature.  Anything else named
+/// ds:Signature is verified as a signature of its own, so content hidden in a
+/// fake signature (which "exclude signatures" filters leave unsigned) cannot
+/// pass unnoticed.
+bool isCounterSignature(xmlNode* sig) {
+  xmlNode* cs = sig->parent;
+  if (!xml::is(cs, kXadesAny, "CounterSignature") || !xml::is(cs->parent, kXadesAny, "UnsignedSignatureProperties")) {
+    return false;
+  }
+  for (xmlNode* up = cs->parent->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent) {
+    if (xml::is(up, kDsig, "Signature")) return true;
+  }
+  return false;
+}
+
+void findSignatures(xmlNode* node, std::vector<xmlNode*>& signatures) {
+  for (xmlNode* n = node; n; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE) continue;
+    if (xml::is(n, kDsig, "Signature") && !isCounterSignature(n)) signatures.push_back(n);
+    findSignatures(n->children, signatures);
+  }
+}
+
+/// Counts the elements carrying each of the `wanted` Id values (only those:
+/// a large document may have an id on every record).
+void takeCensus(xmlNode* node, const std::set<std::string>& wanted, IdCensus& census) {
   for (xmlNode* n = node; n; n = n->next) {
     if (n->type != XML_ELEMENT_NODE) continue;
     for (xmlAttr* a = n->properties; a; a = a->next) {
@@ -563,19 +598,30 @@ void takeCensus(xmlNode* node, IdCensus& census, std::vector<xmlNode*>& signatur
                          !std::strcmp(name, "id");
       if (plain || xmlId) {
         XmlString v(xmlNodeListGetString(n->doc, a->children, 1));
-        census[v ? reinterpret_cast<const char*>(v.get()) : ""].push_back(a);
+        const std::string value = v ? reinterpret_cast<const char*>(v.get()) : "";
+        if (wanted.count(value)) census[value].push_back(a);
       }
     }
-    if (xml::is(n, kDsig, "Signature")) {
-      // Counter-signatures live inside their parent's unsigned properties.
-      bool counter = false;
-      for (xmlNode* up = n->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent) {
-        if (xml::is(up, kXadesAny, "CounterSignature")) counter = true;
-      }
-      if (!counter) signatures.push_back(n);
-    }
-    takeCensus(n->children, census, signatures);
+    takeCensus(n->children, wanted, census);
   }
+}
+
+/// The Id values the signatures' references name ("#X", "#xpointer(id('X'))").
+std::set<std::string> referencedIds(const std::vector<xmlNode*>& signatures) {
+  static const std::regex xpointerId(R"(^#xpointer\(id\(['"]([^'"]*)['"]\)\)$)");
+  std::set<std::string> ids;
+  for (xmlNode* sig : signatures) {
+    for (xmlNode* ref : xml::children(xml::child(sig, kDsig, "SignedInfo"))) {
+      const std::string uri = xml::attribute(ref, "URI").value_or("");
+      std::smatch m;
+      if (std::regex_match(uri, m, xpointerId)) {
+        ids.insert(m[1]);
+      } else if (!uri.empty() && uri[0] == '#') {
+        ids.insert(uri.substr(1));
+      }
+    }
+  }
+  return ids;
 }
 
 bool isNcName(const std::string& s) {
@@ -627,11 +673,10 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
   ResolvedReference r;
   const auto uriAttr = xml::attribute(ref, "URI");
   r.type = xml::attribute(ref, "Type").value_or("");
-  if (!uriAttr) {
-    r.problem = tr("a reference without URI (content known only to the signer's application)");
-    return r;
-  }
-  r.uri = *uriAttr;
+  // No URI (XML-DSig §4.4.3.1: "the receiving application is expected to
+  // know the identity of the object"): xmlsec digests the whole document
+  // then, so that is what the report says is signed.
+  r.uri = uriAttr.value_or("");
   std::string id;
   bool wholeDocument = false;
   if (r.uri.empty()) {
@@ -691,7 +736,9 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
     r.target = attr->parent;
     r.description = format(tr("element {0} (Id \"{1}\")"), {describeElement(r.target), id});
   }
-  if (wholeDocument) r.description = tr("the whole document");
+  if (wholeDocument) {
+    r.description = uriAttr ? tr("the whole document") : tr("the whole document (the reference has no URI)");
+  }
 
   // Transforms: an allow-list, and XPath only in the forms that exclude
   // signatures or select inside the referenced element.
@@ -1098,7 +1145,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   }
 
   if (!anyKey) {
-    r.level = qp ? "B-B" : "";
+    r.level = qp ? "B-B" : "-";
     r.checks.push_back(makeCheck("references", Check::Status::NotChecked, tr("no key to check the signature with")));
     r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("the signature carries no certificate or key")));
     r.messages.emplace_back(tr("The signature names no certificate SecureDoc can use; give its public key with --public-key."));
@@ -1139,6 +1186,9 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
                                    tr("the qualifying properties belong to another signature (Target)")));
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    } else if (failedRef && (&refs[*failedRef] == spRef || &refs[*failedRef] == coveringRef)) {
+      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
+                                   tr("the signed properties were changed after signing")));
     } else {
       if (spRef) {
         r.checks.push_back(makeCheck("signedProperties", Check::Status::Passed));
@@ -1162,8 +1212,11 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     }
     if (!tokens.empty()) poe = checks::signatureTimestamps(r, tokens, imprint.value_or(Bytes{}), sc.options, pool);
     if (r.level == "B-LTA") checks::archiveTimestampNotValidated(r);
+    if (xml::child(usp, kXadesAny, "CounterSignature")) {
+      r.messages.emplace_back(tr("The signature has counter-signatures; they are recognised but not yet validated."));
+    }
   } else {
-    r.level = "B-B";
+    r.level = "-";  // not a baseline signature: no signed properties
     r.checks.push_back(makeCheck("signedProperties", Check::Status::NotChecked, tr("plain XML-DSig: no XAdES properties")));
   }
 
@@ -1203,11 +1256,12 @@ struct Parsed {
 Parsed parseSigned(const fs::path& file) {
   Parsed p;
   p.doc = xml::parseFile(file);
-  takeCensus(xmlDocGetRootElement(p.doc.get()), p.census, p.signatures);
+  findSignatures(xmlDocGetRootElement(p.doc.get()), p.signatures);
   if (p.signatures.size() > kMaxSignatures) {
     throw Error(Category::Malformed, format(tr("the document holds more than {0} signatures"), {std::to_string(kMaxSignatures)}),
                 file.string());
   }
+  takeCensus(xmlDocGetRootElement(p.doc.get()), referencedIds(p.signatures), p.census);
   return p;
 }
 
@@ -1282,7 +1336,7 @@ Inspection XadesModule::inspect(const fs::path& file) {
     }
     xmlNode* usp = xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties");
     for (xmlNode* c : xml::children(usp)) s.unsignedAttributes.emplace_back(reinterpret_cast<const char*>(c->name));
-    s.level = qp ? levelOf(usp) : "B-B";
+    s.level = qp ? levelOf(usp) : "-";
     for (const auto& c : certs) {
       if (seen.insert(c.sha256Fingerprint()).second) in.certificates.push_back(c);
     }
