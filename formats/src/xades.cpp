@@ -624,6 +624,13 @@ std::set<std::string> referencedIds(const std::vector<xmlNode*>& signatures) {
   return ids;
 }
 
+bool isInside(xmlNode* node, xmlNode* ancestor) {
+  for (xmlNode* n = node; n; n = n->parent) {
+    if (n == ancestor) return true;
+  }
+  return false;
+}
+
 bool isNcName(const std::string& s) {
   static const std::regex re(R"(^[A-Za-z_][A-Za-z0-9._\-]*$)");
   return std::regex_match(s, re);
@@ -650,6 +657,7 @@ struct ResolvedReference {
   std::string description;   ///< what it covers, for the report
   xmlNode* target = nullptr; ///< the element for "#id" references
   bool detached = false;
+  bool wholeDocument = false;  ///< "" or #xpointer(/)
   std::string problem;       ///< why it is refused; empty when accepted
   bool constraint = false;   ///< refused by policy (transform), not forged
 };
@@ -735,7 +743,25 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
     }
     r.target = attr->parent;
     r.description = format(tr("element {0} (Id \"{1}\")"), {describeElement(r.target), id});
+    // Inside its own signature a reference may point only at a ds:Object of
+    // that signature or at something in one (the signed properties); an
+    // element moved into a wrapper there is not where a signer put it.
+    if (r.target != sc.sig && isInside(r.target, sc.sig)) {
+      xmlNode* top = r.target;
+      while (top->parent != sc.sig) top = top->parent;
+      const bool object = xml::is(top, kDsig, "Object") && r.target == top;
+      const bool properties = xml::is(r.target, kXadesAny, "SignedProperties") &&
+                              xml::is(r.target->parent, kXadesAny, "QualifyingProperties") &&
+                              r.target->parent->parent == top && xml::is(top, kDsig, "Object");
+      if (!object && !properties) {
+        r.problem = format(tr("the element with Id \"{0}\" is not where a signature keeps signed content "
+                              "(a ds:Object of the signature): signature wrapping"),
+                           {id});
+        return r;
+      }
+    }
   }
+  r.wholeDocument = wholeDocument;
   if (wholeDocument) {
     r.description = uriAttr ? tr("the whole document") : tr("the whole document (the reference has no URI)");
   }
@@ -987,12 +1013,6 @@ xmlNode* qualifyingPropertiesOf(xmlNode* sig) {
   return nullptr;
 }
 
-bool isInside(xmlNode* node, xmlNode* ancestor) {
-  for (xmlNode* n = node; n; n = n->parent) {
-    if (n == ancestor) return true;
-  }
-  return false;
-}
 
 std::string algorithmLabel(const std::string& uri) { return afterHash(uri); }
 
@@ -1057,6 +1077,50 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   }
   if (refused) return r;
 
+  // A ds:Object nobody signed may hold only the XAdES properties or later
+  // signatures; any other content there would pass for signed (an unsigned
+  // forged object next to the signed one, signature wrapping).
+  for (xmlNode* obj : xml::children(sc.sig)) {
+    if (!xml::is(obj, kDsig, "Object")) continue;
+    const bool referenced = std::any_of(refs.begin(), refs.end(), [&](const ResolvedReference& ref) {
+      return ref.target && isInside(ref.target, obj);
+    });
+    if (referenced) continue;
+    bool onlyExpected = true;
+    for (xmlNode* c = obj->children; c; c = c->next) {
+      if (c->type == XML_ELEMENT_NODE) {
+        if (!xml::is(c, kXadesAny, "QualifyingProperties") && !xml::is(c, kDsig, "Signature")) onlyExpected = false;
+      } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+        if (!collapse(xml::text(c)).empty()) onlyExpected = false;
+      }
+    }
+    if (!onlyExpected) {
+      r.checks.push_back(makeCheck("coverage", Check::Status::Failed,
+                                   format(tr("the signature holds unsigned content in {0}"), {describeElement(obj)})));
+      r.messages.emplace_back(tr("The signature carries content that nobody signed; it may be shown as if it were signed."));
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    }
+  }
+
+  // What a person opens is the document: a signature must cover all of it
+  // (a "" reference, or the root element by Id), or be the document itself
+  // (enveloping and detached signature files).  Otherwise content outside the
+  // signature could pass for signed, e.g. a signed element moved under a
+  // forged root (signature wrapping).
+  xmlNode* root = xmlDocGetRootElement(sc.sig->doc);
+  const bool covers = sc.sig == root || std::any_of(refs.begin(), refs.end(), [&](const ResolvedReference& ref) {
+                        return ref.wholeDocument || ref.target == root;
+                      });
+  r.coversWholeDocument = covers;
+  if (!covers) {
+    r.checks.push_back(makeCheck("coverage", Check::Status::Failed,
+                                 format(tr("the document's root element {0} is not signed; only: {1}"),
+                                        {describeElement(root), r.signedData.empty() ? "-" : r.signedData.front()})));
+    r.messages.emplace_back(tr("Parts of this document are not covered by the signature: what you see is not "
+                               "necessarily what was signed."));
+    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+  }
+
   // 2. The signed properties: this signature's own SignedProperties, covered
   // by a reference (with the XAdES Type; older XAdES 1.1.1 files omit it).
   xmlNode* ownProps = qp ? xml::child(qp, kXadesAny, "SignedProperties") : nullptr;
@@ -1098,7 +1162,13 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   XmlsecOutcome outcome;
   std::string keySource;
   EVP_PKEY* pub = signer ? X509_get0_pubkey(signer->native()) : nullptr;
-  if (pub) {
+  const auto missing = std::find_if(refs.begin(), refs.end(), [&](const ResolvedReference& ref) {
+    return ref.detached && !sc.files.count(ref.uri);
+  });
+  const bool contentMissing = missing != refs.end();
+  if (contentMissing) {
+    // xmlsec would stop at the missing file; nothing can be said about the value.
+  } else if (pub) {
     outcome = runXmlsec(sc.sig, keyFor(pub), sc.files);
   } else if (!sc.options.publicKeys.empty()) {
     for (auto& k : loadPublicKeys(sc.options.publicKeys)) {
@@ -1131,28 +1201,27 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   } else if (passed == n) {
     r.checks.push_back(makeCheck("references", Check::Status::Passed));
   } else if (anyKey) {
-    // xmlsec stopped while processing a reference (unreadable detached file...).
+    // xmlsec stopped while processing a reference (an unreadable file, a transform error).
     const ResolvedReference& stuck = refs[outcome.references.size() < n ? outcome.references.size() : 0];
-    if (stuck.detached && !sc.files.count(stuck.uri)) {
-      r.checks.push_back(makeCheck("references", Check::Status::NotChecked, tr("the signed file is not available")));
-      r.messages.emplace_back(tr("This is a detached signature: put the signed file beside it or give it with --detached-content."));
-      lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
-    } else {
-      r.checks.push_back(makeCheck("references", Check::Status::Failed,
-                                   format(tr("reference \"{0}\" cannot be processed: {1}"), {stuck.uri, outcome.error})));
-      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
-    }
+    r.checks.push_back(makeCheck("references", Check::Status::Failed,
+                                 format(tr("reference \"{0}\" cannot be processed: {1}"), {stuck.uri, outcome.error})));
+    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
   }
 
-  if (!anyKey) {
+  if (contentMissing) {
+    r.checks.push_back(makeCheck("references", Check::Status::NotChecked,
+                                 format(tr("the signed file {0} is not available"), {missing->uri})));
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("not checked without the signed file")));
+    r.messages.emplace_back(tr("This is a detached signature: put the signed file beside it or give it with --detached-content."));
+    lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
+  } else if (!anyKey) {
     r.level = qp ? "B-B" : "-";
     r.checks.push_back(makeCheck("references", Check::Status::NotChecked, tr("no key to check the signature with")));
     r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("the signature carries no certificate or key")));
     r.messages.emplace_back(tr("The signature names no certificate SecureDoc can use; give its public key with --public-key."));
     lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
     return r;
-  }
-  if (failedRef || passed != n) {
+  } else if (failedRef || passed != n) {
     r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
                                  tr("not checked, because a reference could not be verified")));
   } else if (outcome.succeeded) {

@@ -44,6 +44,7 @@ const char* checkLabel(const std::string& id) {
   if (id == "references") return tr("every signed element and file is unchanged");
   if (id == "signedProperties") return tr("the XAdES properties are signed");
   if (id == "structure") return tr("the signature is complete");
+  if (id == "coverage") return tr("the signature covers the whole document");
   return id.c_str();
 }
 
