@@ -15,6 +15,7 @@
 // signature names (SigningCertificate) or carries, never one xmlsec picks.
 #include <securedoc/formats/xades.h>
 
+#include "cms_support.h"
 #include "signature_checks.h"
 #include "xml_support.h"
 
@@ -227,20 +228,7 @@ std::string mimeTypeOf(const fs::path& file, bool xml) {
 
 /// DER IssuerSerial (RFC 5035): SEQUENCE { GeneralNames { [4] Name }, serial }.
 Bytes issuerSerialDer(const Certificate& c) {
-  auto tlv = [](std::uint8_t tag, const Bytes& v) {
-    Bytes out{tag};
-    const std::size_t n = v.size();
-    if (n < 0x80) {
-      out.push_back(static_cast<std::uint8_t>(n));
-    } else {
-      Bytes len;
-      for (std::size_t x = n; x; x >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(x & 0xFF));
-      out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
-      out.insert(out.end(), len.begin(), len.end());
-    }
-    out.insert(out.end(), v.begin(), v.end());
-    return out;
-  };
+  using cms::tlv;
   unsigned char* p = nullptr;
   int n = i2d_X509_NAME(X509_get_issuer_name(c.native()), &p);
   if (n <= 0) throwOpenSsl(Category::Crypto, "cannot encode the issuer name");
