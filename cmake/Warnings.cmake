@@ -14,3 +14,8 @@ if(SECUREDOC_SANITIZE OR SECUREDOC_FUZZ)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(SECUREDOC_FUZZ)
+  # Coverage instrumentation for our libraries too, not just the harnesses:
+  # without it libFuzzer mutates blind.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
