@@ -291,6 +291,31 @@ BOOST_AUTO_TEST_CASE(xmlsec1_verifies_our_enveloped_rsa_and_ecdsa_signatures_wit
   }
 }
 
+BOOST_AUTO_TEST_CASE(xmlsec1_verifies_each_of_three_signatures_on_one_document) {
+  // A signed document signed again: the new signature goes into a ds:Object
+  // of the last one, so each earlier enveloped-signature transform still
+  // removes everything after it.  xmlsec1 checks every one of them.
+  requireXmlsec1();
+  const fs::path once = signWithUs("signer-rsa.p12", "enveloped", invoice, dir / "once.xml");
+  const fs::path twice = signWithUs("signer-ec.p12", "enveloped", once, dir / "twice.xml");
+  const fs::path thrice = signWithUs("signer-rsa.p12", "enveloped", twice, dir / "thrice.xml");
+  for (int n = 1; n <= 3; ++n) {
+    BOOST_TEST_CONTEXT("signature " << n) {
+      const auto r = run({"xmlsec1", "--verify", "--trusted-pem", root(), "--untrusted-pem", issuing(), "--node-xpath",
+                          "(//*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#'])[" +
+                              std::to_string(n) + "]",
+                          thrice.string()});
+      BOOST_TEST(r.exitCode == 0, "xmlsec1 --verify exits 0:\n" << r.out << r.err);
+      BOOST_TEST((r.out + r.err).find("SignedInfo References (ok/all): 2/2") != std::string::npos, r.out << r.err);
+    }
+  }
+  const auto report = verifyWithUs(thrice, 0);
+  BOOST_TEST_REQUIRE(report["signatures"].size() == 3u, report.dump(1));
+  for (const auto& sig : report["signatures"]) BOOST_TEST(sig["indication"] == "TOTAL-PASSED", sig.dump(1));
+  changeOneDigit(thrice, invoiceMarker);
+  expectXmlsec1Rejects(thrice, "a one-byte change under three signatures");
+}
+
 BOOST_AUTO_TEST_CASE(xmlsec1_rejects_our_signature_when_the_signed_properties_change) {
   requireXmlsec1();
   const fs::path out = signWithUs("signer-rsa.p12", "enveloped", invoice, dir / "enveloped.xml");
