@@ -70,8 +70,10 @@ constexpr std::size_t kMaxReferences = 256;
 /// Documents larger than this (elements, attributes, text nodes) are not put
 /// through XPath 1.0 transforms (see resolveReference).
 constexpr std::size_t kMaxXPathNodes = 20000;
-/// Enveloping a non-XML file base64-encodes it into the document.
-constexpr std::uintmax_t kMaxEnvelopedBinary = 64u << 20;
+/// Enveloping a non-XML file base64-encodes it into one text node, and
+/// libxml2 (without XML_PARSE_HUGE, which we never pass) reads text nodes of
+/// up to 10,000,000 characters: 7 MB of content stays below that.
+constexpr std::uintmax_t kMaxEnvelopedBinary = 7000000;
 
 // ------------------------------------------------------------ ownership ---
 
@@ -430,7 +432,7 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
       xmlAddChild(obj, copy);
     } else {
       if (sniff.size > kMaxEnvelopedBinary) {
-        throw Error(Category::Usage, tr("files over 64 MiB cannot be enveloped in XML; use --mode detached"),
+        throw Error(Category::Usage, tr("files over 7 MB cannot be enveloped in XML; use --mode detached"),
                     input.string());
       }
       const Bytes data = readFile(input);

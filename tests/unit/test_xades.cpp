@@ -686,6 +686,22 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(xades_refusals, Fixture)
 
+BOOST_AUTO_TEST_CASE(enveloping_takes_files_up_to_what_the_verifier_can_read_back) {
+  // libxml2 reads text nodes of up to 10,000,000 characters: the largest file
+  // we envelope (7 MB, base64 with line breaks) must verify, a larger one is
+  // refused before anything is written.
+  std::string content(7000000, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 2654435761u) >> 13);
+  writeFile(dir / "largest.bin", content);
+  const fs::path out = sign("signer-rsa.p12", dir / "largest.bin", params(Packaging::Enveloping));
+  const auto r = xades.verify(out, anchored());
+  BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r));
+  writeFile(dir / "too-large.bin", content + "x");
+  Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
+  BOOST_CHECK_EXCEPTION(xades.prepare(dir / "too-large.bin", params(Packaging::Enveloping), signer.certificates().at(0)),
+                        Error, hasCategory(Category::Usage));
+}
+
 BOOST_AUTO_TEST_CASE(unsupported_packaging_and_levels_are_refused_with_their_categories) {
   Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
   const auto cert = signer.certificates().at(0);
