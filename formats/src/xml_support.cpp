@@ -279,12 +279,18 @@ std::optional<C14nMode> c14nMode(const std::string& a) {
 
 bool isCanonicalisation(const std::string& algorithm) { return c14nMode(algorithm).has_value(); }
 
-std::optional<Bytes> canonicalise(xmlNode* node, const std::string& algorithm) {
+std::optional<Bytes> canonicalise(xmlNode* node, const std::string& algorithm,
+                                  const std::vector<std::string>& inclusivePrefixes) {
   const auto mode = c14nMode(algorithm);
   if (!mode || !node || !node->doc) return std::nullopt;
+  std::vector<xmlChar*> prefixes;
+  for (const auto& p : inclusivePrefixes) prefixes.push_back(const_cast<xmlChar*>(reinterpret_cast<const xmlChar*>(p.c_str())));
+  prefixes.push_back(nullptr);
   xmlOutputBuffer* buf = xmlAllocOutputBuffer(nullptr);
   if (!buf) throw Error(Category::Internal, "out of memory");
-  const int rc = xmlC14NExecute(node->doc, inSubtree, node, mode->mode, nullptr, mode->comments ? 1 : 0, buf);
+  const int rc = xmlC14NExecute(node->doc, inSubtree, node, mode->mode,
+                                mode->mode == XML_C14N_EXCLUSIVE_1_0 && prefixes.size() > 1 ? prefixes.data() : nullptr,
+                                mode->comments ? 1 : 0, buf);
   std::optional<Bytes> out;
   if (rc >= 0) {
     const xmlChar* p = xmlOutputBufferGetContent(buf);

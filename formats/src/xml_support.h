@@ -66,7 +66,9 @@ std::string toBase64(const Bytes& data, bool lineBreaks);
 
 /// Canonical form of the subtree at `node` (W3C C14N 1.0 / 1.1 / exclusive,
 /// chosen by the algorithm URI); nullopt for an unknown algorithm.
-std::optional<Bytes> canonicalise(xmlNode* node, const std::string& algorithm);
+/// `inclusivePrefixes`: exclusive c14n's InclusiveNamespaces PrefixList.
+std::optional<Bytes> canonicalise(xmlNode* node, const std::string& algorithm,
+                                  const std::vector<std::string>& inclusivePrefixes = {});
 /// Whether `algorithm` is one of the canonicalisation methods above.
 bool isCanonicalisation(const std::string& algorithm);
 
