@@ -1259,7 +1259,11 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       ++typed;
       spRef = &ref;
     }
-    if (ownProps && ref.target && isInside(ownProps, ref.target) && !coveringRef) coveringRef = &ref;
+    // Only a reference into this signature: one to an enclosing element
+    // removes the signature with its enveloped-signature transform.
+    if (ownProps && ref.target && isInside(ref.target, sc.sig) && isInside(ownProps, ref.target) && !coveringRef) {
+      coveringRef = &ref;
+    }
   }
   if (ownProps && coveringRef) signedProps = ownProps;
   bool certRefPresent = false;
