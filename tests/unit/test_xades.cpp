@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include <securedoc/app/report_render.h>
+#include <securedoc/app/signing.h>
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/pkcs12_signer.h>
@@ -683,6 +684,49 @@ BOOST_AUTO_TEST_CASE(inspect_counts_two_signatures) {
 BOOST_AUTO_TEST_SUITE_END()
 
 // ============================================================ refusals ===
+
+BOOST_FIXTURE_TEST_SUITE(xades_batches, Fixture)
+
+BOOST_AUTO_TEST_CASE(a_batch_of_xml_and_other_files_signed_on_several_threads_verifies_file_by_file) {
+  // The signing service prepares and finishes on several threads: libxml2 and
+  // xmlsec run concurrently on separate documents.  Twice, so the second batch
+  // nests a second signature in each.
+  FormatRegistry registry;
+  registerBuiltinFormats(registry);
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 24; ++i) {
+    const fs::path in = dir / ("doc" + std::to_string(i) + (i % 3 == 0 ? ".bin" : ".xml"));
+    writeFile(in, i % 3 == 0 ? binaryContent() + std::to_string(i) : "<doc n=\"" + std::to_string(i) + "\">tekst</doc>");
+    inputs.push_back(in);
+  }
+  Pkcs12Signer signer(pkiDir() / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = inputs;
+  req.format = "xades";
+  const auto first = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+  std::vector<fs::path> again;
+  for (const auto& o : first) {
+    BOOST_TEST_REQUIRE(!o.error.has_value(), o.input << ": " << (o.error ? o.error->what() : ""));
+    if (o.output.extension() == ".xml" && o.output.string().find(".xades.xml") == std::string::npos) {
+      again.push_back(o.output);
+    }
+  }
+  BOOST_TEST_REQUIRE(again.size() == 16u);
+  req.inputs = again;
+  const auto second = SigningService(registry).sign(req, signer, signer.certificates().at(0), ui);
+  for (const auto& batch : {first, second}) {
+    for (const auto& o : batch) {
+      BOOST_TEST_CONTEXT(o.output) {
+        BOOST_TEST_REQUIRE(!o.error.has_value());
+        const auto r = xades.verify(o.output, anchored());
+        BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r));
+      }
+    }
+  }
+  BOOST_TEST(xades.verify(second.front().output, anchored()).signatures.size() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(xades_refusals, Fixture)
 
