@@ -23,23 +23,6 @@ namespace ossl = securedoc::ossl;
 
 namespace {
 
-bool onPath(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string d; std::getline(dirs, d, ':');) {
-    std::error_code ec;
-    const fs::path p = fs::path(d.empty() ? "." : d) / tool;
-    if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-/// Stops the case when `tool` is missing: scripts/lib.sh installs `package`.
-void requireTool(const std::string& tool, const std::string& package) {
-  BOOST_TEST_REQUIRE(onPath(tool), tool << " is not installed: install the Debian package " << package
-                                        << " (scripts/lib.sh SECUREDOC_PACKAGES lists it)");
-}
-
 /// One "Signature #N:" block of `pdfsig` output.
 struct PdfsigSignature {
   std::string text;
@@ -152,8 +135,8 @@ struct Interop {
 
   /// podofosign with its defaults (adbe.pkcs7.detached, -digest SHA512).
   fs::path podofoSign() const {
-    requireTool("podofosign", "libpodofo-utils");
-    requireTool("openssl", "openssl");
+    requireTool("podofosign", "the Debian package libpodofo-utils");
+    requireTool("openssl", "the Debian package openssl");
     const auto [key, cert] = extract("signer-rsa.p12");
     const fs::path out = dir / "contract-podofo.pdf";
     const auto r = run(
@@ -208,8 +191,8 @@ std::string toHex(const ossl::Pkcs7& p7) {
 BOOST_FIXTURE_TEST_SUITE(pades_interop_third_parties_read_ours, Interop)
 
 BOOST_AUTO_TEST_CASE(pdfsig_finds_our_rsa_and_ecdsa_b_b_signatures_valid_over_the_whole_document) {
-  requireTool("pdfsig", "poppler-utils");
-  requireTool("qpdf", "qpdf");
+  requireTool("pdfsig", "the Debian package poppler-utils");
+  requireTool("qpdf", "the Debian package qpdf");
   for (const char* p12 : {"signer-rsa.p12", "signer-ec.p12"}) {
     BOOST_TEST_CONTEXT(p12) {
       const fs::path out = dir / (std::string(p12) + "-signed.pdf");
@@ -228,8 +211,8 @@ BOOST_AUTO_TEST_CASE(pdfsig_finds_our_rsa_and_ecdsa_b_b_signatures_valid_over_th
 }
 
 BOOST_AUTO_TEST_CASE(three_signatures_in_turn_are_all_valid_and_only_the_last_covers_the_whole_file) {
-  requireTool("pdfsig", "poppler-utils");
-  requireTool("qpdf", "qpdf");
+  requireTool("pdfsig", "the Debian package poppler-utils");
+  requireTool("qpdf", "the Debian package qpdf");
   const fs::path first = dir / "1-rsa.pdf";
   const fs::path second = dir / "2-ec.pdf";
   const fs::path third = dir / "3-rsa.pdf";
@@ -264,9 +247,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_FIXTURE_TEST_SUITE(pades_interop_we_read_third_parties, Interop)
 
 BOOST_AUTO_TEST_CASE(a_signature_made_by_pdfsig_with_an_nss_database_is_total_passed) {
-  requireTool("pdfsig", "poppler-utils");
-  requireTool("certutil", "libnss3-tools");
-  requireTool("pk12util", "libnss3-tools");
+  requireTool("pdfsig", "the Debian package poppler-utils");
+  requireTool("certutil", "the Debian package libnss3-tools");
+  requireTool("pk12util", "the Debian package libnss3-tools");
   // poppler 22.12 signs only through NSS: a database holding the demo
   // signer's key, with the demo root trusted.
   const std::string db = "sql:" + (dir / "nssdb").string();
@@ -312,7 +295,7 @@ BOOST_AUTO_TEST_CASE(a_signature_made_by_pdfsig_with_an_nss_database_is_total_pa
 }
 
 BOOST_AUTO_TEST_CASE(podofosign_writes_two_signer_infos_which_pdfsig_and_we_both_accept) {
-  requireTool("pdfsig", "poppler-utils");
+  requireTool("pdfsig", "the Debian package poppler-utils");
   const fs::path out = podofoSign();
 
   const auto sigs = pdfsig(out);
@@ -346,7 +329,7 @@ BOOST_AUTO_TEST_CASE(podofosign_writes_two_signer_infos_which_pdfsig_and_we_both
 }
 
 BOOST_AUTO_TEST_CASE(podofosigns_signature_reduced_to_one_signer_info_is_total_passed_given_the_issuing_ca) {
-  requireTool("pdfsig", "poppler-utils");
+  requireTool("pdfsig", "the Debian package poppler-utils");
   const fs::path signedByPodofo = podofoSign();
   const auto sigs = pdfsig(signedByPodofo);
   BOOST_TEST_REQUIRE(sigs.size() == 1u, "pdfsig sees one signature field");

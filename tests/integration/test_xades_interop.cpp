@@ -31,23 +31,6 @@ const std::string kEnvelopedTransform = "http://www.w3.org/2000/09/xmldsig#envel
 const std::string kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const std::string kSignedPropertiesType = "http://uri.etsi.org/01903#SignedProperties";
 
-bool onPath(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string d; std::getline(dirs, d, ':');) {
-    std::error_code ec;
-    const fs::path p = fs::path(d.empty() ? "." : d) / tool;
-    if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-/// Stops the case when `tool` is missing; `packages` says what installs it.
-void requireTool(const std::string& tool, const std::string& packages) {
-  BOOST_TEST_REQUIRE(onPath(tool), tool << " is not installed: install " << packages
-                                        << " (scripts/lib.sh SECUREDOC_PACKAGES should list it)");
-}
-
 void requireXmlsec1() { requireTool("xmlsec1", "the Debian package xmlsec1"); }
 
 std::string trimmed(std::string s) {

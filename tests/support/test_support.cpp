@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <boost/test/unit_test.hpp>
+
 #include <array>
 #include <cstdlib>
 #include <fcntl.h>
@@ -25,6 +27,22 @@ fs::path envPath(const char* name) {
   return v;
 }
 }  // namespace
+
+bool onPath(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');) {
+    std::error_code ec;
+    const fs::path p = fs::path(d.empty() ? "." : d) / tool;
+    if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+void requireTool(const std::string& tool, const std::string& installedBy) {
+  BOOST_TEST_REQUIRE(onPath(tool), tool << " is not installed: install " << installedBy
+                                        << " (scripts/lib.sh SECUREDOC_PACKAGES lists it)");
+}
 
 fs::path sourceDir() { return envPath("SECUREDOC_SOURCE_DIR"); }
 fs::path pkiDir() { return envPath("SECUREDOC_TEST_PKI"); }

@@ -23,6 +23,13 @@ struct RunResult {
 };
 /// Runs `argv` (no shell) with extra environment entries "K=V"; stdin is /dev/null.
 RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+/// Whether an executable `tool` is on PATH.
+bool onPath(const std::string& tool);
+/// Stops the current test case when `tool` is missing (a missing tool fails,
+/// it never skips); `installedBy` names what installs it ("the Debian
+/// package xmlsec1").
+void requireTool(const std::string& tool, const std::string& installedBy);
+
 /// Runs securedoc-cli with `args`.
 RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
