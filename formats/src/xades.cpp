@@ -175,6 +175,7 @@ Bytes hash(const EVP_MD* md, const Bytes& data) {
   out.resize(len);
   return out;
 }
+/// "rsa-sha256" from ".../xmldsig-more#rsa-sha256", for reports.
 std::string afterHash(const std::string& uri) {
   const auto h = uri.find('#');
   return h == std::string::npos ? uri : uri.substr(h + 1);
@@ -253,8 +254,6 @@ Bytes issuerSerialDer(const Certificate& c) {
   body.insert(body.end(), serial.begin(), serial.end());
   return tlv(0x30, body);
 }
-
-std::string iso(std::time_t t) { return isoTime(t); }
 
 /// xs:dateTime -> UTC; nullopt if unreadable.
 std::optional<std::time_t> parseDateTime(const std::string& s) {
@@ -453,7 +452,7 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
   xmlNode* sp = xmlNewChild(qp, xa, X("SignedProperties"), nullptr);
   xmlNewProp(sp, X("Id"), X(spId));
   xmlNode* ssp = xmlNewChild(sp, xa, X("SignedSignatureProperties"), nullptr);
-  addText(ssp, xa, "SigningTime", iso(params.signingTime ? *params.signingTime : std::time(nullptr)));
+  addText(ssp, xa, "SigningTime", isoTime(params.signingTime ? *params.signingTime : std::time(nullptr)));
   xmlNode* scv2 = xmlNewChild(ssp, xa, X("SigningCertificateV2"), nullptr);
   xmlNode* certNode = xmlNewChild(scv2, xa, X("Cert"), nullptr);
   xmlNode* certDigest = xmlNewChild(certNode, xa, X("CertDigest"), nullptr);
@@ -1054,8 +1053,6 @@ xmlNode* qualifyingPropertiesOf(xmlNode* sig) {
 }
 
 
-std::string algorithmLabel(const std::string& uri) { return afterHash(uri); }
-
 /// While it lives, every accepted XPath 1.0 "not(ancestor-or-self::ds:Signature)"
 /// transform of `refs` is replaced in the DOM by the XPath Filter 2.0
 /// "subtract /descendant::ds:Signature", which selects the same nodes (the
@@ -1160,7 +1157,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   }
   xmlNode* sm = xml::child(signedInfo, kDsig, "SignatureMethod");
   xmlNode* cm = xml::child(signedInfo, kDsig, "CanonicalizationMethod");
-  r.signatureAlgorithm = sm ? algorithmLabel(xml::attribute(sm, "Algorithm").value_or("")) : "";
+  r.signatureAlgorithm = sm ? afterHash(xml::attribute(sm, "Algorithm").value_or("")) : "";
 
   // 1. References, resolved by us.
   std::vector<ResolvedReference> refs;
@@ -1176,7 +1173,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     if (refs.size() == 1) {
       if (xmlNode* dm = xml::child(ref, kDsig, "DigestMethod")) {
         const DigestInfo* d = digestByUri(xml::attribute(dm, "Algorithm").value_or(""));
-        r.digestAlgorithm = d ? d->label : algorithmLabel(xml::attribute(dm, "Algorithm").value_or(""));
+        r.digestAlgorithm = d ? d->label : afterHash(xml::attribute(dm, "Algorithm").value_or(""));
       }
     }
   }
@@ -1529,7 +1526,7 @@ Inspection XadesModule::inspect(const fs::path& file) {
     in.format = qp || in.format == "XAdES" ? "XAdES" : "XML-DSig";
     xmlNode* si = xml::child(sig, kDsig, "SignedInfo");
     if (xmlNode* sm = xml::child(si, kDsig, "SignatureMethod")) {
-      s.signatureAlgorithm = algorithmLabel(xml::attribute(sm, "Algorithm").value_or(""));
+      s.signatureAlgorithm = afterHash(xml::attribute(sm, "Algorithm").value_or(""));
     }
     for (xmlNode* ref : xml::children(si)) {
       if (!xml::is(ref, kDsig, "Reference")) continue;
