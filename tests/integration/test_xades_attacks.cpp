@@ -49,7 +49,14 @@ constexpr std::size_t npos = std::string::npos;
 
 /// What one CLI run on an attack file may cost (the issue: "no crash, no hang").
 constexpr double kMaxSeconds = 2.0;
+#if defined(__SANITIZE_ADDRESS__)
+// The ASan build measures its own CLI, whose shadow memory and quarantine
+// roughly triple the heap; the 100 MB limit holds for the normal build, which
+// scripts/test runs after this one.
+constexpr long kMaxPeakKiB = 3 * 100'000'000 / 1024;
+#else
 constexpr long kMaxPeakKiB = 100'000'000 / 1024;  // 100 MB
+#endif
 
 const std::string kInvoiceId = "invoice-FV-2024-03-0017";
 const std::string kInvoiceNs = "urn:securedoc:samples:invoice:1";
@@ -296,7 +303,7 @@ Outcome measuredCli(const fs::path& scratch, const std::vector<std::string>& arg
 void expectWithinLimits(const Outcome& o) {
   BOOST_TEST((o.seconds >= 0 && o.peakKiB > 0), "GNU time measured the run: " << describe(o));
   BOOST_TEST(o.seconds <= kMaxSeconds, "finished within " << kMaxSeconds << " s: " << o.seconds << " s");
-  BOOST_TEST(o.peakKiB <= kMaxPeakKiB, "peak RSS within 100 MB: " << o.peakKiB << " KiB");
+  BOOST_TEST(o.peakKiB <= kMaxPeakKiB, "peak RSS within " << kMaxPeakKiB << " KiB: " << o.peakKiB << " KiB");
 }
 
 /// Exit 4, one line on stderr, nothing of /etc/passwd anywhere.
