@@ -312,11 +312,15 @@ Packaging XadesModule::packagingFor(const ContentSniff& c) const {
 }
 
 fs::path XadesModule::outputName(const fs::path& input, Packaging p) const {
-  if (p == Packaging::Default) p = packagingFor(ContentSniff::of(input));
-  fs::path out = input;
   if (p == Packaging::Detached) {
+    fs::path out = input;
     out += kDetachedXadesSuffix;
-  } else if (looksLikeXml(ContentSniff::of(input).head)) {
+    return out;
+  }
+  const bool xml = looksLikeXml(ContentSniff::of(input).head);  // read once
+  if (p == Packaging::Default && !xml) return outputName(input, Packaging::Detached);
+  fs::path out = input;
+  if (xml) {
     out.replace_filename(input.stem().string() + "-signed" + input.extension().string());
   } else {
     out += "-signed.xml";  // enveloping a non-XML file: "scan.tiff-signed.xml"
