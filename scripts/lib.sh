@@ -13,6 +13,7 @@ SECUREDOC_PACKAGES=(
   libpodofo-dev fonts-dejavu-core poppler-utils qpdf
   libnss3-tools libpodofo-utils time
   libxml2-dev libxmlsec1-dev xmlsec1
+  libp11-kit-dev softhsm2 opensc
 )
 
 log() { printf '\n== %s\n' "$*" >&2; }

@@ -128,7 +128,10 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   const auto offered = signer->certificates();
   if (offered.empty()) throw Error(Category::Usage, format(tr("{0} offers no certificate"), {signer->description()}));
   if (offered.size() > 1) {
-    throw Error(Category::Usage, format(tr("{0} offers several certificates; choose one"), {signer->description()}));
+    std::string choices;
+    for (const auto& oc : offered) choices += "\n  " + oc.certificate.commonName() + ": --signer '" + oc.id + "'";
+    throw Error(Category::Usage,
+                format(tr("several certificates are available from {0}; choose one:"), {signer->description()}) + choices);
   }
   SigningService service(registry);
   const auto outcomes = service.sign(req, *signer, offered.front(), ui);
@@ -198,7 +201,10 @@ int run(int argc, char** argv) {
   auto* sign = app.add_subcommand("sign", tr("Sign files; outputs are written next to them, never over a file"));
   sign->group(tr("Commands"));
   sign->set_help_flag("-h,--help", tr("Print this help and exit"));
-  sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH (pkcs11:URI and cloud:URL come later)"))->required()->type_name(tr("SPEC"));
+  sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, or pkcs11:URI (RFC 7512) for a smart card or token, e.g. "
+                                          "'pkcs11:token=My%20Card' or with ?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so; "
+                                          "cloud:URL comes later"))
+      ->required()->type_name(tr("SPEC"));
   sign->add_option("--format", o.format, tr("auto (by content: PDF gets PAdES, XML gets XAdES, anything else CAdES), pades, xades or cades"))
       ->capture_default_str()->type_name(tr("FORMAT"));
   sign->add_option("--level", o.level, tr("B-B, B-T, B-LT or B-LTA"))->capture_default_str()->type_name(tr("LEVEL"));
@@ -257,7 +263,8 @@ int run(int argc, char** argv) {
   auto* certs = app.add_subcommand("certs", tr("List the certificates a signer offers"));
   certs->group(tr("Commands"));
   certs->set_help_flag("-h,--help", tr("Print this help and exit"));
-  certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH"))->required()->type_name(tr("SPEC"));
+  certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, or pkcs11:URI (pkcs11: alone lists every token p11-kit knows)"))
+      ->required()->type_name(tr("SPEC"));
   certs->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
   certs->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
   certs->add_flag("--json", o.json, tr("Print the certificates as JSON"));
@@ -298,9 +305,7 @@ int run(int argc, char** argv) {
       if (o.json) {
         std::cout << certificatesToJson(offered) << '\n';
       } else {
-        for (const auto& oc : offered) {
-          std::cout << certificateToText(oc.certificate, "") << '\n';
-        }
+        for (const auto& oc : offered) std::cout << offeredCertificateToText(oc) << '\n';
       }
       return 0;
     }

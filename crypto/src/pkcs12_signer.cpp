@@ -57,7 +57,7 @@ Pkcs12Signer::Pkcs12Signer(const std::filesystem::path& file, Interaction& inter
   if (X509_check_private_key(cert, pkey) != 1) {
     throwOpenSsl(Category::Malformed, tr("the private key does not match the certificate in the PKCS#12 file"), file.string());
   }
-  OfferedCertificate oc{Certificate(cert), {}, "pkcs12"};
+  OfferedCertificate oc{Certificate(cert), {}, "pkcs12", file.filename().string(), {}, {}};
   for (int i = 0; ca && i < sk_X509_num(ca); ++i) oc.chain.emplace_back(sk_X509_value(ca, i));
   m_impl->offered = std::move(oc);
   m_impl->key = std::move(keyOwner);

@@ -303,11 +303,29 @@ std::string inspectionToText(const Inspection& in) {
   return out + s.str();
 }
 
+std::string offeredCertificateToText(const OfferedCertificate& oc) {
+  std::ostringstream o;
+  const bool token = oc.id.rfind("pkcs11:", 0) == 0;
+  if (!oc.location.empty()) o << (token ? tr("Token:") : tr("Location:")) << ' ' << oc.location << '\n';
+  if (!oc.label.empty() || !oc.keyId.empty()) {
+    o << tr("Key object:") << ' ' << oc.label;
+    if (!oc.keyId.empty()) o << " (" << format(tr("ID {0}"), {oc.keyId}) << ')';
+    o << '\n';
+  }
+  if (token) o << tr("Select with:") << " --signer '" << oc.id << "'\n";
+  o << certificateToText(oc.certificate, "");
+  for (const auto& c : oc.chain) o << tr("Issued by (on the token or in the file):") << ' ' << c.subject() << '\n';
+  return o.str();
+}
+
 std::string certificatesToJson(const std::vector<OfferedCertificate>& certs) {
   json arr = json::array();
   for (const auto& oc : certs) {
     json j = certJson(oc.certificate);
     j["id"] = oc.id;
+    j["location"] = oc.location;
+    j["label"] = oc.label;
+    j["keyId"] = oc.keyId;
     json chain = json::array();
     for (const auto& c : oc.chain) chain.push_back(c.subject());
     j["chain"] = chain;

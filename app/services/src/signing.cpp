@@ -1,5 +1,6 @@
 #include <securedoc/app/output.h>
 #include <securedoc/app/signing.h>
+#include <securedoc/crypto/pkcs11_signer.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 #include <securedoc/i18n.h>
 
@@ -22,7 +23,8 @@ std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interac
     if (rest.empty()) throw Error(Category::Usage, tr("pkcs12: needs a file path, e.g. pkcs12:signer.p12"));
     return std::make_unique<Pkcs12Signer>(rest, interaction);
   }
-  if (scheme == "pkcs11" || scheme == "cloud") {
+  if (scheme == "pkcs11") return std::make_unique<Pkcs11Signer>(spec, interaction);
+  if (scheme == "cloud") {
     throw Error(Category::Unsupported,
                 format(tr("the {0} signer is not available in this version yet"), {scheme}));
   }

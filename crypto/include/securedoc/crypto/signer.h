@@ -34,8 +34,14 @@ struct OfferedCertificate {
   Certificate certificate;
   /// Issuing certificates the backend knows (to embed in signatures).
   std::vector<Certificate> chain;
-  /// Backend-specific handle (PKCS#11 object id, CSC credential id...).
+  /// Backend-specific handle (a pkcs11: URI, a CSC credential id...).
   std::string id;
+  /// Where the key lives, for people: the token's label, the file, the account.
+  std::string location;
+  /// The key's own name there (PKCS#11 CKA_LABEL), if any.
+  std::string label;
+  /// The key's identifier there in hex (PKCS#11 CKA_ID), if any.
+  std::string keyId;
 };
 
 class Signer {

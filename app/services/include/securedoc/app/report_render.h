@@ -16,6 +16,9 @@ std::string inspectionToText(const Inspection& inspection);
 /// A certificate's details as text lines (for `certs` and reports).
 std::string certificateToText(const Certificate& cert, const std::string& indent);
 std::string certificatesToJson(const std::vector<OfferedCertificate>& certs);
+/// A certificate a signer offers, with where its key lives (token, file) and
+/// how to select it again (`securedoc-cli certs`).
+std::string offeredCertificateToText(const OfferedCertificate& oc);
 /// Translated one-line meaning of an indication / sub-indication.
 std::string describe(Indication i, SubIndication s);
 

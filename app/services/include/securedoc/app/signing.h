@@ -14,7 +14,7 @@
 namespace securedoc {
 
 /// Parses a signer SPEC (DESIGN.md §5) and opens the backend.
-/// `pkcs12:PATH` today; `pkcs11:` and `cloud:` come with their issues.
+/// `pkcs12:PATH` and `pkcs11:URI` (RFC 7512) today; `cloud:` comes with its issue.
 std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction);
 
 /// Refuses a certificate that may not make new signatures at `now`:

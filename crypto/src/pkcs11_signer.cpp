@@ -1,0 +1,678 @@
+// PKCS#11 through p11-kit: module loading, RFC 7512 URI parsing and matching
+// come from p11-kit; sessions, login, object pairing and signing are ours.
+#include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/pkcs11_signer.h>
+#include <securedoc/i18n.h>
+
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/pkcs11.h>
+#include <p11-kit/uri.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+namespace securedoc {
+
+namespace {
+
+// ---------------------------------------------------------------- resources
+
+struct UriFree {
+  void operator()(P11KitUri* u) const { p11_kit_uri_free(u); }
+};
+using Uri = std::unique_ptr<P11KitUri, UriFree>;
+
+struct CFree {
+  void operator()(void* p) const { std::free(p); }
+};
+/// A string p11-kit allocated with malloc.
+std::string takeString(char* s) {
+  std::unique_ptr<char, CFree> owner(s);
+  return s ? std::string(s) : std::string();
+}
+
+std::string spaceTrimmed(const unsigned char* s, std::size_t max) {
+  return std::string(reinterpret_cast<const char*>(s), p11_kit_space_strlen(s, max));
+}
+
+/// A string wiped when it goes out of scope.
+class Secret {
+ public:
+  explicit Secret(std::string s) : m_value(std::move(s)) {}
+  ~Secret() { OPENSSL_cleanse(m_value.data(), m_value.size()); }
+  Secret(const Secret&) = delete;
+  Secret& operator=(const Secret&) = delete;
+  CK_UTF8CHAR* data() { return reinterpret_cast<CK_UTF8CHAR*>(m_value.data()); }
+  CK_ULONG size() const { return m_value.size(); }
+
+ private:
+  std::string m_value;
+};
+
+const char* rvName(CK_RV rv) {
+  switch (rv) {
+    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
+    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
+    case CKR_PIN_LEN_RANGE: return "CKR_PIN_LEN_RANGE";
+    case CKR_PIN_EXPIRED: return "CKR_PIN_EXPIRED";
+    case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
+    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
+    case CKR_MECHANISM_PARAM_INVALID: return "CKR_MECHANISM_PARAM_INVALID";
+    case CKR_KEY_TYPE_INCONSISTENT: return "CKR_KEY_TYPE_INCONSISTENT";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+    case CKR_DEVICE_REMOVED: return "CKR_DEVICE_REMOVED";
+    case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
+    case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
+    case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
+    case CKR_FUNCTION_CANCELED: return "CKR_FUNCTION_CANCELED";
+    default: return "";
+  }
+}
+
+std::string rvDetail(CK_RV rv) {
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(rv));
+  std::string d = p11_kit_strerror(rv);
+  const std::string name = rvName(rv);
+  d += " (" + (name.empty() ? std::string(hex) : name) + ")";
+  return d;
+}
+
+[[noreturn]] void throwRv(CK_RV rv, Category c, std::string message) {
+  throw Error(c, std::move(message), {}, rvDetail(rv));
+}
+
+std::string hex(const Bytes& b) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : b) {
+    s += digits[c >> 4];
+    s += digits[c & 15];
+  }
+  return s;
+}
+
+/// The DER DigestInfo prefix of RFC 8017 §9.2, note 1.
+Bytes digestInfoPrefix(DigestAlgorithm alg) {
+  switch (alg) {
+    case DigestAlgorithm::Sha256:
+      return {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    case DigestAlgorithm::Sha384:
+      return {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
+    case DigestAlgorithm::Sha512:
+      return {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
+  }
+  throw Error(Category::Internal, "unknown digest algorithm");
+}
+
+CK_MECHANISM_TYPE hashMechanism(DigestAlgorithm alg) {
+  switch (alg) {
+    case DigestAlgorithm::Sha256: return CKM_SHA256;
+    case DigestAlgorithm::Sha384: return CKM_SHA384;
+    case DigestAlgorithm::Sha512: return CKM_SHA512;
+  }
+  throw Error(Category::Internal, "unknown digest algorithm");
+}
+
+CK_RSA_PKCS_MGF_TYPE mgf1(DigestAlgorithm alg) {
+  switch (alg) {
+    case DigestAlgorithm::Sha256: return CKG_MGF1_SHA256;
+    case DigestAlgorithm::Sha384: return CKG_MGF1_SHA384;
+    case DigestAlgorithm::Sha512: return CKG_MGF1_SHA512;
+  }
+  throw Error(Category::Internal, "unknown digest algorithm");
+}
+
+// ---------------------------------------------------------------- modules
+
+/// The loaded modules: either every module p11-kit has configured, or one
+/// module from an explicit path.  Finalised and released on destruction.
+class Modules {
+ public:
+  Modules() = default;
+  Modules(const Modules&) = delete;
+  Modules& operator=(const Modules&) = delete;
+  ~Modules() {
+    if (m_configured) p11_kit_modules_finalize_and_release(m_configured);
+    if (m_single) {
+      p11_kit_module_finalize(m_single);
+      p11_kit_module_release(m_single);
+    }
+  }
+
+  void loadPath(const std::string& path) {
+    m_single = p11_kit_module_load(path.c_str(), 0);
+    if (!m_single) {
+      const char* why = p11_kit_message();
+      throw Error(Category::Io, tr("cannot load the PKCS#11 module"), path, why ? why : "");
+    }
+    const CK_RV rv = p11_kit_module_initialize(m_single);
+    if (rv != CKR_OK) {
+      p11_kit_module_release(m_single);
+      m_single = nullptr;
+      throw Error(Category::Crypto, tr("the PKCS#11 module failed to start"), path, rvDetail(rv));
+    }
+    m_list.push_back(m_single);
+  }
+
+  /// The modules of p11-kit's configuration, without trust-policy modules
+  /// (they hold CA lists, never keys) and, if `name` is set, only that one.
+  void loadConfigured(const std::string& name) {
+    m_configured = p11_kit_modules_load_and_initialize(0);
+    if (!m_configured) {
+      const char* why = p11_kit_message();
+      throw Error(Category::Crypto, tr("p11-kit could not load the configured PKCS#11 modules"), {}, why ? why : "");
+    }
+    for (CK_FUNCTION_LIST** m = m_configured; *m; ++m) {
+      if (takeString(p11_kit_config_option(*m, "trust-policy")) == "yes") continue;
+      if (!name.empty() && takeString(p11_kit_module_get_name(*m)) != name) continue;
+      m_list.push_back(*m);
+    }
+    if (!name.empty() && m_list.empty()) {
+      throw Error(Category::Usage, format(tr("p11-kit has no PKCS#11 module named \"{0}\""), {name}));
+    }
+  }
+
+  const std::vector<CK_FUNCTION_LIST*>& list() const { return m_list; }
+
+ private:
+  CK_FUNCTION_LIST** m_configured = nullptr;
+  CK_FUNCTION_LIST* m_single = nullptr;
+  std::vector<CK_FUNCTION_LIST*> m_list;
+};
+
+// ---------------------------------------------------------------- objects
+
+struct Session {
+  CK_FUNCTION_LIST* f = nullptr;
+  CK_SESSION_HANDLE h = 0;
+  bool loggedIn = false;
+  Session(CK_FUNCTION_LIST* module, CK_SLOT_ID slot, const std::string& label) : f(module) {
+    const CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h);
+    if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("cannot open a session with token \"{0}\""), {label}));
+  }
+  ~Session() {
+    if (loggedIn) f->C_Logout(h);
+    f->C_CloseSession(h);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+};
+
+std::optional<Bytes> attribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type) {
+  CK_ATTRIBUTE a{type, nullptr, 0};
+  if (f->C_GetAttributeValue(s, o, &a, 1) != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION) return std::nullopt;
+  if (a.ulValueLen > (16u << 20)) return std::nullopt;
+  Bytes value(a.ulValueLen);
+  a.pValue = value.data();
+  if (f->C_GetAttributeValue(s, o, &a, 1) != CKR_OK) return std::nullopt;
+  value.resize(a.ulValueLen);
+  return value;
+}
+
+CK_ULONG ulongAttribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
+                        CK_ULONG fallback) {
+  const auto v = attribute(f, s, o, type);
+  if (!v || v->size() != sizeof(CK_ULONG)) return fallback;
+  CK_ULONG out = 0;
+  std::memcpy(&out, v->data(), sizeof out);
+  return out;
+}
+
+bool boolAttribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type) {
+  const auto v = attribute(f, s, o, type);
+  return v && v->size() == sizeof(CK_BBOOL) && (*v)[0] != CK_FALSE;
+}
+
+std::vector<CK_OBJECT_HANDLE> findObjects(Session& s, CK_OBJECT_CLASS cls, const std::string& tokenLabel) {
+  CK_ATTRIBUTE tmpl{CKA_CLASS, &cls, sizeof cls};
+  CK_RV rv = s.f->C_FindObjectsInit(s.h, &tmpl, 1);
+  if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("cannot list the objects of token \"{0}\""), {tokenLabel}));
+  std::vector<CK_OBJECT_HANDLE> out;
+  CK_OBJECT_HANDLE batch[64];
+  CK_ULONG n = 0;
+  // A token with more objects than this is not a signature card.
+  constexpr std::size_t kMaxObjects = 10000;
+  while ((rv = s.f->C_FindObjects(s.h, batch, 64, &n)) == CKR_OK && n > 0 && out.size() < kMaxObjects) {
+    out.insert(out.end(), batch, batch + n);
+  }
+  s.f->C_FindObjectsFinal(s.h);
+  if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("cannot list the objects of token \"{0}\""), {tokenLabel}));
+  return out;
+}
+
+struct Token {
+  CK_FUNCTION_LIST* module = nullptr;
+  TokenInfo info;
+  CK_TOKEN_INFO raw{};
+  std::unique_ptr<Session> session;
+};
+
+/// A certificate and its private key, paired by CKA_ID on one token.
+struct Pair {
+  OfferedCertificate offered;
+  Token* token = nullptr;
+  CK_OBJECT_HANDLE key = 0;
+  CK_KEY_TYPE keyType = CKK_RSA;
+  bool alwaysAuthenticate = false;
+};
+
+TokenInfo describe(CK_FUNCTION_LIST* module, CK_SLOT_ID slot, const CK_SLOT_INFO& si, const CK_TOKEN_INFO& ti) {
+  TokenInfo t;
+  t.module = takeString(p11_kit_module_get_filename(module));
+  t.slotId = slot;
+  t.slotDescription = spaceTrimmed(si.slotDescription, sizeof si.slotDescription);
+  t.label = spaceTrimmed(ti.label, sizeof ti.label);
+  t.manufacturer = spaceTrimmed(ti.manufacturerID, sizeof ti.manufacturerID);
+  t.model = spaceTrimmed(ti.model, sizeof ti.model);
+  t.serial = spaceTrimmed(ti.serialNumber, sizeof ti.serialNumber);
+  t.loginRequired = (ti.flags & CKF_LOGIN_REQUIRED) != 0;
+  t.protectedAuthenticationPath = (ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
+  t.pinCountLow = (ti.flags & CKF_USER_PIN_COUNT_LOW) != 0;
+  t.pinFinalTry = (ti.flags & CKF_USER_PIN_FINAL_TRY) != 0;
+  t.pinLocked = (ti.flags & CKF_USER_PIN_LOCKED) != 0;
+  return t;
+}
+
+std::string readPinSource(const std::string& source) {
+  std::string path = source;
+  if (path.rfind("file:", 0) == 0) path = path.substr(5);
+  const Bytes data = readFile(path, 64u << 10);
+  std::string pin(data.begin(), data.end());
+  const auto nl = pin.find_first_of("\r\n");
+  if (nl != std::string::npos) pin.resize(nl);
+  return pin;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- signer
+
+struct Pkcs11Signer::Impl {
+  Interaction* interaction = nullptr;
+  std::string uriText;
+  std::string modulePath;
+  std::string pinSource;
+  Uri uri;
+  Modules modules;  // declared before tokens: sessions close first
+  std::vector<std::unique_ptr<Token>> tokens;
+  std::optional<std::vector<Pair>> pairs;
+
+  /// The URI's object selection: label, id, class (empty when not given).
+  std::optional<std::string> objectLabel() const {
+    const CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_LABEL);
+    if (!a) return std::nullopt;
+    return std::string(static_cast<const char*>(a->pValue), a->ulValueLen);
+  }
+  std::optional<Bytes> objectId() const {
+    const CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_ID);
+    if (!a) return std::nullopt;
+    const auto* p = static_cast<const unsigned char*>(a->pValue);
+    return Bytes(p, p + a->ulValueLen);
+  }
+  std::optional<CK_OBJECT_CLASS> objectClass() const {
+    const CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_CLASS);
+    if (!a || a->ulValueLen != sizeof(CK_OBJECT_CLASS)) return std::nullopt;
+    CK_OBJECT_CLASS c = 0;
+    std::memcpy(&c, a->pValue, sizeof c);
+    return c;
+  }
+  bool selects(CK_OBJECT_CLASS cls, const std::string& label, const Bytes& id) const {
+    if (auto c = objectClass(); c && *c != cls) return false;
+    if (auto l = objectLabel(); l && *l != label) return false;
+    if (auto i = objectId(); i && *i != id) return false;
+    return true;
+  }
+
+  void findTokens();
+  void login(Token& t);
+  std::vector<Pair> collectPairs();
+  std::string keyUri(const Token& t, const std::string& label, const Bytes& id) const;
+};
+
+void Pkcs11Signer::Impl::findTokens() {
+  for (CK_FUNCTION_LIST* module : modules.list()) {
+    CK_INFO mi{};
+    if (module->C_GetInfo(&mi) != CKR_OK || !p11_kit_uri_match_module_info(uri.get(), &mi)) continue;
+    CK_ULONG count = 0;
+    if (module->C_GetSlotList(CK_TRUE, nullptr, &count) != CKR_OK || count == 0) continue;
+    std::vector<CK_SLOT_ID> slots(count);
+    if (module->C_GetSlotList(CK_TRUE, slots.data(), &count) != CKR_OK) continue;
+    slots.resize(count);
+    const CK_SLOT_ID wantedSlot = p11_kit_uri_get_slot_id(uri.get());
+    for (CK_SLOT_ID slot : slots) {
+      if (wantedSlot != static_cast<CK_SLOT_ID>(-1) && wantedSlot != slot) continue;
+      CK_SLOT_INFO si{};
+      CK_TOKEN_INFO ti{};
+      if (module->C_GetSlotInfo(slot, &si) != CKR_OK || !p11_kit_uri_match_slot_info(uri.get(), &si)) continue;
+      if (module->C_GetTokenInfo(slot, &ti) != CKR_OK || !p11_kit_uri_match_token_info(uri.get(), &ti)) continue;
+      // SoftHSM2 and others show a free slot with an uninitialised token.
+      if (!(ti.flags & CKF_TOKEN_INITIALIZED)) continue;
+      auto t = std::make_unique<Token>();
+      t->module = module;
+      t->raw = ti;
+      t->info = describe(module, slot, si, ti);
+      tokens.push_back(std::move(t));
+    }
+  }
+}
+
+void Pkcs11Signer::Impl::login(Token& t) {
+  if (!t.session) t.session = std::make_unique<Session>(t.module, t.info.slotId, t.info.label);
+  if (t.session->loggedIn || !t.info.loginRequired) return;
+  // Fresh flags: another program may have used the token since we listed it.
+  CK_TOKEN_INFO ti{};
+  if (t.module->C_GetTokenInfo(t.info.slotId, &ti) == CKR_OK) t.info.pinLocked = (ti.flags & CKF_USER_PIN_LOCKED) != 0;
+  if (t.info.pinLocked) {
+    throw Error(Category::Password, format(tr("the PIN of token \"{0}\" is locked; unblock it with the PUK or the "
+                                              "security officer's PIN before signing"),
+                                           {t.info.label}));
+  }
+  CK_RV rv;
+  if (t.info.protectedAuthenticationPath) {
+    rv = t.module->C_Login(t.session->h, CKU_USER, nullptr, 0);  // the reader's PIN pad asks
+  } else {
+    Secret pin(pinSource.empty() ? interaction->askSecret(Interaction::Secret::Pin, format(tr("token \"{0}\""), {t.info.label}))
+                                 : readPinSource(pinSource));
+    rv = t.module->C_Login(t.session->h, CKU_USER, pin.data(), pin.size());
+  }
+  if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
+  if (rv == CKR_OK) {
+    t.session->loggedIn = true;
+    return;
+  }
+  if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE) {
+    std::string msg = format(tr("wrong PIN for token \"{0}\""), {t.info.label});
+    if (t.module->C_GetTokenInfo(t.info.slotId, &ti) == CKR_OK) {
+      if (ti.flags & CKF_USER_PIN_LOCKED) {
+        msg += std::string("; ") + tr("the PIN is now locked");
+      } else if (ti.flags & CKF_USER_PIN_FINAL_TRY) {
+        msg += std::string("; ") + tr("one try is left before the PIN locks");
+      } else if (ti.flags & CKF_USER_PIN_COUNT_LOW) {
+        msg += std::string("; ") + tr("the token warns that few tries are left");
+      }
+    }
+    throwRv(rv, Category::Password, msg);
+  }
+  if (rv == CKR_PIN_LOCKED) {
+    throwRv(rv, Category::Password,
+            format(tr("the PIN of token \"{0}\" is locked; unblock it with the PUK or the security officer's PIN "
+                      "before signing"),
+                   {t.info.label}));
+  }
+  if (rv == CKR_PIN_EXPIRED) {
+    throwRv(rv, Category::Password, format(tr("the PIN of token \"{0}\" has expired; change it first"), {t.info.label}));
+  }
+  if (rv == CKR_FUNCTION_CANCELED) throwRv(rv, Category::Cancelled, tr("the PIN entry was cancelled"));
+  throwRv(rv, Category::Crypto, format(tr("cannot log in to token \"{0}\""), {t.info.label}));
+}
+
+std::string Pkcs11Signer::Impl::keyUri(const Token& t, const std::string& label, const Bytes& id) const {
+  Uri u(p11_kit_uri_new());
+  if (!u) throw std::bad_alloc();
+  CK_TOKEN_INFO* ti = p11_kit_uri_get_token_info(u.get());
+  std::memcpy(ti->label, t.raw.label, sizeof ti->label);
+  std::memcpy(ti->manufacturerID, t.raw.manufacturerID, sizeof ti->manufacturerID);
+  std::memcpy(ti->model, t.raw.model, sizeof ti->model);
+  std::memcpy(ti->serialNumber, t.raw.serialNumber, sizeof ti->serialNumber);
+  Bytes idCopy = id;
+  std::string labelCopy = label;
+  CK_ATTRIBUTE attrs[2] = {{CKA_ID, idCopy.data(), idCopy.size()}, {CKA_LABEL, labelCopy.data(), labelCopy.size()}};
+  p11_kit_uri_set_attribute(u.get(), &attrs[0]);
+  if (!label.empty()) p11_kit_uri_set_attribute(u.get(), &attrs[1]);
+  if (!modulePath.empty()) p11_kit_uri_set_module_path(u.get(), modulePath.c_str());
+  char* out = nullptr;
+  if (p11_kit_uri_format(u.get(), P11_KIT_URI_FOR_ANY, &out) != P11_KIT_URI_OK) {
+    throw Error(Category::Internal, "cannot format a pkcs11: URI");
+  }
+  return takeString(out);
+}
+
+std::vector<Pair> Pkcs11Signer::Impl::collectPairs() {
+  struct Object {
+    CK_OBJECT_HANDLE handle;
+    std::string label;
+    Bytes id;
+  };
+  std::vector<Pair> out;
+  std::vector<std::string> problems;
+  bool anyObject = false;
+  for (auto& tp : tokens) {
+    Token& t = *tp;
+    login(t);
+    Session& s = *t.session;
+    // Every certificate and private key of the token.
+    std::vector<std::pair<Object, Certificate>> certs;
+    for (CK_OBJECT_HANDLE h : findObjects(s, CKO_CERTIFICATE, t.info.label)) {
+      if (ulongAttribute(s.f, s.h, h, CKA_CERTIFICATE_TYPE, CKC_X_509) != CKC_X_509) continue;
+      const auto value = attribute(s.f, s.h, h, CKA_VALUE);
+      const auto label = attribute(s.f, s.h, h, CKA_LABEL);
+      const Object o{h, label ? std::string(label->begin(), label->end()) : std::string(),
+                     attribute(s.f, s.h, h, CKA_ID).value_or(Bytes())};
+      if (!value) continue;
+      try {
+        certs.emplace_back(o, Certificate::fromDer(*value));
+      } catch (const Error&) {
+        problems.push_back(format(tr("the certificate \"{0}\" on token \"{1}\" cannot be read"), {o.label, t.info.label}));
+      }
+    }
+    std::vector<Object> keys;
+    for (CK_OBJECT_HANDLE h : findObjects(s, CKO_PRIVATE_KEY, t.info.label)) {
+      const auto label = attribute(s.f, s.h, h, CKA_LABEL);
+      keys.push_back({h, label ? std::string(label->begin(), label->end()) : std::string(),
+                      attribute(s.f, s.h, h, CKA_ID).value_or(Bytes())});
+    }
+    anyObject = anyObject || !certs.empty() || !keys.empty();
+
+    std::vector<bool> keyUsed(keys.size(), false);
+    for (const auto& [co, cert] : certs) {
+      std::optional<std::size_t> k;
+      for (std::size_t i = 0; i < keys.size() && !co.id.empty(); ++i) {
+        if (keys[i].id == co.id) k = i;
+      }
+      const bool certSelected = selects(CKO_CERTIFICATE, co.label, co.id);
+      const bool keySelected = k && selects(CKO_PRIVATE_KEY, keys[*k].label, keys[*k].id);
+      if (k) keyUsed[*k] = true;
+      if (!certSelected && !keySelected) continue;
+      if (!k) {
+        // Issuer certificates on a token are there to complete chains.
+        if (!cert.isCa()) {
+          problems.push_back(format(tr("the certificate of {0} on token \"{1}\" has no private key with the same "
+                                       "CKA_ID ({2})"),
+                                    {cert.commonName(), t.info.label, co.id.empty() ? tr("none") : hex(co.id)}));
+        }
+        continue;
+      }
+      const std::string label = co.label.empty() ? keys[*k].label : co.label;
+      Pair p{OfferedCertificate{cert, {}, keyUri(t, label, co.id), t.info.label, label, hex(co.id)},
+             &t,
+             keys[*k].handle,
+             ulongAttribute(s.f, s.h, keys[*k].handle, CKA_KEY_TYPE, CKK_RSA),
+             boolAttribute(s.f, s.h, keys[*k].handle, CKA_ALWAYS_AUTHENTICATE)};
+      // The issuers the token holds, leaf upwards, without the root.
+      const Certificate* current = &cert;
+      for (int depth = 0; depth < 8; ++depth) {
+        const Certificate* issuer = nullptr;
+        for (const auto& [o2, c2] : certs) {
+          if (!(c2 == *current) && c2.isCa() && X509_check_issued(c2.native(), current->native()) == X509_V_OK) {
+            issuer = &c2;
+          }
+        }
+        if (!issuer || issuer->selfIssued()) break;
+        p.offered.chain.push_back(*issuer);
+        current = issuer;
+      }
+      out.push_back(std::move(p));
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keyUsed[i] || !selects(CKO_PRIVATE_KEY, keys[i].label, keys[i].id)) continue;
+      problems.push_back(format(tr("the private key \"{0}\" (CKA_ID {1}) on token \"{2}\" has no certificate"),
+                                {keys[i].label, keys[i].id.empty() ? tr("none") : hex(keys[i].id), t.info.label}));
+    }
+  }
+  if (!out.empty()) return out;
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw Error(Category::Usage, all);
+  }
+  std::string labels;
+  for (const auto& t : tokens) labels += (labels.empty() ? "\"" : ", \"") + t->info.label + "\"";
+  if (anyObject && (objectLabel() || objectId() || objectClass())) {
+    throw Error(Category::Usage, format(tr("no certificate on token {0} matches {1}"), {labels, uriText}));
+  }
+  throw Error(Category::Usage, format(trn("token {0} holds no certificate with its private key",
+                                          "tokens {0} hold no certificate with its private key", tokens.size()),
+                                      {labels}));
+}
+
+Pkcs11Signer::Pkcs11Signer(const std::string& uriIn, Interaction& interaction) : m_impl(std::make_unique<Impl>()) {
+  Impl& d = *m_impl;
+  d.interaction = &interaction;
+  d.uriText = uriIn.rfind("pkcs11:", 0) == 0 ? uriIn : "pkcs11:" + uriIn;
+  P11KitUri* raw = p11_kit_uri_new();
+  if (!raw) throw std::bad_alloc();
+  d.uri.reset(raw);
+  const int rc = p11_kit_uri_parse(d.uriText.c_str(), P11_KIT_URI_FOR_ANY, d.uri.get());
+  if (rc != P11_KIT_URI_OK) {
+    throw Error(Category::Usage, format(tr("bad PKCS#11 URI \"{0}\" (RFC 7512, e.g. pkcs11:token=My%20Card)"), {d.uriText}),
+                {}, p11_kit_uri_message(rc));
+  }
+  if (p11_kit_uri_get_pin_value(d.uri.get())) {
+    throw Error(Category::Usage, tr("a PIN never goes on the command line: remove pin-value from the URI and use "
+                                    "--pin-file, SECUREDOC_PIN or the prompt"));
+  }
+  if (p11_kit_uri_any_unrecognized(d.uri.get())) {
+    throw Error(Category::Usage, format(tr("the PKCS#11 URI \"{0}\" has attributes SecureDoc does not know"), {d.uriText}));
+  }
+  if (const char* src = p11_kit_uri_get_pin_source(d.uri.get())) d.pinSource = src;
+  if (const char* path = p11_kit_uri_get_module_path(d.uri.get())) d.modulePath = path;
+  const char* name = p11_kit_uri_get_module_name(d.uri.get());
+  if (!d.modulePath.empty()) {
+    d.modules.loadPath(d.modulePath);
+  } else {
+    d.modules.loadConfigured(name ? name : "");
+  }
+  d.findTokens();
+  if (d.tokens.empty()) {
+    throw Error(Category::Usage,
+                format(tr("no PKCS#11 token matches {0}; is the card inserted and its module configured in "
+                          "p11-kit, or named with module-path=?"),
+                       {d.uriText}));
+  }
+}
+
+Pkcs11Signer::~Pkcs11Signer() = default;
+
+std::string Pkcs11Signer::description() const {
+  std::string labels;
+  for (const auto& t : m_impl->tokens) labels += (labels.empty() ? "\"" : ", \"") + t->info.label + "\"";
+  return format(trn("PKCS#11 token {0}", "PKCS#11 tokens {0}", m_impl->tokens.size()), {labels});
+}
+
+std::vector<TokenInfo> Pkcs11Signer::tokens() const {
+  std::vector<TokenInfo> out;
+  for (const auto& t : m_impl->tokens) out.push_back(t->info);
+  return out;
+}
+
+std::vector<OfferedCertificate> Pkcs11Signer::certificates() {
+  if (!m_impl->pairs) m_impl->pairs = m_impl->collectPairs();
+  std::vector<OfferedCertificate> out;
+  for (const auto& p : *m_impl->pairs) out.push_back(p.offered);
+  return out;
+}
+
+std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, DigestAlgorithm alg, SignatureScheme scheme,
+                                             const std::vector<Bytes>& digests) {
+  if (!m_impl->pairs) m_impl->pairs = m_impl->collectPairs();
+  const Pair* pair = nullptr;
+  for (const auto& p : *m_impl->pairs) {
+    if (p.offered.certificate == cert.certificate && (cert.id.empty() || cert.id == p.offered.id)) pair = &p;
+  }
+  if (!pair) throw Error(Category::Usage, format(tr("{0} has no key for the chosen certificate"), {description()}));
+  for (const Bytes& d : digests) {
+    if (d.size() != digestSize(alg)) throw Error(Category::Internal, "digest length does not match its algorithm");
+  }
+  const bool ec = pair->keyType == CKK_EC;
+  if (ec != (scheme == SignatureScheme::Ecdsa)) {
+    throw Error(Category::Internal, "the signature scheme does not fit the key type");
+  }
+  Token& t = *pair->token;
+  m_impl->login(t);
+  Session& s = *t.session;
+
+  CK_RSA_PKCS_PSS_PARAMS pss{hashMechanism(alg), mgf1(alg), digestSize(alg)};
+  CK_MECHANISM mech{CKM_RSA_PKCS, nullptr, 0};
+  if (scheme == SignatureScheme::RsaPss) mech = {CKM_RSA_PKCS_PSS, &pss, sizeof pss};
+  if (scheme == SignatureScheme::Ecdsa) mech = {CKM_ECDSA, nullptr, 0};
+
+  // A key that wants its PIN for every signature (CKA_ALWAYS_AUTHENTICATE,
+  // common on qualified signature cards) is asked for it once per batch.
+  std::optional<Secret> contextPin;
+  if (pair->alwaysAuthenticate && !t.info.protectedAuthenticationPath) {
+    contextPin.emplace(m_impl->pinSource.empty()
+                           ? m_impl->interaction->askSecret(Interaction::Secret::Pin,
+                                                            format(tr("signing key \"{0}\" on token \"{1}\""),
+                                                                   {pair->offered.label, t.info.label}))
+                           : readPinSource(m_impl->pinSource));
+  }
+
+  EVP_PKEY* pub = X509_get0_pubkey(cert.certificate.native());
+  std::vector<Bytes> out;
+  out.reserve(digests.size());
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    if (m_impl->interaction->cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+    Bytes input = digests[i];
+    if (scheme == SignatureScheme::RsaPkcs1v15) {
+      input = digestInfoPrefix(alg);
+      input.insert(input.end(), digests[i].begin(), digests[i].end());
+    }
+    CK_RV rv = s.f->C_SignInit(s.h, &mech, pair->key);
+    if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID || rv == CKR_KEY_TYPE_INCONSISTENT) {
+      throwRv(rv, Category::Unsupported,
+              format(tr("token \"{0}\" cannot make this kind of signature with the key \"{1}\""),
+                     {t.info.label, pair->offered.label}));
+    }
+    if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
+    if (pair->alwaysAuthenticate) {
+      rv = contextPin ? s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, contextPin->data(), contextPin->size())
+                      : s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, nullptr, 0);
+      if (rv == CKR_PIN_INCORRECT) throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {t.info.label}));
+      if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
+    }
+    CK_ULONG len = 0;
+    rv = s.f->C_Sign(s.h, input.data(), input.size(), nullptr, &len);
+    if (rv != CKR_OK || len == 0 || len > 4096) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
+    Bytes value(len);
+    rv = s.f->C_Sign(s.h, input.data(), input.size(), value.data(), &len);
+    if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
+    value.resize(len);
+    if (ec) value = ecdsaRawToDer(value);
+
+    // A key that does not belong to its certificate (same CKA_ID, other
+    // key) must not produce a file: check the value before handing it on.
+    ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(pub, nullptr));
+    bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) == 1;
+    if (ok && !ec) {
+      ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), scheme == SignatureScheme::RsaPss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) == 1 &&
+           (scheme != SignatureScheme::RsaPss || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1);
+    }
+    ok = ok && EVP_PKEY_verify(ctx.get(), value.data(), value.size(), digests[i].data(), digests[i].size()) == 1;
+    if (!ok) {
+      throwOpenSsl(Category::Crypto, format(tr("the key \"{0}\" on token \"{1}\" does not belong to its certificate"),
+                                            {pair->offered.label, t.info.label}));
+    }
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+}  // namespace securedoc
