@@ -602,7 +602,8 @@ std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, Dig
   }
   const bool ec = pair->keyType == CKK_EC;
   if (ec != (scheme == SignatureScheme::Ecdsa)) {
-    throw Error(Category::Internal, "the signature scheme does not fit the key type");
+    throw Error(Category::Crypto, format(tr("the key \"{0}\" on token \"{1}\" does not belong to its certificate"),
+                                         {pair->offered.label, pair->token->info.label}));
   }
   Token& t = *pair->token;
   m_impl->login(t);
