@@ -67,6 +67,7 @@ struct Options {
   std::string mode;
   std::string tsa;
   std::string digest = "sha256";
+  bool rsaPss = false;
   std::string outputDir;
   std::string output;
   std::string signingTime;
@@ -97,6 +98,7 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   for (const auto& f : o.inputs) req.inputs.emplace_back(f);
   req.format = o.format;
   req.params.digest = parseDigestAlgorithm(o.digest);
+  req.params.rsaPss = o.rsaPss;
   req.params.level = parseLevel(o.level);
   req.params.packaging = parsePackaging(o.mode);
   req.params.tsaUrl = o.tsa;
@@ -224,6 +226,7 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"no-changes", "form-filling", "annotations"}))
       ->type_name(tr("PERMISSION"));
   sign->add_option("--digest", o.digest, tr("sha256, sha384 or sha512"))->capture_default_str()->type_name(tr("ALG"));
+  sign->add_flag("--rsa-pss", o.rsaPss, tr("RSA keys sign with RSASSA-PSS instead of PKCS#1 v1.5 (PAdES and CAdES)"));
   auto* outDir = sign->add_option("--output-dir", o.outputDir, tr("Write the signed files into this folder"))->type_name(tr("DIR"));
   sign->add_option("--output", o.output, tr("Output file (one input only)"))->excludes(outDir)->type_name(tr("FILE"));
   sign->add_option("--signing-time", o.signingTime, tr("Fixed signing time, e.g. 2026-01-31T12:00:00Z (tests)"))->type_name(tr("TIME"));

@@ -395,7 +395,7 @@ void Pkcs11Signer::Impl::login(Token& t) {
       } else if (ti.flags & CKF_USER_PIN_FINAL_TRY) {
         msg += std::string("; ") + tr("one try is left before the PIN locks");
       } else if (ti.flags & CKF_USER_PIN_COUNT_LOW) {
-        msg += std::string("; ") + tr("the token warns that few tries are left");
+        msg += std::string("; ") + tr("the token has counted wrong PINs since the last correct one and may lock after a few more");
       }
     }
     throwRv(rv, Category::Password, msg);

@@ -92,7 +92,8 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
   }
   pending->draft = draftSignedData(contentDigest, params.digest, offered,
                                    params.signingTime.value_or(std::time(nullptr)),
-                                   packaging == Packaging::Attached ? &attached : nullptr, input.string());
+                                   packaging == Packaging::Attached ? &attached : nullptr, params.rsaPss,
+                                   input.string());
   return pending;
 }
 

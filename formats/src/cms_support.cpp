@@ -491,8 +491,40 @@ std::vector<Certificate> certificatesOf(CMS_ContentInfo* cms) {
 
 // ---------------------------------------------------------------- build ---
 
+namespace {
+/// The SignerInfo's signatureAlgorithm becomes id-RSASSA-PSS with
+/// RSASSA-PSS-params (RFC 4055 §3.1): `alg`, MGF1 with `alg`, a salt as long
+/// as the digest, trailer field 1 (the default, left out).
+void setRsaPssAlgorithm(CMS_SignerInfo* si, DigestAlgorithm alg, const std::string& file) {
+  X509_ALGOR* sigAlg = nullptr;
+  CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sigAlg);
+  ossl::RsaPssParams pss(RSA_PSS_PARAMS_new());
+  ossl::X509Algor mgfHash(X509_ALGOR_new());
+  bool ok = pss && mgfHash && sigAlg;
+  if (ok) {
+    pss->hashAlgorithm = X509_ALGOR_new();
+    pss->maskGenAlgorithm = X509_ALGOR_new();
+    pss->saltLength = ASN1_INTEGER_new();
+    ok = pss->hashAlgorithm && pss->maskGenAlgorithm && pss->saltLength &&
+         X509_ALGOR_set0(mgfHash.get(), OBJ_nid2obj(EVP_MD_get_type(ossl::evpDigest(alg))), V_ASN1_UNDEF, nullptr) == 1 &&
+         X509_ALGOR_set0(pss->hashAlgorithm, OBJ_nid2obj(EVP_MD_get_type(ossl::evpDigest(alg))), V_ASN1_UNDEF, nullptr) == 1 &&
+         ASN1_INTEGER_set(pss->saltLength, static_cast<long>(digestSize(alg))) == 1;
+  }
+  ASN1_STRING* mgfParams = ok ? ASN1_item_pack(mgfHash.get(), ASN1_ITEM_rptr(X509_ALGOR), nullptr) : nullptr;
+  ok = mgfParams && X509_ALGOR_set0(pss->maskGenAlgorithm, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE, mgfParams) == 1;
+  if (!ok) ASN1_STRING_free(mgfParams);
+  ASN1_STRING* params = ok ? ASN1_item_pack(pss.get(), ASN1_ITEM_rptr(RSA_PSS_PARAMS), nullptr) : nullptr;
+  ok = params && X509_ALGOR_set0(sigAlg, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, params) == 1;
+  if (!ok) {
+    ASN1_STRING_free(params);
+    throwOpenSsl(Category::Crypto, tr("cannot set the RSA-PSS signature algorithm"), file);
+  }
+}
+}  // namespace
+
 Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const OfferedCertificate& offered,
-                      std::optional<std::time_t> signingTime, const Bytes* attached, const std::string& file) {
+                      std::optional<std::time_t> signingTime, const Bytes* attached, bool rsaPss,
+                      const std::string& file) {
   X509* x = offered.certificate.native();
   EVP_PKEY* pub = X509_get0_pubkey(x);
   if (!pub) throwOpenSsl(Category::Malformed, tr("the signing certificate has an unreadable public key"));
@@ -500,7 +532,9 @@ Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const Off
   if (EVP_PKEY_is_a(pub, "EC")) {
     d.scheme = SignatureScheme::Ecdsa;
   } else if (EVP_PKEY_is_a(pub, "RSA")) {
-    d.scheme = SignatureScheme::RsaPkcs1v15;
+    d.scheme = rsaPss ? SignatureScheme::RsaPss : SignatureScheme::RsaPkcs1v15;
+  } else if (EVP_PKEY_is_a(pub, "RSA-PSS")) {
+    d.scheme = SignatureScheme::RsaPss;
   } else {
     throw Error(Category::Unsupported,
                 format(tr("keys of type {0} cannot make CMS signatures yet"), {offered.certificate.keyType()}));
@@ -550,6 +584,7 @@ Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const Off
     if (c.selfIssued()) continue;  // the verifier brings its own roots
     if (CMS_add1_cert(d.cms.get(), c.native()) != 1) ERR_clear_error();  // already present
   }
+  if (d.scheme == SignatureScheme::RsaPss) setRsaPssAlgorithm(d.si, alg, file);
   d.tbsDigest = digest(alg, signedAttributesDer(d.si));
   return d;
 }

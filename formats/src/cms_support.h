@@ -32,10 +32,11 @@ struct Draft {
 /// Builds the SignedData for `contentDigest` with the signed attributes
 /// content-type, message-digest, ESS signing-certificate-v2 and, when given,
 /// signing-time; embeds the certificate and its non-root chain.  `attached`
-/// (may be null) becomes the encapsulated content.  `file` names the input in
-/// errors.
+/// (may be null) becomes the encapsulated content.  `rsaPss` makes an RSA
+/// signer's algorithm RSASSA-PSS.  `file` names the input in errors.
 Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const OfferedCertificate& cert,
-                      std::optional<std::time_t> signingTime, const Bytes* attached, const std::string& file);
+                      std::optional<std::time_t> signingTime, const Bytes* attached, bool rsaPss,
+                      const std::string& file);
 /// Puts the signature value in and checks it verifies (never write a value
 /// for the wrong key or digest).  Throws Error(Crypto).
 void completeSignedData(Draft& draft, const Bytes& signatureValue, const std::string& file);

@@ -361,7 +361,7 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     h.update(pdfBytes.data(), ph.gapStart);
     h.update(pdfBytes.data() + ph.gapEnd, ph.rest);
     const Bytes contentDigest = h.finish();
-    pending->draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, file);
+    pending->draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
     return pending;
   }
   std::error_code ec;
@@ -374,7 +374,7 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   pending->contentsOffset = ph.gapStart;
   pending->contentsLength = ph.gapEnd - ph.gapStart;
   d.computeFromRanges(pending->scratch, {{0, ph.gapStart}, {ph.gapEnd, ph.rest}});
-  pending->draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, file);
+  pending->draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
   return pending;
 }
 

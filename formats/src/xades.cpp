@@ -350,8 +350,10 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
   EVP_PKEY* pub = X509_get0_pubkey(offered.certificate.native());
   if (!pub) throw Error(Category::Crypto, tr("the certificate has no usable public key"));
   const bool ec = EVP_PKEY_is_a(pub, "EC");
-  if (EVP_PKEY_is_a(pub, "RSA-PSS")) {
-    throw Error(Category::Unsupported, tr("RSA-PSS keys are not supported for XML signatures"));
+  // xmlsec 1.2 has no RSA-PSS transform (it came with 1.3).
+  if (EVP_PKEY_is_a(pub, "RSA-PSS") || (params.rsaPss && EVP_PKEY_is_a(pub, "RSA"))) {
+    throw Error(Category::Unsupported, tr("RSA-PSS is not available for XML signatures; use PAdES or CAdES, or "
+                                          "sign without --rsa-pss"));
   }
 
   auto p = std::make_unique<XadesPending>();

@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 #include <securedoc/formats/cades.h>
 
@@ -26,12 +27,13 @@ struct Fixture {
   TempDir dir;
 
   std::filesystem::path sign(const std::string& p12, const std::filesystem::path& input, Packaging packaging,
-                             DigestAlgorithm alg = DigestAlgorithm::Sha256) {
+                             DigestAlgorithm alg = DigestAlgorithm::Sha256, bool rsaPss = false) {
     Pkcs12Signer signer(pkiDir() / p12, ui);
     const auto cert = signer.certificates().at(0);
     SignParams params;
     params.packaging = packaging;
     params.digest = alg;
+    params.rsaPss = rsaPss;
     auto pending = cades.prepare(input, params, cert);
     const auto values = signer.signDigests(cert, alg, pending->scheme(), {pending->digestToSign()});
     const auto out = dir / (input.filename().string() + (packaging == Packaging::Attached ? ".p7m" : ".p7s"));
@@ -90,6 +92,46 @@ BOOST_AUTO_TEST_CASE(sha384_and_sha512_signatures_verify) {
       BOOST_TEST(r.signatures.at(0).digestAlgorithm == digestName(alg));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(rsa_pss_signatures_carry_their_parameters_and_verify) {
+  test::writeFile(dir / "doc.txt", "x");
+  for (auto alg : {DigestAlgorithm::Sha256, DigestAlgorithm::Sha512}) {
+    BOOST_TEST_CONTEXT(digestName(alg)) {
+      const auto sig = sign("signer-rsa.p12", dir / "doc.txt", Packaging::Detached, alg, true);
+      VerifyOptions o = anchored();
+      o.detachedContent = dir / "doc.txt";
+      const auto r = cades.verify(sig, o);
+      BOOST_TEST((r.indication == Indication::TotalPassed), subIndicationCode(r.subIndication));
+      // signatureAlgorithm is id-RSASSA-PSS with the digest in hashAlgorithm,
+      // MGF1 and the salt length (RFC 4055 §3.1).
+      const Bytes der = readFile(sig, 1u << 20);
+      const unsigned char* p = der.data();
+      ossl::Cms cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+      BOOST_TEST_REQUIRE(cms != nullptr);
+      CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+      X509_ALGOR* sigAlg = nullptr;
+      CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sigAlg);
+      const ASN1_OBJECT* oid = nullptr;
+      int ptype = 0;
+      const void* pval = nullptr;
+      X509_ALGOR_get0(&oid, &ptype, &pval, sigAlg);
+      BOOST_TEST(OBJ_obj2nid(oid) == NID_rsassaPss);
+      BOOST_TEST_REQUIRE(ptype == V_ASN1_SEQUENCE);
+      ossl::RsaPssParams pss(static_cast<RSA_PSS_PARAMS*>(
+          ASN1_item_unpack(static_cast<const ASN1_STRING*>(pval), ASN1_ITEM_rptr(RSA_PSS_PARAMS))));
+      BOOST_TEST_REQUIRE(pss != nullptr);
+      const ASN1_OBJECT* hash = nullptr;
+      X509_ALGOR_get0(&hash, nullptr, nullptr, pss->hashAlgorithm);
+      BOOST_TEST(OBJ_obj2nid(hash) == EVP_MD_get_type(ossl::evpDigest(alg)));
+      BOOST_TEST(ASN1_INTEGER_get(pss->saltLength) == static_cast<long>(digestSize(alg)));
+    }
+  }
+  // ECDSA has no PSS: the flag changes nothing for it.
+  const auto ec = sign("signer-ec.p12", dir / "doc.txt", Packaging::Detached, DigestAlgorithm::Sha256, true);
+  VerifyOptions o = anchored();
+  o.detachedContent = dir / "doc.txt";
+  BOOST_TEST((cades.verify(ec, o).indication == Indication::TotalPassed));
 }
 
 BOOST_AUTO_TEST_CASE(one_changed_content_byte_is_a_hash_failure) {

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -58,6 +59,7 @@ using TsVerifyCtx = Ptr<TS_VERIFY_CTX, TS_VERIFY_CTX_free>;
 using TsMsgImprint = Ptr<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>;
 using TsTstInfo = Ptr<TS_TST_INFO, TS_TST_INFO_free>;
 using X509Algor = Ptr<X509_ALGOR, X509_ALGOR_free>;
+using RsaPssParams = Ptr<RSA_PSS_PARAMS, RSA_PSS_PARAMS_free>;
 using Pkcs7 = Ptr<PKCS7, PKCS7_free>;
 
 inline void freeX509Stack(STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); }

@@ -48,6 +48,10 @@ struct SignParams {
     double x = 0, y = 0, width = 0, height = 0;
   };
   std::optional<Visible> visible;
+  /// RSA keys sign with RSASSA-PSS (RFC 4055: MGF1 with the digest, salt as
+  /// long as the digest) instead of PKCS#1 v1.5.  CAdES and PAdES; keys
+  /// certified as id-RSASSA-PSS always do.
+  bool rsaPss = false;
   /// Where a module may keep scratch files between prepare and finish (the
   /// output folder, so the final rename stays on one file system).
   std::filesystem::path workDir;
