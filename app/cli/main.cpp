@@ -203,6 +203,7 @@ int run(int argc, char** argv) {
   auto* sign = app.add_subcommand("sign", tr("Sign files; outputs are written next to them, never over a file"));
   sign->group(tr("Commands"));
   sign->set_help_flag("-h,--help", tr("Print this help and exit"));
+  // xgettext:no-c-format
   sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, or pkcs11:URI (RFC 7512) for a smart card or token, e.g. "
                                           "'pkcs11:token=My%20Card' or with ?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so; "
                                           "cloud:URL comes later"))

@@ -541,6 +541,7 @@ Pkcs11Signer::Pkcs11Signer(const std::string& uriIn, Interaction& interaction) :
   d.uri.reset(raw);
   const int rc = p11_kit_uri_parse(d.uriText.c_str(), P11_KIT_URI_FOR_ANY, d.uri.get());
   if (rc != P11_KIT_URI_OK) {
+    // xgettext:no-c-format
     throw Error(Category::Usage, format(tr("bad PKCS#11 URI \"{0}\" (RFC 7512, e.g. pkcs11:token=My%20Card)"), {d.uriText}),
                 {}, p11_kit_uri_message(rc));
   }
