@@ -4,6 +4,9 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/i18n.h>
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -14,11 +17,12 @@
 namespace securedoc {
 
 namespace {
+/// The first line of a secret's file; the file's bytes are wiped after.
 std::string firstLine(const std::string& file) {
-  const Bytes data = readFile(file, 64u << 10);
-  std::string s(data.begin(), data.end());
-  const auto nl = s.find_first_of("\r\n");
-  if (nl != std::string::npos) s.resize(nl);
+  Bytes data = readFile(file, 64u << 10);
+  const auto end = std::find_if(data.begin(), data.end(), [](unsigned char c) { return c == '\r' || c == '\n'; });
+  std::string s(data.begin(), end);
+  OPENSSL_cleanse(data.data(), data.size());
   return s;
 }
 

@@ -44,7 +44,9 @@ std::string spaceTrimmed(const unsigned char* s, std::size_t max) {
 /// A string wiped when it goes out of scope.
 class Secret {
  public:
-  explicit Secret(std::string s) : m_value(std::move(s)) {}
+  /// Takes the secret and wipes what the moved-from string still holds
+  /// (a short string's characters stay in its own buffer).
+  explicit Secret(std::string&& s) : m_value(std::move(s)) { OPENSSL_cleanse(s.data(), s.capacity()); }
   ~Secret() { OPENSSL_cleanse(m_value.data(), m_value.size()); }
   Secret(const Secret&) = delete;
   Secret& operator=(const Secret&) = delete;
@@ -283,10 +285,10 @@ TokenInfo describe(CK_FUNCTION_LIST* module, CK_SLOT_ID slot, const CK_SLOT_INFO
 std::string readPinSource(const std::string& source) {
   std::string path = source;
   if (path.rfind("file:", 0) == 0) path = path.substr(5);
-  const Bytes data = readFile(path, 64u << 10);
-  std::string pin(data.begin(), data.end());
-  const auto nl = pin.find_first_of("\r\n");
-  if (nl != std::string::npos) pin.resize(nl);
+  Bytes data = readFile(path, 64u << 10);
+  const auto end = std::find_if(data.begin(), data.end(), [](unsigned char c) { return c == '\r' || c == '\n'; });
+  std::string pin(data.begin(), end);
+  OPENSSL_cleanse(data.data(), data.size());
   return pin;
 }
 

@@ -32,17 +32,9 @@ struct PdfsigSignature {
   bool notTotal() const { return has("Not total document signed"); }
 };
 
-std::vector<PdfsigSignature> pdfsigBlocks(const std::string& out) {
+std::vector<PdfsigSignature> pdfsigSignatures(const std::string& out) {
   std::vector<PdfsigSignature> blocks;
-  const std::regex header(R"(^Signature #\d+:$)", std::regex::multiline);
-  std::vector<std::size_t> starts;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), header); it != std::sregex_iterator(); ++it) {
-    starts.push_back(static_cast<std::size_t>(it->position()));
-  }
-  for (std::size_t i = 0; i < starts.size(); ++i) {
-    const std::size_t end = i + 1 < starts.size() ? starts[i + 1] : out.size();
-    blocks.push_back({out.substr(starts[i], end - starts[i])});
-  }
+  for (auto& text : pdfsigBlocks(out)) blocks.push_back({std::move(text)});
   return blocks;
 }
 
@@ -80,7 +72,7 @@ struct Interop {
   std::vector<PdfsigSignature> pdfsig(const fs::path& pdf) const {
     const auto r = run({"pdfsig", "-nocert", pdf.string()});
     BOOST_TEST_REQUIRE(r.exitCode == 0, "pdfsig " << pdf.filename() << " exits 0: " << r.out << r.err);
-    return pdfsigBlocks(r.out);
+    return pdfsigSignatures(r.out);
   }
 
   void qpdfCheck(const fs::path& pdf) const {

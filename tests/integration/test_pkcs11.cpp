@@ -299,20 +299,6 @@ std::vector<std::string> parseTokenLabels(const std::string& out) {
   return labels;
 }
 
-/// One "Signature #N:" block of pdfsig's output.
-std::vector<std::string> pdfsigBlocks(const std::string& out) {
-  std::vector<std::string> blocks;
-  const std::regex header(R"(^Signature #\d+:$)", std::regex::multiline);
-  std::vector<std::size_t> starts;
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), header); it != std::sregex_iterator(); ++it) {
-    starts.push_back(static_cast<std::size_t>(it->position()));
-  }
-  for (std::size_t i = 0; i < starts.size(); ++i) {
-    const std::size_t end = i + 1 < starts.size() ? starts[i + 1] : out.size();
-    blocks.push_back(out.substr(starts[i], end - starts[i]));
-  }
-  return blocks;
-}
 
 /// One call in a pkcs11-spy log ("47: C_Sign" and its parameters).
 struct SpyCall {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <poll.h>
+#include <regex>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
@@ -111,6 +112,20 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
   waitpid(pid, &status, 0);
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+std::vector<std::string> pdfsigBlocks(const std::string& out) {
+  const std::regex header(R"(^Signature #\d+:$)", std::regex::multiline);
+  std::vector<std::size_t> starts;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), header); it != std::sregex_iterator(); ++it) {
+    starts.push_back(static_cast<std::size_t>(it->position()));
+  }
+  std::vector<std::string> blocks;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const std::size_t end = i + 1 < starts.size() ? starts[i + 1] : out.size();
+    blocks.push_back(out.substr(starts[i], end - starts[i]));
+  }
+  return blocks;
 }
 
 RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env) {

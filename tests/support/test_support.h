@@ -30,6 +30,9 @@ bool onPath(const std::string& tool);
 /// package xmlsec1").
 void requireTool(const std::string& tool, const std::string& installedBy);
 
+/// The "Signature #N:" blocks of `pdfsig` output, in order.
+std::vector<std::string> pdfsigBlocks(const std::string& out);
+
 /// Runs securedoc-cli with `args`.
 RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
