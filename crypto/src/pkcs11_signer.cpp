@@ -260,7 +260,8 @@ struct Token {
 struct Pair {
   OfferedCertificate offered;
   Token* token = nullptr;
-  CK_OBJECT_HANDLE key = 0;
+  Bytes ckaId;
+  CK_OBJECT_HANDLE key = 0;  ///< 0 until login when listed by its public key
   CK_KEY_TYPE keyType = CKK_RSA;
   bool alwaysAuthenticate = false;
 };
@@ -334,7 +335,14 @@ struct Pkcs11Signer::Impl {
 
   void findTokens();
   void login(Token& t);
+  struct Scan {
+    std::vector<Pair> pairs;
+    std::vector<std::string> problems;
+    bool anyObject = false;
+  };
+  Scan scanToken(Token& t, bool publicKeysPair);
   std::vector<Pair> collectPairs();
+  void resolveKey(Pair& p);
   std::string keyUri(const Token& t, const std::string& label, const Bytes& id) const;
 };
 
@@ -436,87 +444,115 @@ std::string Pkcs11Signer::Impl::keyUri(const Token& t, const std::string& label,
   return takeString(out);
 }
 
-std::vector<Pair> Pkcs11Signer::Impl::collectPairs() {
+Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeysPair) {
   struct Object {
     CK_OBJECT_HANDLE handle;
     std::string label;
     Bytes id;
+    bool isPrivate;
   };
+  Scan scan;
+  Session& s = *t.session;
+  std::vector<std::pair<Object, Certificate>> certs;
+  for (CK_OBJECT_HANDLE h : findObjects(s, CKO_CERTIFICATE, t.info.label)) {
+    if (ulongAttribute(s.f, s.h, h, CKA_CERTIFICATE_TYPE, CKC_X_509) != CKC_X_509) continue;
+    const auto value = attribute(s.f, s.h, h, CKA_VALUE);
+    const auto label = attribute(s.f, s.h, h, CKA_LABEL);
+    const Object o{h, label ? std::string(label->begin(), label->end()) : std::string(),
+                   attribute(s.f, s.h, h, CKA_ID).value_or(Bytes()), false};
+    if (!value) continue;
+    try {
+      certs.emplace_back(o, Certificate::fromDer(*value));
+    } catch (const Error&) {
+      scan.problems.push_back(format(tr("the certificate \"{0}\" on token \"{1}\" cannot be read"), {o.label, t.info.label}));
+    }
+  }
+  // Private keys; before login also public keys, which many cards show
+  // while their private keys stay hidden until the PIN is given.
+  std::vector<Object> keys;
+  std::vector<CK_OBJECT_CLASS> classes{CKO_PRIVATE_KEY};
+  if (publicKeysPair) classes.push_back(CKO_PUBLIC_KEY);
+  for (CK_OBJECT_CLASS cls : classes) {
+    for (CK_OBJECT_HANDLE h : findObjects(s, cls, t.info.label)) {
+      const auto label = attribute(s.f, s.h, h, CKA_LABEL);
+      keys.push_back({h, label ? std::string(label->begin(), label->end()) : std::string(),
+                      attribute(s.f, s.h, h, CKA_ID).value_or(Bytes()), cls == CKO_PRIVATE_KEY});
+    }
+  }
+  scan.anyObject = !certs.empty() || !keys.empty();
+
+  std::vector<bool> keyUsed(keys.size(), false);
+  for (const auto& [co, cert] : certs) {
+    std::optional<std::size_t> k;  // a private key wins over a public one
+    for (std::size_t i = 0; i < keys.size() && !co.id.empty(); ++i) {
+      if (keys[i].id == co.id && (!k || (keys[i].isPrivate && !keys[*k].isPrivate))) k = i;
+    }
+    const bool certSelected = selects(CKO_CERTIFICATE, co.label, co.id);
+    const bool keySelected = k && selects(CKO_PRIVATE_KEY, keys[*k].label, keys[*k].id);
+    if (k) keyUsed[*k] = true;
+    if (!certSelected && !keySelected) continue;
+    if (!k) {
+      // Issuer certificates on a token are there to complete chains.
+      if (!cert.isCa()) {
+        scan.problems.push_back(format(tr("the certificate of {0} on token \"{1}\" has no private key with the same "
+                                          "CKA_ID ({2})"),
+                                       {cert.commonName(), t.info.label, co.id.empty() ? tr("none") : hex(co.id)}));
+      }
+      continue;
+    }
+    const Object& key = keys[*k];
+    const std::string label = co.label.empty() ? key.label : co.label;
+    Pair p{OfferedCertificate{cert, {}, keyUri(t, label, co.id), t.info.label, label, hex(co.id)},
+           &t,
+           co.id,
+           key.isPrivate ? key.handle : 0,
+           ulongAttribute(s.f, s.h, key.handle, CKA_KEY_TYPE, CKK_RSA),
+           key.isPrivate && boolAttribute(s.f, s.h, key.handle, CKA_ALWAYS_AUTHENTICATE)};
+    // The issuers the token holds, leaf upwards, without the root.
+    const Certificate* current = &cert;
+    for (int depth = 0; depth < 8; ++depth) {
+      const Certificate* issuer = nullptr;
+      for (const auto& [o2, c2] : certs) {
+        if (!(c2 == *current) && c2.isCa() && X509_check_issued(c2.native(), current->native()) == X509_V_OK) {
+          issuer = &c2;
+        }
+      }
+      if (!issuer || issuer->selfIssued()) break;
+      p.offered.chain.push_back(*issuer);
+      current = issuer;
+    }
+    scan.pairs.push_back(std::move(p));
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keyUsed[i] || !keys[i].isPrivate || !selects(CKO_PRIVATE_KEY, keys[i].label, keys[i].id)) continue;
+    scan.problems.push_back(format(tr("the private key \"{0}\" (CKA_ID {1}) on token \"{2}\" has no certificate"),
+                                   {keys[i].label, keys[i].id.empty() ? tr("none") : hex(keys[i].id), t.info.label}));
+  }
+  return scan;
+}
+
+std::vector<Pair> Pkcs11Signer::Impl::collectPairs() {
   std::vector<Pair> out;
   std::vector<std::string> problems;
   bool anyObject = false;
   for (auto& tp : tokens) {
     Token& t = *tp;
-    login(t);
-    Session& s = *t.session;
-    // Every certificate and private key of the token.
-    std::vector<std::pair<Object, Certificate>> certs;
-    for (CK_OBJECT_HANDLE h : findObjects(s, CKO_CERTIFICATE, t.info.label)) {
-      if (ulongAttribute(s.f, s.h, h, CKA_CERTIFICATE_TYPE, CKC_X_509) != CKC_X_509) continue;
-      const auto value = attribute(s.f, s.h, h, CKA_VALUE);
-      const auto label = attribute(s.f, s.h, h, CKA_LABEL);
-      const Object o{h, label ? std::string(label->begin(), label->end()) : std::string(),
-                     attribute(s.f, s.h, h, CKA_ID).value_or(Bytes())};
-      if (!value) continue;
-      try {
-        certs.emplace_back(o, Certificate::fromDer(*value));
-      } catch (const Error&) {
-        problems.push_back(format(tr("the certificate \"{0}\" on token \"{1}\" cannot be read"), {o.label, t.info.label}));
-      }
+    if (!t.session) t.session = std::make_unique<Session>(t.module, t.info.slotId, t.info.label);
+    // Without the PIN first: when every selected certificate shows a key
+    // (a public one will do), the PIN waits until signing.
+    Scan scan;
+    bool done = false;
+    if (t.info.loginRequired && !t.session->loggedIn) {
+      scan = scanToken(t, true);
+      done = !scan.pairs.empty() && scan.problems.empty();
     }
-    std::vector<Object> keys;
-    for (CK_OBJECT_HANDLE h : findObjects(s, CKO_PRIVATE_KEY, t.info.label)) {
-      const auto label = attribute(s.f, s.h, h, CKA_LABEL);
-      keys.push_back({h, label ? std::string(label->begin(), label->end()) : std::string(),
-                      attribute(s.f, s.h, h, CKA_ID).value_or(Bytes())});
+    if (!done) {
+      login(t);
+      scan = scanToken(t, false);
     }
-    anyObject = anyObject || !certs.empty() || !keys.empty();
-
-    std::vector<bool> keyUsed(keys.size(), false);
-    for (const auto& [co, cert] : certs) {
-      std::optional<std::size_t> k;
-      for (std::size_t i = 0; i < keys.size() && !co.id.empty(); ++i) {
-        if (keys[i].id == co.id) k = i;
-      }
-      const bool certSelected = selects(CKO_CERTIFICATE, co.label, co.id);
-      const bool keySelected = k && selects(CKO_PRIVATE_KEY, keys[*k].label, keys[*k].id);
-      if (k) keyUsed[*k] = true;
-      if (!certSelected && !keySelected) continue;
-      if (!k) {
-        // Issuer certificates on a token are there to complete chains.
-        if (!cert.isCa()) {
-          problems.push_back(format(tr("the certificate of {0} on token \"{1}\" has no private key with the same "
-                                       "CKA_ID ({2})"),
-                                    {cert.commonName(), t.info.label, co.id.empty() ? tr("none") : hex(co.id)}));
-        }
-        continue;
-      }
-      const std::string label = co.label.empty() ? keys[*k].label : co.label;
-      Pair p{OfferedCertificate{cert, {}, keyUri(t, label, co.id), t.info.label, label, hex(co.id)},
-             &t,
-             keys[*k].handle,
-             ulongAttribute(s.f, s.h, keys[*k].handle, CKA_KEY_TYPE, CKK_RSA),
-             boolAttribute(s.f, s.h, keys[*k].handle, CKA_ALWAYS_AUTHENTICATE)};
-      // The issuers the token holds, leaf upwards, without the root.
-      const Certificate* current = &cert;
-      for (int depth = 0; depth < 8; ++depth) {
-        const Certificate* issuer = nullptr;
-        for (const auto& [o2, c2] : certs) {
-          if (!(c2 == *current) && c2.isCa() && X509_check_issued(c2.native(), current->native()) == X509_V_OK) {
-            issuer = &c2;
-          }
-        }
-        if (!issuer || issuer->selfIssued()) break;
-        p.offered.chain.push_back(*issuer);
-        current = issuer;
-      }
-      out.push_back(std::move(p));
-    }
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (keyUsed[i] || !selects(CKO_PRIVATE_KEY, keys[i].label, keys[i].id)) continue;
-      problems.push_back(format(tr("the private key \"{0}\" (CKA_ID {1}) on token \"{2}\" has no certificate"),
-                                {keys[i].label, keys[i].id.empty() ? tr("none") : hex(keys[i].id), t.info.label}));
-    }
+    anyObject = anyObject || scan.anyObject;
+    out.insert(out.end(), std::make_move_iterator(scan.pairs.begin()), std::make_move_iterator(scan.pairs.end()));
+    problems.insert(problems.end(), scan.problems.begin(), scan.problems.end());
   }
   if (!out.empty()) return out;
   if (!problems.empty()) {
@@ -532,6 +568,22 @@ std::vector<Pair> Pkcs11Signer::Impl::collectPairs() {
   throw Error(Category::Usage, format(trn("token {0} holds no certificate with its private key",
                                           "tokens {0} hold no certificate with its private key", tokens.size()),
                                       {labels}));
+}
+
+/// After login: the private key of a pair listed by its public key.
+void Pkcs11Signer::Impl::resolveKey(Pair& p) {
+  if (p.key != 0) return;
+  Session& s = *p.token->session;
+  for (CK_OBJECT_HANDLE h : findObjects(s, CKO_PRIVATE_KEY, p.token->info.label)) {
+    if (attribute(s.f, s.h, h, CKA_ID).value_or(Bytes()) != p.ckaId) continue;
+    p.key = h;
+    p.keyType = ulongAttribute(s.f, s.h, h, CKA_KEY_TYPE, p.keyType);
+    p.alwaysAuthenticate = boolAttribute(s.f, s.h, h, CKA_ALWAYS_AUTHENTICATE);
+    return;
+  }
+  throw Error(Category::Usage, format(tr("the certificate of {0} on token \"{1}\" has no private key with the same "
+                                         "CKA_ID ({2})"),
+                                      {p.offered.certificate.commonName(), p.token->info.label, hex(p.ckaId)}));
 }
 
 Pkcs11Signer::Pkcs11Signer(const std::string& uriIn, Interaction& interaction) : m_impl(std::make_unique<Impl>()) {
@@ -595,23 +647,23 @@ std::vector<OfferedCertificate> Pkcs11Signer::certificates() {
 std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, DigestAlgorithm alg, SignatureScheme scheme,
                                              const std::vector<Bytes>& digests) {
   if (!m_impl->pairs) m_impl->pairs = m_impl->collectPairs();
-  const Pair* pair = nullptr;
-  for (const auto& p : *m_impl->pairs) {
+  Pair* pair = nullptr;
+  for (auto& p : *m_impl->pairs) {
     if (p.offered.certificate == cert.certificate && (cert.id.empty() || cert.id == p.offered.id)) pair = &p;
   }
   if (!pair) throw Error(Category::Usage, format(tr("{0} has no key for the chosen certificate"), {description()}));
   for (const Bytes& d : digests) {
     if (d.size() != digestSize(alg)) throw Error(Category::Internal, "digest length does not match its algorithm");
   }
+  Token& t = *pair->token;
+  m_impl->login(t);
+  m_impl->resolveKey(*pair);
+  Session& s = *t.session;
   const bool ec = pair->keyType == CKK_EC;
   if (ec != (scheme == SignatureScheme::Ecdsa)) {
     throw Error(Category::Crypto, format(tr("the key \"{0}\" on token \"{1}\" does not belong to its certificate"),
                                          {pair->offered.label, pair->token->info.label}));
   }
-  Token& t = *pair->token;
-  m_impl->login(t);
-  Session& s = *t.session;
-
   CK_RSA_PKCS_PSS_PARAMS pss{hashMechanism(alg), mgf1(alg), digestSize(alg)};
   CK_MECHANISM mech{CKM_RSA_PKCS, nullptr, 0};
   if (scheme == SignatureScheme::RsaPss) mech = {CKM_RSA_PKCS_PSS, &pss, sizeof pss};

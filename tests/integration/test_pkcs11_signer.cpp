@@ -59,6 +59,7 @@ struct Store {
   fs::path conf = dir / "softhsm2.conf";
   fs::path keyDer(const std::string& name) const { return dir / (name + ".key.der"); }
   fs::path certDer(const std::string& name) const { return dir / (name + ".cert.der"); }
+  fs::path pubDer(const std::string& name) const { return dir / (name + ".pub.der"); }
 
   Store() {
     requireTool("softhsm2-util", "the Debian package softhsm2");
@@ -72,6 +73,7 @@ struct Store {
       const fs::path pem = dir / (name + ".pem");
       runOk({"openssl", "pkcs12", "-in", p12.string(), "-passin", passin, "-nodes", "-nocerts", "-out", pem.string()});
       runOk({"openssl", "pkey", "-in", pem.string(), "-outform", "DER", "-out", keyDer(name).string()});
+      runOk({"openssl", "pkey", "-in", pem.string(), "-pubout", "-outform", "DER", "-out", pubDer(name).string()});
       runOk({"openssl", "x509", "-in", (pkiDir() / (name + ".pem")).string(), "-outform", "DER", "-out",
              certDer(name).string()});
     }
@@ -83,6 +85,15 @@ struct Store {
     token("Always");
     put("Always", keyDer("signer-rsa"), "privkey", "01", "Jan Kowalski", true);
     put("Always", certDer("signer-rsa"), "cert", "01", "Jan Kowalski", false);
+    // A public key beside the certificate, as many cards show before login.
+    token("PublicKeys");
+    put("PublicKeys", keyDer("signer-rsa"), "privkey", "01", "Jan Kowalski", false);
+    put("PublicKeys", pubDer("signer-rsa"), "pubkey", "01", "Jan Kowalski", false);
+    put("PublicKeys", certDer("signer-rsa"), "cert", "01", "Jan Kowalski", false);
+    // ... and a public key whose private key is missing.
+    token("NoPrivate");
+    put("NoPrivate", pubDer("signer-ec"), "pubkey", "01", "Anna Nowak", false);
+    put("NoPrivate", certDer("signer-ec"), "cert", "01", "Anna Nowak", false);
     // For the PIN counter.
     token("Counter");
     put("Counter", keyDer("signer-ec"), "privkey", "07", "Anna Nowak", false);
@@ -240,7 +251,7 @@ BOOST_AUTO_TEST_CASE(the_offered_uri_selects_that_key_again) {
     }
   }
   const auto tokens = all.tokens();
-  BOOST_TEST(tokens.size() == 5u, "SecureDoc RSA, SecureDoc EC, Mismatch, Always, Counter");
+  BOOST_TEST(tokens.size() == 7u, "SecureDoc RSA, SecureDoc EC, Mismatch, Always, PublicKeys, NoPrivate, Counter");
   for (const auto& t : tokens) {
     BOOST_TEST(t.manufacturer == "SoftHSM project");
     BOOST_TEST(t.model == "SoftHSM v2");
@@ -249,7 +260,40 @@ BOOST_AUTO_TEST_CASE(the_offered_uri_selects_that_key_again) {
     BOOST_TEST(!t.serial.empty());
     BOOST_TEST(t.module == kSoftHsm);
   }
-  BOOST_TEST(ui.asked.size() == tokens.size(), "one PIN per token");
+  BOOST_TEST(ui.asked.size() == tokens.size() - 2, "one PIN per token whose keys hide before login");
+}
+
+BOOST_AUTO_TEST_CASE(a_token_showing_public_keys_lists_without_the_pin) {
+  CountingInteraction ui(kPin);
+  Pkcs11Signer signer(uriFor("PublicKeys"), ui);
+  const auto certs = signer.certificates();
+  BOOST_TEST_REQUIRE(certs.size() == 1u);
+  BOOST_TEST(ui.asked.empty(), "the PIN waits until signing");
+  const Bytes d = randomDigest(DigestAlgorithm::Sha256);
+  const auto v = signer.signDigests(certs[0], DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, {d});
+  BOOST_TEST(verifies(certs[0].certificate, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, d, v.at(0)));
+  BOOST_TEST(ui.asked.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_public_key_without_its_private_key_fails_at_signing_with_nothing_written) {
+  CountingInteraction ui(kPin);
+  Pkcs11Signer signer(uriFor("NoPrivate"), ui);
+  const auto certs = signer.certificates();
+  BOOST_TEST_REQUIRE(certs.size() == 1u);
+  const Error e = errorOf([&] {
+    signer.signDigests(certs[0], DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {randomDigest(DigestAlgorithm::Sha256)});
+  });
+  BOOST_TEST((e.category() == Category::Usage));
+  BOOST_TEST(contains(e.what(), "has no private key"), e.what());
+
+  TempDir tmp;
+  writeFile(tmp / "doc.txt", "text");
+  writeFile(tmp / "pin", kPin);
+  const auto r = cli({"sign", "--signer", uriFor("NoPrivate"), "--pin-file", (tmp / "pin").string(), (tmp / "doc.txt").string()},
+                     {"SOFTHSM2_CONF=" + store().conf.string()});
+  BOOST_TEST(r.exitCode == 64, r.out << r.err);
+  BOOST_TEST(contains(r.err, "has no private key"), r.err);
+  BOOST_TEST((listDir(tmp.path()) == std::vector<std::string>{"doc.txt", "pin"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_key_that_does_not_fit_its_certificate_is_refused) {

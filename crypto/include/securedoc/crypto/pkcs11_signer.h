@@ -44,9 +44,11 @@ class Pkcs11Signer final : public Signer {
   std::string description() const override;
   /// The tokens the URI matches (present tokens only).
   std::vector<TokenInfo> tokens() const;
-  /// Logs in to each matching token that needs it (asks for its PIN once),
-  /// then returns every certificate the URI selects that has its private key
-  /// on the same token (paired by CKA_ID).  `id` of each is a pkcs11: URI
+  /// Returns every certificate the URI selects that has its key on the same
+  /// token (paired by CKA_ID).  Without the PIN when every selected
+  /// certificate shows a key before login (a public key will do; the private
+  /// key is then found at signing); otherwise logs in to the token first
+  /// (its PIN asked once).  `id` of each is a pkcs11: URI
   /// selecting exactly that key.  Issuer certificates found on the token
   /// fill `chain`.  Throws Error(Usage) naming what is wrong when the
   /// selection holds no usable pair: an empty token, a certificate without
