@@ -14,6 +14,8 @@ SECUREDOC_PACKAGES=(
   libnss3-tools libpodofo-utils time
   libxml2-dev libxmlsec1-dev xmlsec1
   libp11-kit-dev softhsm2 opensc
+  liboath-dev oathtool libargon2-dev libqrencode-dev libzbar-dev libpng-dev zbar-tools qrencode
+  libsqlite3-dev sqlite3
 )
 
 log() { printf '\n== %s\n' "$*" >&2; }
