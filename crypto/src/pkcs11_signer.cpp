@@ -1,16 +1,9 @@
 // PKCS#11 through p11-kit: module loading, RFC 7512 URI parsing and matching
 // come from p11-kit; sessions, login, object pairing and signing are ours.
-#include <securedoc/crypto/error.h>
+#include "pkcs11_support.h"
+
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/pkcs11_signer.h>
-#include <securedoc/i18n.h>
-
-#include <p11-kit/p11-kit.h>
-#include <p11-kit/pkcs11.h>
-#include <p11-kit/uri.h>
-
-#include <openssl/crypto.h>
-#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,233 +14,7 @@ namespace securedoc {
 
 namespace {
 
-// ---------------------------------------------------------------- resources
-
-struct UriFree {
-  void operator()(P11KitUri* u) const { p11_kit_uri_free(u); }
-};
-using Uri = std::unique_ptr<P11KitUri, UriFree>;
-
-struct CFree {
-  void operator()(void* p) const { std::free(p); }
-};
-/// A string p11-kit allocated with malloc.
-std::string takeString(char* s) {
-  std::unique_ptr<char, CFree> owner(s);
-  return s ? std::string(s) : std::string();
-}
-
-std::string spaceTrimmed(const unsigned char* s, std::size_t max) {
-  return std::string(reinterpret_cast<const char*>(s), p11_kit_space_strlen(s, max));
-}
-
-/// A string wiped when it goes out of scope.
-class Secret {
- public:
-  /// Takes the secret and wipes what the moved-from string still holds
-  /// (a short string's characters stay in its own buffer).
-  explicit Secret(std::string&& s) : m_value(std::move(s)) { OPENSSL_cleanse(s.data(), s.capacity()); }
-  ~Secret() { OPENSSL_cleanse(m_value.data(), m_value.size()); }
-  Secret(const Secret&) = delete;
-  Secret& operator=(const Secret&) = delete;
-  CK_UTF8CHAR* data() { return reinterpret_cast<CK_UTF8CHAR*>(m_value.data()); }
-  CK_ULONG size() const { return m_value.size(); }
-
- private:
-  std::string m_value;
-};
-
-const char* rvName(CK_RV rv) {
-  switch (rv) {
-    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
-    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
-    case CKR_PIN_LEN_RANGE: return "CKR_PIN_LEN_RANGE";
-    case CKR_PIN_EXPIRED: return "CKR_PIN_EXPIRED";
-    case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
-    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
-    case CKR_MECHANISM_PARAM_INVALID: return "CKR_MECHANISM_PARAM_INVALID";
-    case CKR_KEY_TYPE_INCONSISTENT: return "CKR_KEY_TYPE_INCONSISTENT";
-    case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
-    case CKR_DEVICE_REMOVED: return "CKR_DEVICE_REMOVED";
-    case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
-    case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
-    case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
-    case CKR_FUNCTION_CANCELED: return "CKR_FUNCTION_CANCELED";
-    default: return "";
-  }
-}
-
-std::string rvDetail(CK_RV rv) {
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(rv));
-  std::string d = p11_kit_strerror(rv);
-  const std::string name = rvName(rv);
-  d += " (" + (name.empty() ? std::string(hex) : name) + ")";
-  return d;
-}
-
-[[noreturn]] void throwRv(CK_RV rv, Category c, std::string message) {
-  throw Error(c, std::move(message), {}, rvDetail(rv));
-}
-
-std::string hex(const Bytes& b) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s += digits[c >> 4];
-    s += digits[c & 15];
-  }
-  return s;
-}
-
-/// The DER DigestInfo prefix of RFC 8017 §9.2, note 1.
-Bytes digestInfoPrefix(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::Sha256:
-      return {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-    case DigestAlgorithm::Sha384:
-      return {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
-    case DigestAlgorithm::Sha512:
-      return {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
-  }
-  throw Error(Category::Internal, "unknown digest algorithm");
-}
-
-CK_MECHANISM_TYPE hashMechanism(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::Sha256: return CKM_SHA256;
-    case DigestAlgorithm::Sha384: return CKM_SHA384;
-    case DigestAlgorithm::Sha512: return CKM_SHA512;
-  }
-  throw Error(Category::Internal, "unknown digest algorithm");
-}
-
-CK_RSA_PKCS_MGF_TYPE mgf1(DigestAlgorithm alg) {
-  switch (alg) {
-    case DigestAlgorithm::Sha256: return CKG_MGF1_SHA256;
-    case DigestAlgorithm::Sha384: return CKG_MGF1_SHA384;
-    case DigestAlgorithm::Sha512: return CKG_MGF1_SHA512;
-  }
-  throw Error(Category::Internal, "unknown digest algorithm");
-}
-
-// ---------------------------------------------------------------- modules
-
-/// The loaded modules: either every module p11-kit has configured, or one
-/// module from an explicit path.  Finalised and released on destruction.
-class Modules {
- public:
-  Modules() = default;
-  Modules(const Modules&) = delete;
-  Modules& operator=(const Modules&) = delete;
-  ~Modules() {
-    if (m_configured) p11_kit_modules_finalize_and_release(m_configured);
-    if (m_single) {
-      p11_kit_module_finalize(m_single);
-      p11_kit_module_release(m_single);
-    }
-  }
-
-  void loadPath(const std::string& path) {
-    m_single = p11_kit_module_load(path.c_str(), 0);
-    if (!m_single) {
-      const char* why = p11_kit_message();
-      throw Error(Category::Io, tr("cannot load the PKCS#11 module"), path, why ? why : "");
-    }
-    const CK_RV rv = p11_kit_module_initialize(m_single);
-    if (rv != CKR_OK) {
-      p11_kit_module_release(m_single);
-      m_single = nullptr;
-      throw Error(Category::Crypto, tr("the PKCS#11 module failed to start"), path, rvDetail(rv));
-    }
-    m_list.push_back(m_single);
-  }
-
-  /// The modules of p11-kit's configuration, without trust-policy modules
-  /// (they hold CA lists, never keys) and, if `name` is set, only that one.
-  void loadConfigured(const std::string& name) {
-    m_configured = p11_kit_modules_load_and_initialize(0);
-    if (!m_configured) {
-      const char* why = p11_kit_message();
-      throw Error(Category::Crypto, tr("p11-kit could not load the configured PKCS#11 modules"), {}, why ? why : "");
-    }
-    for (CK_FUNCTION_LIST** m = m_configured; *m; ++m) {
-      if (takeString(p11_kit_config_option(*m, "trust-policy")) == "yes") continue;
-      if (!name.empty() && takeString(p11_kit_module_get_name(*m)) != name) continue;
-      m_list.push_back(*m);
-    }
-    if (!name.empty() && m_list.empty()) {
-      throw Error(Category::Usage, format(tr("p11-kit has no PKCS#11 module named \"{0}\""), {name}));
-    }
-  }
-
-  const std::vector<CK_FUNCTION_LIST*>& list() const { return m_list; }
-
- private:
-  CK_FUNCTION_LIST** m_configured = nullptr;
-  CK_FUNCTION_LIST* m_single = nullptr;
-  std::vector<CK_FUNCTION_LIST*> m_list;
-};
-
-// ---------------------------------------------------------------- objects
-
-struct Session {
-  CK_FUNCTION_LIST* f = nullptr;
-  CK_SESSION_HANDLE h = 0;
-  bool loggedIn = false;
-  Session(CK_FUNCTION_LIST* module, CK_SLOT_ID slot, const std::string& label) : f(module) {
-    const CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h);
-    if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("cannot open a session with token \"{0}\""), {label}));
-  }
-  ~Session() {
-    if (loggedIn) f->C_Logout(h);
-    f->C_CloseSession(h);
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-};
-
-std::optional<Bytes> attribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type) {
-  CK_ATTRIBUTE a{type, nullptr, 0};
-  if (f->C_GetAttributeValue(s, o, &a, 1) != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION) return std::nullopt;
-  if (a.ulValueLen > (16u << 20)) return std::nullopt;
-  Bytes value(a.ulValueLen);
-  a.pValue = value.data();
-  if (f->C_GetAttributeValue(s, o, &a, 1) != CKR_OK) return std::nullopt;
-  value.resize(a.ulValueLen);
-  return value;
-}
-
-CK_ULONG ulongAttribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
-                        CK_ULONG fallback) {
-  const auto v = attribute(f, s, o, type);
-  if (!v || v->size() != sizeof(CK_ULONG)) return fallback;
-  CK_ULONG out = 0;
-  std::memcpy(&out, v->data(), sizeof out);
-  return out;
-}
-
-bool boolAttribute(CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type) {
-  const auto v = attribute(f, s, o, type);
-  return v && v->size() == sizeof(CK_BBOOL) && (*v)[0] != CK_FALSE;
-}
-
-std::vector<CK_OBJECT_HANDLE> findObjects(Session& s, CK_OBJECT_CLASS cls, const std::string& tokenLabel) {
-  CK_ATTRIBUTE tmpl{CKA_CLASS, &cls, sizeof cls};
-  CK_RV rv = s.f->C_FindObjectsInit(s.h, &tmpl, 1);
-  if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("cannot list the objects of token \"{0}\""), {tokenLabel}));
-  std::vector<CK_OBJECT_HANDLE> out;
-  CK_OBJECT_HANDLE batch[64];
-  CK_ULONG n = 0;
-  // A token with more objects than this is not a signature card.
-  constexpr std::size_t kMaxObjects = 10000;
-  while ((rv = s.f->C_FindObjects(s.h, batch, 64, &n)) == CKR_OK && n > 0 && out.size() < kMaxObjects) {
-    out.insert(out.end(), batch, batch + n);
-  }
-  s.f->C_FindObjectsFinal(s.h);
-  if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("cannot list the objects of token \"{0}\""), {tokenLabel}));
-  return out;
-}
+using namespace p11;
 
 struct Token {
   CK_FUNCTION_LIST* module = nullptr;
@@ -347,29 +114,12 @@ struct Pkcs11Signer::Impl {
 };
 
 void Pkcs11Signer::Impl::findTokens() {
-  for (CK_FUNCTION_LIST* module : modules.list()) {
-    CK_INFO mi{};
-    if (module->C_GetInfo(&mi) != CKR_OK || !p11_kit_uri_match_module_info(uri.get(), &mi)) continue;
-    CK_ULONG count = 0;
-    if (module->C_GetSlotList(CK_TRUE, nullptr, &count) != CKR_OK || count == 0) continue;
-    std::vector<CK_SLOT_ID> slots(count);
-    if (module->C_GetSlotList(CK_TRUE, slots.data(), &count) != CKR_OK) continue;
-    slots.resize(count);
-    const CK_SLOT_ID wantedSlot = p11_kit_uri_get_slot_id(uri.get());
-    for (CK_SLOT_ID slot : slots) {
-      if (wantedSlot != static_cast<CK_SLOT_ID>(-1) && wantedSlot != slot) continue;
-      CK_SLOT_INFO si{};
-      CK_TOKEN_INFO ti{};
-      if (module->C_GetSlotInfo(slot, &si) != CKR_OK || !p11_kit_uri_match_slot_info(uri.get(), &si)) continue;
-      if (module->C_GetTokenInfo(slot, &ti) != CKR_OK || !p11_kit_uri_match_token_info(uri.get(), &ti)) continue;
-      // SoftHSM2 and others show a free slot with an uninitialised token.
-      if (!(ti.flags & CKF_TOKEN_INITIALIZED)) continue;
-      auto t = std::make_unique<Token>();
-      t->module = module;
-      t->raw = ti;
-      t->info = describe(module, slot, si, ti);
-      tokens.push_back(std::move(t));
-    }
+  for (const FoundToken& f : matchTokens(modules, uri.get())) {
+    auto t = std::make_unique<Token>();
+    t->module = f.module;
+    t->raw = f.tokenInfo;
+    t->info = describe(f.module, f.slot, f.slotInfo, f.tokenInfo);
+    tokens.push_back(std::move(t));
   }
 }
 
@@ -589,31 +339,12 @@ void Pkcs11Signer::Impl::resolveKey(Pair& p) {
 Pkcs11Signer::Pkcs11Signer(const std::string& uriIn, Interaction& interaction) : m_impl(std::make_unique<Impl>()) {
   Impl& d = *m_impl;
   d.interaction = &interaction;
-  d.uriText = uriIn.rfind("pkcs11:", 0) == 0 ? uriIn : "pkcs11:" + uriIn;
-  P11KitUri* raw = p11_kit_uri_new();
-  if (!raw) throw std::bad_alloc();
-  d.uri.reset(raw);
-  const int rc = p11_kit_uri_parse(d.uriText.c_str(), P11_KIT_URI_FOR_ANY, d.uri.get());
-  if (rc != P11_KIT_URI_OK) {
-    // xgettext:no-c-format
-    throw Error(Category::Usage, format(tr("bad PKCS#11 URI \"{0}\" (RFC 7512, e.g. pkcs11:token=My%20Card)"), {d.uriText}),
-                {}, p11_kit_uri_message(rc));
-  }
-  if (p11_kit_uri_get_pin_value(d.uri.get())) {
-    throw Error(Category::Usage, tr("a PIN never goes on the command line: remove pin-value from the URI and use "
-                                    "--pin-file, SECUREDOC_PIN or the prompt"));
-  }
-  if (p11_kit_uri_any_unrecognized(d.uri.get())) {
-    throw Error(Category::Usage, format(tr("the PKCS#11 URI \"{0}\" has attributes SecureDoc does not know"), {d.uriText}));
-  }
-  if (const char* src = p11_kit_uri_get_pin_source(d.uri.get())) d.pinSource = src;
-  if (const char* path = p11_kit_uri_get_module_path(d.uri.get())) d.modulePath = path;
-  const char* name = p11_kit_uri_get_module_name(d.uri.get());
-  if (!d.modulePath.empty()) {
-    d.modules.loadPath(d.modulePath);
-  } else {
-    d.modules.loadConfigured(name ? name : "");
-  }
+  ParsedUri parsed = parseUri(uriIn);
+  d.uriText = parsed.text;
+  d.modulePath = parsed.modulePath;
+  d.pinSource = parsed.pinSource;
+  loadModules(d.modules, parsed);
+  d.uri = std::move(parsed.uri);
   d.findTokens();
   if (d.tokens.empty()) {
     throw Error(Category::Usage,
@@ -664,11 +395,6 @@ std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, Dig
     throw Error(Category::Crypto, format(tr("the key \"{0}\" on token \"{1}\" does not belong to its certificate"),
                                          {pair->offered.label, pair->token->info.label}));
   }
-  CK_RSA_PKCS_PSS_PARAMS pss{hashMechanism(alg), mgf1(alg), digestSize(alg)};
-  CK_MECHANISM mech{CKM_RSA_PKCS, nullptr, 0};
-  if (scheme == SignatureScheme::RsaPss) mech = {CKM_RSA_PKCS_PSS, &pss, sizeof pss};
-  if (scheme == SignatureScheme::Ecdsa) mech = {CKM_ECDSA, nullptr, 0};
-
   // A key that wants its PIN for every signature (CKA_ALWAYS_AUTHENTICATE,
   // common on qualified signature cards) is asked for it once per batch.
   std::optional<Secret> contextPin;
@@ -685,46 +411,14 @@ std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, Dig
   out.reserve(digests.size());
   for (std::size_t i = 0; i < digests.size(); ++i) {
     if (m_impl->interaction->cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
-    Bytes input = digests[i];
-    if (scheme == SignatureScheme::RsaPkcs1v15) {
-      input = digestInfoPrefix(alg);
-      input.insert(input.end(), digests[i].begin(), digests[i].end());
-    }
-    CK_RV rv = s.f->C_SignInit(s.h, &mech, pair->key);
-    if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID || rv == CKR_KEY_TYPE_INCONSISTENT) {
-      throwRv(rv, Category::Unsupported,
-              format(tr("token \"{0}\" cannot make this kind of signature with the key \"{1}\""),
-                     {t.info.label, pair->offered.label}));
-    }
-    if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
-    if (pair->alwaysAuthenticate) {
-      rv = contextPin ? s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, contextPin->data(), contextPin->size())
-                      : s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, nullptr, 0);
-      if (rv == CKR_PIN_INCORRECT) throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {t.info.label}));
-      if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
-    }
-    CK_ULONG len = 0;
-    rv = s.f->C_Sign(s.h, input.data(), input.size(), nullptr, &len);
-    if (rv != CKR_OK || len == 0 || len > 4096) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
-    Bytes value(len);
-    rv = s.f->C_Sign(s.h, input.data(), input.size(), value.data(), &len);
-    if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {t.info.label}));
-    value.resize(len);
-    if (ec) value = ecdsaRawToDer(value);
-
+    Bytes value = signDigest(s, pair->key, alg, scheme, digests[i], pair->alwaysAuthenticate,
+                             contextPin ? &*contextPin : nullptr, t.info.label,
+                             pair->offered.label);
     // A key that does not belong to its certificate (same CKA_ID, other
     // key) must not produce a file: check the value before handing it on.
-    ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(pub, nullptr));
-    bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
-              EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) == 1;
-    if (ok && !ec) {
-      ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), scheme == SignatureScheme::RsaPss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) == 1 &&
-           (scheme != SignatureScheme::RsaPss || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1);
-    }
-    ok = ok && EVP_PKEY_verify(ctx.get(), value.data(), value.size(), digests[i].data(), digests[i].size()) == 1;
-    if (!ok) {
-      throwOpenSsl(Category::Crypto, format(tr("the key \"{0}\" on token \"{1}\" does not belong to its certificate"),
-                                            {pair->offered.label, t.info.label}));
+    if (!valueVerifies(pub, alg, scheme, digests[i], value)) {
+      throw Error(Category::Crypto, format(tr("the key \"{0}\" on token \"{1}\" does not belong to its certificate"),
+                                           {pair->offered.label, t.info.label}));
     }
     out.push_back(std::move(value));
   }

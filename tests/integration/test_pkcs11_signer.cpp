@@ -12,6 +12,7 @@
 
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/pkcs11_keystore.h>
 #include <securedoc/crypto/pkcs11_signer.h>
 
 #include <openssl/rand.h>
@@ -19,6 +20,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 using namespace securedoc;
 using namespace securedoc::test;
@@ -94,6 +96,8 @@ struct Store {
     token("NoPrivate");
     put("NoPrivate", pubDer("signer-ec"), "pubkey", "01", "Anna Nowak", false);
     put("NoPrivate", certDer("signer-ec"), "cert", "01", "Anna Nowak", false);
+    // The service's HSM token: keys generated inside by Pkcs11KeyStore.
+    token("Service");
     // For the PIN counter.
     token("Counter");
     put("Counter", keyDer("signer-ec"), "privkey", "07", "Anna Nowak", false);
@@ -251,7 +255,7 @@ BOOST_AUTO_TEST_CASE(the_offered_uri_selects_that_key_again) {
     }
   }
   const auto tokens = all.tokens();
-  BOOST_TEST(tokens.size() == 7u, "SecureDoc RSA, SecureDoc EC, Mismatch, Always, PublicKeys, NoPrivate, Counter");
+  BOOST_TEST(tokens.size() == 8u, "SecureDoc RSA, SecureDoc EC, Mismatch, Always, PublicKeys, NoPrivate, Service, Counter");
   for (const auto& t : tokens) {
     BOOST_TEST(t.manufacturer == "SoftHSM project");
     BOOST_TEST(t.model == "SoftHSM v2");
@@ -260,6 +264,8 @@ BOOST_AUTO_TEST_CASE(the_offered_uri_selects_that_key_again) {
     BOOST_TEST(!t.serial.empty());
     BOOST_TEST(t.module == kSoftHsm);
   }
+  // PublicKeys and NoPrivate show their keys before login; Service holds
+  // keys without certificates, so listing logs in there too.
   BOOST_TEST(ui.asked.size() == tokens.size() - 2, "one PIN per token whose keys hide before login");
 }
 
@@ -439,6 +445,129 @@ BOOST_AUTO_TEST_CASE(wrong_pins_count_down_to_a_locked_token) {
   const auto ok = cli({"sign", "--signer", uri, "--pin-file", (tmp / "pin").string(), (tmp / "doc.txt").string()}, env);
   BOOST_TEST(ok.exitCode == 0, ok.out << ok.err);
   BOOST_TEST(fs::exists(tmp / "doc.txt.p7s"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------- the service's keys
+BOOST_AUTO_TEST_SUITE(pkcs11_keystore)
+
+EVP_PKEY* parsePublicKey(const Bytes& spki, ossl::EvpPkey& owner) {
+  const unsigned char* p = spki.data();
+  owner.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  return owner.get();
+}
+
+bool keyVerifies(EVP_PKEY* pub, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest, const Bytes& value) {
+  ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(pub, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) return false;
+  if (EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) != 1) return false;
+  if (scheme == SignatureScheme::RsaPss && (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+                                            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1)) {
+    return false;
+  }
+  return EVP_PKEY_verify(ctx.get(), value.data(), value.size(), digest.data(), digest.size()) == 1;
+}
+
+BOOST_AUTO_TEST_CASE(generated_keys_sign_and_stay_inside_the_token) {
+  Pkcs11KeyStore ks(uriFor("Service"), kPin);
+  BOOST_TEST(ks.tokenLabel() == "Service");
+  struct Kind {
+    Pkcs11KeyStore::KeyKind kind;
+    SignatureScheme scheme;
+    const char* type;
+  };
+  for (const Kind k : {Kind{Pkcs11KeyStore::KeyKind::EcP256, SignatureScheme::Ecdsa, "EC"},
+                       Kind{Pkcs11KeyStore::KeyKind::Rsa2048, SignatureScheme::RsaPkcs1v15, "RSA"}}) {
+    BOOST_TEST_CONTEXT(k.type) {
+      const auto g = ks.generate(k.kind, std::string("service ") + k.type);
+      BOOST_TEST(g.id.size() == 16u);
+      ossl::EvpPkey owner;
+      EVP_PKEY* pub = parsePublicKey(g.publicKeyDer, owner);
+      BOOST_TEST_REQUIRE(pub != nullptr);
+      BOOST_TEST(EVP_PKEY_is_a(pub, k.type));
+      BOOST_TEST((ks.publicKey(g.id) == g.publicKeyDer));
+      const std::vector<Bytes> digests{randomDigest(DigestAlgorithm::Sha256), randomDigest(DigestAlgorithm::Sha256)};
+      const auto values = ks.sign(g.id, DigestAlgorithm::Sha256, k.scheme, digests);
+      BOOST_TEST(keyVerifies(pub, DigestAlgorithm::Sha256, k.scheme, digests[0], values.at(0)));
+      BOOST_TEST(keyVerifies(pub, DigestAlgorithm::Sha256, k.scheme, digests[1], values.at(1)));
+      if (k.scheme == SignatureScheme::RsaPkcs1v15) {
+        const auto pss = ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::RsaPss, {digests[0]});
+        BOOST_TEST(keyVerifies(pub, DigestAlgorithm::Sha256, SignatureScheme::RsaPss, digests[0], pss.at(0)));
+      }
+    }
+  }
+  // pkcs11-tool sees the private keys as sensitive and never extractable.
+  const auto r = run({"pkcs11-tool", "--module", kSoftHsm, "--token-label", "Service", "--login", "--pin", kPin,
+                      "--list-objects", "--type", "privkey"},
+                     {"SOFTHSM2_CONF=" + store().conf.string()});
+  BOOST_TEST(r.exitCode == 0, r.err);
+  std::size_t keys = 0;
+  for (std::size_t at = r.out.find("Private Key Object"); at != std::string::npos; at = r.out.find("Private Key Object", at + 1)) {
+    ++keys;
+    const std::string block = r.out.substr(at, r.out.find("Object", at + 20) - at);
+    BOOST_TEST(contains(block, "never extractable"), block);
+    BOOST_TEST(contains(block, "sensitive"), block);
+  }
+  BOOST_TEST(keys >= 2u, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(keys_outlive_the_store_and_sign_from_many_threads) {
+  Bytes id;
+  Bytes spki;
+  {
+    Pkcs11KeyStore ks(uriFor("Service"), kPin);
+    const auto g = ks.generate(Pkcs11KeyStore::KeyKind::EcP256, "threads");
+    id = g.id;
+    spki = g.publicKeyDer;
+  }
+  Pkcs11KeyStore ks(uriFor("Service"), kPin);
+  BOOST_TEST((ks.publicKey(id) == spki), "the same key after reopening");
+  ossl::EvpPkey owner;
+  EVP_PKEY* pub = parsePublicKey(spki, owner);
+  std::vector<std::vector<Bytes>> digests(8), values(8);
+  for (auto& d : digests) {
+    for (int i = 0; i < 50; ++i) d.push_back(randomDigest(DigestAlgorithm::Sha256));
+  }
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(8);
+  for (std::size_t t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        values[t] = ks.sign(id, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, digests[t]);
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (std::size_t t = 0; t < 8; ++t) {
+    BOOST_TEST(errors[t].empty(), errors[t]);
+    BOOST_TEST_REQUIRE(values[t].size() == 50u);
+    for (std::size_t i = 0; i < 50; i += 7) {
+      BOOST_TEST(keyVerifies(pub, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, digests[t][i], values[t][i]));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(refusals_are_clean) {
+  const Error wrong = errorOf([] { Pkcs11KeyStore ks(uriFor("Service"), "0000"); });
+  BOOST_TEST((wrong.category() == Category::Password));
+  const Error none = errorOf([] { Pkcs11KeyStore ks(uriFor("Nope"), kPin); });
+  BOOST_TEST((none.category() == Category::Usage));
+  const Error several = errorOf([] { Pkcs11KeyStore ks("pkcs11:?module-path=" + kSoftHsm, kPin); });
+  BOOST_TEST(contains(several.what(), "several"), several.what());
+  Pkcs11KeyStore ks(uriFor("Service"), kPin);
+  const Bytes unknown(16, 0xab);
+  const Error missing =
+      errorOf([&] { (void)ks.sign(unknown, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {randomDigest(DigestAlgorithm::Sha256)}); });
+  BOOST_TEST((missing.category() == Category::Usage));
+  const auto g = ks.generate(Pkcs11KeyStore::KeyKind::EcP256, "refusals");
+  const Error shortHash = errorOf([&] { (void)ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {Bytes(5, 1)}); });
+  BOOST_TEST((shortHash.category() == Category::Usage));
+  const Error wrongScheme = errorOf(
+      [&] { (void)ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, {randomDigest(DigestAlgorithm::Sha256)}); });
+  BOOST_TEST((wrongScheme.category() == Category::Usage));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
