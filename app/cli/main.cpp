@@ -7,6 +7,8 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/i18n.h>
 
+#include <securedoc/app/cli_help.h>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -43,21 +45,6 @@ std::time_t parseIsoTime(const std::string& s) {
   return timegm(&tm);
 }
 
-void translateHelp(CLI::App& app) {
-  auto fmt = app.get_formatter();
-  fmt->label("Usage", tr("Usage"));
-  fmt->label("OPTIONS", tr("OPTIONS"));
-  fmt->label("SUBCOMMAND", tr("COMMAND"));
-  fmt->label("SUBCOMMANDS", tr("COMMANDS"));
-  fmt->label("REQUIRED", tr("REQUIRED"));
-  fmt->label("Positionals", tr("Arguments"));
-  fmt->label("TEXT", tr("TEXT"));
-  fmt->label("FILE", tr("FILE"));
-  fmt->label("DIR", tr("DIR"));
-  fmt->label("Excludes", tr("Excludes"));
-  fmt->label("Needs", tr("Needs"));
-  fmt->column_width(34);
-}
 
 struct Options {
   // sign
@@ -189,7 +176,7 @@ int run(int argc, char** argv) {
 
   CLI::App app{tr("SecureDoc command line: sign and verify documents with qualified electronic signatures."),
                "securedoc-cli"};
-  translateHelp(app);
+  translateHelp(app, 34);
   app.option_defaults()->group(tr("Options"));
   app.require_subcommand(1);
   app.set_help_flag("-h,--help", tr("Print this help and exit"));

@@ -8,6 +8,8 @@
 #include <securedoc/crypto/totp.h>
 #include <securedoc/i18n.h>
 
+#include <securedoc/app/cli_help.h>
+
 #include <CLI/CLI.hpp>
 #include <openssl/crypto.h>
 
@@ -191,18 +193,6 @@ int runResetPin(const Options& o) {
   return 0;
 }
 
-void translateHelp(CLI::App& app) {
-  auto fmt = app.get_formatter();
-  fmt->label("Usage", tr("Usage"));
-  fmt->label("OPTIONS", tr("OPTIONS"));
-  fmt->label("SUBCOMMAND", tr("COMMAND"));
-  fmt->label("SUBCOMMANDS", tr("COMMANDS"));
-  fmt->label("REQUIRED", tr("REQUIRED"));
-  fmt->label("Positionals", tr("Arguments"));
-  fmt->label("TEXT", tr("TEXT"));
-  fmt->label("FILE", tr("FILE"));
-  fmt->column_width(30);
-}
 
 CLI::App* command(CLI::App& app, const char* name, const char* description) {
   auto* c = app.add_subcommand(name, description);
@@ -214,7 +204,7 @@ CLI::App* command(CLI::App& app, const char* name, const char* description) {
 int run(int argc, char** argv) {
   CLI::App app{tr("SecureDoc authenticator: keeps TOTP accounts in a PIN-protected store and shows their codes."),
                "securedoc-otp"};
-  translateHelp(app);
+  translateHelp(app, 30);
   app.option_defaults()->group(tr("Options"));
   app.require_subcommand(1);
   app.fallthrough();

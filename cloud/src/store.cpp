@@ -348,6 +348,16 @@ struct Store::Impl {
   /// of 32 random bytes that were thrown away, with our parameters: nobody
   /// knows a password that matches, and no hashing is needed at start-up.
   /// Keep its m/t/p in step with kArgon* in store_crypto.cpp.
+  /// An account's id and state and whether `password` is its password.
+  /// Unknown logins, bad logins and accounts without a password yet cost
+  /// the same Argon2id verification (no user enumeration by timing).
+  struct PasswordCheck {
+    std::optional<std::int64_t> id;
+    std::string state;
+    bool ok = false;
+  };
+  PasswordCheck checkPassword(std::string_view login, std::string_view password);
+
   static const std::string& dummy() {
     static const std::string hash =
         "$argon2id$v=19$m=19456,t=2,p=1$yXtlj1ftkWzDgkFmr/bDdQ$aBXoV+ns7UY3ZKj+cy9Xscw/ac3celXVscaWraewhjU";
@@ -697,6 +707,22 @@ std::int64_t Store::Impl::redeemToken(std::string_view token, const char* purpos
   return row.accountId;
 }
 
+Store::Impl::PasswordCheck Store::Impl::checkPassword(std::string_view login, std::string_view password) {
+  PasswordCheck r;
+  std::string encoded;
+  if (validLogin(login)) {
+    std::lock_guard lock(mutex);
+    Query q(db, "SELECT id, password, state FROM accounts WHERE login = ?", login);
+    if (q.step()) {
+      r.id = q.int64(0);
+      if (!q.isNull(1)) encoded = q.text(1);
+      r.state = q.text(2);
+    }
+  }
+  r.ok = encoded.empty() ? (detail::verifyPassword(dummy(), password), false) : detail::verifyPassword(encoded, password);
+  return r;
+}
+
 std::int64_t Store::activate(std::string_view activationToken, std::string_view newPassword, std::int64_t now,
                              std::string_view requestId) {
   return m_impl->redeemToken(activationToken, "activation", "pending", newPassword, now, requestId);
@@ -709,21 +735,7 @@ std::int64_t Store::resetPassword(std::string_view resetToken, std::string_view 
 
 std::int64_t Store::verifyPassword(std::string_view login, std::string_view password, std::int64_t now,
                                    std::string_view requestId) {
-  std::optional<std::int64_t> id;
-  std::string encoded;
-  std::string state;
-  if (validLogin(login)) {
-    std::lock_guard lock(m_impl->mutex);
-    Query q(m_impl->db, "SELECT id, password, state FROM accounts WHERE login = ?", login);
-    if (q.step()) {
-      id = q.int64(0);
-      if (!q.isNull(1)) encoded = q.text(1);
-      state = q.text(2);
-    }
-  }
-  // Unknown login, bad login or no password yet: the same Argon2id cost.
-  const bool ok = encoded.empty() ? (detail::verifyPassword(m_impl->dummy(), password), false)
-                                  : detail::verifyPassword(encoded, password);
+  const auto [id, state, ok] = m_impl->checkPassword(login, password);
   if (id) {
     std::lock_guard lock(m_impl->mutex);
     Transaction tx(m_impl->db, Transaction::Kind::Write);
@@ -738,22 +750,10 @@ std::int64_t Store::verifyPassword(std::string_view login, std::string_view pass
 
 void Store::changePassword(std::string_view login, std::string_view oldPassword, std::string_view newPassword,
                            std::int64_t now, std::string_view requestId) {
-  std::int64_t id = 0;
-  std::string encoded;
-  std::string state;
-  if (validLogin(login)) {
-    std::lock_guard lock(m_impl->mutex);
-    Query q(m_impl->db, "SELECT id, password, state FROM accounts WHERE login = ?", login);
-    if (q.step()) {
-      id = q.int64(0);
-      if (!q.isNull(1)) encoded = q.text(1);
-      state = q.text(2);
-    }
-  }
-  const bool ok = encoded.empty() ? (detail::verifyPassword(m_impl->dummy(), oldPassword), false)
-                                  : detail::verifyPassword(encoded, oldPassword);
+  const auto [found, state, ok] = m_impl->checkPassword(login, oldPassword);
+  const std::int64_t id = found.value_or(0);
   if (!ok) {
-    if (id != 0) {
+    if (found) {
       std::lock_guard lock(m_impl->mutex);
       Transaction tx(m_impl->db, Transaction::Kind::Write);
       m_impl->audit(now, "password.change.refused", login, {}, requestId, "wrong password");

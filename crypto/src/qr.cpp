@@ -3,6 +3,7 @@
 #include <securedoc/crypto/bytes.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/error.h>
+#include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
 #include <png.h>
@@ -29,17 +30,9 @@ constexpr png_uint_32 kMaxPngSide = 8000;
 constexpr int kModulePixels = 8;  // 8 px a module: one byte of a 1-bit row
 constexpr int kQuietZone = 4;     // ISO/IEC 18004 asks for 4 modules
 
-template <auto FreeFn>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept { FreeFn(p); }
-};
-template <class T, auto FreeFn>
-using Owned = std::unique_ptr<T, Deleter<FreeFn>>;
-
-using QrCode = Owned<QRcode, QRcode_free>;
-using ZbarScanner = Owned<zbar::zbar_image_scanner_t, zbar::zbar_image_scanner_destroy>;
-using ZbarImage = Owned<zbar::zbar_image_t, zbar::zbar_image_destroy>;
+using QrCode = ossl::Ptr<QRcode, QRcode_free>;
+using ZbarScanner = ossl::Ptr<zbar::zbar_image_scanner_t, zbar::zbar_image_scanner_destroy>;
+using ZbarImage = ossl::Ptr<zbar::zbar_image_t, zbar::zbar_image_destroy>;
 
 // ---- libpng error handling ---------------------------------------------
 // libpng reports errors by longjmp.  The jump lands in pngGuarded() below, and
