@@ -1,0 +1,74 @@
+#pragma once
+// The reference service's certification authority (DESIGN.md §6): a root and
+// an issuing CA kept in a folder, qualified-style signing certificates for
+// keys generated in the HSM, the TLS and TSA certificates of the service,
+// revocation with a CRL and an OCSP responder.  FOR DEMONSTRATION: the CA
+// keys are PEM files (mode 0600), not HSM keys.
+#include <securedoc/crypto/bytes.h>
+#include <securedoc/crypto/certificate.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace securedoc::cloud {
+
+/// The subject of a signing certificate (ETSI EN 319 412-2 natural person).
+struct SubjectFields {
+  std::string givenName;
+  std::string surname;
+  std::string serialNumber;  ///< national ID in ETSI form, e.g. "PNOPL-80010112345"
+  std::string country;       ///< ISO 3166 alpha-2
+  std::string organisation;  ///< may be empty
+  std::string email;         ///< may be empty (rfc822Name in subjectAltName)
+};
+
+class DemoCa {
+ public:
+  /// Makes a new root CA (RSA-3072, 10 years) and issuing CA (RSA-2048,
+  /// 9 years) in `dir` (created; must not hold a CA yet): root-ca.pem,
+  /// root-ca.key, issuing-ca.pem, issuing-ca.key, and the revocation list.
+  /// `name` goes into the CAs' subjects ("<name> Root CA", "<name> Issuing CA").
+  static DemoCa create(const std::filesystem::path& dir, const std::string& name);
+  /// Opens a CA made by create().  Error(Io/Malformed) when it is not one.
+  static DemoCa open(const std::filesystem::path& dir);
+  DemoCa(DemoCa&&) noexcept;
+  DemoCa& operator=(DemoCa&&) noexcept;
+  ~DemoCa();
+
+  Certificate root() const;
+  Certificate issuing() const;
+
+  /// A signing certificate for `spkiDer` (SubjectPublicKeyInfo) from the
+  /// issuing CA: keyUsage nonRepudiation (critical), certificatePolicies
+  /// QCP-n-qscd 0.4.0.194112.1.2, qcStatements (QcCompliance, QcSSCD), AIA
+  /// with `ocspUrl`, CRL distribution point `crlUrl` (each left out when
+  /// empty), a random 16-byte serial, valid from now for `days`.
+  Certificate issueSigner(const Bytes& spkiDer, const SubjectFields& subject, int days, const std::string& ocspUrl,
+                          const std::string& crlUrl);
+  /// A TLS server certificate for 127.0.0.1 and localhost (subjectAltName,
+  /// EKU serverAuth) with a new P-256 key, signed by the root; both PEM,
+  /// the key 0600.  The root is the clients' trust anchor.
+  void issueTlsServer(const std::filesystem::path& certPem, const std::filesystem::path& keyPem);
+  /// A time-stamping certificate (EKU timeStamping, critical) with a new
+  /// RSA-2048 key from the issuing CA; both PEM, the key 0600.
+  void issueTsa(const std::filesystem::path& certPem, const std::filesystem::path& keyPem);
+
+  /// Marks a certificate of this CA revoked (RFC 5280 reason code) at `when`.
+  void revoke(const Certificate& cert, int reason, std::int64_t when);
+  /// The issuing CA's CRL, DER, thisUpdate `now`, nextUpdate `now` + 1 day.
+  Bytes crl(std::int64_t now) const;
+  /// Answers an OCSP request (RFC 6960, DER) about certificates of the
+  /// issuing CA: good, revoked (with time and reason) or unknown; signed by
+  /// the issuing CA; the nonce echoed.  A malformed request gets the
+  /// malformedRequest status, never an exception.
+  Bytes ocspRespond(const Bytes& requestDer, std::int64_t now) const;
+
+ private:
+  struct Impl;
+  explicit DemoCa(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace securedoc::cloud

@@ -1,0 +1,2 @@
+// Placeholder: written by the issue-6 work in progress.
+namespace securedoc {}
