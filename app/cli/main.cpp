@@ -76,9 +76,26 @@ struct Options {
   // common
   std::string passwordFile;
   std::string pinFile;
+  // cloud: signer
+  std::string cloudCa;
+  std::string login;
+  std::string credential;
+  bool rememberSession = false;
+  std::string otpCommand;
   bool quiet = false;
   bool json = false;
 };
+
+CloudSignerOptions cloudOptions(const Options& o) {
+  CloudSignerOptions c;
+  c.caFile = o.cloudCa;
+  c.login = o.login;
+  c.credentialId = o.credential;
+  c.rememberSession = o.rememberSession;
+  return c;
+}
+
+bool isCloudSpec(const std::string& spec) { return spec.rfind("cloud:", 0) == 0; }
 
 int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& registry) {
   SignRequest req;
@@ -113,12 +130,15 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   if (req.format != "auto") (void)registry.byId(req.format);
   ui.showProgress = req.inputs.size() > 1;
 
-  auto signer = openSigner(o.signer, ui);
+  auto signer = openSigner(o.signer, ui, cloudOptions(o));
   const auto offered = signer->certificates();
   if (offered.empty()) throw Error(Category::Usage, format(tr("{0} offers no certificate"), {signer->description()}));
   if (offered.size() > 1) {
     std::string choices;
-    for (const auto& oc : offered) choices += "\n  " + oc.certificate.commonName() + ": --signer '" + oc.id + "'";
+    for (const auto& oc : offered) {
+      choices += "\n  " + oc.certificate.commonName() +
+                 (isCloudSpec(o.signer) ? ": --credential '" + oc.id + "'" : ": --signer '" + oc.id + "'");
+    }
     throw Error(Category::Usage,
                 format(tr("several certificates are available from {0}; choose one:"), {signer->description()}) + choices);
   }
@@ -183,7 +203,7 @@ int run(int argc, char** argv) {
   app.footer(tr("Exit status of verify: 0 every signature TOTAL-PASSED, 1 any TOTAL-FAILED, 2 otherwise "
                 "INDETERMINATE, 3 no signature in the file, 4 the file cannot be read or parsed, 64 bad usage.\n"
                 "Exit status of sign: 0 every file signed, 1 signing failed, 4 a file cannot be read or written, 64 bad usage.\n"
-                "Secrets: --password-file/--pin-file, or SECUREDOC_PASSWORD/SECUREDOC_PIN, else the terminal asks."));
+                "Secrets: --password-file/--pin-file/--otp-command, or SECUREDOC_PASSWORD/SECUREDOC_PIN/SECUREDOC_OTP, else the terminal asks."));
   Options o;
   TerminalInteraction ui;
 
@@ -193,7 +213,7 @@ int run(int argc, char** argv) {
   // xgettext:no-c-format
   sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, or pkcs11:URI (RFC 7512) for a smart card or token, e.g. "
                                           "'pkcs11:token=My%20Card' or with ?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so; "
-                                          "cloud:URL comes later"))
+                                          "or cloud:URL for a CSC v2 signing service, e.g. cloud:https://127.0.0.1:8443/csc/v2"))
       ->required()->type_name(tr("SPEC"));
   sign->add_option("--format", o.format, tr("auto (by content: PDF gets PAdES, XML gets XAdES, anything else CAdES), pades, xades or cades"))
       ->capture_default_str()->type_name(tr("FORMAT"));
@@ -220,6 +240,17 @@ int run(int argc, char** argv) {
   sign->add_option("--signing-time", o.signingTime, tr("Fixed signing time, e.g. 2026-01-31T12:00:00Z (tests)"))->type_name(tr("TIME"));
   sign->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
   sign->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
+  sign->add_option("--cloud-ca", o.cloudCa, tr("cloud: the CA certificate (PEM) the service's TLS certificate must chain to"))
+      ->type_name(tr("FILE"));
+  sign->add_option("--login", o.login, tr("cloud: the account name (its password from --password-file, "
+                                          "SECUREDOC_PASSWORD or the terminal)"))->type_name(tr("NAME"));
+  sign->add_option("--credential", o.credential, tr("cloud: the credential (key) to sign with, when the account has several"))
+      ->type_name(tr("ID"));
+  sign->add_flag("--remember-session", o.rememberSession,
+                 tr("cloud: one one-time code for every batch of the login session (else one per batch)"));
+  sign->add_option("--otp-command", o.otpCommand,
+                   tr("cloud: a command that prints the one-time code on its first line, e.g. \"securedoc-otp code\" "
+                      "(else SECUREDOC_OTP or the terminal)"))->type_name(tr("COMMAND"));
   sign->add_flag("--quiet,-q", o.quiet, tr("Print only errors"));
   sign->add_flag("--json", o.json, tr("Print the results as JSON"));
   sign->add_option("files", o.inputs, tr("Files to sign"))->required()->type_name(tr("FILE"));
@@ -254,8 +285,13 @@ int run(int argc, char** argv) {
   auto* certs = app.add_subcommand("certs", tr("List the certificates a signer offers"));
   certs->group(tr("Commands"));
   certs->set_help_flag("-h,--help", tr("Print this help and exit"));
-  certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, or pkcs11:URI (pkcs11: alone lists every token p11-kit knows)"))
+  certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, pkcs11:URI (pkcs11: alone lists every token p11-kit knows) "
+                                           "or cloud:URL"))
       ->required()->type_name(tr("SPEC"));
+  certs->add_option("--cloud-ca", o.cloudCa, tr("cloud: the CA certificate (PEM) the service's TLS certificate must chain to"))
+      ->type_name(tr("FILE"));
+  certs->add_option("--login", o.login, tr("cloud: the account name"))->type_name(tr("NAME"));
+  certs->add_option("--credential", o.credential, tr("cloud: list only this credential"))->type_name(tr("ID"));
   certs->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
   certs->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
   certs->add_flag("--json", o.json, tr("Print the certificates as JSON"));
@@ -274,6 +310,7 @@ int run(int argc, char** argv) {
 
   if (!o.passwordFile.empty()) ui.passwordFile = o.passwordFile;
   if (!o.pinFile.empty()) ui.pinFile = o.pinFile;
+  if (!o.otpCommand.empty()) ui.otpCommand = o.otpCommand;
   ui.quiet = o.quiet;
 
   try {
@@ -291,7 +328,7 @@ int run(int argc, char** argv) {
       return 0;
     }
     if (*certs) {
-      auto signer = openSigner(o.signer, ui);
+      auto signer = openSigner(o.signer, ui, cloudOptions(o));
       const auto offered = signer->certificates();
       if (o.json) {
         std::cout << certificatesToJson(offered) << '\n';

@@ -1153,6 +1153,9 @@ int Store::consumeSad(std::string_view sad, std::string_view credentialId, std::
   Transaction tx(db, Transaction::Kind::Write);
   const auto session = m_impl->requireSession(sessionToken, now);
   const auto row = m_impl->requireSadFor(tx, sad, credentialId, session, now, requestId, "sad.refused");
+  if (row.remaining == 0)  // a spent row kept for extendTransaction (rememberMe): signs nothing more
+    m_impl->refuseAudited(tx, now, "sad.refused", session.login, credentialId, requestId, "SAD used up",
+                          ServiceErrc::InvalidGrant, N_("Invalid parameter SAD"));
   if (static_cast<int>(hashes.size()) > row.remaining)
     m_impl->refuseAudited(
         tx, now, "sad.refused", session.login, credentialId, requestId,
@@ -1177,9 +1180,10 @@ int Store::consumeSad(std::string_view sad, std::string_view credentialId, std::
   for (std::int64_t pos : taken)
     Query(db, "UPDATE sad_hashes SET signed = 1 WHERE sad_id = ? AND position = ?", row.id, pos).run();
   const int remaining = row.remaining - static_cast<int>(hashes.size());
-  if (remaining == 0)
+  if (remaining == 0 && !session.rememberMe)
     Query(db, "DELETE FROM sads WHERE id = ?", row.id).run();  // used up: the SAD dies (CSC §11.9)
-  else
+  else  // in a rememberMe session a used-up SAD stays as a spent row: extendSad() may still build on it
+
     Query(db, "UPDATE sads SET remaining = ? WHERE id = ?", remaining, row.id).run();
   m_impl->audit(now, "sad.consume", session.login, credentialId, requestId,
                 "signed=" + number(static_cast<long long>(hashes.size())) + " remaining=" + number(remaining) +
@@ -1191,6 +1195,8 @@ int Store::consumeSad(std::string_view sad, std::string_view credentialId, std::
 NewSad Store::extendSad(std::string_view oldSad, std::string_view credentialId, std::string_view sessionToken,
                         const std::vector<Bytes>& newHashes, std::int64_t now, std::string_view requestId) {
   checkHashes(newHashes);
+  if (newHashes.size() > static_cast<std::size_t>(kMaxSignaturesPerSad))
+    refuse(ServiceErrc::InvalidRequest, N_("Numbers of signatures is too high"));
   NewSad out;
   out.sad = detail::newToken();
   std::lock_guard lock(m_impl->mutex);
@@ -1202,14 +1208,17 @@ NewSad Store::extendSad(std::string_view oldSad, std::string_view credentialId, 
                           ServiceErrc::AccessDenied,
                           N_("the session was not opened with rememberMe: every batch needs an OTP"));
   const auto row = m_impl->requireSadFor(tx, oldSad, credentialId, session, now, requestId, "sad.extend.refused");
+  // The new SAD signs exactly the new hashes; the old one is replaced (kept
+  // as a spent row, so a later batch may build on either).
+  const int count = static_cast<int>(newHashes.size());
   out.expiresAt = session.expiresAt;
-  out.remaining = row.remaining;
-  Query(db, "DELETE FROM sads WHERE id = ?", row.id).run();
-  const std::int64_t sadId = m_impl->insertSad(sha256(out.sad), credentialId, session.id, row.numSignatures,
-                                               row.remaining, now, out.expiresAt);
+  out.remaining = count;
+  Query(db, "UPDATE sads SET remaining = 0 WHERE id = ?", row.id).run();
+  const std::int64_t sadId =
+      m_impl->insertSad(sha256(out.sad), credentialId, session.id, count, count, now, out.expiresAt);
   m_impl->insertSadHashes(sadId, newHashes);
   m_impl->audit(now, "sad.extend", session.login, credentialId, requestId,
-                "remaining=" + number(row.remaining) + " hashes=" + hashList(newHashes));
+                "remaining=" + number(count) + " hashes=" + hashList(newHashes));
   tx.commit();
   return out;
 }

@@ -439,15 +439,38 @@ BOOST_AUTO_TEST_CASE(extend_transaction_needs_a_remember_me_session) {
   BOOST_CHECK_EXCEPTION(w.store.extendSad(first.sad, c, plain, docHashes(2, 2), T0 + 2), ServiceError,
                         hasCode(ServiceErrc::AccessDenied));  // through another session
   const NewSad second = w.store.extendSad(first.sad, c, remember, docHashes(2, 2), T0 + 2);
-  BOOST_TEST(second.remaining == 4, "the count authorised with the OTP carries over");
+  BOOST_TEST(second.remaining == 2, "the new SAD counts exactly its own hashes");
   BOOST_TEST(second.sad != first.sad);
-  BOOST_CHECK_EXCEPTION(w.store.consumeSad(first.sad, c, remember, docHashes(2, 1), T0 + 3), ServiceError,
+  BOOST_CHECK_EXCEPTION(w.store.consumeSad(first.sad, c, remember, docHashes(1, 1), T0 + 3), ServiceError,
                         hasCode(ServiceErrc::InvalidGrant));  // replaced
   BOOST_CHECK_EXCEPTION(w.store.consumeSad(second.sad, c, remember, docHashes(1, 1), T0 + 3), ServiceError,
                         hasCode(ServiceErrc::AccessDenied));  // bound to the new hashes only
-  BOOST_TEST(w.store.consumeSad(second.sad, c, remember, docHashes(2, 2), T0 + 3) == 2);
-  BOOST_CHECK_EXCEPTION(w.store.extendSad(second.sad, c, remember, docHashes(5, 1), T0 + kSessionLifetime),
+  BOOST_TEST(w.store.consumeSad(second.sad, c, remember, docHashes(2, 2), T0 + 3) == 0);
+  BOOST_CHECK_EXCEPTION(w.store.consumeSad(second.sad, c, remember, docHashes(2, 1), T0 + 3), ServiceError,
+                        hasCode(ServiceErrc::InvalidGrant));  // used up: signs nothing more
+
+  // A used-up SAD of the session still extends: each later batch gets its own count.
+  const NewSad third = w.store.extendSad(second.sad, c, remember, docHashes(10, 20), T0 + 4);
+  BOOST_TEST(third.remaining == kMaxSignaturesPerSad, "more than the first OTP authorised, one batch at a time");
+  BOOST_TEST(w.store.consumeSad(third.sad, c, remember, docHashes(10, 20), T0 + 4) == 0);
+  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember, docHashes(40, kMaxSignaturesPerSad + 1), T0 + 5),
+                        ServiceError, hasCode(ServiceErrc::InvalidRequest));  // more than multisign per call
+  const NewSad fourth = w.store.extendSad(first.sad, c, remember, docHashes(30, 1), T0 + 5);
+  BOOST_TEST(fourth.remaining == 1, "a replaced SAD of the session is still a base");
+  BOOST_CHECK_EXCEPTION(w.store.extendSad("no-such-sad", c, remember, docHashes(5, 1), T0 + 5), ServiceError,
+                        hasCode(ServiceErrc::InvalidGrant));
+  const auto c2 = w.credential(account, 2);
+  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c2, remember, docHashes(5, 1), T0 + 5), ServiceError,
+                        hasCode(ServiceErrc::AccessDenied));  // the SAD was for another credential
+  const auto remember2 = w.store.createSession(account, true, T0);
+  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember2, docHashes(5, 1), T0 + 5), ServiceError,
+                        hasCode(ServiceErrc::AccessDenied));  // nor through another rememberMe session
+  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember, docHashes(5, 1), T0 + kSessionLifetime),
                         ServiceError, hasCode(ServiceErrc::Expired));
+  BOOST_TEST(w.store.revokeSession(remember2, T0 + 6));
+  BOOST_TEST(w.store.revokeSession(remember, T0 + 6));
+  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember, docHashes(5, 1), T0 + 7), ServiceError,
+                        hasCode(ServiceErrc::InvalidToken));  // the session ended: so did its spent SADs
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 #include <securedoc/app/output.h>
 #include <securedoc/app/signing.h>
+#include <securedoc/crypto/csc_signer.h>
 #include <securedoc/crypto/pkcs11_signer.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 #include <securedoc/i18n.h>
@@ -15,7 +16,8 @@ namespace securedoc {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction) {
+std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction,
+                                   const CloudSignerOptions& cloud) {
   const auto colon = spec.find(':');
   const std::string scheme = colon == std::string::npos ? std::string() : spec.substr(0, colon);
   const std::string rest = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
@@ -25,8 +27,14 @@ std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interac
   }
   if (scheme == "pkcs11") return std::make_unique<Pkcs11Signer>(spec, interaction);
   if (scheme == "cloud") {
-    throw Error(Category::Unsupported,
-                format(tr("the {0} signer is not available in this version yet"), {scheme}));
+    if (rest.empty()) throw Error(Category::Usage, tr("cloud: needs the service's URL, e.g. cloud:https://HOST:PORT/csc/v2"));
+    CscOptions o;
+    o.baseUrl = rest;
+    o.caFile = cloud.caFile;
+    o.login = cloud.login;
+    o.credentialId = cloud.credentialId;
+    o.rememberSession = cloud.rememberSession;
+    return std::make_unique<CscSigner>(o, interaction);
   }
   throw Error(Category::Usage,
               format(tr("unknown signer \"{0}\" (use pkcs12:PATH, pkcs11:URI or cloud:URL)"), {spec}));

@@ -29,6 +29,11 @@ class DemoCa {
   /// Makes a new root CA (RSA-3072, 10 years) and issuing CA (RSA-2048,
   /// 9 years) in `dir` (created; must not hold a CA yet): root-ca.pem,
   /// root-ca.key, issuing-ca.pem, issuing-ca.key, and the revocation list.
+  /// The registers are text files rewritten atomically: revoked.txt ("SERIAL
+  /// UNIXTIME REASON" per line) and issued.txt (serials the issuing CA made,
+  /// so that OCSP says "unknown", not "good", for any other).  They are read
+  /// on every use, so several DemoCa on one folder see each other's
+  /// revocations.  All member functions may be called from several threads.
   /// `name` goes into the CAs' subjects ("<name> Root CA", "<name> Issuing CA").
   static DemoCa create(const std::filesystem::path& dir, const std::string& name);
   /// Opens a CA made by create().  Error(Io/Malformed) when it is not one.
@@ -44,7 +49,10 @@ class DemoCa {
   /// issuing CA: keyUsage nonRepudiation (critical), certificatePolicies
   /// QCP-n-qscd 0.4.0.194112.1.2, qcStatements (QcCompliance, QcSSCD), AIA
   /// with `ocspUrl`, CRL distribution point `crlUrl` (each left out when
-  /// empty), a random 16-byte serial, valid from now for `days`.
+  /// empty), a random 16-byte serial, valid from now for `days` (to the
+  /// second; cut to the issuing CA's notAfter).  Error(Malformed) for a bad
+  /// SPKI, Error(Unsupported) for keys other than RSA >= 2048 and EC >= 256,
+  /// Error(Usage) for subject fields the DN cannot hold or a non-http URL.
   Certificate issueSigner(const Bytes& spkiDer, const SubjectFields& subject, int days, const std::string& ocspUrl,
                           const std::string& crlUrl);
   /// A TLS server certificate for 127.0.0.1 and localhost (subjectAltName,
@@ -62,7 +70,9 @@ class DemoCa {
   /// Answers an OCSP request (RFC 6960, DER) about certificates of the
   /// issuing CA: good, revoked (with time and reason) or unknown; signed by
   /// the issuing CA; the nonce echoed.  A malformed request gets the
-  /// malformedRequest status, never an exception.
+  /// malformedRequest status, never an exception (as does one asking about
+  /// no certificate or more than 64); a failure of the CA itself (unreadable
+  /// revoked.txt) gets internalError.  producedAt is the real clock.
   Bytes ocspRespond(const Bytes& requestDer, std::int64_t now) const;
 
  private:

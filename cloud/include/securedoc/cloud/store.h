@@ -346,8 +346,8 @@ class Store final {
   /// Call after the OTP was accepted (recordOtpSuccess).  Binds a new SAD to
   /// the credential, the session, the hashes (a multiset: each listed entry
   /// signs once; 1..100 entries of one length, 32/48/64 bytes = SHA-256/384/
-  /// 512) and numSignatures (1..20, the total this SAD and its extensions may
-  /// sign).  It lives as long as the session.  InvalidToken/Expired for the
+  /// 512) and numSignatures (1..20, the total this SAD may sign; an extension
+  /// counts its own hashes).  It lives as long as the session.  InvalidToken/Expired for the
   /// session, NotFound when the credential is not the session account's,
   /// AccessDenied when disabled, InvalidRequest for bad counts or hashes.
   NewSad createSad(std::string_view credentialId, std::string_view sessionToken, const std::vector<Bytes>& hashes,
@@ -355,15 +355,19 @@ class Store final {
   /// Atomically: the session is alive and the SAD's, the credential the
   /// SAD's, every hash an unsigned entry of the SAD's list, no more hashes
   /// than signatures remain; then marks them signed and decrements.  The SAD
-  /// dies when nothing remains.  Returns the signatures remaining.
-  /// InvalidGrant for an unknown (or used-up, or revoked) SAD, Expired,
+  /// dies when nothing remains (in a rememberMe session it stays as a spent
+  /// row that signs nothing but extendSad() accepts).  Returns the signatures
+  /// remaining.  InvalidGrant for an unknown (or used-up, or revoked) SAD, Expired,
   /// AccessDenied for any binding mismatch or count, InvalidRequest for an
   /// empty list.
   int consumeSad(std::string_view sad, std::string_view credentialId, std::string_view sessionToken,
                  const std::vector<Bytes>& hashes, std::int64_t now, std::string_view requestId = {});
   /// CSC credentials/extendTransaction for rememberMe sessions only
-  /// (AccessDenied otherwise): replaces the SAD by a new one for `newHashes`
-  /// with the signatures the old one had left; no OTP.  Errors as consumeSad.
+  /// (AccessDenied otherwise): a new SAD for `newHashes` whose count is their
+  /// number (1..20, else InvalidRequest), no OTP, for as long as the session
+  /// lives.  `oldSad` must have been issued to this session for this
+  /// credential; it may be used up.  It is replaced: it signs nothing more
+  /// but stays a valid base for later extensions.  Errors as consumeSad.
   NewSad extendSad(std::string_view oldSad, std::string_view credentialId, std::string_view sessionToken,
                    const std::vector<Bytes>& newHashes, std::int64_t now, std::string_view requestId = {});
 

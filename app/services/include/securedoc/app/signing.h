@@ -13,9 +13,19 @@
 
 namespace securedoc {
 
-/// Parses a signer SPEC (DESIGN.md §5) and opens the backend.
-/// `pkcs12:PATH` and `pkcs11:URI` (RFC 7512) today; `cloud:` comes with its issue.
-std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction);
+/// What a `cloud:URL` signer needs besides its URL (DESIGN.md §5: --cloud-ca,
+/// --login, --credential, --remember-session).  Ignored by the other signers.
+struct CloudSignerOptions {
+  std::string caFile;        ///< the service's TLS CA (PEM); required for cloud:
+  std::string login;         ///< the account; required for cloud:
+  std::string credentialId;  ///< empty: every credential of the account is offered
+  bool rememberSession = false;
+};
+
+/// Parses a signer SPEC (DESIGN.md §5) and opens the backend: `pkcs12:PATH`,
+/// `pkcs11:URI` (RFC 7512) or `cloud:URL` (CSC v2 base URL, https only).
+std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction,
+                                   const CloudSignerOptions& cloud = {});
 
 /// Refuses a certificate that may not make new signatures at `now`:
 /// expired, not yet valid, or without a signing key usage.  Throws Error(Policy).
