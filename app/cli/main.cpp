@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kExitUsage = 64;
 
 /// Sign's exit status: 0 all signed, 1 signing failed, 4 a file could not be
 /// read or written, 64 bad usage.
@@ -296,17 +295,7 @@ int run(int argc, char** argv) {
   certs->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
   certs->add_flag("--json", o.json, tr("Print the certificates as JSON"));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "securedoc-cli: " << format(tr("bad usage: {0}"), {e.what()}) << '\n'
-              << format(tr("Run \"{0} --help\" for the options."), {"securedoc-cli"}) << '\n';
-    return kExitUsage;
-  }
+  if (const auto done = parseCommandLine(app, argc, argv, "securedoc-cli")) return *done;
 
   if (!o.passwordFile.empty()) ui.passwordFile = o.passwordFile;
   if (!o.pinFile.empty()) ui.pinFile = o.pinFile;
@@ -352,11 +341,5 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    initI18n();
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "securedoc-cli: " << e.what() << '\n';
-    return 70;
-  }
+  return runMain("securedoc-cli", [&] { return run(argc, argv); });
 }

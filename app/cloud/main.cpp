@@ -43,7 +43,6 @@ namespace {
 
 constexpr int kExitFailed = 1;
 constexpr int kExitUnreadable = 4;  // DIR is not a readable demo world
-constexpr int kExitUsage = 64;
 constexpr int kDefaultPort = 8443;
 constexpr const char* kHsmLabel = "SecureDoc Cloud HSM";
 constexpr const char* kSoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
@@ -411,7 +410,7 @@ CLI::App* command(CLI::App& app, const char* name, const char* description) {
   return c;
 }
 
-int runMain(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{tr("SecureDoc Cloud: the reference remote signing service (CSC API v2, TSA, OCSP, CRL) "
                   "over TLS on 127.0.0.1. FOR DEMONSTRATION: SoftHSM2 is not a QSCD."),
                "securedoc-cloud"};
@@ -454,42 +453,23 @@ int runMain(int argc, char** argv) {
   otpReset->add_option("dir", o.dir, tr("The service folder"))->required()->type_name(tr("DIR"));
   otpReset->add_option("--login", o.login, tr("The account"))->required()->type_name(tr("LOGIN"));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "securedoc-cloud: " << format(tr("bad usage: {0}"), {e.what()}) << '\n'
-              << format(tr("Run \"{0} --help\" for the options."), {"securedoc-cloud"}) << '\n';
-    return kExitUsage;
-  }
+  if (const auto done = parseCommandLine(app, argc, argv, "securedoc-cloud")) return *done;
 
-  try {
-    if (*demo) return runDemo(o);
-    if (*serve) return runServe(o);
-    if (*accountCreate) return runAccountCreate(o);
-    if (*certIssue) return runCertificateIssue(o);
-    if (*otpReset) return runOtpReset(o);
-  } catch (const Error& e) {
-    std::cerr << "securedoc-cloud: " << e.what() << '\n';
-    return exitFor(e);
-  } catch (const std::exception& e) {
-    std::cerr << "securedoc-cloud: " << format(tr("internal error: {0}"), {e.what()}) << '\n';
-    return 70;
-  }
-  return kExitUsage;
+  return runCommand(
+      "securedoc-cloud",
+      [&] {
+        if (*demo) return runDemo(o);
+        if (*serve) return runServe(o);
+        if (*accountCreate) return runAccountCreate(o);
+        if (*certIssue) return runCertificateIssue(o);
+        if (*otpReset) return runOtpReset(o);
+        return kExitUsage;
+      },
+      exitFor);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    initI18n();
-    return runMain(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "securedoc-cloud: " << e.what() << '\n';
-    return 70;
-  }
+  return runMain("securedoc-cloud", [&] { return run(argc, argv); });
 }

@@ -26,7 +26,6 @@ namespace {
 constexpr int kExitFailed = 1;    // wrong PIN, or an operation failed
 constexpr int kExitNotFound = 2;  // no store, or no such entry
 constexpr int kExitDamaged = 4;   // the store or an input cannot be read or parsed
-constexpr int kExitUsage = 64;
 
 /// Something the user named does not exist (exit 2).
 class NotFound : public Error {
@@ -227,42 +226,23 @@ int run(int argc, char** argv) {
   auto* reset = command(app, "reset-pin", tr("Change the PIN: the old one, then the new one twice"));
   reset->add_option("--new-pin-file", o.newPinFile, tr("Read the new PIN from the first line of this file"))->type_name(tr("FILE"));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "securedoc-otp: " << format(tr("bad usage: {0}"), {e.what()}) << '\n'
-              << format(tr("Run \"{0} --help\" for the options."), {"securedoc-otp"}) << '\n';
-    return kExitUsage;
-  }
+  if (const auto done = parseCommandLine(app, argc, argv, "securedoc-otp")) return *done;
 
-  try {
-    if (*add) return runAdd(o);
-    if (*code) return runCode(o);
-    if (*list) return runList(o);
-    if (*remove) return runRemove(o);
-    if (*reset) return runResetPin(o);
-  } catch (const Error& e) {
-    std::cerr << "securedoc-otp: " << e.what() << '\n';
-    return exitFor(e);
-  } catch (const std::exception& e) {
-    std::cerr << "securedoc-otp: " << format(tr("internal error: {0}"), {e.what()}) << '\n';
-    return 70;
-  }
-  return kExitUsage;
+  return runCommand(
+      "securedoc-otp",
+      [&] {
+        if (*add) return runAdd(o);
+        if (*code) return runCode(o);
+        if (*list) return runList(o);
+        if (*remove) return runRemove(o);
+        if (*reset) return runResetPin(o);
+        return kExitUsage;
+      },
+      exitFor);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    initI18n();
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "securedoc-otp: " << e.what() << '\n';
-    return 70;
-  }
+  return runMain("securedoc-otp", [&] { return run(argc, argv); });
 }
