@@ -1,5 +1,6 @@
 // The reference service's demo CA (ca.h): certificate profiles, the
 // revocation and issuance registers in the CA folder, CRL and OCSP.
+#include "text_util.h"
 #include <securedoc/cloud/ca.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/error.h>
@@ -71,14 +72,9 @@ constexpr const char* kQcpNQscd = "0.4.0.194112.1.2";  // ETSI EN 319 411-2
 constexpr const char* kQcCompliance = "0.4.0.1862.1.1";  // ETSI EN 319 412-5 §4.2.1
 constexpr const char* kQcSscd = "0.4.0.1862.1.4";        // ETSI EN 319 412-5 §4.2.2
 
-std::string number(long long n) {
-  std::ostringstream s;
-  s.imbue(std::locale::classic());
-  s << n;
-  return s.str();
-}
+using detail::number;
+using detail::noPassword;
 
-int noPassword(char*, int, int, void*) { return -1; }
 
 // ------------------------------------------------------------------ files
 

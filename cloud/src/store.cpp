@@ -357,6 +357,12 @@ struct Store::Impl {
     bool ok = false;
   };
   PasswordCheck checkPassword(std::string_view login, std::string_view password);
+  /// A credential's OTP state (the caller holds the mutex).
+  OtpState readOtpState(std::string_view credentialId) {
+    Query q(db, "SELECT last_step, failures, locked_until FROM credential_otp WHERE credential_id = ?", credentialId);
+    if (!q.step()) refuse(ServiceErrc::NotFound, N_("the credential has no OTP secret"));
+    return OtpState{q.int64(0), q.int32(1), q.int64(2)};
+  }
 
   static const std::string& dummy() {
     static const std::string hash =
@@ -1006,10 +1012,7 @@ SecretBytes Store::otpSecret(std::string_view credentialId, std::int64_t now) co
 
 OtpState Store::otpState(std::string_view credentialId) const {
   std::lock_guard lock(m_impl->mutex);
-  Query q(m_impl->db, "SELECT last_step, failures, locked_until FROM credential_otp WHERE credential_id = ?",
-          credentialId);
-  if (!q.step()) refuse(ServiceErrc::NotFound, N_("the credential has no OTP secret"));
-  return OtpState{q.int64(0), q.int32(1), q.int64(2)};
+  return m_impl->readOtpState(credentialId);
 }
 
 void Store::recordOtpSuccess(std::string_view credentialId, std::int64_t step, std::int64_t now,
@@ -1017,12 +1020,7 @@ void Store::recordOtpSuccess(std::string_view credentialId, std::int64_t step, s
   std::lock_guard lock(m_impl->mutex);
   auto& db = m_impl->db;
   Transaction tx(db, Transaction::Kind::Write);
-  OtpState st;
-  {
-    Query q(db, "SELECT last_step, failures, locked_until FROM credential_otp WHERE credential_id = ?", credentialId);
-    if (!q.step()) refuse(ServiceErrc::NotFound, N_("the credential has no OTP secret"));
-    st = OtpState{q.int64(0), q.int32(1), q.int64(2)};
-  }
+  OtpState st = m_impl->readOtpState(credentialId);
   const std::string login = m_impl->loginOfCredential(credentialId);
   if (st.lockedUntil > now)
     m_impl->refuseAudited(tx, now, "otp.refused", login, credentialId, requestId, "locked", ServiceErrc::Locked,
@@ -1042,12 +1040,7 @@ OtpState Store::recordOtpFailure(std::string_view credentialId, std::int64_t now
   std::lock_guard lock(m_impl->mutex);
   auto& db = m_impl->db;
   Transaction tx(db, Transaction::Kind::Write);
-  OtpState st;
-  {
-    Query q(db, "SELECT last_step, failures, locked_until FROM credential_otp WHERE credential_id = ?", credentialId);
-    if (!q.step()) refuse(ServiceErrc::NotFound, N_("the credential has no OTP secret"));
-    st = OtpState{q.int64(0), q.int32(1), q.int64(2)};
-  }
+  OtpState st = m_impl->readOtpState(credentialId);
   const std::string login = m_impl->loginOfCredential(credentialId);
   if (st.lockedUntil > now)
     m_impl->refuseAudited(tx, now, "otp.refused", login, credentialId, requestId, "locked", ServiceErrc::Locked,

@@ -1,3 +1,4 @@
+#include "text_util.h"
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/crypto/certificate.h>
@@ -24,15 +25,9 @@ namespace securedoc::cloud {
 
 namespace {
 
-std::string number(long long n) {
-  std::ostringstream s;
-  s.imbue(std::locale::classic());
-  s << n;
-  return s.str();
-}
+using detail::number;
+using detail::noPassword;
 
-/// Never prompts on the terminal for an encrypted key: fail instead.
-int noPassword(char*, int, int, void*) { return -1; }
 
 }  // namespace
 

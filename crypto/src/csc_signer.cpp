@@ -9,6 +9,8 @@
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
+#include "curl_support.h"
+
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
@@ -86,18 +88,7 @@ struct CurlSlistDeleter {
 };
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
-void initCurlOnce() {
-  static std::once_flag once;
-  static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_global_init", {}, curl_easy_strerror(rc));
-}
-
-template <class T>
-void setopt(CURL* h, CURLoption opt, T value) {
-  const CURLcode rc = curl_easy_setopt(h, opt, value);
-  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_easy_setopt", {}, curl_easy_strerror(rc));
-}
+using curl::setopt;
 
 struct Sink {
   std::string data;
@@ -249,7 +240,7 @@ struct CscSigner::Impl {
 };
 
 Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::string& authorization, long timeout) {
-  initCurlOnce();
+  curl::initOnce();
   const std::string url = base + "/" + method;
   std::string text = body.dump();
   wipeJson(body);

@@ -3,6 +3,8 @@
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/i18n.h>
 
+#include "curl_support.h"
+
 #include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -108,21 +110,10 @@ size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
-void initCurlOnce() {
-  static std::once_flag once;
-  static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_global_init", {}, curl_easy_strerror(rc));
-}
-
-template <class T>
-void setopt(CURL* h, CURLoption opt, T value) {
-  const CURLcode rc = curl_easy_setopt(h, opt, value);
-  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_easy_setopt", {}, curl_easy_strerror(rc));
-}
+using curl::setopt;
 
 Bytes post(const Bytes& body, const TsaOptions& options, const std::string& shownUrl) {
-  initCurlOnce();
+  curl::initOnce();
   CurlEasy h(curl_easy_init());
   if (!h) throw Error(Category::Internal, "curl_easy_init");
   CurlSlist headers(curl_slist_append(nullptr, "Content-Type: application/timestamp-query"));
