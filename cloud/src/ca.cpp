@@ -1,11 +1,12 @@
 // The reference service's demo CA (ca.h): certificate profiles, the
 // revocation and issuance registers in the CA folder, CRL and OCSP.
-#include "text_util.h"
 #include <securedoc/cloud/ca.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
+
+#include "text_util.h"
 
 #include <openssl/err.h>
 #include <openssl/rand.h>

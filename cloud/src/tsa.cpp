@@ -1,4 +1,3 @@
-#include "text_util.h"
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/crypto/certificate.h>
@@ -6,6 +5,8 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
+
+#include "text_util.h"
 
 #include <httplib.h>
 #include <openssl/err.h>
