@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <cerrno>
@@ -65,18 +66,24 @@ struct Options {
   int clients = 50;
   int hashes = 20;
   int rounds = 1;
-  std::size_t serverThreads = 12;
+  std::size_t serverThreads = CscServiceOptions{}.threads;
+  bool keepAlive = true;     // one TLS connection per client, as CscSigner does
+  bool interleaved = false;  // logins overlap the other clients' signing
 };
 
 void usage(std::ostream& out) {
   out << "usage: cloud_load --cloud PATH [--dir DIR] [--clients N] [--hashes N] [--rounds R] [--server-threads N]\n"
+         "                  [--no-keep-alive] [--interleaved]\n"
          "  --cloud PATH        the securedoc-cloud executable (runs `securedoc-cloud demo DIR/world`)\n"
          "  --dir DIR           where the demo world goes (default: a new temp dir, removed at the end)\n"
          "  --clients N         concurrent client threads, one account each (default 50, 1..1000)\n"
          "  --hashes N          hashes per authorize/signHash (default 20, 1..20)\n"
          "  --rounds R          login..signHash rounds per client (default 1); each further round waits\n"
          "                      for the next 30-s TOTP step (a used step is refused as a replay)\n"
-         "  --server-threads N  worker threads of the service (default 12, as CscServiceOptions)\n"
+         "  --server-threads N  worker threads of the service (default: CscServiceOptions, 64)\n"
+         "  --no-keep-alive     a new TLS connection for every request (default: one per client)\n"
+         "  --interleaved       no barrier between the logins and the signing: each client goes on as\n"
+         "                      soon as it has logged in, so logins (Argon2id) overlap others' signing\n"
          "Prints clients, signatures, wall time, signatures/s, p50/p99 latency of authorize+signHash,\n"
          "peak RSS and errors; exit status 0 only if there was no error and every signature verified.\n";
 }
@@ -167,7 +174,9 @@ struct Answer {
 
 class Client {
  public:
-  Client(int port, const fs::path& caPem) : m_http("127.0.0.1", port) {
+  Client(int port, const fs::path& caPem, bool keepAlive) : m_http("127.0.0.1", port) {
+    m_http.set_keep_alive(keepAlive);
+    m_http.set_tcp_nodelay(true);  // as libcurl, which CscSigner uses
     m_http.set_ca_cert_path(caPem.c_str());
     m_http.enable_server_certificate_verification(true);
     m_http.set_connection_timeout(std::chrono::seconds(30));
@@ -197,17 +206,24 @@ std::string describe(const std::string& what, const Answer& a) {
   return what + ": HTTP " + std::to_string(a.status) + " " + (a.body.is_discarded() ? "(not JSON)" : a.body.dump());
 }
 
-/// One client: R rounds of login, credentials/list, authorize, signHash, verify.
+/// One client: R rounds of login and credentials/list, then (after every
+/// client has logged in, unless --interleaved) authorize and signHash, then
+/// verification of every signature and auth/revoke.
 void runClient(int port, const fs::path& caPem, const LoadAccount& account, const Options& opt,
-               std::atomic<bool>& go, Result& result) {
-  while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-  Client client(port, caPem);
+               std::barrier<>& sync, Result& result) {
+  sync.arrive_and_wait();  // everyone starts together
+  Client client(port, caPem, opt.keepAlive);
   std::int64_t lastStep = -1;
   const auto fail = [&](const std::string& message) {
     ++result.errors;
     result.messages.push_back(account.login + ": " + message);
   };
   for (int round = 0; round < opt.rounds; ++round) {
+    // Phase 1: log in and find the credential.  Whatever happens, the client
+    // reaches the barrier once per round, or the others would wait forever.
+    std::string bearer;
+    std::string credentialId;
+    Bytes certDer;
     try {
       // The Store accepts each TOTP step once per credential.
       while (unixNow() / 30 <= lastStep) std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -216,27 +232,30 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
                                        "Basic " + b64(Bytes(userPass.begin(), userPass.end())));
       if (login.status != 200 || !login.body.contains("access_token")) {
         fail(describe("auth/login", login));
-        continue;
+      } else {
+        bearer = "Bearer " + login.body["access_token"].get<std::string>();
+        const Answer list = client.post("/csc/v2/credentials/list",
+                                        json{{"credentialInfo", true}, {"certificates", "single"}}, bearer);
+        if (list.status != 200 || !list.body.contains("credentialIDs") || list.body["credentialIDs"].empty() ||
+            !list.body.contains("credentialInfos")) {
+          fail(describe("credentials/list", list));
+        } else {
+          credentialId = list.body["credentialIDs"][0];
+          for (const auto& info : list.body["credentialInfos"])
+            if (info.value("credentialID", "") == credentialId && info.contains("cert") &&
+                !info["cert"].value("certificates", json::array()).empty())
+              certDer = unb64(info["cert"]["certificates"][0].get<std::string>()).value_or(Bytes{});
+          if (certDer.empty()) fail("credentials/list: no certificate for " + credentialId);
+        }
       }
-      const std::string bearer = "Bearer " + login.body["access_token"].get<std::string>();
-      const Answer list =
-          client.post("/csc/v2/credentials/list", json{{"credentialInfo", true}, {"certificates", "single"}}, bearer);
-      if (list.status != 200 || !list.body.contains("credentialIDs") || list.body["credentialIDs"].empty() ||
-          !list.body.contains("credentialInfos")) {
-        fail(describe("credentials/list", list));
-        continue;
-      }
-      const std::string credentialId = list.body["credentialIDs"][0];
-      Bytes certDer;
-      for (const auto& info : list.body["credentialInfos"])
-        if (info.value("credentialID", "") == credentialId && info.contains("cert") &&
-            !info["cert"].value("certificates", json::array()).empty())
-          certDer = unb64(info["cert"]["certificates"][0].get<std::string>()).value_or(Bytes{});
-      if (certDer.empty()) {
-        fail("credentials/list: no certificate for " + credentialId);
-        continue;
-      }
+    } catch (const std::exception& e) {
+      fail(std::string("exception: ") + e.what());
+    }
+    if (!opt.interleaved) sync.arrive_and_wait();
+    if (certDer.empty()) continue;
 
+    // Phase 2: authorize and signHash, timed.
+    try {
       std::vector<Bytes> hashes;
       json hashList = json::array();
       for (int i = 0; i < opt.hashes; ++i) {
@@ -405,13 +424,13 @@ int run(const Options& opt) {
   // ---- the load
   std::vector<Result> results(accounts.size());
   std::vector<std::thread> threads;
-  std::atomic<bool> go{false};
+  std::barrier<> sync(static_cast<std::ptrdiff_t>(accounts.size() + 1));
   const fs::path caPem = d / "tls" / "ca.pem";
   for (std::size_t i = 0; i < accounts.size(); ++i)
-    threads.emplace_back(runClient, port, std::cref(caPem), std::cref(accounts[i]), std::cref(opt), std::ref(go),
+    threads.emplace_back(runClient, port, std::cref(caPem), std::cref(accounts[i]), std::cref(opt), std::ref(sync),
                          std::ref(results[i]));
   const auto start = Clock::now();
-  go.store(true, std::memory_order_release);
+  sync.arrive_and_drop();
   for (auto& t : threads) t.join();
   const double wallSeconds = std::chrono::duration<double>(Clock::now() - start).count();
   server.stop();
@@ -437,6 +456,9 @@ int run(const Options& opt) {
 
   std::printf("cloud_load: CSC v2 over HTTPS (TLS verified), CscService in process, %zu server threads\n",
               opt.serverThreads);
+  std::printf("  connections             %s\n", opt.keepAlive ? "kept alive, one per client" : "a new one per request");
+  std::printf("  phases                  %s\n", opt.interleaved ? "interleaved (no barrier after the logins)"
+                                                             : "all clients log in, then all sign");
   std::printf("  setup (demo world + %d accounts)  %.1f s\n", opt.clients - 1, setupSeconds);
   std::printf("  clients                 %zu\n", accounts.size());
   std::printf("  rounds                  %d\n", opt.rounds);
@@ -482,6 +504,10 @@ int main(int argc, char** argv) {
         opt.hashes = parseInt(value(), "--hashes", 1, kMaxSignaturesPerSad);
       } else if (a == "--rounds") {
         opt.rounds = parseInt(value(), "--rounds", 1, 100);
+      } else if (a == "--no-keep-alive") {
+        opt.keepAlive = false;
+      } else if (a == "--interleaved") {
+        opt.interleaved = true;
       } else if (a == "--server-threads") {
         opt.serverThreads = static_cast<std::size_t>(parseInt(value(), "--server-threads", 1, 256));
       } else {

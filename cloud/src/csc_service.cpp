@@ -912,6 +912,11 @@ void CscService::registerRoutes(httplib::Server& server) {
   });
   const std::size_t threads = m_impl->options.threads == 0 ? 1 : m_impl->options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_keep_alive_max_count(m_impl->options.keepAliveRequests);
+  server.set_keep_alive_timeout(m_impl->options.keepAliveSeconds);
+  // Headers and body go out in separate writes; with Nagle on, a kept-alive
+  // connection waits for the client's delayed ACK (~40 ms) between them.
+  server.set_tcp_nodelay(true);
 }
 
 }  // namespace securedoc::cloud

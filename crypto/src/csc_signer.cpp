@@ -219,6 +219,9 @@ struct CscSigner::Impl {
   unsigned long lastSadGeneration = 0;
   Clock::time_point lastSadExpiry{};
   std::optional<std::vector<Credential>> credentials;
+  /// One handle for every request, so that libcurl keeps the TLS connection
+  /// alive between them (a batch costs one handshake, not one per call).
+  CurlEasy handle;
 
   void checkCancel() const {
     if (ui->cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
@@ -249,8 +252,13 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::st
     ~WipeText() { OPENSSL_cleanse(s.data(), s.capacity()); }
   } wipeText{text};
 
-  CurlEasy h(curl_easy_init());
-  if (!h) throw Error(Category::Internal, "curl_easy_init");
+  if (!handle) {
+    handle.reset(curl_easy_init());
+    if (!handle) throw Error(Category::Internal, "curl_easy_init");
+  } else {
+    curl_easy_reset(handle.get());  // options back to defaults; the connection stays
+  }
+  CURL* const h = handle.get();
   CurlSlist headers(curl_slist_append(nullptr, "Content-Type: application/json"));
   if (!headers || !curl_slist_append(headers.get(), "Accept: application/json")) {
     throw Error(Category::Internal, "curl_slist_append");
@@ -263,27 +271,33 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::st
   }
   Sink sink;
   char errorBuffer[CURL_ERROR_SIZE] = {};
-  setopt(h.get(), CURLOPT_URL, url.c_str());
-  setopt(h.get(), CURLOPT_PROTOCOLS_STR, "https");
-  setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  setopt(h.get(), CURLOPT_CONNECTTIMEOUT, o.connectTimeoutSeconds);
-  setopt(h.get(), CURLOPT_TIMEOUT, timeout);
-  setopt(h.get(), CURLOPT_USERAGENT, "SecureDoc/0.1");
-  setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
-  setopt(h.get(), CURLOPT_POST, 1L);
-  setopt(h.get(), CURLOPT_POSTFIELDS, text.c_str());
-  setopt(h.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(text.size()));
-  setopt(h.get(), CURLOPT_WRITEFUNCTION, &writeToSink);
-  setopt(h.get(), CURLOPT_WRITEDATA, &sink);
-  setopt(h.get(), CURLOPT_ERRORBUFFER, errorBuffer);
+  setopt(h, CURLOPT_URL, url.c_str());
+  setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+  setopt(h, CURLOPT_NOSIGNAL, 1L);
+  setopt(h, CURLOPT_CONNECTTIMEOUT, o.connectTimeoutSeconds);
+  setopt(h, CURLOPT_TIMEOUT, timeout);
+  setopt(h, CURLOPT_USERAGENT, "SecureDoc/0.1");
+  setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  setopt(h, CURLOPT_POST, 1L);
+  setopt(h, CURLOPT_POSTFIELDS, text.c_str());
+  setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(text.size()));
+  setopt(h, CURLOPT_WRITEFUNCTION, &writeToSink);
+  setopt(h, CURLOPT_WRITEDATA, &sink);
+  setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
   // CSC §7.3: TLS only, verified against the CA the user named and nothing else.
-  setopt(h.get(), CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  setopt(h.get(), CURLOPT_SSL_VERIFYPEER, 1L);
-  setopt(h.get(), CURLOPT_SSL_VERIFYHOST, 2L);
-  setopt(h.get(), CURLOPT_CAINFO, o.caFile.c_str());
-  setopt(h.get(), CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+  setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  setopt(h, CURLOPT_CAINFO, o.caFile.c_str());
+  setopt(h, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
 
-  const CURLcode rc = curl_easy_perform(h.get());
+  // The handle outlives this call; it must not keep pointers to the header
+  // list, the body or the error buffer that go out of scope here.
+  struct ResetAfter {
+    CURL* h;
+    ~ResetAfter() { curl_easy_reset(h); }
+  } resetAfter{h};
+  const CURLcode rc = curl_easy_perform(h);
   const std::string detail = errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc);
   if (sink.overflow) {
     throw Error(Category::Network, format(tr("the answer of the signing service {0} is too large"), {url}));
@@ -301,7 +315,7 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::st
     throw Error(Category::Network, format(tr("cannot reach the signing service {0}"), {url}), {}, detail);
   }
   Reply r;
-  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   if (!sink.data.empty()) {
     r.body = Json::parse(sink.data, nullptr, false);
     if (r.body.is_discarded()) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,8 +37,14 @@ struct CscServiceOptions {
   std::filesystem::path outbox;
   /// Unix seconds; the system clock when empty.  Tests inject their own.
   std::function<std::int64_t()> clock;
-  /// Worker threads of the server's pool.
-  std::size_t threads = 12;
+  /// Worker threads of the server's pool.  cpp-httplib keeps a worker on a
+  /// kept-alive connection until the client closes it or it idles for
+  /// keepAliveSeconds, so this bounds the clients served at once, not the
+  /// CPU in use: the CPU-heavy part (Argon2id) has its own limit in Store.
+  std::size_t threads = 64;
+  /// Requests one connection may carry, and its idle timeout.
+  std::size_t keepAliveRequests = 100;
+  std::time_t keepAliveSeconds = 5;
 };
 
 /// Builds the otpauth:// URI the service hands out for `login`:
