@@ -302,7 +302,13 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::st
   if (sink.overflow) {
     throw Error(Category::Network, format(tr("the answer of the signing service {0} is too large"), {url}));
   }
-  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR) {
+  if (rc == CURLE_SSL_CONNECT_ERROR) {
+    // The handshake did not complete: the service went away (a reset, an
+    // empty reply) or does not speak TLS there.  Not a certificate problem,
+    // so the user is not sent to their CA file.
+    throw Error(Category::Network, format(tr("cannot reach the signing service {0} over TLS"), {url}), {}, detail);
+  }
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
     throw Error(Category::Network,
                 format(tr("cannot verify the TLS connection to the signing service {0} with the CA file {1}"),
                        {url, o.caFile}),
