@@ -9,11 +9,11 @@
 #   softhsm2.conf is left untouched; with --force its tokens are made anew.
 #
 # Writes OUTDIR/softhsm2.conf and the token store OUTDIR/tokens:
-#   "SecureDoc RSA": Jan Kowalski's RSA private key and certificate (CKA_ID 01,
-#                    label "Jan Kowalski"), the issuing CA certificate (CKA_ID 02,
-#                    label "SecureDoc Demo Issuing CA", no key)
-#   "SecureDoc EC":  Anna Nowak's P-256 private key and certificate (CKA_ID 01,
-#                    label "Anna Nowak"), the issuing CA certificate (CKA_ID 02)
+#   "SecureDoc RSA": Jan Kowalski's RSA private key, public key and certificate
+#                    (CKA_ID 01, label "Jan Kowalski"), the issuing CA certificate
+#                    (CKA_ID 02, label "SecureDoc Demo Issuing CA", no key)
+#   "SecureDoc EC":  Anna Nowak's P-256 private key, public key and certificate
+#                    (CKA_ID 01, label "Anna Nowak"), the issuing CA certificate (CKA_ID 02)
 # The private keys are private and sensitive (pkcs11-tool's defaults).
 # Use the tokens with:  export SOFTHSM2_CONF=OUTDIR/softhsm2.conf
 set -euo pipefail
@@ -111,6 +111,9 @@ token() {
   extract "$2"
   run softhsm2-util --init-token --free --label "$1" --pin "$pin" --so-pin "$so_pin"
   write "$1" "$work/$2.key.der" privkey 01 "$3"
+  # The public key too, as most cards show it: the certificate can then be
+  # offered before the PIN is given, which is asked only to sign.
+  write "$1" "$work/$2.cert.pub" pubkey 01 "$3"
   write "$1" "$work/$2.cert.der" cert 01 "$3"
   write "$1" "$work/issuing-ca.der" cert 02 "SecureDoc Demo Issuing CA"
   rm -f "$work/$2.key.pem" "$work/$2.key.der"

@@ -41,19 +41,18 @@ std::string format(std::string_view pattern, std::initializer_list<std::string_v
   return out;
 }
 
+std::string localeDir() {
+  if (const char* env = std::getenv("SECUREDOC_LOCALEDIR"); env && *env) return env;
+  if (std::filesystem::exists(std::filesystem::path(SECUREDOC_BUILD_LOCALEDIR) / "pl")) return SECUREDOC_BUILD_LOCALEDIR;
+  return SECUREDOC_INSTALL_LOCALEDIR;
+}
+
 void initI18n() {
   std::setlocale(LC_ALL, "");
   // Numbers inside files never depend on the locale (STYLE.md §13): only
   // messages follow it.
   std::setlocale(LC_NUMERIC, "C");
-  std::string dir;
-  if (const char* env = std::getenv("SECUREDOC_LOCALEDIR"); env && *env) {
-    dir = env;
-  } else if (std::filesystem::exists(std::filesystem::path(SECUREDOC_BUILD_LOCALEDIR) / "pl")) {
-    dir = SECUREDOC_BUILD_LOCALEDIR;
-  } else {
-    dir = SECUREDOC_INSTALL_LOCALEDIR;
-  }
+  const std::string dir = localeDir();
   bindtextdomain(kTextDomain, dir.c_str());
   bind_textdomain_codeset(kTextDomain, "UTF-8");
 }

@@ -54,22 +54,8 @@ struct World {
       problem = "securedoc-cloud demo failed (exit " + std::to_string(made.exitCode) + "): " + made.err;
       return;
     }
-    const fs::path log = tmp / "serve.log";
-    server = ::fork();
-    if (server == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::execl(SECUREDOC_CLOUD, SECUREDOC_CLOUD, "serve", dir.c_str(), "--port", "0", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 300 && !contains(fs::exists(log) ? readText(log) : "", "listening on https://"); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (!contains(readText(log), "listening on https://")) {
-      problem = "securedoc-cloud serve did not start: " + readText(log);
-      return;
-    }
+    server = startCloudServe(SECUREDOC_CLOUD, dir, tmp / "serve.log", problem);
+    if (server < 0) return;
     demo = json::parse(readText(dir / "demo.json"));
     passwordFile = tmp / "password";
     writeFile(passwordFile, demo["password"].get<std::string>() + "\n");
@@ -85,10 +71,7 @@ struct World {
     auth = OtpAuth::parse(demo["otpauth"].get<std::string>());
   }
   ~World() {
-    if (server > 0) {
-      ::kill(server, SIGTERM);
-      ::waitpid(server, nullptr, 0);
-    }
+    stopProcess(server);
   }
   std::string url() const { return demo["url"]; }
   std::string ca() const { return demo["ca"]; }

@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <array>
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
@@ -164,6 +166,39 @@ std::vector<std::string> listDir(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+int startCloudServe(const std::string& cloud, const std::filesystem::path& dir, const std::filesystem::path& log,
+                    std::string& problem) {
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    problem = "fork failed";
+    return -1;
+  }
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(cloud.c_str(), cloud.c_str(), "serve", dir.c_str(), "--port", "0", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto listening = [&] {
+    return std::filesystem::exists(log) && readText(log).find("listening on https://") != std::string::npos;
+  };
+  for (int i = 0; i < 300 && !listening(); ++i) ::usleep(50 * 1000);
+  if (!listening()) {
+    problem = "securedoc-cloud serve did not start: " + (std::filesystem::exists(log) ? readText(log) : "");
+    stopProcess(pid);
+    return -1;
+  }
+  return pid;
+}
+
+void stopProcess(int pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace securedoc::test

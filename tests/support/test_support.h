@@ -37,6 +37,14 @@ std::vector<std::string> pdfsigBlocks(const std::string& out);
 RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
 /// A fresh folder removed at scope exit.
+/// Starts `cloud serve DIR --port 0` (securedoc-cloud) with its output in
+/// `log` and waits up to 15 s until it listens.  Returns its pid, or -1 with
+/// `problem` set to what the log says.
+int startCloudServe(const std::string& cloud, const std::filesystem::path& dir, const std::filesystem::path& log,
+                    std::string& problem);
+/// SIGTERM to `pid` and waits for it; nothing for pid <= 0.
+void stopProcess(int pid);
+
 class TempDir {
  public:
   TempDir();

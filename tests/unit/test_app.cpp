@@ -1,6 +1,8 @@
 // app/services: output naming, safe writing, the signing job, report rendering.
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+
 #include "printers.h"
 #include "test_support.h"
 
@@ -84,6 +86,40 @@ BOOST_AUTO_TEST_CASE(a_batch_is_signed_with_one_signer_call_and_named_by_the_rul
   BOOST_TEST(out[1].output == dir / "notes.txt (2).p7s", "the older signature is kept");
   BOOST_TEST(test::readText(dir / "notes.txt.p7s") == "an older signature");
   BOOST_TEST(ui.lastTotal == 4u, "progress covers prepare and write");
+}
+
+/// Cancels once the batch has reached the writing phase (progress past the
+/// prepare step of every file).
+struct CancelWhileWriting final : Interaction {
+  std::string askSecret(Secret, const std::string&) override { return "demo"; }
+  void progress(std::size_t done, std::size_t total, const std::string&) override {
+    if (done >= total / 2) cancel = true;
+  }
+  bool cancelled() override { return cancel; }
+  std::atomic<bool> cancel{false};
+};
+
+BOOST_AUTO_TEST_CASE(a_cancel_while_writing_leaves_no_file) {
+  TempDir dir;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 12; ++i) {
+    inputs.push_back(dir / ("n" + std::to_string(i) + ".txt"));
+    test::writeFile(inputs.back(), "note " + std::to_string(i));
+  }
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  CancelWhileWriting ui;
+  Pkcs12Signer signer(pkiDir() / "signer-ec.p12", ui);
+  SignRequest req;
+  req.inputs = inputs;
+  BOOST_CHECK_EXCEPTION(SigningService(reg).sign(req, signer, signer.certificates().at(0), ui), Error,
+                        hasCategory(Category::Cancelled));
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    ++files;
+    BOOST_TEST(e.path().extension() == ".txt", "only the inputs are left: " << e.path());
+  }
+  BOOST_TEST(files == inputs.size());
 }
 
 BOOST_AUTO_TEST_CASE(one_unreadable_input_does_not_stop_the_others) {

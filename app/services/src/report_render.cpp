@@ -58,13 +58,6 @@ const char* statusMark(Check::Status s) {
   return "";
 }
 
-std::string timestampTypeName(const std::string& type) {
-  if (type == "signature") return tr("signature time-stamp");
-  if (type == "archive") return tr("archive time-stamp");
-  if (type == "content") return tr("content time-stamp");
-  if (type == "document") return tr("document time-stamp");
-  return type;
-}
 
 std::string displayName(const Certificate& c) {
   std::string name = c.commonName().empty() ? c.subject() : c.commonName();
@@ -74,6 +67,14 @@ std::string displayName(const Certificate& c) {
 }
 
 }  // namespace
+
+std::string timestampTypeName(const std::string& type) {
+  if (type == "signature") return tr("signature time-stamp");
+  if (type == "archive") return tr("archive time-stamp");
+  if (type == "content") return tr("content time-stamp");
+  if (type == "document") return tr("document time-stamp");
+  return type;
+}
 
 std::string describe(Indication i, SubIndication s) {
   switch (s) {

@@ -194,6 +194,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
     // file.
     std::vector<std::optional<PendingOutput>> outputs(index.size());
     forEachParallel(index.size(), [&](std::size_t k) {
+      if (cancelled()) return;  // the batch is dropped below
       Item& it = items[index[k]];
       progress(it.outcome.input.string());
       try {
@@ -206,6 +207,9 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       }
       it.pending.reset();  // its memory is not needed any more
     });
+    // Cancel is honoured until the first output gets its name: every
+    // temporary file is then removed (PendingOutput) and nothing is written.
+    if (cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
     std::set<fs::path> folders;
     for (const auto& o : outputs) {
       if (o) folders.insert(o->folder());

@@ -20,6 +20,8 @@ std::string format(std::string_view pattern, std::initializer_list<std::string_v
 /// Bind the domain to the catalog folder (SECUREDOC_LOCALEDIR, the build tree
 /// or the install prefix) and apply the user's locale.  Call once from main().
 void initI18n();
+/// The folder the catalogs are read from (<dir>/<lang>/LC_MESSAGES/securedoc.mo).
+std::string localeDir();
 
 }  // namespace securedoc
 

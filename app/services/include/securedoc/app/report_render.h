@@ -19,6 +19,8 @@ std::string certificatesToJson(const std::vector<OfferedCertificate>& certs);
 /// A certificate a signer offers, with where its key lives (token, file) and
 /// how to select it again (`securedoc-cli certs`).
 std::string offeredCertificateToText(const OfferedCertificate& oc);
+/// "signature time-stamp"... for TimestampReport::type, translated.
+std::string timestampTypeName(const std::string& type);
 /// Translated one-line meaning of an indication / sub-indication.
 std::string describe(Indication i, SubIndication s);
 

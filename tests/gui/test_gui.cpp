@@ -1,0 +1,471 @@
+// The real SecureDoc window under Xvfb (issue 7): the App starts as it does
+// for a person (settings from SECUREDOC_CONFIG, language from the
+// environment), and the cases below press its buttons and answer its
+// dialogs; each step saves a screenshot (ImageMagick's `import` of the
+// whole X screen) into SECUREDOC_GUI_ARTIFACTS.  ctest runs this program
+// once in English and once in Polish, each under its own xvfb-run.
+//
+// Dialogs are answered by a wxModalDialogHook: each expected dialog gets a
+// step that runs inside its modal loop once it is on screen.
+#include "printers.h"
+#include "test_support.h"
+
+#include "file_list.h"
+#include "main_frame.h"
+#include "report_view.h"
+#include "secret_dialogs.h"
+#include "sign_dialog.h"
+
+#include <securedoc/app/verification.h>
+#include <securedoc/ui/app.h>
+
+#include <securedoc/crypto/totp.h>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include <wx/button.h>
+#include <wx/gauge.h>
+#include <wx/modalhook.h>
+#include <wx/msgdlg.h>
+#include <wx/textctrl.h>
+#include <wx/translation.h>
+#include <wx/utils.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <thread>
+
+using namespace securedoc;
+using namespace securedoc::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kDemoPin = "1234";  // make-demo-token.sh's default
+
+std::string language() {
+  const char* l = std::getenv("LANGUAGE");
+  return l && std::string(l).rfind("pl", 0) == 0 ? "pl" : "en";
+}
+
+/// Runs the event loop for about `ms` milliseconds.
+void pump(int ms) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  do {
+    wxTheApp->Yield(true);
+    wxMilliSleep(10);
+  } while (std::chrono::steady_clock::now() < end);
+}
+
+bool waitUntil(const std::function<bool()>& done, int seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    wxTheApp->Yield(true);
+    wxMilliSleep(10);
+  }
+  return true;
+}
+
+int shots = 0;
+/// A screenshot of the whole screen as ARTIFACTS/<lang>-NN-name.png.
+void screenshot(const std::string& name) {
+  pump(300);
+  const char* dir = std::getenv("SECUREDOC_GUI_ARTIFACTS");
+  ++shots;
+  const fs::path out = fs::path(dir && *dir ? dir : ".") /
+                       (language() + "-" + (shots < 10 ? "0" : "") + std::to_string(shots) + "-" + name + ".png");
+  fs::create_directories(out.parent_path());
+  const auto r = run({"import", "-window", "root", out.string()});
+  BOOST_TEST(r.exitCode == 0, "import " << out << ": " << r.err);
+  BOOST_TEST_MESSAGE("screenshot " << out.string());
+}
+
+/// Presses a button as a click does: only when it is shown and enabled.
+void click(wxWindow* button) {
+  BOOST_TEST_REQUIRE(button != nullptr);
+  BOOST_TEST_REQUIRE(button->IsEnabled(), "the button " << button->GetLabel().utf8_string() << " is enabled");
+  wxCommandEvent e(wxEVT_BUTTON, button->GetId());
+  e.SetEventObject(button);
+  button->GetEventHandler()->ProcessEvent(e);
+}
+
+wxWindow* child(wxWindow* parent, const char* name) { return wxWindow::FindWindowByName(name, parent); }
+
+void type(wxWindow* parent, const char* name, const std::string& text) {
+  auto* field = dynamic_cast<wxTextCtrl*>(child(parent, name));
+  BOOST_TEST_REQUIRE(field != nullptr, "a text field named " << name);
+  field->SetFocus();
+  field->ChangeValue(wxEmptyString);
+  field->WriteText(wxString::FromUTF8(text));  // sends wxEVT_TEXT like typing
+}
+
+/// Answers modal dialogs with scripted steps, in order for each kind of dialog.
+class DialogScript final : public wxModalDialogHook {
+ public:
+  struct Step {
+    std::string what;
+    std::function<bool(wxDialog*)> matches;
+    std::function<void(wxDialog*)> act;  // must end the dialog (click a button)
+  };
+  template <class Dialog>
+  void expect(const std::string& what, std::function<void(Dialog*)> act) {
+    m_steps.push_back(Step{what, [](wxDialog* d) { return dynamic_cast<Dialog*>(d) != nullptr; },
+                           [act](wxDialog* d) { act(dynamic_cast<Dialog*>(d)); }});
+  }
+  std::vector<std::string> problems;
+  std::vector<std::string> messages;
+  bool finished() const { return m_steps.empty(); }
+  void clear() {
+    m_steps.clear();
+    problems.clear();
+    messages.clear();
+  }
+
+ protected:
+  int Enter(wxDialog* dialog) override {
+    if (auto* m = dynamic_cast<wxMessageDialog*>(dialog)) {
+      // Native GTK message boxes run their own loop: recorded, answered OK.
+      messages.push_back(m->GetMessage().utf8_string());
+      return wxID_OK;
+    }
+    // The first step expecting a dialog of this kind (a step for another kind
+    // may come first: a password asked inside the certificate dialog).
+    auto it = std::find_if(m_steps.begin(), m_steps.end(), [dialog](const Step& s) { return s.matches(dialog); });
+    if (it == m_steps.end()) {
+      problems.push_back("unexpected dialog \"" + dialog->GetTitle().utf8_string() + "\"" +
+                         (m_steps.empty() ? "" : " while waiting for " + m_steps.front().what));
+      return wxID_CANCEL;
+    }
+    Step step = *it;
+    m_steps.erase(it);
+    dialog->CallAfter([dialog, step, this] {
+      pump(200);
+      step.act(dialog);
+      if (dialog->IsModal()) {
+        problems.push_back(step.what + ": the step left the dialog open");
+        dialog->EndModal(wxID_CANCEL);
+      }
+    });
+    return wxID_NONE;
+  }
+  void Exit(wxDialog*) override {}
+
+ private:
+  std::deque<Step> m_steps;
+};
+
+/// The reference cloud service: `securedoc-cloud demo` and `serve` on
+/// loopback TLS, as test_cloud_flow starts it.
+struct Cloud {
+  fs::path dir;
+  int server = -1;
+  nlohmann::json demo;
+  explicit Cloud(const fs::path& root) : dir(root / "cloud") {
+    const auto made = run({SECUREDOC_CLOUD, "demo", dir.string()});
+    if (made.exitCode != 0) throw std::runtime_error("securedoc-cloud demo failed: " + made.err);
+    std::string problem;
+    server = startCloudServe(SECUREDOC_CLOUD, dir, root / "serve.log", problem);
+    if (server < 0) throw std::runtime_error(problem);
+    demo = nlohmann::json::parse(readText(dir / "demo.json"));
+  }
+  ~Cloud() { stopProcess(server); }
+};
+
+struct Gui {
+  TempDir tmp;
+  fs::path tokens;
+  std::unique_ptr<Cloud> cloud;
+  DialogScript script;
+  ui::App* app = nullptr;
+  ui::MainFrame* frame = nullptr;
+
+  Gui() {
+    cloud = std::make_unique<Cloud>(tmp.path());
+    // Two SoftHSM2 tokens with the demo signers, seen by p11-kit's softhsm2
+    // module through SOFTHSM2_CONF.
+    tokens = tmp / "tokens";
+    const auto made = run({(sourceDir() / "samples/make-demo-token.sh").string(), tokens.string(), pkiDir().string()});
+    if (made.exitCode != 0) throw std::runtime_error("make-demo-token.sh failed: " + made.out + made.err);
+    ::setenv("SOFTHSM2_CONF", (tokens / "softhsm2.conf").c_str(), 1);
+    const fs::path config = tmp / "securedoc.ini";
+    writeFile(config, "language=system\ntrustAnchors=" + (pkiDir() / "root-ca.pem").string() + "\\n" +
+                          cloud->demo["trustAnchor"].get<std::string>() + "\n[cloud]\nurl=" +
+                          cloud->demo["url"].get<std::string>() + "\nca=" + cloud->demo["ca"].get<std::string>() +
+                          "\nlogin=" + cloud->demo["login"].get<std::string>() + "\nrememberSession=1\n");
+    ::setenv("SECUREDOC_CONFIG", config.c_str(), 1);
+    // Screenshots of an earlier run would mislead whoever looks at them.
+    if (const char* dir = std::getenv("SECUREDOC_GUI_ARTIFACTS"); dir && *dir && fs::is_directory(dir)) {
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".png") fs::remove(e.path());
+    }
+
+    app = new ui::App();
+    wxApp::SetInstance(app);
+    static int argc = 1;
+    static char arg0[] = "test_gui";
+    static char* argv[] = {arg0, nullptr};
+    if (!wxEntryStart(argc, argv)) throw std::runtime_error("wxEntryStart failed: is there a display?");
+    if (!wxTheApp->CallOnInit()) throw std::runtime_error("App::OnInit failed");
+    frame = app->frame();
+    script.Register();
+    pump(500);
+  }
+  ~Gui() {
+    script.Unregister();
+    if (frame) frame->Destroy();
+    pump(100);
+    wxTheApp->OnExit();
+    wxEntryCleanup();
+  }
+  fs::path folder(const std::string& name) {
+    const fs::path d = tmp / name;
+    fs::create_directories(d);
+    return d;
+  }
+};
+
+Gui* gui = nullptr;
+struct GuiFixture {
+  GuiFixture() { gui = new Gui(); }
+  ~GuiFixture() {
+    delete gui;
+    gui = nullptr;
+  }
+};
+
+std::vector<fs::path> copySamples(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const char* name : {"contract.pdf", "invoice.xml", "notes.txt"}) {
+    fs::copy_file(sourceDir() / "samples" / "documents" / name, dir / name, fs::copy_options::overwrite_existing);
+    out.push_back(dir / name);
+  }
+  return out;
+}
+
+std::vector<fs::path> filesIn(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+wxString tr_(const char* s) { return wxGetTranslation(s); }
+
+void expectVerifies(const fs::path& file) {
+  FormatRegistry registry;
+  registerBuiltinFormats(registry);
+  VerifyOptions o;
+  o.trustAnchors = Certificate::loadFile(pkiDir() / "root-ca.pem");
+  o.detachedContent = detachedContentBeside(file);
+  const auto report = VerificationService(registry).verify(file, o);
+  BOOST_TEST(report.indication == Indication::TotalPassed, file << " verifies: " << indicationCode(report.indication));
+}
+
+void signSelected(const std::function<void(ui::SignDialog*)>& inDialog) {
+  gui->script.expect<ui::SignDialog>("the certificate dialog", inDialog);
+  click(child(gui->frame, "signButton"));
+}
+
+void checkScript() {
+  BOOST_TEST(gui->script.finished(), "every expected dialog appeared");
+  for (const auto& p : gui->script.problems) BOOST_ERROR(p);
+  for (const auto& m : gui->script.messages) BOOST_ERROR("message box: " << m);
+  gui->script.clear();
+}
+
+}  // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(GuiFixture);
+
+BOOST_AUTO_TEST_SUITE(gui_window)
+
+BOOST_AUTO_TEST_CASE(starts_empty_and_says_what_to_do) {
+  ui::MainFrame& f = *gui->frame;
+  BOOST_TEST(f.IsShown());
+  BOOST_TEST(f.fileList().count() == 0u);
+  BOOST_TEST(!child(&f, "signButton")->IsEnabled(), "nothing to sign yet");
+  BOOST_TEST(child(&f, "signButton")->GetLabel() == tr_("Sign files"));
+  if (language() == "pl") {
+    BOOST_TEST(child(&f, "signButton")->GetLabel().utf8_string() != "Sign files", "the Polish catalog is used");
+  }
+  screenshot("start");
+}
+
+BOOST_AUTO_TEST_CASE(files_are_listed_with_type_and_size) {
+  ui::MainFrame& f = *gui->frame;
+  const auto files = copySamples(gui->folder("docs"));
+  BOOST_TEST(f.addFiles(files) == 3u);
+  BOOST_TEST(f.addFiles(files) == 0u, "a file already listed is not added twice");
+  BOOST_TEST_REQUIRE(f.fileList().count() == 3u);
+  BOOST_TEST(f.fileList().GetItemText(0, ui::FileList::Type) == tr_("PDF document"));
+  BOOST_TEST(f.fileList().GetItemText(1, ui::FileList::Type) == tr_("XML document"));
+  BOOST_TEST(f.fileList().GetItemText(0, ui::FileList::Name) == "contract.pdf");
+  BOOST_TEST(child(&f, "signButton")->IsEnabled());
+  screenshot("files");
+}
+
+BOOST_AUTO_TEST_CASE(signs_with_a_certificate_file) {
+  ui::MainFrame& f = *gui->frame;
+  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
+    type(d, "secret", readText(pkiDir() / "password.txt").substr(0, readText(pkiDir() / "password.txt").find('\n')));
+    screenshot("p12-password");
+    click(d->FindWindow(wxID_OK));
+  });
+  signSelected([](ui::SignDialog* d) {
+    screenshot("sign-dialog");
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    screenshot("certificate-file");
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& e = f.fileList().entry(i);
+    BOOST_TEST((e.state == ui::FileEntry::State::Signed), e.path << ": " << e.detail.utf8_string());
+    BOOST_TEST_REQUIRE(fs::exists(e.output), e.output);
+    expectVerifies(e.output);
+  }
+  screenshot("signed");
+}
+
+BOOST_AUTO_TEST_CASE(opening_a_signed_file_shows_its_report) {
+  ui::MainFrame& f = *gui->frame;
+  const fs::path signedPdf = gui->tmp / "docs" / "contract-signed.pdf";
+  BOOST_TEST_REQUIRE(fs::exists(signedPdf));
+  gui->script.expect<ui::ReportDialog>("the report", [](ui::ReportDialog* d) {
+    screenshot("report");
+    d->EndModal(wxID_CLOSE);
+  });
+  f.openPath(signedPdf);
+  checkScript();
+  const auto row = f.fileList().indexOf(signedPdf);
+  BOOST_TEST_REQUIRE(row.has_value(), "the opened file is listed");
+  BOOST_TEST((f.fileList().entry(*row).state == ui::FileEntry::State::Valid));
+}
+
+BOOST_AUTO_TEST_CASE(signs_with_a_token_and_asks_the_pin_once) {
+  ui::MainFrame& f = *gui->frame;
+  f.fileList().clearAll();
+  const auto files = copySamples(gui->folder("token"));
+  f.addFiles(files);
+  int pins = 0;
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->selectDeviceCertificate("Anna Nowak"), "the EC token's certificate is offered");
+    screenshot("device-tab");
+    click(d->FindWindow(wxID_OK));
+  });
+  gui->script.expect<ui::SecretDialog>("the token PIN", [&pins](ui::SecretDialog* d) {
+    ++pins;
+    type(d, "secret", kDemoPin);
+    screenshot("pin");
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  BOOST_TEST(pins == 1, "one PIN for the batch");
+  for (std::size_t i = 0; i < f.fileList().count(); ++i) {
+    const auto& e = f.fileList().entry(i);
+    BOOST_TEST((e.state == ui::FileEntry::State::Signed), e.path << ": " << e.detail.utf8_string());
+    if (fs::exists(e.output)) expectVerifies(e.output);
+  }
+  screenshot("token-signed");
+}
+
+BOOST_AUTO_TEST_CASE(signs_in_the_cloud_with_the_one_time_code) {
+  ui::MainFrame& f = *gui->frame;
+  f.fileList().clearAll();
+  const auto files = copySamples(gui->folder("cloud-docs"));
+  f.addFiles(files);
+  const nlohmann::json& demo = gui->cloud->demo;
+  gui->script.expect<ui::SecretDialog>("the cloud password", [&demo](ui::SecretDialog* d) {
+    type(d, "secret", demo["password"].get<std::string>());
+    screenshot("cloud-password");
+    click(d->FindWindow(wxID_OK));
+  });
+  signSelected([](ui::SignDialog* d) {
+    click(child(d, "cloudSignIn"));
+    screenshot("cloud-certificate");
+    click(d->FindWindow(wxID_OK));
+  });
+  int codes = 0;
+  gui->script.expect<ui::OtpDialog>("the one-time code", [&demo, &codes](ui::OtpDialog* d) {
+    ++codes;
+    BOOST_TEST(!d->FindWindow(wxID_OK)->IsEnabled(), "OK waits for all 8 digits");
+    const OtpAuth auth = OtpAuth::parse(demo["otpauth"].get<std::string>());
+    type(d, "otp", totpCode(auth, static_cast<std::int64_t>(std::time(nullptr))));
+    screenshot("otp");
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  BOOST_TEST(codes == 1, "one code for the batch");
+  const auto anchors = Certificate::loadFile(demo["trustAnchor"].get<std::string>());
+  for (std::size_t i = 0; i < f.fileList().count(); ++i) {
+    const auto& e = f.fileList().entry(i);
+    BOOST_TEST((e.state == ui::FileEntry::State::Signed), e.path << ": " << e.detail.utf8_string());
+    if (!fs::exists(e.output)) continue;
+    FormatRegistry registry;
+    registerBuiltinFormats(registry);
+    VerifyOptions o;
+    o.trustAnchors = anchors;
+    o.detachedContent = detachedContentBeside(e.output);
+    BOOST_TEST(VerificationService(registry).verify(e.output, o).indication == Indication::TotalPassed, e.output);
+  }
+  screenshot("cloud-signed");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_leaves_no_partial_output) {
+  ui::MainFrame& f = *gui->frame;
+  f.fileList().clearAll();
+  const fs::path dir = gui->folder("many");
+  std::vector<fs::path> files;
+  const std::string pdf = readText(sourceDir() / "samples" / "documents" / "contract.pdf");
+  for (int i = 0; i < 200; ++i) {
+    files.push_back(dir / ("doc" + std::to_string(i) + ".pdf"));
+    writeFile(files.back(), pdf);
+  }
+  const auto before = filesIn(dir);
+  f.addFiles(files);
+  BOOST_TEST(f.fileList().count() == 200u);
+  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
+    type(d, "secret", readText(pkiDir() / "password.txt").substr(0, readText(pkiDir() / "password.txt").find('\n')));
+    click(d->FindWindow(wxID_OK));
+  });
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-ec.p12").string())));
+    click(d->FindWindow(wxID_OK));
+  });
+  // Cancel as soon as the job shows progress.
+  auto* gauge = dynamic_cast<wxGauge*>(child(&f, "progress"));
+  BOOST_TEST_REQUIRE(gauge != nullptr);
+  waitUntil([&] { return !f.busy() || gauge->GetValue() > 0; }, 60);
+  const bool landed = f.busy();
+  if (landed) {
+    click(child(&f, "cancelButton"));
+    if (f.busy()) screenshot("cancelling");
+  }
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the job stops");
+  checkScript();
+  const auto after = filesIn(dir);
+  if (after == before) {
+    BOOST_TEST_MESSAGE("cancelled before any output: nothing was written");
+    for (std::size_t i = 0; i < f.fileList().count(); ++i)
+      BOOST_TEST((f.fileList().entry(i).state == ui::FileEntry::State::Ready));
+    BOOST_TEST(f.statusText() == tr_("Signing cancelled; no file was written."));
+  } else {
+    // The cancel came after the signatures were made: a batch is written
+    // whole, so every output is complete and no temporary file is left.
+    BOOST_WARN_MESSAGE(false, "the cancel came too late to stop the batch");
+    BOOST_TEST(after.size() == 400u, "each input has its complete output, nothing else");
+    for (const auto& e : after) BOOST_TEST(e.string().front() != '.', "no temporary file " << e);
+  }
+  BOOST_WARN_MESSAGE(landed, "the job had ended before Cancel could be pressed");
+  screenshot("cancelled");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,508 @@
+#include "main_frame.h"
+
+#include "report_view.h"
+#include "settings_dialog.h"
+#include "settings_store.h"
+
+#include <securedoc/app/verification.h>
+#include <securedoc/crypto/error.h>
+
+#include <wx/aboutdlg.h>
+#include <wx/button.h>
+#include <wx/dnd.h>
+#include <wx/filedlg.h>
+#include <wx/gauge.h>
+#include <wx/menu.h>
+#include <wx/msgdlg.h>
+#include <wx/panel.h>
+#include <wx/settings.h>
+#include <wx/sizer.h>
+#include <wx/statusbr.h>
+#include <wx/stattext.h>
+
+namespace securedoc::ui {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+enum {
+  kIdAdd = wxID_HIGHEST + 1,
+  kIdOpenSigned,
+  kIdRemove,
+  kIdClear,
+  kIdSign,
+  kIdVerify,
+};
+
+class DropTarget final : public wxFileDropTarget {
+ public:
+  explicit DropTarget(MainFrame* frame) : m_frame(frame) {}
+  bool OnDropFiles(wxCoord, wxCoord, const wxArrayString& names) override {
+    std::vector<fs::path> files;
+    for (const auto& n : names) files.emplace_back(n.utf8_string());
+    // One dropped signed file is opened (its report shown), as a person
+    // dropping a single signed document expects; several are just listed.
+    if (files.size() == 1) {
+      m_frame->CallAfter([frame = m_frame, f = files.front()] { frame->openPath(f); });
+    } else {
+      m_frame->addFiles(files);
+    }
+    return true;
+  }
+
+ private:
+  MainFrame* m_frame;
+};
+
+FileEntry::State stateFor(Indication i) {
+  switch (i) {
+    case Indication::TotalPassed: return FileEntry::State::Valid;
+    case Indication::TotalFailed: return FileEntry::State::Invalid;
+    case Indication::Indeterminate: return FileEntry::State::Indeterminate;
+  }
+  return FileEntry::State::Indeterminate;
+}
+
+}  // namespace
+
+MainFrame::MainFrame(const FormatRegistry& registry, Settings settings)
+    : wxFrame(nullptr, wxID_ANY, "SecureDoc", wxDefaultPosition, wxDefaultSize),
+      m_registry(registry),
+      m_settings(std::move(settings)) {
+  SetName("mainFrame");
+  m_interaction = std::make_unique<GuiInteraction>(
+      this, [this](std::size_t done, std::size_t total, const std::string& item) { onProgress(done, total, item); });
+  buildMenus();
+  buildBody();
+  CreateStatusBar(2);
+  const int widths[] = {-1, FromDIP(160)};
+  GetStatusBar()->SetStatusWidths(2, widths);
+  SetStatusText(_("Ready"), 0);
+  updateCounts();
+  SetSize(FromDIP(wxSize(900, 600)));
+  SetMinSize(FromDIP(wxSize(640, 420)));
+  Centre();
+  Bind(wxEVT_CLOSE_WINDOW, &MainFrame::onClose, this);
+}
+
+MainFrame::~MainFrame() {
+  m_interaction->detach();
+  if (m_worker.joinable()) {
+    m_interaction->cancel();
+    m_worker.join();
+  }
+}
+
+void MainFrame::buildMenus() {
+  auto* file = new wxMenu;
+  file->Append(kIdAdd, _("&Add files…\tCtrl+O"), _("Add documents to the list"));
+  file->Append(kIdOpenSigned, _("&Open signed file…\tCtrl+Shift+O"), _("Show the verification of a signed file"));
+  file->AppendSeparator();
+  file->Append(kIdRemove, _("&Remove from list\tDel"));
+  file->Append(kIdClear, _("&Clear list"));
+  file->AppendSeparator();
+  file->Append(wxID_EXIT, _("&Quit\tCtrl+Q"));
+  auto* sign = new wxMenu;
+  sign->Append(kIdSign, _("&Sign files…\tCtrl+S"));
+  sign->Append(kIdVerify, _("&Verify\tCtrl+R"));
+  auto* tools = new wxMenu;
+  tools->Append(wxID_PREFERENCES, _("&Settings…"));
+  auto* help = new wxMenu;
+  help->Append(wxID_ABOUT, _("&About SecureDoc"));
+  auto* bar = new wxMenuBar;
+  bar->Append(file, _("&File"));
+  bar->Append(sign, _("&Signature"));
+  bar->Append(tools, _("&Tools"));
+  bar->Append(help, _("&Help"));
+  SetMenuBar(bar);
+
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
+    wxFileDialog d(this, _("Add files"), wxEmptyString, wxEmptyString, _("All files|*"),
+                   wxFD_OPEN | wxFD_MULTIPLE | wxFD_FILE_MUST_EXIST);
+    if (d.ShowModal() != wxID_OK) return;
+    wxArrayString paths;
+    d.GetPaths(paths);
+    std::vector<fs::path> files;
+    for (const auto& p : paths) files.emplace_back(p.utf8_string());
+    addFiles(files);
+  }, kIdAdd);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
+    wxFileDialog d(this, _("Open signed file"), wxEmptyString, wxEmptyString,
+                   _("Signed files (*.pdf;*.xml;*.p7s;*.p7m;*.sig)|*.pdf;*.xml;*.p7s;*.p7m;*.sig|All files|*"),
+                   wxFD_OPEN | wxFD_FILE_MUST_EXIST);
+    if (d.ShowModal() == wxID_OK) openPath(d.GetPath().utf8_string());
+  }, kIdOpenSigned);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
+    if (!busy()) {
+      m_list->removeSelected();
+      updateCounts();
+    }
+  }, kIdRemove);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
+    if (!busy()) {
+      m_list->clearAll();
+      updateCounts();
+    }
+  }, kIdClear);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { Close(); }, wxID_EXIT);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { signFiles(); }, kIdSign);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { verifyFiles(); }, kIdVerify);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { showSettings(); }, wxID_PREFERENCES);
+  Bind(wxEVT_MENU, [](wxCommandEvent&) {
+    wxAboutDialogInfo info;
+    info.SetName("SecureDoc");
+    info.SetVersion("0.1");
+    info.SetDescription(_("Qualified electronic signatures: PAdES, XAdES and CAdES, with certificate files, "
+                          "cryptographic tokens and cloud certificates."));
+    wxAboutBox(info);
+  }, wxID_ABOUT);
+}
+
+void MainFrame::buildBody() {
+  auto* panel = new wxPanel(this);
+  auto* top = new wxBoxSizer(wxVERTICAL);
+  const int gap = FromDIP(8);
+
+  auto* buttons = new wxBoxSizer(wxHORIZONTAL);
+  m_add = new wxButton(panel, kIdAdd, _("Add files…"));
+  m_remove = new wxButton(panel, kIdRemove, _("Remove"));
+  m_sign = new wxButton(panel, kIdSign, _("Sign files"));
+  m_verify = new wxButton(panel, kIdVerify, _("Verify"));
+  m_sign->SetName("signButton");
+  m_verify->SetName("verifyButton");
+  wxFont bold = m_sign->GetFont();
+  bold.MakeBold();
+  m_sign->SetFont(bold);
+  buttons->Add(m_add, 0, wxRIGHT, gap);
+  buttons->Add(m_remove, 0, wxRIGHT, gap);
+  buttons->AddStretchSpacer();
+  buttons->Add(m_verify, 0, wxRIGHT, gap);
+  buttons->Add(m_sign, 0);
+  top->Add(buttons, 0, wxALL | wxEXPAND, gap);
+
+  m_hint = new wxStaticText(panel, wxID_ANY,
+                            _("Drag documents here from your file manager, or click Add files…. "
+                              "Drop a signed file to see whether its signature is valid."));
+  m_hint->SetForegroundColour(wxSystemSettings::GetColour(wxSYS_COLOUR_GRAYTEXT));
+  top->Add(m_hint, 0, wxLEFT | wxRIGHT | wxBOTTOM, gap);
+
+  m_list = new FileList(panel, m_registry);
+  m_list->SetDropTarget(new DropTarget(this));
+  top->Add(m_list, 1, wxLEFT | wxRIGHT | wxEXPAND, gap);
+
+  m_progressPanel = new wxPanel(panel);
+  auto* p = new wxBoxSizer(wxHORIZONTAL);
+  m_progressText = new wxStaticText(m_progressPanel, wxID_ANY, wxEmptyString);
+  m_gauge = new wxGauge(m_progressPanel, wxID_ANY, 100, wxDefaultPosition, FromDIP(wxSize(260, -1)));
+  m_gauge->SetName("progress");
+  m_cancel = new wxButton(m_progressPanel, wxID_CANCEL, _("Cancel"));
+  m_cancel->SetName("cancelButton");
+  p->Add(m_progressText, 1, wxALIGN_CENTER_VERTICAL | wxRIGHT, gap);
+  p->Add(m_gauge, 0, wxALIGN_CENTER_VERTICAL | wxRIGHT, gap);
+  p->Add(m_cancel, 0, wxALIGN_CENTER_VERTICAL);
+  m_progressPanel->SetSizer(p);
+  m_progressPanel->Hide();
+  top->Add(m_progressPanel, 0, wxALL | wxEXPAND, gap);
+  panel->SetSizer(top);
+  panel->SetDropTarget(new DropTarget(this));
+
+  m_add->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) {
+    wxCommandEvent e(wxEVT_MENU, kIdAdd);
+    ProcessWindowEvent(e);
+  });
+  m_remove->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) {
+    wxCommandEvent e(wxEVT_MENU, kIdRemove);
+    ProcessWindowEvent(e);
+  });
+  m_sign->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { signFiles(); });
+  m_verify->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { verifyFiles(); });
+  m_cancel->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { cancelJob(); });
+  m_list->Bind(wxEVT_LIST_ITEM_ACTIVATED, [this](wxListEvent& e) {
+    const auto row = static_cast<std::size_t>(e.GetIndex());
+    if (row >= m_list->count()) return;
+    const FileEntry& entry = m_list->entry(row);
+    showReportFor(entry.output.empty() ? entry.path : entry.output);
+  });
+}
+
+std::size_t MainFrame::addFiles(const std::vector<fs::path>& files) {
+  const std::size_t added = m_list->addFiles(files);
+  updateCounts();
+  if (added > 0) {
+    SetStatusText(wxString::Format(wxPLURAL("%zu file added", "%zu files added", static_cast<unsigned>(added)), added), 0);
+  }
+  return added;
+}
+
+bool MainFrame::holdsSignature(const fs::path& file) const {
+  try {
+    return !VerificationService(m_registry).inspect(file).signatures.empty();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void MainFrame::openPath(const fs::path& file, bool showReport) {
+  addFiles({file});
+  if (showReport && holdsSignature(file)) showReportFor(file);
+}
+
+void MainFrame::updateCounts() {
+  SetStatusText(wxString::Format(wxPLURAL("%zu file", "%zu files", static_cast<unsigned>(m_list->count())), m_list->count()), 1);
+  m_hint->Show(m_list->count() == 0);
+  const bool idle = !busy();
+  m_sign->Enable(idle && m_list->count() > 0);
+  m_verify->Enable(idle && m_list->count() > 0);
+  m_remove->Enable(idle && m_list->count() > 0);
+  m_add->Enable(idle);
+  m_hint->GetParent()->Layout();
+  if (auto* bar = GetMenuBar()) {
+    bar->Enable(kIdSign, idle && m_list->count() > 0);
+    bar->Enable(kIdVerify, idle && m_list->count() > 0);
+    bar->Enable(kIdRemove, idle);
+    bar->Enable(kIdClear, idle);
+    bar->Enable(kIdAdd, idle);
+    bar->Enable(wxID_PREFERENCES, idle);
+  }
+  Layout();
+}
+
+wxString MainFrame::statusText() const { return GetStatusBar() ? GetStatusBar()->GetStatusText(0) : wxString(); }
+
+void MainFrame::setBusy(bool isBusy, const wxString& what) {
+  m_progressPanel->Show(isBusy);
+  if (isBusy) {
+    m_gauge->SetValue(0);
+    m_progressText->SetLabel(what);
+    m_cancel->Enable();
+  }
+  updateCounts();
+  m_progressPanel->GetParent()->Layout();
+}
+
+void MainFrame::onProgress(std::size_t done, std::size_t total, const std::string& item) {
+  if (!m_progressPanel->IsShown()) return;
+  m_gauge->SetRange(static_cast<int>(std::max<std::size_t>(total, 1)));
+  m_gauge->SetValue(static_cast<int>(std::min(done, total)));
+  m_progressText->SetLabel(
+      wxString::Format(_("%zu of %zu: %s"), done, total, wxString::FromUTF8(fs::path(item).filename().string())));
+}
+
+void MainFrame::cancelJob() {
+  if (!busy()) return;
+  m_interaction->cancel();
+  m_cancel->Disable();
+  m_progressText->SetLabel(_("Cancelling…"));
+}
+
+void MainFrame::signFiles() {
+  if (busy() || m_list->count() == 0) return;
+  const auto rows = m_list->selectedOrAll();
+  SignDialog dialog(this, m_settings, *m_interaction, m_cloud);
+  const int answer = dialog.ShowModal();
+  if (dialog.cloudSigner()) m_cloud = dialog.cloudSigner();
+  if (answer != wxID_OK) return;
+  const auto choice = dialog.choice();
+  if (!choice) return;
+  startSigning(rows, *choice);
+}
+
+void MainFrame::startSigning(const std::vector<std::size_t>& rows, const SigningChoice& choice) {
+  if (busy() || rows.empty()) return;
+  std::vector<fs::path> inputs;
+  for (const std::size_t r : rows) {
+    if (r >= m_list->count()) continue;
+    FileEntry& e = m_list->entry(r);
+    e.state = FileEntry::State::Working;
+    e.detail.clear();
+    inputs.push_back(e.path);
+  }
+  m_list->refreshRows(rows);
+  SignRequest request;
+  try {
+    request = signRequestFor(m_settings, inputs, choice.format, choice.level);
+  } catch (const Error& e) {
+    finishSigning(inputs, {}, e);
+    return;
+  }
+  m_interaction->reset();
+  setBusy(true, wxString::Format(wxPLURAL("Signing %zu file…", "Signing %zu files…", static_cast<unsigned>(inputs.size())), inputs.size()));
+  m_worker = std::thread([this, request, choice, inputs] {
+    std::vector<SignOutcome> outcomes;
+    std::optional<Error> batchError;
+    try {
+      outcomes = SigningService(m_registry).sign(request, *choice.signer, choice.certificate, *m_interaction);
+    } catch (const Error& e) {
+      batchError = e;
+    } catch (const std::exception& e) {
+      batchError = Error(Category::Internal, e.what());
+    }
+    CallAfter([this, inputs, outcomes, batchError] { finishSigning(inputs, outcomes, batchError); });
+  });
+}
+
+void MainFrame::finishSigning(const std::vector<fs::path>& inputs, const std::vector<SignOutcome>& outcomes,
+                              const std::optional<Error>& batchError) {
+  if (m_worker.joinable()) m_worker.join();
+  std::size_t signedCount = 0, failed = 0;
+  std::vector<std::size_t> touched;
+  for (const auto& o : outcomes) {
+    const auto row = m_list->indexOf(o.input);
+    if (!row) continue;
+    FileEntry& e = m_list->entry(*row);
+    if (o.error) {
+      e.state = FileEntry::State::Failed;
+      e.detail = wxString::FromUTF8(o.error->what());
+      ++failed;
+    } else {
+      e.state = FileEntry::State::Signed;
+      e.output = o.output;
+      // The name alone when it sits beside the original, else the whole path.
+      e.detail = wxString::FromUTF8(o.output.parent_path() == o.input.parent_path() ? o.output.filename().string()
+                                                                                    : o.output.string());
+      ++signedCount;
+    }
+    touched.push_back(*row);
+  }
+  const bool cancelled = batchError && batchError->category() == Category::Cancelled;
+  for (const auto& in : inputs) {
+    const auto row = m_list->indexOf(in);
+    if (!row || m_list->entry(*row).state != FileEntry::State::Working) continue;
+    FileEntry& e = m_list->entry(*row);
+    e.state = cancelled ? FileEntry::State::Ready : FileEntry::State::Failed;
+    e.detail = cancelled ? _("cancelled, nothing written") : wxString::FromUTF8(batchError ? batchError->what() : "");
+    touched.push_back(*row);
+  }
+  m_list->refreshRows(touched);
+  setBusy(false, {});
+  if (cancelled) {
+    SetStatusText(_("Signing cancelled; no file was written."), 0);
+  } else if (batchError) {
+    SetStatusText(_("Signing failed."), 0);
+    wxMessageBox(wxString::FromUTF8(batchError->what()), _("Signing failed"), wxOK | wxICON_ERROR, this);
+  } else if (failed == 0) {
+    SetStatusText(wxString::Format(wxPLURAL("%zu file signed.", "%zu files signed.", static_cast<unsigned>(signedCount)), signedCount), 0);
+  } else {
+    SetStatusText(wxString::Format(_("%zu signed, %zu failed: see the Status column."), signedCount, failed), 0);
+  }
+}
+
+void MainFrame::verifyFiles() {
+  if (busy() || m_list->count() == 0) return;
+  const auto rows = m_list->selectedOrAll();
+  std::vector<fs::path> files;
+  for (const std::size_t r : rows) {
+    const FileEntry& e = m_list->entry(r);
+    files.push_back(e.output.empty() ? e.path : e.output);
+  }
+  if (files.size() == 1) {
+    showReportFor(files.front());
+    return;
+  }
+  VerifyOptions options;
+  try {
+    options = verifyOptionsFor(m_settings);
+  } catch (const Error& e) {
+    wxMessageBox(wxString::FromUTF8(e.what()), _("Verify"), wxOK | wxICON_ERROR, this);
+    return;
+  }
+  m_interaction->reset();
+  setBusy(true, _("Verifying…"));
+  m_worker = std::thread([this, files, options] {
+    std::vector<std::optional<VerificationReport>> reports(files.size());
+    std::vector<wxString> errors(files.size());
+    const VerificationService service(m_registry);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (m_interaction->cancelled()) break;
+      m_interaction->progress(i, files.size(), files[i].string());
+      try {
+        VerifyOptions o = options;
+        o.detachedContent = detachedContentBeside(files[i]);
+        reports[i] = service.verify(files[i], o);
+      } catch (const std::exception& e) {
+        errors[i] = wxString::FromUTF8(e.what());
+      }
+    }
+    CallAfter([this, files, reports, errors] { finishVerifying(files, reports, errors); });
+  });
+}
+
+void MainFrame::finishVerifying(const std::vector<fs::path>& files,
+                                const std::vector<std::optional<VerificationReport>>& reports,
+                                const std::vector<wxString>& errors) {
+  if (m_worker.joinable()) m_worker.join();
+  std::vector<std::size_t> touched;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::optional<std::size_t> row = m_list->indexOf(files[i]);
+    if (!row) {
+      for (std::size_t r = 0; r < m_list->count() && !row; ++r)
+        if (m_list->entry(r).output == files[i]) row = r;
+    }
+    if (!row) continue;
+    FileEntry& e = m_list->entry(*row);
+    if (reports[i]) {
+      e.state = reports[i]->signatures.empty() ? FileEntry::State::Unsigned : stateFor(reports[i]->indication);
+      e.detail.clear();
+    } else if (!errors[i].empty()) {
+      e.state = FileEntry::State::Failed;
+      e.detail = errors[i];
+    }
+    touched.push_back(*row);
+  }
+  m_list->refreshRows(touched);
+  setBusy(false, {});
+  SetStatusText(_("Verification done: double-click a file to see its report."), 0);
+}
+
+void MainFrame::showReportFor(const fs::path& file) {
+  VerificationReport report;
+  try {
+    wxBusyCursor wait;
+    VerifyOptions o = verifyOptionsFor(m_settings);
+    o.detachedContent = detachedContentBeside(file);
+    report = VerificationService(m_registry).verify(file, o);
+  } catch (const std::exception& e) {
+    wxMessageBox(wxString::Format(_("%s cannot be verified: %s"), wxString::FromUTF8(file.filename().string()),
+                                  wxString::FromUTF8(e.what())),
+                 _("Verify"), wxOK | wxICON_ERROR, this);
+    return;
+  }
+  if (const auto row = m_list->indexOf(file)) {
+    FileEntry& e = m_list->entry(*row);
+    e.state = report.signatures.empty() ? FileEntry::State::Unsigned : stateFor(report.indication);
+    e.detail.clear();
+    m_list->refreshRows({*row});
+  }
+  ReportDialog dialog(this, report);
+  dialog.ShowModal();
+}
+
+void MainFrame::showSettings() {
+  if (busy()) return;
+  SettingsDialog dialog(this, m_settings);
+  if (dialog.ShowModal() != wxID_OK) return;
+  const Settings next = dialog.settings();
+  const bool languageChanged = next.language != m_settings.language;
+  const bool cloudChanged = next.cloudUrl != m_settings.cloudUrl || next.cloudLogin != m_settings.cloudLogin ||
+                            next.cloudCa != m_settings.cloudCa || next.rememberSession != m_settings.rememberSession;
+  m_settings = next;
+  saveSettings(m_settings);
+  if (cloudChanged) m_cloud.reset();  // the next signing signs in again
+  if (languageChanged) {
+    wxMessageBox(_("The new language is used from the next start of SecureDoc."), _("Settings"),
+                 wxOK | wxICON_INFORMATION, this);
+  }
+}
+
+void MainFrame::onClose(wxCloseEvent& e) {
+  if (busy() && e.CanVeto()) {
+    wxMessageBox(_("A job is running. Press Cancel and wait for it to stop, then quit."), "SecureDoc",
+                 wxOK | wxICON_INFORMATION, this);
+    e.Veto();
+    return;
+  }
+  e.Skip();
+}
+
+}  // namespace securedoc::ui
