@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -214,6 +215,8 @@ struct CscSigner::Impl {
 
   Wiped token;
   Clock::time_point tokenExpiry{};
+  /// tokenExpiry for other threads (steady-clock ticks; 0: no session).
+  std::atomic<Clock::rep> expiryTicks{0};
   unsigned long sessionGeneration = 0;
   Wiped lastSad;
   unsigned long lastSadGeneration = 0;
@@ -385,6 +388,7 @@ void CscSigner::Impl::dropSession() {
   token.clear();
   lastSad.clear();
   tokenExpiry = {};
+  expiryTicks = 0;
 }
 
 void CscSigner::Impl::login() {
@@ -411,6 +415,7 @@ void CscSigner::Impl::login() {
     seconds = r.body["expires_in"].get<long long>();
   }
   tokenExpiry = Clock::now() + std::chrono::seconds(std::max(1LL, seconds));
+  expiryTicks = tokenExpiry.time_since_epoch().count();
   ++sessionGeneration;
 }
 
@@ -644,6 +649,13 @@ void CscSigner::logout() {
     ~WipeBearer() { OPENSSL_cleanse(const_cast<char*>(s.data()), s.capacity()); }
   } wipe{bearer};
   (void)d.post("auth/revoke", body, bearer, std::min(5L, d.o.timeoutSeconds));
+}
+
+long CscSigner::sessionSecondsLeft() const {
+  const Clock::rep ticks = m_impl->expiryTicks.load();
+  if (ticks == 0) return 0;
+  const auto left = Clock::time_point(Clock::duration(ticks)) - Clock::now();
+  return std::max(0L, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(left).count()));
 }
 
 std::string CscSigner::description() const {

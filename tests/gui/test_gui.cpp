@@ -10,6 +10,7 @@
 #include "printers.h"
 #include "test_support.h"
 
+#include "cloud_dialogs.h"
 #include "file_list.h"
 #include "main_frame.h"
 #include "report_view.h"
@@ -382,9 +383,11 @@ BOOST_AUTO_TEST_CASE(signs_in_the_cloud_with_the_one_time_code) {
   const auto files = copySamples(gui->folder("cloud-docs"));
   f.addFiles(files);
   const nlohmann::json& demo = gui->cloud->demo;
-  gui->script.expect<ui::SecretDialog>("the cloud password", [&demo](ui::SecretDialog* d) {
-    type(d, "secret", demo["password"].get<std::string>());
-    screenshot("cloud-password");
+  gui->script.expect<ui::CloudSignInDialog>("the cloud sign-in", [&demo](ui::CloudSignInDialog* d) {
+    BOOST_TEST(d->login() == demo["login"].get<std::string>(), "the login comes from the settings");
+    BOOST_TEST(!d->FindWindow(wxID_OK)->IsEnabled(), "no sign-in without a password");
+    type(d, "password", demo["password"].get<std::string>());
+    screenshot("cloud-sign-in");
     click(d->FindWindow(wxID_OK));
   });
   signSelected([](ui::SignDialog* d) {
@@ -417,6 +420,18 @@ BOOST_AUTO_TEST_CASE(signs_in_the_cloud_with_the_one_time_code) {
     BOOST_TEST(VerificationService(registry).verify(e.output, o).indication == Indication::TotalPassed, e.output);
   }
   screenshot("cloud-signed");
+  BOOST_TEST(f.cloudStatus().StartsWith(wxString::Format(tr_("Cloud: session %s"), "")), f.cloudStatus().utf8_string());
+
+  // The account: its certificate, the session's time left, Sign out.
+  gui->script.expect<ui::CloudAccountDialog>("the cloud account", [](ui::CloudAccountDialog* d) {
+    const wxString left = child(d, "sessionLeft")->GetLabel();
+    BOOST_TEST(left.Contains(":"), "the session's time left is shown: " << left.utf8_string());
+    screenshot("cloud-account");
+    click(child(d, "signOut"));
+  });
+  f.showCloudAccount();
+  checkScript();
+  BOOST_TEST(f.cloudStatus() == tr_("Cloud: not signed in"));
 }
 
 BOOST_AUTO_TEST_CASE(cancel_leaves_no_partial_output) {

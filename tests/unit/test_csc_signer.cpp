@@ -204,6 +204,21 @@ BOOST_AUTO_TEST_CASE(the_credential_is_offered_with_its_account) {
   BOOST_TEST(ui.otps == 0, "listing needs no one-time code");
 }
 
+BOOST_AUTO_TEST_CASE(the_session_time_left_follows_login_and_logout) {
+  MockService svc;
+  Answers ui;
+  CscSigner signer(svc.options(), ui);
+  BOOST_TEST(signer.sessionSecondsLeft() == 0, "no session before the first call");
+  BOOST_TEST(!signer.signedIn());
+  (void)signer.certificates();
+  const long left = signer.sessionSecondsLeft();
+  BOOST_TEST((left > 170 && left <= 180), "expires_in 180 from the service: " << left);
+  BOOST_TEST(signer.signedIn());
+  signer.logout();
+  BOOST_TEST(signer.sessionSecondsLeft() == 0);
+  BOOST_TEST(!signer.signedIn());
+}
+
 BOOST_AUTO_TEST_CASE(a_remembered_session_asks_the_code_once_for_two_batches) {
   MockService svc;
   Answers ui;

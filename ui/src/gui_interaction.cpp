@@ -5,6 +5,7 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/i18n.h>
 
+#include <openssl/crypto.h>
 #include <wx/app.h>
 #include <wx/thread.h>
 
@@ -15,7 +16,11 @@ namespace securedoc::ui {
 GuiInteraction::GuiInteraction(wxWindow* parent, ProgressFn progress)
     : m_parent(parent), m_progress(std::move(progress)) {}
 
-GuiInteraction::~GuiInteraction() { detach(); }
+GuiInteraction::~GuiInteraction() {
+  detach();
+  std::lock_guard lock(m_primedMutex);
+  if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
+}
 
 void GuiInteraction::detach() { m_detached->store(true); }
 
@@ -31,8 +36,27 @@ std::string GuiInteraction::askOnGuiThread(Secret kind, const std::string& what)
   return dialog.takeValue();
 }
 
+void GuiInteraction::prime(Secret kind, std::string value) {
+  std::lock_guard lock(m_primedMutex);
+  if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
+  m_primed.emplace(kind, std::move(value));
+}
+
+std::optional<std::pair<Interaction::Secret, std::string>> GuiInteraction::takePrimed(Secret kind) {
+  std::lock_guard lock(m_primedMutex);
+  if (!m_primed || m_primed->first != kind) return std::nullopt;
+  auto out = std::move(m_primed);
+  m_primed.reset();
+  return out;
+}
+
 std::string GuiInteraction::askSecret(Secret kind, const std::string& what) {
   if (m_detached->load()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+  if (auto primed = takePrimed(kind)) {
+    std::string value = primed->second;
+    OPENSSL_cleanse(primed->second.data(), primed->second.size());
+    return value;
+  }
   if (wxIsMainThread()) return askOnGuiThread(kind, what);
   // From the worker: the dialog runs on the GUI thread, the worker waits.
   auto answer = std::make_shared<std::promise<std::string>>();

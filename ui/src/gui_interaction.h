@@ -9,7 +9,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace securedoc::ui {
 
@@ -28,13 +31,20 @@ class GuiInteraction final : public Interaction {
   void reset() { m_cancel->store(false); }
   /// The GUI is going away: secrets asked from now on are declined.
   void detach();
+  /// A secret the person already typed (the cloud sign-in dialog's
+  /// password): the next askSecret of this kind returns it instead of
+  /// showing a dialog.  Used once, then wiped.
+  void prime(Secret kind, std::string value);
 
  private:
   std::string askOnGuiThread(Secret kind, const std::string& what);
+  std::optional<std::pair<Secret, std::string>> takePrimed(Secret kind);
   wxWindow* m_parent;
   ProgressFn m_progress;
   std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<std::atomic<bool>> m_detached = std::make_shared<std::atomic<bool>>(false);
+  std::mutex m_primedMutex;
+  std::optional<std::pair<Secret, std::string>> m_primed;
 };
 
 }  // namespace securedoc::ui

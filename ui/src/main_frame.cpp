@@ -1,10 +1,12 @@
 #include "main_frame.h"
 
+#include "cloud_dialogs.h"
 #include "report_view.h"
 #include "settings_dialog.h"
 #include "settings_store.h"
 
 #include <securedoc/app/verification.h>
+#include <securedoc/crypto/csc_signer.h>
 #include <securedoc/crypto/error.h>
 
 #include <wx/aboutdlg.h>
@@ -33,7 +35,12 @@ enum {
   kIdClear,
   kIdSign,
   kIdVerify,
+  kIdCloudSignIn,
+  kIdCloudAccount,
+  kIdCloudSignOut,
 };
+
+enum StatusField { kMessage, kCloud, kCount };
 
 class DropTarget final : public wxFileDropTarget {
  public:
@@ -75,15 +82,19 @@ MainFrame::MainFrame(const FormatRegistry& registry, Settings settings)
       this, [this](std::size_t done, std::size_t total, const std::string& item) { onProgress(done, total, item); });
   buildMenus();
   buildBody();
-  CreateStatusBar(2);
-  const int widths[] = {-1, FromDIP(160)};
-  GetStatusBar()->SetStatusWidths(2, widths);
-  SetStatusText(_("Ready"), 0);
+  CreateStatusBar(3);
+  const int widths[] = {-1, FromDIP(260), FromDIP(120)};
+  GetStatusBar()->SetStatusWidths(3, widths);
+  SetStatusText(_("Ready"), kMessage);
   updateCounts();
   SetSize(FromDIP(wxSize(900, 600)));
   SetMinSize(FromDIP(wxSize(640, 420)));
   Centre();
   Bind(wxEVT_CLOSE_WINDOW, &MainFrame::onClose, this);
+  m_clock.SetOwner(this);
+  Bind(wxEVT_TIMER, [this](wxTimerEvent&) { refreshCloudStatus(); }, m_clock.GetId());
+  m_clock.Start(1000);
+  refreshCloudStatus();
 }
 
 MainFrame::~MainFrame() {
@@ -106,6 +117,10 @@ void MainFrame::buildMenus() {
   auto* sign = new wxMenu;
   sign->Append(kIdSign, _("&Sign files…\tCtrl+S"));
   sign->Append(kIdVerify, _("&Verify\tCtrl+R"));
+  auto* cloud = new wxMenu;
+  cloud->Append(kIdCloudSignIn, _("Sign &in…"));
+  cloud->Append(kIdCloudAccount, _("&Account…"));
+  cloud->Append(kIdCloudSignOut, _("Sign &out"));
   auto* tools = new wxMenu;
   tools->Append(wxID_PREFERENCES, _("&Settings…"));
   auto* help = new wxMenu;
@@ -113,6 +128,7 @@ void MainFrame::buildMenus() {
   auto* bar = new wxMenuBar;
   bar->Append(file, _("&File"));
   bar->Append(sign, _("&Signature"));
+  bar->Append(cloud, _("&Cloud"));
   bar->Append(tools, _("&Tools"));
   bar->Append(help, _("&Help"));
   SetMenuBar(bar);
@@ -149,6 +165,9 @@ void MainFrame::buildMenus() {
   Bind(wxEVT_MENU, [this](wxCommandEvent&) { signFiles(); }, kIdSign);
   Bind(wxEVT_MENU, [this](wxCommandEvent&) { verifyFiles(); }, kIdVerify);
   Bind(wxEVT_MENU, [this](wxCommandEvent&) { showSettings(); }, wxID_PREFERENCES);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { signInToCloud(); }, kIdCloudSignIn);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { showCloudAccount(); }, kIdCloudAccount);
+  Bind(wxEVT_MENU, [this](wxCommandEvent&) { signOutOfCloud(); }, kIdCloudSignOut);
   Bind(wxEVT_MENU, [](wxCommandEvent&) {
     wxAboutDialogInfo info;
     info.SetName("SecureDoc");
@@ -230,7 +249,8 @@ std::size_t MainFrame::addFiles(const std::vector<fs::path>& files) {
   const std::size_t added = m_list->addFiles(files);
   updateCounts();
   if (added > 0) {
-    SetStatusText(wxString::Format(wxPLURAL("%zu file added", "%zu files added", static_cast<unsigned>(added)), added), 0);
+    SetStatusText(wxString::Format(wxPLURAL("%zu file added", "%zu files added", static_cast<unsigned>(added)), added),
+                  kMessage);
   }
   return added;
 }
@@ -249,7 +269,9 @@ void MainFrame::openPath(const fs::path& file, bool showReport) {
 }
 
 void MainFrame::updateCounts() {
-  SetStatusText(wxString::Format(wxPLURAL("%zu file", "%zu files", static_cast<unsigned>(m_list->count())), m_list->count()), 1);
+  SetStatusText(
+      wxString::Format(wxPLURAL("%zu file", "%zu files", static_cast<unsigned>(m_list->count())), m_list->count()),
+      kCount);
   m_hint->Show(m_list->count() == 0);
   const bool idle = !busy();
   m_sign->Enable(idle && m_list->count() > 0);
@@ -264,11 +286,17 @@ void MainFrame::updateCounts() {
     bar->Enable(kIdClear, idle);
     bar->Enable(kIdAdd, idle);
     bar->Enable(wxID_PREFERENCES, idle);
+    const bool cloudSet = !m_settings.cloudUrl.empty();
+    bar->Enable(kIdCloudSignIn, idle && cloudSet);
+    bar->Enable(kIdCloudAccount, idle && m_cloud != nullptr);
+    bar->Enable(kIdCloudSignOut, idle && m_cloud != nullptr);
   }
   Layout();
 }
 
-wxString MainFrame::statusText() const { return GetStatusBar() ? GetStatusBar()->GetStatusText(0) : wxString(); }
+wxString MainFrame::statusText() const {
+  return GetStatusBar() ? GetStatusBar()->GetStatusText(kMessage) : wxString();
+}
 
 void MainFrame::setBusy(bool isBusy, const wxString& what) {
   m_progressPanel->Show(isBusy);
@@ -299,7 +327,7 @@ void MainFrame::cancelJob() {
 void MainFrame::signFiles() {
   if (busy() || m_list->count() == 0) return;
   const auto rows = m_list->selectedOrAll();
-  SignDialog dialog(this, m_settings, *m_interaction, m_cloud);
+  SignDialog dialog(this, m_settings, *m_interaction, m_cloud, [this] { return signInToCloud(); });
   const int answer = dialog.ShowModal();
   if (dialog.cloudSigner()) m_cloud = dialog.cloudSigner();
   if (answer != wxID_OK) return;
@@ -377,14 +405,15 @@ void MainFrame::finishSigning(const std::vector<fs::path>& inputs, const std::ve
   m_list->refreshRows(touched);
   setBusy(false, {});
   if (cancelled) {
-    SetStatusText(_("Signing cancelled; no file was written."), 0);
+    SetStatusText(_("Signing cancelled; no file was written."), kMessage);
   } else if (batchError) {
-    SetStatusText(_("Signing failed."), 0);
+    SetStatusText(_("Signing failed."), kMessage);
     wxMessageBox(wxString::FromUTF8(batchError->what()), _("Signing failed"), wxOK | wxICON_ERROR, this);
   } else if (failed == 0) {
-    SetStatusText(wxString::Format(wxPLURAL("%zu file signed.", "%zu files signed.", static_cast<unsigned>(signedCount)), signedCount), 0);
+    SetStatusText(wxString::Format(wxPLURAL("%zu file signed.", "%zu files signed.", static_cast<unsigned>(signedCount)), signedCount),
+                  kMessage);
   } else {
-    SetStatusText(wxString::Format(_("%zu signed, %zu failed: see the Status column."), signedCount, failed), 0);
+    SetStatusText(wxString::Format(_("%zu signed, %zu failed: see the Status column."), signedCount, failed), kMessage);
   }
 }
 
@@ -452,7 +481,7 @@ void MainFrame::finishVerifying(const std::vector<fs::path>& files,
   }
   m_list->refreshRows(touched);
   setBusy(false, {});
-  SetStatusText(_("Verification done: double-click a file to see its report."), 0);
+  SetStatusText(_("Verification done: double-click a file to see its report."), kMessage);
 }
 
 void MainFrame::showReportFor(const fs::path& file) {
@@ -493,6 +522,78 @@ void MainFrame::showSettings() {
     wxMessageBox(_("The new language is used from the next start of SecureDoc."), _("Settings"),
                  wxOK | wxICON_INFORMATION, this);
   }
+}
+
+std::shared_ptr<Signer> MainFrame::signInToCloud() {
+  if (busy() || m_settings.cloudUrl.empty()) return nullptr;
+  CloudSignInDialog dialog(this, wxString::FromUTF8(m_settings.cloudUrl), wxString::FromUTF8(m_settings.cloudLogin),
+                           m_settings.rememberSession);
+  if (dialog.ShowModal() != wxID_OK) return nullptr;
+  Settings s = m_settings;
+  s.cloudLogin = dialog.login();
+  s.rememberSession = dialog.remember();
+  try {
+    wxBusyCursor wait;
+    std::shared_ptr<Signer> cloud = openSigner("cloud:" + s.cloudUrl, *m_interaction, cloudOptionsFor(s));
+    m_interaction->prime(Interaction::Secret::Password, dialog.takePassword());
+    (void)cloud->certificates();  // the login; the list is kept for the dialogs
+    m_cloud = cloud;
+  } catch (const Error& e) {
+    m_interaction->prime(Interaction::Secret::Password, {});  // an unused password does not linger
+    wxMessageBox(wxString::FromUTF8(e.what()), _("Cloud sign-in"), wxOK | wxICON_ERROR, this);
+    return nullptr;
+  }
+  if (s.cloudLogin != m_settings.cloudLogin || s.rememberSession != m_settings.rememberSession) {
+    m_settings = s;
+    saveSettings(m_settings);
+  }
+  refreshCloudStatus();
+  updateCounts();
+  SetStatusText(wxString::Format(_("Signed in to the cloud as %s."), wxString::FromUTF8(s.cloudLogin)), kMessage);
+  return m_cloud;
+}
+
+void MainFrame::showCloudAccount() {
+  if (!m_cloud) return;
+  std::vector<OfferedCertificate> certs;
+  try {
+    certs = m_cloud->certificates();
+  } catch (const Error& e) {
+    wxMessageBox(wxString::FromUTF8(e.what()), _("Cloud account"), wxOK | wxICON_ERROR, this);
+    return;
+  }
+  auto* csc = dynamic_cast<CscSigner*>(m_cloud.get());
+  CloudAccountDialog dialog(this, wxString::FromUTF8(m_settings.cloudLogin), certs,
+                            [csc] { return csc ? csc->sessionSecondsLeft() : 0L; });
+  if (dialog.ShowModal() == CloudAccountDialog::kSignOut) signOutOfCloud();
+}
+
+void MainFrame::signOutOfCloud() {
+  if (!m_cloud || busy()) return;
+  if (auto* csc = dynamic_cast<CscSigner*>(m_cloud.get())) {
+    try {
+      csc->logout();
+    } catch (const Error&) {
+      // The session ends at the service by itself; locally it is gone.
+    }
+  }
+  m_cloud.reset();
+  refreshCloudStatus();
+  updateCounts();
+  SetStatusText(_("Signed out of the cloud."), kMessage);
+}
+
+wxString MainFrame::cloudStatus() const {
+  if (m_settings.cloudUrl.empty()) return {};
+  const auto* csc = dynamic_cast<const CscSigner*>(m_cloud.get());
+  const long left = csc ? csc->sessionSecondsLeft() : 0;
+  if (!m_cloud) return _("Cloud: not signed in");
+  if (left <= 0) return _("Cloud: session ended");
+  return wxString::Format(_("Cloud: session %s"), minutesAndSeconds(left));
+}
+
+void MainFrame::refreshCloudStatus() {
+  if (GetStatusBar()) SetStatusText(cloudStatus(), kCloud);
 }
 
 void MainFrame::onClose(wxCloseEvent& e) {

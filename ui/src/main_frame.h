@@ -9,6 +9,7 @@
 #include <securedoc/formats/format.h>
 
 #include <wx/frame.h>
+#include <wx/timer.h>
 
 #include <filesystem>
 #include <functional>
@@ -45,6 +46,16 @@ class MainFrame final : public wxFrame {
   void cancelJob();
   bool busy() const { return m_worker.joinable(); }
   void showSettings();
+  /// Cloud > Sign in: the sign-in dialog, then a login at the service (the
+  /// account's certificates are listed).  Returns the signer, null when the
+  /// person gave up or the service refused (a message says why).
+  std::shared_ptr<Signer> signInToCloud();
+  /// Cloud > Account: the certificate, the session's time left, Sign out.
+  void showCloudAccount();
+  void signOutOfCloud();
+  /// "Cloud: login@host, session 2:55" for the status bar; empty without a
+  /// cloud service in the settings.
+  wxString cloudStatus() const;
 
   FileList& fileList() { return *m_list; }
   const Settings& settings() const { return m_settings; }
@@ -63,6 +74,7 @@ class MainFrame final : public wxFrame {
   void updateCounts();
   bool holdsSignature(const std::filesystem::path& file) const;
   void onClose(wxCloseEvent& e);
+  void refreshCloudStatus();
 
   const FormatRegistry& m_registry;
   Settings m_settings;
@@ -79,6 +91,7 @@ class MainFrame final : public wxFrame {
   wxStaticText* m_progressText = nullptr;
   wxButton* m_cancel = nullptr;
   std::thread m_worker;
+  wxTimer m_clock;  // the cloud session's time left in the status bar
 };
 
 }  // namespace securedoc::ui

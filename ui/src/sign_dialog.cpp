@@ -25,12 +25,13 @@ const char* const kFormats[] = {"auto", "pades", "xades", "cades"};
 }  // namespace
 
 SignDialog::SignDialog(wxWindow* parent, const Settings& settings, Interaction& interaction,
-                       std::shared_ptr<Signer> cloud)
+                       std::shared_ptr<Signer> cloud, std::function<std::shared_ptr<Signer>()> signIn)
     : wxDialog(parent, wxID_ANY, _("Sign files"), wxDefaultPosition, wxDefaultSize,
                wxDEFAULT_DIALOG_STYLE | wxRESIZE_BORDER),
       m_settings(settings),
       m_interaction(interaction),
-      m_cloud(std::move(cloud)) {
+      m_cloud(std::move(cloud)),
+      m_signIn(std::move(signIn)) {
   SetName("signDialog");
   auto* top = new wxBoxSizer(wxVERTICAL);
   top->Add(new wxStaticText(this, wxID_ANY, _("Choose the certificate to sign with:")), 0, wxALL, FromDIP(10));
@@ -195,11 +196,12 @@ void SignDialog::loadTokens() {
 }
 
 bool SignDialog::signInToCloud() {
-  if (m_settings.cloudUrl.empty()) return false;
+  if (m_settings.cloudUrl.empty() || !m_signIn) return false;
+  std::shared_ptr<Signer> cloud = m_signIn();
+  if (!cloud) return false;
   wxBusyCursor busy;
   try {
-    std::shared_ptr<Signer> cloud = openSigner("cloud:" + m_settings.cloudUrl, m_interaction, cloudOptionsFor(m_settings));
-    auto offered = cloud->certificates();  // logs in: asks the password
+    auto offered = cloud->certificates();  // listed at sign-in: no new request
     m_cloud = cloud;
     for (auto& oc : offered) m_deviceRows.push_back(Row{m_cloud, std::move(oc)});
     fill(m_deviceList, m_deviceRows);

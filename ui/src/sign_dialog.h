@@ -7,6 +7,7 @@
 
 #include <wx/dialog.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -32,8 +33,10 @@ struct SigningChoice {
 class SignDialog final : public wxDialog {
  public:
   /// `cloud` is the signed-in cloud signer the main window keeps (may be
-  /// null); when the person signs in here, cloudSigner() returns the new one.
-  SignDialog(wxWindow* parent, const Settings& settings, Interaction& interaction, std::shared_ptr<Signer> cloud);
+  /// null); `signIn` runs the window's cloud sign-in and returns the new
+  /// signer (null when the person gave up).
+  SignDialog(wxWindow* parent, const Settings& settings, Interaction& interaction, std::shared_ptr<Signer> cloud,
+             std::function<std::shared_ptr<Signer>()> signIn);
 
   std::optional<SigningChoice> choice() const;
   std::shared_ptr<Signer> cloudSigner() const { return m_cloud; }
@@ -46,7 +49,8 @@ class SignDialog final : public wxDialog {
   bool selectDeviceCertificate(const wxString& name);
   void setFormat(const std::string& id);
   void setLevel(SignatureLevel level);
-  /// Signs in to the cloud account of the settings (asks the password).
+  /// Signs in to the cloud account (the window's sign-in dialog) and lists
+  /// its certificates.
   bool signInToCloud();
 
  private:
@@ -65,6 +69,7 @@ class SignDialog final : public wxDialog {
   const Settings& m_settings;
   Interaction& m_interaction;
   std::shared_ptr<Signer> m_cloud;
+  std::function<std::shared_ptr<Signer>()> m_signIn;
   std::vector<Row> m_deviceRows;
   std::vector<Row> m_fileRows;
   wxNotebook* m_book = nullptr;

@@ -63,6 +63,12 @@ class CscSigner final : public Signer {
   /// Ends the session at the service (auth/revoke); the destructor does it
   /// too, ignoring failures.
   void logout();
+  /// Seconds until the service ends the current session by its expires_in
+  /// (0 when there is none: the next call logs in again).  Safe to call from
+  /// another thread while a batch runs.
+  long sessionSecondsLeft() const;
+  /// Whether the account's password was given for a session not ended yet.
+  bool signedIn() const { return sessionSecondsLeft() > 0; }
 
  private:
   struct Impl;
