@@ -15,6 +15,7 @@
 #include "main_frame.h"
 #include "report_view.h"
 #include "secret_dialogs.h"
+#include "settings_dialog.h"
 #include "sign_dialog.h"
 
 #include <securedoc/app/verification.h>
@@ -26,6 +27,10 @@
 #include <nlohmann/json.hpp>
 
 #include <wx/button.h>
+#include <wx/checkbox.h>
+#include <wx/choice.h>
+#include <wx/dnd.h>
+#include <wx/filepicker.h>
 #include <wx/gauge.h>
 #include <wx/modalhook.h>
 #include <wx/msgdlg.h>
@@ -347,6 +352,103 @@ BOOST_AUTO_TEST_CASE(opening_a_signed_file_shows_its_report) {
   const auto row = f.fileList().indexOf(signedPdf);
   BOOST_TEST_REQUIRE(row.has_value(), "the opened file is listed");
   BOOST_TEST((f.fileList().entry(*row).state == ui::FileEntry::State::Valid));
+}
+
+BOOST_AUTO_TEST_CASE(dropping_a_signed_file_opens_its_report_and_several_are_listed) {
+  ui::MainFrame& f = *gui->frame;
+  auto* target = dynamic_cast<wxFileDropTarget*>(f.fileList().GetDropTarget());
+  BOOST_TEST_REQUIRE(target != nullptr, "the list accepts dropped files");
+  const fs::path dir = gui->folder("dropped");
+  const auto files = copySamples(dir);
+  const std::size_t before = f.fileList().count();
+  wxArrayString several;
+  for (const auto& p : files) several.Add(wxString::FromUTF8(p.string()));
+  BOOST_TEST(target->OnDropFiles(10, 10, several));
+  pump(100);
+  BOOST_TEST(f.fileList().count() == before + 3, "three dropped files are listed, no report opened");
+  checkScript();
+
+  // One signed file dropped: listed and its report shown.
+  const fs::path signedXml = gui->tmp / "docs" / "invoice-signed.xml";
+  BOOST_TEST_REQUIRE(fs::exists(signedXml));
+  bool shown = false;
+  gui->script.expect<ui::ReportDialog>("the report of the dropped file", [&shown](ui::ReportDialog* d) {
+    shown = true;
+    d->EndModal(wxID_CLOSE);
+  });
+  wxArrayString one;
+  one.Add(wxString::FromUTF8(signedXml.string()));
+  BOOST_TEST(target->OnDropFiles(10, 10, one));
+  BOOST_TEST(waitUntil([&] { return shown; }, 30), "the report opens");
+  checkScript();
+  BOOST_TEST(f.fileList().indexOf(signedXml).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(settings_choose_the_output_folder) {
+  ui::MainFrame& f = *gui->frame;
+  const fs::path out = gui->folder("signed-here");
+  gui->script.expect<ui::SettingsDialog>("the settings", [&out](ui::SettingsDialog* d) {
+    auto* beside = dynamic_cast<wxCheckBox*>(child(d, "besideOriginal"));
+    BOOST_TEST_REQUIRE(beside != nullptr);
+    BOOST_TEST(beside->GetValue(), "signed files go next to the original by default");
+    beside->SetValue(false);
+    wxCommandEvent toggled(wxEVT_CHECKBOX, beside->GetId());
+    toggled.SetEventObject(beside);
+    beside->GetEventHandler()->ProcessEvent(toggled);
+    auto* dir = dynamic_cast<wxDirPickerCtrl*>(child(d, "outputDir"));
+    BOOST_TEST_REQUIRE(dir != nullptr);
+    BOOST_TEST(dir->IsEnabled(), "the folder can be chosen once the box is cleared");
+    dir->SetPath(wxString::FromUTF8(out.string()));
+    screenshot("settings");
+    click(d->FindWindow(wxID_OK));
+  });
+  const Settings before = f.settings();
+  f.showSettings();
+  checkScript();
+  BOOST_TEST(f.settings().outputDir == out);
+  BOOST_TEST((f.settings().trustAnchors == before.trustAnchors), "the other settings are kept");
+  BOOST_TEST(f.settings().cloudCa == before.cloudCa);
+  BOOST_TEST(f.settings().cloudUrl == before.cloudUrl);
+
+  // The next batch writes there.
+  f.fileList().clearAll();
+  const auto files = copySamples(gui->folder("for-output-dir"));
+  f.addFiles({files[2]});
+  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
+    type(d, "secret", readText(pkiDir() / "password.txt").substr(0, readText(pkiDir() / "password.txt").find('\n')));
+    click(d->FindWindow(wxID_OK));
+  });
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-ec.p12").string())));
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120));
+  checkScript();
+  BOOST_TEST(fs::exists(out / "notes.txt.p7s"), "the output is in the chosen folder");
+  BOOST_TEST(!fs::exists(files[2].parent_path() / "notes.txt.p7s"), "not next to the original");
+
+  // Back to "next to the original" for the other cases.
+  gui->script.expect<ui::SettingsDialog>("the settings again", [](ui::SettingsDialog* d) {
+    auto* beside = dynamic_cast<wxCheckBox*>(child(d, "besideOriginal"));
+    beside->SetValue(true);
+    click(d->FindWindow(wxID_OK));
+  });
+  f.showSettings();
+  checkScript();
+  BOOST_TEST(f.settings().outputDir.empty());
+}
+
+BOOST_AUTO_TEST_CASE(five_thousand_files_are_listed) {
+  ui::MainFrame& f = *gui->frame;
+  f.fileList().clearAll();
+  const fs::path dir = gui->folder("five-thousand");
+  for (int i = 0; i < 5000; ++i) writeFile(dir / ("f" + std::to_string(i) + ".txt"), "x");
+  // A folder dropped from the file manager: every file below it.
+  BOOST_TEST(f.addFiles({dir}) == 5000u);
+  BOOST_TEST(f.fileList().GetItemCount() == 5000);
+  screenshot("five-thousand");
+  f.fileList().clearAll();
+  f.addFiles({});
 }
 
 BOOST_AUTO_TEST_CASE(signs_with_a_token_and_asks_the_pin_once) {

@@ -3,7 +3,9 @@
 #include <wx/button.h>
 #include <wx/checkbox.h>
 #include <wx/choice.h>
+#include <wx/filedlg.h>
 #include <wx/filepicker.h>
+#include <wx/listbox.h>
 #include <wx/msgdlg.h>
 #include <wx/sizer.h>
 #include <wx/statbox.h>
@@ -17,10 +19,6 @@ namespace {
 const char* const kLanguages[] = {"system", "pl", "en"};
 const char* const kLevels[] = {"default", "B-B", "B-T"};
 const wxString kPemFiles = "PEM (*.pem;*.crt;*.cer)|*.pem;*.crt;*.cer|*|*";
-
-wxString firstPath(const std::vector<std::filesystem::path>& v) {
-  return v.empty() ? wxString() : wxString::FromUTF8(v.front().string());
-}
 
 }  // namespace
 
@@ -48,6 +46,7 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     auto [box, g] = section(_("General"));
     label(box, g, _("Language:"));
     m_language = new wxChoice(box, wxID_ANY);
+    m_language->SetName("language");
     m_language->Append(_("As the system"));
     m_language->Append("Polski");
     m_language->Append("English");
@@ -57,12 +56,14 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     g->Add(m_language, 1, wxEXPAND);
     label(box, g, _("Signed files:"));
     m_besideOriginal = new wxCheckBox(box, wxID_ANY, _("next to the original"));
+    m_besideOriginal->SetName("besideOriginal");
     m_besideOriginal->SetValue(current.outputDir.empty());
     g->Add(m_besideOriginal, 1, wxEXPAND);
     label(box, g, _("or in the folder:"));
     m_outputDir = new wxDirPickerCtrl(box, wxID_ANY, wxString::FromUTF8(current.outputDir.string()),
                                       _("Folder for signed files"), wxDefaultPosition, wxDefaultSize,
                                       wxDIRP_USE_TEXTCTRL | wxDIRP_DIR_MUST_EXIST);
+    m_outputDir->SetName("outputDir");
     m_outputDir->Enable(!current.outputDir.empty());
     g->Add(m_outputDir, 1, wxEXPAND);
     m_besideOriginal->Bind(wxEVT_CHECKBOX, [this](wxCommandEvent&) {
@@ -70,6 +71,7 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     });
     label(box, g, _("Signature level:"));
     m_level = new wxChoice(box, wxID_ANY);
+    m_level->SetName("level");
     m_level->Append(_("B-T when a time-stamp service is set, else B-B"));
     m_level->Append(_("B-B: basic signature"));
     m_level->Append(_("B-T: with a time-stamp"));
@@ -83,17 +85,12 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     label(box, g, _("Time-stamp service (URL):"));
     m_tsaUrl = new wxTextCtrl(box, wxID_ANY, wxString::FromUTF8(current.tsaUrl));
     m_tsaUrl->SetHint("https://");
+    m_tsaUrl->SetName("tsaUrl");
     g->Add(m_tsaUrl, 1, wxEXPAND);
-    label(box, g, _("Its CA certificate:"));
-    m_tsaAnchor = new wxFilePickerCtrl(box, wxID_ANY, firstPath(current.tsaTrustAnchors), _("CA certificate"),
-                                       kPemFiles, wxDefaultPosition, wxDefaultSize,
-                                       wxFLP_OPEN | wxFLP_USE_TEXTCTRL);
-    g->Add(m_tsaAnchor, 1, wxEXPAND);
-    label(box, g, _("Trusted root certificate:"));
-    m_trustAnchor = new wxFilePickerCtrl(box, wxID_ANY, firstPath(current.trustAnchors), _("Trusted root certificate"),
-                                         kPemFiles, wxDefaultPosition, wxDefaultSize,
-                                         wxFLP_OPEN | wxFLP_USE_TEXTCTRL);
-    g->Add(m_trustAnchor, 1, wxEXPAND);
+    label(box, g, _("Its CA certificates:"));
+    m_tsaAnchors = pathList(box, g, current.tsaTrustAnchors, "tsaAnchors");
+    label(box, g, _("Trusted root certificates:"));
+    m_trustAnchors = pathList(box, g, current.trustAnchors, "trustAnchors");
   }
   {
     auto [box, g] = section(_("Cloud signing"));
@@ -104,6 +101,9 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     label(box, g, _("Its CA certificate:"));
     m_cloudCa = new wxFilePickerCtrl(box, wxID_ANY, wxString::FromUTF8(current.cloudCa.string()), _("CA certificate"),
                                      kPemFiles, wxDefaultPosition, wxDefaultSize, wxFLP_OPEN | wxFLP_USE_TEXTCTRL);
+    m_cloudCa->SetName("cloudCa");
+    // wxGTK's picker does not show a path given to the constructor: set it again.
+    m_cloudCa->SetPath(wxString::FromUTF8(current.cloudCa.string()));
     g->Add(m_cloudCa, 1, wxEXPAND);
     label(box, g, _("Login:"));
     m_cloudLogin = new wxTextCtrl(box, wxID_ANY, wxString::FromUTF8(current.cloudLogin));
@@ -125,12 +125,13 @@ Settings SettingsDialog::settings() const {
   s.language = lang >= 0 && lang < 3 ? kLanguages[lang] : "system";
   s.outputDir = m_besideOriginal->GetValue() ? std::filesystem::path() : std::filesystem::path(m_outputDir->GetPath().utf8_string());
   s.tsaUrl = m_tsaUrl->GetValue().Strip(wxString::both).utf8_string();
-  const auto one = [](wxFilePickerCtrl* p) {
-    const std::string v = p->GetPath().utf8_string();
-    return v.empty() ? std::vector<std::filesystem::path>{} : std::vector<std::filesystem::path>{v};
+  const auto all = [](wxListBox* list) {
+    std::vector<std::filesystem::path> out;
+    for (unsigned i = 0; i < list->GetCount(); ++i) out.emplace_back(list->GetString(i).utf8_string());
+    return out;
   };
-  s.tsaTrustAnchors = one(m_tsaAnchor);
-  s.trustAnchors = one(m_trustAnchor);
+  s.tsaTrustAnchors = all(m_tsaAnchors);
+  s.trustAnchors = all(m_trustAnchors);
   s.cloudUrl = m_cloudUrl->GetValue().Strip(wxString::both).utf8_string();
   s.cloudCa = m_cloudCa->GetPath().utf8_string();
   s.cloudLogin = m_cloudLogin->GetValue().Strip(wxString::both).utf8_string();
@@ -138,6 +139,37 @@ Settings SettingsDialog::settings() const {
   const int level = m_level->GetSelection();
   s.level = level >= 0 && level < 3 ? kLevels[level] : "default";
   return s;
+}
+
+wxListBox* SettingsDialog::pathList(wxWindow* parent, wxSizer* into, const std::vector<std::filesystem::path>& paths,
+                                    const wxString& name) {
+  auto* row = new wxBoxSizer(wxHORIZONTAL);
+  auto* list = new wxListBox(parent, wxID_ANY, wxDefaultPosition, FromDIP(wxSize(-1, 56)), 0, nullptr,
+                             wxLB_SINGLE | wxLB_HSCROLL);
+  list->SetName(name);
+  for (const auto& p : paths) list->Append(wxString::FromUTF8(p.string()));
+  auto* buttons = new wxBoxSizer(wxVERTICAL);
+  auto* add = new wxButton(parent, wxID_ANY, _("Add…"));
+  auto* remove = new wxButton(parent, wxID_ANY, _("Remove"));
+  buttons->Add(add, 0, wxEXPAND | wxBOTTOM, FromDIP(4));
+  buttons->Add(remove, 0, wxEXPAND);
+  row->Add(list, 1, wxEXPAND | wxRIGHT, FromDIP(6));
+  row->Add(buttons, 0);
+  into->Add(row, 1, wxEXPAND);
+  add->Bind(wxEVT_BUTTON, [this, list](wxCommandEvent&) {
+    wxFileDialog d(this, _("Choose a certificate (PEM)"), wxEmptyString, wxEmptyString, kPemFiles,
+                   wxFD_OPEN | wxFD_FILE_MUST_EXIST | wxFD_MULTIPLE);
+    if (d.ShowModal() != wxID_OK) return;
+    wxArrayString chosen;
+    d.GetPaths(chosen);
+    for (const auto& c : chosen)
+      if (list->FindString(c, true) == wxNOT_FOUND) list->Append(c);
+  });
+  remove->Bind(wxEVT_BUTTON, [list](wxCommandEvent&) {
+    const int i = list->GetSelection();
+    if (i != wxNOT_FOUND) list->Delete(static_cast<unsigned>(i));
+  });
+  return list;
 }
 
 bool SettingsDialog::TransferDataFromWindow() {

@@ -10,6 +10,7 @@ class wxCheckBox;
 class wxTextCtrl;
 class wxDirPickerCtrl;
 class wxFilePickerCtrl;
+class wxListBox;
 
 namespace securedoc::ui {
 
@@ -21,13 +22,17 @@ class SettingsDialog final : public wxDialog {
 
  private:
   bool TransferDataFromWindow() override;
+  /// A list of certificate files with Add… and Remove (several roots may be
+  /// trusted at once).
+  wxListBox* pathList(wxWindow* parent, wxSizer* into, const std::vector<std::filesystem::path>& paths,
+                      const wxString& name);
   Settings m_base;
   wxChoice* m_language = nullptr;
   wxCheckBox* m_besideOriginal = nullptr;
   wxDirPickerCtrl* m_outputDir = nullptr;
   wxTextCtrl* m_tsaUrl = nullptr;
-  wxFilePickerCtrl* m_tsaAnchor = nullptr;
-  wxFilePickerCtrl* m_trustAnchor = nullptr;
+  wxListBox* m_tsaAnchors = nullptr;
+  wxListBox* m_trustAnchors = nullptr;
   wxTextCtrl* m_cloudUrl = nullptr;
   wxFilePickerCtrl* m_cloudCa = nullptr;
   wxTextCtrl* m_cloudLogin = nullptr;
