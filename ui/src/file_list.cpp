@@ -3,6 +3,7 @@
 #include <securedoc/crypto/error.h>
 
 #include <algorithm>
+#include <iterator>
 #include <system_error>
 
 namespace securedoc::ui {
@@ -33,22 +34,49 @@ std::size_t FileList::addFiles(const std::vector<fs::path>& files) {
       regular.push_back(f);
     }
   }
-  std::size_t added = 0;
+  // Sorted once, merged once: adding thousands of files stays O(n log n).
+  std::vector<fs::path> fresh;
+  fresh.reserve(regular.size());
   for (auto& f : regular) {
     std::error_code ec;
     fs::path abs = fs::absolute(f, ec);
-    if (ec) abs = f;
-    abs = abs.lexically_normal();
-    const auto pos = std::lower_bound(m_sortedPaths.begin(), m_sortedPaths.end(), abs);
-    if (pos != m_sortedPaths.end() && *pos == abs) continue;
-    m_sortedPaths.insert(pos, abs);
+    fresh.push_back((ec ? f : abs).lexically_normal());
+  }
+  std::sort(fresh.begin(), fresh.end());
+  fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+  std::vector<fs::path> unseen;
+  unseen.reserve(fresh.size());
+  std::set_difference(fresh.begin(), fresh.end(), m_sortedPaths.begin(), m_sortedPaths.end(),
+                      std::back_inserter(unseen));
+  // Rows keep the order the files came in (a folder's order), not the sort.
+  std::size_t added = 0;
+  m_entries.reserve(m_entries.size() + unseen.size());
+  std::vector<bool> taken(unseen.size(), false);  // a file named twice in one drop is added once
+  for (auto& f : regular) {
+    std::error_code ec;
+    fs::path abs = fs::absolute(f, ec);
+    abs = (ec ? f : abs).lexically_normal();
+    const auto pos = std::lower_bound(unseen.begin(), unseen.end(), abs);
+    if (pos == unseen.end() || *pos != abs) continue;
+    const auto index = static_cast<std::size_t>(pos - unseen.begin());
+    if (taken[index]) continue;
+    taken[index] = true;
     FileEntry e;
-    e.path = abs;
     e.size = fs::file_size(abs, ec);
     if (ec) e.size = 0;
+    e.path = std::move(abs);
     m_entries.push_back(std::move(e));
     ++added;
   }
+  std::vector<fs::path> merged;
+  merged.reserve(m_sortedPaths.size() + added);
+  std::vector<fs::path> addedPaths;
+  addedPaths.reserve(added);
+  for (std::size_t i = m_entries.size() - added; i < m_entries.size(); ++i) addedPaths.push_back(m_entries[i].path);
+  std::sort(addedPaths.begin(), addedPaths.end());
+  std::merge(m_sortedPaths.begin(), m_sortedPaths.end(), addedPaths.begin(), addedPaths.end(),
+             std::back_inserter(merged));
+  m_sortedPaths = std::move(merged);
   SetItemCount(static_cast<long>(m_entries.size()));
   Refresh();
   return added;
