@@ -40,9 +40,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 using namespace securedoc;
@@ -352,6 +356,42 @@ BOOST_AUTO_TEST_CASE(opening_a_signed_file_shows_its_report) {
   const auto row = f.fileList().indexOf(signedPdf);
   BOOST_TEST_REQUIRE(row.has_value(), "the opened file is listed");
   BOOST_TEST((f.fileList().entry(*row).state == ui::FileEntry::State::Valid));
+}
+
+BOOST_AUTO_TEST_CASE(the_program_opens_a_signed_file_named_on_its_command_line) {
+  // The real executable, on the same X display, with the same settings.
+  const fs::path signedPdf = gui->tmp / "docs" / "contract-signed.pdf";
+  BOOST_TEST_REQUIRE(fs::exists(signedPdf));
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int devNull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devNull, 1);
+    ::dup2(devNull, 2);
+    ::execl(SECUREDOC_GUI_EXE, SECUREDOC_GUI_EXE, signedPdf.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  BOOST_TEST_REQUIRE(pid > 0);
+  const std::string title = (tr_("Verification report") + wxString::FromUTF8(" \u2014 contract-signed.pdf")).utf8_string();
+  // The window's id from the tree (names there are UTF-8), then its state:
+  // listed is not yet shown.
+  const auto viewable = [&title] {
+    const std::string tree = run({"xwininfo", "-root", "-tree"}).out;
+    const auto at = tree.find("\"" + title + "\"");
+    if (at == std::string::npos) return false;
+    const auto lineStart = tree.rfind('\n', at) + 1;
+    std::istringstream line(tree.substr(lineStart, at - lineStart));
+    std::string id;
+    line >> id;
+    return run({"xwininfo", "-id", id}).out.find("IsViewable") != std::string::npos;
+  };
+  bool found = false;
+  for (int i = 0; i < 200 && !found; ++i) {
+    found = viewable();
+    if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BOOST_TEST(found, "a window \"" << title << "\" is on screen");
+  if (found) screenshot("command-line-report");
+  stopProcess(pid);
 }
 
 BOOST_AUTO_TEST_CASE(dropping_a_signed_file_opens_its_report_and_several_are_listed) {
