@@ -519,6 +519,17 @@ BOOST_AUTO_TEST_CASE(signs_with_a_token_and_asks_the_pin_once) {
     if (fs::exists(e.output)) expectVerifies(e.output);
   }
   screenshot("token-signed");
+
+  // Verify with several rows: each signed row's output is checked on the
+  // worker and gets its result.
+  click(child(&f, "verifyButton"));
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the verification ends");
+  checkScript();
+  for (std::size_t i = 0; i < f.fileList().count(); ++i) {
+    const auto& e = f.fileList().entry(i);
+    BOOST_TEST((e.state == ui::FileEntry::State::Valid), e.path << ": " << e.detail.utf8_string());
+  }
+  screenshot("token-verified");
 }
 
 BOOST_AUTO_TEST_CASE(signs_in_the_cloud_with_the_one_time_code) {
