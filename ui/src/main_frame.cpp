@@ -472,7 +472,8 @@ void MainFrame::finishVerifying(const std::vector<fs::path>& files,
     FileEntry& e = m_list->entry(*row);
     if (reports[i]) {
       e.state = reports[i]->signatures.empty() ? FileEntry::State::Unsigned : stateFor(reports[i]->indication);
-      e.detail.clear();
+      // The row of an original shows which file was verified: its output.
+      e.detail = files[i] == e.output ? wxString::FromUTF8(e.output.filename().string()) : wxString();
     } else if (!errors[i].empty()) {
       e.state = FileEntry::State::Failed;
       e.detail = errors[i];
