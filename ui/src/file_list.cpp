@@ -34,47 +34,46 @@ std::size_t FileList::addFiles(const std::vector<fs::path>& files) {
       regular.push_back(f);
     }
   }
-  // Sorted once, merged once: adding thousands of files stays O(n log n).
-  std::vector<fs::path> fresh;
-  fresh.reserve(regular.size());
-  for (auto& f : regular) {
+  // Each file's key (its absolute, normalised path as a string) is made
+  // once; keys are sorted once and merged once, so adding thousands of
+  // files stays O(n log n) with cheap string comparisons.
+  std::vector<std::string> keys;
+  keys.reserve(regular.size());
+  for (const auto& f : regular) {
     std::error_code ec;
-    fs::path abs = fs::absolute(f, ec);
-    fresh.push_back((ec ? f : abs).lexically_normal());
+    const fs::path abs = f.is_absolute() ? f : fs::absolute(f, ec);
+    keys.push_back((ec ? f : abs).lexically_normal().string());
   }
-  std::sort(fresh.begin(), fresh.end());
-  fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
-  std::vector<fs::path> unseen;
-  unseen.reserve(fresh.size());
-  std::set_difference(fresh.begin(), fresh.end(), m_sortedPaths.begin(), m_sortedPaths.end(),
-                      std::back_inserter(unseen));
-  // Rows keep the order the files came in (a folder's order), not the sort.
-  std::size_t added = 0;
-  m_entries.reserve(m_entries.size() + unseen.size());
-  std::vector<bool> taken(unseen.size(), false);  // a file named twice in one drop is added once
-  for (auto& f : regular) {
-    std::error_code ec;
-    fs::path abs = fs::absolute(f, ec);
-    abs = (ec ? f : abs).lexically_normal();
-    const auto pos = std::lower_bound(unseen.begin(), unseen.end(), abs);
-    if (pos == unseen.end() || *pos != abs) continue;
-    const auto index = static_cast<std::size_t>(pos - unseen.begin());
-    if (taken[index]) continue;
-    taken[index] = true;
+  std::vector<std::size_t> order(keys.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  // Keep the first of equal keys and drop keys already listed.
+  std::vector<bool> keep(keys.size(), false);
+  std::vector<std::string> addedKeys;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::string& key = keys[order[k]];
+    if (k > 0 && key == keys[order[k - 1]]) continue;
+    if (std::binary_search(m_sortedPaths.begin(), m_sortedPaths.end(), key)) continue;
+    keep[order[k]] = true;
+    addedKeys.push_back(key);
+  }
+  // Rows keep the order the files came in (a folder's order), not the sort;
+  // sizes come from the directory walk's stat, once per file.
+  m_entries.reserve(m_entries.size() + addedKeys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    if (!keep[k]) continue;
     FileEntry e;
-    e.size = fs::file_size(abs, ec);
+    std::error_code ec;
+    e.path = keys[k];
+    e.size = fs::file_size(e.path, ec);
     if (ec) e.size = 0;
-    e.path = std::move(abs);
     m_entries.push_back(std::move(e));
-    ++added;
   }
-  std::vector<fs::path> merged;
+  const std::size_t added = addedKeys.size();
+  std::vector<std::string> merged;
   merged.reserve(m_sortedPaths.size() + added);
-  std::vector<fs::path> addedPaths;
-  addedPaths.reserve(added);
-  for (std::size_t i = m_entries.size() - added; i < m_entries.size(); ++i) addedPaths.push_back(m_entries[i].path);
-  std::sort(addedPaths.begin(), addedPaths.end());
-  std::merge(m_sortedPaths.begin(), m_sortedPaths.end(), addedPaths.begin(), addedPaths.end(),
+  std::merge(std::make_move_iterator(m_sortedPaths.begin()), std::make_move_iterator(m_sortedPaths.end()),
+             std::make_move_iterator(addedKeys.begin()), std::make_move_iterator(addedKeys.end()),
              std::back_inserter(merged));
   m_sortedPaths = std::move(merged);
   SetItemCount(static_cast<long>(m_entries.size()));
@@ -102,8 +101,9 @@ void FileList::removeSelected() {
   if (rows.empty()) return;
   std::sort(rows.rbegin(), rows.rend());
   for (const std::size_t r : rows) {
-    const auto pos = std::lower_bound(m_sortedPaths.begin(), m_sortedPaths.end(), m_entries[r].path);
-    if (pos != m_sortedPaths.end() && *pos == m_entries[r].path) m_sortedPaths.erase(pos);
+    const std::string key = m_entries[r].path.string();
+    const auto pos = std::lower_bound(m_sortedPaths.begin(), m_sortedPaths.end(), key);
+    if (pos != m_sortedPaths.end() && *pos == key) m_sortedPaths.erase(pos);
     m_entries.erase(m_entries.begin() + static_cast<std::ptrdiff_t>(r));
   }
   for (long i = GetFirstSelected(); i != -1; i = GetNextSelected(i)) Select(i, false);

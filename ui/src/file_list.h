@@ -53,7 +53,7 @@ class FileList final : public wxListView {
   wxString typeOf(const FileEntry& e) const;
   const FormatRegistry& m_registry;
   std::vector<FileEntry> m_entries;
-  std::vector<std::filesystem::path> m_sortedPaths;  // for duplicate checks
+  std::vector<std::string> m_sortedPaths;  // every row's path, sorted: duplicate checks
 };
 
 }  // namespace securedoc::ui
