@@ -281,6 +281,24 @@ void signSelected(const std::function<void(ui::SignDialog*)>& inDialog) {
   click(child(gui->frame, "signButton"));
 }
 
+/// The PKCS#12 password, as a person types it (the file's first line).
+std::string p12Password() {
+  const std::string text = readText(pkiDir() / "password.txt");
+  return text.substr(0, text.find('\n'));
+}
+
+/// Sign files with Anna Nowak's PKCS#12 file, no screenshots.
+void signWithEcFile() {
+  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
+    type(d, "secret", p12Password());
+    click(d->FindWindow(wxID_OK));
+  });
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-ec.p12").string())));
+    click(d->FindWindow(wxID_OK));
+  });
+}
+
 void checkScript() {
   BOOST_TEST(gui->script.finished(), "every expected dialog appeared");
   for (const auto& p : gui->script.problems) BOOST_ERROR(p);
@@ -322,7 +340,7 @@ BOOST_AUTO_TEST_CASE(files_are_listed_with_type_and_size) {
 BOOST_AUTO_TEST_CASE(signs_with_a_certificate_file) {
   ui::MainFrame& f = *gui->frame;
   gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
-    type(d, "secret", readText(pkiDir() / "password.txt").substr(0, readText(pkiDir() / "password.txt").find('\n')));
+    type(d, "secret", p12Password());
     screenshot("p12-password");
     click(d->FindWindow(wxID_OK));
   });
@@ -454,14 +472,7 @@ BOOST_AUTO_TEST_CASE(settings_choose_the_output_folder) {
   f.fileList().clearAll();
   const auto files = copySamples(gui->folder("for-output-dir"));
   f.addFiles({files[2]});
-  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
-    type(d, "secret", readText(pkiDir() / "password.txt").substr(0, readText(pkiDir() / "password.txt").find('\n')));
-    click(d->FindWindow(wxID_OK));
-  });
-  signSelected([](ui::SignDialog* d) {
-    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-ec.p12").string())));
-    click(d->FindWindow(wxID_OK));
-  });
+  signWithEcFile();
   BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120));
   checkScript();
   BOOST_TEST(fs::exists(out / "notes.txt.p7s"), "the output is in the chosen folder");
@@ -602,14 +613,7 @@ BOOST_AUTO_TEST_CASE(cancel_leaves_no_partial_output) {
   const auto before = filesIn(dir);
   f.addFiles(files);
   BOOST_TEST(f.fileList().count() == 200u);
-  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
-    type(d, "secret", readText(pkiDir() / "password.txt").substr(0, readText(pkiDir() / "password.txt").find('\n')));
-    click(d->FindWindow(wxID_OK));
-  });
-  signSelected([](ui::SignDialog* d) {
-    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-ec.p12").string())));
-    click(d->FindWindow(wxID_OK));
-  });
+  signWithEcFile();
   // Cancel as soon as the job shows progress.
   auto* gauge = dynamic_cast<wxGauge*>(child(&f, "progress"));
   BOOST_TEST_REQUIRE(gauge != nullptr);
