@@ -549,6 +549,19 @@ BOOST_AUTO_TEST_CASE(signs_in_the_cloud_with_the_one_time_code) {
   const auto files = copySamples(gui->folder("cloud-docs"));
   f.addFiles(files);
   const nlohmann::json& demo = gui->cloud->demo;
+
+  // A wrong password: the service's refusal is shown, nobody is signed in.
+  gui->script.expect<ui::CloudSignInDialog>("a sign-in with a wrong password", [](ui::CloudSignInDialog* d) {
+    type(d, "password", "not the password");
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST(f.signInToCloud() == nullptr);
+  BOOST_TEST(gui->script.finished());
+  BOOST_TEST_REQUIRE(gui->script.messages.size() == 1u, "one message says why");
+  BOOST_TEST_MESSAGE("the refusal: " << gui->script.messages.front());
+  gui->script.messages.clear();
+  BOOST_TEST(f.cloudStatus() == tr_("Cloud: not signed in"));
+
   gui->script.expect<ui::CloudSignInDialog>("the cloud sign-in", [&demo](ui::CloudSignInDialog* d) {
     BOOST_TEST(d->login() == demo["login"].get<std::string>(), "the login comes from the settings");
     BOOST_TEST(!d->FindWindow(wxID_OK)->IsEnabled(), "no sign-in without a password");

@@ -18,8 +18,7 @@ GuiInteraction::GuiInteraction(wxWindow* parent, ProgressFn progress)
 
 GuiInteraction::~GuiInteraction() {
   detach();
-  std::lock_guard lock(m_primedMutex);
-  if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
+  forgetPrimed();
 }
 
 void GuiInteraction::detach() { m_detached->store(true); }
@@ -40,6 +39,12 @@ void GuiInteraction::prime(Secret kind, std::string value) {
   std::lock_guard lock(m_primedMutex);
   if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
   m_primed.emplace(kind, std::move(value));
+}
+
+void GuiInteraction::forgetPrimed() {
+  std::lock_guard lock(m_primedMutex);
+  if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
+  m_primed.reset();
 }
 
 std::optional<std::pair<Interaction::Secret, std::string>> GuiInteraction::takePrimed(Secret kind) {

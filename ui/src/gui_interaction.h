@@ -35,6 +35,8 @@ class GuiInteraction final : public Interaction {
   /// password): the next askSecret of this kind returns it instead of
   /// showing a dialog.  Used once, then wiped.
   void prime(Secret kind, std::string value);
+  /// Drops a primed secret that was not used (wiped).
+  void forgetPrimed();
 
  private:
   std::string askOnGuiThread(Secret kind, const std::string& what);

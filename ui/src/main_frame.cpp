@@ -538,9 +538,10 @@ std::shared_ptr<Signer> MainFrame::signInToCloud() {
     std::shared_ptr<Signer> cloud = openSigner("cloud:" + s.cloudUrl, *m_interaction, cloudOptionsFor(s));
     m_interaction->prime(Interaction::Secret::Password, dialog.takePassword());
     (void)cloud->certificates();  // the login; the list is kept for the dialogs
+    m_interaction->forgetPrimed();  // used by the login, or not needed
     m_cloud = cloud;
   } catch (const Error& e) {
-    m_interaction->prime(Interaction::Secret::Password, {});  // an unused password does not linger
+    m_interaction->forgetPrimed();  // an unused password does not linger
     wxMessageBox(wxString::FromUTF8(e.what()), _("Cloud sign-in"), wxOK | wxICON_ERROR, this);
     return nullptr;
   }
