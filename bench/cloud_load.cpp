@@ -92,26 +92,7 @@ std::int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string b64(const Bytes& data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
-std::optional<Bytes> unb64(const std::string& text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  Bytes out(text.size() / 4 * 3 + 3);
-  const int n =
-      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n));
-  std::size_t pad = 0;
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
-  out.resize(out.size() - std::min(pad, out.size()));
-  return out;
-}
 
 Bytes randomBytes(std::size_t n) {
   Bytes out(n);
@@ -229,7 +210,7 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
       while (unixNow() / 30 <= lastStep) std::this_thread::sleep_for(std::chrono::milliseconds(200));
       const std::string userPass = account.login + ":" + account.password;
       const Answer login = client.post("/csc/v2/auth/login", json{{"rememberMe", false}},
-                                       "Basic " + b64(Bytes(userPass.begin(), userPass.end())));
+                                       "Basic " + toBase64(Bytes(userPass.begin(), userPass.end())));
       if (login.status != 200 || !login.body.contains("access_token")) {
         fail(describe("auth/login", login));
       } else {
@@ -244,7 +225,7 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
           for (const auto& info : list.body["credentialInfos"])
             if (info.value("credentialID", "") == credentialId && info.contains("cert") &&
                 !info["cert"].value("certificates", json::array()).empty())
-              certDer = unb64(info["cert"]["certificates"][0].get<std::string>()).value_or(Bytes{});
+              certDer = fromBase64(info["cert"]["certificates"][0].get<std::string>()).value_or(Bytes{});
           if (certDer.empty()) fail("credentials/list: no certificate for " + credentialId);
         }
       }
@@ -260,7 +241,7 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
       json hashList = json::array();
       for (int i = 0; i < opt.hashes; ++i) {
         hashes.push_back(randomBytes(32));  // a random SHA-256 value
-        hashList.push_back(b64(hashes.back()));
+        hashList.push_back(toBase64(hashes.back()));
       }
       const std::int64_t now = unixNow();
       const std::string code = totpCode(account.otpSecret, now);
@@ -301,7 +282,7 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
         continue;
       }
       for (std::size_t i = 0; i < hashes.size(); ++i) {
-        const auto sig = signatures[i].is_string() ? unb64(signatures[i].get<std::string>()) : std::nullopt;
+        const auto sig = signatures[i].is_string() ? fromBase64(signatures[i].get<std::string>()) : std::nullopt;
         if (sig && verifiesWith(certDer, hashes[i], *sig))
           ++result.signaturesVerified;
         else

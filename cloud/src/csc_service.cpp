@@ -87,50 +87,6 @@ void answerError(httplib::Response& res, int status, const std::string& error, c
 
 // ------------------------------------------------------------------ encodings
 
-std::string base64(const Bytes& data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-/// Strict standard base64 (RFC 4648 §4) with padding; nullopt for anything else.
-std::optional<Bytes> fromBase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  const auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::size_t pad = 0;
-  if (text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
-  Bytes out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    std::uint32_t v = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      int d = 0;
-      if (c == '=') {
-        if (i + 4 != text.size() || j < 4 - pad) return std::nullopt;
-      } else {
-        d = value(c);
-        if (d < 0) return std::nullopt;
-      }
-      v = (v << 6) | static_cast<std::uint32_t>(d);
-    }
-    out.push_back(static_cast<std::uint8_t>(v >> 16));
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v));
-  }
-  out.resize(out.size() - pad);
-  return out;
-}
-
 std::string hex(const Bytes& b) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string s;
@@ -506,9 +462,9 @@ struct CscService::Impl {
                   {"validFrom", generalizedTime(cert.notBefore())},
                   {"validTo", generalizedTime(cert.notAfter())}};
     if (certificates != "none") {
-      json list = json::array({base64(cred.certificate)});
+      json list = json::array({toBase64(cred.certificate)});
       if (certificates == "chain")
-        for (const Bytes& der : cred.chain) list.push_back(base64(der));
+        for (const Bytes& der : cred.chain) list.push_back(toBase64(der));
       certInfo["certificates"] = std::move(list);
     }
     return json{{"description", "Qualified-style signing key (" + cert.keyType() + ") in the SecureDoc Cloud HSM"},
@@ -708,7 +664,7 @@ struct CscService::Impl {
                       "signAlgo=" + signAlgo + " count=" + numberText(static_cast<long long>(signatures.size())),
                       c.now);
     json out = json::array();
-    for (const Bytes& s : signatures) out.push_back(base64(s));
+    for (const Bytes& s : signatures) out.push_back(toBase64(s));
     answerJson(c.res, 200, json{{"signatures", std::move(out)}});
   }
 
@@ -821,7 +777,7 @@ struct CscService::Impl {
     }
     std::error_code ec;
     std::filesystem::remove(png, ec);
-    answerJson(c.res, 200, json{{"otpauth", uri}, {"qrPng", base64(Bytes(pngBytes.begin(), pngBytes.end()))}});
+    answerJson(c.res, 200, json{{"otpauth", uri}, {"qrPng", toBase64(Bytes(pngBytes.begin(), pngBytes.end()))}});
     wipe(uri);
     wipe(pngBytes);
   }

@@ -120,26 +120,6 @@ size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
-std::string base64(const std::uint8_t* data, std::size_t len) {
-  std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(len));
-  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-std::string base64(const Bytes& b) { return base64(b.data(), b.size()); }
-
-std::optional<Bytes> unbase64(const std::string& s) {
-  if (s.empty() || s.size() % 4 != 0) return std::nullopt;
-  Bytes out(s.size() / 4 * 3);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t pad = 0;
-  if (s[s.size() - 1] == '=') ++pad;
-  if (s[s.size() - 2] == '=') ++pad;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
-
 const char* hashOid(DigestAlgorithm alg) {
   switch (alg) {
     case DigestAlgorithm::Sha256: return "2.16.840.1.101.3.4.2.1";
@@ -396,7 +376,7 @@ void CscSigner::Impl::login() {
   checkCancel();
   Wiped password(ui->askSecret(Interaction::Secret::Password, who));
   std::string pair = o.login + ":" + password.str();
-  Wiped basic(std::string("Basic ") + base64(reinterpret_cast<const std::uint8_t*>(pair.data()), pair.size()));
+  Wiped basic(std::string("Basic ") + toBase64(reinterpret_cast<const std::uint8_t*>(pair.data()), pair.size()));
   OPENSSL_cleanse(pair.data(), pair.capacity());
   password.clear();
   checkCancel();
@@ -457,7 +437,7 @@ Credential CscSigner::Impl::parseCredential(const std::string& id, const Json& i
   }
   for (const auto& b : info["cert"]["certificates"]) {
     if (!b.is_string()) throw bad("a certificate is not a string");
-    auto der = unbase64(b.get<std::string>());
+    auto der = fromBase64(b.get<std::string>());
     if (!der) throw bad("a certificate is not base64");
     try {
       c.certificates.push_back(Certificate::fromDer(*der));
@@ -550,7 +530,7 @@ Wiped CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg, const
 std::vector<Bytes> CscSigner::Impl::signPart(const Credential& c, DigestAlgorithm alg, SignatureScheme scheme,
                                              const std::vector<Bytes>& digests) {
   std::vector<std::string> hashes;
-  for (const auto& d : digests) hashes.push_back(base64(d));
+  for (const auto& d : digests) hashes.push_back(toBase64(d));
   return withSession([&] {
     Wiped sad = obtainSad(c, alg, hashes);
     Json body = {{"credentialID", c.id}, {"SAD", sad.str()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
@@ -558,7 +538,7 @@ std::vector<Bytes> CscSigner::Impl::signPart(const Credential& c, DigestAlgorith
       case SignatureScheme::RsaPkcs1v15: body["signAlgo"] = "1.2.840.113549.1.1.1"; break;
       case SignatureScheme::RsaPss:
         body["signAlgo"] = "1.2.840.113549.1.1.10";
-        body["signAlgoParams"] = base64(pssParams(alg));
+        body["signAlgoParams"] = toBase64(pssParams(alg));
         break;
       case SignatureScheme::Ecdsa: body["signAlgo"] = ecdsaOid(alg); break;
     }
@@ -575,7 +555,7 @@ std::vector<Bytes> CscSigner::Impl::signPart(const Credential& c, DigestAlgorith
     }
     std::vector<Bytes> out;
     for (const auto& v : r.body["signatures"]) {
-      std::optional<Bytes> value = v.is_string() ? unbase64(v.get<std::string>()) : std::nullopt;
+      std::optional<Bytes> value = v.is_string() ? fromBase64(v.get<std::string>()) : std::nullopt;
       if (!value) {
         throw Error(Category::Network, format(tr("the signing service {0} sent a malformed signature value"), {host}));
       }

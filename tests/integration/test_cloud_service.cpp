@@ -51,29 +51,18 @@ const std::string kCloud = SECUREDOC_CLOUD;
 const std::string kSha256 = "2.16.840.1.101.3.4.2.1";
 const std::string kEcdsaSha256 = "1.2.840.10045.4.3.2";
 
+/// Base64 the service sent, which must decode.
+Bytes unb64(const std::string& text) {
+  auto out = fromBase64(text);
+  BOOST_TEST_REQUIRE(out.has_value(), "valid base64");
+  return *out;
+}
+
 std::int64_t systemNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string b64(const Bytes& data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
-Bytes unb64(const std::string& text) {
-  Bytes out(text.size() / 4 * 3 + 3);
-  const int n =
-      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  BOOST_TEST_REQUIRE(n >= 0, "valid base64");
-  out.resize(static_cast<std::size_t>(n));
-  std::size_t pad = 0;
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
-  out.resize(out.size() - pad);
-  return out;
-}
 
 Bytes docHash(int i) {
   const std::string text = "document " + std::to_string(i);
@@ -82,13 +71,13 @@ Bytes docHash(int i) {
 
 json hashList(std::initializer_list<int> docs) {
   json a = json::array();
-  for (int i : docs) a.push_back(b64(docHash(i)));
+  for (int i : docs) a.push_back(toBase64(docHash(i)));
   return a;
 }
 
 std::string basic(const std::string& login, const std::string& password) {
   const std::string text = login + ":" + password;
-  return "Basic " + b64(Bytes(text.begin(), text.end()));
+  return "Basic " + toBase64(Bytes(text.begin(), text.end()));
 }
 
 json readJson(const fs::path& file) {
@@ -427,7 +416,7 @@ BOOST_AUTO_TEST_CASE(authorize_then_sign_gives_ecdsa_signatures_that_verify) {
                   {"signAlgo", "1.2.840.113549.1.1.1"}};
   CHECK_REFUSAL(c.csc("signatures/signHash", bad, token), 400, "invalid_request", "Invalid parameter signAlgo");
   bad["signAlgo"] = kEcdsaSha256;
-  bad["hashes"] = json::array({b64(Bytes(20, 7))});
+  bad["hashes"] = json::array({toBase64(Bytes(20, 7))});
   CHECK_REFUSAL(c.csc("signatures/signHash", bad, token), 400, "invalid_request", "Invalid digest value length");
   BOOST_TEST(w.signHash(c, token, id, auth2.body["SAD"], hashList({3})).status == 200, "the refusals consumed nothing");
 }

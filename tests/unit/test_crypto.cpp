@@ -1,6 +1,8 @@
 // crypto/: digests, certificates, chains, the PKCS#12 signer, ECDSA encodings.
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
+
 #include "printers.h"
 #include "test_support.h"
 
@@ -242,6 +244,29 @@ BOOST_AUTO_TEST_CASE(raw_and_der_forms_round_trip) {
   BOOST_TEST(ecdsaDerToRaw(der, 32) == raw);
   BOOST_CHECK_EXCEPTION(ecdsaRawToDer(Bytes(63)), Error, hasCategory(Category::Crypto));
   BOOST_CHECK_EXCEPTION(ecdsaDerToRaw(Bytes{0x01, 0x02}, 32), Error, hasCategory(Category::Crypto));
+}
+
+BOOST_AUTO_TEST_CASE(base64_follows_rfc4648_and_refuses_anything_else) {
+  // RFC 4648 §10 test vectors.
+  const std::pair<const char*, const char*> vectors[] = {{"f", "Zg=="},     {"fo", "Zm8="},     {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    const Bytes b(plain, plain + std::strlen(plain));
+    BOOST_TEST(toBase64(b) == encoded);
+    const auto back = fromBase64(encoded);
+    BOOST_TEST_REQUIRE(back.has_value(), encoded);
+    BOOST_TEST((*back == b), encoded);
+  }
+  BOOST_TEST(toBase64(Bytes{}).empty());
+  const Bytes all = [] {
+    Bytes v(256);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::uint8_t>(i);
+    return v;
+  }();
+  BOOST_TEST((fromBase64(toBase64(all)).value_or(Bytes{}) == all), "every byte value round-trips");
+  for (const char* bad : {"", "Zg", "Zg=", "Z===", "Zg==Zg==", "Zm9v\n", " Zm9v", "Zm9-", "Zm9_", "Zm=v", "=Zm9"}) {
+    BOOST_TEST(!fromBase64(bad).has_value(), "refused: \"" << bad << "\"");
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

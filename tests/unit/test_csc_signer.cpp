@@ -25,19 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string b64(const Bytes& b) {
-  std::string out(4 * ((b.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), b.data(), static_cast<int>(b.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-Bytes unb64(const std::string& s) {
-  Bytes out(s.size() / 4 * 3);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  std::size_t pad = (!s.empty() && s.back() == '=') + (s.size() > 1 && s[s.size() - 2] == '=');
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
 
 /// Counts what the client asked, answers from fixed strings.
 struct Answers final : Interaction {
@@ -77,7 +64,7 @@ struct MockService {
                           "-subj", "/CN=Cloud Tester", "-addext", "keyUsage=critical,nonRepudiation"});
     BOOST_TEST_REQUIRE(signing.exitCode == 0, signing.err);
     ca = (dir / "tls.pem").string();
-    signCert = b64(Certificate::loadFile(dir / "sign.pem").front().der());
+    signCert = toBase64(Certificate::loadFile(dir / "sign.pem").front().der());
     ossl::Bio bio(BIO_new_file((dir / "sign.key").string().c_str(), "r"));
     signKey.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     BOOST_TEST_REQUIRE(static_cast<bool>(signKey));
@@ -95,7 +82,7 @@ struct MockService {
       return true;
     };
     server->Post("/csc/v2/auth/login", [this, fail](const httplib::Request& req, httplib::Response& res) {
-      const std::string expected = "Basic " + b64(Bytes{'a', 'l', 'i', 'c', 'e', ':', 's', 'e', 'c', 'r', 'e', 't'});
+      const std::string expected = "Basic " + toBase64(Bytes{'a', 'l', 'i', 'c', 'e', ':', 's', 'e', 'c', 'r', 'e', 't'});
       if (req.get_header_value("Authorization") != expected) return fail(res, 400, "authentication_error", "Wrong login");
       token = "token" + std::to_string(++logins);
       res.set_content(json{{"access_token", token}, {"expires_in", 180}}.dump(), "application/json");
@@ -127,7 +114,7 @@ struct MockService {
       BOOST_TEST(body["signAlgo"] == "1.2.840.10045.4.3.2");
       json values = json::array();
       for (const auto& h : body["hashes"]) {
-        Bytes digest = unb64(h.get<std::string>());
+        Bytes digest = fromBase64(h.get<std::string>()).value_or(Bytes{});
         if (wrongValues) digest[0] ^= 1;
         ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(signKey.get(), nullptr));
         std::size_t len = 0;
@@ -136,7 +123,7 @@ struct MockService {
         Bytes sig(len);
         EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size());
         sig.resize(len);
-        values.push_back(b64(sig));
+        values.push_back(toBase64(sig));
       }
       res.set_content(json{{"signatures", values}}.dump(), "application/json");
     });
