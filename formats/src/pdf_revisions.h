@@ -26,21 +26,7 @@ std::vector<SignatureField> findSignatures(PoDoFo::PdfMemDocument& doc);
 /// The DocMDP permission P of the certification signature (1, 2, 3), or 0.
 int docMdpPermission(PoDoFo::PdfMemDocument& doc);
 
-/// What a later revision changed relative to a signed one.
-struct Changes {
-  std::vector<std::string> allowed;
-  std::vector<std::string> disallowed;
-  bool formFilled = false;
-  bool annotationsChanged = false;
-  /// The later revision cannot be read as a continuation of the signed one.
-  bool unreadable = false;
-};
-/// Compares the signed revision with a later one.  `permission` is the
-/// DocMDP P in force (ISO 32000-1 Table 254): 1 nothing but DSS and document
-/// time-stamps, 2 also form filling and signing, 3 also annotations.
-Changes compareRevisions(PoDoFo::PdfMemDocument& signedRevision, PoDoFo::PdfMemDocument& later, int permission);
-
-/// Offsets just past each "%%EOF" that ends a revision, in file order.
+/// Offsets just past each "startxref N %%EOF" that ends a revision, in file order.
 std::vector<std::uint64_t> revisionEnds(const std::filesystem::path& file);
 
 VerificationReport verifyPdf(const std::filesystem::path& file, const VerifyOptions& options);

@@ -44,6 +44,24 @@ const char* checkStatusCode(Check::Status s) {
   return "notChecked";
 }
 
+const char* modificationLevelCode(ModificationLevel l) {
+  switch (l) {
+    case ModificationLevel::None: return "none";
+    case ModificationLevel::LtaUpdates: return "lta-updates";
+    case ModificationLevel::FormFilling: return "form-filling";
+    case ModificationLevel::Annotations: return "annotations";
+    case ModificationLevel::Other: return "other";
+  }
+  return "other";
+}
+
+std::string Modification::arg(const std::string& name) const {
+  for (const auto& [k, v] : args) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
 void VerificationReport::computeOverall() {
   const SignatureReport* failed = nullptr;
   const SignatureReport* indeterminate = nullptr;

@@ -109,9 +109,14 @@ BOOST_AUTO_TEST_CASE(three_signatures_all_pass_and_earlier_ones_list_only_allowe
   BOOST_TEST(r.signatures[2].id == "Signature3");
   BOOST_TEST(!*r.signatures[0].coversWholeDocument);
   BOOST_TEST(*r.signatures[2].coversWholeDocument);
-  for (const auto& m : r.signatures[0].modifiedAfterSigning) {
-    BOOST_TEST(m.find("NOT allowed") == std::string::npos, m);
-  }
+  // The later signatures are the only change: form filling, which an
+  // approval signature allows.
+  BOOST_TEST((r.signatures[0].modificationLevel == ModificationLevel::FormFilling));
+  BOOST_TEST_REQUIRE(r.signatures[0].modifications.size() == 2u);
+  for (const auto& m : r.signatures[0].modifications) BOOST_TEST(m.code == "signature-field-added", m.code);
+  BOOST_TEST(r.signatures[0].modifications[0].arg("field") == "Signature2");
+  BOOST_TEST(r.signatures[0].modifications[1].arg("field") == "Signature3");
+  BOOST_TEST((r.signatures[2].modificationLevel == ModificationLevel::None));
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_prepared_and_written_on_several_threads_gives_each_file_its_own_valid_signature) {
@@ -232,7 +237,9 @@ BOOST_AUTO_TEST_CASE(inspect_lists_each_revision_and_what_it_changed) {
   BOOST_TEST_REQUIRE(in.revisions.size() == 3u);
   BOOST_TEST(in.revisions[1].signedBy == std::vector<std::string>{"Signature1"});
   BOOST_TEST(in.revisions[2].signedBy == std::vector<std::string>{"Signature2"});
-  BOOST_TEST(!in.revisions[2].changes.empty(), "the second signature's revision says it added a field");
+  BOOST_TEST_REQUIRE(!in.revisions[2].changes.empty(), "the second signature's revision says it added a field");
+  BOOST_TEST(in.revisions[2].changes[0].code == "signature-field-added");
+  BOOST_TEST((in.revisions[2].level == ModificationLevel::FormFilling));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

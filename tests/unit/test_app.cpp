@@ -183,8 +183,8 @@ BOOST_AUTO_TEST_CASE(json_report_has_the_design_shape) {
   BOOST_TEST(j["format"] == "CAdES");
   const auto& s = j["signatures"][0];
   for (const char* key : {"id", "format", "level", "indication", "subIndication", "signer", "signingTime",
-                          "digestAlgorithm", "timestamps", "chain", "coversWholeDocument", "modifiedAfterSigning",
-                          "messages"}) {
+                          "digestAlgorithm", "timestamps", "chain", "coversWholeDocument", "modificationLevel",
+                          "modifications", "modifiedAfterSigning", "messages"}) {
     BOOST_TEST(s.contains(key), "signature has " << key);
   }
   BOOST_TEST(s["subIndication"].is_null());

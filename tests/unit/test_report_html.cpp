@@ -160,7 +160,9 @@ BOOST_AUTO_TEST_CASE(untrusted_strings_are_escaped) {
   s.signer = makeCert(kScript + kAttr, "PNOPL-'1'", "Evil & Co <CA>");  // serialNumber is a PrintableString
   s.chain = {*s.signer};
   s.messages = {kScript, kAttr};
-  s.modifiedAfterSigning = {kScript};
+  s.modificationLevel = ModificationLevel::Other;
+  s.modifications = {Modification{ModificationLevel::Other, "field-changed", {{"field", kScript}, {"key", kAttr}}},
+                     Modification{ModificationLevel::Other, kScript, {}}};
   s.signedData = {kAttr};
   s.counterSignatureOf = kScript;
   s.checks = {{kScript, Check::Status::Failed, kAttr}};
@@ -193,7 +195,9 @@ BOOST_AUTO_TEST_CASE(signer_timestamps_and_changes_are_listed) {
   s.chain = {*s.signer, makeCert("Demo Issuing CA", "", "Demo Root CA")};
   s.signingTime = 1794000000;
   s.coversWholeDocument = false;
-  s.modifiedAfterSigning = {"page 2: text added", "annotation on page 3"};
+  s.modificationLevel = ModificationLevel::Annotations;
+  s.modifications = {Modification{ModificationLevel::FormFilling, "form-field-filled", {{"field", "Name"}}},
+                     Modification{ModificationLevel::Annotations, "annotation-added", {{"page", "3"}, {"subtype", "FreeText"}}}};
   s.checks = {{"messageDigest", Check::Status::Failed, "digest differs"},
               {"signatureValue", Check::Status::Passed, ""},
               {"revocation", Check::Status::NotChecked, ""}};
@@ -224,8 +228,8 @@ BOOST_AUTO_TEST_CASE(signer_timestamps_and_changes_are_listed) {
   // coverage and changes
   BOOST_TEST(contains(html, "Covers the whole document:"));
   BOOST_TEST(contains(html, ">no<"));
-  BOOST_TEST(contains(html, "page 2: text added"));
-  BOOST_TEST(contains(html, "annotation on page 3"));
+  BOOST_TEST(contains(html, "form field &quot;Name&quot; was filled in"));
+  BOOST_TEST(contains(html, "an annotation (FreeText) was added to page 3"));
   // checks and messages
   BOOST_TEST(contains(html, "messageDigest"));
   BOOST_TEST(contains(html, "digest differs"));

@@ -379,9 +379,9 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, const SignatureRepor
   addRow(_("Covers the whole document:"), covers, s.coversWholeDocument && !*s.coversWholeDocument);
 
   wxString changes;
-  for (const auto& m : s.modifiedAfterSigning) {
+  for (const auto& m : s.modifications) {
     if (!changes.empty()) changes << '\n';
-    changes << utf8("\u2022 ") << fromReport(m);
+    changes << utf8("\u2022 ") << fromReport(describe(m));
   }
   addRow(_("Changed after signing:"), changes.empty() ? _("nothing") : changes, !changes.empty());
   box->Add(grid, 0, wxEXPAND | wxLEFT | wxRIGHT, FromDIP(10));

@@ -233,11 +233,11 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
   }
   o << "</td></tr>\n";
   o << "<tr><th>" << esc(tr("Changed after signing:")) << "</th><td>";
-  if (s.modifiedAfterSigning.empty()) {
+  if (s.modifications.empty()) {
     o << esc(tr("nothing"));
   } else {
-    o << "<ul class=\"changes\">";
-    for (const auto& m : s.modifiedAfterSigning) o << "<li>" << esc(m) << "</li>";
+    o << esc(modificationLevelName(s.modificationLevel.value_or(ModificationLevel::Other))) << "<ul class=\"changes\">";
+    for (const auto& m : s.modifications) o << "<li>" << esc(describe(m)) << "</li>";
     o << "</ul>";
   }
   o << "</td></tr>\n";

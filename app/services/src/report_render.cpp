@@ -76,6 +76,93 @@ std::string timestampTypeName(const std::string& type) {
   return type;
 }
 
+std::string modificationLevelName(ModificationLevel l) {
+  switch (l) {
+    case ModificationLevel::None: return tr("no changes");
+    case ModificationLevel::LtaUpdates: return tr("validation data and time-stamps");
+    case ModificationLevel::FormFilling: return tr("form filling and signing");
+    case ModificationLevel::Annotations: return tr("annotations");
+    case ModificationLevel::Other: return tr("changes nothing allows");
+  }
+  return {};
+}
+
+namespace {
+
+/// The role names pdf_diff.cpp reports (roleName), in words.
+std::string roleWords(const std::string& role) {
+  if (role == "catalog") return tr("document catalogue");
+  if (role == "page-tree") return tr("page tree");
+  if (role == "page") return tr("page");
+  if (role == "page-content") return tr("page content");
+  if (role == "page-resources") return tr("page resources");
+  if (role == "signature") return tr("signature");
+  if (role == "form-field") return tr("form field");
+  if (role == "form-field-appearance") return tr("form field appearance");
+  if (role == "form-field-list") return tr("list of form fields");
+  if (role == "form") return tr("form");
+  if (role == "form-resources") return tr("form resources");
+  if (role == "annotation") return tr("annotation");
+  if (role == "annotation-list") return tr("list of annotations");
+  if (role == "annotation-appearance") return tr("annotation appearance");
+  if (role == "permissions") return tr("permissions");
+  if (role == "catalog-entry") return tr("document-level entry");
+  if (role == "dss") return tr("validation data");
+  if (role == "metadata") return tr("metadata");
+  if (role == "info") return tr("document information");
+  return role;
+}
+
+}  // namespace
+
+std::string describe(const Modification& m) {
+  auto a = [&m](const char* name) {
+    const std::string v = m.arg(name);
+    return v.empty() || v == "0" ? std::string("?") : v;
+  };
+  const std::string& c = m.code;
+  if (c == "dss-added") return tr("validation data (DSS) was added");
+  if (c == "document-timestamp-added") return format(tr("a document time-stamp was added (field \"{0}\")"), {a("field")});
+  if (c == "info-changed") return tr("the document information (producer, dates) changed");
+  if (c == "metadata-changed") return tr("the document's XMP metadata changed");
+  if (c == "extensions-changed") return format(tr("the declared PDF version or extensions changed (/{0})"), {a("key")});
+  if (c == "invisible-signature-field-added") return format(tr("an invisible signature field \"{0}\" was added"), {a("field")});
+  if (c == "resources-extended") return format(tr("resources that nothing on page {0} uses were added to it"), {a("page")});
+  if (c == "form-flags-changed") return tr("the form's signature flags changed");
+  if (c == "signature-field-added") return format(tr("signature field \"{0}\" was added and signed"), {a("field")});
+  if (c == "signature-field-signed") return format(tr("the empty signature field \"{0}\" was signed"), {a("field")});
+  if (c == "form-field-filled") return format(tr("form field \"{0}\" was filled in"), {a("field")});
+  if (c == "form-resources-changed") return tr("the form's default resources or appearance changed");
+  if (c == "annotation-added") return format(tr("an annotation ({0}) was added to page {1}"), {a("subtype"), a("page")});
+  if (c == "annotation-changed") return format(tr("an annotation ({0}) on page {1} changed"), {a("subtype"), a("page")});
+  if (c == "annotation-removed") return format(tr("an annotation ({0}) was removed from page {1}"), {a("subtype"), a("page")});
+  if (c == "unsigned-signature-widget") {
+    return format(tr("a visible signature field \"{0}\" was added without a valid signature: it only looks like one"), {a("field")});
+  }
+  if (c == "object-changed") {
+    return format(tr("object {0} ({1}) changed"), {a("object"), roleWords(m.arg("role")) + (m.arg("page").empty() ? "" : ", " + format(tr("page {0}"), {m.arg("page")}))});
+  }
+  if (c == "object-removed") return format(tr("object {0} ({1}) was removed"), {a("object"), roleWords(m.arg("role"))});
+  if (c == "signed-object-defined-later") {
+    return format(tr("object {0}, which the signed version referred to but did not contain, was added later ({1})"),
+                  {a("object"), roleWords(m.arg("role"))});
+  }
+  if (c == "object-role-changed") {
+    return format(tr("object {0} ({1}) was reused as {2}"), {a("object"), roleWords(m.arg("role")), roleWords(m.arg("now"))});
+  }
+  if (c == "catalog-changed") return format(tr("the document catalogue changed (/{0})"), {a("key")});
+  if (c == "pages-changed") return tr("the page tree changed");
+  if (c == "page-changed") return format(tr("page {0} changed (/{1})"), {a("page"), a("key")});
+  if (c == "form-changed") return format(tr("the form dictionary changed (/{0})"), {a("key")});
+  if (c == "form-field-added") return format(tr("form field \"{0}\" was added"), {a("field")});
+  if (c == "field-changed") return format(tr("form field \"{0}\" changed (/{1})"), {a("field"), a("key")});
+  if (c == "field-removed") return format(tr("form field \"{0}\" was removed"), {a("field")});
+  if (c == "locked-field-changed") return format(tr("form field \"{0}\", which this signature locks, was changed"), {a("field")});
+  if (c == "signature-changed") return format(tr("the existing signature \"{0}\" was changed"), {a("field")});
+  if (c == "permissions-changed") return tr("the document's permissions (/Perms) changed");
+  return c;
+}
+
 std::string describe(Indication i, SubIndication s) {
   switch (s) {
     case SubIndication::None: break;
@@ -132,7 +219,17 @@ std::string reportToJson(const VerificationReport& r) {
     for (const auto& c : s.chain) chain.push_back(c.subject());
     js["chain"] = chain;
     js["coversWholeDocument"] = s.coversWholeDocument ? json(*s.coversWholeDocument) : json(nullptr);
-    js["modifiedAfterSigning"] = s.modifiedAfterSigning;
+    js["modificationLevel"] = s.modificationLevel ? json(modificationLevelCode(*s.modificationLevel)) : json(nullptr);
+    json mods = json::array();
+    json modText = json::array();
+    for (const auto& m : s.modifications) {
+      json args = json::object();
+      for (const auto& [k, v] : m.args) args[k] = v;
+      mods.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}});
+      modText.push_back(describe(m));
+    }
+    js["modifications"] = mods;
+    js["modifiedAfterSigning"] = modText;
     js["signedData"] = s.signedData;
     js["messages"] = s.messages;
     json checks = json::array();
@@ -219,7 +316,10 @@ std::string reportToText(const VerificationReport& r) {
         << '\n';
     }
     for (const auto& d : s.signedData) o << "  " << tr("Signed:") << ' ' << d << '\n';
-    for (const auto& m : s.modifiedAfterSigning) o << "  " << tr("Changed after signing:") << ' ' << m << '\n';
+    if (s.modificationLevel && *s.modificationLevel != ModificationLevel::None) {
+      o << "  " << tr("Changed after signing:") << ' ' << modificationLevelName(*s.modificationLevel) << '\n';
+      for (const auto& m : s.modifications) o << "    - " << describe(m) << " [" << modificationLevelName(m.level) << "]\n";
+    }
     o << "  " << tr("Checks:") << '\n';
     for (const auto& c : s.checks) {
       o << "    " << statusMark(c.status) << ' ' << checkLabel(c.id);
@@ -252,7 +352,19 @@ std::string inspectionToJson(const Inspection& in) {
   j["certificates"] = certs;
   if (!in.revisions.empty()) {
     json revs = json::array();
-    for (const auto& r : in.revisions) revs.push_back({{"end", r.end}, {"signedBy", r.signedBy}, {"changes", r.changes}});
+    for (const auto& r : in.revisions) {
+      json changes = json::array();
+      for (const auto& m : r.changes) {
+        json args = json::object();
+        for (const auto& [k, v] : m.args) args[k] = v;
+        changes.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}, {"text", describe(m)}});
+      }
+      revs.push_back({{"end", r.end},
+                      {"signedBy", r.signedBy},
+                      {"level", modificationLevelCode(r.level)},
+                      {"changes", changes},
+                      {"unreadable", nullOr(r.unreadable)}});
+    }
     j["revisions"] = revs;
   }
   return j.dump(2);
@@ -296,7 +408,8 @@ std::string inspectionToText(const Inspection& in) {
       }
       s << '\n';
       if (i == 0) s << "     " << tr("the original document") << '\n';
-      for (const auto& c : r.changes) s << "     - " << c << '\n';
+      if (!r.unreadable.empty()) s << "     " << format(tr("this revision cannot be read ({0})"), {r.unreadable}) << '\n';
+      for (const auto& c : r.changes) s << "     - " << describe(c) << " [" << modificationLevelName(c.level) << "]\n";
     }
   }
   s << '\n' << tr("Certificates in the file:") << '\n';

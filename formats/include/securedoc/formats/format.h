@@ -104,7 +104,9 @@ struct Inspection {
   struct Revision {
     std::uint64_t end = 0;                 ///< offset just past its %%EOF
     std::vector<std::string> signedBy;     ///< signatures whose range ends here
-    std::vector<std::string> changes;      ///< what it changed from the previous one
+    ModificationLevel level = ModificationLevel::None;  ///< the most it changed from the previous one
+    std::vector<Modification> changes;     ///< what it changed from the previous one
+    std::string unreadable;                ///< why it cannot be read, when it cannot
   };
   std::vector<Revision> revisions;
 };

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace securedoc {
@@ -49,6 +50,27 @@ struct Check {
 };
 const char* checkStatusCode(Check::Status s);
 
+/// How far a PDF was changed after a signature, in increasing order (after
+/// pyHanko's and DSS's difference analysis; ISO 32000-1 §12.8.2.2 Table 254
+/// for what DocMDP allows): validation data and document time-stamps
+/// (ETSI EN 319 142-1 §5.4), then form filling and signing, then
+/// annotations, then anything else, which nothing allows.
+enum class ModificationLevel { None, LtaUpdates, FormFilling, Annotations, Other };
+/// "none", "lta-updates", "form-filling", "annotations", "other".
+const char* modificationLevelCode(ModificationLevel l);
+
+/// One change after a signature, as data: a stable code ("annotation-added",
+/// "object-changed"...) with named arguments ("page", "field", "object",
+/// "subtype", "role", "key"); the CLI and the window turn it into words.
+struct Modification {
+  ModificationLevel level = ModificationLevel::Other;
+  std::string code;
+  std::vector<std::pair<std::string, std::string>> args;
+  /// The argument `name`, or "".
+  std::string arg(const std::string& name) const;
+  bool operator==(const Modification& o) const { return level == o.level && code == o.code && args == o.args; }
+};
+
 struct TimestampReport {
   std::string type;  ///< "signature", "content", "archive", "document"
   std::optional<std::time_t> time;
@@ -75,7 +97,10 @@ struct SignatureReport {
   /// What the signature covers, one entry per signed object (XML: each
   /// reference, naming the element whose digest was checked).
   std::vector<std::string> signedData;
-  std::vector<std::string> modifiedAfterSigning;
+  /// PDF: the most a later revision changed (none when the signature covers
+  /// the whole file), and every change, for every later revision.
+  std::optional<ModificationLevel> modificationLevel;
+  std::vector<Modification> modifications;
   std::vector<Check> checks;
   /// Translated messages a person should read.
   std::vector<std::string> messages;

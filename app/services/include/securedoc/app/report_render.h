@@ -23,5 +23,9 @@ std::string offeredCertificateToText(const OfferedCertificate& oc);
 std::string timestampTypeName(const std::string& type);
 /// Translated one-line meaning of an indication / sub-indication.
 std::string describe(Indication i, SubIndication s);
+/// A change after signing in words ("form field \"Name\" was filled").
+std::string describe(const Modification& m);
+/// "form filling and signing"... for a modification level, translated.
+std::string modificationLevelName(ModificationLevel l);
 
 }  // namespace securedoc
