@@ -10,7 +10,7 @@ SECUREDOC_PACKAGES=(
   libboost-test-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libcpp-httplib-dev curl
   clang libclang-rt-14-dev
-  libpodofo-dev fonts-dejavu-core poppler-utils qpdf
+  libpodofo-dev libpoppler-cpp-dev fonts-dejavu-core poppler-utils qpdf
   libnss3-tools libpodofo-utils time
   libxml2-dev libxmlsec1-dev xmlsec1
   libp11-kit-dev softhsm2 opensc

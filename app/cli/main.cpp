@@ -71,6 +71,7 @@ struct Options {
   std::string detachedContent;
   std::vector<std::string> publicKeys;
   std::string validationTime;
+  std::string signedRevisions;  ///< verify --signed-revisions DIR
   std::string file;
   // common
   std::string passwordFile;
@@ -184,6 +185,15 @@ int runVerify(const Options& o, const FormatRegistry& registry) {
   const VerificationReport report = service.verify(o.file, vo);
   const bool json = o.json || o.reportFormat == "json";
   if (!o.quiet) std::cout << (json ? reportToJson(report) : reportToText(report)) << (json ? "\n" : "");
+  if (!o.signedRevisions.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.signedRevisions, ec);
+    for (const auto& s : report.signatures) {
+      if (!s.signedBytes) continue;
+      const fs::path written = saveSignedRevision(o.file, s, o.signedRevisions);
+      if (!o.quiet) std::cerr << format(tr("{0}: the signed version is {1}"), {s.id, written.string()}) << '\n';
+    }
+  }
   return static_cast<int>(exitFor(report));
 }
 
@@ -270,6 +280,9 @@ int run(int argc, char** argv) {
                         "certificate (integrity only); repeatable"))
       ->type_name(tr("KEY"));
   verify->add_option("--validation-time", o.validationTime, tr("Validate at this time instead of now, e.g. 2026-01-31T12:00:00Z"))->type_name(tr("TIME"));
+  verify->add_option("--signed-revisions", o.signedRevisions,
+                     tr("PDF: write the exact bytes each signature covers (its signed version) into DIR as NAME-revN.pdf"))
+      ->type_name(tr("DIR"));
   verify->add_flag("--json", o.json, tr("Same as --format json"));
   verify->add_flag("--quiet,-q", o.quiet, tr("Print nothing; only the exit status tells"));
   verify->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));

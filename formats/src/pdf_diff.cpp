@@ -475,10 +475,10 @@ bool usesName(const std::string& content, const std::string& name) {
 
 class Differ {
  public:
-  Differ(const SignedRoles& roles, PdfMemDocument& before, PdfMemDocument& after, const SignatureVerified& verified,
-         const FieldLock& lock)
-      : m_roles(roles), m_old(before.GetObjects()), m_new(after.GetObjects()), m_oldDoc(before), m_newDoc(after),
-        m_verified(verified), m_lock(lock) {}
+  Differ(const SignedRoles& roles, PdfMemDocument& before, PdfMemDocument& after, PdfMemDocument& final,
+         const SignatureVerified& verified, const FieldLock& lock)
+      : m_roles(roles), m_old(before.GetObjects()), m_new(after.GetObjects()), m_final(final.GetObjects()),
+        m_oldDoc(before), m_newDoc(after), m_verified(verified), m_lock(lock) {}
 
   DiffResult run() {
     if (brokenChain()) {
@@ -510,6 +510,7 @@ class Differ {
   const SignedRoles& m_roles;
   const PdfVecObjects& m_old;
   const PdfVecObjects& m_new;
+  const PdfVecObjects& m_final;
   PdfMemDocument& m_oldDoc;
   PdfMemDocument& m_newDoc;
   const SignatureVerified& m_verified;
@@ -532,6 +533,56 @@ class Differ {
       }
     }
     m_result.changes.push_back(Modification{level, code, std::move(args)});
+  }
+
+  std::map<PdfReference, int> m_annotationPages;
+  bool m_annotationPagesKnown = false;
+
+  /// The page (1-based) whose /Annots lists `r` in the later revision, or 0.
+  int pageOfAnnotation(const PdfReference& r) {
+    if (!m_annotationPagesKnown) {
+      m_annotationPagesKnown = true;
+      try {
+        const int count = m_newDoc.GetPageCount();
+        for (int i = 0; i < count; ++i) {
+          const PdfPage* p = m_newDoc.GetPage(i);
+          if (!p) continue;
+          for (const auto& a : refsIn(key(m_new, p->GetObject(), "Annots"))) m_annotationPages.emplace(a, i + 1);
+        }
+      } catch (const PdfError&) {
+        // A page tree PoDoFo cannot walk: no footprints, so any visible change counts against the signature.
+      }
+    }
+    const auto it = m_annotationPages.find(r);
+    return it == m_annotationPages.end() ? 0 : it->second;
+  }
+
+  /// Records where an annotation whose change is explained draws.
+  void footprint(const PdfObject* annot, int number, const std::string& field) {
+    const PdfObject* rect = key(m_new, annot, "Rect");
+    if (!rect || !rect->IsArray() || rect->GetArray().size() != 4) return;
+    double v[4];
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto n = numberOf(resolve(m_new, &rect->GetArray()[i]));
+      if (!n) return;
+      v[i] = *n;
+    }
+    int page = annot->Reference().ObjectNumber() ? pageOfAnnotation(annot->Reference()) : 0;
+    if (!page) page = number;
+    if (page) m_result.footprints.push_back(Footprint{page, v[0], v[1], v[2], v[3], field});
+  }
+
+  /// The widget annotations of a field: itself when merged, and its widget kids.
+  std::vector<const PdfObject*> widgetsOf(const PdfObject* field) const {
+    std::vector<const PdfObject*> out;
+    if (nameOf(key(m_new, field, "Subtype")) == "Widget") out.push_back(field);
+    if (const PdfObject* kids = key(m_new, field, "Kids"); kids && kids->IsArray()) {
+      for (const auto& k : kids->GetArray()) {
+        const PdfObject* w = resolve(m_new, &k);
+        if (nameOf(key(m_new, w, "Subtype")) == "Widget") out.push_back(w);
+      }
+    }
+    return out;
   }
 
   static Args objectArgs(const PdfReference& ref, const SignedRoles::Role& role) {
@@ -594,6 +645,7 @@ class Differ {
     if (b & (Bit::Annotation | Bit::AnnotationContent)) {
       add(Level::Annotations, "annotation-changed",
           {{"page", std::to_string(role.page)}, {"subtype", nameOf(key(m_new, now, "Subtype"))}});
+      if (b & Bit::Annotation) footprint(now, role.page, {});
     }
     if (b & (Bit::Field | Bit::Widget)) fieldDictionary(ref, role, was, now);
     if (b & Bit::FieldContent) fieldAppearance(role);
@@ -821,6 +873,7 @@ class Differ {
     const std::string subtype = nameOf(key(m_new, a, "Subtype"));
     if (subtype != "Widget") {
       add(Level::Annotations, "annotation-added", {{"page", std::to_string(number)}, {"subtype", subtype}});
+      footprint(a, number, {});
       return;
     }
     // The field a widget belongs to: itself when merged, else its /Parent (§12.7.3.1).
@@ -850,13 +903,26 @@ class Differ {
   /// unsigned or unverified one that shows something on the page is a mere
   /// annotation that looks like a signature (the "Sneaky Signature Attack",
   /// Mainka et al., IEEE S&P 2021).
+  /// The signature dictionary that signs `field` with an intact signature,
+  /// in the later revision or else in the final document; null when none.
+  const PdfObject* intactSignatureOf(const PdfObject* field) const {
+    if (!field) return nullptr;
+    if (const PdfObject* v = key(m_new, field, "V"); v && v->IsDictionary() && m_verified(m_new, v)) return v;
+    const PdfReference& ref = field->Reference();
+    if (!ref.ObjectNumber()) return nullptr;
+    const PdfObject* later = m_final.GetObject(ref);
+    const PdfObject* v = key(m_final, later, "V");
+    return v && v->IsDictionary() && m_verified(m_final, v) ? v : nullptr;
+  }
+
   void newSignatureWidget(const PdfObject* field, const PdfObject* widget, int number) {
     const std::string name = textOf(key(m_new, field, "T"));
-    const PdfObject* v = key(m_new, field, "V");
+    const PdfObject* v = intactSignatureOf(field);
     const bool visible = isVisible(m_new, widget);
+    if (visible) footprint(widget, number, name);
     Args args{{"field", name}};
     if (number) args.emplace_back("page", std::to_string(number));
-    if (v && v->IsDictionary() && m_verified(m_new, v)) {
+    if (v) {
       if (isDocTimeStamp(m_new, v) && !visible) {
         add(Level::LtaUpdates, "document-timestamp-added", args);
       } else {
@@ -865,7 +931,10 @@ class Differ {
     } else if (!visible) {
       add(Level::LtaUpdates, "invisible-signature-field-added", args);
     } else {
-      add(Level::Annotations, "unsigned-signature-widget", args);
+      // Adding a form field is never among what DocMDP allows (ISO 32000-1
+      // Table 254 allows filling and signing); a visible one without a
+      // signature only pretends to be one.
+      add(Level::Other, "unsigned-signature-widget", args);
     }
   }
 
@@ -915,21 +984,22 @@ class Differ {
       add(Level::Other, "locked-field-changed", {{"field", name}});
       return;
     }
+    const PdfObject* field = m_new.GetObject(fieldRef);
     if (!info->signature) {
       add(Level::FormFilling, "form-field-filled", {{"field", name}});
+      for (const PdfObject* w : widgetsOf(field)) footprint(w, 0, name);
       return;
     }
     if (info->signedAlready) {
       add(Level::Other, "signature-changed", {{"field", name}});
       return;
     }
-    const PdfObject* field = m_new.GetObject(fieldRef);
-    const PdfObject* v = key(m_new, field, "V");
-    if (v && v->IsDictionary() && m_verified(m_new, v)) {
+    for (const PdfObject* w : widgetsOf(field)) footprint(w, 0, name);
+    if (const PdfObject* v = intactSignatureOf(field)) {
       add(isDocTimeStamp(m_new, v) && !isVisible(m_new, widgetOf(field)) ? Level::LtaUpdates : Level::FormFilling,
           "signature-field-signed", {{"field", name}});
     } else if (isVisible(m_new, widgetOf(field))) {
-      add(Level::Annotations, "unsigned-signature-widget", {{"field", name}});
+      add(Level::Other, "unsigned-signature-widget", {{"field", name}});
     } else {
       add(Level::LtaUpdates, "invisible-signature-field-added", {{"field", name}});
     }
@@ -1011,8 +1081,8 @@ class Differ {
 }  // namespace
 
 DiffResult diffRevision(const SignedRoles& roles, PdfMemDocument& signedRevision, PdfMemDocument& later,
-                        const SignatureVerified& verified, const FieldLock& lock) {
-  return Differ(roles, signedRevision, later, verified, lock).run();
+                        PdfMemDocument& finalDocument, const SignatureVerified& verified, const FieldLock& lock) {
+  return Differ(roles, signedRevision, later, finalDocument, verified, lock).run();
 }
 
 }  // namespace securedoc::pdf

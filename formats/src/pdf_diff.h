@@ -21,6 +21,8 @@
 // Where to add a rule: `Differ::judgeRole` in pdf_diff.cpp dispatches on the
 // role; a structure a rule must understand (a new kind of dictionary the
 // signed revision holds) gets a role bit in `SignedRoles`.
+#include "pdf_visual.h"
+
 #include <securedoc/formats/report.h>
 
 #include <podofo/podofo.h>
@@ -110,6 +112,8 @@ FieldLock fieldLockOf(PoDoFo::PdfMemDocument& doc, const std::string& fieldName)
 struct DiffResult {
   ModificationLevel level = ModificationLevel::None;
   std::vector<Modification> changes;
+  /// Where the allowed changes draw on the pages (for the visual comparison).
+  std::vector<Footprint> footprints;
   /// The later revision does not continue the signed one (most signed objects
   /// missing: a broken /Prev chain), so nothing can be concluded.
   bool unreadable = false;
@@ -120,8 +124,11 @@ struct DiffResult {
 using SignatureVerified = std::function<bool(const PoDoFo::PdfVecObjects& objects, const PoDoFo::PdfObject* sigDict)>;
 
 /// What `later` changed relative to `signedRevision` (whose roles are `roles`).
+/// A signature field that a later revision adds empty and the file as a whole
+/// shows signed (`finalDocument`) is judged as signed: co-signers' empty fields
+/// are often added a revision before they are signed.
 DiffResult diffRevision(const SignedRoles& roles, PoDoFo::PdfMemDocument& signedRevision, PoDoFo::PdfMemDocument& later,
-                        const SignatureVerified& verified, const FieldLock& lock);
+                        PoDoFo::PdfMemDocument& finalDocument, const SignatureVerified& verified, const FieldLock& lock);
 
 /// The most a certification with DocMDP permission `p` allows (ISO 32000-1
 /// Table 254; 0: no certification, which tolerates what P=2 does).

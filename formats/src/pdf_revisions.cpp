@@ -409,6 +409,9 @@ void demote(SignatureReport& r) {
 /// certification allows (ISO 32000-1 §12.8.2.2).
 void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& in) {
   r.coversWholeDocument = f.end == in.size;
+  r.signedBytes = f.end;
+  const auto at = std::find(in.revisionEnds.begin(), in.revisionEnds.end(), f.end);
+  if (at != in.revisionEnds.end()) r.signedRevision = static_cast<int>(at - in.revisionEnds.begin()) + 1;
   if (f.end == in.size) {
     r.modificationLevel = ModificationLevel::None;
     r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed));
@@ -435,6 +438,7 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   ModificationLevel level = ModificationLevel::None;
   std::vector<Modification> changes;
   std::string unreadable;
+  std::vector<Footprint> footprints;
   std::vector<std::uint64_t> later;
   for (const auto e : in.revisionEnds) {
     if (e > f.end && e < in.size) later.push_back(e);
@@ -455,7 +459,7 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     }
     DiffResult d;
     try {
-      d = diffRevision(roles, *signedRevision, *revision, in.verified, lock);
+      d = diffRevision(roles, *signedRevision, *revision, *in.finalDocument, in.verified, lock);
     } catch (const PdfError& err) {
       d.unreadable = true;
       if (unreadable.empty()) unreadable = PdfError::ErrorName(err.GetError());
@@ -463,10 +467,28 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     if (d.unreadable && unreadable.empty()) unreadable = tr("the later revisions do not link back to the signed one");
     level = std::max(level, d.level);
     for (const auto& m : d.changes) addModification(changes, m);
+    footprints.insert(footprints.end(), d.footprints.begin(), d.footprints.end());
+  }
+  const ModificationLevel allowed = allowedLevel(permission);
+  // What the structure allows must also look the same where nothing allowed
+  // drew, and nothing allowed may paint over what was signed.
+  if (level > ModificationLevel::None && level <= allowed && unreadable.empty()) {
+    const VisualResult v = compareVisually(in.file, f.end, footprints);
+    if (!v.compared) {
+      r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::NotChecked, v.notCompared));
+    } else if (v.findings.empty()) {
+      r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Passed));
+    } else {
+      r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Failed,
+                                        tr("a page does not look like the signed version")));
+      for (const auto& m : v.findings) {
+        addModification(changes, m);
+        level = std::max(level, m.level);
+      }
+    }
   }
   r.modificationLevel = level;
   r.modifications = std::move(changes);
-  const ModificationLevel allowed = allowedLevel(permission);
   if (level > allowed) {
     r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed,
                                       format(tr("changes after signing reach the level \"{0}\"; this signature allows up to \"{1}\""),
@@ -768,7 +790,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     }
     return intact.count(v) != 0;
   };
-  const std::vector<std::uint64_t> ends = loaded ? revisionEnds(file) : std::vector<std::uint64_t>();
+  const std::vector<std::uint64_t> ends = revisionEnds(file);
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const Field& f = fields[i];
     if (!f.problem.empty()) continue;
@@ -851,7 +873,7 @@ Inspection inspectPdf(const fs::path& file) {
       if (previous) {
         // Inspection validates nothing: every signature counts as signed here.
         const SignedRoles roles(*previous);
-        const DiffResult d = diffRevision(roles, *previous, *current,
+        const DiffResult d = diffRevision(roles, *previous, *current, *current,
                                           [](const PdfVecObjects&, const PdfObject*) { return true; }, FieldLock{});
         rev.level = d.level;
         rev.changes = d.changes;

@@ -41,6 +41,7 @@ const char* checkLabel(const std::string& id) {
   if (id == "byteRange") return tr("the signed byte ranges are well formed");
   if (id == "contents") return tr("the signature value can be read");
   if (id == "modifications") return tr("later changes are allowed by the signature");
+  if (id == "visualComparison") return tr("the pages look as they did when signed");
   if (id == "references") return tr("every signed element and file is unchanged");
   if (id == "signedProperties") return tr("the XAdES properties are signed");
   if (id == "structure") return tr("the signature is complete");
@@ -160,6 +161,12 @@ std::string describe(const Modification& m) {
   if (c == "locked-field-changed") return format(tr("form field \"{0}\", which this signature locks, was changed"), {a("field")});
   if (c == "signature-changed") return format(tr("the existing signature \"{0}\" was changed"), {a("field")});
   if (c == "permissions-changed") return tr("the document's permissions (/Perms) changed");
+  if (c == "page-looks-different") return format(tr("page {0} looks different from the signed version"), {a("page")});
+  if (c == "content-covered") {
+    return m.arg("field").empty()
+               ? format(tr("an annotation on page {0} is drawn over content of the signed version"), {a("page")})
+               : format(tr("\"{0}\" on page {1} is drawn over content of the signed version"), {a("field"), a("page")});
+  }
   return c;
 }
 
@@ -219,6 +226,9 @@ std::string reportToJson(const VerificationReport& r) {
     for (const auto& c : s.chain) chain.push_back(c.subject());
     js["chain"] = chain;
     js["coversWholeDocument"] = s.coversWholeDocument ? json(*s.coversWholeDocument) : json(nullptr);
+    if (s.signedBytes) {
+      js["signedRevision"] = {{"revision", s.signedRevision}, {"bytes", *s.signedBytes}};
+    }
     js["modificationLevel"] = s.modificationLevel ? json(modificationLevelCode(*s.modificationLevel)) : json(nullptr);
     json mods = json::array();
     json modText = json::array();

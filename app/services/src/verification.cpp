@@ -1,8 +1,12 @@
+#include <securedoc/app/output.h>
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/error.h>
 #include <securedoc/i18n.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string_view>
+#include <vector>
 
 namespace securedoc {
 
@@ -32,6 +36,31 @@ std::optional<std::filesystem::path> detachedContentBeside(const std::filesystem
   std::error_code ec;
   if (!std::filesystem::is_regular_file(content, ec)) return std::nullopt;
   return content;
+}
+
+std::filesystem::path saveSignedRevision(const std::filesystem::path& file, const SignatureReport& signature,
+                                         const std::filesystem::path& dir) {
+  if (!signature.signedBytes) {
+    throw Error(Category::Usage, format(tr("signature {0} does not cover a revision of a PDF"), {signature.id}), file.string());
+  }
+  const std::uint64_t length = *signature.signedBytes;
+  const std::string name = file.stem().string() + "-rev" +
+                           std::to_string(signature.signedRevision > 0 ? signature.signedRevision : 0) + ".pdf";
+  return writeNewFile(dir / name, [&](const std::filesystem::path& tmp) {
+    std::ifstream in(file, std::ios::binary);
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!in || !out) throw Error(Category::Io, tr("cannot copy the signed revision"), file.string());
+    std::vector<char> buf(1u << 16);
+    std::uint64_t left = length;
+    while (left > 0) {
+      const auto chunk = static_cast<std::streamsize>(std::min<std::uint64_t>(left, buf.size()));
+      if (!in.read(buf.data(), chunk)) throw Error(Category::Io, tr("the file is shorter than the signed revision"), file.string());
+      out.write(buf.data(), chunk);
+      left -= static_cast<std::uint64_t>(chunk);
+    }
+    out.flush();
+    if (!out) throw Error(Category::Io, tr("cannot write the signed revision"), tmp.string());
+  });
 }
 
 FormatModule& VerificationService::moduleFor(const std::filesystem::path& file) const {

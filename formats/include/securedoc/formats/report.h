@@ -4,6 +4,7 @@
 // (STYLE.md §4).  The CLI and the GUI render it.
 #include <securedoc/crypto/certificate.h>
 
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -94,6 +95,10 @@ struct SignatureReport {
   std::vector<TimestampReport> timestamps;
   std::vector<Certificate> chain;
   std::optional<bool> coversWholeDocument;
+  /// PDF: the revision the signature covers (1 = the first) and its length:
+  /// bytes [0, signedBytes) of the file are exactly what was signed.
+  int signedRevision = 0;
+  std::optional<std::uint64_t> signedBytes;
   /// What the signature covers, one entry per signed object (XML: each
   /// reference, naming the element whose digest was checked).
   std::vector<std::string> signedData;

@@ -23,6 +23,14 @@ VerifyExit exitFor(const VerificationReport& report);
 /// named none; the report then says which file was checked.
 std::optional<std::filesystem::path> detachedContentBeside(const std::filesystem::path& signature);
 
+/// Writes the exact bytes a PDF signature covers (what Acrobat calls "View
+/// Signed Version") as `dir/<file stem>-rev<N>.pdf`, never over an existing
+/// file; returns the name used.  Throws Error(Usage) when the signature
+/// names no signed revision (not a PDF signature), Error(Io) when the
+/// folder cannot be written.
+std::filesystem::path saveSignedRevision(const std::filesystem::path& file, const SignatureReport& signature,
+                                         const std::filesystem::path& dir);
+
 class VerificationService {
  public:
   explicit VerificationService(const FormatRegistry& registry) : m_registry(registry) {}

@@ -1,0 +1,271 @@
+#include "pdf_visual.h"
+
+#include <securedoc/crypto/digest.h>
+#include <securedoc/crypto/error.h>
+#include <securedoc/formats/pdf_render.h>
+#include <securedoc/i18n.h>
+
+#include <poppler-document.h>
+#include <poppler-image.h>
+#include <poppler-page-renderer.h>
+#include <poppler-page.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+namespace securedoc {
+
+namespace {
+
+/// 72 dpi: one pixel a point.  Enough to see a changed word; 20 pages of it
+/// render in well under a second.
+constexpr double kDpi = 72.0;
+/// The largest PDF compared visually (the whole file is read into poppler).
+constexpr std::uint64_t kVisualMaxBytes = 64u << 20;
+
+struct Document {
+  Bytes bytes;  ///< poppler reads from here; must outlive doc
+  std::unique_ptr<poppler::document> doc;
+};
+
+/// Loads the first `length` bytes of `file` (0: all of it) into poppler.
+Document load(const std::filesystem::path& file, std::uint64_t length) {
+  Document d;
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(file, ec);
+  if (ec) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {ec.message()}), file.string());
+  if (length == 0 || length > size) length = size;
+  if (length > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+    throw Error(Category::Malformed, tr("the PDF is too large to show"), file.string());
+  }
+  d.bytes = readFileRange(file, 0, length);
+  d.doc.reset(poppler::document::load_from_raw_data(reinterpret_cast<const char*>(d.bytes.data()),
+                                                     static_cast<int>(d.bytes.size())));
+  if (!d.doc || d.doc->is_locked()) throw Error(Category::Malformed, tr("the PDF cannot be rendered"), file.string());
+  return d;
+}
+
+/// A page as 8-bit grey, with the mapping from PDF user space to pixels.
+struct Grey {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> px;
+  // Crop box and rotation, to place footprints.
+  double x0 = 0, y0 = 0, w = 0, h = 0;
+  int rotation = 0;  ///< 0, 90, 180, 270 (clockwise, as /Rotate)
+};
+
+/// A page and its rendering (ARGB32, as B, G, R, A bytes on little-endian
+/// machines); the image is invalid when poppler cannot render the page.
+struct Rendered {
+  std::unique_ptr<poppler::page> page;
+  poppler::image image;
+};
+
+Rendered renderArgb(const poppler::document& doc, int index, double dpi) {
+  Rendered r;
+  r.page.reset(doc.create_page(index));
+  if (!r.page) return r;
+  poppler::page_renderer renderer;
+  renderer.set_image_format(poppler::image::format_argb32);
+  renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
+  renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
+  r.image = renderer.render_page(r.page.get(), dpi, dpi);
+  if (r.image.is_valid() && r.image.format() != poppler::image::format_argb32) r.image = poppler::image();
+  return r;
+}
+
+/// Renders page `index` (0-based); an empty Grey when poppler cannot.
+Grey render(const poppler::document& doc, int index, double dpi) {
+  Grey g;
+  const Rendered r = renderArgb(doc, index, dpi);
+  if (!r.image.is_valid()) return g;
+  const poppler::image& img = r.image;
+  const auto& page = r.page;
+  g.width = img.width();
+  g.height = img.height();
+  g.px.resize(static_cast<std::size_t>(g.width) * static_cast<std::size_t>(g.height));
+  const char* data = img.const_data();
+  for (int y = 0; y < g.height; ++y) {
+    const auto* row = reinterpret_cast<const std::uint8_t*>(data + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
+    for (int x = 0; x < g.width; ++x) {
+      const std::uint8_t* p = row + 4 * x;
+      g.px[static_cast<std::size_t>(y) * static_cast<std::size_t>(g.width) + static_cast<std::size_t>(x)] =
+          static_cast<std::uint8_t>((p[2] * 299 + p[1] * 587 + p[0] * 114) / 1000);
+    }
+  }
+  const poppler::rectf crop = page->page_rect(poppler::crop_box);
+  g.x0 = crop.x();
+  g.y0 = crop.y();
+  g.w = crop.width();
+  g.h = crop.height();
+  switch (page->orientation()) {
+    case poppler::page::landscape: g.rotation = 90; break;
+    case poppler::page::upside_down: g.rotation = 180; break;
+    case poppler::page::seascape: g.rotation = 270; break;
+    default: g.rotation = 0;
+  }
+  return g;
+}
+
+struct PixelRect {
+  int x1 = 0, y1 = 0, x2 = 0, y2 = 0;  ///< x2, y2 exclusive
+};
+
+/// A footprint in pixels, grown by `margin` (antialiasing bleeds).
+PixelRect toPixels(const Grey& g, const pdf::Footprint& f, double dpi, int margin) {
+  const double s = dpi / 72.0;
+  auto map = [&](double X, double Y, double& px, double& py) {
+    switch (g.rotation) {
+      case 90: px = (Y - g.y0) * s; py = (X - g.x0) * s; break;
+      case 180: px = (g.x0 + g.w - X) * s; py = (Y - g.y0) * s; break;
+      case 270: px = (g.y0 + g.h - Y) * s; py = (g.x0 + g.w - X) * s; break;
+      default: px = (X - g.x0) * s; py = (g.y0 + g.h - Y) * s;
+    }
+  };
+  double ax = 0, ay = 0, bx = 0, by = 0;
+  map(f.x1, f.y1, ax, ay);
+  map(f.x2, f.y2, bx, by);
+  auto clampX = [&](double v) { return static_cast<int>(std::clamp(v, 0.0, static_cast<double>(g.width))); };
+  auto clampY = [&](double v) { return static_cast<int>(std::clamp(v, 0.0, static_cast<double>(g.height))); };
+  PixelRect r;
+  r.x1 = clampX(std::floor(std::min(ax, bx)) - margin);
+  r.x2 = clampX(std::ceil(std::max(ax, bx)) + margin);
+  r.y1 = clampY(std::floor(std::min(ay, by)) - margin);
+  r.y2 = clampY(std::ceil(std::max(ay, by)) + margin);
+  return r;
+}
+
+bool inside(const PixelRect& r, int x, int y) { return x >= r.x1 && x < r.x2 && y >= r.y1 && y < r.y2; }
+
+// A pixel differs when its grey level moves more than this (antialiasing of
+// the same drawing is identical in both renderings; this only absorbs noise).
+constexpr int kDiffer = 48;
+// Ink: dark in the signed rendering; covered: light now.
+constexpr int kInk = 110;
+constexpr int kLight = 190;
+// A difference of fewer pixels than this is not reported (a speck).
+constexpr std::size_t kMinPixels = 6;
+
+}  // namespace
+
+PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length, int page, double dpi) {
+  const Document d = load(file, length);
+  if (page < 1 || page > d.doc->pages()) {
+    throw Error(Category::Malformed, format(tr("the PDF has no page {0}"), {std::to_string(page)}), file.string());
+  }
+  const Rendered r = renderArgb(*d.doc, page - 1, dpi);
+  const poppler::image& img = r.image;
+  if (!img.is_valid()) {
+    throw Error(Category::Malformed, format(tr("page {0} cannot be rendered"), {std::to_string(page)}), file.string());
+  }
+  PageImage out;
+  out.width = img.width();
+  out.height = img.height();
+  out.rgb.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
+  for (int y = 0; y < out.height; ++y) {
+    const auto* row =
+        reinterpret_cast<const std::uint8_t*>(img.const_data() + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
+    for (int x = 0; x < out.width; ++x) {
+      std::uint8_t* o = &out.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(out.width) + static_cast<std::size_t>(x)) * 3];
+      o[0] = row[4 * x + 2];
+      o[1] = row[4 * x + 1];
+      o[2] = row[4 * x];
+    }
+  }
+  return out;
+}
+
+namespace pdf {
+
+VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t signedBytes,
+                             const std::vector<Footprint>& footprints) {
+  VisualResult result;
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(file, ec);
+  if (ec || size > kVisualMaxBytes) {
+    result.notCompared = tr("the file is too large to compare page images");
+    return result;
+  }
+  Document before;
+  Document after;
+  try {
+    before = load(file, signedBytes);
+    after = load(file, 0);
+  } catch (const Error& e) {
+    result.notCompared = e.message();
+    return result;
+  }
+  const int pages = after.doc->pages();
+  if (pages > kVisualMaxPages) {
+    result.notCompared = format(tr("the document has more than {0} pages"), {std::to_string(kVisualMaxPages)});
+    return result;
+  }
+  if (before.doc->pages() != pages) {
+    // A page added or removed is a structural change the analysis reports.
+    result.notCompared = tr("the signed version has another number of pages");
+    return result;
+  }
+  for (int i = 0; i < pages; ++i) {
+    const Grey a = render(*before.doc, i, kDpi);
+    const Grey b = render(*after.doc, i, kDpi);
+    const std::string page = std::to_string(i + 1);
+    if (a.px.empty() || b.px.empty() || a.width != b.width || a.height != b.height) {
+      result.findings.push_back(Modification{ModificationLevel::Other, "page-looks-different", {{"page", page}}});
+      continue;
+    }
+    std::vector<std::pair<PixelRect, std::string>> allowed;
+    for (const auto& f : footprints) {
+      if (f.page == i + 1) allowed.emplace_back(toPixels(b, f, kDpi, 2), f.field);
+    }
+    // Whether the signed page has ink at or next to (x, y).
+    auto inkNear = [&a](int x, int y) {
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int nx = x + dx;
+          const int ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= a.width || ny >= a.height) continue;
+          if (a.px[static_cast<std::size_t>(ny) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(nx)] < kInk) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    std::size_t outside = 0;
+    std::vector<std::size_t> covered(allowed.size(), 0);
+    for (int y = 0; y < a.height; ++y) {
+      for (int x = 0; x < a.width; ++x) {
+        const std::size_t k = static_cast<std::size_t>(y) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(x);
+        const int va = a.px[k];
+        const int vb = b.px[k];
+        if (std::abs(va - vb) <= kDiffer) continue;
+        bool inAllowed = false;
+        for (std::size_t n = 0; n < allowed.size(); ++n) {
+          if (!inside(allowed[n].first, x, y)) continue;
+          inAllowed = true;
+          // Signed ink wiped out, or new ink drawn onto signed ink: the new
+          // appearance paints over what was signed.
+          if ((va < kInk && vb > kLight) || (vb < va && inkNear(x, y))) ++covered[n];
+        }
+        if (!inAllowed) ++outside;
+      }
+    }
+    if (outside >= kMinPixels) {
+      result.findings.push_back(Modification{ModificationLevel::Other, "page-looks-different", {{"page", page}}});
+    }
+    for (std::size_t n = 0; n < allowed.size(); ++n) {
+      if (covered[n] >= kMinPixels) {
+        result.findings.push_back(
+            Modification{ModificationLevel::Other, "content-covered", {{"page", page}, {"field", allowed[n].second}}});
+      }
+    }
+  }
+  result.compared = true;
+  return result;
+}
+
+}  // namespace pdf
+}  // namespace securedoc
