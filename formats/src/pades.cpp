@@ -1,11 +1,14 @@
 // PAdES on PoDoFo 0.9.8.  Signing follows the call order of PoDoFo's own
-// podofosign (SIGNING-NOTES.md §2); the scratch file written in phase 1 is
+// podofosign (SIGNING-NOTES.md §2) up to the writing of the update, whose
+// cross-reference section we make ourselves (see "incremental update"
+// below); the scratch file written in phase 1 is
 // patched in phase 3 at the /Contents gap, so no PoDoFo state is kept
 // between the phases.  Verification reads every signature field and checks
 // it against the bytes of its own revision.
 #include "cms_support.h"
 #include "pdf_revisions.h"
 
+#include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/formats/pades.h>
@@ -19,6 +22,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
+#include <limits>
+#include <map>
 #include <set>
 #include <tuple>
 #include <unistd.h>
@@ -63,23 +69,320 @@ std::string pdfDateUtc(std::time_t t) {
 
 PdfString utf8String(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
 
+/// An open file descriptor, closed when it goes out of scope.
+class Fd final {
+ public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  ~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return m_fd; }
+  /// Closes now; false (errno set) when the close reports an error.
+  bool close() {
+    const int fd = m_fd;
+    m_fd = -1;
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int m_fd;
+};
+
+[[noreturn]] void throwWriteError(const fs::path& file, int err) {
+  throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), file.string());
+}
+
 /// Writes `data` into `file` at `offset`; with `truncate`, `data` becomes
-/// the whole file.
-void writeAt(const fs::path& file, std::uint64_t offset, const std::string& data, bool truncate) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0));
-  if (fd < 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
+/// the whole file.  With `endsFile`, the file is cut right after `data`.
+void writeAt(const fs::path& file, std::uint64_t offset, const std::string& data, bool truncate,
+             bool endsFile = false) {
+  Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0)));
+  if (fd.get() < 0)
+    throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
   std::size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    const ssize_t n = ::pwrite(fd.get(), data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), file.string());
-    }
+    if (n <= 0) throwWriteError(file, n < 0 ? errno : EIO);
     done += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0) throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
+  if (endsFile && ::ftruncate(fd.get(), static_cast<off_t>(offset + data.size())) != 0) throwWriteError(file, errno);
+  if (!fd.close()) throwWriteError(file, errno);
+}
+
+// ------------------------------------------------- incremental update ---
+//
+// PoDoFo 0.9.8's PdfMemDocument::WriteUpdate() handles an input whose last
+// cross-reference section is a stream (ISO 32000-1 §7.5.8; every PDF 1.5+
+// file with object streams) or that is linearized by re-listing every object
+// in a classic table without /Prev: objects that were in object streams are
+// written again in full, the earlier revisions drop out of the /Prev chain,
+// and the offsets of the other objects are guessed from where their "obj"
+// keyword ended.  So we drive PdfWriter ourselves, writing only what changed,
+// and then replace the section it appended (ISO 32000-1 §7.5.6):
+//   - a cross-reference stream after a stream, a table after a table (a
+//     hybrid file's last section is a table, §7.5.8.4): some readers (Adobe,
+//     Apple) refuse a /Prev chain that mixes the two forms;
+//   - /Prev to the input's last section, and the previous trailer's entries
+//     (/Root, /Info, /ID...) but /Prev, /XRefStm and the stream's own keys;
+//   - /Size one past the highest object number of the whole file;
+//   - /ID: the first string kept (§14.4), the second new.
+
+/// The last cross-reference section of the input, which the update chains to.
+struct PreviousSection {
+  std::uint64_t offset = 0;  ///< the input's last startxref
+  bool stream = false;       ///< a cross-reference stream (§7.5.8), else a table (§7.5.4)
+};
+
+bool isPdfWhiteSpace(char c) {
+  // ISO 32000-1 §7.2.2, Table 1.
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
+}
+
+/// Reads the input's last startxref (ISO 32000-1 §7.5.5) and looks at the
+/// section it points to.  `tail` is the end of the file, `at(offset, n)`
+/// reads n bytes from an offset; `device` is the input for PoDoFo's parser.
+PreviousSection previousSection(std::string_view tail, std::uint64_t size,
+                                const std::function<std::string(std::uint64_t, std::size_t)>& at,
+                                const PdfRefCountedInputDevice& device, const std::string& file) {
+  const auto damaged = [&] {
+    return Error(Category::Malformed, tr("the PDF's last cross-reference section cannot be found"), file);
+  };
+  const std::size_t kw = tail.rfind("startxref");
+  if (kw == std::string_view::npos) throw damaged();
+  std::size_t i = kw + 9;
+  while (i < tail.size() && isPdfWhiteSpace(tail[i])) ++i;
+  std::uint64_t offset = 0;
+  std::size_t digits = 0;
+  for (; i < tail.size() && tail[i] >= '0' && tail[i] <= '9' && digits < 19; ++i, ++digits) {
+    offset = offset * 10 + static_cast<std::uint64_t>(tail[i] - '0');
+  }
+  if (digits == 0 || offset >= size) throw damaged();
+  PreviousSection prev;
+  prev.offset = offset;
+  const std::string head = at(offset, static_cast<std::size_t>(std::min<std::uint64_t>(size - offset, 64)));
+  std::size_t j = 0;
+  while (j < head.size() && isPdfWhiteSpace(head[j])) ++j;
+  if (head.compare(j, 4, "xref") == 0) return prev;
+  // Not a table: it must be an indirect object, a stream of /Type /XRef.
+  try {
+    PdfVecObjects owner;
+    PdfRefCountedBuffer buffer(4096);  // the tokenizer's work space, as PdfParser's
+    PdfParserObject section(&owner, device, buffer, static_cast<pdf_long>(offset));
+    section.ParseFile(nullptr);
+    const PdfObject* type = section.IsDictionary() ? section.GetDictionary().GetKey("Type") : nullptr;
+    prev.stream = type && type->IsName() && type->GetName() == PdfName("XRef");
+  } catch (const PdfError&) {
+    prev.stream = false;
+  }
+  if (!prev.stream) throw damaged();
+  return prev;
+}
+
+/// One entry of a cross-reference section (ISO 32000-1 §7.5.4 and Table 18).
+struct XrefEntry {
+  bool inUse = false;
+  std::uint64_t offset = 0;  ///< in use: byte offset; free: next free object number
+  std::uint32_t generation = 0;
+};
+
+/// The cross-reference table PdfWriter appended at `at` in `update`, as
+/// object number -> entry (its trailer is not needed: ours replaces it).
+std::map<std::uint32_t, XrefEntry> parseWrittenTable(std::string_view update, std::size_t at, const std::string& file) {
+  const auto broken = [&] {
+    return Error(Category::Internal, "PoDoFo wrote an unreadable cross-reference table", file);
+  };
+  std::size_t i = at;
+  const auto token = [&]() -> std::string_view {
+    while (i < update.size() && isPdfWhiteSpace(update[i])) ++i;
+    const std::size_t start = i;
+    while (i < update.size() && !isPdfWhiteSpace(update[i])) ++i;
+    return update.substr(start, i - start);
+  };
+  const auto number = [&](std::string_view t) {
+    std::uint64_t v = 0;
+    if (t.empty() || t.size() > 19) throw broken();
+    for (char c : t) {
+      if (c < '0' || c > '9') throw broken();
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+  };
+  if (token() != "xref") throw broken();
+  std::map<std::uint32_t, XrefEntry> entries;
+  for (;;) {
+    const std::string_view first = token();
+    if (first == "trailer") break;
+    const std::uint64_t start = number(first);
+    const std::uint64_t count = number(token());
+    if (start + count > std::numeric_limits<std::uint32_t>::max()) throw broken();
+    for (std::uint64_t k = 0; k < count; ++k) {
+      XrefEntry e;
+      e.offset = number(token());
+      const std::uint64_t gen = number(token());
+      const std::string_view kind = token();
+      if (gen > 65535 || (kind != "n" && kind != "f")) throw broken();
+      e.generation = static_cast<std::uint32_t>(gen);
+      e.inUse = kind == "n";
+      entries[static_cast<std::uint32_t>(start + k)] = e;
+    }
+  }
+  return entries;
+}
+
+/// Consecutive runs of object numbers: the subsections of a table, the
+/// /Index of a stream (ISO 32000-1 §7.5.4, §7.5.8.2).
+std::vector<std::pair<std::uint32_t, std::uint32_t>> subsections(const std::map<std::uint32_t, XrefEntry>& entries) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  for (const auto& [n, e] : entries) {
+    (void)e;
+    if (!runs.empty() && runs.back().first + runs.back().second == n) {
+      ++runs.back().second;
+    } else {
+      runs.emplace_back(n, 1);
+    }
+  }
+  return runs;
+}
+
+/// The trailer of the update: the previous trailer's entries but those that
+/// belong to one section only, then /Size, /Prev and /ID (ISO 32000-1
+/// §7.5.6: "The added trailer shall contain all the entries except the Prev
+/// entry (if present) from the previous trailer").
+PdfDictionary updateTrailer(const PdfObject& previous, std::uint64_t size, std::uint64_t prev, const Bytes& newId) {
+  // /XRefStm (§7.5.8.4) and the stream dictionary's own keys (§7.3.8.2,
+  // Table 17) describe the previous section, not this one.
+  static const char* const kSectionKeys[] = {"Prev",   "XRefStm",     "Type", "W",       "Index",        "Length",
+                                             "Filter", "DecodeParms", "F",    "FFilter", "FDecodeParms", "DL"};
+  PdfDictionary trailer;
+  if (previous.IsDictionary()) {
+    for (const auto& [name, value] : previous.GetDictionary().GetKeys()) {
+      const bool own = std::any_of(std::begin(kSectionKeys), std::end(kSectionKeys),
+                                   [&](const char* k) { return name == PdfName(k); });
+      if (!own) trailer.AddKey(name, *value);
+    }
+  }
+  trailer.AddKey(PdfName::KeySize, static_cast<pdf_int64>(size));
+  trailer.AddKey("Prev", static_cast<pdf_int64>(prev));
+  // §14.4: "the first byte string shall be a permanent identifier ... the
+  // second ... a changing identifier", computed anew for each update.
+  const PdfString changing(reinterpret_cast<const char*>(newId.data()), static_cast<pdf_long>(newId.size()), true);
+  PdfArray id;
+  const PdfObject* old = previous.IsDictionary() ? previous.GetDictionary().GetKey("ID") : nullptr;
+  if (old && old->IsArray() && old->GetArray().size() == 2 &&
+      (old->GetArray()[0].IsString() || old->GetArray()[0].IsHexString())) {
+    id.push_back(old->GetArray()[0]);
+  } else {
+    id.push_back(changing);
+  }
+  id.push_back(changing);
+  trailer.AddKey("ID", id);
+  return trailer;
+}
+
+std::string serialise(const PdfDictionary& dict, EPdfWriteMode mode) {
+  std::string out;
+  PdfVariant(dict).ToString(out, mode);
+  return out;
+}
+
+/// Replaces the cross-reference section PdfWriter appended to `update` (the
+/// bytes after the input; `base` is the input's size) by the one the update
+/// needs: a table or a stream, chained to `prev`.  Returns the new update.
+std::string rewriteUpdateSection(const std::string& update, std::uint64_t base, const PreviousSection& prev,
+                                 const PdfObject& previousTrailer, std::uint64_t objectsEnd, EPdfWriteMode mode,
+                                 const std::string& file) {
+  const std::size_t kw = update.rfind("startxref");
+  if (kw == std::string::npos) throw Error(Category::Internal, "PoDoFo wrote no startxref", file);
+  std::uint64_t written = 0;
+  {
+    std::size_t i = kw + 9;
+    while (i < update.size() && isPdfWhiteSpace(update[i])) ++i;
+    for (; i < update.size() && update[i] >= '0' && update[i] <= '9'; ++i) {
+      written = written * 10 + static_cast<std::uint64_t>(update[i] - '0');
+    }
+  }
+  if (written < base || written - base >= kw)
+    throw Error(Category::Internal, "PoDoFo's startxref is outside its update", file);
+  const std::size_t tableAt = static_cast<std::size_t>(written - base);
+  std::map<std::uint32_t, XrefEntry> entries = parseWrittenTable(update, tableAt, file);
+
+  std::uint64_t size = 1;
+  const PdfObject* oldSize =
+      previousTrailer.IsDictionary() ? previousTrailer.GetDictionary().GetKey(PdfName::KeySize) : nullptr;
+  if (oldSize && oldSize->IsNumber() && oldSize->GetNumber() > 0)
+    size = static_cast<std::uint64_t>(oldSize->GetNumber());
+  // Past every object PoDoFo knows too, in case the input's /Size was short.
+  size = std::max(size, objectsEnd);
+  if (!entries.empty()) size = std::max<std::uint64_t>(size, entries.rbegin()->first + 1ull);
+
+  // A new changing identifier: a digest of the objects of this update.
+  Digester idDigest(DigestAlgorithm::Sha256);
+  idDigest.update(std::string_view(update).substr(0, tableAt));
+  Bytes newId = idDigest.finish();
+  newId.resize(16);
+
+  std::string out = update.substr(0, tableAt);
+  const std::uint64_t sectionAt = base + tableAt;
+  if (!prev.stream) {
+    // §7.5.4: "xref", subsections "first count", 20-byte entries, then the trailer (§7.5.5).
+    out += "xref\n";
+    for (const auto& [first, count] : subsections(entries)) {
+      out += std::to_string(first) + ' ' + std::to_string(count) + '\n';
+      for (std::uint32_t n = first; n < first + count; ++n) {
+        const XrefEntry& e = entries.at(n);
+        char line[32];
+        std::snprintf(line, sizeof line, "%010llu %05u %c \n", static_cast<unsigned long long>(e.offset),
+                      static_cast<unsigned>(e.generation), e.inUse ? 'n' : 'f');
+        out += line;
+      }
+    }
+    out += "trailer\n" + serialise(updateTrailer(previousTrailer, size, prev.offset, newId), mode) + "\n";
+  } else {
+    // §7.5.8: the section is a stream object of its own, with an entry for
+    // itself (§7.5.8.3), numbered after every other object.
+    const std::uint32_t self = static_cast<std::uint32_t>(size);
+    if (self == std::numeric_limits<std::uint32_t>::max())
+      throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
+    entries[self] = XrefEntry{true, sectionAt, 0};
+    std::uint64_t widest = 0;
+    for (const auto& [n, e] : entries) {
+      (void)n;
+      widest = std::max(widest, e.offset);
+    }
+    int width = 1;
+    while (width < 8 && (widest >> (8 * width)) != 0) ++width;
+    // Table 18: type 0 (free: next free object, generation), type 1 (in use:
+    // offset, generation); fields high-order byte first (§7.5.8.2).
+    std::string data;
+    for (const auto& [n, e] : entries) {
+      (void)n;
+      data.push_back(static_cast<char>(e.inUse ? 1 : 0));
+      for (int b = width - 1; b >= 0; --b) data.push_back(static_cast<char>((e.offset >> (8 * b)) & 0xFF));
+      data.push_back(static_cast<char>((e.generation >> 8) & 0xFF));
+      data.push_back(static_cast<char>(e.generation & 0xFF));
+    }
+    PdfDictionary dict = updateTrailer(previousTrailer, size + 1, prev.offset, newId);
+    dict.AddKey("Type", PdfName("XRef"));
+    PdfArray w;
+    w.push_back(static_cast<pdf_int64>(1));
+    w.push_back(static_cast<pdf_int64>(width));
+    w.push_back(static_cast<pdf_int64>(2));
+    dict.AddKey("W", w);
+    PdfArray index;
+    for (const auto& [first, count] : subsections(entries)) {
+      index.push_back(static_cast<pdf_int64>(first));
+      index.push_back(static_cast<pdf_int64>(count));
+    }
+    dict.AddKey("Index", index);
+    dict.AddKey("Length", static_cast<pdf_int64>(data.size()));
+    // §7.3.8.1: "stream" then CRLF or LF, the data, an EOL, "endstream".
+    out += std::to_string(self) + " 0 obj\n" + serialise(dict, mode) + "\nstream\n" + data + "\nendstream\nendobj\n";
+  }
+  out += "startxref\n" + std::to_string(sectionAt) + "\n%%EOF\n";
+  return out;
 }
 
 /// Where PoDoFo put the placeholders in the update it appended (`tail`,
@@ -264,15 +567,37 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
 
   std::string beacon;
   PdfRefCountedBuffer memory;
+  std::uint64_t base = inputSize;  ///< where the update starts: the input's size
+  PreviousSection prev;
+  PdfObject previousTrailer;
+  EPdfWriteMode writeMode = ePdfWriteMode_Default;
+  std::uint64_t objectsEnd = 0;  ///< one past the highest object number PoDoFo knows
   try {
     PdfMemDocument doc;
     Bytes source;
     if (inMemory) {
       source = readFile(input, kInMemory);
+      base = source.size();
       doc.LoadFromBuffer(reinterpret_cast<const char*>(source.data()), static_cast<long>(source.size()), true);
+      const std::string_view all(reinterpret_cast<const char*>(source.data()), source.size());
+      prev = previousSection(
+          all.substr(all.size() - std::min<std::size_t>(all.size(), 2048)), base,
+          [&](std::uint64_t at, std::size_t n) { return std::string(all.substr(at, n)); },
+          PdfRefCountedInputDevice(all.data(), all.size()), file);
     } else {
       doc.Load(file.c_str(), true);
+      const std::uint64_t n = std::min<std::uint64_t>(base, 2048);
+      const Bytes tail = readFileRange(input, base - n, n);
+      prev = previousSection(
+          std::string_view(reinterpret_cast<const char*>(tail.data()), tail.size()), base,
+          [&](std::uint64_t at, std::size_t len) {
+            const Bytes b = readFileRange(input, at, len);
+            return std::string(b.begin(), b.end());
+          },
+          PdfRefCountedInputDevice(file.c_str(), "rb"), file);
     }
+    previousTrailer = *doc.GetTrailer();
+    writeMode = doc.GetWriteMode();
     if (doc.GetPageCount() < 1) throw Error(Category::Malformed, tr("the PDF has no pages"), file);
     PdfObject* catalog = doc.GetCatalog();
     const int mdp = pdf::docMdpPermission(doc);
@@ -341,19 +666,52 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     sig.AddKey("M", PdfString(pdfDateUtc(when)));
     if (!params.contactInfo.empty()) sig.AddKey("ContactInfo", utf8String(params.contactInfo));
     sig.AddKey("Name", utf8String(cert.certificate.commonName()));
-    doc.WriteUpdate(&signer, true);
+    // Not doc.WriteUpdate(): see "incremental update" above.  PdfWriter
+    // copies the input, then appends the objects that changed (never the
+    // whole table: no rewrite) and a classic section that we replace below.
+    doc.EmbedSubsetFonts();
+    PdfWriter writer(doc.PdfDocument::GetObjects(), doc.GetTrailer());
+    writer.SetPdfVersion(doc.GetPdfVersion());
+    writer.SetWriteMode(writeMode);
+    writer.SetPrevXRefOffset(static_cast<pdf_int64>(prev.offset));
+    const std::unique_ptr<PdfInputDevice> original =
+        inMemory ? std::make_unique<PdfInputDevice>(reinterpret_cast<const char*>(source.data()), source.size())
+                 : std::make_unique<PdfInputDevice>(file.c_str());
+    writer.WriteUpdate(&signer, original.get(), false);
     signer.Flush();
+    objectsEnd = doc.GetObjects().GetObjectCount();
     beacon = signer.GetSignatureBeacon()->data();
     if (inMemory) pending->prepared.assign(memory.GetBuffer(), out->GetLength());
   } catch (const PdfError& e) {
     pdf::rethrowPdfError(e, file);
   }
+  // The update without PdfWriter's cross-reference section, then ours; the
+  // placeholders are found in it and /ByteRange filled only after this.
+  std::string update;
+  if (inMemory) {
+    if (pending->prepared.size() < base) throw Error(Category::Internal, "PoDoFo wrote less than the input", file);
+    update = pending->prepared.substr(base);
+  } else {
+    std::error_code ec;
+    const std::uint64_t written = fs::file_size(pending->scratch, ec);
+    if (ec || written < base) throw Error(Category::Io, tr("cannot write the file"), pending->scratch.string());
+    const Bytes b = readFileRange(pending->scratch, base, written - base);
+    update.assign(b.begin(), b.end());
+  }
+  try {
+    update = rewriteUpdateSection(update, base, prev, previousTrailer, objectsEnd, writeMode, file);
+  } catch (const PdfError& e) {
+    pdf::rethrowPdfError(e, file);
+  }
+  const std::uint64_t total = base + update.size();
   ContentDigests d;
   const EVP_MD* md = ossl::evpDigest(params.digest);
   d.need(md);
   if (inMemory) {
     std::string& pdfBytes = pending->prepared;
-    const auto ph = locatePlaceholders(std::string_view(pdfBytes).substr(inputSize), inputSize, pdfBytes.size(), beacon, file);
+    pdfBytes.resize(base);
+    pdfBytes += update;
+    const auto ph = locatePlaceholders(update, base, total, beacon, file);
     pdfBytes.replace(ph.byteRangeAt, ph.byteRange.size(), ph.byteRange);
     pending->contentsOffset = ph.gapStart;
     pending->contentsLength = ph.gapEnd - ph.gapStart;
@@ -364,12 +722,8 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     pending->draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
     return pending;
   }
-  std::error_code ec;
-  const std::uint64_t total = fs::file_size(pending->scratch, ec);
-  if (ec || total < inputSize) throw Error(Category::Io, tr("cannot write the file"), pending->scratch.string());
-  const Bytes tailBytes = readFileRange(pending->scratch, inputSize, total - inputSize);
-  const auto ph = locatePlaceholders(std::string_view(reinterpret_cast<const char*>(tailBytes.data()), tailBytes.size()),
-                                     inputSize, total, beacon, file);
+  writeAt(pending->scratch, base, update, false, true);
+  const auto ph = locatePlaceholders(update, base, total, beacon, file);
   writeAt(pending->scratch, ph.byteRangeAt, ph.byteRange, false);
   pending->contentsOffset = ph.gapStart;
   pending->contentsLength = ph.gapEnd - ph.gapStart;
