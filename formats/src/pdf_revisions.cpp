@@ -487,7 +487,8 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
       }
     }
   }
-  r.modificationLevel = level;
+  // A revision that cannot be read leaves the level unknown, not "none".
+  if (unreadable.empty() || level > allowedLevel(permission)) r.modificationLevel = level;
   r.modifications = std::move(changes);
   if (level > allowed) {
     r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed,
