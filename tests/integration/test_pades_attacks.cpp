@@ -499,3 +499,49 @@ BOOST_AUTO_TEST_CASE(a_font_change_is_not_an_annotation_change_even_when_annotat
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------ hostile sizes ---
+// Floods that made the old backwards scan quadratic, and counts beyond what
+// any honest file holds: a clean answer, never a crash or a hang (timing
+// lives in bench/pdf_changes.sh, not here).
+
+BOOST_FIXTURE_TEST_SUITE(pades_hostile_sizes, Attacks)
+
+BOOST_AUTO_TEST_CASE(a_flood_of_byte_range_tokens_in_a_comment_leaves_the_signature_total_passed) {
+  std::string flood = signedPdf;
+  // A comment after %%EOF: no object, no revision, nothing a reader uses.
+  flood += "%";
+  for (int i = 0; i < 200000; ++i) flood += "/ByteRange [0 1 2 3] obj ";
+  flood += "\n";
+  const auto v = verify("flood.pdf", flood);
+  // Bytes after the last %%EOF change nothing a reader shows.
+  BOOST_TEST(v.exitCode == 0, "the signature still passes, exit 0: " << dump(v));
+  BOOST_TEST(signaturesOf(v).size() == 1u, "one signature, the real one: " << dump(v));
+}
+
+BOOST_AUTO_TEST_CASE(more_than_five_hundred_signature_dictionaries_are_refused_with_exit_4) {
+  std::string many = signedPdf;
+  for (int i = 0; i < 501; ++i) {
+    many += "\n" + std::to_string(100000 + i) + " 0 obj\n<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n";
+  }
+  const auto v = verify("many.pdf", many);
+  BOOST_TEST(v.exitCode == 4, "refused as unreadable, exit 4: " << dump(v));
+  BOOST_TEST(v.err.find("500") != std::string::npos, "the message names the limit: " << v.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_deeply_nested_array_and_a_reference_cycle_in_an_update_are_judged_not_crashed) {
+  const Structure s = structureOf(signedPdf);
+  // An array nested 100,000 deep hung off the catalogue, and two objects
+  // that refer to each other, also reachable.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const int a = s.next;
+  const int b = s.next + 1;
+  const std::string catalog =
+      withEntries(latestBody(signedPdf, s.root), "/Deep " + ref(a) + " /Loop " + ref(b));
+  const auto v = verify("deep.pdf", withUpdate(signedPdf, {{a, deep}, {b, "<< /Next " + ref(b + 1) + " >>"},
+                                                           {b + 1, "<< /Next " + ref(b) + " >>"}, {s.root, catalog}}));
+  BOOST_TEST(v.exitCode == 1, "a changed catalogue is TOTAL-FAILED, exit 1: " << dump(v));
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "catalog-changed", {{"key", "Deep"}}), "the change is named: " << dump(v));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
