@@ -471,8 +471,10 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   }
   const ModificationLevel allowed = allowedLevel(permission);
   // What the structure allows must also look the same where nothing allowed
-  // drew, and nothing allowed may paint over what was signed.
-  if (level > ModificationLevel::None && level <= allowed && unreadable.empty()) {
+  // drew, and nothing allowed may paint over what was signed.  Also when no
+  // object changed: a viewer that repairs a damaged cross-reference section
+  // may show other objects than PoDoFo reads.
+  if (level <= allowed && unreadable.empty()) {
     const VisualResult v = compareVisually(in.file, f.end, footprints);
     if (!v.compared) {
       r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::NotChecked, v.notCompared));
