@@ -639,7 +639,7 @@ class Differ {
     const std::uint32_t b = role.bits;
     // An object must be allowed to change in every role it has.
     if (b & Bit::Catalog) catalog(was, now);
-    if (b & Bit::PageTree) add(Level::Other, "pages-changed", objectArgs(ref, role));
+    if (b & Bit::PageTree) pageTreeNode(ref, role, was, now);
     if (b & Bit::Page) page(was, now, role.page);
     if (b & Bit::AnnotationList) annotationList(was, now, role.page);
     if (b & (Bit::Annotation | Bit::AnnotationContent)) {
@@ -685,6 +685,22 @@ class Differ {
       if (serialise(rawKey(was, k.c_str())) != serialise(rawKey(now, k.c_str()))) out.push_back(k);
     }
     return out;
+  }
+
+  // ---- an intermediate page tree node (§7.7.3.2): nothing may change but
+  // iText's release marker, a text string its PdfStamper writes into the root
+  // /Pages node on every save (/ITXT), which no reader draws.
+  void pageTreeNode(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was, const PdfObject* now) {
+    for (const auto& k : changedKeys(was, now)) {
+      const PdfObject* v = rawKey(now, k.c_str());
+      if (k == "ITXT" && (!v || v->IsString() || v->IsHexString())) {
+        add(Level::LtaUpdates, "producer-marker-changed", {{"key", k}});
+      } else {
+        Args a = objectArgs(ref, role);
+        a.emplace_back("key", k);
+        add(Level::Other, "pages-changed", a);
+      }
+    }
   }
 
   // ---- the catalogue (ISO 32000-1 §7.7.2).

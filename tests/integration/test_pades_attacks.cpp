@@ -545,3 +545,28 @@ BOOST_AUTO_TEST_CASE(a_deeply_nested_array_and_a_reference_cycle_in_an_update_ar
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------ what honest tools do ---
+
+BOOST_FIXTURE_TEST_SUITE(pades_honest_tool_changes, Attacks)
+
+// iText's PdfStamper writes its release into the root /Pages node on every
+// save (/ITXT); a second signer on iText changes it.  No reader draws it.
+BOOST_AUTO_TEST_CASE(an_itext_release_marker_in_the_page_tree_is_an_allowed_change) {
+  const Structure s = structureOf(signedPdf);
+  const std::string pages = withEntries(latestBody(signedPdf, s.pages), "/ITXT (5.5.13.3)");
+  const auto v = verify("itext-marker.pdf", withUpdate(signedPdf, {{s.pages, pages}}));
+  BOOST_TEST(v.exitCode == 0, "TOTAL-PASSED, exit 0: " << dump(v));
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "producer-marker-changed", {{"key", "ITXT"}}), dump(v));
+  BOOST_TEST(modificationLevelOf(signaturesOf(v).at(0)) == "lta-updates");
+}
+
+BOOST_AUTO_TEST_CASE(a_page_tree_change_beside_the_itext_marker_is_not_allowed) {
+  const Structure s = structureOf(signedPdf);
+  const std::string pages = withEntries(latestBody(signedPdf, s.pages), "/ITXT (5.5.13.3) /Rotate 180");
+  const auto v = verify("itext-marker-rotate.pdf", withUpdate(signedPdf, {{s.pages, pages}}));
+  BOOST_TEST(v.exitCode == 1, "TOTAL-FAILED, exit 1: " << dump(v));
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "pages-changed", {{"key", "Rotate"}}), dump(v));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -152,7 +152,8 @@ std::string describe(const Modification& m) {
     return format(tr("object {0} ({1}) was reused as {2}"), {a("object"), roleWords(m.arg("role")), roleWords(m.arg("now"))});
   }
   if (c == "catalog-changed") return format(tr("the document catalogue changed (/{0})"), {a("key")});
-  if (c == "pages-changed") return tr("the page tree changed");
+  if (c == "pages-changed") return format(tr("the page tree changed (/{0})"), {a("key")});
+  if (c == "producer-marker-changed") return format(tr("the producing software's marker changed (/{0})"), {a("key")});
   if (c == "page-changed") return format(tr("page {0} changed (/{1})"), {a("page"), a("key")});
   if (c == "form-changed") return format(tr("the form dictionary changed (/{0})"), {a("key")});
   if (c == "form-field-added") return format(tr("form field \"{0}\" was added"), {a("field")});
