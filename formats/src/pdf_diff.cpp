@@ -381,17 +381,21 @@ void addLock(const PdfVecObjects& objects, const PdfObject* lockDict, FieldLock&
   }
 }
 
-void findField(const PdfVecObjects& objects, const PdfObject* f, const std::string& parent, const std::string& wanted,
-               int depth, const PdfObject*& found) {
+/// The signature field named `wanted`; /FT is inherited from ancestors
+/// (ISO 32000-1 §12.7.3.1 Table 220), as findSignatures does.
+void findField(const PdfVecObjects& objects, const PdfObject* f, const std::string& parent, const std::string& parentType,
+               const std::string& wanted, int depth, const PdfObject*& found) {
   if (found || !f || !f->IsDictionary() || depth > kMaxDepth) return;
   const std::string partial = textOf(key(objects, f, "T"));
   const std::string name = parent.empty() ? partial : (partial.empty() ? parent : parent + "." + partial);
-  if (name == wanted && nameOf(key(objects, f, "FT")) == "Sig") {
+  std::string type = nameOf(key(objects, f, "FT"));
+  if (type.empty()) type = parentType;
+  if (name == wanted && type == "Sig") {
     found = f;
     return;
   }
   if (const PdfObject* kids = key(objects, f, "Kids"); kids && kids->IsArray()) {
-    for (const auto& k : kids->GetArray()) findField(objects, resolve(objects, &k), name, wanted, depth + 1, found);
+    for (const auto& k : kids->GetArray()) findField(objects, resolve(objects, &k), name, type, wanted, depth + 1, found);
   }
 }
 
@@ -403,7 +407,7 @@ FieldLock fieldLockOf(PdfMemDocument& doc, const std::string& fieldName) {
   const PdfObject* fields = key(objects, key(objects, doc.GetCatalog(), "AcroForm"), "Fields");
   if (!fields || !fields->IsArray()) return lock;
   const PdfObject* field = nullptr;
-  for (const auto& f : fields->GetArray()) findField(objects, resolve(objects, &f), "", fieldName, 0, field);
+  for (const auto& f : fields->GetArray()) findField(objects, resolve(objects, &f), "", "", fieldName, 0, field);
   if (!field) return lock;
   addLock(objects, key(objects, field, "Lock"), lock);
   // Table 253: a signature reference with /TransformMethod /FieldMDP.

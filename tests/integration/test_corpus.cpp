@@ -14,6 +14,12 @@
 //  - where the manifest gives an indication: exactly that indication and
 //    sub-indication;
 //  - the report lists as many signatures as the manifest counts.
+//
+// A second manifest, tests/data/pades-made/MANIFEST.tsv (made by
+// tests/data/make-pades-made.sh with Debian's pdfsig, podofosign and qpdf and
+// a test CA of its own), is held to the same rules; its extra column
+// `validation_time` is the time to validate at (--validation-time), inside
+// its certificates' validity.
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -28,6 +34,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <ctime>
 #include <exception>
 #include <filesystem>
@@ -57,6 +64,10 @@ struct ManifestRow {
   std::string trustAnchor;      ///< path or "-"
   std::string detachedContent;  ///< path or "-"
   std::string notes;
+  /// The folder the manifest's paths are relative to.
+  fs::path base;
+  /// "" or the manifest's `validation_time` (YYYY-MM-DDTHH:MM:SSZ).
+  std::string validationTime;
   /// Set only on the placeholder row that stands for an unreadable manifest,
   /// so that the failure shows up in every group instead of an empty suite.
   std::string loadError;
@@ -83,12 +94,12 @@ std::vector<std::string> splitTabs(const std::string& line) {
   }
 }
 
-/// Reads MANIFEST.tsv; columns are found by their header name.  Never throws:
-/// this runs while the test cases are registered.
-Manifest readManifest() {
+/// Reads `dir`/MANIFEST.tsv; columns are found by their header name.  Never
+/// throws: this runs while the test cases are registered.
+Manifest readManifest(const fs::path& dir) {
   Manifest m;
   try {
-    const fs::path path = test::corpusDir() / "MANIFEST.tsv";
+    const fs::path path = dir / "MANIFEST.tsv";
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot open " + path.string());
     std::string line;
@@ -123,6 +134,8 @@ Manifest readManifest() {
       r.trustAnchor = cells[column["trust_anchor"]];
       r.detachedContent = cells[column["detached_content"]];
       r.notes = cells[column["notes"]];
+      r.base = dir;
+      if (column.count("validation_time")) r.validationTime = cells[column["validation_time"]];
       m.rows.push_back(std::move(r));
     }
     if (column.empty()) throw std::runtime_error("MANIFEST.tsv is empty");
@@ -134,20 +147,28 @@ Manifest readManifest() {
 }
 
 const Manifest& manifest() {
-  static const Manifest m = readManifest();
+  static const Manifest m = readManifest(test::corpusDir());
+  return m;
+}
+
+/// tests/data/pades-made: PDFs signed by Debian's tools, kept in the repository.
+fs::path madeDir() { return test::sourceDir() / "tests" / "data" / "pades-made"; }
+
+const Manifest& madeManifest() {
+  static const Manifest m = readManifest(madeDir());
   return m;
 }
 
 /// The rows of one format group, or one placeholder row naming why the
 /// manifest could not be read.
-std::vector<ManifestRow> rowsOf(const std::string& format) {
-  if (!manifest().error.empty()) {
+std::vector<ManifestRow> rowsOf(const std::string& format, const Manifest& from = manifest()) {
+  if (!from.error.empty()) {
     ManifestRow placeholder;
-    placeholder.loadError = manifest().error;
+    placeholder.loadError = from.error;
     return {placeholder};
   }
   std::vector<ManifestRow> out;
-  std::copy_if(manifest().rows.begin(), manifest().rows.end(), std::back_inserter(out),
+  std::copy_if(from.rows.begin(), from.rows.end(), std::back_inserter(out),
                [&](const ManifestRow& r) { return r.format == format; });
   return out;
 }
@@ -161,23 +182,37 @@ std::time_t utc(int year, int month, int day, int hour) {
   return timegm(&tm);
 }
 
+/// A manifest's `validation_time`, "YYYY-MM-DDTHH:MM:SSZ" (as --validation-time takes it).
+std::time_t isoTime(const std::string& text) {
+  std::tm tm{};
+  char zone = 0;
+  BOOST_TEST_REQUIRE((std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &zone) == 7 && zone == 'Z'),
+                     "validation_time \"" << text << "\" is YYYY-MM-DDTHH:MM:SSZ");
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return timegm(&tm);
+}
+
 /// The options the README prescribes for a row: its trust anchor and
 /// detached content, offline, and for the Phaos XML-DSig vectors a
 /// validation time inside their certificates' validity (they expired in
-/// 2012; the evidence, xmlsec1 --verification-gmt-time, uses 2009-01-01).
+/// 2012; the evidence, xmlsec1 --verification-gmt-time, uses 2009-01-01);
+/// the row's own `validation_time` where its manifest has one.
 VerifyOptions optionsFor(const ManifestRow& row) {
   VerifyOptions o;
   o.offline = true;
-  if (row.trustAnchor != "-") o.trustAnchors = Certificate::loadFile(test::corpusDir() / row.trustAnchor);
-  if (row.detachedContent != "-") o.detachedContent = test::corpusDir() / row.detachedContent;
+  if (row.trustAnchor != "-") o.trustAnchors = Certificate::loadFile(row.base / row.trustAnchor);
+  if (row.detachedContent != "-") o.detachedContent = row.base / row.detachedContent;
   if (row.file.rfind("xmldsig/phaos/", 0) == 0) o.time = utc(2009, 1, 1, 10);
+  if (!row.validationTime.empty() && row.validationTime != "-") o.time = isoTime(row.validationTime);
   // XML-DSig vectors that name their key (ds:KeyName) say in `notes` which
   // bare public key verifies them, as xmlsec1 --pubkey-pem did for the evidence.
   const std::string marker = "verify with the bare public key ";
   if (const auto at = row.notes.find(marker); at != std::string::npos) {
     std::string key = row.notes.substr(at + marker.size());
     key = key.substr(0, key.find_first_of(" \t)"));
-    o.publicKeys.push_back(test::corpusDir() / key);
+    o.publicKeys.push_back(row.base / key);
   }
   return o;
 }
@@ -298,7 +333,7 @@ void checkRow(const ManifestRow& row) {
     FormatRegistry reg;
     registerBuiltinFormats(reg);
     const VerificationService svc(reg);
-    const fs::path file = test::corpusDir() / row.file;
+    const fs::path file = row.base / row.file;
     const VerifyOptions opts = optionsFor(row);
 
     if (reg.forVerifying(ContentSniff::of(file)) == nullptr) {
@@ -434,6 +469,29 @@ BOOST_DATA_TEST_CASE(xades_files_get_the_verdict_the_manifest_expects, data::mak
 }
 
 BOOST_DATA_TEST_CASE(xmldsig_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("xmldsig")), row) {
+  checkRow(row);
+}
+
+BOOST_AUTO_TEST_CASE(the_made_manifest_names_existing_files_and_a_validation_time) {
+  // tests/data/pades-made: honest files TOTAL-PASSED with its ca.pem, one attack TOTAL-FAILED.
+  BOOST_TEST_REQUIRE(madeManifest().error.empty(), "tests/data/pades-made/MANIFEST.tsv can be read: " << madeManifest().error);
+  BOOST_TEST(madeManifest().rows.size() >= 6u, "the made manifest has its six files");
+  std::size_t attacks = 0;
+  for (const auto& row : madeManifest().rows) {
+    BOOST_TEST_CONTEXT("tests/data/pades-made/MANIFEST.tsv line " << row.line << ": " << row.file) {
+      BOOST_TEST(row.format == "pades");
+      BOOST_TEST(fs::is_regular_file(row.base / row.file), "the signed file exists");
+      BOOST_TEST(fs::is_regular_file(row.base / row.trustAnchor), "the trust anchor " << row.trustAnchor << " exists");
+      BOOST_TEST((row.indication == "TOTAL-PASSED" || row.indication == "TOTAL-FAILED"),
+                 "every row expects a definite verdict, not " << row.indication);
+      BOOST_TEST(!row.validationTime.empty(), "the row has a validation_time");
+      if (row.indication == "TOTAL-FAILED") ++attacks;
+    }
+  }
+  BOOST_TEST(attacks >= 1u, "at least one attack row");
+}
+
+BOOST_DATA_TEST_CASE(made_pades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("pades", madeManifest())), row) {
   checkRow(row);
 }
 

@@ -26,6 +26,11 @@
 // signatures by poppler's pdfsig, podofosign, our CLI and openssl; form
 // filling; a document time-stamp and a /DSS; and the corpus's files with
 // several signatures (no earlier signature judged "other").
+// FieldMDP (ISO 32000-1 §12.8.2.4, Table 233): a /Lock (/All, /Include,
+// /Exclude) or a FieldMDP /Reference of an approval signature; locked fields
+// filled later are "locked-field-changed", free ones form filling.  DocMDP
+// permissions: /Perms removed after a certification, or added after an
+// approval signature, are "permissions-changed".
 #include <boost/test/unit_test.hpp>
 
 #include "pdf_edit.h"
@@ -36,6 +41,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -670,6 +676,230 @@ BOOST_AUTO_TEST_CASE(earlier_signatures_in_corpus_files_report_the_later_changes
     }
   }
   BOOST_TEST(checked >= 5u, "the corpus has several intact PAdES files with more than one signature: " << checked);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------- FieldMDP locks ---
+//
+// ISO 32000-1 §12.8.2.4 and Table 233: a signature field's /Lock (/Action
+// /All, /Include or /Exclude with /Fields), or a FieldMDP /Reference in its
+// signature dictionary (Table 253), names the form fields that must not
+// change once that field is signed.  The form: text fields Amount and Notes
+// and an empty signature field Approver carrying the lock; Approver is then
+// signed itself (openssl, adbe.pkcs7.detached) in one incremental update, so
+// the lock is part of the revision the approval covers.  A locked field
+// filled later is "locked-field-changed" (level "other"); a field the lock
+// leaves free may still be filled ("form-field-filled", form filling).
+
+namespace {
+
+std::string lockOf(const std::string& action, const std::string& fields = "") {
+  return "<< /Type /SigFieldLock /Action /" + action + (fields.empty() ? "" : " /Fields [" + fields + "]") + " >>";
+}
+
+struct FieldLocks : Changes {
+  /// The contract with Amount, Notes and the empty Approver field locked by `lock` ("" for none).
+  FormWithFields formWith(const std::string& lock, bool inlineLock = false) const {
+    return FormWithFields(readText(contract), {"Amount", "Notes"},
+                          {FormWithFields::SignatureField{"Approver", lock, inlineLock}});
+  }
+
+  /// `form` with Approver signed (its signature dictionary with `entries`):
+  /// the approval alone is TOTAL-PASSED with nothing after it.
+  std::string approved(const FormWithFields& form, const std::string& name, const std::string& entries = "") const {
+    const std::string bytes = withFieldSigned(form.prepared, {}, form.field("Approver").widget, entries);
+    const json sigs = control(name, bytes, 1);
+    expectLevel(sigs[0], "none");
+    BOOST_TEST(sigs[0].value("id", std::string()).find("Approver") != std::string::npos,
+               "the signature is the Approver field's: " << sigs[0].value("id", json()));
+    return bytes;
+  }
+
+  /// `field` filled after the approval is allowed: TOTAL-PASSED, form filling.
+  void expectFillAllowed(const FormWithFields& form, const std::string& approval, const std::string& field,
+                         const std::string& name) const {
+    BOOST_TEST_CONTEXT(field << " filled after the approval") {
+      const json sigs = control(name, withUpdate(approval, form.fill(field, "Uwagi / Notes 7", nextObject(approval))), 1);
+      expectLevel(sigs[0], "form-filling");
+      expectModification(sigs[0], "form-field-filled", {{"field", field}});
+      BOOST_TEST(!hasModification(sigs[0], "locked-field-changed"), "no field is reported locked: " << sigs[0].value("modifications", json()));
+    }
+  }
+
+  /// `field` filled after the approval breaks the lock: not TOTAL-PASSED,
+  /// "locked-field-changed" naming it, and not passed off as form filling.
+  void expectFillLocked(const FormWithFields& form, const std::string& approval, const std::string& field,
+                        const std::string& name) const {
+    BOOST_TEST_CONTEXT(field << " filled after the approval") {
+      const std::string changed = withUpdate(approval, form.fill(field, "99 999,00 PLN", nextObject(approval)));
+      const json sig = attack(name, approval, changed);
+      expectLevel(sig, "other");
+      expectModification(sig, "locked-field-changed", {{"field", field}});
+      BOOST_TEST(!hasModification(sig, "form-field-filled", {{"field", field}}),
+                 "a locked field is not reported as plain form filling: " << sig.value("modifications", json()));
+    }
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(pades_changes_field_locks, FieldLocks)
+
+BOOST_AUTO_TEST_CASE(a_lock_including_amount_forbids_filling_amount_and_allows_notes) {
+  for (const bool inlineLock : {false, true}) {
+    BOOST_TEST_CONTEXT((inlineLock ? "/Lock written inline" : "/Lock as an indirect object (Table 232)")) {
+      const std::string tag = inlineLock ? "-inline" : "";
+      const FormWithFields form = formWith(lockOf("Include", "(Amount)"), inlineLock);
+      const std::string approval = approved(form, "include" + tag + ".pdf");
+      expectFillAllowed(form, approval, "Notes", "include-notes" + tag + ".pdf");
+      expectFillLocked(form, approval, "Amount", "include-amount" + tag + ".pdf");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_locked_field_filled_together_with_a_new_signature_is_still_locked) {
+  // A second signer's update that also fills Amount: the new signature covers
+  // it, but the approval's lock still forbids it.
+  const FormWithFields form = formWith(lockOf("Include", "(Amount)"));
+  const std::string approval = approved(form, "include-base.pdf");
+  const std::string both = withSignature(approval, Update{.objects = form.fill("Amount", "99 999,00 PLN", nextObject(approval))},
+                                         "Second", false, "signer-ec.p12");
+  const Verdict v = verify("include-amount-signed.pdf", both);
+  BOOST_TEST(indicationOf(v) != "TOTAL-PASSED", "the document is not TOTAL-PASSED: " << dump(v));
+  const json sigs = signaturesOf(v);
+  BOOST_TEST_REQUIRE(sigs.size() == 2u, "both signatures are reported: " << dump(v));
+  BOOST_TEST(sigs[0]["indication"] != "TOTAL-PASSED", "the approval is not TOTAL-PASSED");
+  expectLevel(sigs[0], "other");
+  expectModification(sigs[0], "locked-field-changed", {{"field", "Amount"}});
+  expectModification(sigs[0], "signature-field-added", {{"field", "Second"}});
+  BOOST_TEST(sigs[1]["indication"] == "TOTAL-PASSED", "the second signature itself is intact and covers the file: " << dump(v));
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_of_all_fields_forbids_filling_either) {
+  const FormWithFields form = formWith(lockOf("All"));
+  const std::string approval = approved(form, "all.pdf");
+  expectFillLocked(form, approval, "Notes", "all-notes.pdf");
+  expectFillLocked(form, approval, "Amount", "all-amount.pdf");
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_excluding_notes_forbids_amount_and_allows_notes) {
+  const FormWithFields form = formWith(lockOf("Exclude", "(Notes)"));
+  const std::string approval = approved(form, "exclude.pdf");
+  expectFillAllowed(form, approval, "Notes", "exclude-notes.pdf");
+  expectFillLocked(form, approval, "Amount", "exclude-amount.pdf");
+}
+
+BOOST_AUTO_TEST_CASE(a_fieldmdp_reference_in_the_signature_dictionary_locks_like_a_lock) {
+  // No /Lock on the field: the signature dictionary's /Reference carries a
+  // signature reference dictionary with /TransformMethod /FieldMDP (Table 253).
+  const FormWithFields form = formWith("");
+  BOOST_TEST_REQUIRE(form.field("Approver").body.find("/Lock") == std::string::npos, "the field has no /Lock");
+  const int root = lastTrailer(form.prepared).root;
+  const std::string reference =
+      "/Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams "
+      "/Action /Include /Fields [(Amount)] /V /1.2 >> /Data " + ref(root) + " /DigestMethod /SHA256 >>]";
+  const std::string approval = approved(form, "reference.pdf", reference);
+  expectFillAllowed(form, approval, "Notes", "reference-notes.pdf");
+  expectFillLocked(form, approval, "Amount", "reference-amount.pdf");
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_of_a_signature_field_under_a_parent_field_is_honoured) {
+  // Approver as the kid of a non-terminal field Sigs (fully qualified name
+  // Sigs.Approver), its lock an indirect /Include [(Amount)].  ISO 32000-1
+  // Table 220: /FT is inheritable, so the kid may leave /FT /Sig to Sigs
+  // (this found the lock lookup taking only a field with its own /FT).
+  for (const bool inherited : {false, true}) {
+    BOOST_TEST_CONTEXT((inherited ? "/FT /Sig only on the parent Sigs" : "/FT /Sig on Approver itself")) {
+      const FormWithFields form = formWith("");
+      const int approver = form.field("Approver").widget;
+      const int parent = nextObject(form.prepared), lock = parent + 1;
+      std::string widget = form.field("Approver").body;
+      if (inherited) widget = edit(widget, R"(/FT\s*/Sig\s*)", "");
+      widget = withEntries(widget, "/Parent " + ref(parent) + " /Lock " + ref(lock));
+      const std::string prepared = withUpdate(
+          form.prepared, {{approver, widget},
+                          {parent, "<< /T (Sigs) " + std::string(inherited ? "/FT /Sig " : "") + "/Kids [" + ref(approver) + "] >>"},
+                          {lock, lockOf("Include", "(Amount)")},
+                          {form.form, edit(latestBody(form.prepared, form.form), ref(approver), ref(parent))}});
+      const std::string tag = inherited ? "-inherited" : "-own";
+      const std::string approval = withFieldSigned(prepared, {}, approver);
+      const json sigs = control("parent" + tag + ".pdf", approval, 1);
+      BOOST_TEST(sigs[0].value("id", std::string()) == "Sigs.Approver", "the signature is Sigs.Approver's: " << sigs[0].value("id", json()));
+      expectFillAllowed(form, approval, "Notes", "parent-notes" + tag + ".pdf");
+      expectFillLocked(form, approval, "Amount", "parent-amount" + tag + ".pdf");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(without_a_lock_both_fields_may_be_filled) {
+  // The control for the cases above: the same form and approval, no lock.
+  const FormWithFields form = formWith("");
+  const std::string approval = approved(form, "unlocked.pdf");
+  expectFillAllowed(form, approval, "Notes", "unlocked-notes.pdf");
+  expectFillAllowed(form, approval, "Amount", "unlocked-amount.pdf");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------- certification permissions ---
+
+BOOST_FIXTURE_TEST_SUITE(pades_changes_permissions, Changes)
+
+BOOST_AUTO_TEST_CASE(removing_perms_after_a_certification_is_never_total_passed) {
+  // Certified with P=2 by our CLI; a later revision drops /Perms from the
+  // catalog, which would make a reader stop enforcing the certification.
+  const std::string original = certified(2);
+  const int root = lastTrailer(original).root;
+  const std::string catalog = latestBody(original, root);
+  BOOST_TEST_REQUIRE(std::regex_search(catalog, std::regex(R"(/Perms\s*(<<[^>]*>>|\d+\s+0\s+R))")),
+                     "the certified catalog has /Perms: " << catalog);
+  const std::string without = std::regex_replace(catalog, std::regex(R"(/Perms\s*(<<[^>]*>>|\d+\s+0\s+R))"), "",
+                                                 std::regex_constants::format_first_only);
+  const Verdict v = verify("perms-removed.pdf", withUpdate(original, {{root, without}}));
+  expectNotPassed(v);
+  const json sigs = signaturesOf(v);
+  if (!sigs.empty()) {
+    expectLevel(sigs[0], "other");
+    expectModification(sigs[0], "permissions-changed");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(certifying_after_an_approval_signature_is_never_total_passed) {
+  // ISO 32000-1 §12.8.2.2: a certification signature must be the first
+  // signature of the document.  Here an approval by our CLI, then a later
+  // update that adds /Perms /DocMDP and the certification signature it names
+  // (openssl, a DocMDP /Reference with P=3).
+  // Our CLI refuses to certify a signed document (exit 64, nothing written).
+  const auto refused = cli({"sign", "--signer", "pkcs12:" + (pki / "signer-ec.p12").string(), "--password-file",
+                            (pki / "password.txt").string(), "--certify", "form-filling", "--output",
+                            (dir / "certified-by-cli.pdf").string(), (dir / "signed.pdf").string()});
+  BOOST_TEST(refused.exitCode == 64, "sign --certify on a signed document is refused: exit " << refused.exitCode << " " << refused.err);
+  BOOST_TEST(refused.err.find("first signature") != std::string::npos, "the refusal says why: " << refused.err);
+  BOOST_TEST(!fs::exists(dir / "certified-by-cli.pdf"), "nothing is written");
+
+  const int widget = nextObject(signedPdf), value = widget + 1;
+  const int root = lastTrailer(signedPdf).root;
+  Update u;
+  addFieldWidget(signedPdf, u, widget);
+  u.objects[widget] = "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) /V " + ref(value) +
+                      " /Rect [0 0 0 0] /F 132 /P " + ref(s.page) + " >>";
+  const std::string catalog = u.objects.count(root) ? u.objects[root] : latestBody(signedPdf, root);
+  BOOST_TEST_REQUIRE(catalog.find("/Perms") == std::string::npos, "the approved document is not certified");
+  u.objects[root] = withEntries(catalog, "/Perms << /DocMDP " + ref(value) + " >>");
+  const std::string reference =
+      "/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 3 /V /1.2 >> "
+      "/DigestMethod /SHA256 >>]";
+  const std::string late = withSignatureDictionary(signedPdf, u, value, reference, false, "signer-ec.p12");
+  writeFile(dir / "certified-late.pdf", late);
+  expectQpdfCheckPasses("certified-late.pdf");
+  expectPdfsigLists("certified-late.pdf", 2);
+  const Verdict v = verify("certified-late.pdf", late);
+  expectNotPassed(v);
+  const json sigs = signaturesOf(v);
+  BOOST_TEST_REQUIRE(sigs.size() == 2u, "both signatures are reported: " << dump(v));
+  expectLevel(sigs[0], "other");
+  expectModification(sigs[0], "permissions-changed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

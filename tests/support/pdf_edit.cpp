@@ -253,6 +253,64 @@ std::map<int, std::string> TextFieldForm::fill(const std::string& value, int app
                               "BT /F1 20 Tf 4 8 Td (" + value + ") Tj ET")}};
 }
 
+FormWithFields::FormWithFields(const std::string& pdf, const std::vector<std::string>& textFields,
+                               const std::vector<SignatureField>& signatureFields) {
+  const Structure s = structureOf(pdf);
+  page = s.page;
+  int n = s.next;
+  form = n++;
+  emptyAppearance = n++;
+  std::map<int, std::string> objects{{emptyAppearance, stream("/Type /XObject /Subtype /Form /BBox [0 0 483 30]", "")}};
+  int y = 80;
+  for (const auto& name : textFields) {
+    Field f{name, n++, y, {}};
+    f.body = textWidget(f, "", emptyAppearance);
+    fields.push_back(f);
+    y += 50;
+  }
+  for (const auto& sf : signatureFields) {
+    Field f{sf.name, n++, 0, {}};
+    std::string lock;
+    if (!sf.lock.empty() && sf.inlineLock) {
+      lock = "/Lock " + sf.lock + " ";
+    } else if (!sf.lock.empty()) {
+      objects[n] = sf.lock;
+      lock = "/Lock " + ref(n++) + " ";
+    }
+    f.body = "<< /Type /Annot /Subtype /Widget /FT /Sig /T (" + sf.name + ") /Rect [0 0 0 0] /F 132 /P " + ref(page) +
+             " " + lock + ">>";
+    fields.push_back(f);
+  }
+  std::string refs;
+  for (const auto& f : fields) {
+    objects[f.widget] = f.body;
+    refs += ref(f.widget) + " ";
+  }
+  objects[s.root] = withEntries(latestBody(pdf, s.root), "/AcroForm " + ref(form));
+  objects[s.page] = withEntries(latestBody(pdf, s.page), "/Annots [" + refs + "]");
+  objects[form] = "<< /Fields [" + refs + "] /DA (/F1 12 Tf 0 g) /DR << /Font << /F1 4 0 R >> >> >>";
+  prepared = withUpdate(pdf, objects);
+}
+
+const FormWithFields::Field& FormWithFields::field(const std::string& name) const {
+  const auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
+  BOOST_TEST_REQUIRE((it != fields.end()), "the form has a field " << name);
+  return *it;
+}
+
+std::string FormWithFields::textWidget(const Field& f, const std::string& extra, int appearance) const {
+  return "<< /Type /Annot /Subtype /Widget /FT /Tx /T (" + f.name + ") /Rect [56 " + std::to_string(f.y) + " 539 " +
+         std::to_string(f.y + 30) + "] /P " + ref(page) + " /F 4 /DA (/F1 12 Tf 0 g) " + extra + "/AP << /N " +
+         ref(appearance) + " >> >>";
+}
+
+std::map<int, std::string> FormWithFields::fill(const std::string& name, const std::string& value, int appearance) const {
+  const Field& f = field(name);
+  return {{f.widget, textWidget(f, "/V (" + value + ") ", appearance)},
+          {appearance, stream("/Type /XObject /Subtype /Form /BBox [0 0 483 30] /Resources << /Font << /F1 4 0 R >> >>",
+                              "BT /F1 20 Tf 4 8 Td (" + value + ") Tj ET")}};
+}
+
 // ---------------------------------------------------------------- report ---
 
 json signaturesOf(const Verdict& v) {
@@ -429,12 +487,28 @@ std::string PdfLab::withSignature(const std::string& pdf, Update update, const s
   addFieldWidget(pdf, update, widget);
   update.objects[widget] = "<< /Type /Annot /Subtype /Widget /FT /Sig /T (" + field + ") /V " + ref(value) +
                            " /Rect [0 0 0 0] /F 132 /P " + ref(page) + " >>";
+  return withSignatureDictionary(pdf, std::move(update), value, "", timestamp, p12);
+}
+
+std::string PdfLab::withFieldSigned(const std::string& pdf, Update update, int field, const std::string& entries,
+                                    const std::string& p12) const {
+  const int value = nextObject(pdf, update);
+  const auto it = update.objects.find(field);
+  const std::string body = it != update.objects.end() ? it->second : latestBody(pdf, field);
+  BOOST_TEST_REQUIRE(!std::regex_search(body, std::regex(R"(/V\s*\d+\s+0\s+R)")), "field " << field << " is not signed yet: " << body);
+  update.objects[field] = withEntries(body, "/V " + ref(value));
+  return withSignatureDictionary(pdf, std::move(update), value, entries, false, p12);
+}
+
+std::string PdfLab::withSignatureDictionary(const std::string& pdf, Update update, int value, const std::string& entries,
+                                            bool timestamp, const std::string& p12) const {
   const std::size_t hexDigits = 16384;
   const std::string rangeHole(44, ' ');
   update.objects[value] = std::string("<< /Type ") + (timestamp ? "/DocTimeStamp" : "/Sig") +
                           " /Filter /Adobe.PPKLite /SubFilter " +
-                          (timestamp ? "/ETSI.RFC3161" : "/adbe.pkcs7.detached") + " /ByteRange [" + rangeHole +
-                          "] /Contents <" + std::string(hexDigits, '0') + "> >>";
+                          (timestamp ? "/ETSI.RFC3161" : "/adbe.pkcs7.detached") + " " +
+                          (entries.empty() ? "" : entries + " ") + "/ByteRange [" + rangeHole + "] /Contents <" +
+                          std::string(hexDigits, '0') + "> >>";
   std::string out = withUpdate(pdf, update);
 
   // ISO 32000-1 §12.8.1: the byte range is the whole file but the /Contents value.

@@ -119,6 +119,41 @@ struct TextFieldForm {
   std::map<int, std::string> fill(const std::string& value, int appearance) const;
 };
 
+/// The contract with several form fields on page 1, as one incremental
+/// update of the unsigned file: text fields (widgets merged with their
+/// fields, empty appearances, one above the other) and empty, invisible
+/// signature fields, each with an optional FieldMDP /Lock (ISO 32000-1
+/// Table 232/233): the document a FieldMDP test signs.
+struct FormWithFields {
+  struct SignatureField {
+    std::string name;
+    /// The lock dictionary ("<< /Type /SigFieldLock /Action /All >>"), "" for none.
+    std::string lock{};
+    /// The lock written into the field dictionary instead of as an indirect
+    /// object (Table 232 says "shall be an indirect reference").
+    bool inlineLock = false;
+  };
+  struct Field {
+    std::string name;
+    int widget = 0;
+    int y = 0;        ///< text fields: the bottom of the widget's /Rect
+    std::string body;  ///< the widget (= field) dictionary as prepared
+  };
+  int page = 0, form = 0, emptyAppearance = 0;
+  std::vector<Field> fields;
+  std::string prepared;
+
+  FormWithFields(const std::string& pdf, const std::vector<std::string>& textFields,
+                 const std::vector<SignatureField>& signatureFields);
+  const Field& field(const std::string& name) const;
+  /// The objects that fill text field `name` with `value`: the widget with
+  /// /V and a new appearance, numbered `appearance`, drawing the value.
+  std::map<int, std::string> fill(const std::string& name, const std::string& value, int appearance) const;
+
+ private:
+  std::string textWidget(const Field& f, const std::string& extra, int appearance) const;
+};
+
 // ---------------------------------------------------------------- report ---
 
 struct Verdict {
@@ -191,6 +226,20 @@ struct PdfLab {
   /// document time-stamp (ETSI.RFC3161) of the demo TSA instead.
   std::string withSignature(const std::string& pdf, Update update, const std::string& field,
                             bool timestamp = false, const std::string& p12 = "signer-rsa.p12") const;
+  /// An incremental update of `pdf` holding `update` and signing the empty
+  /// signature field whose (merged) widget is object `field`: its dictionary,
+  /// from `update` or else from `pdf`, gets /V, a new signature dictionary
+  /// with `entries` added (a FieldMDP /Reference, say); signed as by
+  /// withSignature.
+  std::string withFieldSigned(const std::string& pdf, Update update, int field, const std::string& entries = "",
+                              const std::string& p12 = "signer-rsa.p12") const;
+  /// The primitive under both: appends `update`, in which some signature
+  /// field's /V already refers to object `value`, plus `value` itself, a
+  /// signature dictionary (with `entries` added) whose /ByteRange and
+  /// /Contents are then filled: a CMS by openssl with `p12`, or with
+  /// `timestamp` a document time-stamp of the demo TSA.
+  std::string withSignatureDictionary(const std::string& pdf, Update update, int value, const std::string& entries = "",
+                                      bool timestamp = false, const std::string& p12 = "signer-rsa.p12") const;
 
  private:
   std::string cmsSign(const std::string& data, const std::string& p12) const;
