@@ -7,6 +7,7 @@
 //
 // Dialogs are answered by a wxModalDialogHook: each expected dialog gets a
 // step that runs inside its modal loop once it is on screen.
+#include "pdf_edit.h"
 #include "printers.h"
 #include "test_support.h"
 
@@ -17,7 +18,9 @@
 #include "secret_dialogs.h"
 #include "settings_dialog.h"
 #include "sign_dialog.h"
+#include "background.h"
 
+#include <securedoc/app/report_render.h>
 #include <securedoc/app/verification.h>
 #include <securedoc/ui/app.h>
 
@@ -34,6 +37,9 @@
 #include <wx/gauge.h>
 #include <wx/modalhook.h>
 #include <wx/msgdlg.h>
+#include <wx/notebook.h>
+#include <wx/scrolwin.h>
+#include <wx/stattext.h>
 #include <wx/textctrl.h>
 #include <wx/translation.h>
 #include <wx/utils.h>
@@ -41,6 +47,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -306,6 +313,58 @@ void checkScript() {
   gui->script.clear();
 }
 
+/// Opens `file` as a person does (File > Open signed file) and runs `inReport`
+/// inside its report once the worker has verified it.
+void openAndReport(const fs::path& file, const std::function<void(ui::ReportDialog*)>& inReport) {
+  ui::MainFrame& f = *gui->frame;
+  bool shown = false;
+  gui->script.expect<ui::ReportDialog>("the report of " + file.filename().string(), [&](ui::ReportDialog* d) {
+    shown = true;
+    inReport(d);
+    if (d->IsModal()) d->EndModal(wxID_CLOSE);
+  });
+  f.openPath(file);
+  BOOST_TEST(f.busy(), "the verification runs on the worker");
+  BOOST_TEST_REQUIRE(waitUntil([&] { return shown && !f.busy(); }, 120), "the report of " << file << " opens");
+  checkScript();
+  BOOST_TEST_REQUIRE(f.lastVerificationThread().has_value());
+  BOOST_TEST((*f.lastVerificationThread() != std::this_thread::get_id()), "not verified on the GUI thread");
+}
+
+/// A static text's words without the line breaks its wrapping put in.
+wxString unwrapped(const wxStaticText* t) {
+  wxString s = t->GetLabelText();
+  s.Replace("\n", " ");
+  return s;
+}
+
+/// The page of signature `index` in a report (the dialog itself holds the only one).
+wxWindow* signaturePage(ui::ReportDialog* d, std::size_t index) {
+  if (auto* book = dynamic_cast<wxNotebook*>(child(d, "signatures"))) {
+    return index < book->GetPageCount() ? book->GetPage(index) : nullptr;
+  }
+  return index == 0 ? d : nullptr;
+}
+
+/// Scrolls a signature page so that `target` is at its top.
+void scrollTo(wxWindow* page, wxWindow* target) {
+  wxWindow* w = target;
+  while (w && !dynamic_cast<wxScrolledWindow*>(w)) w = w->GetParent();
+  auto* scrolled = dynamic_cast<wxScrolledWindow*>(w);
+  if (!scrolled || !page) return;
+  int unitX = 1, unitY = 1;
+  scrolled->GetScrollPixelsPerUnit(&unitX, &unitY);
+  const int y = scrolled->CalcUnscrolledPosition(target->GetPosition()).y - 8;
+  scrolled->Scroll(-1, std::max(0, y / std::max(1, unitY)));
+}
+
+/// A Form XObject of `width` x `height` drawing `ops` with the contract's fonts.
+std::string formXObject(int width, int height, const std::string& ops) {
+  return stream("/Type /XObject /Subtype /Form /BBox [0 0 " + std::to_string(width) + " " + std::to_string(height) +
+                    "] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >>",
+                ops);
+}
+
 }  // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(GuiFixture);
@@ -370,7 +429,14 @@ BOOST_AUTO_TEST_CASE(opening_a_signed_file_shows_its_report) {
     d->EndModal(wxID_CLOSE);
   });
   f.openPath(signedPdf);
+  // The file is read on the worker: the window comes back at once, with
+  // progress and Cancel, and the report follows.
+  BOOST_TEST(f.busy(), "the verification runs on the worker");
+  BOOST_TEST(child(&f, "cancelButton")->IsShownOnScreen(), "Cancel is offered while it runs");
+  BOOST_TEST_REQUIRE(waitUntil([&] { return gui->script.finished() && !f.busy(); }, 60), "the report opens");
   checkScript();
+  BOOST_TEST_REQUIRE(f.lastVerificationThread().has_value());
+  BOOST_TEST((*f.lastVerificationThread() != std::this_thread::get_id()), "not verified on the GUI thread");
   const auto row = f.fileList().indexOf(signedPdf);
   BOOST_TEST_REQUIRE(row.has_value(), "the opened file is listed");
   BOOST_TEST((f.fileList().entry(*row).state == ui::FileEntry::State::Valid));
@@ -440,6 +506,152 @@ BOOST_AUTO_TEST_CASE(dropping_a_signed_file_opens_its_report_and_several_are_lis
   BOOST_TEST(waitUntil([&] { return shown; }, 30), "the report opens");
   checkScript();
   BOOST_TEST(f.fileList().indexOf(signedXml).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_pdf_signed_twice_offers_the_signed_version_of_the_first_signature) {
+  ui::MainFrame& f = *gui->frame;
+  const fs::path once = gui->tmp / "docs" / "contract-signed.pdf";
+  BOOST_TEST_REQUIRE(fs::exists(once));
+  // The second signature through the window, on a copy of the signed contract.
+  const fs::path dir = gui->folder("twice");
+  fs::copy_file(once, dir / "contract.pdf", fs::copy_options::overwrite_existing);
+  f.fileList().clearAll();
+  f.addFiles({dir / "contract.pdf"});
+  signWithEcFile();
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  const fs::path twice = f.fileList().entry(0).output;
+  BOOST_TEST_REQUIRE(fs::exists(twice), twice);
+
+  // What the first signature covers, according to the verifier.
+  FormatRegistry registry;
+  registerBuiltinFormats(registry);
+  VerifyOptions o;
+  o.trustAnchors = Certificate::loadFile(pkiDir() / "root-ca.pem");
+  const auto report = VerificationService(registry).verify(twice, o);
+  BOOST_TEST_REQUIRE(report.signatures.size() == 2u);
+  BOOST_TEST_REQUIRE(report.signatures[0].signedBytes.has_value());
+  const std::uint64_t signedBytes = *report.signatures[0].signedBytes;
+  const std::string whole = readText(twice);
+  BOOST_TEST_REQUIRE(signedBytes < whole.size());
+
+  // No viewer is started: the opener records what it was given; the private
+  // folder goes below the test's own temporary folder.
+  const fs::path tmp = gui->folder("tmpdir");
+  const char* oldTmp = std::getenv("TMPDIR");
+  const std::string savedTmp = oldTmp ? oldTmp : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  std::vector<fs::path> opened;
+  const auto previous = ui::ReportDialog::setOpener([&opened](const fs::path& p) {
+    opened.push_back(p);
+    return true;
+  });
+  openAndReport(twice, [&](ui::ReportDialog* d) {
+    wxWindow* first = signaturePage(d, 0);
+    wxWindow* second = signaturePage(d, 1);
+    BOOST_TEST_REQUIRE(first != nullptr);
+    BOOST_TEST_REQUIRE(second != nullptr);
+    auto* level = dynamic_cast<wxStaticText*>(child(first, "modificationLevel"));
+    BOOST_TEST_REQUIRE(level != nullptr, "the first signature names how the document changed after it");
+    const wxString words = wxString::FromUTF8(modificationLevelName(ModificationLevel::FormFilling));
+    BOOST_TEST(unwrapped(level).Contains(words), unwrapped(level).utf8_string());
+    BOOST_TEST(child(second, "viewSignedVersion") == nullptr, "the last signature covers the whole file");
+    wxWindow* view = child(first, "viewSignedVersion");
+    BOOST_TEST_REQUIRE(view != nullptr, "the first signature offers its signed version");
+    BOOST_TEST(view->GetLabel() == tr_("View signed version"));
+    scrollTo(first, child(first, "modificationLevel"));
+    screenshot("report-signed-twice");
+    click(view);
+    BOOST_TEST_REQUIRE(opened.size() == 1u, "the viewer is asked to open one file");
+    BOOST_TEST((d->lastSignedVersion() == opened.front()));
+  });
+  ui::ReportDialog::setOpener(previous);
+  if (savedTmp.empty())
+    ::unsetenv("TMPDIR");
+  else
+    ::setenv("TMPDIR", savedTmp.c_str(), 1);
+  BOOST_TEST_REQUIRE(opened.size() == 1u);
+  const fs::path written = opened.front();
+  BOOST_TEST(written.parent_path().parent_path() == tmp, "in the private folder below TMPDIR: " << written);
+  BOOST_TEST(readText(written) == whole.substr(0, signedBytes), "exactly the bytes the first signature covers");
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::stat(written.parent_path().c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0700u, "the folder is private");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_returns_at_once_from_a_verification_and_drops_its_result) {
+  ui::MainFrame& f = *gui->frame;
+  const fs::path signedPdf = gui->tmp / "docs" / "contract-signed.pdf";
+  f.openPath(signedPdf);
+  BOOST_TEST_REQUIRE(f.busy());
+  // No event has been handled since: whatever the worker has done, its
+  // result is still on its way, and Cancel drops it.
+  click(child(&f, "cancelButton"));
+  BOOST_TEST(!f.busy(), "control is back at once");
+  BOOST_TEST(f.statusText() == tr_("Verification cancelled."));
+  pump(1500);  // no report may appear: DialogScript reports any dialog
+  checkScript();
+  BOOST_TEST(waitUntil([] { return ui::backgroundThreads() == 0; }, 60), "the abandoned worker ends and is joined");
+}
+
+BOOST_AUTO_TEST_CASE(a_page_changed_after_signing_is_shown_beside_the_signed_version) {
+  // Certified so that annotations are allowed (P=3), then a FreeText
+  // annotation whose appearance paints another amount over the
+  // remuneration: allowed as a change, but it covers signed text, so the
+  // verifier compares the pages and the report must show both.
+  PdfLab lab;
+  const std::string original = lab.signFile(lab.contract, "certified.pdf", {"--certify", "annotations"});
+  Update u;
+  const int annot = nextObject(original), appearance = annot + 1;
+  addAnnotation(original, u, annot);
+  const std::string forged = "Wynagrodzenie wynosi 99 999,00 PLN brutto";
+  u.objects[annot] = "<< /Type /Annot /Subtype /FreeText /Rect [50 500 545 540] /F 4 /P " +
+                     ref(structureOf(original).page) + " /Contents (" + forged +
+                     ") /DA (/Helv 12 Tf 0 g) /C [1 1 1] /AP << /N " + ref(appearance) + " >> >>";
+  u.objects[appearance] = formXObject(495, 40, "1 g 0 0 495 40 re f BT 0 g /F1 12 Tf 6 16 Td (" + forged + ") Tj ET");
+  const fs::path changed = gui->folder("changed") / "contract-annotated.pdf";
+  writeFile(changed, withUpdate(original, u));
+
+  openAndReport(changed, [&](ui::ReportDialog* d) {
+    wxWindow* page = signaturePage(d, 0);
+    BOOST_TEST_REQUIRE(page != nullptr);
+    BOOST_TEST_REQUIRE(d->comparisons() >= 1u, "a page comparison is offered");
+    BOOST_TEST(child(page, "pageComparison1") != nullptr, "page 1 is compared");
+    BOOST_TEST(waitUntil([d] { return d->comparisonsShown() == d->comparisons(); }, 60),
+               "both renderings of each changed page appear");
+    auto* level = dynamic_cast<wxStaticText*>(child(page, "modificationLevel"));
+    BOOST_TEST_REQUIRE(level != nullptr);
+    BOOST_TEST(unwrapped(level).Contains(wxString::FromUTF8(modificationLevelName(ModificationLevel::Other))),
+               unwrapped(level).utf8_string());
+    auto* list = dynamic_cast<wxStaticText*>(child(page, "modifications"));
+    BOOST_TEST_REQUIRE(list != nullptr);
+    Modification covered;
+    covered.code = "content-covered";
+    covered.args = {{"page", "1"}, {"field", ""}};
+    BOOST_TEST(unwrapped(list).Contains(wxString::FromUTF8(describe(covered))), unwrapped(list).utf8_string());
+    BOOST_TEST(child(page, "viewSignedVersion") != nullptr);
+    BOOST_TEST(child(page, "signedCloseUp") != nullptr, "the changed part is shown large enough to read");
+    BOOST_TEST(child(page, "currentCloseUp") != nullptr);
+    screenshot("report-page-changed");
+    scrollTo(page, child(page, "pageComparison1"));
+    screenshot("side-by-side");
+    // A click on a page enlarges both.
+    bool enlarged = false;
+    gui->script.expect<wxDialog>("the enlarged pages", [&enlarged](wxDialog* e) {
+      enlarged = e->GetName() == "pageEnlarged";
+      screenshot("side-by-side-enlarged");
+      e->EndModal(wxID_CLOSE);
+    });
+    wxWindow* thumb = child(child(page, "pageComparison1"), "currentPage");
+    BOOST_TEST_REQUIRE(thumb != nullptr);
+    wxMouseEvent up(wxEVT_LEFT_UP);
+    up.SetEventObject(thumb);
+    thumb->GetEventHandler()->ProcessEvent(up);
+    BOOST_TEST(enlarged, "the enlarged pages were shown");
+  });
+  const auto row = gui->frame->fileList().indexOf(changed);
+  BOOST_TEST_REQUIRE(row.has_value());
+  BOOST_TEST((gui->frame->fileList().entry(*row).state == ui::FileEntry::State::Invalid));
 }
 
 BOOST_AUTO_TEST_CASE(settings_choose_the_output_folder) {

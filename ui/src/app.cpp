@@ -1,5 +1,6 @@
 #include <securedoc/ui/app.h>
 
+#include "background.h"
 #include "main_frame.h"
 #include "settings_store.h"
 
@@ -66,6 +67,7 @@ bool App::OnInit() {
 }
 
 int App::OnExit() {
+  joinBackground();  // normally done by the frame; dialogs may have started some without one
   delete wxConfigBase::Set(nullptr);
   return wxApp::OnExit();
 }

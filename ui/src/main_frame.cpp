@@ -1,5 +1,6 @@
 #include "main_frame.h"
 
+#include "background.h"
 #include "cloud_dialogs.h"
 #include "report_view.h"
 #include "settings_dialog.h"
@@ -21,6 +22,8 @@
 #include <wx/sizer.h>
 #include <wx/statusbr.h>
 #include <wx/stattext.h>
+
+#include <atomic>
 
 namespace securedoc::ui {
 
@@ -62,6 +65,8 @@ class DropTarget final : public wxFileDropTarget {
   MainFrame* m_frame;
 };
 
+wxString fileName(const fs::path& file) { return wxString::FromUTF8(file.filename().string()); }
+
 FileEntry::State stateFor(Indication i) {
   switch (i) {
     case Indication::TotalPassed: return FileEntry::State::Valid;
@@ -72,6 +77,23 @@ FileEntry::State stateFor(Indication i) {
 }
 
 }  // namespace
+
+/// A verification on the worker.  Cancel abandons it: the frame forgets it
+/// (m_verifyJob), the thread goes to joinBackground(), and whatever it posts
+/// back is dropped because it is no longer the frame's job.
+struct MainFrame::VerifyJob {
+  std::atomic<bool> cancel{false};  ///< several files: stop before the next one
+  std::shared_ptr<std::atomic<bool>> finished = std::make_shared<std::atomic<bool>>(false);
+};
+
+/// What the worker found for one file whose report is wanted.
+struct MainFrame::ReportOutcome {
+  std::optional<VerificationReport> report;
+  wxString error;
+  bool holdsNoSignature = false;  ///< openPath of a file without signatures: no report
+  std::thread::id thread;
+  std::optional<FileStamp> stamp;  ///< the file as it was verified
+};
 
 MainFrame::MainFrame(const FormatRegistry& registry, Settings settings)
     : wxFrame(nullptr, wxID_ANY, "SecureDoc", wxDefaultPosition, wxDefaultSize),
@@ -94,6 +116,8 @@ MainFrame::MainFrame(const FormatRegistry& registry, Settings settings)
   m_clock.SetOwner(this);
   Bind(wxEVT_TIMER, [this](wxTimerEvent&) { refreshCloudStatus(); }, m_clock.GetId());
   m_clock.Start(1000);
+  m_pulse.SetOwner(this);
+  Bind(wxEVT_TIMER, [this](wxTimerEvent&) { m_gauge->Pulse(); }, m_pulse.GetId());
   refreshCloudStatus();
 }
 
@@ -101,8 +125,12 @@ MainFrame::~MainFrame() {
   m_interaction->detach();
   if (m_worker.joinable()) {
     m_interaction->cancel();
+    if (m_verifyJob) m_verifyJob->cancel = true;
     m_worker.join();
   }
+  // Abandoned verifications and page renderings use the registry and post to
+  // this frame: they end before it does.
+  joinBackground();
 }
 
 void MainFrame::buildMenus() {
@@ -255,17 +283,9 @@ std::size_t MainFrame::addFiles(const std::vector<fs::path>& files) {
   return added;
 }
 
-bool MainFrame::holdsSignature(const fs::path& file) const {
-  try {
-    return !VerificationService(m_registry).inspect(file).signatures.empty();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 void MainFrame::openPath(const fs::path& file, bool showReport) {
   addFiles({file});
-  if (showReport && holdsSignature(file)) showReportFor(file);
+  if (showReport) startReport(file, true);
 }
 
 void MainFrame::updateCounts() {
@@ -302,7 +322,7 @@ void MainFrame::setBusy(bool isBusy, const wxString& what) {
   m_progressPanel->Show(isBusy);
   if (isBusy) {
     m_gauge->SetValue(0);
-    m_progressText->SetLabel(what);
+    m_progressText->SetLabelText(what);  // file names may hold "&"
     m_cancel->Enable();
   }
   updateCounts();
@@ -319,6 +339,15 @@ void MainFrame::onProgress(std::size_t done, std::size_t total, const std::strin
 
 void MainFrame::cancelJob() {
   if (!busy()) return;
+  if (m_verifyJob) {
+    // The verifier cannot stop mid-file: control comes back now, the thread
+    // finishes unobserved and its result is dropped.
+    m_verifyJob->cancel = true;
+    adoptBackground(std::move(m_worker), m_verifyJob->finished);
+    endVerifyJob();
+    SetStatusText(_("Verification cancelled."), kMessage);
+    return;
+  }
   m_interaction->cancel();
   m_cancel->Disable();
   m_progressText->SetLabel(_("Cancelling…"));
@@ -436,15 +465,16 @@ void MainFrame::verifyFiles() {
     wxMessageBox(wxString::FromUTF8(e.what()), _("Verify"), wxOK | wxICON_ERROR, this);
     return;
   }
-  m_interaction->reset();
-  setBusy(true, _("Verifying…"));
-  m_worker = std::thread([this, files, options] {
+  const auto job = startVerifyJob(_("Verifying…"));
+  m_worker = std::thread([this, job, files, options] {
     std::vector<std::optional<VerificationReport>> reports(files.size());
     std::vector<wxString> errors(files.size());
     const VerificationService service(m_registry);
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (m_interaction->cancelled()) break;
-      m_interaction->progress(i, files.size(), files[i].string());
+      if (job->cancel) break;
+      CallAfter([this, job, i, total = files.size(), item = files[i].string()] {
+        if (job == m_verifyJob) onProgress(i, total, item);
+      });
       try {
         VerifyOptions o = options;
         o.detachedContent = detachedContentBeside(files[i]);
@@ -453,14 +483,29 @@ void MainFrame::verifyFiles() {
         errors[i] = wxString::FromUTF8(e.what());
       }
     }
-    CallAfter([this, files, reports, errors] { finishVerifying(files, reports, errors); });
+    CallAfter([this, job, files, reports, errors] { finishVerifying(job, files, reports, errors); });
+    job->finished->store(true);
   });
 }
 
-void MainFrame::finishVerifying(const std::vector<fs::path>& files,
+std::shared_ptr<MainFrame::VerifyJob> MainFrame::startVerifyJob(const wxString& what) {
+  m_verifyJob = std::make_shared<VerifyJob>();
+  setBusy(true, what);
+  return m_verifyJob;
+}
+
+void MainFrame::endVerifyJob() {
+  if (m_worker.joinable()) m_worker.join();
+  m_verifyJob.reset();
+  m_pulse.Stop();
+  setBusy(false, {});
+}
+
+void MainFrame::finishVerifying(const std::shared_ptr<VerifyJob>& job, const std::vector<fs::path>& files,
                                 const std::vector<std::optional<VerificationReport>>& reports,
                                 const std::vector<wxString>& errors) {
-  if (m_worker.joinable()) m_worker.join();
+  if (job != m_verifyJob) return;  // cancelled: the person has moved on
+  endVerifyJob();
   std::vector<std::size_t> touched;
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::optional<std::size_t> row = m_list->indexOf(files[i]);
@@ -481,30 +526,73 @@ void MainFrame::finishVerifying(const std::vector<fs::path>& files,
     touched.push_back(*row);
   }
   m_list->refreshRows(touched);
-  setBusy(false, {});
   SetStatusText(_("Verification done: double-click a file to see its report."), kMessage);
 }
 
-void MainFrame::showReportFor(const fs::path& file) {
-  VerificationReport report;
-  try {
-    wxBusyCursor wait;
-    VerifyOptions o = verifyOptionsFor(m_settings);
-    o.detachedContent = detachedContentBeside(file);
-    report = VerificationService(m_registry).verify(file, o);
-  } catch (const std::exception& e) {
-    wxMessageBox(wxString::Format(_("%s cannot be verified: %s"), wxString::FromUTF8(file.filename().string()),
-                                  wxString::FromUTF8(e.what())),
-                 _("Verify"), wxOK | wxICON_ERROR, this);
+void MainFrame::showReportFor(const fs::path& file) { startReport(file, false); }
+
+void MainFrame::startReport(const fs::path& file, bool onlyIfSigned) {
+  if (busy()) {
+    // One job at a time; the file is in the list for later.
+    SetStatusText(wxString::Format(_("%s is in the list; verify it when the current job has ended."), fileName(file)),
+                  kMessage);
     return;
   }
+  VerifyOptions options;
+  try {
+    options = verifyOptionsFor(m_settings);
+  } catch (const Error& e) {
+    wxMessageBox(wxString::FromUTF8(e.what()), _("Verify"), wxOK | wxICON_ERROR, this);
+    return;
+  }
+  options.detachedContent = detachedContentBeside(file);
+  // A hostile or huge file must not freeze the window: the worker reads it,
+  // the gauge pulses (the verifier has no steps to report) and Cancel works.
+  const auto job = startVerifyJob(wxString::Format(_("Verifying %s…"), fileName(file)));
+  m_gauge->Pulse();
+  m_pulse.Start(100);
+  m_worker = std::thread([this, job, file, options, onlyIfSigned] {
+    ReportOutcome out;
+    out.thread = std::this_thread::get_id();
+    out.stamp = FileStamp::of(file);  // before reading: a later change shows as a difference
+    try {
+      const VerificationService service(m_registry);
+      if (onlyIfSigned) {
+        // Opening a file that holds no signature only lists it, as before.
+        try {
+          out.holdsNoSignature = service.inspect(file).signatures.empty();
+        } catch (const std::exception&) {
+          out.holdsNoSignature = true;
+        }
+      }
+      if (!out.holdsNoSignature) out.report = service.verify(file, options);
+    } catch (const std::exception& e) {
+      out.error = wxString::FromUTF8(e.what());
+    }
+    CallAfter([this, job, file, out] { finishReport(job, file, out); });
+    job->finished->store(true);
+  });
+}
+
+void MainFrame::finishReport(const std::shared_ptr<VerifyJob>& job, const fs::path& file, const ReportOutcome& out) {
+  if (job != m_verifyJob) return;  // cancelled: the result is dropped
+  endVerifyJob();
+  m_lastVerificationThread = out.thread;
+  SetStatusText(_("Ready"), kMessage);
+  if (out.holdsNoSignature) return;
+  if (!out.report) {
+    wxMessageBox(wxString::Format(_("%s cannot be verified: %s"), fileName(file), out.error), _("Verify"),
+                 wxOK | wxICON_ERROR, this);
+    return;
+  }
+  const VerificationReport& report = *out.report;
   if (const auto row = m_list->indexOf(file)) {
     FileEntry& e = m_list->entry(*row);
     e.state = report.signatures.empty() ? FileEntry::State::Unsigned : stateFor(report.indication);
     e.detail.clear();
     m_list->refreshRows({*row});
   }
-  ReportDialog dialog(this, report);
+  ReportDialog dialog(this, report, out.stamp);
   dialog.ShowModal();
 }
 

@@ -33,8 +33,9 @@ class MainFrame final : public wxFrame {
   // What the menus and buttons do; public for the GUI tests, which drive
   // the same paths a person does.
   std::size_t addFiles(const std::vector<std::filesystem::path>& files);
-  /// Opens a file from the command line, File > Open or a drop: a file that
-  /// holds a signature is added and its report shown; any other is added.
+  /// Opens a file from the command line, File > Open or a drop: the file is
+  /// added; when it holds a signature it is verified on the worker (progress
+  /// and Cancel below the list) and its report shown.
   void openPath(const std::filesystem::path& file, bool showReport = true);
   /// Sign files: the certificate dialog, then the job.
   void signFiles();
@@ -42,9 +43,14 @@ class MainFrame final : public wxFrame {
   void startSigning(const std::vector<std::size_t>& rows, const SigningChoice& choice);
   /// Verify: one file shows its report, several get a result each.
   void verifyFiles();
+  /// Verifies `file` on the worker, then shows its report.
   void showReportFor(const std::filesystem::path& file);
+  /// Signing stops at its next check.  A verification is abandoned at once:
+  /// its thread runs on unobserved (joinBackground) and its result is dropped.
   void cancelJob();
   bool busy() const { return m_worker.joinable(); }
+  /// The thread the last report's verification ran on (tests: not the GUI thread).
+  std::optional<std::thread::id> lastVerificationThread() const { return m_lastVerificationThread; }
   void showSettings();
   /// Cloud > Sign in: the sign-in dialog, then a login at the service (the
   /// account's certificates are listed).  Returns the signer, null when the
@@ -68,11 +74,17 @@ class MainFrame final : public wxFrame {
   void onProgress(std::size_t done, std::size_t total, const std::string& item);
   void finishSigning(const std::vector<std::filesystem::path>& inputs, const std::vector<SignOutcome>& outcomes,
                      const std::optional<Error>& batchError);
-  void finishVerifying(const std::vector<std::filesystem::path>& files,
+  struct VerifyJob;
+  struct ReportOutcome;
+  std::shared_ptr<VerifyJob> startVerifyJob(const wxString& what);
+  void endVerifyJob();
+  void startReport(const std::filesystem::path& file, bool onlyIfSigned);
+  void finishReport(const std::shared_ptr<VerifyJob>& job, const std::filesystem::path& file,
+                    const ReportOutcome& outcome);
+  void finishVerifying(const std::shared_ptr<VerifyJob>& job, const std::vector<std::filesystem::path>& files,
                        const std::vector<std::optional<VerificationReport>>& reports,
                        const std::vector<wxString>& errors);
   void updateCounts();
-  bool holdsSignature(const std::filesystem::path& file) const;
   void onClose(wxCloseEvent& e);
   void refreshCloudStatus();
 
@@ -91,7 +103,10 @@ class MainFrame final : public wxFrame {
   wxStaticText* m_progressText = nullptr;
   wxButton* m_cancel = nullptr;
   std::thread m_worker;
+  std::shared_ptr<VerifyJob> m_verifyJob;  // the verification on m_worker, if that is what runs
+  std::optional<std::thread::id> m_lastVerificationThread;
   wxTimer m_clock;  // the cloud session's time left in the status bar
+  wxTimer m_pulse;  // the gauge of a single file's verification, which has no steps
 };
 
 }  // namespace securedoc::ui
