@@ -54,3 +54,18 @@ best_of() {
 calc() { awk "BEGIN{printf \"$1\", $2}"; }
 mib() { calc "%.1f" "$1/1024"; }
 nop() { :; }
+
+# prepare_run: the CLI as an absolute path and its build type, a warning
+# when the machine is busy, the work folder made and absolute (sets cli,
+# build_type, load and work; needs repo and work).
+prepare_run() {
+  [[ -x $cli ]] || die "$cli not found; build it: cmake --build $repo/build --target securedoc-cli"
+  cli=$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")
+  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$cli")/../../CMakeCache.txt" 2>/dev/null || true)
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  if awk -v l="$load" 'BEGIN{exit !(l > 0.5)}'; then
+    echo "warning: load average is $load; other work on this machine will distort the figures" >&2
+  fi
+  mkdir -p "$work"
+  work=$(cd "$work" && pwd)
+}

@@ -38,15 +38,8 @@ set -euo pipefail
 
 usage() { sed -n '2,/^# Not run/p' "$0" | sed 's/^# \{0,1\}//'; }
 
-keep=0
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --keep) keep=1 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$0: unknown argument: $1" >&2; usage >&2; exit 64 ;;
-  esac
-  shift
-done
+# shellcheck source=bench/args.sh
+source "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${BENCH_PDF_N:-1000}
@@ -77,15 +70,7 @@ have_qpdf=0
 if command -v qpdf >/dev/null; then have_qpdf=1; fi
 have_certutil=0
 if command -v certutil >/dev/null; then have_certutil=1; fi
-[[ -x $cli ]] || die "$cli not found; build it: cmake --build $repo/build --target securedoc-cli"
-cli=$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$cli")/../../CMakeCache.txt" 2>/dev/null || true)
-load=$(cut -d' ' -f1 /proc/loadavg)
-if awk -v l="$load" 'BEGIN{exit !(l > 0.5)}'; then
-  echo "warning: load average is $load; other work on this machine will distort the figures" >&2
-fi
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
+prepare_run
 free_kib=$(df -Pk "$work" | awk 'NR==2{print $4}')
 if [[ -n $free_kib && $free_kib -lt $(( ((2 * repeat + 1) * big_mb + 200) * 1024 + (2 * repeat + 1) * n * 40 )) ]]; then
   die "not enough free disk space in $work for a $big_mb MiB PDF, its signed copies and $n small PDFs"
@@ -130,70 +115,11 @@ fresh() {
   mkdir -p "$d"
 }
 
-# make_pdfs small DIR N | big FILE MIB: writes valid PDFs (exact xref offsets).
-# Small: one A4 page of Helvetica text, different in every file.  Big: one
-# page showing an uncompressed RGB image of random bytes, so the file cannot
-# shrink and every byte must be hashed.
-make_pdfs() {
-  python3 - "$@" <<'PY'
-import os, sys
-
-def write_pdf(path, objs):
-    with open(path, "wb") as f:
-        f.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for i, body in enumerate(objs, 1):
-            offsets.append(f.tell())
-            f.write(b"%d 0 obj\n" % i)
-            body(f) if callable(body) else f.write(body)
-            f.write(b"\nendobj\n")
-        xref = f.tell()
-        f.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-        for o in offsets:
-            f.write(b"%010d 00000 n \n" % o)
-        f.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
-
-def catalog_and_page(xobjects=b""):
-    return [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >>"
-            + xobjects + b" >> /Contents 4 0 R >>"]
-
-FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-
-def stream(data):
-    return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-
-def small(path, i):
-    ops = [b"BT /F1 18 Tf 56 780 Td (SecureDoc benchmark document no. %d) Tj ET" % i, b"BT /F1 10 Tf 56 750 Td 14 TL"]
-    for _ in range(40):
-        ops.append(b"(Line of text %s) '" % os.urandom(16).hex().encode())
-    ops.append(b"ET")
-    write_pdf(path, catalog_and_page() + [stream(b"\n".join(ops) + b"\n"), FONT])
-
-def big(path, mib):
-    w = 1024
-    h = max(1, mib * 1048576 // (w * 3))
-    n = w * h * 3
-    def image(f):
-        f.write(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
-                b"/BitsPerComponent 8 /Length %d >>\nstream\n" % (w, h, n))
-        left = n
-        while left:
-            k = min(left, 1 << 20)
-            f.write(os.urandom(k))
-            left -= k
-        f.write(b"\nendstream")
-    content = b"q 595 0 0 842 0 0 cm /Im1 Do Q\nBT /F1 18 Tf 56 780 Td (SecureDoc large document) Tj ET\n"
-    write_pdf(path, catalog_and_page(b" /XObject << /Im1 6 0 R >>") + [stream(content), FONT, image])
-
-if sys.argv[1] == "small":
-    for i in range(1, int(sys.argv[3]) + 1):
-        small(os.path.join(sys.argv[2], "doc%05d.pdf" % i), i)
-else:
-    big(sys.argv[2], int(sys.argv[3]))
-PY
-}
+# make_pdfs small DIR N | big FILE MIB: writes valid PDFs (exact xref offsets)
+# with bench/make_pdfs.py.  Small: one A4 page of Helvetica text, different in
+# every file.  Big: one page showing an uncompressed RGB image of random bytes,
+# so the file cannot shrink and every byte must be hashed.
+make_pdfs() { python3 "$repo/bench/make_pdfs.py" "$@"; }
 
 qpdf_check() {  # qpdf_check FILE: qpdf --check, when qpdf is installed
   if [[ $have_qpdf == 1 ]]; then

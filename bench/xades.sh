@@ -42,15 +42,8 @@ set -euo pipefail
 
 usage() { sed -n '2,/^# xmlsec1)/p' "$0" | sed 's/^# \{0,1\}//'; }
 
-keep=0
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --keep) keep=1 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$0: unknown argument: $1" >&2; usage >&2; exit 64 ;;
-  esac
-  shift
-done
+# shellcheck source=bench/args.sh
+source "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 xml_mb=${BENCH_XML_MB:-50}
@@ -76,15 +69,7 @@ need python3 python3
 need openssl openssl
 need xmlsec1 xmlsec1
 need sha256sum coreutils
-[[ -x $cli ]] || die "$cli not found; build it: cmake --build $repo/build --target securedoc-cli"
-cli=$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$cli")/../../CMakeCache.txt" 2>/dev/null || true)
-load=$(cut -d' ' -f1 /proc/loadavg)
-if awk -v l="$load" 'BEGIN{exit !(l > 0.5)}'; then
-  echo "warning: load average is $load; other work on this machine will distort the figures" >&2
-fi
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
+prepare_run
 free_kib=$(df -Pk "$work" | awk 'NR==2{print $4}')
 if [[ -n $free_kib && $free_kib -lt $(( (large_mb + 8 * xml_mb + 200) * 1024 )) ]]; then
   die "not enough free disk space in $work for a $large_mb MiB file and a $xml_mb MiB XML document with its signed copies"

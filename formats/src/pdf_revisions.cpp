@@ -130,6 +130,17 @@ int docMdpPermission(PdfMemDocument& doc) {
 
 namespace {
 
+/// At most this many revisions are read from one file: each later revision
+/// is loaded and compared with every signed one (real documents have a few
+/// dozen at most).
+constexpr std::size_t kMaxRevisions = 300;
+/// Objects that hold /ByteRange: at most this many are parsed, each at most
+/// this large (a signature dictionary with its /Contents is kilobytes; a
+/// few MiB with embedded validation data).
+constexpr std::size_t kMaxSignatureCandidates = 2000;
+constexpr std::size_t kMaxSignatureObject = 16u << 20;
+constexpr std::size_t kMaxSignatureTokens = 10000;  ///< names and arrays in one such object
+
 /// RAII for a read-only mapping of a file.
 class MappedFile {
  public:
@@ -163,6 +174,7 @@ std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
   std::vector<std::uint64_t> ends;
   const MappedFile mapped(file);
   const std::string_view data = mapped.view();
+  std::string lastOffset;
   // ISO 32000-1 §7.5.5: a revision ends with "startxref", the offset and
   // "%%EOF"; a bare "%%EOF" (inside a stream, say) ends nothing.
   for (std::size_t pos = data.find("%%EOF"); pos != std::string_view::npos; pos = data.find("%%EOF", pos + 5)) {
@@ -172,8 +184,18 @@ std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
     const std::size_t digitsEnd = i;
     while (i > floor && std::isdigit(static_cast<unsigned char>(data[i - 1]))) --i;
     if (i == digitsEnd) continue;
+    const std::string offset(data.substr(i, digitsEnd - i));
     while (i > floor && std::isspace(static_cast<unsigned char>(data[i - 1]))) --i;
     if (i < 9 || data.substr(i - 9, 9) != "startxref") continue;
+    // The same cross-reference section again adds no revision: a reader
+    // sees the same objects (a flood of repeated trailers costs nothing).
+    if (offset == lastOffset) continue;
+    lastOffset = offset;
+    if (ends.size() == kMaxRevisions) {
+      throw Error(Category::Malformed,
+                  format(tr("the PDF has more than {0} revisions; it is refused as hostile"), {std::to_string(kMaxRevisions)}),
+                  file.string());
+    }
     std::size_t end = pos + 5;
     if (end < data.size() && data[end] == '\r') ++end;
     if (end < data.size() && data[end] == '\n') ++end;
@@ -340,27 +362,60 @@ void scanSignatures(const fs::path& file, RawSignatures& out) {
   const MappedFile mapped(file);
   const std::string_view data = mapped.view();
   constexpr std::size_t npos = std::string_view::npos;
-  std::vector<std::size_t> starts;  // object headers whose body holds /ByteRange, in file order
-  std::size_t open = npos;          // the header of the object the scan is in, if any
+  // Object headers whose body holds /ByteRange, in file order, with where
+  // the object ends (its "endobj" or the next header).
+  struct Candidate {
+    std::size_t start;
+    std::size_t end = npos;
+  };
+  std::vector<Candidate> starts;
+  std::size_t open = npos;  // the header of the object the scan is in, if any
+  auto close = [&](std::size_t at) {
+    if (!starts.empty() && starts.back().start == open && starts.back().end == npos) starts.back().end = at;
+  };
   std::size_t nextObj = data.find("obj");
   std::size_t nextRange = data.find("/ByteRange");
   while (nextRange != npos) {
     if (nextObj != npos && nextObj < nextRange) {
       if (nextObj >= 3 && data.substr(nextObj - 3, 3) == "end") {
+        close(nextObj);
         open = npos;  // "endobj": outside any object until the next header
       } else if (const auto h = headerBefore(data, nextObj)) {
+        close(*h);
         open = *h;
       }
       nextObj = data.find("obj", nextObj + 3);
       continue;
     }
-    if (open != npos && (starts.empty() || starts.back() != open)) starts.push_back(open);
+    if (open != npos && (starts.empty() || starts.back().start != open)) {
+      if (starts.size() == kMaxSignatureCandidates) {
+        throw Error(Category::Malformed,
+                    format(tr("the PDF holds more than {0} signature dictionaries; it is refused as hostile"),
+                           {std::to_string(kMaxSignatures)}),
+                    file.string());
+      }
+      starts.push_back(Candidate{open});
+    }
     nextRange = data.find("/ByteRange", nextRange + 10);
+  }
+  if (!starts.empty() && starts.back().end == npos) {
+    const std::size_t e = data.find("endobj", starts.back().start);
+    starts.back().end = e == npos ? data.size() : e;
   }
   std::map<pdf_objnum, std::size_t> latest;  // object number -> index in out.objects
   PdfRefCountedInputDevice device(file.c_str(), "rb");
   PdfRefCountedBuffer buffer(4096);
-  for (const std::size_t start : starts) {
+  for (const auto& [start, end] : starts) {
+    // PoDoFo spends about seventy bytes of memory per byte of names and
+    // arrays it parses; a signature dictionary holds a few dozen of them
+    // (its /Contents is one hex string).
+    const std::string_view body = data.substr(start, end - start);
+    if (end - start > kMaxSignatureObject ||
+        static_cast<std::size_t>(std::count(body.begin(), body.end(), '/') + std::count(body.begin(), body.end(), '[')) >
+            kMaxSignatureTokens) {
+      throw Error(Category::Malformed, tr("a signature dictionary of the PDF is too large; it is refused as hostile"),
+                  file.string());
+    }
     auto obj = std::make_unique<PdfParserObject>(&out.owner, device, buffer, static_cast<pdf_long>(start));
     try {
       obj->ParseFile(nullptr);
@@ -393,7 +448,21 @@ struct ChangeInputs {
   const std::vector<std::uint64_t>& revisionEnds;
   const SignatureVerified& verified;
   const std::function<PdfMemDocument&(std::uint64_t)>& revisionAt;
+  /// Object definitions follow the last revision (no cross-reference section
+  /// lists them; a viewer that repairs the file may show them).
+  bool objectsAfterLastRevision;
 };
+
+/// Whether an "N G obj" header stands after `from`.
+bool objectsAfterLastRevision(const fs::path& file, std::uint64_t from) {
+  const MappedFile mapped(file);
+  const std::string_view data = mapped.view();
+  for (std::size_t at = data.find("obj", from); at != std::string_view::npos; at = data.find("obj", at + 3)) {
+    if (at >= 3 && data.substr(at - 3, 3) == "end") continue;
+    if (const auto h = headerBefore(data, at); h && *h >= from) return true;
+  }
+  return false;
+}
 
 /// Not TOTAL-PASSED when the changes after the signature cannot be judged.
 void demote(SignatureReport& r) {
@@ -443,7 +512,13 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   for (const auto e : in.revisionEnds) {
     if (e > f.end && e < in.size) later.push_back(e);
   }
+  // The last revision (read without the bytes after it) is the final document.
+  if (!later.empty() && later.back() == in.revisionEnds.back()) later.pop_back();
   later.push_back(in.size);
+  if (in.objectsAfterLastRevision) {
+    level = ModificationLevel::Other;
+    addModification(changes, Modification{ModificationLevel::Other, "objects-after-last-revision", {}});
+  }
   for (const auto e : later) {
     PdfMemDocument* revision = in.finalDocument;
     if (e != in.size) {
@@ -528,11 +603,23 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
 
   RawSignatures raw;
   scanSignatures(file, raw);
+  const std::vector<std::uint64_t> ends = revisionEnds(file);
+  // Bytes after the last revision are no part of any revision; PoDoFo would
+  // look for the trailer through them a byte at a time, so it reads the
+  // revisions alone.  What a repairing viewer might make of such bytes is
+  // judged below (objectsAfterLastRevision) and by the page images.
+  const bool trailing = !ends.empty() && ends.back() < size;
+  Bytes revisionsOnly;
   PdfMemDocument doc;
   bool loaded = true;
   std::string loadError;
   try {
-    doc.Load(file.c_str());
+    if (trailing) {
+      revisionsOnly = readFileRange(file, 0, ends.back());
+      doc.LoadFromBuffer(reinterpret_cast<const char*>(revisionsOnly.data()), static_cast<long>(revisionsOnly.size()));
+    } else {
+      doc.Load(file.c_str());
+    }
   } catch (const PdfError& e) {
     if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) rethrowPdfError(e, file.string());
     if (raw.objects.empty()) rethrowPdfError(e, file.string());
@@ -793,12 +880,12 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     }
     return intact.count(v) != 0;
   };
-  const std::vector<std::uint64_t> ends = revisionEnds(file);
+  const bool objectsAfter = trailing && objectsAfterLastRevision(file, ends.back());
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const Field& f = fields[i];
     if (!f.problem.empty()) continue;
     judgeChangesAfter(report.signatures[i], f, ChangeInputs{file, size, loaded ? &doc : nullptr, loadError, ends, verified,
-                                                            revisionAt});
+                                                            revisionAt, objectsAfter});
   }
   report.computeOverall();
   return report;

@@ -22,6 +22,16 @@ namespace {
 /// 72 dpi: one pixel a point.  Enough to see a changed word; 20 pages of it
 /// render in well under a second.
 constexpr double kDpi = 72.0;
+/// A page is rendered with at most this many pixels (a /MediaBox may claim
+/// 200 inches square): the resolution drops for such a page.
+constexpr double kMaxPixels = 16e6;
+
+/// `dpi`, lowered so that the page fits in kMaxPixels.
+double fittingDpi(const poppler::page& page, double dpi) {
+  const poppler::rectf r = page.page_rect(poppler::crop_box);
+  const double area = std::fabs(r.width() * r.height()) * (dpi / 72.0) * (dpi / 72.0);
+  return area > kMaxPixels ? dpi * std::sqrt(kMaxPixels / area) : dpi;
+}
 /// The largest PDF compared visually (the whole file is read into poppler).
 constexpr std::uint64_t kVisualMaxBytes = 64u << 20;
 
@@ -55,6 +65,7 @@ struct Grey {
   // Crop box and rotation, to place footprints.
   double x0 = 0, y0 = 0, w = 0, h = 0;
   int rotation = 0;  ///< 0, 90, 180, 270 (clockwise, as /Rotate)
+  double dpi = 0;
 };
 
 /// A page and its rendering (ARGB32, as B, G, R, A bytes on little-endian
@@ -62,6 +73,7 @@ struct Grey {
 struct Rendered {
   std::unique_ptr<poppler::page> page;
   poppler::image image;
+  double dpi = 0;  ///< the resolution used (fittingDpi)
 };
 
 Rendered renderArgb(const poppler::document& doc, int index, double dpi) {
@@ -72,7 +84,8 @@ Rendered renderArgb(const poppler::document& doc, int index, double dpi) {
   renderer.set_image_format(poppler::image::format_argb32);
   renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
   renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
-  r.image = renderer.render_page(r.page.get(), dpi, dpi);
+  r.dpi = fittingDpi(*r.page, dpi);
+  r.image = renderer.render_page(r.page.get(), r.dpi, r.dpi);
   if (r.image.is_valid() && r.image.format() != poppler::image::format_argb32) r.image = poppler::image();
   return r;
 }
@@ -84,6 +97,7 @@ Grey render(const poppler::document& doc, int index, double dpi) {
   if (!r.image.is_valid()) return g;
   const poppler::image& img = r.image;
   const auto& page = r.page;
+  g.dpi = r.dpi;
   g.width = img.width();
   g.height = img.height();
   g.px.resize(static_cast<std::size_t>(g.width) * static_cast<std::size_t>(g.height));
@@ -115,8 +129,8 @@ struct PixelRect {
 };
 
 /// A footprint in pixels, grown by `margin` (antialiasing bleeds).
-PixelRect toPixels(const Grey& g, const pdf::Footprint& f, double dpi, int margin) {
-  const double s = dpi / 72.0;
+PixelRect toPixels(const Grey& g, const pdf::Footprint& f, int margin) {
+  const double s = g.dpi / 72.0;
   auto map = [&](double X, double Y, double& px, double& py) {
     switch (g.rotation) {
       case 90: px = (Y - g.y0) * s; py = (X - g.x0) * s; break;
@@ -218,7 +232,7 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
     }
     std::vector<std::pair<PixelRect, std::string>> allowed;
     for (const auto& f : footprints) {
-      if (f.page == i + 1) allowed.emplace_back(toPixels(b, f, kDpi, 2), f.field);
+      if (f.page == i + 1) allowed.emplace_back(toPixels(b, f, 2), f.field);
     }
     // Whether the signed page has ink at or next to (x, y).
     auto inkNear = [&a](int x, int y) {

@@ -162,6 +162,9 @@ std::string describe(const Modification& m) {
   if (c == "locked-field-changed") return format(tr("form field \"{0}\", which this signature locks, was changed"), {a("field")});
   if (c == "signature-changed") return format(tr("the existing signature \"{0}\" was changed"), {a("field")});
   if (c == "permissions-changed") return tr("the document's permissions (/Perms) changed");
+  if (c == "objects-after-last-revision") {
+    return tr("objects follow the last revision of the file, outside every revision; a viewer that repairs the file may show them");
+  }
   if (c == "page-looks-different") return format(tr("page {0} looks different from the signed version"), {a("page")});
   if (c == "content-covered") {
     return m.arg("field").empty()

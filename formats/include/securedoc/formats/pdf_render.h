@@ -14,7 +14,8 @@ struct PageImage {
 };
 
 /// Page `page` (1-based) of the PDF made by the first `length` bytes of
-/// `file` (0: the whole file) at `dpi`.  Throws Error(Malformed) when poppler
+/// `file` (0: the whole file) at `dpi` (less for a page over 16 million
+/// pixels).  Throws Error(Malformed) when poppler
 /// cannot read it or has no such page, Error(Io) when the file cannot be read.
 PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length, int page, double dpi);
 
