@@ -170,6 +170,30 @@ class MappedFile {
 
 }  // namespace
 
+namespace {
+
+/// Whether a cross-reference section starts at `at`: "xref" (§7.5.4) or an
+/// object header "N G obj" (a cross-reference stream, §7.5.8).
+bool sectionAt(std::string_view data, std::size_t at) {
+  while (at < data.size() && std::isspace(static_cast<unsigned char>(data[at]))) ++at;
+  if (data.substr(at, 4) == "xref") return true;
+  const std::string_view head = data.substr(at, 32);
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t from = i;
+    while (i < head.size() && std::isdigit(static_cast<unsigned char>(head[i]))) ++i;
+    return i > from;
+  };
+  auto spaces = [&] {
+    const std::size_t from = i;
+    while (i < head.size() && std::isspace(static_cast<unsigned char>(head[i]))) ++i;
+    return i > from;
+  };
+  return digits() && spaces() && digits() && spaces() && head.substr(i, 3) == "obj";
+}
+
+}  // namespace
+
 std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
   std::vector<std::uint64_t> ends;
   const MappedFile mapped(file);
@@ -190,6 +214,13 @@ std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
     // The same cross-reference section again adds no revision: a reader
     // sees the same objects (a flood of repeated trailers costs nothing).
     if (offset == lastOffset) continue;
+    // An update's cross-reference section follows the revision it updates
+    // (ISO 32000-1 §7.5.6) and starts with "xref" or an object (a stream,
+    // §7.5.8): a startxref inside an embedded PDF's data points elsewhere.
+    std::uint64_t at = 0;
+    if (offset.size() > 15) continue;
+    for (const char c : offset) at = at * 10 + static_cast<std::uint64_t>(c - '0');
+    if (at >= pos || (!ends.empty() && at < ends.back()) || !sectionAt(data, static_cast<std::size_t>(at))) continue;
     lastOffset = offset;
     if (ends.size() == kMaxRevisions) {
       throw Error(Category::Malformed,
@@ -356,6 +387,23 @@ std::optional<std::size_t> headerBefore(std::string_view data, std::size_t hit) 
   return i;
 }
 
+/// Where a stream's data starts in `span`: the keyword "stream" right after
+/// the dictionary's ">>" (ISO 32000-1 §7.3.8.1); npos when it does not.  A
+/// /ByteRange in stream data (an embedded signed PDF, say) is no signature
+/// dictionary.
+std::size_t streamStart(std::string_view span) {
+  for (std::size_t at = span.find("stream"); at != std::string_view::npos; at = span.find("stream", at + 6)) {
+    std::size_t i = at;
+    while (i > 0 && std::isspace(static_cast<unsigned char>(span[i - 1]))) --i;
+    if (i >= 2 && span.substr(i - 2, 2) == ">>") return at;
+  }
+  return std::string_view::npos;
+}
+
+bool streamBetween(std::string_view data, std::size_t from, std::size_t to) {
+  return streamStart(data.substr(from, to - from)) != std::string_view::npos;
+}
+
 /// One forward pass: the objects (by their "N G obj" headers) that hold a
 /// /ByteRange, each parsed once; the later definition of a number wins.
 void scanSignatures(const fs::path& file, RawSignatures& out) {
@@ -387,7 +435,7 @@ void scanSignatures(const fs::path& file, RawSignatures& out) {
       nextObj = data.find("obj", nextObj + 3);
       continue;
     }
-    if (open != npos && (starts.empty() || starts.back().start != open)) {
+    if (open != npos && (starts.empty() || starts.back().start != open) && !streamBetween(data, open, nextRange)) {
       if (starts.size() == kMaxSignatureCandidates) {
         throw Error(Category::Malformed,
                     format(tr("the PDF holds more than {0} signature dictionaries; it is refused as hostile"),
@@ -409,7 +457,9 @@ void scanSignatures(const fs::path& file, RawSignatures& out) {
     // PoDoFo spends about seventy bytes of memory per byte of names and
     // arrays it parses; a signature dictionary holds a few dozen of them
     // (its /Contents is one hex string).
-    const std::string_view body = data.substr(start, end - start);
+    // Only the dictionary counts, not the data of a stream after it.
+    std::string_view body = data.substr(start, end - start);
+    body = body.substr(0, std::min(body.size(), streamStart(body)));
     if (end - start > kMaxSignatureObject ||
         static_cast<std::size_t>(std::count(body.begin(), body.end(), '/') + std::count(body.begin(), body.end(), '[')) >
             kMaxSignatureTokens) {

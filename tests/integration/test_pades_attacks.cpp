@@ -519,6 +519,15 @@ BOOST_AUTO_TEST_CASE(a_flood_of_byte_range_tokens_in_a_comment_leaves_the_signat
   BOOST_TEST(signaturesOf(v).size() == 1u, "one signature, the real one: " << dump(v));
 }
 
+// An attachment that is itself a signed PDF, stored uncompressed: its
+// /ByteRange sits in stream data, not in a signature dictionary of ours.
+BOOST_AUTO_TEST_CASE(a_signed_pdf_stored_uncompressed_in_a_stream_adds_no_signature) {
+  const Structure s = structureOf(signedPdf);
+  const auto v = verify("embedded.pdf", withUpdate(signedPdf, {{s.next, stream("/Type /EmbeddedFile", signedPdf)}}));
+  BOOST_TEST(v.exitCode == 0, "TOTAL-PASSED, exit 0: " << dump(v));
+  BOOST_TEST(signaturesOf(v).size() == 1u, "one signature, not the embedded file's: " << dump(v));
+}
+
 BOOST_AUTO_TEST_CASE(more_than_five_hundred_signature_dictionaries_are_refused_with_exit_4) {
   std::string many = signedPdf;
   for (int i = 0; i < 501; ++i) {
