@@ -332,9 +332,13 @@ void openAndReport(const fs::path& file, const std::function<void(ui::ReportDial
 }
 
 /// A static text's words without the line breaks its wrapping put in.
+/// The label as one line: Wrap() breaks it at spaces (keeping or dropping
+/// the space, depending on the port), so every run of white space is one space.
 wxString unwrapped(const wxStaticText* t) {
   wxString s = t->GetLabelText();
   s.Replace("\n", " ");
+  while (s.Replace("  ", " ") > 0) {
+  }
   return s;
 }
 
