@@ -258,10 +258,11 @@ PdfDictionary updateTrailer(const PdfObject& previous, std::uint64_t size, std::
                                              "Filter", "DecodeParms", "F",    "FFilter", "FDecodeParms", "DL"};
   PdfDictionary trailer;
   if (previous.IsDictionary()) {
-    for (const auto& [name, value] : previous.GetDictionary().GetKeys()) {
+    for (const auto& entry : previous.GetDictionary().GetKeys()) {
+      const PdfName& name = entry.first;
       const bool own = std::any_of(std::begin(kSectionKeys), std::end(kSectionKeys),
-                                   [&](const char* k) { return name == PdfName(k); });
-      if (!own) trailer.AddKey(name, *value);
+                                   [&name](const char* k) { return name == PdfName(k); });
+      if (!own) trailer.AddKey(name, *entry.second);
     }
   }
   trailer.AddKey(PdfName::KeySize, static_cast<pdf_int64>(size));
@@ -767,12 +768,22 @@ void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path
 
 VerificationReport PadesModule::verify(const fs::path& file, const VerifyOptions& options) {
   quietPodofo();
-  return pdf::verifyPdf(file, options);
+  try {
+    return pdf::verifyPdf(file, options);
+  } catch (const PdfError& e) {
+    // PoDoFo parses objects when they are first used, so a damaged object
+    // can throw wherever the verifier reads one: the file is unreadable.
+    pdf::rethrowPdfError(e, file.string());
+  }
 }
 
 Inspection PadesModule::inspect(const fs::path& file) {
   quietPodofo();
-  return pdf::inspectPdf(file);
+  try {
+    return pdf::inspectPdf(file);
+  } catch (const PdfError& e) {
+    pdf::rethrowPdfError(e, file.string());  // as in verify()
+  }
 }
 
 }  // namespace securedoc

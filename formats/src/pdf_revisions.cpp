@@ -551,91 +551,101 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     demote(r);
     return;
   }
-  const SignedRoles roles(*signedRevision);
-  const int permission = docMdpPermission(*signedRevision);
-  const FieldLock lock = fieldLockOf(*signedRevision, f.field.name);
-  ModificationLevel level = ModificationLevel::None;
-  std::vector<Modification> changes;
-  std::string unreadable;
-  std::vector<Footprint> footprints;
-  std::vector<std::uint64_t> later;
-  for (const auto e : in.revisionEnds) {
-    if (e > f.end && e < in.size) later.push_back(e);
-  }
-  // The last revision (read without the bytes after it) is the final document.
-  if (!later.empty() && later.back() == in.revisionEnds.back()) later.pop_back();
-  later.push_back(in.size);
-  if (in.objectsAfterLastRevision) {
-    level = ModificationLevel::Other;
-    addModification(changes, Modification{ModificationLevel::Other, "objects-after-last-revision", {}});
-  }
-  for (const auto e : later) {
-    PdfMemDocument* revision = in.finalDocument;
-    if (e != in.size) {
-      try {
-        revision = &in.revisionAt(e);
-      } catch (const PdfError& err) {
-        if (unreadable.empty()) {
-          unreadable = format(tr("the revision ending at byte {0} cannot be read ({1})"),
-                              {std::to_string(e), PdfError::ErrorName(err.GetError())});
+  try {
+    const SignedRoles roles(*signedRevision);
+    const int permission = docMdpPermission(*signedRevision);
+    const FieldLock lock = fieldLockOf(*signedRevision, f.field.name);
+    ModificationLevel level = ModificationLevel::None;
+    std::vector<Modification> changes;
+    std::string unreadable;
+    std::vector<Footprint> footprints;
+    std::vector<std::uint64_t> later;
+    for (const auto e : in.revisionEnds) {
+      if (e > f.end && e < in.size) later.push_back(e);
+    }
+    // The last revision (read without the bytes after it) is the final document.
+    if (!later.empty() && later.back() == in.revisionEnds.back()) later.pop_back();
+    later.push_back(in.size);
+    if (in.objectsAfterLastRevision) {
+      level = ModificationLevel::Other;
+      addModification(changes, Modification{ModificationLevel::Other, "objects-after-last-revision", {}});
+    }
+    for (const auto e : later) {
+      PdfMemDocument* revision = in.finalDocument;
+      if (e != in.size) {
+        try {
+          revision = &in.revisionAt(e);
+        } catch (const PdfError& err) {
+          if (unreadable.empty()) {
+            unreadable = format(tr("the revision ending at byte {0} cannot be read ({1})"),
+                                {std::to_string(e), PdfError::ErrorName(err.GetError())});
+          }
+          continue;
         }
-        continue;
+      }
+      DiffResult d;
+      try {
+        d = diffRevision(roles, *signedRevision, *revision, *in.finalDocument, in.verified, lock);
+      } catch (const PdfError& err) {
+        d.unreadable = true;
+        if (unreadable.empty()) unreadable = PdfError::ErrorName(err.GetError());
+      }
+      if (d.unreadable && unreadable.empty()) unreadable = tr("the later revisions do not link back to the signed one");
+      level = std::max(level, d.level);
+      for (const auto& m : d.changes) addModification(changes, m);
+      footprints.insert(footprints.end(), d.footprints.begin(), d.footprints.end());
+    }
+    const ModificationLevel allowed = allowedLevel(permission);
+    // What the structure allows must also look the same where nothing allowed
+    // drew, and nothing allowed may paint over what was signed.  Also when no
+    // object changed: a viewer that repairs a damaged cross-reference section
+    // may show other objects than PoDoFo reads.
+    if (level <= allowed && unreadable.empty()) {
+      const VisualResult v = compareVisually(in.file, f.end, footprints);
+      if (!v.compared) {
+        r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::NotChecked, v.notCompared));
+      } else if (v.findings.empty()) {
+        r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Passed));
+      } else {
+        r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Failed,
+                                          tr("a page does not look like the signed version")));
+        for (const auto& m : v.findings) {
+          addModification(changes, m);
+          level = std::max(level, m.level);
+        }
       }
     }
-    DiffResult d;
-    try {
-      d = diffRevision(roles, *signedRevision, *revision, *in.finalDocument, in.verified, lock);
-    } catch (const PdfError& err) {
-      d.unreadable = true;
-      if (unreadable.empty()) unreadable = PdfError::ErrorName(err.GetError());
-    }
-    if (d.unreadable && unreadable.empty()) unreadable = tr("the later revisions do not link back to the signed one");
-    level = std::max(level, d.level);
-    for (const auto& m : d.changes) addModification(changes, m);
-    footprints.insert(footprints.end(), d.footprints.begin(), d.footprints.end());
-  }
-  const ModificationLevel allowed = allowedLevel(permission);
-  // What the structure allows must also look the same where nothing allowed
-  // drew, and nothing allowed may paint over what was signed.  Also when no
-  // object changed: a viewer that repairs a damaged cross-reference section
-  // may show other objects than PoDoFo reads.
-  if (level <= allowed && unreadable.empty()) {
-    const VisualResult v = compareVisually(in.file, f.end, footprints);
-    if (!v.compared) {
-      r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::NotChecked, v.notCompared));
-    } else if (v.findings.empty()) {
-      r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Passed));
+    // A revision that cannot be read leaves the level unknown, not "none".
+    if (unreadable.empty() || level > allowedLevel(permission)) r.modificationLevel = level;
+    r.modifications = std::move(changes);
+    if (level > allowed) {
+      r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed,
+                                        format(tr("changes after signing reach the level \"{0}\"; this signature allows up to \"{1}\""),
+                                               {modificationLevelCode(level), modificationLevelCode(allowed)})));
+      r.messages.emplace_back(tr("The document was changed after this signature in a way the signature does not allow; what is shown now is not what was signed."));
+      if (r.indication != Indication::TotalFailed) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::FormatFailure;
+      }
+    } else if (!unreadable.empty()) {
+      r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, unreadable));
+      r.messages.emplace_back(tr("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked."));
+      demote(r);
     } else {
-      r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Failed,
-                                        tr("a page does not look like the signed version")));
-      for (const auto& m : v.findings) {
-        addModification(changes, m);
-        level = std::max(level, m.level);
-      }
+      r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed,
+                                        level == ModificationLevel::None ? std::string() : tr("only allowed changes were made later")));
     }
-  }
-  // A revision that cannot be read leaves the level unknown, not "none".
-  if (unreadable.empty() || level > allowedLevel(permission)) r.modificationLevel = level;
-  r.modifications = std::move(changes);
-  if (level > allowed) {
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed,
-                                      format(tr("changes after signing reach the level \"{0}\"; this signature allows up to \"{1}\""),
-                                             {modificationLevelCode(level), modificationLevelCode(allowed)})));
-    r.messages.emplace_back(tr("The document was changed after this signature in a way the signature does not allow; what is shown now is not what was signed."));
-    if (r.indication != Indication::TotalFailed) {
-      r.indication = Indication::TotalFailed;
-      r.subIndication = SubIndication::FormatFailure;
+    if (level >= ModificationLevel::FormFilling && level <= allowed) {
+      r.messages.emplace_back(tr("Form fields or annotations changed after signing: content hidden in the signed version and revealed by these changes (a shadow attack) cannot be ruled out; compare with the signed revision."));
     }
-  } else if (!unreadable.empty()) {
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, unreadable));
+  } catch (const PdfError& e) {
+    // PoDoFo reads objects when first used: a damaged one may surface only
+    // here.  What was found so far stays in the report; the verdict cannot
+    // be TOTAL-PASSED.
+    r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
     r.messages.emplace_back(tr("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked."));
+    r.modificationLevel.reset();
     demote(r);
-  } else {
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed,
-                                      level == ModificationLevel::None ? std::string() : tr("only allowed changes were made later")));
-  }
-  if (level >= ModificationLevel::FormFilling && level <= allowed) {
-    r.messages.emplace_back(tr("Form fields or annotations changed after signing: content hidden in the signed version and revealed by these changes (a shadow attack) cannot be ruled out; compare with the signed revision."));
   }
 }
 

@@ -579,3 +579,21 @@ BOOST_AUTO_TEST_CASE(a_page_tree_change_beside_the_itext_marker_is_not_allowed) 
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------- fuzzer findings ---
+// tests/data/fuzz/: inputs libFuzzer (fuzz_pades) found crashing, kept so
+// that they stay answered.
+
+BOOST_AUTO_TEST_SUITE(pades_fuzzer_findings)
+
+// PoDoFo parses an object when it is first used; a damaged one threw from
+// the change analysis's walk and ended the program (std::terminate).
+BOOST_AUTO_TEST_CASE(an_object_that_throws_when_first_read_gets_an_answer_not_a_crash) {
+  const std::filesystem::path input = sourceDir() / "tests" / "data" / "fuzz" / "pades-object-throws-when-first-read.pdf";
+  for (const char* command : {"verify", "inspect"}) {
+    const auto r = run({"timeout", "120", cliPath().string(), command, input.string()});
+    BOOST_TEST((r.exitCode >= 0 && r.exitCode <= 4), command << " answers with 0-4, not a crash: " << r.exitCode << " " << r.err);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
