@@ -664,15 +664,68 @@ class Differ {
     if (b & Bit::Metadata) add(Level::LtaUpdates, "metadata-changed");
     if (b & Bit::Permissions) add(Level::Other, "permissions-changed");
     if (b & Bit::Other) {
-      Args a = objectArgs(ref, role);
-      a.emplace_back("key", role.key);
-      add(Level::Other, "object-changed", a);
+      if (role.key == "StructTreeRoot" && structureExtended(was, now, 0)) {
+        // A signer that adds a widget to a tagged PDF links it into the
+        // logical structure (ISO 32000-1 §14.7.4.4: an OBJR in an element's
+        // /K, an entry in the /ParentTree, /ParentTreeNextKey).  Entries
+        // only added are part of adding the field; changing an existing one
+        // (an /Alt or /ActualText a screen reader reads) is not.
+        add(Level::FormFilling, "structure-tree-extended");
+      } else {
+        Args a = objectArgs(ref, role);
+        a.emplace_back("key", role.key);
+        add(Level::Other, "object-changed", a);
+      }
     }
     if (b & Bit::PageResources) {
       resourcesExtended(was, now, role.page, ref);
     } else if (b & Bit::PageContent) {
       add(Level::Other, "object-changed", objectArgs(ref, role));
     }
+  }
+
+  /// Whether `now` only adds to `was` in the structure tree: the same keys
+  /// with the same values but /K, /Kids, /Nums (and /Limits,
+  /// /ParentTreeNextKey) that only gained entries, keeping the old ones in
+  /// their order.
+  bool structureExtended(const PdfObject* was, const PdfObject* now, int depth) const {
+    if (!was || !now || depth > 8) return false;
+    if (was->IsArray() && now->IsArray()) {
+      const auto& a = was->GetArray();
+      const auto& b = now->GetArray();
+      std::size_t j = 0;
+      for (const auto& e : a) {
+        const std::string want = serialise(&e);
+        while (j < b.size() && serialise(&b[j]) != want) ++j;
+        if (j == b.size()) return false;
+        ++j;
+      }
+      return true;
+    }
+    if (!was->IsDictionary() || !now->IsDictionary() || was->HasStream() || now->HasStream()) return false;
+    static const std::set<std::string> growing{"K", "Kids", "Nums"};
+    static const std::set<std::string> counters{"Limits", "ParentTreeNextKey"};
+    for (const auto& k : changedKeys(was, now)) {
+      const PdfObject* a = rawKey(was, k.c_str());
+      const PdfObject* b = rawKey(now, k.c_str());
+      if (counters.count(k) && b) continue;
+      if (!growing.count(k) || !b) return false;
+      if (!a) continue;  // a first child
+      const PdfObject* ra = resolve(m_old, a);
+      const PdfObject* rb = resolve(m_new, b);
+      if (a->IsReference() && b->IsReference() && a->GetReference() == b->GetReference()) continue;  // judged on its own
+      if (ra && rb && !ra->IsArray() && rb->IsArray()) {
+        // One kid became several: the old one must still be among them.
+        const std::string want = serialise(a);
+        if (!std::any_of(rb->GetArray().begin(), rb->GetArray().end(),
+                         [&](const PdfObject& e) { return serialise(&e) == want; })) {
+          return false;
+        }
+        continue;
+      }
+      if (!structureExtended(ra, rb, depth + 1)) return false;
+    }
+    return true;
   }
 
   /// Keys whose serialised values differ.

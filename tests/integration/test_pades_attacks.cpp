@@ -570,6 +570,56 @@ BOOST_AUTO_TEST_CASE(an_itext_release_marker_in_the_page_tree_is_an_allowed_chan
   BOOST_TEST(modificationLevelOf(signaturesOf(v).at(0)) == "lta-updates");
 }
 
+// A tagged contract (a structure tree with one element, /Alt text) signed
+// by our CLI: what a signer that tags its new widget adds is allowed, a
+// changed /Alt (what a screen reader says) is not.
+struct TaggedContract {
+  std::string signedPdf;
+  int root = 0, element = 0, parentTree = 0;
+};
+
+TaggedContract taggedContract(const Attacks& a) {
+  const std::string plain = readText(a.contract);
+  const Structure s = structureOf(plain);
+  TaggedContract t;
+  t.root = s.next;
+  t.element = s.next + 1;
+  t.parentTree = s.next + 2;
+  const std::string catalog = withEntries(latestBody(plain, s.root), "/StructTreeRoot " + ref(t.root) + " /MarkInfo << /Marked true >>");
+  const std::string tagged = withUpdate(
+      plain, {{s.root, catalog},
+              {t.root, "<< /Type /StructTreeRoot /K [" + ref(t.element) + "] /ParentTree " + ref(t.parentTree) +
+                           " /ParentTreeNextKey 1 >>"},
+              {t.element, "<< /Type /StructElem /S /P /P " + ref(t.root) + " /Pg " + ref(s.page) + " /K 0 /Alt (Umowa) >>"},
+              {t.parentTree, "<< /Nums [0 [" + ref(t.element) + "]] >>"}});
+  writeFile(a.dir / "tagged.pdf", tagged);
+  t.signedPdf = a.signFile(a.dir / "tagged.pdf", "tagged-signed.pdf");
+  return t;
+}
+
+BOOST_AUTO_TEST_CASE(entries_added_to_the_structure_tree_are_form_filling_but_a_changed_alt_text_is_not) {
+  const TaggedContract t = taggedContract(*this);
+  const std::string twice = signFile(dir / "tagged-signed.pdf", "tagged-twice.pdf");
+  const Structure s = structureOf(twice);
+  const int objr = s.next;
+  const std::string element = edit(latestBody(twice, t.element), R"(/K 0)", "/K [0 " + ref(objr) + "]");
+  // The new widget's /StructParent 1 points at the element (§14.7.4.4).
+  const std::string tree = "<< /Nums [0 [" + ref(t.element) + "] 1 " + ref(t.element) + "] >>";
+  const std::string extended = withUpdate(
+      twice, {{objr, "<< /Type /OBJR /Obj " + ref(s.root) + " >>"},
+              {t.element, element},
+              {t.parentTree, tree},
+              {t.root, edit(latestBody(twice, t.root), R"(/ParentTreeNextKey 1)", "/ParentTreeNextKey 2")}});
+  auto v = verify("tagged-extended.pdf", extended);
+  BOOST_TEST(v.exitCode == 0, "TOTAL-PASSED, exit 0: " << dump(v));
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "structure-tree-extended", {}), dump(v));
+
+  const std::string alt = edit(latestBody(twice, t.element), R"(/Alt \(Umowa\))", "/Alt (Aneks)");
+  v = verify("tagged-alt.pdf", withUpdate(twice, {{t.element, alt}}));
+  BOOST_TEST(v.exitCode == 1, "TOTAL-FAILED, exit 1: " << dump(v));
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "object-changed", {{"key", "StructTreeRoot"}}), dump(v));
+}
+
 BOOST_AUTO_TEST_CASE(a_page_tree_change_beside_the_itext_marker_is_not_allowed) {
   const Structure s = structureOf(signedPdf);
   const std::string pages = withEntries(latestBody(signedPdf, s.pages), "/ITXT (5.5.13.3) /Rotate 180");

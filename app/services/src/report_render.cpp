@@ -153,6 +153,7 @@ std::string describe(const Modification& m) {
   }
   if (c == "catalog-changed") return format(tr("the document catalogue changed (/{0})"), {a("key")});
   if (c == "pages-changed") return format(tr("the page tree changed (/{0})"), {a("key")});
+  if (c == "structure-tree-extended") return tr("a new field was linked into the document's logical structure (tags)");
   if (c == "producer-marker-changed") return format(tr("the producing software's marker changed (/{0})"), {a("key")});
   if (c == "page-changed") return format(tr("page {0} changed (/{1})"), {a("page"), a("key")});
   if (c == "form-changed") return format(tr("the form dictionary changed (/{0})"), {a("key")});
