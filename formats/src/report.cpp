@@ -62,6 +62,35 @@ std::string Modification::arg(const std::string& name) const {
   return {};
 }
 
+Check::Status integrityOf(const SignatureReport& s) {
+  bool value = false;
+  bool digestFailed = false;
+  bool valueFailed = false;
+  bool digestUnknown = false;
+  for (const auto& c : s.checks) {
+    if (c.id == "signatureValue") {
+      value = c.status == Check::Status::Passed;
+      valueFailed = c.status == Check::Status::Failed;
+    } else if (c.id == "messageDigest" || c.id == "references") {
+      digestFailed = digestFailed || c.status == Check::Status::Failed;
+      digestUnknown = digestUnknown || c.status == Check::Status::NotChecked;
+    }
+  }
+  if (digestFailed || valueFailed) return Check::Status::Failed;
+  // A passed value without a digest check is a signature without signed
+  // attributes (RFC 5652 §5.4): the value itself covers the content digest.
+  if (value && !digestUnknown) return Check::Status::Passed;
+  return Check::Status::NotChecked;
+}
+
+const char* integrityCode(Check::Status s) {
+  switch (s) {
+    case Check::Status::Passed: return "valid";
+    case Check::Status::Failed: return "invalid";
+    default: return "unknown";
+  }
+}
+
 void VerificationReport::computeOverall() {
   const SignatureReport* failed = nullptr;
   const SignatureReport* indeterminate = nullptr;

@@ -884,7 +884,7 @@ void enableTransforms(xmlSecDSigCtx* ctx) {
   }
 }
 
-std::vector<Certificate> certificatesIn(xmlNode* keyInfo, std::vector<std::string>& messages) {
+std::vector<Certificate> certificatesIn(xmlNode* keyInfo, std::vector<Note>& messages) {
   std::vector<Certificate> out;
   for (xmlNode* x509 : xml::children(keyInfo)) {
     if (!xml::is(x509, kDsig, "X509Data")) continue;
@@ -1244,7 +1244,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   if (!covers) {
     r.checks.push_back(makeCheck("coverage", Check::Status::Failed,
                                  format(tr("the document's root element {0} is not signed; only: {1}"),
-                                        {describeElement(root), r.signedData.empty() ? "-" : r.signedData.front()})));
+                                        {describeElement(root), r.signedData.empty() ? std::string("-") : r.signedData.front().translated()})));
     r.messages.emplace_back(tr("Parts of this document are not covered by the signature: what you see is not "
                                "necessarily what was signed."));
     lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
@@ -1548,7 +1548,7 @@ Inspection XadesModule::inspect(const fs::path& file) {
       const char* kind = detached ? "detached" : sig == xmlDocGetRootElement(p.doc.get()) ? "enveloping" : "enveloped";
       if (in.packaging.empty()) in.packaging = kind;
     }
-    std::vector<std::string> ignored;
+    std::vector<Note> ignored;
     const auto certs = certificatesIn(xml::child(sig, kDsig, "KeyInfo"), ignored);
     bool present = false;
     xmlNode* sp = xml::child(qp, kXadesAny, "SignedProperties");

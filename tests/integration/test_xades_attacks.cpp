@@ -259,7 +259,7 @@ std::string describe(const Outcome& o) {
     if (sig.contains("checks")) {
       for (const auto& c : sig["checks"]) {
         s << "\n      " << c.value("id", std::string()) << " " << c.value("status", std::string());
-        if (c["detail"].is_string()) s << ": " << c["detail"].get<std::string>();
+        if (c["detail"].is_object()) s << ": " << c["detail"].value("text", std::string());
       }
     }
     if (sig.contains("signedData")) s << "\n      signedData: " << sig["signedData"].dump();

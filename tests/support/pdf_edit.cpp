@@ -325,10 +325,16 @@ std::vector<std::string> reasons(const Verdict& v) {
   std::vector<std::string> out;
   if (!v.report.is_object()) return out;
   for (const auto& s : signaturesOf(v)) {
-    for (const auto& m : s.value("messages", json::array())) out.push_back(m.get<std::string>());
+    // Messages and details are Notes: a code, arguments and the English text.
+    for (const auto& m : s.value("messages", json::array())) {
+      out.push_back((m["code"].is_string() ? m["code"].get<std::string>() + ": " : std::string()) +
+                    m["text"].get<std::string>());
+    }
     for (const auto& m : s.value("modifiedAfterSigning", json::array())) out.push_back(m.get<std::string>());
     for (const auto& c : s.value("checks", json::array())) {
-      if (c["detail"].is_string()) out.push_back(c["id"].get<std::string>() + ": " + c["detail"].get<std::string>());
+      if (c["detail"].is_object()) {
+        out.push_back(c["id"].get<std::string>() + ": " + c["detail"].value("text", std::string()));
+      }
     }
   }
   return out;

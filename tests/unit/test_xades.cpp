@@ -64,6 +64,13 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+/// A Note's English words with its arguments (what the JSON's "text" says).
+bool contains(const Note& hay, const std::string& needle) { return contains(hay.english(), needle); }
+std::string joined(const std::vector<Note>& v) {
+  std::vector<std::string> words;
+  for (const auto& n : v) words.push_back(n.english());
+  return joined(words);
+}
 
 // Base64 (RFC 4648) for editing encapsulated tokens in the tests.
 const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

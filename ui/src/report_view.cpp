@@ -183,18 +183,18 @@ wxString detailsText(const SignatureReport& s) {
   if (!s.checks.empty()) {
     out << _("Checks:") << '\n';
     for (const auto& c : s.checks) {
-      out << "  " << checkStatusText(c.status) << utf8(" \u2014 ") << fromReport(c.id);
-      if (!c.detail.empty()) out << ": " << fromReport(c.detail);
+      out << "  " << checkStatusText(c.status) << utf8(" \u2014 ") << fromReport(checkLabel(c.id));
+      if (!c.detail.empty()) out << ": " << fromReport(describe(c.detail));
       out << '\n';
     }
     out << '\n';
   }
   if (!s.messages.empty()) {
     out << _("Messages:") << '\n';
-    for (const auto& m : s.messages) out << utf8("  \u2022 ") << fromReport(m) << '\n';
+    for (const auto& m : s.messages) out << utf8("  \u2022 ") << fromReport(describe(m)) << '\n';
     out << '\n';
   }
-  for (const auto& d : s.signedData) out << _("Signed:") << ' ' << fromReport(d) << '\n';
+  for (const auto& d : s.signedData) out << _("Signed:") << ' ' << fromReport(describe(d)) << '\n';
   if (!s.digestAlgorithm.empty()) out << _("Digest algorithm:") << ' ' << fromReport(s.digestAlgorithm) << '\n';
   if (!s.signatureAlgorithm.empty()) {
     out << _("Signature algorithm:") << ' ' << fromReport(s.signatureAlgorithm) << '\n';
@@ -980,7 +980,12 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
            << (t.tsa ? certName(*t.tsa) : _("unknown")) << utf8(" \u2014 ") << utf8(lookOf(t.indication).symbol) << ' '
            << fromReport(describe(t.indication, t.subIndication)) << " (" << etsiCode(t.indication, t.subIndication)
            << ')';
-    if (!t.detail.empty()) stamps << ": " << fromReport(t.detail);
+    if (!t.detail.empty()) stamps << ": " << fromReport(describe(t.detail));
+    for (const auto& c : t.checks) {
+      if (c.status == Check::Status::Passed) continue;
+      stamps << "\n  " << checkStatusText(c.status) << utf8(" \u2014 ") << fromReport(checkLabel(c.id));
+      if (!c.detail.empty()) stamps << ": " << fromReport(describe(c.detail));
+    }
   }
   addRow(_("Time-stamps:"), stamps.empty() ? _("none") : stamps);
 

@@ -243,7 +243,7 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
   o << "</td></tr>\n";
   if (!s.signedData.empty()) {
     o << "<tr><th>" << esc(tr("Signed:")) << "</th><td><ul>";
-    for (const auto& d : s.signedData) o << "<li>" << esc(d) << "</li>";
+    for (const auto& d : s.signedData) o << "<li>" << esc(describe(d)) << "</li>";
     o << "</ul></td></tr>\n";
   }
   o << "</table>\n";
@@ -258,7 +258,12 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
       o << "<tr><td>" << esc(timestampTypeName(t.type)) << "</td><td>" << (t.time ? esc(isoTime(*t.time)) : "?")
         << "</td><td>" << (t.tsa ? esc(certName(*t.tsa)) : esc(tr("unknown"))) << "</td><td>"
         << resultHtml(t.indication, t.subIndication);
-      if (!t.detail.empty()) o << "<br>" << esc(t.detail);
+      if (!t.detail.empty()) o << "<br>" << esc(describe(t.detail));
+      for (const auto& c : t.checks) {
+        if (c.status == Check::Status::Passed) continue;
+        o << "<br>" << checkStatusSymbol(c.status) << ' ' << esc(checkLabel(c.id));
+        if (!c.detail.empty()) o << ": " << esc(describe(c.detail));
+      }
       o << "</td></tr>\n";
     }
     o << "</tbody></table>\n";
@@ -274,16 +279,16 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
     o << "<h3>" << esc(tr("Checks:")) << "</h3>\n<table class=\"grid\"><thead><tr><th>" << esc(tr("Check"))
       << "</th><th>" << esc(tr("Status")) << "</th><th>" << esc(tr("Detail")) << "</th></tr></thead><tbody>\n";
     for (const auto& c : s.checks) {
-      o << "<tr><td><span class=\"code\">" << esc(c.id) << "</span></td><td class=\"" << checkStatusClass(c.status)
+      o << "<tr><td>" << esc(checkLabel(c.id)) << " <span class=\"code\">" << esc(c.id) << "</span></td><td class=\"" << checkStatusClass(c.status)
         << "\"><span aria-hidden=\"true\">" << checkStatusSymbol(c.status) << "</span> "
-        << esc(checkStatusWords(c.status)) << "</td><td>" << esc(c.detail) << "</td></tr>\n";
+        << esc(checkStatusWords(c.status)) << "</td><td>" << esc(describe(c.detail)) << "</td></tr>\n";
     }
     o << "</tbody></table>\n";
   }
 
   if (!s.messages.empty()) {
     o << "<h3>" << esc(tr("Messages:")) << "</h3>\n<ul>";
-    for (const auto& m : s.messages) o << "<li>" << esc(m) << "</li>";
+    for (const auto& m : s.messages) o << "<li>" << esc(describe(m)) << "</li>";
     o << "</ul>\n";
   }
   o << "</section>\n";

@@ -29,6 +29,31 @@ json certJson(const Certificate& c) {
 
 json nullOr(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
+/// A Note for scripts: its code, arguments and English text, never the
+/// user's language (DESIGN.md §4).
+json noteJson(const Note& n) {
+  if (n.empty()) return nullptr;
+  json args = json::object();
+  for (const auto& [k, v] : n.args) args[k] = v;
+  return {{"code", n.code.empty() ? json(nullptr) : json(n.code)}, {"args", args}, {"text", n.english()}};
+}
+
+json notesJson(const std::vector<Note>& notes) {
+  json out = json::array();
+  for (const auto& n : notes) out.push_back(noteJson(n));
+  return out;
+}
+
+json checksJson(const std::vector<Check>& checks) {
+  json out = json::array();
+  for (const auto& c : checks) {
+    out.push_back({{"id", c.id}, {"status", checkStatusCode(c.status)}, {"detail", noteJson(c.detail)}});
+  }
+  return out;
+}
+
+}  // namespace
+
 const char* checkLabel(const std::string& id) {
   if (id == "messageDigest") return tr("the signed content is unchanged");
   if (id == "signatureValue") return tr("the signature value is correct");
@@ -46,8 +71,18 @@ const char* checkLabel(const std::string& id) {
   if (id == "signedProperties") return tr("the XAdES properties are signed");
   if (id == "structure") return tr("the signature is complete");
   if (id == "coverage") return tr("the signature covers the whole document");
+  if (id == "signingCertificateKeyUsage") return tr("the certificate is meant for signatures");
+  if (id == "cryptographicConstraints") return tr("the algorithms are strong enough");
+  if (id == "parsed") return tr("the time-stamp token can be read");
+  if (id == "imprint") return tr("the time-stamp covers this signature");
+  if (id == "tsaCertificate") return tr("the time-stamping authority's certificate is present");
+  if (id == "extendedKeyUsage") return tr("the certificate is a time-stamping certificate");
+  if (id == "essCertificate") return tr("the time-stamp names its certificate");
+  if (id == "genTime") return tr("the time-stamp's time is not in the future");
   return id.c_str();
 }
+
+namespace {
 
 const char* statusMark(Check::Status s) {
   switch (s) {
@@ -91,89 +126,97 @@ std::string modificationLevelName(ModificationLevel l) {
 namespace {
 
 /// The role names pdf_diff.cpp reports (roleName), in words.
-std::string roleWords(const std::string& role) {
-  if (role == "catalog") return tr("document catalogue");
-  if (role == "page-tree") return tr("page tree");
-  if (role == "page") return tr("page");
-  if (role == "page-content") return tr("page content");
-  if (role == "page-resources") return tr("page resources");
-  if (role == "signature") return tr("signature");
-  if (role == "form-field") return tr("form field");
-  if (role == "form-field-appearance") return tr("form field appearance");
-  if (role == "form-field-list") return tr("list of form fields");
-  if (role == "form") return tr("form");
-  if (role == "form-resources") return tr("form resources");
-  if (role == "annotation") return tr("annotation");
-  if (role == "annotation-list") return tr("list of annotations");
-  if (role == "annotation-appearance") return tr("annotation appearance");
-  if (role == "permissions") return tr("permissions");
-  if (role == "catalog-entry") return tr("document-level entry");
-  if (role == "dss") return tr("validation data");
-  if (role == "metadata") return tr("metadata");
-  if (role == "info") return tr("document information");
+std::string roleWords(const std::string& role, bool english) {
+  auto T = [english](const char* s) { return english ? s : tr(s); };
+  if (role == "catalog") return T("document catalogue");
+  if (role == "page-tree") return T("page tree");
+  if (role == "page") return T("page");
+  if (role == "page-content") return T("page content");
+  if (role == "page-resources") return T("page resources");
+  if (role == "signature") return T("signature");
+  if (role == "form-field") return T("form field");
+  if (role == "form-field-appearance") return T("form field appearance");
+  if (role == "form-field-list") return T("list of form fields");
+  if (role == "form") return T("form");
+  if (role == "form-resources") return T("form resources");
+  if (role == "annotation") return T("annotation");
+  if (role == "annotation-list") return T("list of annotations");
+  if (role == "annotation-appearance") return T("annotation appearance");
+  if (role == "permissions") return T("permissions");
+  if (role == "catalog-entry") return T("document-level entry");
+  if (role == "dss") return T("validation data");
+  if (role == "metadata") return T("metadata");
+  if (role == "info") return T("document information");
   return role;
 }
 
-}  // namespace
-
-std::string describe(const Modification& m) {
+/// A change after signing in words, in English (`english`, for the JSON) or
+/// in the user's language.
+std::string modificationWords(const Modification& m, bool english) {
+  auto T = [english](const char* s) { return english ? s : tr(s); };
   auto a = [&m](const char* name) {
     const std::string v = m.arg(name);
     return v.empty() || v == "0" ? std::string("?") : v;
   };
   const std::string& c = m.code;
-  if (c == "dss-added") return tr("validation data (DSS) was added");
-  if (c == "document-timestamp-added") return format(tr("a document time-stamp was added (field \"{0}\")"), {a("field")});
-  if (c == "info-changed") return tr("the document information (producer, dates) changed");
-  if (c == "metadata-changed") return tr("the document's XMP metadata changed");
-  if (c == "extensions-changed") return format(tr("the declared PDF version or extensions changed (/{0})"), {a("key")});
-  if (c == "invisible-signature-field-added") return format(tr("an invisible signature field \"{0}\" was added"), {a("field")});
-  if (c == "resources-extended") return format(tr("resources that nothing on page {0} uses were added to it"), {a("page")});
-  if (c == "form-flags-changed") return tr("the form's signature flags changed");
-  if (c == "signature-field-added") return format(tr("signature field \"{0}\" was added and signed"), {a("field")});
-  if (c == "signature-field-signed") return format(tr("the empty signature field \"{0}\" was signed"), {a("field")});
-  if (c == "form-field-filled") return format(tr("form field \"{0}\" was filled in"), {a("field")});
-  if (c == "form-resources-changed") return tr("the form's default resources or appearance changed");
-  if (c == "annotation-added") return format(tr("an annotation ({0}) was added to page {1}"), {a("subtype"), a("page")});
-  if (c == "annotation-changed") return format(tr("an annotation ({0}) on page {1} changed"), {a("subtype"), a("page")});
-  if (c == "annotation-removed") return format(tr("an annotation ({0}) was removed from page {1}"), {a("subtype"), a("page")});
+  if (c == "dss-added") return T("validation data (DSS) was added");
+  if (c == "document-timestamp-added") return format(T("a document time-stamp was added (field \"{0}\")"), {a("field")});
+  if (c == "info-changed") return T("the document information (producer, dates) changed");
+  if (c == "metadata-changed") return T("the document's XMP metadata changed");
+  if (c == "extensions-changed") return format(T("the declared PDF version or extensions changed (/{0})"), {a("key")});
+  if (c == "invisible-signature-field-added") return format(T("an invisible signature field \"{0}\" was added"), {a("field")});
+  if (c == "resources-extended") return format(T("resources that nothing on page {0} uses were added to it"), {a("page")});
+  if (c == "form-flags-changed") return T("the form's signature flags changed");
+  if (c == "signature-field-added") return format(T("signature field \"{0}\" was added and signed"), {a("field")});
+  if (c == "signature-field-signed") return format(T("the empty signature field \"{0}\" was signed"), {a("field")});
+  if (c == "form-field-filled") return format(T("form field \"{0}\" was filled in"), {a("field")});
+  if (c == "form-resources-changed") return T("the form's default resources or appearance changed");
+  if (c == "annotation-added") return format(T("an annotation ({0}) was added to page {1}"), {a("subtype"), a("page")});
+  if (c == "annotation-changed") return format(T("an annotation ({0}) on page {1} changed"), {a("subtype"), a("page")});
+  if (c == "annotation-removed") return format(T("an annotation ({0}) was removed from page {1}"), {a("subtype"), a("page")});
   if (c == "unsigned-signature-widget") {
-    return format(tr("a visible signature field \"{0}\" was added without a valid signature: it only looks like one"), {a("field")});
+    return format(T("a visible signature field \"{0}\" was added without a valid signature: it only looks like one"), {a("field")});
   }
   if (c == "object-changed") {
-    return format(tr("object {0} ({1}) changed"), {a("object"), roleWords(m.arg("role")) + (m.arg("page").empty() ? "" : ", " + format(tr("page {0}"), {m.arg("page")}))});
+    return format(T("object {0} ({1}) changed"), {a("object"), roleWords(m.arg("role"), english) + (m.arg("page").empty() ? "" : ", " + format(T("page {0}"), {m.arg("page")}))});
   }
-  if (c == "object-removed") return format(tr("object {0} ({1}) was removed"), {a("object"), roleWords(m.arg("role"))});
+  if (c == "object-removed") return format(T("object {0} ({1}) was removed"), {a("object"), roleWords(m.arg("role"), english)});
   if (c == "signed-object-defined-later") {
-    return format(tr("object {0}, which the signed version referred to but did not contain, was added later ({1})"),
-                  {a("object"), roleWords(m.arg("role"))});
+    return format(T("object {0}, which the signed version referred to but did not contain, was added later ({1})"),
+                  {a("object"), roleWords(m.arg("role"), english)});
   }
   if (c == "object-role-changed") {
-    return format(tr("object {0} ({1}) was reused as {2}"), {a("object"), roleWords(m.arg("role")), roleWords(m.arg("now"))});
+    return format(T("object {0} ({1}) was reused as {2}"), {a("object"), roleWords(m.arg("role"), english), roleWords(m.arg("now"), english)});
   }
-  if (c == "catalog-changed") return format(tr("the document catalogue changed (/{0})"), {a("key")});
-  if (c == "pages-changed") return format(tr("the page tree changed (/{0})"), {a("key")});
-  if (c == "structure-tree-extended") return tr("a new field was linked into the document's logical structure (tags)");
-  if (c == "producer-marker-changed") return format(tr("the producing software's marker changed (/{0})"), {a("key")});
-  if (c == "page-changed") return format(tr("page {0} changed (/{1})"), {a("page"), a("key")});
-  if (c == "form-changed") return format(tr("the form dictionary changed (/{0})"), {a("key")});
-  if (c == "form-field-added") return format(tr("form field \"{0}\" was added"), {a("field")});
-  if (c == "field-changed") return format(tr("form field \"{0}\" changed (/{1})"), {a("field"), a("key")});
-  if (c == "field-removed") return format(tr("form field \"{0}\" was removed"), {a("field")});
-  if (c == "locked-field-changed") return format(tr("form field \"{0}\", which this signature locks, was changed"), {a("field")});
-  if (c == "signature-changed") return format(tr("the existing signature \"{0}\" was changed"), {a("field")});
-  if (c == "permissions-changed") return tr("the document's permissions (/Perms) changed");
+  if (c == "catalog-changed") return format(T("the document catalogue changed (/{0})"), {a("key")});
+  if (c == "pages-changed") return format(T("the page tree changed (/{0})"), {a("key")});
+  if (c == "structure-tree-extended") return T("a new field was linked into the document's logical structure (tags)");
+  if (c == "producer-marker-changed") return format(T("the producing software's marker changed (/{0})"), {a("key")});
+  if (c == "page-changed") return format(T("page {0} changed (/{1})"), {a("page"), a("key")});
+  if (c == "form-changed") return format(T("the form dictionary changed (/{0})"), {a("key")});
+  if (c == "form-field-added") return format(T("form field \"{0}\" was added"), {a("field")});
+  if (c == "field-changed") return format(T("form field \"{0}\" changed (/{1})"), {a("field"), a("key")});
+  if (c == "field-removed") return format(T("form field \"{0}\" was removed"), {a("field")});
+  if (c == "locked-field-changed") return format(T("form field \"{0}\", which this signature locks, was changed"), {a("field")});
+  if (c == "signature-changed") return format(T("the existing signature \"{0}\" was changed"), {a("field")});
+  if (c == "permissions-changed") return T("the document's permissions (/Perms) changed");
   if (c == "objects-after-last-revision") {
-    return tr("objects follow the last revision of the file, outside every revision; a viewer that repairs the file may show them");
+    return T("objects follow the last revision of the file, outside every revision; a viewer that repairs the file may show them");
   }
-  if (c == "page-looks-different") return format(tr("page {0} looks different from the signed version"), {a("page")});
+  if (c == "page-looks-different") return format(T("page {0} looks different from the signed version"), {a("page")});
   if (c == "content-covered") {
     return m.arg("field").empty()
-               ? format(tr("an annotation on page {0} is drawn over content of the signed version"), {a("page")})
-               : format(tr("\"{0}\" on page {1} is drawn over content of the signed version"), {a("field"), a("page")});
+               ? format(T("an annotation on page {0} is drawn over content of the signed version"), {a("page")})
+               : format(T("\"{0}\" on page {1} is drawn over content of the signed version"), {a("field"), a("page")});
   }
   return c;
 }
+
+}  // namespace
+
+std::string describe(const Modification& m) { return modificationWords(m, false); }
+
+std::string describe(const Note& n) { return n.translated(); }
 
 std::string describe(Indication i, SubIndication s) {
   switch (s) {
@@ -224,34 +267,35 @@ std::string reportToJson(const VerificationReport& r) {
                     {"time", t.time ? json(isoTime(*t.time)) : json(nullptr)},
                     {"indication", indicationCode(t.indication)},
                     {"subIndication", nullOr(subIndicationCode(t.subIndication))},
-                    {"tsa", t.tsa ? json(t.tsa->subject()) : json(nullptr)}});
+                    {"tsa", t.tsa ? json(t.tsa->subject()) : json(nullptr)},
+                    {"detail", noteJson(t.detail)},
+                    {"checks", checksJson(t.checks)}});
     }
     js["timestamps"] = ts;
     json chain = json::array();
     for (const auto& c : s.chain) chain.push_back(c.subject());
     js["chain"] = chain;
+    js["integrity"] = integrityCode(integrityOf(s));
     js["coversWholeDocument"] = s.coversWholeDocument ? json(*s.coversWholeDocument) : json(nullptr);
     if (s.signedBytes) {
       js["signedRevision"] = {{"revision", s.signedRevision}, {"bytes", *s.signedBytes}};
     }
     js["modificationLevel"] = s.modificationLevel ? json(modificationLevelCode(*s.modificationLevel)) : json(nullptr);
     json mods = json::array();
-    json modText = json::array();
     for (const auto& m : s.modifications) {
       json args = json::object();
       for (const auto& [k, v] : m.args) args[k] = v;
       mods.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}});
-      modText.push_back(describe(m));
     }
     js["modifications"] = mods;
+    // DESIGN.md §4 names this list; it is the English wording of
+    // "modifications", for people reading the JSON.
+    json modText = json::array();
+    for (const auto& m : s.modifications) modText.push_back(modificationWords(m, true));
     js["modifiedAfterSigning"] = modText;
-    js["signedData"] = s.signedData;
-    js["messages"] = s.messages;
-    json checks = json::array();
-    for (const auto& c : s.checks) {
-      checks.push_back({{"id", c.id}, {"status", checkStatusCode(c.status)}, {"detail", nullOr(c.detail)}});
-    }
-    js["checks"] = checks;
+    js["signedData"] = notesJson(s.signedData);
+    js["messages"] = notesJson(s.messages);
+    js["checks"] = checksJson(s.checks);
     if (!s.counterSignatureOf.empty()) js["counterSignatureOf"] = s.counterSignatureOf;
     sigs.push_back(js);
   }
@@ -319,8 +363,14 @@ std::string reportToText(const VerificationReport& r) {
     for (const auto& t : s.timestamps) {
       o << "  " << tr("Time-stamp:") << ' ' << timestampTypeName(t.type) << ' ' << (t.time ? isoTime(*t.time) : std::string("?")) << ' '
         << indicationCode(t.indication);
-      if (!t.detail.empty()) o << " (" << t.detail << ')';
+      if (!t.detail.empty()) o << " (" << describe(t.detail) << ')';
       o << '\n';
+      for (const auto& c : t.checks) {
+        if (c.status == Check::Status::Passed) continue;
+        o << "      " << statusMark(c.status) << ' ' << checkLabel(c.id);
+        if (!c.detail.empty()) o << " - " << describe(c.detail);
+        o << '\n';
+      }
     }
     if (!s.chain.empty()) {
       o << "  " << tr("Certificate chain:") << '\n';
@@ -330,7 +380,7 @@ std::string reportToText(const VerificationReport& r) {
       o << "  " << (*s.coversWholeDocument ? tr("Covers the whole document.") : tr("Does NOT cover the whole document."))
         << '\n';
     }
-    for (const auto& d : s.signedData) o << "  " << tr("Signed:") << ' ' << d << '\n';
+    for (const auto& d : s.signedData) o << "  " << tr("Signed:") << ' ' << describe(d) << '\n';
     if (s.modificationLevel && *s.modificationLevel != ModificationLevel::None) {
       o << "  " << tr("Changed after signing:") << ' ' << modificationLevelName(*s.modificationLevel) << '\n';
       for (const auto& m : s.modifications) o << "    - " << describe(m) << " [" << modificationLevelName(m.level) << "]\n";
@@ -338,10 +388,10 @@ std::string reportToText(const VerificationReport& r) {
     o << "  " << tr("Checks:") << '\n';
     for (const auto& c : s.checks) {
       o << "    " << statusMark(c.status) << ' ' << checkLabel(c.id);
-      if (!c.detail.empty()) o << " - " << c.detail;
+      if (!c.detail.empty()) o << " - " << describe(c.detail);
       o << '\n';
     }
-    for (const auto& m : s.messages) o << "  * " << m << '\n';
+    for (const auto& m : s.messages) o << "  * " << describe(m) << '\n';
   }
   return o.str();
 }
@@ -372,7 +422,7 @@ std::string inspectionToJson(const Inspection& in) {
       for (const auto& m : r.changes) {
         json args = json::object();
         for (const auto& [k, v] : m.args) args[k] = v;
-        changes.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}, {"text", describe(m)}});
+        changes.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}, {"text", modificationWords(m, true)}});
       }
       revs.push_back({{"end", r.end},
                       {"signedBy", r.signedBy},

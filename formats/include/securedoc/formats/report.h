@@ -3,6 +3,7 @@
 // returns this data; it throws only for misuse or unreadable input
 // (STYLE.md §4).  The CLI and the GUI render it.
 #include <securedoc/crypto/certificate.h>
+#include <securedoc/note.h>
 
 #include <cstdint>
 #include <ctime>
@@ -47,7 +48,7 @@ struct Check {
   enum class Status { Passed, Failed, NotChecked, Warning };
   std::string id;      ///< stable code: "messageDigest", "signatureValue", ...
   Status status = Status::NotChecked;
-  std::string detail;  ///< translated explanation, may be empty
+  Note detail;  ///< why, as a code with arguments; may be empty
 };
 const char* checkStatusCode(Check::Status s);
 
@@ -78,7 +79,12 @@ struct TimestampReport {
   Indication indication = Indication::Indeterminate;
   SubIndication subIndication = SubIndication::None;
   std::optional<Certificate> tsa;
-  std::string detail;
+  Note detail;
+  /// What was checked of the token (RFC 3161 §2.3/§2.4.2, RFC 5816 ESS
+  /// certificate reference, ETSI EN 319 102-1 §5.4): "parsed", "imprint",
+  /// "signatureValue", "tsaCertificate", "extendedKeyUsage", "essCertificate",
+  /// "certificateChain", "genTime".
+  std::vector<Check> checks;
 };
 
 struct SignatureReport {
@@ -101,17 +107,24 @@ struct SignatureReport {
   std::optional<std::uint64_t> signedBytes;
   /// What the signature covers, one entry per signed object (XML: each
   /// reference, naming the element whose digest was checked).
-  std::vector<std::string> signedData;
+  std::vector<Note> signedData;
   /// PDF: the most a later revision changed (none when the signature covers
   /// the whole file), and every change, for every later revision.
   std::optional<ModificationLevel> modificationLevel;
   std::vector<Modification> modifications;
   std::vector<Check> checks;
-  /// Translated messages a person should read.
-  std::vector<std::string> messages;
+  /// What a person should read, as codes with arguments.
+  std::vector<Note> messages;
   /// For counter-signatures: the id of the signature this one countersigns.
   std::string counterSignatureOf;
 };
+
+/// The integrity of one signature after ETSI EN 319 102-1 §5.2.7, from its
+/// checks and whatever the trust in its certificate: Failed when a digest
+/// ("messageDigest", "references") or the value ("signatureValue") failed,
+/// Passed when the value and every digest passed, NotChecked otherwise.
+Check::Status integrityOf(const SignatureReport& s);
+const char* integrityCode(Check::Status s);  ///< "valid", "invalid", "unknown"
 
 struct VerificationReport {
   std::string file;

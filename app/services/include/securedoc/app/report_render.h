@@ -25,6 +25,10 @@ std::string timestampTypeName(const std::string& type);
 std::string describe(Indication i, SubIndication s);
 /// A change after signing in words ("form field \"Name\" was filled").
 std::string describe(const Modification& m);
+/// A Note in the user's language.
+std::string describe(const Note& n);
+/// A check's id ("signatureValue"...) as a translated phrase.
+const char* checkLabel(const std::string& id);
 /// "form filling and signing"... for a modification level, translated.
 std::string modificationLevelName(ModificationLevel l);
 
