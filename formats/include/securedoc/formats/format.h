@@ -67,6 +67,9 @@ struct VerifyOptions {
   /// name their key (ds:KeyName) instead of carrying a certificate.  A value
   /// verified with one proves integrity only: nobody vouches for the key.
   std::vector<std::filesystem::path> publicKeys;
+  /// Intermediate certificates a signature does not embed (`verify
+  /// --certificate`): chain-building material only, never trusted.
+  std::vector<Certificate> extraCertificates;
 };
 
 /// Whether these first bytes look like XML: an optional byte-order mark and
