@@ -67,6 +67,7 @@ struct Options {
   // verify
   std::string reportFormat = "text";
   std::vector<std::string> anchors;
+  std::vector<std::string> certificates;  ///< verify --certificate: untrusted chain material
   bool offline = false;
   std::string detachedContent;
   std::vector<std::string> publicKeys;
@@ -165,12 +166,27 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   return status;
 }
 
+/// The certificates in the files of a verify option (--trust-anchor,
+/// --certificate).  A file that cannot be read or holds no certificate is bad
+/// usage (exit 64, naming the option), not an unreadable document (exit 4):
+/// the document has not been looked at.
+std::vector<Certificate> certificatesOf(const std::vector<std::string>& files, const std::string& option) {
+  std::vector<Certificate> out;
+  for (const auto& f : files) {
+    try {
+      auto certs = Certificate::loadFile(f);
+      out.insert(out.end(), certs.begin(), certs.end());
+    } catch (const Error& e) {
+      throw Error(Category::Usage, e.message(), option + " " + f, e.detail());
+    }
+  }
+  return out;
+}
+
 VerifyOptions verifyOptions(const Options& o) {
   VerifyOptions vo;
-  for (const auto& a : o.anchors) {
-    auto certs = Certificate::loadFile(a);
-    vo.trustAnchors.insert(vo.trustAnchors.end(), certs.begin(), certs.end());
-  }
+  vo.trustAnchors = certificatesOf(o.anchors, "--trust-anchor");
+  vo.extraCertificates = certificatesOf(o.certificates, "--certificate");
   vo.offline = true;  // this version never goes online (no OCSP/CRL fetching yet)
   if (!o.detachedContent.empty()) vo.detachedContent = fs::path(o.detachedContent);
   for (const auto& k : o.publicKeys) vo.publicKeys.emplace_back(k);
@@ -270,6 +286,10 @@ int run(int argc, char** argv) {
   verify->add_option("--format", o.reportFormat, tr("Report format: text or json"))
       ->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
   verify->add_option("--trust-anchor", o.anchors, tr("Trusted root or CA certificate (PEM or DER); repeatable"))->type_name(tr("CERT"));
+  verify->add_option("--certificate", o.certificates,
+                     tr("Intermediate CA certificates the signature does not carry (PEM with one or more, or DER): "
+                        "used only to build the chain to a trust anchor, never trusted themselves; repeatable"))
+      ->type_name(tr("CERT"));
   verify->add_flag("--offline", o.offline, tr("Never use the network (this version never does)"));
   verify->add_option("--detached-content", o.detachedContent,
                      tr("The signed file of a detached signature (default: CAdES, the signature's name without .p7s/.sig; "

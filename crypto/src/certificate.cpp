@@ -183,6 +183,52 @@ std::vector<std::string> Certificate::extendedKeyUsage() const {
   return out;
 }
 
+std::vector<std::string> Certificate::extendedKeyUsageOids() const {
+  std::vector<std::string> out;
+  ossl::ExtKeyUsage eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(native(), NID_ext_key_usage, nullptr, nullptr)));
+  if (!eku) return out;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+    char buf[128];
+    OBJ_obj2txt(buf, sizeof buf, sk_ASN1_OBJECT_value(eku.get(), i), 1);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+bool Certificate::hasExtendedKeyUsageExtension() const {
+  return X509_get_ext_by_NID(native(), NID_ext_key_usage, -1) >= 0;
+}
+
+bool Certificate::extendedKeyUsageCritical() const {
+  const int idx = X509_get_ext_by_NID(native(), NID_ext_key_usage, -1);
+  return idx >= 0 && X509_EXTENSION_get_critical(X509_get_ext(native(), idx)) == 1;
+}
+
+std::string Certificate::keyAlgorithm() const {
+  const EVP_PKEY* pk = X509_get0_pubkey(native());
+  if (!pk) return "unknown";
+  for (const char* name : {"RSA", "RSA-PSS", "EC", "DSA", "ED25519", "ED448"}) {
+    if (EVP_PKEY_is_a(pk, name)) return name;
+  }
+  const char* n = EVP_PKEY_get0_type_name(pk);
+  return n ? n : "unknown";
+}
+
+int Certificate::keyBits() const {
+  const EVP_PKEY* pk = X509_get0_pubkey(native());
+  return pk ? EVP_PKEY_get_bits(pk) : 0;
+}
+
+std::string Certificate::curveName() const {
+  const EVP_PKEY* pk = X509_get0_pubkey(native());
+  if (!pk || !EVP_PKEY_is_a(pk, "EC")) return {};
+  char group[64] = {0};
+  size_t len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof group, &len) != 1) return {};
+  return group;
+}
+
 std::vector<std::string> Certificate::policies() const {
   std::vector<std::string> out;
   ossl::CertPolicies pol(

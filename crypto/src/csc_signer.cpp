@@ -596,12 +596,14 @@ CscSigner::CscSigner(const CscOptions& options, Interaction& interaction) : m_im
   d.base = url;
   while (!d.base.empty() && d.base.back() == '/') d.base.pop_back();
   if (options.caFile.empty()) {
-    throw Error(Category::Usage, tr("the cloud signer needs the CA certificate of its service: use --cloud-ca FILE"));
+    throw Error(Category::Usage, Note{"cloud-ca-required", N_("the cloud signer needs the CA certificate of its service")});
   }
   if (!std::ifstream(options.caFile)) {
     throw Error(Category::Io, tr("cannot read the CA certificate file"), options.caFile);
   }
-  if (options.login.empty()) throw Error(Category::Usage, tr("the cloud signer needs an account: use --login NAME"));
+  if (options.login.empty()) {
+    throw Error(Category::Usage, Note{"cloud-login-required", N_("the cloud signer needs an account (login name)")});
+  }
   if (options.login.find(':') != std::string::npos) {
     throw Error(Category::Usage, tr("a login name for the cloud signer cannot contain \":\""));
   }

@@ -36,11 +36,22 @@ Error::Error(Category category, std::string message, std::string file, std::stri
       m_category(category),
       m_message(std::move(message)),
       m_file(std::move(file)),
-      m_detail(std::move(detail)) {}
+      m_detail(std::move(detail)),
+      m_note(Note{std::string(), m_message}) {}
+
+Error::Error(Category category, Note note, std::string file, std::string detail)
+    : std::runtime_error(compose(file, note.translated(), detail)),
+      m_category(category),
+      m_message(note.translated()),
+      m_file(std::move(file)),
+      m_detail(std::move(detail)),
+      m_note(std::move(note)) {}
 
 Error Error::withFile(const std::string& file) const {
   if (!m_file.empty()) return *this;
-  return Error(m_category, m_message, file, m_detail);
+  Error e(m_category, m_note, file, m_detail);
+  if (m_note.code.empty()) e.m_message = m_message;  // already a sentence, maybe translated
+  return e;
 }
 
 std::string drainOpenSslErrors() {

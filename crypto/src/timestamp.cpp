@@ -3,6 +3,8 @@
 #include <securedoc/crypto/timestamp.h>
 
 #include <openssl/err.h>
+#include <openssl/ess.h>
+#include <openssl/x509v3.h>
 
 namespace securedoc {
 
@@ -14,11 +16,62 @@ std::optional<std::time_t> generalizedTime(const ASN1_GENERALIZEDTIME* t) {
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
   return timegm(&tm);
 }
+
+/// RFC 3161 §2.3: "The corresponding certificate MUST contain only one
+/// instance of the extended key usage field extension ... with KeyPurposeID
+/// having value: id-kp-timeStamping.  This extension MUST be critical."
+/// X509_get_ext_d2i reports -2 in `critical` for more than one instance.
+bool timeStampingOnly(X509* cert) {
+  int critical = -1;
+  ossl::ExtKeyUsage eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
+  ERR_clear_error();
+  return eku && critical == 1 && sk_ASN1_OBJECT_num(eku.get()) == 1 &&
+         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) == NID_time_stamp;
+}
+
+/// RFC 3161 §2.4.2: the token's SignerInfo "MUST" carry the ESS
+/// SigningCertificate attribute (RFC 2634 §5.4), RFC 5816 §2.2.1 allows
+/// SigningCertificateV2 instead; the first ESSCertID(v2) must identify the
+/// certificate that verifies the token, and every other one must be found
+/// among the certificates at hand (OSSL_ESS_check_signing_certs, as
+/// TS_RESP_verify_token does).
+bool essNamesTsa(CMS_ContentInfo* cms, X509* tsa, const std::vector<Certificate>& others) {
+  STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(cms);
+  if (!sis || sk_CMS_SignerInfo_num(sis) != 1) return false;
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
+  auto decode = [si](int nid) -> const ASN1_STRING* {
+    const int idx = CMS_signed_get_attr_by_NID(si, nid, -1);
+    if (idx < 0) return nullptr;
+    ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, idx), 0);
+    return t && t->type == V_ASN1_SEQUENCE ? t->value.sequence : nullptr;
+  };
+  ossl::EssSigningCert v1;
+  ossl::EssSigningCertV2 v2;
+  if (const ASN1_STRING* s = decode(NID_id_smime_aa_signingCertificate)) {
+    const unsigned char* p = ASN1_STRING_get0_data(s);
+    v1.reset(d2i_ESS_SIGNING_CERT(nullptr, &p, ASN1_STRING_length(s)));
+    if (!v1) return false;
+  }
+  if (const ASN1_STRING* s = decode(NID_id_smime_aa_signingCertificateV2)) {
+    const unsigned char* p = ASN1_STRING_get0_data(s);
+    v2.reset(d2i_ESS_SIGNING_CERT_V2(nullptr, &p, ASN1_STRING_length(s)));
+    if (!v2) return false;
+  }
+  if (!v1 && !v2) return false;
+  ossl::BorrowedX509Stack chain(sk_X509_new_null());
+  sk_X509_push(chain.get(), tsa);  // index 0: the certificate the first ESSCertID must name
+  for (const Certificate& c : others) sk_X509_push(chain.get(), c.native());
+  const bool ok = OSSL_ESS_check_signing_certs(v1.get(), v2.get(), chain.get(), 1) == 1;
+  ERR_clear_error();
+  return ok;
+}
 }  // namespace
 
 TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedData,
                                    const std::vector<Certificate>& anchors,
-                                   const std::vector<Certificate>& extraCerts) {
+                                   const std::vector<Certificate>& extraCerts,
+                                   std::optional<std::time_t> validationTime) {
   return checkTimestampTokenWith(
       token,
       [&imprintedData](const std::string& name) -> std::optional<Bytes> {
@@ -29,13 +82,14 @@ TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedDat
         if (EVP_Digest(imprintedData.data(), imprintedData.size(), h, &hl, md, nullptr) != 1) return std::nullopt;
         return Bytes(h, h + hl);
       },
-      anchors, extraCerts);
+      anchors, extraCerts, validationTime);
 }
 
 TimestampCheck checkTimestampTokenWith(const Bytes& token,
                                        const std::function<std::optional<Bytes>(const std::string& digestName)>& hashOf,
                                        const std::vector<Certificate>& anchors,
-                                       const std::vector<Certificate>& extraCerts) {
+                                       const std::vector<Certificate>& extraCerts,
+                                       std::optional<std::time_t> validationTime) {
   TimestampCheck r;
   const unsigned char* p = token.data();
   ossl::Cms cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(token.size())));
@@ -92,11 +146,33 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
     ossl::X509Stack tokenCerts(CMS_get1_certs(cms.get()));
     if (tokenCerts && sk_X509_num(tokenCerts.get()) > 0) r.tsa.emplace(sk_X509_value(tokenCerts.get(), 0));
   }
-  if (r.tsa) {
-    std::vector<Certificate> pool = extraCerts;
+  std::vector<Certificate> pool = extraCerts;
+  {
     ossl::X509Stack tokenCerts(CMS_get1_certs(cms.get()));
     for (int i = 0; tokenCerts && i < sk_X509_num(tokenCerts.get()); ++i) pool.emplace_back(sk_X509_value(tokenCerts.get(), i));
+    ERR_clear_error();
+  }
+  if (r.tsa) {
+    // The TSA rules (RFC 3161 §2.3, §2.4.2; RFC 5816) hold whatever the trust.
+    r.ekuValid = timeStampingOnly(r.tsa->native());
+    if (!r.ekuValid && r.detail.empty()) {
+      r.detail = "RFC 3161 2.3: the TSA certificate's extendedKeyUsage must be critical and hold only id-kp-timeStamping";
+    }
+    std::vector<Certificate> others = pool;
+    others.insert(others.end(), anchors.begin(), anchors.end());
+    r.essCertificateMatches = essNamesTsa(cms.get(), r.tsa->native(), others);
+    if (!r.essCertificateMatches && r.detail.empty()) {
+      r.detail = "RFC 3161 2.4.2: the token's ESS signing-certificate attribute is missing or names another certificate";
+    }
     r.chain = validateChain(*r.tsa, pool, anchors, r.genTime.value_or(std::time(nullptr)));
+  } else if (r.detail.empty()) {
+    r.detail = "the time-stamp token does not carry its TSA certificate";
+  }
+  const std::time_t limit = validationTime.value_or(std::time(nullptr));
+  r.genTimeAcceptable = r.genTime && *r.genTime <= limit;
+  if (!r.genTimeAcceptable && r.detail.empty()) {
+    r.detail = r.genTime ? "genTime " + isoTime(*r.genTime) + " is after the validation time " + isoTime(limit)
+                         : "the token's genTime cannot be read";
   }
   return r;
 }

@@ -153,8 +153,8 @@ VerificationReport CadesModule::verify(const std::filesystem::path& file, const 
     const std::string id = "S" + std::to_string(i + 1);
     report.signatures.push_back(verifySignerInfo(si, id, vc, DigestFn(topLevelDigest)));
     if (detached && options.detachedContent) {
-      report.signatures.back().messages.emplace_back(
-          format(tr("Signed content: {0}"), {options.detachedContent->string()}));
+      report.signatures.back().messages.push_back(
+          Note{"signed-content-file", N_("Signed content: {file}"), {{"file", options.detachedContent->string()}}});
     }
     verifyCounterSignatures(si, id, vc, report.signatures, 1);
   }

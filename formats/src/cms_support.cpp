@@ -280,7 +280,7 @@ bool verifyOverContentDigest(CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md,
   return ok == 1;
 }
 
-Check makeCheck(const char* id, Check::Status status, std::string detail) {
+Check makeCheck(const char* id, Check::Status status, Note detail) {
   return checks::makeCheck(id, status, std::move(detail));
 }
 
@@ -313,18 +313,22 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
 
   if (!signer) {
     r.checks.push_back(makeCheck("signingCertificate", Check::Status::Failed,
-                                 tr("the signing certificate is not in the signature")));
-    r.messages.emplace_back(tr("The certificate that made this signature is not included, so it cannot be checked."));
+                                 Note{"signing-certificate-missing", N_("the signing certificate is not in the signature")}));
+    r.messages.push_back(Note{"signing-certificate-missing-message",
+                              N_("The certificate that made this signature is not included, so it cannot be checked.")});
     r.indication = Indication::Indeterminate;
     r.subIndication = SubIndication::NoSigningCertificateFound;
     return r;
   }
   r.signer.emplace(signer);
   if (!md) {
-    r.checks.push_back(makeCheck("digestAlgorithm", Check::Status::Failed, r.digestAlgorithm));
+    r.checks.push_back(makeCheck("digestAlgorithm", Check::Status::Failed,
+                                 Note{"digest-algorithm-unsupported", N_("unsupported digest algorithm {algorithm}"),
+                                      {{"algorithm", r.digestAlgorithm}}}));
     r.indication = Indication::Indeterminate;
     r.subIndication = SubIndication::CryptoConstraintsFailure;
-    r.messages.emplace_back(format(tr("The digest algorithm {0} is not supported."), {r.digestAlgorithm}));
+    r.messages.push_back(Note{"digest-algorithm-unsupported-message", N_("The digest algorithm {algorithm} is not supported."),
+                              {{"algorithm", r.digestAlgorithm}}});
     return r;
   }
 
@@ -334,16 +338,19 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
     ASN1_OCTET_STRING* mdAttr = static_cast<ASN1_OCTET_STRING*>(
         CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
     if (!mdAttr) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed, tr("the message-digest attribute is missing")));
+      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed, Note{"message-digest-missing", N_("the message-digest attribute is missing")}));
       setResult(Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (!content) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::NotChecked, tr("the signed content is not available")));
-      r.messages.emplace_back(tr("This is a detached signature: give the signed file with --detached-content to check it."));
+      r.checks.push_back(makeCheck("messageDigest", Check::Status::NotChecked,
+                                   Note{"signed-content-missing", N_("the signed content is not available")}));
+      r.messages.push_back(Note{"detached-content-needed",
+                                N_("This is a detached signature: give the signed file with --detached-content to check it.")});
       setResult(Indication::Indeterminate, SubIndication::SignedDataNotFound);
     } else if (static_cast<std::size_t>(ASN1_STRING_length(mdAttr)) != content->size() ||
                CRYPTO_memcmp(ASN1_STRING_get0_data(mdAttr), content->data(), content->size()) != 0) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed, tr("the content changed after signing")));
-      r.messages.emplace_back(tr("The signed content was changed after it was signed."));
+      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed,
+                                   Note{"content-changed", N_("the content changed after signing")}));
+      r.messages.push_back(Note{"content-changed-message", N_("The signed content was changed after it was signed.")});
       setResult(Indication::TotalFailed, SubIndication::HashFailure);
     } else {
       r.checks.push_back(makeCheck("messageDigest", Check::Status::Passed));
@@ -360,16 +367,19 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
     }
   } else if (content) {
     valueOk = verifyOverContentDigest(si, pk, md, *content);
-    r.messages.emplace_back(tr("The signature has no signed attributes (plain PKCS#7, not CAdES)."));
+    r.messages.push_back(Note{"no-signed-attributes", N_("The signature has no signed attributes (plain PKCS#7, not CAdES).")});
   }
   if (!hasSignedAttrs && !content) {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("the signed content is not available")));
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
+                                 Note{"signed-content-missing", N_("the signed content is not available")}));
     setResult(Indication::Indeterminate, SubIndication::SignedDataNotFound);
   } else if (valueOk) {
     r.checks.push_back(makeCheck("signatureValue", Check::Status::Passed));
   } else {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed, tr("the signature value does not match")));
-    r.messages.emplace_back(tr("The signature value is not valid for the signing certificate."));
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed,
+                                 Note{"signature-value-mismatch", N_("the signature value does not match")}));
+    r.messages.push_back(Note{"signature-value-mismatch-message",
+                              N_("The signature value is not valid for the signing certificate.")});
     setResult(Indication::TotalFailed, SubIndication::SigCryptoFailure);
   }
 
@@ -377,23 +387,41 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   const auto ess = essMatches(si, signer);
   if (!ess) {
     r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Warning,
-                                 tr("no signing-certificate attribute (not a CAdES baseline signature)")));
+                                 Note{"no-signing-certificate-attribute",
+                                      N_("no signing-certificate attribute (not a CAdES baseline signature)")}));
   } else if (*ess) {
     r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Passed));
   } else {
     r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
-                                 tr("the signing-certificate attribute names another certificate")));
-    r.messages.emplace_back(tr("The signature refers to a different certificate than the one included."));
+                                 Note{"signing-certificate-reference-mismatch",
+                                      N_("the signing-certificate attribute names another certificate")}));
+    r.messages.push_back(Note{"signing-certificate-reference-mismatch-message",
+                              N_("The signature refers to a different certificate than the one included.")});
+    // ETSI EN 319 102-1 §5.2.3 (identification of the signing certificate):
+    // NO_SIGNING_CERTIFICATE_FOUND, INDETERMINATE.  A swapped certificate with
+    // another key has already failed the value above (SIG_CRYPTO_FAILURE,
+    // TOTAL-FAILED, which lower() keeps); only a certificate with the same
+    // key but other contents gets here with a valid value.
     setResult(Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
   }
 
   // 4. Signature time-stamps: the imprint covers the signature value octets
-  // (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A).
+  // (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A).  checks:: adds the
+  // user's extra certificates (VerifyOptions::extraCertificates) to the pool.
   const std::optional<std::time_t> poe =
       checks::signatureTimestamps(r, sigTimestamps, signatureValue(si), vc.options, vc.pool);
   if (hasArchive) checks::archiveTimestampNotValidated(r);
+  // EN 319 122-1 §5.3: B-T is a signature with a signature time-stamp; one
+  // that failed proves nothing, so the signature is B-B (the failed token
+  // stays listed), and B-LT / B-LTA, which build on B-T, are not reached.
+  if (r.level != "B-B" && !checks::hasUsableSignatureTimestamp(r)) r.level = "B-B";
 
-  // 5. The signer's certificate: chain to a trust anchor at validation time.
+  // 5. Cryptographic constraints (EN 319 102-1 §5.2.8, TS 119 312), judged
+  // at the proof of existence the time-stamps give.
+  checks::cryptographicConstraints(r, poe, vc.now);
+
+  // 6. The signer's certificate: chain to a trust anchor at validation time,
+  // and whether it is meant for signatures.
   checks::signerCertificate(r, vc.pool, vc.options, vc.now, poe);
   return r;
 }
@@ -441,7 +469,7 @@ void verifyCounterSignatures(CMS_SignerInfo* si, const std::string& id, const Ve
       bad.counterSignatureOf = id;
       bad.indication = Indication::TotalFailed;
       bad.subIndication = SubIndication::FormatFailure;
-      bad.messages.emplace_back(tr("A counter-signature cannot be read."));
+      bad.messages.push_back(Note{"counter-signature-unreadable", N_("A counter-signature cannot be read.")});
       out.push_back(std::move(bad));
       continue;
     }

@@ -90,12 +90,15 @@ std::optional<std::time_t> signingTimeOf(CMS_SignerInfo* si);
 std::vector<Bytes> unsignedAttributeValues(CMS_SignerInfo* si, int nid);
 bool hasUnsignedAttribute(CMS_SignerInfo* si, const char* oid);
 std::string attributeLabel(X509_ATTRIBUTE* attr);
-Check makeCheck(const char* id, Check::Status status, std::string detail = {});
-/// "B-B", "B-T", "B-LT", "B-LTA" from the unsigned attributes.
+Check makeCheck(const char* id, Check::Status status, Note detail = {});
+/// "B-B", "B-T", "B-LT", "B-LTA" from the unsigned attributes alone (what
+/// the structure claims, for inspect).  verifySignerInfo lowers it to B-B
+/// when no signature time-stamp is usable (checks::hasUsableSignatureTimestamp).
 std::string levelOf(CMS_SignerInfo* si);
 
-/// Verifies one SignerInfo: message digest, signature value, ESS reference,
-/// signature time-stamps, chain.
+/// Verifies one SignerInfo in ETSI EN 319 102-1 order: signing certificate,
+/// message digest, signature value (whatever the trust), ESS reference,
+/// signature time-stamps, cryptographic constraints, chain and key usage.
 SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, const VerifyContext& vc,
                                  const DigestFn& contentDigest);
 /// Counter-signatures of `si` (and theirs), appended to `out`.

@@ -3,6 +3,7 @@
 #include "cms_support.h"
 #include "pdf_diff.h"
 #include "pdf_objects.h"
+#include "signature_checks.h"
 
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/timestamp.h>
@@ -246,30 +247,44 @@ struct Field {
   bool docTimestamp = false;
   std::vector<std::int64_t> byteRange;
   Bytes contents;
-  /// A structural failure that leaves nothing to verify (no usable range or value).
-  std::string problem;
+  /// A structural failure that leaves nothing to verify (no usable range or
+  /// value): ETSI EN 319 102-1 §5.2.2 format checking, FORMAT_FAILURE.
+  Note problem;
   /// Structural failures that still leave ranges to hash: universal forgery,
   /// wrapping.  The signature is TOTAL-FAILED either way; the hash and value
   /// are still checked so the report says which of them fails too.
-  std::vector<std::string> suspicious;
+  std::vector<Note> suspicious;
+  /// The second range runs past the end of the file although the signature
+  /// is well formed (the /Contents is exactly the excluded gap): signed bytes
+  /// were cut from the file.  That is a change of the signed data, not of the
+  /// signature's format: the digest over what is left is checked and fails
+  /// (EN 319 102-1 §5.2.7, HASH_FAILURE).
+  Note missingBytes;
   std::uint64_t end = 0;
+  /// The ranges to hash: the /ByteRange, cut at the end of the file.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges() const {
+    const auto a1 = static_cast<std::uint64_t>(byteRange[2]);
+    return {{0, static_cast<std::uint64_t>(byteRange[1])}, {a1, std::min<std::uint64_t>(static_cast<std::uint64_t>(byteRange[3]), fileSize - a1)}};
+  }
+  std::uint64_t fileSize = 0;
 };
 
 Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const fs::path& file, std::uint64_t size) {
   Field f;
   f.field = sf;
+  f.fileSize = size;
   const PdfObject* v = sf.value;
   f.subFilter = nameOf(key(objects, v, "SubFilter"));
   f.docTimestamp = nameOf(key(objects, v, "Type")) == "DocTimeStamp" || f.subFilter == "ETSI.RFC3161";
   const PdfObject* br = key(objects, v, "ByteRange");
   if (!br || !br->IsArray()) {
-    f.problem = tr("the signature has no /ByteRange");
+    f.problem = Note{"byte-range-missing", N_("the signature has no /ByteRange")};
     return f;
   }
   for (const auto& e : br->GetArray()) {
     const PdfObject* n = resolve(objects, &e);
     if (!n || !n->IsNumber()) {
-      f.problem = tr("the /ByteRange holds something other than integers");
+      f.problem = Note{"byte-range-not-integers", N_("the /ByteRange holds something other than integers")};
       return f;
     }
     f.byteRange.push_back(n->GetNumber());
@@ -277,7 +292,8 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   // ISO 32000-1 §12.8.1: the ByteRange covers the whole file except the
   // /Contents value; PAdES (EN 319 142-1 §5.1) requires exactly two ranges.
   if (f.byteRange.size() != 4) {
-    f.problem = format(tr("the /ByteRange has {0} numbers instead of 4"), {std::to_string(f.byteRange.size())});
+    f.problem = Note{"byte-range-count", N_("the /ByteRange has {count} numbers instead of 4"),
+                     {{"count", std::to_string(f.byteRange.size())}}};
     return f;
   }
   const auto [a0, l0, a1, l1] = std::tuple(f.byteRange[0], f.byteRange[1], f.byteRange[2], f.byteRange[3]);
@@ -285,42 +301,43 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   // not overflow.
   const auto fileSize = static_cast<std::int64_t>(size);
   if (l0 > fileSize || a1 > fileSize || l1 > fileSize) {
-    f.problem = tr("the /ByteRange goes beyond the end of the file");
+    f.problem = Note{"byte-range-beyond-file", N_("the /ByteRange goes beyond the end of the file")};
     return f;
   }
   if (a0 != 0) {
-    f.problem = tr("the signed range does not start at the beginning of the file");
+    f.problem = Note{"byte-range-not-from-start", N_("the signed range does not start at the beginning of the file")};
     return f;
   }
   if (l0 <= 0 || a1 < 0 || l1 < 0) {
-    f.problem = tr("the /ByteRange has negative or empty parts");
+    f.problem = Note{"byte-range-negative", N_("the /ByteRange has negative or empty parts")};
     return f;
   }
   if (a1 < l0 + 2) {
-    f.problem = tr("the two signed ranges overlap or leave no room for the signature");
-    return f;
-  }
-  if (static_cast<std::uint64_t>(a1) + static_cast<std::uint64_t>(l1) > size) {
-    f.problem = tr("the /ByteRange goes beyond the end of the file");
+    f.problem = Note{"byte-range-overlap", N_("the two signed ranges overlap or leave no room for the signature")};
     return f;
   }
   f.end = static_cast<std::uint64_t>(a1 + l1);
+  // Past the end of the file: only the second range may be cut short (the
+  // first and the gap are checked below against /Contents); whether that is
+  // a malformed signature or removed signed bytes is decided after them.
+  const bool cut = f.end > size;
   // The gap must be exactly the hex string that /Contents holds.
   const Bytes gap = readFileRange(file, static_cast<std::uint64_t>(l0), static_cast<std::uint64_t>(a1 - l0));
   const bool hexGap = gap.size() >= 2 && gap.front() == '<' && gap.back() == '>' &&
                       std::all_of(gap.begin() + 1, gap.end() - 1, isHexDigit);
   const PdfObject* contents = key(objects, v, "Contents");
   if (!contents || !(contents->IsHexString() || contents->IsString())) {
-    f.problem = tr("the signature has no /Contents");
+    f.problem = Note{"contents-missing", N_("the signature has no /Contents")};
     return f;
   }
   f.contents = bytesOf(contents);
   if (f.contents.empty() || std::all_of(f.contents.begin(), f.contents.end(), [](std::uint8_t b) { return b == 0; })) {
-    f.problem = tr("the /Contents of the signature is empty");
+    f.problem = Note{"contents-empty", N_("the /Contents of the signature is empty")};
     return f;
   }
   if (!hexGap) {
-    f.suspicious.push_back(tr("the bytes excluded by the /ByteRange are not exactly the signature's /Contents"));
+    f.suspicious.push_back(Note{"byte-range-gap-not-contents",
+                                N_("the bytes excluded by the /ByteRange are not exactly the signature's /Contents")});
   } else {
     // ISO 32000-1 §7.3.4.3: an odd number of digits ends with an implied 0.
     const auto hexValue = [](std::uint8_t c) {
@@ -335,8 +352,26 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
       decoded.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
     }
     if (decoded != f.contents) {
-      f.suspicious.push_back(tr("the signature's /Contents is not the one at the excluded position (signature wrapping)"));
+      f.suspicious.push_back(Note{"contents-wrapped",
+                                  N_("the signature's /Contents is not the one at the excluded position (signature wrapping)")});
     }
+  }
+  if (cut) {
+    // ISO 32000-1 §12.8.1: the ranges cover the file except /Contents.  A
+    // well-formed signature whose ranges reach past the end of the file
+    // signed bytes that are no longer there (DSS's pdf-signed-corrupted.pdf:
+    // ten bytes cut from the signed part); a malformed one (its gap is not
+    // the /Contents) is a format failure, as above.
+    const Note beyond{"byte-range-beyond-file-signed-bytes-missing",
+                      N_("the /ByteRange goes beyond the end of the file: the signed bytes end at byte {end}, the file "
+                         "has {size} bytes; signed bytes were removed"),
+                      {{"end", std::to_string(f.end)}, {"size", std::to_string(size)}}};
+    if (f.suspicious.empty()) {
+      f.missingBytes = beyond;
+    } else {
+      f.problem = Note{"byte-range-beyond-file", N_("the /ByteRange goes beyond the end of the file")};
+    }
+    return f;
   }
   // The signed range must end where a revision ends (after "%%EOF").
   const std::uint64_t tailLen = std::min<std::uint64_t>(f.end, 32);
@@ -344,7 +379,7 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   std::string t(tail.begin(), tail.end());
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   if (t.size() < 5 || t.compare(t.size() - 5, 5, "%%EOF") != 0) {
-    f.suspicious.push_back(tr("the signed range does not end at the end of a revision"));
+    f.suspicious.push_back(Note{"byte-range-not-revision-end", N_("the signed range does not end at the end of a revision")});
   }
   return f;
 }
@@ -533,11 +568,11 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   if (at != in.revisionEnds.end()) r.signedRevision = static_cast<int>(at - in.revisionEnds.begin()) + 1;
   if (f.end == in.size) {
     r.modificationLevel = ModificationLevel::None;
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed));
+    r.checks.push_back(checks::makeCheck("modifications", Check::Status::Passed));
     return;
   }
   if (!in.finalDocument) {
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, in.loadError));
+    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, in.loadError));
     r.messages.emplace_back(tr("The PDF's structure cannot be read, so the changes after this signature cannot be checked."));
     demote(r);
     return;
@@ -546,7 +581,7 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   try {
     signedRevision = &in.revisionAt(f.end);
   } catch (const PdfError& e) {
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
+    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
     r.messages.emplace_back(tr("The signed revision cannot be read, so the changes after signing cannot be checked."));
     demote(r);
     return;
@@ -603,11 +638,11 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     if (level <= allowed && unreadable.empty()) {
       const VisualResult v = compareVisually(in.file, f.end, footprints);
       if (!v.compared) {
-        r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::NotChecked, v.notCompared));
+        r.checks.push_back(checks::makeCheck("visualComparison", Check::Status::NotChecked, v.notCompared));
       } else if (v.findings.empty()) {
-        r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Passed));
+        r.checks.push_back(checks::makeCheck("visualComparison", Check::Status::Passed));
       } else {
-        r.checks.push_back(cms::makeCheck("visualComparison", Check::Status::Failed,
+        r.checks.push_back(checks::makeCheck("visualComparison", Check::Status::Failed,
                                           tr("a page does not look like the signed version")));
         for (const auto& m : v.findings) {
           addModification(changes, m);
@@ -619,7 +654,7 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     if (unreadable.empty() || level > allowedLevel(permission)) r.modificationLevel = level;
     r.modifications = std::move(changes);
     if (level > allowed) {
-      r.checks.push_back(cms::makeCheck("modifications", Check::Status::Failed,
+      r.checks.push_back(checks::makeCheck("modifications", Check::Status::Failed,
                                         format(tr("changes after signing reach the level \"{0}\"; this signature allows up to \"{1}\""),
                                                {modificationLevelCode(level), modificationLevelCode(allowed)})));
       r.messages.emplace_back(tr("The document was changed after this signature in a way the signature does not allow; what is shown now is not what was signed."));
@@ -628,11 +663,11 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
         r.subIndication = SubIndication::FormatFailure;
       }
     } else if (!unreadable.empty()) {
-      r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, unreadable));
+      r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, unreadable));
       r.messages.emplace_back(tr("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked."));
       demote(r);
     } else {
-      r.checks.push_back(cms::makeCheck("modifications", Check::Status::Passed,
+      r.checks.push_back(checks::makeCheck("modifications", Check::Status::Passed,
                                         level == ModificationLevel::None ? std::string() : tr("only allowed changes were made later")));
     }
     if (level >= ModificationLevel::FormFilling && level <= allowed) {
@@ -642,11 +677,141 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     // PoDoFo reads objects when first used: a damaged one may surface only
     // here.  What was found so far stays in the report; the verdict cannot
     // be TOTAL-PASSED.
-    r.checks.push_back(cms::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
+    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
     r.messages.emplace_back(tr("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked."));
     r.modificationLevel.reset();
     demote(r);
   }
+}
+
+/// A document time-stamp (ETSI EN 319 142-1 §5.4, /SubFilter ETSI.RFC3161):
+/// an RFC 3161 token whose message imprint is the digest of the byte ranges.
+/// It is held to the same rules as a signature time-stamp and as the RFC
+/// 3161 client's answers (DESIGN.md §4): imprint, TSA signature, the TSA
+/// certificate with the critical id-kp-timeStamping EKU and nothing else
+/// (RFC 3161 §2.3), the ESS reference to it (RFC 3161 §2.4.2, RFC 5816),
+/// genTime not after the validation time, then the TSA's chain.  One that
+/// breaks a rule is TOTAL-FAILED and proves nothing (EN 319 102-1 §5.4).
+void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& rangeDigest,
+                       const VerifyOptions& options, std::time_t now) {
+  r.level = "DocTimeStamp";
+  const TimestampCheck tc = checkTimestampTokenWith(
+      f.contents,
+      [&](const std::string& name) -> std::optional<Bytes> {
+        const Bytes* d = rangeDigest(EVP_get_digestbyname(name.c_str()));
+        return d ? std::optional<Bytes>(*d) : std::nullopt;
+      },
+      options.trustAnchors, options.extraCertificates, now);
+  TimestampReport t;
+  t.type = "document";
+  t.time = tc.genTime;
+  t.tsa = tc.tsa;
+  if (tc.tsa) r.signer = tc.tsa;
+  r.signingTime = tc.genTime;
+  r.chain = tc.chain.path;
+  const Note::Args why{{"reason", tc.detail}};
+  auto passedIf = [](bool ok) { return ok ? Check::Status::Passed : Check::Status::Failed; };
+
+  // The token's own checks, with the codes signature time-stamps use
+  // (signature_checks.cpp), for the time-stamp's entry in the report.
+  t.checks.push_back(checks::makeCheck("parsed", passedIf(tc.parsed),
+                                       tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+  const Note notTrusted = options.trustAnchors.empty()
+                              ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                              : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                                     {{"reason", tc.chain.detail}}};
+  if (tc.parsed) {
+    t.checks.push_back(checks::makeCheck(
+        "imprint", passedIf(tc.imprintMatches),
+        tc.imprintMatches ? Note{}
+                          : Note{"document-timestamp-imprint-mismatch",
+                                 N_("the document changed after it was time-stamped (the message imprint differs)")}));
+    t.checks.push_back(checks::makeCheck("signatureValue", passedIf(tc.signatureValid),
+                                         tc.signatureValid ? Note{}
+                                                           : Note{"timestamp-signature-invalid",
+                                                                  N_("the TSA's signature does not verify: {reason}"), why}));
+    t.checks.push_back(checks::makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
+                                         tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
+                                                : Note{"timestamp-no-tsa-certificate",
+                                                       N_("the token does not carry the TSA's certificate")}));
+  }
+  if (tc.tsa) {
+    std::string usages;
+    for (const auto& u : tc.tsa->extendedKeyUsage()) usages += (usages.empty() ? "" : ", ") + u;
+    t.checks.push_back(checks::makeCheck(
+        "extendedKeyUsage", passedIf(tc.ekuValid),
+        tc.ekuValid ? Note{}
+                    : Note{"timestamp-tsa-eku",
+                           N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
+                              "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
+                           {{"usages", usages.empty() ? "-" : usages},
+                            {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
+    t.checks.push_back(checks::makeCheck("essCertificate", passedIf(tc.essCertificateMatches),
+                                         tc.essCertificateMatches
+                                             ? Note{}
+                                             : Note{"timestamp-ess-mismatch",
+                                                    N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
+                                                       "is missing or does not name the TSA certificate")}));
+    t.checks.push_back(tc.chain.status == ChainStatus::Valid
+                           ? checks::makeCheck("certificateChain", Check::Status::Passed)
+                           : checks::makeCheck("certificateChain", Check::Status::Failed, notTrusted));
+  }
+  if (tc.parsed) {
+    t.checks.push_back(checks::makeCheck(
+        "genTime", passedIf(tc.genTimeAcceptable),
+        tc.genTimeAcceptable ? Note{}
+        : tc.genTime ? Note{"timestamp-gentime-future",
+                            N_("the time-stamp's time {time} is after the validation time {validationTime}"),
+                            {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(now)}}}
+                     : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
+  }
+
+  // The signature's checks, in EN 319 102-1 order: format (the token), the
+  // signing certificate, integrity (imprint = messageDigest, TSA signature =
+  // signatureValue), then the TSA rules and the chain.
+  if (!tc.parsed) {
+    r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
+                                         Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+  } else {
+    r.checks.push_back(checks::makeCheck("messageDigest", passedIf(tc.imprintMatches),
+                                         tc.imprintMatches ? Note{} : t.checks[1].detail));
+    r.checks.push_back(checks::makeCheck("signatureValue", passedIf(tc.signatureValid), t.checks[2].detail));
+  }
+  for (const auto& c : t.checks) {
+    const std::string id = c.id;
+    if (id == "extendedKeyUsage" || id == "essCertificate" || id == "genTime" || id == "certificateChain") {
+      r.checks.push_back(c);
+    }
+  }
+
+  // Sub-indications as for signature time-stamps (signature_checks.cpp,
+  // after EN 319 102-1 Table 5): each failed rule means the token is not a
+  // time-stamp of this document, so TOTAL-FAILED whatever trust is added.
+  if (!tc.ok()) {
+    r.indication = Indication::TotalFailed;
+    r.subIndication = !tc.parsed                      ? SubIndication::FormatFailure
+                      : !tc.imprintMatches            ? SubIndication::HashFailure
+                      : !tc.signatureValid || !tc.tsa ? SubIndication::SigCryptoFailure
+                      : !tc.ekuValid                  ? SubIndication::ChainConstraintsFailure
+                      : !tc.essCertificateMatches     ? SubIndication::NoSigningCertificateFound
+                                                      : SubIndication::SigConstraintsFailure;
+    t.detail = Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
+    r.messages.push_back(Note{"document-timestamp-not-valid",
+                              N_("This document time-stamp is not valid: it proves nothing about when the document existed.")});
+  } else if (tc.chain.status != ChainStatus::Valid) {
+    r.indication = Indication::Indeterminate;
+    r.subIndication = SubIndication::NoCertificateChainFound;
+    t.detail = notTrusted;
+    r.messages.push_back(Note{"document-timestamp",
+                              N_("This is a document time-stamp: it proves the document existed at that time.")});
+  } else {
+    r.indication = Indication::TotalPassed;
+    r.messages.push_back(Note{"document-timestamp",
+                              N_("This is a document time-stamp: it proves the document existed at that time.")});
+  }
+  t.indication = r.indication;
+  t.subIndication = r.subIndication;
+  r.timestamps.push_back(std::move(t));
 }
 
 }  // namespace
@@ -733,11 +898,6 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     return *slot;
   };
 
-  bool laterDocTimestamp = false;
-  for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
-    if (it->docTimestamp && it->problem.empty()) laterDocTimestamp = true;
-  }
-
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const Field& f = fields[i];
     SignatureReport r;
@@ -747,17 +907,19 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     if (!f.problem.empty()) {
       r.indication = Indication::TotalFailed;
       r.subIndication = SubIndication::FormatFailure;
-      r.checks.push_back(cms::makeCheck("byteRange", Check::Status::Failed, f.problem));
+      r.checks.push_back(checks::makeCheck("byteRange", Check::Status::Failed, f.problem));
       r.messages.push_back(f.problem);
       r.level = f.docTimestamp ? "DocTimeStamp" : "-";
       report.signatures.push_back(std::move(r));
       continue;
     }
-    r.checks.push_back(f.suspicious.empty() ? cms::makeCheck("byteRange", Check::Status::Passed)
-                                            : cms::makeCheck("byteRange", Check::Status::Failed, f.suspicious.front()));
-    const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{
-        {0, static_cast<std::uint64_t>(f.byteRange[1])},
-        {static_cast<std::uint64_t>(f.byteRange[2]), static_cast<std::uint64_t>(f.byteRange[3])}};
+    // Format checking (EN 319 102-1 §5.2.2).  Signed bytes cut from the file
+    // fail this check too, but the signature itself is well formed: the
+    // digest decides (HASH_FAILURE below).
+    r.checks.push_back(!f.suspicious.empty() ? checks::makeCheck("byteRange", Check::Status::Failed, f.suspicious.front())
+                       : !f.missingBytes.empty() ? checks::makeCheck("byteRange", Check::Status::Failed, f.missingBytes)
+                                                 : checks::makeCheck("byteRange", Check::Status::Passed));
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = f.ranges();
     std::map<int, Bytes> digestCache;
     auto rangeDigest = [&](const EVP_MD* md) -> const Bytes* {
       if (!md) return nullptr;
@@ -772,51 +934,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     };
 
     if (f.docTimestamp) {
-      r.level = "DocTimeStamp";
-      const TimestampCheck tc = checkTimestampTokenWith(
-          f.contents,
-          [&](const std::string& name) -> std::optional<Bytes> {
-            const Bytes* d = rangeDigest(EVP_get_digestbyname(name.c_str()));
-            return d ? std::optional<Bytes>(*d) : std::nullopt;
-          },
-          options.trustAnchors, {});
-      TimestampReport t;
-      t.type = "document";
-      t.time = tc.genTime;
-      t.tsa = tc.tsa;
-      if (tc.tsa) r.signer = tc.tsa;
-      r.signingTime = tc.genTime;
-      r.chain = tc.chain.path;
-      if (!tc.parsed) {
-        r.indication = Indication::TotalFailed;
-        r.subIndication = SubIndication::FormatFailure;
-      } else if (!tc.imprintMatches) {
-        r.indication = Indication::TotalFailed;
-        r.subIndication = SubIndication::HashFailure;
-        r.checks.push_back(cms::makeCheck("messageDigest", Check::Status::Failed, tc.detail));
-      } else if (!tc.signatureValid) {
-        r.checks.push_back(cms::makeCheck("messageDigest", Check::Status::Passed));
-        r.indication = Indication::TotalFailed;
-        r.subIndication = SubIndication::SigCryptoFailure;
-        r.checks.push_back(cms::makeCheck("signatureValue", Check::Status::Failed, tc.detail));
-      } else {
-        r.checks.push_back(cms::makeCheck("messageDigest", Check::Status::Passed));
-        r.checks.push_back(cms::makeCheck("signatureValue", Check::Status::Passed));
-        if (tc.chain.status == ChainStatus::Valid) {
-          r.indication = Indication::TotalPassed;
-          r.checks.push_back(cms::makeCheck("certificateChain", Check::Status::Passed));
-        } else {
-          r.indication = Indication::Indeterminate;
-          r.subIndication = SubIndication::NoCertificateChainFound;
-          r.checks.push_back(cms::makeCheck("certificateChain", Check::Status::Failed,
-                                            options.trustAnchors.empty() ? tr("no trust anchor was given") : tc.chain.detail));
-        }
-      }
-      t.indication = r.indication;
-      t.subIndication = r.subIndication;
-      t.detail = tc.detail;
-      r.timestamps.push_back(std::move(t));
-      r.messages.emplace_back(tr("This is a document time-stamp: it proves the document existed at that time."));
+      documentTimestamp(r, f, rangeDigest, options, now);
     } else {
       ossl::Cms cmsObj;
       try {
@@ -824,8 +942,10 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       } catch (const Error& e) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.checks.push_back(cms::makeCheck("contents", Check::Status::Failed, e.message()));
-        r.messages.emplace_back(tr("The signature value in /Contents cannot be read."));
+        r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
+                                             Note{"contents-not-cms", N_("the /Contents is not a CMS structure: {reason}"),
+                                                  {{"reason", e.detail()}}}));
+        r.messages.push_back(Note{"contents-unreadable", N_("The signature value in /Contents cannot be read.")});
         report.signatures.push_back(std::move(r));
         continue;
       }
@@ -834,11 +954,25 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       if (!sis || sk_CMS_SignerInfo_num(sis) < 1) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.messages.emplace_back(tr("The signature in /Contents holds no signer."));
+        r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
+                                             Note{"contents-no-signer", N_("the CMS in /Contents holds no SignerInfo")}));
+        r.messages.push_back(Note{"contents-no-signer-message", N_("The signature in /Contents holds no signer.")});
         report.signatures.push_back(std::move(r));
         continue;
       }
+      // Identification of the signing certificate (EN 319 102-1 §5.2.3):
+      // the certificate in the signature first; only a SignerInfo whose
+      // certificate is not embedded looks in the certificates the user gave
+      // (VerifyOptions::extraCertificates, never trusted: OpenSSL prefers
+      // given certificates to embedded ones, hence two passes).
       CMS_set1_signers_certs(cmsObj.get(), nullptr, 0);
+      if (!options.extraCertificates.empty()) {
+        ossl::BorrowedX509Stack given(sk_X509_new_null());
+        for (const auto& c : options.extraCertificates) {
+          if (given) sk_X509_push(given.get(), c.native());
+        }
+        if (given) CMS_set1_signers_certs(cmsObj.get(), given.get(), CMS_NOINTERN);
+      }
       ERR_clear_error();
       // ISO 32000-1 §12.8.3.3.1 allows one SignerInfo.  PoDoFo's podofosign
       // writes two by the same certificate (two digests); that is tolerated
@@ -855,21 +989,31 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       if (!sameSigner) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.messages.emplace_back(tr("The signature in /Contents holds several different signers; a PDF signature has one."));
+        r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
+                                             Note{"contents-several-signers",
+                                                  N_("the CMS in /Contents holds {count} SignerInfos by different signers"),
+                                                  {{"count", std::to_string(signerCount)}}}));
+        r.messages.push_back(Note{"contents-several-signers-message",
+                                  N_("The signature in /Contents holds several different signers; a PDF signature has one.")});
         report.signatures.push_back(std::move(r));
         continue;
       }
+      // The certificates in the signature; checks::signerCertificate and
+      // checks::signatureTimestamps add VerifyOptions::extraCertificates as
+      // untrusted chain material themselves.
       cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()), now, "PAdES"};
       CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
       cms::DigestFn contentDigest = rangeDigest;
       Bytes sha1Content;
-      std::optional<std::string> sha1Problem;
+      std::optional<Note> sha1Problem;
       if (f.subFilter == "adbe.pkcs7.sha1") {
         // The encapsulated content is the SHA-1 of the byte ranges (ISO 32000-1 §12.8.3.3.1).
         ASN1_OCTET_STRING** ec2 = CMS_get0_content(cmsObj.get());
         if (ec2 && *ec2) sha1Content.assign(ASN1_STRING_get0_data(*ec2), ASN1_STRING_get0_data(*ec2) + ASN1_STRING_length(*ec2));
         const Bytes* actual = rangeDigest(EVP_sha1());
-        if (!actual || sha1Content != *actual) sha1Problem = tr("the SHA-1 digest inside the signature does not match the document");
+        if (!actual || sha1Content != *actual) {
+          sha1Problem = Note{"sha1-content-mismatch", N_("the SHA-1 digest inside the signature does not match the document")};
+        }
         contentDigest = [&sha1Content, cache = std::map<int, Bytes>()](const EVP_MD* md) mutable -> const Bytes* {
           if (!md) return nullptr;
           auto [it2, inserted] = cache.emplace(EVP_MD_get_type(md), Bytes());
@@ -877,7 +1021,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
           return &it2->second;
         };
       } else if (f.subFilter != "adbe.pkcs7.detached" && f.subFilter != "ETSI.CAdES.detached") {
-        r.messages.emplace_back(format(tr("Unknown signature SubFilter /{0}."), {f.subFilter}));
+        r.messages.push_back(Note{"unknown-subfilter", N_("Unknown signature SubFilter /{subFilter}."), {{"subFilter", f.subFilter}}});
       }
       SignatureReport c = cms::verifySignerInfo(si, f.field.name, vc, contentDigest);
       for (int k = 1; k < signerCount; ++k) {
@@ -888,25 +1032,41 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
         }
       }
       if (signerCount > 1) {
-        c.messages.push_back(format(tr("The signature holds {0} signer infos by the same certificate; each was checked."),
-                                    {std::to_string(signerCount)}));
+        c.messages.push_back(Note{"several-signer-infos",
+                                  N_("The signature holds {count} signer infos by the same certificate; each was checked."),
+                                  {{"count", std::to_string(signerCount)}}});
       }
       if (f.subFilter != "ETSI.CAdES.detached") {
         // PAdES baseline levels (EN 319 142-1) need ETSI.CAdES.detached.
         c.level = "-";
-        c.messages.push_back(format(tr("A PDF signature of type /{0}, not a PAdES baseline signature."), {f.subFilter}));
+        c.messages.push_back(Note{"not-pades-baseline", N_("A PDF signature of type /{subFilter}, not a PAdES baseline signature."),
+                                  {{"subFilter", f.subFilter}}});
       }
       c.signingTime = c.signingTime ? c.signingTime : r.signingTime;
       c.checks.insert(c.checks.begin(), r.checks.begin(), r.checks.end());
       c.messages.insert(c.messages.begin(), r.messages.begin(), r.messages.end());
       r = std::move(c);
       if (sha1Problem) {
+        // The digest of the document is the encapsulated content here: it is
+        // the messageDigest check that fails (EN 319 102-1 §5.2.7).
+        for (auto& c2 : r.checks) {
+          if (c2.id == "messageDigest") c2 = checks::makeCheck("messageDigest", Check::Status::Failed, *sha1Problem);
+        }
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::HashFailure;
         r.messages.push_back(*sha1Problem);
       }
-      if (r.level == "B-T" && hasDss) r.level = "B-LT";
-      if (r.level == "B-LT" && laterDocTimestamp) r.level = "B-LTA";
+    }
+
+    if (!f.missingBytes.empty()) {
+      // Signed bytes cut from the file: the digest over what is left cannot
+      // match (it failed above); the sub-indication is HASH_FAILURE, the
+      // signed data changed, whatever else failed later in the order.
+      r.messages.push_back(f.missingBytes);
+      if (r.indication != Indication::TotalFailed || r.subIndication != SubIndication::HashFailure) {
+        r.indication = Indication::TotalFailed;
+        r.subIndication = SubIndication::HashFailure;
+      }
     }
 
     if (!f.suspicious.empty()) {
@@ -918,6 +1078,31 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     }
 
     report.signatures.push_back(std::move(r));
+  }
+
+  // PAdES baseline levels (ETSI EN 319 142-1 §5.3, §5.4): B-T needs a
+  // signature time-stamp, and one that failed proves nothing, so it does not
+  // count; B-LT adds the validation data of a /DSS; B-LTA a document
+  // time-stamp over the signature (a later revision) that did not fail.
+  // Judged before the changes after each signature: a document time-stamp
+  // followed by changes it does not allow still proves the revision it covers.
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    SignatureReport& r = report.signatures[i];
+    if (fields[i].docTimestamp || r.level == "-" || !fields[i].problem.empty()) continue;
+    if (r.level != "B-T" && r.level != "B-LT" && r.level != "B-LTA") continue;
+    if (!checks::hasUsableSignatureTimestamp(r)) {
+      r.level = "B-B";
+      continue;
+    }
+    r.level = hasDss ? "B-LT" : "B-T";
+    const bool laterDocTimestamp = std::any_of(fields.begin() + static_cast<std::ptrdiff_t>(i) + 1, fields.end(),
+                                               [&](const Field& later) {
+                                                 const auto k = static_cast<std::size_t>(&later - fields.data());
+                                                 return later.docTimestamp && later.problem.empty() &&
+                                                        later.end > fields[i].end &&
+                                                        report.signatures[k].indication != Indication::TotalFailed;
+                                               });
+    if (r.level == "B-LT" && laterDocTimestamp) r.level = "B-LTA";
   }
 
   // What changed after each signature (pdf_diff.h).  A signature field

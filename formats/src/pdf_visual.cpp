@@ -200,7 +200,7 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
   std::error_code ec;
   const std::uint64_t size = std::filesystem::file_size(file, ec);
   if (ec || size > kVisualMaxBytes) {
-    result.notCompared = tr("the file is too large to compare page images");
+    result.notCompared = Note{"visual-file-too-large", N_("the file is too large to compare page images")};
     return result;
   }
   Document before;
@@ -208,18 +208,21 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
   try {
     before = load(file, signedBytes);
     after = load(file, 0);
-  } catch (const Error& e) {
-    result.notCompared = e.message();
+  } catch (const Error&) {
+    // Why poppler gave up is technical; the report says only that the pages
+    // could not be drawn (the structural analysis still judged the objects).
+    result.notCompared = Note{"visual-not-rendered", N_("the pages cannot be drawn to compare them")};
     return result;
   }
   const int pages = after.doc->pages();
   if (pages > kVisualMaxPages) {
-    result.notCompared = format(tr("the document has more than {0} pages"), {std::to_string(kVisualMaxPages)});
+    result.notCompared = Note{"visual-too-many-pages", N_("the document has more than {max} pages"),
+                              {{"max", std::to_string(kVisualMaxPages)}}};
     return result;
   }
   if (before.doc->pages() != pages) {
     // A page added or removed is a structural change the analysis reports.
-    result.notCompared = tr("the signed version has another number of pages");
+    result.notCompared = Note{"visual-page-count-changed", N_("the signed version has another number of pages")};
     return result;
   }
   for (int i = 0; i < pages; ++i) {

@@ -28,7 +28,8 @@ constexpr int kVisualMaxPages = 20;
 
 struct VisualResult {
   bool compared = false;
-  std::string notCompared;  ///< why not, when not
+  /// Why not, when not: a code for the report (DESIGN.md §4), never words.
+  Note notCompared;
   /// "page-looks-different" {page} and "content-covered" {page, field}, both
   /// level Other.
   std::vector<Modification> findings;

@@ -22,6 +22,7 @@ const char* subIndicationCode(SubIndication s) {
     case SubIndication::ChainConstraintsFailure: return "CHAIN_CONSTRAINTS_FAILURE";
     case SubIndication::CertificateChainGeneralFailure: return "CERTIFICATE_CHAIN_GENERAL_FAILURE";
     case SubIndication::CryptoConstraintsFailure: return "CRYPTO_CONSTRAINTS_FAILURE";
+    case SubIndication::CryptoConstraintsFailureNoPoe: return "CRYPTO_CONSTRAINTS_FAILURE_NO_POE";
     case SubIndication::Expired: return "EXPIRED";
     case SubIndication::NotYetValid: return "NOT_YET_VALID";
     case SubIndication::NoSigningCertificateFound: return "NO_SIGNING_CERTIFICATE_FOUND";

@@ -1,12 +1,52 @@
 #include "signature_checks.h"
 
+#include "crypto_policy.h"
+
 #include <securedoc/crypto/chain.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/i18n.h>
 
+#include <algorithm>
+#include <array>
+
 namespace securedoc::checks {
 
-Check makeCheck(const char* id, Check::Status status, std::string detail) {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+/// The signature's certificates plus those the user gave as chain material
+/// (VerifyOptions::extraCertificates: untrusted, only for building paths).
+std::vector<Certificate> withExtra(const std::vector<Certificate>& pool, const VerifyOptions& options) {
+  std::vector<Certificate> out = pool;
+  out.insert(out.end(), options.extraCertificates.begin(), options.extraCertificates.end());
+  return out;
+}
+
+Check::Status passedIf(bool ok) { return ok ? Check::Status::Passed : Check::Status::Failed; }
+
+/// Extended key usages that allow signing documents (RFC 5280 §4.2.1.12:
+/// "If the extension is present, then the certificate MUST only be used for
+/// one of the purposes indicated"):
+///  - anyExtendedKeyUsage 2.5.29.37.0 (RFC 5280 §4.2.1.12),
+///  - id-kp-emailProtection 1.3.6.1.5.5.7.3.4 (RFC 5280; S/MIME and CMS
+///    signatures; many qualified signing certificates carry it),
+///  - id-kp-documentSigning 1.3.6.1.5.5.7.3.36 (RFC 9336),
+///  - Adobe Authentic Documents Trust 1.2.840.113583.1.1.5 (Adobe's PDF
+///    document-signing purpose),
+///  - Microsoft Document Signing 1.3.6.1.4.1.311.10.3.12 (szOID_KP_DOCUMENT_SIGNING).
+/// serverAuth, clientAuth, codeSigning, timeStamping, OCSPSigning alone are
+/// for other jobs and refuse the certificate.
+constexpr std::array<const char*, 5> kDocumentSigningEkus{
+    "2.5.29.37.0", "1.3.6.1.5.5.7.3.4", "1.3.6.1.5.5.7.3.36", "1.2.840.113583.1.1.5", "1.3.6.1.4.1.311.10.3.12"};
+
+}  // namespace
+
+Check makeCheck(const char* id, Check::Status status, Note detail) {
   return Check{id, status, std::move(detail)};
 }
 
@@ -23,24 +63,101 @@ void lower(SignatureReport& r, Indication i, SubIndication s) {
 std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::vector<Bytes>& tokens,
                                                const Bytes& imprinted, const VerifyOptions& options,
                                                const std::vector<Certificate>& pool) {
-  std::optional<std::time_t> poe;  // earliest proof of existence from a valid time-stamp
+  std::optional<std::time_t> poe;  // earliest proof of existence from a passed time-stamp
+  const std::vector<Certificate> material = withExtra(pool, options);
   for (const Bytes& tokenDer : tokens) {
-    const TimestampCheck tc = checkTimestampToken(tokenDer, imprinted, options.trustAnchors, pool);
+    // genTime may not be after the validation time (DESIGN.md §4: a token
+    // "from the future" proves nothing).
+    const TimestampCheck tc = checkTimestampToken(tokenDer, imprinted, options.trustAnchors, material, options.time);
     TimestampReport t;
     t.type = "signature";
     t.time = tc.genTime;
     t.tsa = tc.tsa;
-    if (!tc.parsed || !tc.imprintMatches || !tc.signatureValid) {
+    const Note::Args why{{"reason", tc.detail}};
+    t.checks.push_back(makeCheck("parsed", passedIf(tc.parsed),
+                                 tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+    if (tc.parsed) {
+      t.checks.push_back(makeCheck("imprint", passedIf(tc.imprintMatches),
+                                   tc.imprintMatches ? Note{}
+                                                     : Note{"timestamp-imprint-mismatch",
+                                                            N_("the time-stamp does not cover this signature (its message imprint differs)")}));
+      t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
+                                   tc.signatureValid ? Note{}
+                                                     : Note{"timestamp-signature-invalid",
+                                                            N_("the TSA's signature does not verify: {reason}"), why}));
+      t.checks.push_back(makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
+                                   tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
+                                          : Note{"timestamp-no-tsa-certificate",
+                                                 N_("the token does not carry the TSA's certificate")}));
+    }
+    if (tc.tsa) {
+      const std::vector<std::string> ekus = tc.tsa->extendedKeyUsage();
+      t.checks.push_back(makeCheck(
+          "extendedKeyUsage", passedIf(tc.ekuValid),
+          tc.ekuValid ? Note{}
+                      : Note{"timestamp-tsa-eku",
+                             N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
+                                "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
+                             {{"usages", ekus.empty() ? "-" : join(ekus)},
+                              {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
+      t.checks.push_back(makeCheck("essCertificate", passedIf(tc.essCertificateMatches),
+                                   tc.essCertificateMatches
+                                       ? Note{}
+                                       : Note{"timestamp-ess-mismatch",
+                                              N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
+                                                 "is missing or does not name the TSA certificate")}));
+      if (tc.chain.status == ChainStatus::Valid) {
+        t.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
+      } else {
+        t.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                     options.trustAnchors.empty()
+                                         ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                                         : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                                                {{"reason", tc.chain.detail}}}));
+      }
+    }
+    if (tc.parsed) {
+      const std::time_t limit = options.time.value_or(std::time(nullptr));
+      t.checks.push_back(makeCheck(
+          "genTime", passedIf(tc.genTimeAcceptable),
+          tc.genTimeAcceptable ? Note{}
+          : tc.genTime ? Note{"timestamp-gentime-future",
+                              N_("the time-stamp's time {time} is after the validation time {validationTime}"),
+                              {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
+                       : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
+    }
+
+    // Which indication a failed rule gives.  Each of them means the token is
+    // not a time-stamp over this signature, whatever trust is added later,
+    // so all are TOTAL-FAILED and prove nothing (ETSI EN 319 102-1 §5.4,
+    // DESIGN.md §4 "one that fails proves nothing").  Sub-indications, after
+    // EN 319 102-1 Table 5 (§5.1.3): unreadable → FORMAT_FAILURE; imprint →
+    // HASH_FAILURE; TSA signature → SIG_CRYPTO_FAILURE; a TSA certificate
+    // outside RFC 3161 §2.3 → CHAIN_CONSTRAINTS_FAILURE (the X.509
+    // validation constraint it breaks); an ESS reference to another
+    // certificate → NO_SIGNING_CERTIFICATE_FOUND (the token's signing
+    // certificate is not identified, §5.2.3); genTime after the validation
+    // time → SIG_CONSTRAINTS_FAILURE (a signed attribute against the
+    // validation constraints).  ETSI files the last three under
+    // INDETERMINATE for signatures; for a time-stamp they are definitive.
+    if (!tc.ok()) {
       t.indication = Indication::TotalFailed;
-      t.subIndication = !tc.parsed ? SubIndication::FormatFailure
-                        : !tc.imprintMatches ? SubIndication::HashFailure
-                                             : SubIndication::SigCryptoFailure;
-      t.detail = tc.detail;
-      r.messages.emplace_back(tr("A signature time-stamp is not valid and gives no proof of the signing time."));
+      t.subIndication = !tc.parsed                  ? SubIndication::FormatFailure
+                        : !tc.imprintMatches        ? SubIndication::HashFailure
+                        : !tc.signatureValid || !tc.tsa ? SubIndication::SigCryptoFailure
+                        : !tc.ekuValid              ? SubIndication::ChainConstraintsFailure
+                        : !tc.essCertificateMatches ? SubIndication::NoSigningCertificateFound
+                                                    : SubIndication::SigConstraintsFailure;
+      t.detail = Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
+      r.messages.push_back(Note{"timestamp-not-valid",
+                                N_("A signature time-stamp is not valid and gives no proof of the signing time.")});
     } else if (tc.chain.status != ChainStatus::Valid) {
       t.indication = Indication::Indeterminate;
       t.subIndication = SubIndication::NoCertificateChainFound;
-      t.detail = options.trustAnchors.empty() ? tr("no trust anchor was given") : tc.chain.detail;
+      t.detail = options.trustAnchors.empty()
+                     ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                     : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                            {{"reason", tc.chain.detail}}};
     } else {
       t.indication = Indication::TotalPassed;
       if (tc.genTime && (!poe || *tc.genTime < *poe)) poe = tc.genTime;
@@ -50,60 +167,193 @@ std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::ve
   return poe;
 }
 
+bool hasUsableSignatureTimestamp(const SignatureReport& r) {
+  return std::any_of(r.timestamps.begin(), r.timestamps.end(), [](const TimestampReport& t) {
+    return t.type == "signature" && t.indication != Indication::TotalFailed;
+  });
+}
+
+void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe, std::time_t now,
+                              const std::vector<std::string>& moreDigests) {
+  using crypto_policy::Status;
+  using crypto_policy::Verdict;
+  std::vector<Verdict> items;
+  auto add = [&items](Verdict v) {
+    const bool seen = std::any_of(items.begin(), items.end(), [&v](const Verdict& o) { return o.algorithm == v.algorithm; });
+    if (!seen) items.push_back(std::move(v));
+  };
+  if (!r.digestAlgorithm.empty()) add(crypto_policy::digest(r.digestAlgorithm));
+  for (const std::string& d : moreDigests) {
+    if (!d.empty()) add(crypto_policy::digest(d));
+  }
+  if (auto v = crypto_policy::digestOfSignatureAlgorithm(r.signatureAlgorithm)) add(std::move(*v));
+  if (r.signer) add(crypto_policy::signingKey(*r.signer));
+
+  // ETSI EN 319 102-1 §5.2.8 (and §5.6.2.5 for past validation): an
+  // algorithm no longer acceptable at the validation time still is when a
+  // proof of existence shows the signature was made before its end date.
+  const Verdict* forbidden = nullptr;
+  const Verdict* expired = nullptr;
+  const Verdict* proven = nullptr;
+  const Verdict* unknown = nullptr;
+  std::vector<std::string> names;
+  for (const Verdict& v : items) {
+    names.push_back(v.algorithm);
+    switch (v.status) {
+      case Status::Acceptable: break;
+      case Status::Forbidden:
+        if (!forbidden) forbidden = &v;
+        break;
+      case Status::Legacy:
+        if (v.end && now < *v.end) break;
+        if (v.end && poe && *poe < *v.end) {
+          if (!proven) proven = &v;
+        } else if (!expired) {
+          expired = &v;
+        }
+        break;
+      case Status::Unknown:
+        if (!unknown) unknown = &v;
+        break;
+    }
+  }
+  if (forbidden) {
+    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Failed,
+                                 Note{"crypto-algorithm-forbidden",
+                                      N_("{algorithm} is not acceptable for signatures at any date ({source})"),
+                                      {{"algorithm", forbidden->algorithm}, {"source", forbidden->source}}}));
+    r.messages.push_back(Note{"crypto-algorithm-forbidden-message",
+                              N_("The signature uses {algorithm}, which is too weak to prove anything."),
+                              {{"algorithm", forbidden->algorithm}}});
+    lower(r, Indication::Indeterminate, SubIndication::CryptoConstraintsFailure);
+  } else if (expired) {
+    const std::string end = isoTime(*expired->end);
+    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Failed,
+                                 Note{"crypto-algorithm-expired",
+                                      N_("{algorithm} is acceptable only for signatures proven to exist before {date}, "
+                                         "and no proof of existence before then was found ({source})"),
+                                      {{"algorithm", expired->algorithm}, {"date", end}, {"source", expired->source}}}));
+    r.messages.push_back(Note{"crypto-algorithm-expired-message",
+                              N_("The signature uses {algorithm}, no longer acceptable since {date}, and nothing "
+                                 "proves it was made before then."),
+                              {{"algorithm", expired->algorithm}, {"date", end}}});
+    lower(r, Indication::Indeterminate, SubIndication::CryptoConstraintsFailureNoPoe);
+  } else if (proven) {
+    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Passed,
+                                 Note{"crypto-algorithm-proven-in-time",
+                                      N_("{algorithm} is no longer acceptable since {date}, but a time-stamp proves the "
+                                         "signature existed at {poe}"),
+                                      {{"algorithm", proven->algorithm}, {"date", isoTime(*proven->end)}, {"poe", isoTime(*poe)}}}));
+  } else if (unknown) {
+    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Warning,
+                                 Note{"crypto-algorithm-unknown",
+                                      N_("{algorithm} is not in the table of algorithms (ETSI TS 119 312); it was not judged"),
+                                      {{"algorithm", unknown->algorithm}}}));
+  } else {
+    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Passed,
+                                 Note{"crypto-algorithms-acceptable", N_("acceptable algorithms: {algorithms}"),
+                                      {{"algorithms", join(names)}}}));
+  }
+}
+
 void archiveTimestampNotValidated(SignatureReport& r) {
   TimestampReport t;
   t.type = "archive";
   t.indication = Indication::Indeterminate;
-  t.detail = "archive time-stamps are not validated by this version";
+  t.detail = Note{"archive-timestamp-not-validated", N_("archive time-stamps are not validated by this version")};
   r.timestamps.push_back(std::move(t));
-  r.messages.emplace_back(tr("Archive time-stamps (B-LTA) are recognised but not yet validated."));
+  r.messages.push_back(Note{"archive-timestamps-not-validated",
+                            N_("Archive time-stamps (B-LTA) are recognised but not yet validated.")});
 }
 
 void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool, const VerifyOptions& options,
                        std::time_t now, std::optional<std::time_t> poe) {
   const Certificate& cert = *r.signer;
-  const ChainResult chain = validateChain(cert, pool, options.trustAnchors, now);
+  const ChainResult chain = validateChain(cert, withExtra(pool, options), options.trustAnchors, now);
   r.chain = chain.path;
+  const Note::Args reason{{"reason", chain.detail}};
   switch (chain.status) {
     case ChainStatus::Valid:
       r.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
       break;
     case ChainStatus::NoChain:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                   options.trustAnchors.empty() ? tr("no trust anchor was given") : chain.detail));
-      r.messages.emplace_back(options.trustAnchors.empty()
-                                  ? tr("No trust anchor was given, so the signer's certificate chain cannot be trusted.")
-                                  : tr("The signer's certificate does not chain to a trusted root."));
+      if (options.trustAnchors.empty()) {
+        r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                     Note{"no-trust-anchor", N_("no trust anchor was given")}));
+        r.messages.push_back(Note{"no-trust-anchor-message",
+                                  N_("No trust anchor was given, so the signer's certificate chain cannot be trusted.")});
+      } else {
+        r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                     Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"), reason}));
+        r.messages.push_back(Note{"chain-not-trusted-message", N_("The signer's certificate does not chain to a trusted root.")});
+      }
       lower(r, Indication::Indeterminate, SubIndication::NoCertificateChainFound);
       break;
     case ChainStatus::Expired:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
+      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                   Note{"chain-expired", N_("a certificate of the chain has expired: {reason}"), reason}));
       if (poe && cert.validAt(*poe)) {
-        r.messages.emplace_back(tr("The certificate has expired since; a time-stamp proves the signature existed while it was valid, but its revocation status at that time is unknown."));
+        r.messages.push_back(Note{"certificate-expired-poe",
+                                  N_("The certificate has expired since; a time-stamp proves the signature existed while it was valid, but its revocation status at that time is unknown.")});
         lower(r, Indication::Indeterminate, SubIndication::OutOfBoundsNotRevoked);
       } else {
-        r.messages.emplace_back(tr("A certificate of the chain has expired and no time-stamp proves the signature existed before."));
+        r.messages.push_back(Note{"certificate-expired-no-poe",
+                                  N_("A certificate of the chain has expired and no time-stamp proves the signature existed before.")});
         lower(r, Indication::Indeterminate, SubIndication::OutOfBoundsNoPoe);
       }
       break;
     case ChainStatus::NotYetValid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
-      r.messages.emplace_back(tr("A certificate of the chain is not yet valid."));
+      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                   Note{"chain-not-yet-valid", N_("a certificate of the chain is not yet valid: {reason}"), reason}));
+      r.messages.push_back(Note{"certificate-not-yet-valid", N_("A certificate of the chain is not yet valid.")});
       lower(r, Indication::Indeterminate, SubIndication::NotYetValid);
       break;
     case ChainStatus::Invalid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed, chain.detail));
-      r.messages.emplace_back(format(tr("The certificate chain is not acceptable: {0}"), {chain.detail}));
+      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                   Note{"chain-invalid", N_("the certificate chain is not acceptable: {reason}"), reason}));
+      r.messages.push_back(Note{"chain-invalid-message", N_("The certificate chain is not acceptable: {reason}"), reason});
       lower(r, Indication::Indeterminate, SubIndication::CertificateChainGeneralFailure);
       break;
   }
-  if (cert.hasKeyUsageExtension() && !cert.allowsNonRepudiation()) {
-    r.checks.push_back(makeCheck("keyUsage", Check::Status::Warning, tr("the certificate is not meant for non-repudiation")));
+
+  // The signing certificate must be meant for signatures (ETSI EN 319 102-1
+  // §5.2.6: X.509 validation constraints; a failure is INDETERMINATE /
+  // CHAIN_CONSTRAINTS_FAILURE).  keyUsage, when present, must allow
+  // nonRepudiation (contentCommitment) or digitalSignature (RFC 5280
+  // §4.2.1.3); extendedKeyUsage, when present, must name a document-signing
+  // purpose (RFC 5280 §4.2.1.12; the list above).
+  const std::vector<std::string> usages = cert.keyUsage();
+  const bool kuOk = !cert.hasKeyUsageExtension() ||
+                    std::any_of(usages.begin(), usages.end(),
+                                [](const std::string& u) { return u == "nonRepudiation" || u == "digitalSignature"; });
+  const std::vector<std::string> ekuOids = cert.extendedKeyUsageOids();
+  const bool ekuOk = !cert.hasExtendedKeyUsageExtension() ||
+                     std::any_of(ekuOids.begin(), ekuOids.end(), [](const std::string& oid) {
+                       return std::find(kDocumentSigningEkus.begin(), kDocumentSigningEkus.end(), oid) !=
+                              kDocumentSigningEkus.end();
+                     });
+  if (!kuOk) {
+    r.checks.push_back(makeCheck("keyUsage", Check::Status::Failed,
+                                 Note{"signing-certificate-key-usage",
+                                      N_("the certificate's key usage does not allow signatures (nonRepudiation or "
+                                         "digitalSignature); it has: {usages}"),
+                                      {{"usages", usages.empty() ? "-" : join(usages)}}}));
+  } else if (!ekuOk) {
+    const std::vector<std::string> ekus = cert.extendedKeyUsage();
+    r.checks.push_back(makeCheck("keyUsage", Check::Status::Failed,
+                                 Note{"signing-certificate-extended-key-usage",
+                                      N_("the certificate's extended key usage does not allow signing documents; it has: {usages}"),
+                                      {{"usages", ekus.empty() ? "-" : join(ekus)}}}));
   } else {
     r.checks.push_back(makeCheck("keyUsage", Check::Status::Passed));
   }
+  if (!kuOk || !ekuOk) {
+    r.messages.push_back(Note{"signing-certificate-not-for-signatures",
+                              N_("The signer's certificate is not meant for signing documents.")});
+    lower(r, Indication::Indeterminate, SubIndication::ChainConstraintsFailure);
+  }
   r.checks.push_back(makeCheck("revocation", Check::Status::NotChecked,
-                               tr("revocation data (OCSP/CRL) is not checked by this version")));
+                               Note{"revocation-not-checked", N_("revocation data (OCSP/CRL) is not checked by this version")}));
 }
 
 }  // namespace securedoc::checks

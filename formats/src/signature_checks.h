@@ -15,7 +15,7 @@
 
 namespace securedoc::checks {
 
-Check makeCheck(const char* id, Check::Status status, std::string detail = {});
+Check makeCheck(const char* id, Check::Status status, Note detail = {});
 
 /// Lowers a signature's result: the first TOTAL-FAILED stays; otherwise the
 /// first INDETERMINATE reason stays.
@@ -28,6 +28,22 @@ void lower(SignatureReport& r, Indication i, SubIndication s);
 std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::vector<Bytes>& tokens,
                                                const Bytes& imprinted, const VerifyOptions& options,
                                                const std::vector<Certificate>& pool);
+
+/// ETSI EN 319 122-1 §5.3 / EN 319 132-1 §5.3 / EN 319 142-1 §5.3: a
+/// signature is B-T only when a signature time-stamp exists; one that failed
+/// (TOTAL-FAILED) proves nothing, so it cannot make the level.  True when at
+/// least one of `r.timestamps` of type "signature" is not TOTAL-FAILED.
+bool hasUsableSignatureTimestamp(const SignatureReport& r);
+
+/// Cryptographic constraints after ETSI TS 119 312 (see crypto_policy.h):
+/// the digest (`r.digestAlgorithm` and `moreDigests`, e.g. XML reference
+/// digests), the signature algorithm (`r.signatureAlgorithm`) and the
+/// signer's key (`r.signer`) must be acceptable at `now`, or at the proof of
+/// existence `poe` when one is given (ETSI EN 319 102-1 §5.2.8).  Adds the
+/// check "cryptographicConstraints" and lowers `r` to INDETERMINATE /
+/// CRYPTO_CONSTRAINTS_FAILURE(_NO_POE) when not.
+void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe, std::time_t now,
+                              const std::vector<std::string>& moreDigests = {});
 
 /// Marks archive time-stamps as present but not validated.
 void archiveTimestampNotValidated(SignatureReport& r);

@@ -657,12 +657,17 @@ bool prefixIsDsig(xmlNode* node, const std::string& p) {
 struct ResolvedReference {
   std::string uri;
   std::string type;
-  std::string description;   ///< what it covers, for the report
   xmlNode* target = nullptr; ///< the element for "#id" references
+  std::string id;            ///< its Id
+  std::string fileName;      ///< detached content, unescaped
   bool detached = false;
   bool wholeDocument = false;  ///< "" or #xpointer(/)
-  std::string problem;       ///< why it is refused; empty when accepted
+  bool withoutThisSignature = false;  ///< enveloped-signature transform
+  bool withoutSignatures = false;     ///< XPath filters excluding every ds:Signature
+  std::string part;          ///< XPath Filter 2.0 intersect below the element ("" = all of it)
+  Note problem;              ///< why it is refused; empty when accepted
   bool constraint = false;   ///< refused by policy (transform), not forged
+  std::string digestLabel;   ///< "SHA-256"... for the cryptographic constraints
   /// XPath 1.0 transforms "not(ancestor-or-self::ds:Signature)" (see ExcludeSignaturesFilter2).
   std::vector<xmlNode*> excludeSignaturesXPath;
 };
@@ -698,10 +703,43 @@ struct SignatureContext {
   }
 };
 
-std::string describeElement(xmlNode* e) {
+std::string qualifiedName(xmlNode* e) {
   std::string q = e->ns && e->ns->prefix ? std::string(reinterpret_cast<const char*>(e->ns->prefix)) + ":" : "";
-  q += reinterpret_cast<const char*>(e->name);
-  return "<" + q + "> " + xml::path(e);
+  return q + reinterpret_cast<const char*>(e->name);
+}
+
+std::string describeElement(xmlNode* e) { return "<" + qualifiedName(e) + "> " + xml::path(e); }
+
+/// What one accepted reference covers, as the report's signedData entry
+/// (XML-DSig 1.1 §4.4.3: the URI and its transforms decide the data object).
+/// Each wording is a whole msgid so that translators see full sentences.
+Note describeReference(const ResolvedReference& r) {
+  if (r.detached) return Note{"detached-file", N_("the file {file} (detached)"), {{"file", r.fileName}}};
+  if (r.wholeDocument) {
+    if (r.withoutThisSignature) {
+      return Note{"whole-document", N_("the whole document, without this signature"), {{"uri", r.uri}}};
+    }
+    if (r.withoutSignatures) {
+      return Note{"whole-document", N_("the whole document, without any signature"), {{"uri", r.uri}}};
+    }
+    return Note{"whole-document", N_("the whole document"), {{"uri", r.uri}}};
+  }
+  const Note::Args args{{"name", qualifiedName(r.target)}, {"path", xml::path(r.target)}, {"id", r.id}};
+  if (xml::is(r.target, kXadesAny, "SignedProperties")) {
+    return Note{"signed-properties", N_("the signed properties <{name}> {path} (Id \"{id}\")"), args};
+  }
+  if (!r.part.empty()) {
+    Note::Args withPart = args;
+    withPart.emplace_back("part", r.part);
+    return Note{"element-part", N_("element <{name}> {path} (Id \"{id}\"), only the part {part}"), withPart};
+  }
+  if (r.withoutThisSignature) {
+    return Note{"element", N_("element <{name}> {path} (Id \"{id}\"), without this signature"), args};
+  }
+  if (r.withoutSignatures) {
+    return Note{"element", N_("element <{name}> {path} (Id \"{id}\"), without any signature"), args};
+  }
+  return Note{"element", N_("element <{name}> {path} (Id \"{id}\")"), args};
 }
 
 ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
@@ -726,7 +764,9 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
     } else if (std::regex_match(id, m, xpointerId)) {
       id = m[1];
     } else if (!isNcName(id)) {
-      r.problem = format(tr("the reference URI \"{0}\" is not a plain #Id; XPointer expressions are refused"), {r.uri});
+      r.problem = Note{"reference-xpointer-refused",
+                       N_("the reference URI \"{uri}\" is not a plain #Id; XPointer expressions are refused"),
+                       {{"uri", r.uri}}};
       return r;
     }
   } else {
@@ -735,14 +775,15 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
     const std::string name = un ? std::string(un.get()) : r.uri;
     if (r.uri.find(':') != std::string::npos || name.find('/') != std::string::npos || name == ".." || name == "." ||
         name.empty()) {
-      r.problem = format(tr("the reference URI \"{0}\" points outside the signature's folder or to the network; "
-                            "SecureDoc reads only a detached file beside the signature"),
-                         {r.uri});
+      r.problem = Note{"reference-outside-folder",
+                       N_("the reference URI \"{uri}\" points outside the signature's folder or to the network; "
+                          "SecureDoc reads only a detached file beside the signature"),
+                       {{"uri", r.uri}}};
       return r;
     }
     r.detached = true;
+    r.fileName = name;
     fs::path content = sc.options.detachedContent ? *sc.options.detachedContent : sc.file.parent_path() / name;
-    r.description = format(tr("the file {0} (detached)"), {name});
     std::error_code ec;
     if (fs::is_regular_file(content, ec)) {
       sc.files[r.uri] = content;
@@ -754,10 +795,13 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
     const auto it = sc.census.find(id);
     const std::size_t count = it == sc.census.end() ? 0 : it->second.size();
     if (count != 1) {
-      r.problem = count == 0 ? format(tr("nothing in the document has the Id \"{0}\" the signature refers to"), {id})
-                             : format(tr("{0} elements carry the Id \"{1}\"; a signed element must be unique "
-                                         "(signature wrapping)"),
-                                      {std::to_string(count), id});
+      r.problem = count == 0 ? Note{"reference-id-not-found",
+                                    N_("nothing in the document has the Id \"{id}\" the signature refers to"),
+                                    {{"id", id}}}
+                             : Note{"reference-id-duplicate",
+                                    N_("{count} elements carry the Id \"{id}\"; a signed element must be unique "
+                                       "(signature wrapping)"),
+                                    {{"count", std::to_string(count)}, {"id", id}}};
       return r;
     }
     xmlAttr* attr = it->second.front();
@@ -765,11 +809,12 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
     if (!registered) {
       xmlAddID(nullptr, sc.sig->doc, X(id), attr);
     } else if (registered != attr) {
-      r.problem = format(tr("the Id \"{0}\" resolves to another element than the one it names"), {id});
+      r.problem = Note{"reference-id-mismatch", N_("the Id \"{id}\" resolves to another element than the one it names"),
+                       {{"id", id}}};
       return r;
     }
     r.target = attr->parent;
-    r.description = format(tr("element {0} (Id \"{1}\")"), {describeElement(r.target), id});
+    r.id = id;
     // Inside its own signature a reference may point only at a ds:Object of
     // that signature or at something in one (the signed properties); an
     // element moved into a wrapper there is not where a signer put it.
@@ -780,35 +825,35 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
       const bool properties = xml::is(r.target, kXadesAny, "SignedProperties") &&
                               xml::is(r.target->parent, kXadesAny, "QualifyingProperties") &&
                               r.target->parent->parent == top && xml::is(top, kDsig, "Object");
-      if (!object && !properties) {
-        r.problem = format(tr("the element with Id \"{0}\" is not where a signature keeps signed content "
-                              "(a ds:Object of the signature): signature wrapping"),
-                           {id});
+      const bool keyInfo = xml::is(r.target, kDsig, "KeyInfo") && r.target->parent == sc.sig;
+      if (!object && !properties && !keyInfo) {
+        r.problem = Note{"reference-not-in-object",
+                         N_("the element with Id \"{id}\" is not where a signature keeps signed content "
+                            "(a ds:Object of the signature): signature wrapping"),
+                         {{"id", id}}};
         return r;
       }
     }
   }
   r.wholeDocument = wholeDocument;
-  if (wholeDocument) {
-    r.description = uriAttr ? tr("the whole document") : tr("the whole document (the reference has no URI)");
-  }
 
   // Transforms: an allow-list, and XPath only in the forms that exclude
   // signatures or select inside the referenced element.
   xmlNode* transforms = xml::child(ref, kDsig, "Transforms");
   for (xmlNode* t : xml::children(transforms)) {
     if (!xml::is(t, kDsig, "Transform")) {
-      r.problem = tr("unexpected element in Transforms");
+      r.problem = Note{"transforms-unexpected-element", N_("unexpected element in Transforms")};
       return r;
     }
     const std::string alg = xml::attribute(t, "Algorithm").value_or("");
     if (alg == kEnvelopedTransform) {
-      r.description += tr(", without this signature");
+      r.withoutThisSignature = true;
     } else if (alg == kBase64Transform) {
       // Checked here: xmlsec 1.2.37 leaks its I/O buffer when base64 decoding
       // fails inside a reference (transforms.c, xmlSecTransformIOBufferClose).
       if (r.target && !xml::base64(r.target)) {
-        r.problem = format(tr("the base64 content of {0} cannot be decoded"), {r.description});
+        r.problem = Note{"reference-base64-invalid", N_("the base64 content of the element with Id \"{id}\" cannot be decoded"),
+                         {{"id", r.id}, {"path", xml::path(r.target)}}};
         return r;
       }
     } else if (xml::isCanonicalisation(alg)) {
@@ -819,13 +864,14 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
       std::smatch m;
       const std::string expr = xp ? collapse(xml::text(xp)) : "";
       if (!xp || !std::regex_match(expr, m, notSig) || !prefixIsDsig(xp, m[1])) {
-        r.problem = format(tr("the XPath transform \"{0}\" is not accepted (only excluding signatures is)"),
-                           {xp ? xml::text(xp) : ""});
+        r.problem = Note{"xpath-refused",
+                         N_("the XPath transform \"{expression}\" is not accepted (only excluding signatures is)"),
+                         {{"expression", xp ? xml::text(xp) : ""}}};
         r.constraint = true;
         return r;
       }
       r.excludeSignaturesXPath.push_back(t);
-      r.description += tr(", without any signature");
+      r.withoutSignatures = true;
     } else if (alg == kXPath2Transform) {
       for (xmlNode* xp : xml::children(t)) {
         const std::string filter = xml::attribute(xp, "Filter").value_or("");
@@ -838,26 +884,30 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
         std::smatch m;
         if (filter == "subtract" && ((std::regex_match(expr, m, subtract) && prefixIsDsig(xp, m[1])) ||
                                      std::regex_match(expr, m, subtractByName))) {
-          r.description += tr(", without any signature");
+          r.withoutSignatures = true;
         } else if (filter == "intersect" && std::regex_match(expr, m, intersectId) && !id.empty() && m[1] == id) {
-          if (m[2].length() > 0) r.description += format(tr(", only the part {0}"), {m[2].str()});
+          if (m[2].length() > 0) r.part = m[2].str();
         } else {
-          r.problem = format(tr("the XPath filter \"{0} {1}\" is not accepted"), {filter, xml::text(xp)});
+          r.problem = Note{"xpath-filter-refused", N_("the XPath filter \"{filter} {expression}\" is not accepted"),
+                           {{"filter", filter}, {"expression", xml::text(xp)}}};
           r.constraint = true;
           return r;
         }
       }
     } else {
-      r.problem = format(tr("the transform {0} is not accepted"), {alg});
+      r.problem = Note{"transform-refused", N_("the transform {algorithm} is not accepted"), {{"algorithm", alg}}};
       r.constraint = true;
       return r;
     }
   }
   xmlNode* dm = xml::child(ref, kDsig, "DigestMethod");
-  if (!dm || !digestByUri(xml::attribute(dm, "Algorithm").value_or(""))) {
-    r.problem = format(tr("the digest algorithm {0} is not supported"),
-                       {dm ? xml::attribute(dm, "Algorithm").value_or("") : "?"});
+  const DigestInfo* digest = dm ? digestByUri(xml::attribute(dm, "Algorithm").value_or("")) : nullptr;
+  if (!digest) {
+    r.problem = Note{"digest-algorithm-unsupported", N_("the digest algorithm {algorithm} is not supported"),
+                     {{"algorithm", dm ? xml::attribute(dm, "Algorithm").value_or("") : "?"}}};
     r.constraint = true;
+  } else {
+    r.digestLabel = digest->label;
   }
   return r;
 }
@@ -895,7 +945,7 @@ std::vector<Certificate> certificatesIn(xmlNode* keyInfo, std::vector<Note>& mes
         if (!der) throw Error(Category::Malformed, "not base64");
         out.push_back(Certificate::fromDer(*der));
       } catch (const Error&) {
-        messages.emplace_back(tr("A certificate in the signature cannot be read and was ignored."));
+        messages.push_back(Note{"certificate-unreadable", N_("A certificate in the signature cannot be read and was ignored.")});
       }
     }
   }
@@ -1145,34 +1195,100 @@ std::optional<bool> signedInfoValueValid(xmlNode* signedInfo, xmlNode* sigValue,
   return ok;
 }
 
-SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
-  using checks::lower;
-  using checks::makeCheck;
-  SignatureReport r;
-  r.id = sc.id;
-  r.indication = Indication::TotalPassed;
-  xmlNode* qp = qualifyingPropertiesOf(sc.sig);
-  r.format = qp ? "XAdES" : "XML-DSig";
-  xmlNode* signedInfo = xml::child(sc.sig, kDsig, "SignedInfo");
-  xmlNode* sigValue = xml::child(sc.sig, kDsig, "SignatureValue");
-  if (!signedInfo || !sigValue) {
-    r.checks.push_back(makeCheck("structure", Check::Status::Failed, tr("SignedInfo or SignatureValue is missing")));
-    r.messages.emplace_back(tr("The signature is incomplete and cannot be checked."));
-    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
-    return r;
-  }
-  xmlNode* sm = xml::child(signedInfo, kDsig, "SignatureMethod");
-  xmlNode* cm = xml::child(signedInfo, kDsig, "CanonicalizationMethod");
-  r.signatureAlgorithm = sm ? afterHash(xml::attribute(sm, "Algorithm").value_or("")) : "";
+/// A check with its reason as a Note (report.h).
+Check check(const char* id, Check::Status status, Note detail = {}) { return Check{id, status, std::move(detail)}; }
 
-  // 1. References, resolved by us.
-  std::vector<ResolvedReference> refs;
+/// A key of the type `signatureMethod` needs, made once per process, to let
+/// xmlsec compute every reference digest when the signature names no key we
+/// can use: ETSI EN 319 102-1 §5.2.7 checks the digests of the signed data
+/// objects whatever is known about the signer, and a digest that fails is a
+/// HASH_FAILURE even then.  The value is never judged with this key.
+EVP_PKEY* digestOnlyKey(const std::string& signatureMethod) {
+  static std::mutex mutex;
+  static ossl::EvpPkey rsa, ec;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (signatureMethod.find("ecdsa") != std::string::npos) {
+    if (!ec) ec.reset(EVP_EC_gen("P-256"));
+    return ec.get();
+  }
+  if (signatureMethod.find("rsa") != std::string::npos) {
+    if (!rsa) rsa.reset(EVP_RSA_gen(1024));
+    return rsa.get();
+  }
+  return nullptr;  // DSA, HMAC...: the digests stay unchecked
+}
+
+/// The Id a QualifyingProperties/@Target names: ETSI EN 319 132-1 §4.3.1
+/// makes it a URI reference to the ds:Signature; XAdES 1.3.2 §6.2 allows any
+/// URI form, so "#sig-1", "doc.xml#sig-1" and "https://…/doc.xml#sig-1" all
+/// name the element with Id "sig-1" (the fragment, unescaped).  nullopt when
+/// there is no fragment.
+std::optional<std::string> targetFragment(const std::string& target) {
+  const auto hash = target.rfind('#');
+  if (hash == std::string::npos) return std::nullopt;
+  XmlChars un(xmlURIUnescapeString(target.c_str() + hash + 1, 0, nullptr));
+  return un ? std::string(un.get()) : target.substr(hash + 1);
+}
+
+/// Whether this signature covers everything a person sees in the document.
+/// It does when it signs the whole document ("" or #xpointer(/), XML-DSig
+/// 1.1 §4.4.3.3), or the root element, or when everything outside
+/// ds:Signature elements lies inside a subtree it signs in full: so an
+/// enveloping or detached signature file (the signature is the root), or a
+/// bare container that holds only signatures and signed elements (an
+/// enveloping XAdES wrapped in <Wrapper>), counts as whole; a root with
+/// attributes other than namespace declarations, or any other element or
+/// non-white-space text, does not.  Comments and processing instructions are
+/// not signed content under the canonical forms without comments (C14N 1.0
+/// §2.1) either way.
+bool coversWholeDocument(xmlNode* sig, const std::vector<ResolvedReference>& refs) {
+  xmlNode* root = xmlDocGetRootElement(sig->doc);
+  std::set<xmlNode*> whole;  // elements signed with all their content
+  for (const auto& ref : refs) {
+    if (ref.wholeDocument) return true;
+    if (ref.target && ref.part.empty()) whole.insert(ref.target);
+  }
+  if (whole.count(root) || xml::is(root, kDsig, "Signature")) return true;
+  if (root->properties) return false;  // attributes of the container are content nobody signed
+  for (xmlNode* c = root->children; c; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      if (!xml::is(c, kDsig, "Signature") && !whole.count(c)) return false;
+    } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+      if (!collapse(xml::text(c)).empty()) return false;
+    }
+  }
+  return true;
+}
+
+/// Signature wrapping (McIntyre et al., "On Breaking SAML", 2012): a signed
+/// element moved inside an unsigned look-alike, so that the look-alike is
+/// what a person or program takes for the document while the reference
+/// still finds the signed original.  An element enclosing a signed element
+/// and carrying its very name (namespace and local name) is refused; an
+/// honest envelope (SOAP Body in Envelope) never has that shape.
+xmlNode* lookAlikeAncestor(const ResolvedReference& ref) {
+  if (!ref.target) return nullptr;
+  const xmlChar* ns = ref.target->ns ? ref.target->ns->href : nullptr;
+  for (xmlNode* up = ref.target->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent) {
+    const xmlChar* upNs = up->ns ? up->ns->href : nullptr;
+    if (xmlStrEqual(up->name, ref.target->name) && xmlStrEqual(upNs, ns)) return up;
+  }
+  return nullptr;
+}
+
+/// ETSI EN 319 102-1 §5.2.2 (format checking): what each reference names,
+/// resolved by us; refusals end the validation (TOTAL-FAILED / FORMAT_FAILURE,
+/// or INDETERMINATE / SIG_CONSTRAINTS_FAILURE for a transform or algorithm
+/// this policy does not accept).  Returns false when refused.
+bool resolveReferences(SignatureContext& sc, xmlNode* signedInfo, SignatureReport& r,
+                       std::vector<ResolvedReference>& refs) {
+  using checks::lower;
   bool refused = false;
   for (xmlNode* ref : xml::children(signedInfo)) {
     if (!xml::is(ref, kDsig, "Reference")) continue;
     if (refs.size() >= kMaxReferences) {
-      refs.back().problem = tr("too many references");
-      refused = true;
+      refs.back().problem = Note{"too-many-references", N_("more than {max} references"),
+                                 {{"max", std::to_string(kMaxReferences)}}};
       break;
     }
     refs.push_back(resolveReference(ref, sc));
@@ -1184,28 +1300,31 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     }
   }
   if (refs.empty()) {
-    r.checks.push_back(makeCheck("references", Check::Status::Failed, tr("the signature references nothing")));
+    r.checks.push_back(check("references", Check::Status::Failed,
+                             Note{"no-references", N_("the signature references nothing")}));
     lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
-    return r;
-  }
-  if (!cm || !xml::isCanonicalisation(xml::attribute(cm, "Algorithm").value_or(""))) {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed, tr("unknown canonicalisation method")));
-    lower(r, Indication::Indeterminate, SubIndication::SigConstraintsFailure);
-    return r;
+    return false;
   }
   for (const auto& ref : refs) {
     if (!ref.problem.empty()) {
       refused = true;
-      r.checks.push_back(makeCheck("references", Check::Status::Failed, ref.problem));
+      r.checks.push_back(check("references", Check::Status::Failed, ref.problem));
       r.messages.push_back(ref.problem);
       lower(r, ref.constraint ? Indication::Indeterminate : Indication::TotalFailed,
             ref.constraint ? SubIndication::SigConstraintsFailure : SubIndication::FormatFailure);
     } else {
-      r.signedData.push_back(ref.description);
+      r.signedData.push_back(describeReference(ref));
     }
   }
-  if (refused) return r;
+  return !refused;
+}
 
+/// Wrapping defences that do not depend on the digests (run after
+/// integrity, so that a changed document is reported as HASH_FAILURE first):
+/// unsigned content in the signature's own ds:Object elements, and a signed
+/// element inside an unsigned look-alike.
+void wrappingChecks(SignatureContext& sc, const std::vector<ResolvedReference>& refs, SignatureReport& r) {
+  using checks::lower;
   // A ds:Object nobody signed may hold only the XAdES properties or later
   // signatures; any other content there would pass for signed (an unsigned
   // forged object next to the signed one, signature wrapping).
@@ -1224,37 +1343,69 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       }
     }
     if (!onlyExpected) {
-      r.checks.push_back(makeCheck("coverage", Check::Status::Failed,
-                                   format(tr("the signature holds unsigned content in {0}"), {describeElement(obj)})));
-      r.messages.emplace_back(tr("The signature carries content that nobody signed; it may be shown as if it were signed."));
+      r.checks.push_back(check("coverage", Check::Status::Failed,
+                               Note{"unsigned-object", N_("the signature holds unsigned content in <{name}> {path}"),
+                                    {{"name", qualifiedName(obj)}, {"path", xml::path(obj)}}}));
+      r.messages.push_back(Note{"unsigned-object-content",
+                                N_("The signature carries content that nobody signed; it may be shown as if it were signed.")});
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     }
   }
-
-  // What a person opens is the document: a signature must cover all of it
-  // (a "" reference, or the root element by Id), or be the document itself
-  // (enveloping and detached signature files).  Otherwise content outside the
-  // signature could pass for signed, e.g. a signed element moved under a
-  // forged root (signature wrapping).
-  xmlNode* root = xmlDocGetRootElement(sc.sig->doc);
-  const bool covers = sc.sig == root || std::any_of(refs.begin(), refs.end(), [&](const ResolvedReference& ref) {
-                        return ref.wholeDocument || ref.target == root;
-                      });
-  r.coversWholeDocument = covers;
-  if (!covers) {
-    r.checks.push_back(makeCheck("coverage", Check::Status::Failed,
-                                 format(tr("the document's root element {0} is not signed; only: {1}"),
-                                        {describeElement(root), r.signedData.empty() ? std::string("-") : r.signedData.front().translated()})));
-    r.messages.emplace_back(tr("Parts of this document are not covered by the signature: what you see is not "
-                               "necessarily what was signed."));
-    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+  for (const auto& ref : refs) {
+    if (xmlNode* up = lookAlikeAncestor(ref)) {
+      r.checks.push_back(check("coverage", Check::Status::Failed,
+                               Note{"signed-element-in-look-alike",
+                                    N_("the signed element {path} (Id \"{id}\") lies inside an unsigned element of the "
+                                       "same name, {outer} (signature wrapping)"),
+                                    {{"path", xml::path(ref.target)}, {"id", ref.id}, {"outer", xml::path(up)}}}));
+      r.messages.push_back(Note{"signature-wrapping",
+                                N_("The signed content was moved inside unsigned content that looks like it: what you "
+                                   "see is not what was signed.")});
+      lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    }
   }
+}
 
-  // 2. The signed properties: this signature's own SignedProperties, covered
+SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
+  using checks::lower;
+  SignatureReport r;
+  r.id = sc.id;
+  r.indication = Indication::TotalPassed;
+  xmlNode* qp = qualifyingPropertiesOf(sc.sig);
+  r.format = qp ? "XAdES" : "XML-DSig";
+  r.level = qp ? "B-B" : "-";
+  xmlNode* signedInfo = xml::child(sc.sig, kDsig, "SignedInfo");
+  xmlNode* sigValue = xml::child(sc.sig, kDsig, "SignatureValue");
+
+  // ---- 1. Format checking (EN 319 102-1 §5.2.2).
+  if (!signedInfo || !sigValue) {
+    r.checks.push_back(check("structure", Check::Status::Failed,
+                             Note{"signature-incomplete", N_("SignedInfo or SignatureValue is missing")}));
+    r.messages.push_back(Note{"signature-incomplete", N_("The signature is incomplete and cannot be checked.")});
+    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    return r;
+  }
+  xmlNode* sm = xml::child(signedInfo, kDsig, "SignatureMethod");
+  xmlNode* cm = xml::child(signedInfo, kDsig, "CanonicalizationMethod");
+  const std::string signatureMethod = sm ? xml::attribute(sm, "Algorithm").value_or("") : "";
+  r.signatureAlgorithm = afterHash(signatureMethod);
+  std::vector<ResolvedReference> refs;
+  if (!resolveReferences(sc, signedInfo, r, refs)) return r;
+  if (!cm || !xml::isCanonicalisation(xml::attribute(cm, "Algorithm").value_or(""))) {
+    r.checks.push_back(check("signatureValue", Check::Status::Failed,
+                             Note{"canonicalisation-unknown", N_("unknown canonicalisation method {algorithm}"),
+                                  {{"algorithm", cm ? xml::attribute(cm, "Algorithm").value_or("") : ""}}}));
+    lower(r, Indication::Indeterminate, SubIndication::SigConstraintsFailure);
+    return r;
+  }
+  const bool whole = coversWholeDocument(sc.sig, refs);
+  r.coversWholeDocument = whole;
+
+  // The signed properties: this signature's own SignedProperties, covered
   // by a reference (with the XAdES Type; older XAdES 1.1.1 files omit it).
   xmlNode* ownProps = qp ? xml::child(qp, kXadesAny, "SignedProperties") : nullptr;
   xmlNode* signedProps = nullptr;
-  const ResolvedReference* spRef = nullptr;      // typed reference
+  const ResolvedReference* spRef = nullptr;        // typed reference
   const ResolvedReference* coveringRef = nullptr;  // any reference covering ownProps
   std::size_t typed = 0;
   for (const auto& ref : refs) {
@@ -1269,10 +1420,15 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     }
   }
   if (ownProps && coveringRef) signedProps = ownProps;
+
+  // ---- 2. Identification of the signing certificate (§5.2.3): the one the
+  // signed SigningCertificate names, else the end of the KeyInfo chain; or
+  // a key the signature names (KeyName with --public-key) or carries (KeyValue).
   bool certRefPresent = false;
   const std::vector<CertRef> certRefs = signedProps ? signingCertificateRefs(signedProps, certRefPresent)
                                                     : std::vector<CertRef>{};
-  std::vector<Certificate> keyInfoCerts = certificatesIn(xml::child(sc.sig, kDsig, "KeyInfo"), r.messages);
+  xmlNode* keyInfo = xml::child(sc.sig, kDsig, "KeyInfo");
+  std::vector<Certificate> keyInfoCerts = certificatesIn(keyInfo, r.messages);
   std::vector<Certificate> pool = keyInfoCerts;
   xmlNode* usp = qp ? xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties")
                     : nullptr;
@@ -1286,14 +1442,17 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       }
     }
   }
+  // Untrusted chain material given by the user (verify --certificate).
+  pool.insert(pool.end(), sc.options.extraCertificates.begin(), sc.options.extraCertificates.end());
   std::optional<Certificate> signer = chooseSigner(keyInfoCerts, certRefs);
   if (!signer && !certRefs.empty()) signer = chooseSigner(pool, certRefs);
-
-  // 3. xmlsec: every reference digest and the signature value.
-  xmlNode* keyInfo = xml::child(sc.sig, kDsig, "KeyInfo");
   const bool keyValue = keyInfo && xml::child(keyInfo, kDsig, "KeyValue");
+
+  // ---- 3. Integrity (§5.2.7): every reference digest, then the value, with
+  // the certificate or key found above whether or not it chains to a trust
+  // anchor.  Without any key the digests are still computed.
   XmlsecOutcome outcome;
-  std::string keySource;
+  Note keySource;
   EVP_PKEY* pub = signer ? X509_get0_pubkey(signer->native()) : nullptr;
   const auto missing = std::find_if(refs.begin(), refs.end(), [&](const ResolvedReference& ref) {
     return ref.detached && !sc.files.count(ref.uri);
@@ -1314,6 +1473,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     }
     return o;
   };
+  bool valueJudged = true;  // false: the key only computed the digests
   if (contentMissing) {
     // xmlsec would stop at the missing file; nothing can be said about the value.
   } else if (pub) {
@@ -1323,18 +1483,22 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       outcome = verifyWith(k.get());
       if (outcome.succeeded) break;
     }
-    keySource = tr("a public key given with --public-key");
+    keySource = Note{"key-from-option", N_("a public key given with --public-key")};
   } else if (keyValue && xpath && sc.nodeCount() > kMaxXPathNodes) {
     // The key is inside xmlsec only: the XPath 1.0 filter would run as is.
-    r.checks.push_back(makeCheck("references", Check::Status::NotChecked,
-                                 format(tr("the XPath transform is evaluated only in documents of up to {0} nodes; "
-                                           "this one has {1}"),
-                                        {std::to_string(kMaxXPathNodes), std::to_string(sc.nodeCount())})));
+    r.checks.push_back(check("references", Check::Status::NotChecked,
+                             Note{"xpath-document-too-large",
+                                  N_("the XPath transform is evaluated only in documents of up to {max} nodes; "
+                                     "this one has {nodes}"),
+                                  {{"max", std::to_string(kMaxXPathNodes)}, {"nodes", std::to_string(sc.nodeCount())}}}));
     lower(r, Indication::Indeterminate, SubIndication::SigConstraintsFailure);
     return r;
   } else if (keyValue) {
     outcome = runXmlsec(sc.sig, nullptr, sc.files);
-    keySource = tr("the key value inside the signature");
+    keySource = Note{"key-from-key-value", N_("the key value inside the signature")};
+  } else if (EVP_PKEY* digestsOnly = digestOnlyKey(signatureMethod)) {
+    outcome = verifyWith(digestsOnly);
+    valueJudged = false;
   }
 
   const std::size_t n = refs.size();
@@ -1350,84 +1514,111 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       break;
     }
   }
-  const bool anyKey = outcome.ran;
+  const bool anyKey = outcome.ran && valueJudged;
   if (failedRef) {
-    r.checks.push_back(makeCheck("references", Check::Status::Failed,
-                                 format(tr("reference {0} (URI \"{1}\": {2}) does not match its digest: it changed after signing"),
-                                        {std::to_string(*failedRef + 1), refs[*failedRef].uri, refs[*failedRef].description})));
-    r.messages.emplace_back(tr("Signed content was changed after it was signed."));
+    const ResolvedReference& bad = refs[*failedRef];
+    r.checks.push_back(check("references", Check::Status::Failed,
+                             Note{"reference-digest-mismatch",
+                                  N_("reference {n} (URI \"{uri}\") does not match its digest: it changed after signing"),
+                                  {{"n", std::to_string(*failedRef + 1)}, {"uri", bad.uri}}}));
+    r.messages.push_back(Note{"signed-content-changed", N_("Signed content was changed after it was signed.")});
     lower(r, Indication::TotalFailed, SubIndication::HashFailure);
-  } else if (passed == n) {
-    r.checks.push_back(makeCheck("references", Check::Status::Passed));
-  } else if (anyKey) {
+  } else if (outcome.ran && passed == n) {
+    r.checks.push_back(check("references", Check::Status::Passed));
+  } else if (outcome.ran) {
     // xmlsec stopped while processing a reference (an unreadable file, a transform error).
     const ResolvedReference& stuck = refs[passed < n ? passed : 0];
-    r.checks.push_back(makeCheck("references", Check::Status::Failed,
-                                 format(tr("reference \"{0}\" cannot be processed: {1}"), {stuck.uri, outcome.error})));
+    r.checks.push_back(check("references", Check::Status::Failed,
+                             Note{"reference-unprocessable", N_("reference \"{uri}\" cannot be processed: {error}"),
+                                  {{"uri", stuck.uri}, {"error", outcome.error}}}));
     lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
   }
 
   if (contentMissing) {
-    r.checks.push_back(makeCheck("references", Check::Status::NotChecked,
-                                 format(tr("the signed file {0} is not available"), {missing->uri})));
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("not checked without the signed file")));
-    r.messages.emplace_back(tr("This is a detached signature: put the signed file beside it or give it with --detached-content."));
+    r.checks.push_back(check("references", Check::Status::NotChecked,
+                             Note{"detached-file-missing", N_("the signed file {file} is not available"),
+                                  {{"file", missing->fileName}}}));
+    r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
+                             Note{"detached-file-missing", N_("not checked without the signed file")}));
+    r.messages.push_back(Note{"detached-file-missing",
+                              N_("This is a detached signature: put the signed file beside it or give it with "
+                                 "--detached-content.")});
     lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
   } else if (!anyKey) {
-    r.level = qp ? "B-B" : "-";
-    r.checks.push_back(makeCheck("references", Check::Status::NotChecked, tr("no key to check the signature with")));
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked, tr("the signature carries no certificate or key")));
-    r.messages.emplace_back(tr("The signature names no certificate SecureDoc can use; give its public key with --public-key."));
+    if (!outcome.ran) {
+      r.checks.push_back(check("references", Check::Status::NotChecked,
+                               Note{"no-key", N_("no key to check the signature with")}));
+    }
+    r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
+                             Note{"no-key", N_("the signature carries no certificate or key")}));
+    r.messages.push_back(Note{"no-key", N_("The signature names no certificate SecureDoc can use; give its public "
+                                           "key with --public-key.")});
     lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
     return r;
   } else if (failedRef || passed != n) {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
-                                 tr("not checked, because a reference could not be verified")));
+    r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
+                             Note{"reference-not-verified", N_("not checked, because a reference could not be verified")}));
   } else if (outcome.succeeded) {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::Passed));
+    r.checks.push_back(check("signatureValue", Check::Status::Passed));
   } else {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed, tr("the signature value does not match")));
-    r.messages.emplace_back(tr("The signature value is not valid for the signing certificate."));
+    r.checks.push_back(check("signatureValue", Check::Status::Failed,
+                             Note{"signature-value-mismatch", N_("the signature value does not match")}));
+    r.messages.push_back(Note{"signature-value-mismatch",
+                              N_("The signature value is not valid for the signing certificate.")});
     lower(r, Indication::TotalFailed, SubIndication::SigCryptoFailure);
   }
 
-  // 4. XAdES: the SignedProperties reference and what it holds.
+  // Format checks that need no digests come after them, so that a changed
+  // document is a HASH_FAILURE and a forged value a SIG_CRYPTO_FAILURE first.
+  wrappingChecks(sc, refs, r);
+
+  // ---- 4. XAdES: the SignedProperties reference and what it holds
+  // (EN 319 132-1 §4.3.1, §6.3), the signature time-stamps (§5.4).
   std::optional<std::time_t> poe;
   if (qp) {
     const auto target = xml::attribute(qp, "Target");
+    const auto ownId = xml::attribute(sc.sig, "Id");
+    const auto fragment = target ? targetFragment(*target) : std::nullopt;
     if (typed > 1) {
-      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
-                                   tr("more than one reference claims to sign the signed properties")));
+      r.checks.push_back(check("signedProperties", Check::Status::Failed,
+                               Note{"signed-properties-ambiguous",
+                                    N_("more than one reference claims to sign the signed properties")}));
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (spRef && (!spRef->target || spRef->target != ownProps)) {
-      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
-                                   tr("the signed-properties reference points to an element that is not this "
-                                      "signature's SignedProperties (signature wrapping)")));
-      r.messages.emplace_back(tr("The signature's properties reference points somewhere else: the signature was tampered with."));
+      r.checks.push_back(check("signedProperties", Check::Status::Failed,
+                               Note{"signed-properties-elsewhere",
+                                    N_("the signed-properties reference points to an element that is not this "
+                                       "signature's SignedProperties (signature wrapping)")}));
+      r.messages.push_back(Note{"signed-properties-elsewhere",
+                                N_("The signature's properties reference points somewhere else: the signature was "
+                                   "tampered with.")});
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (!signedProps) {
-      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
-                                   tr("the signed properties are not referenced by the signature")));
-      r.messages.emplace_back(tr("The XAdES properties (signing time, signing certificate) are not signed."));
+      r.checks.push_back(check("signedProperties", Check::Status::Failed,
+                               Note{"signed-properties-unsigned", N_("the signed properties are not referenced by the signature")}));
+      r.messages.push_back(Note{"signed-properties-unsigned",
+                                N_("The XAdES properties (signing time, signing certificate) are not signed.")});
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
-    } else if (target && *target != "#" + sc.id) {
-      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
-                                   tr("the qualifying properties belong to another signature (Target)")));
+    } else if (target && (!fragment || !ownId || *fragment != *ownId)) {
+      r.checks.push_back(check("signedProperties", Check::Status::Failed,
+                               Note{"qualifying-properties-target",
+                                    N_("the qualifying properties belong to another signature (Target \"{target}\")"),
+                                    {{"target", *target}}}));
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (failedRef && (&refs[*failedRef] == spRef || &refs[*failedRef] == coveringRef)) {
-      r.checks.push_back(makeCheck("signedProperties", Check::Status::Failed,
-                                   tr("the signed properties were changed after signing")));
+      r.checks.push_back(check("signedProperties", Check::Status::Failed,
+                               Note{"signed-properties-changed", N_("the signed properties were changed after signing")}));
     } else {
       if (spRef) {
-        r.checks.push_back(makeCheck("signedProperties", Check::Status::Passed));
+        r.checks.push_back(check("signedProperties", Check::Status::Passed));
       } else {
-        r.checks.push_back(makeCheck("signedProperties", Check::Status::Warning,
-                                     tr("signed, but the reference lacks the XAdES SignedProperties Type (older XAdES)")));
+        r.checks.push_back(check("signedProperties", Check::Status::Warning,
+                                 Note{"signed-properties-untyped",
+                                      N_("signed, but the reference lacks the XAdES SignedProperties Type (older XAdES)")}));
       }
       xmlNode* ssp = xml::child(signedProps, kXadesAny, "SignedSignatureProperties");
       if (xmlNode* st = xml::child(ssp, kXadesAny, "SigningTime")) r.signingTime = parseDateTime(xml::text(st));
     }
-    r.level = levelOf(usp);
     std::vector<Bytes> tokens;
     std::optional<Bytes> imprint;
     for (xmlNode* ts : xml::children(usp)) {
@@ -1439,38 +1630,84 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       tokens.push_back(enc ? xml::base64(enc).value_or(Bytes{}) : Bytes{});
     }
     if (!tokens.empty()) poe = checks::signatureTimestamps(r, tokens, imprint.value_or(Bytes{}), sc.options, pool);
+    // EN 319 132-1 §5.3: B-T and above need a signature time-stamp; one that
+    // failed proves nothing, so the signature is B-B with it listed.
+    r.level = checks::hasUsableSignatureTimestamp(r) ? levelOf(usp) : "B-B";
     if (r.level == "B-LTA") checks::archiveTimestampNotValidated(r);
     if (xml::child(usp, kXadesAny, "CounterSignature")) {
-      r.messages.emplace_back(tr("The signature has counter-signatures; they are recognised but not yet validated."));
+      r.messages.push_back(Note{"counter-signatures-not-validated",
+                                N_("The signature has counter-signatures; they are recognised but not yet validated.")});
     }
   } else {
     r.level = "-";  // not a baseline signature: no signed properties
-    r.checks.push_back(makeCheck("signedProperties", Check::Status::NotChecked, tr("plain XML-DSig: no XAdES properties")));
+    r.checks.push_back(check("signedProperties", Check::Status::NotChecked,
+                             Note{"plain-xml-dsig", N_("plain XML-DSig: no XAdES properties")}));
   }
 
-  // 5. The certificate and the signed reference to it.
-  if (!signer) {
-    r.checks.push_back(makeCheck("signingCertificate", Check::Status::Failed, tr("the signature carries no certificate")));
-    r.messages.emplace_back(format(tr("The signature was checked with {0}; no certificate says whose key it is."),
-                                   {keySource}));
-    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
-    return r;
+  // ---- 5. Cryptographic constraints (§5.2.8), at the time-stamp's proof of
+  // existence when there is one: the signature's and every reference's digest.
+  if (signer) r.signer = signer;
+  std::vector<std::string> referenceDigests;
+  for (const auto& ref : refs) {
+    if (!ref.digestLabel.empty() &&
+        std::find(referenceDigests.begin(), referenceDigests.end(), ref.digestLabel) == referenceDigests.end()) {
+      referenceDigests.push_back(ref.digestLabel);
+    }
   }
-  r.signer = signer;
-  checks::signerCertificate(r, pool, sc.options, now, poe);
-  if (!certRefPresent) {
-    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
-                                 tr("no signed reference to the signing certificate")));
-    r.messages.emplace_back(tr("Nothing signed says which certificate made this signature (no XAdES "
-                               "SigningCertificate): the certificate beside it could be exchanged."));
+  checks::cryptographicConstraints(r, poe, now, referenceDigests);
+
+  // ---- 6. The certificate, its chain and the signed reference to it (§5.2.6).
+  if (!signer) {
+    r.checks.push_back(check("signingCertificate", Check::Status::Failed,
+                             Note{"no-certificate", N_("the signature carries no certificate")}));
+    r.messages.push_back(keySource.code == "key-from-option"
+                             ? Note{"checked-with-public-key",
+                                    N_("The signature was checked with a public key given with --public-key; no "
+                                       "certificate says whose key it is.")}
+                             : Note{"checked-with-key-value",
+                                    N_("The signature was checked with the key value inside the signature; no "
+                                       "certificate says whose key it is.")});
     lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
-  } else if (std::any_of(certRefs.begin(), certRefs.end(), [&](const CertRef& c) { return refMatches(c, *signer); })) {
-    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Passed));
   } else {
-    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
-                                 tr("the signed SigningCertificate names another certificate")));
-    r.messages.emplace_back(tr("The signature refers to a different certificate than the one included."));
-    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+    checks::signerCertificate(r, pool, sc.options, now, poe);
+    if (!certRefPresent) {
+      r.checks.push_back(check("signingCertificateReference", Check::Status::Failed,
+                               Note{"no-signing-certificate-reference", N_("no signed reference to the signing certificate")}));
+      r.messages.push_back(Note{"no-signing-certificate-reference",
+                                N_("Nothing signed says which certificate made this signature (no XAdES "
+                                   "SigningCertificate): the certificate beside it could be exchanged.")});
+      lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+    } else if (std::any_of(certRefs.begin(), certRefs.end(), [&](const CertRef& c) { return refMatches(c, *signer); })) {
+      r.checks.push_back(check("signingCertificateReference", Check::Status::Passed));
+    } else {
+      r.checks.push_back(check("signingCertificateReference", Check::Status::Failed,
+                               Note{"signing-certificate-reference-mismatch",
+                                    N_("the signed SigningCertificate names another certificate")}));
+      r.messages.push_back(Note{"signing-certificate-reference-mismatch",
+                                N_("The signature refers to a different certificate than the one included.")});
+      lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+    }
+  }
+
+  // ---- 7. Scope (DESIGN.md §4): what is signed is listed in signedData; a
+  // signature that leaves part of the document unsigned says so prominently
+  // and is never TOTAL-PASSED (a signature-constraints failure, EN 319 102-1
+  // §5.2.8 table: the policy asks for the whole document), but honest
+  // partial coverage is no forgery, so never TOTAL-FAILED for that alone.
+  if (whole) {
+    const bool failed = std::any_of(r.checks.begin(), r.checks.end(), [](const Check& c) { return c.id == "coverage"; });
+    if (!failed) r.checks.push_back(check("coverage", Check::Status::Passed));
+  } else {
+    std::string what;
+    for (const auto& d : r.signedData) what += (what.empty() ? "" : "; ") + d.english();
+    r.checks.push_back(check("coverage", Check::Status::Warning,
+                             Note{"partial-coverage", N_("the signature covers only part of the document: {signed}"),
+                                  {{"signed", what}}}));
+    r.messages.push_back(Note{"partial-coverage",
+                              N_("Only part of this document is signed: {signed}. Anything else in it (here the "
+                                 "document's root {root}) is not covered by this signature."),
+                              {{"signed", what}, {"root", describeElement(xmlDocGetRootElement(sc.sig->doc))}}});
+    lower(r, Indication::Indeterminate, SubIndication::SigConstraintsFailure);
   }
   return r;
 }

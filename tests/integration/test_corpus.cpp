@@ -420,6 +420,54 @@ void checkRow(const ManifestRow& row) {
   }
 }
 
+/// securedoc-cli's arguments for the options optionsFor() gives a row.
+std::vector<std::string> cliVerifyArgs(const ManifestRow& row) {
+  std::vector<std::string> args{"verify", "--format", "json"};
+  if (row.trustAnchor != "-") args.insert(args.end(), {"--trust-anchor", (row.base / row.trustAnchor).string()});
+  if (row.detachedContent != "-") {
+    args.insert(args.end(), {"--detached-content", (row.base / row.detachedContent).string()});
+  }
+  const VerifyOptions o = optionsFor(row);
+  if (o.time) {
+    char text[32];
+    std::tm tm{};
+    gmtime_r(&*o.time, &tm);
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    args.insert(args.end(), {"--validation-time", text});
+  }
+  for (const auto& key : o.publicKeys) args.insert(args.end(), {"--public-key", key.string()});
+  args.push_back((row.base / row.file).string());
+  return args;
+}
+
+/// The JSON without its "validationTime" line: the one thing DESIGN.md §4
+/// lets differ between two runs.
+std::string withoutValidationTime(const std::string& json) {
+  std::istringstream in(json);
+  std::string line;
+  std::string out;
+  while (std::getline(in, line)) {
+    if (line.find("\"validationTime\"") == std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
+/// The environment of a person working in `language`: the C.UTF-8 locale
+/// (always present) and LANGUAGE, as the CLI's catalog lookup uses it.
+std::vector<std::string> languageEnv(const std::string& language) {
+  return {"LC_ALL=C.UTF-8", "LANG=C.UTF-8", "LANGUAGE=" + language};
+}
+
+/// Every row of both manifests, for the language comparison.
+std::vector<ManifestRow> allRows() {
+  std::vector<ManifestRow> out;
+  for (const char* format : {"cades", "pades", "xades", "xmldsig"}) {
+    for (auto& r : rowsOf(format)) out.push_back(std::move(r));
+  }
+  for (auto& r : rowsOf("pades", madeManifest())) out.push_back(std::move(r));
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(corpus)
@@ -493,6 +541,43 @@ BOOST_AUTO_TEST_CASE(the_made_manifest_names_existing_files_and_a_validation_tim
 
 BOOST_DATA_TEST_CASE(made_pades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("pades", madeManifest())), row) {
   checkRow(row);
+}
+
+// DESIGN.md §4: JSON is for scripts, so it never depends on the language.
+// Every check detail, message and scope entry is a code with arguments (and
+// English text); only the CLI's and the window's words are translated.
+BOOST_DATA_TEST_CASE(verify_json_is_the_same_in_english_and_polish, data::make(allRows()), row) {
+  BOOST_TEST_REQUIRE(row.loadError.empty(), "the manifest can be read: " << row.loadError);
+  BOOST_TEST_CONTEXT("corpus file " << row.file) {
+    const auto args = cliVerifyArgs(row);
+    const auto en = test::cli(args, languageEnv("en"));
+    const auto pl = test::cli(args, languageEnv("pl"));
+    BOOST_TEST(en.exitCode == pl.exitCode, "the exit status is the same (" << en.exitCode << " / " << pl.exitCode << ")");
+    BOOST_TEST_REQUIRE(en.out.find("\"signatures\"") != std::string::npos, "a JSON report came out: " << en.out << en.err);
+    const std::string a = withoutValidationTime(en.out);
+    const std::string b = withoutValidationTime(pl.out);
+    if (a != b) {
+      // Name the first line that differs rather than dumping both reports.
+      std::istringstream ia(a), ib(b);
+      std::string la, lb;
+      int line = 0;
+      while (std::getline(ia, la) && std::getline(ib, lb) && la == lb) ++line;
+      BOOST_TEST(false, "the JSON differs first at line " << line + 1 << ":\n  en: " << la << "\n  pl: " << lb);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_polish_catalog_is_active_in_that_comparison) {
+  // The comparison above proves nothing if LANGUAGE=pl still printed
+  // English: the text report of the same file must be Polish.
+  const auto rows = rowsOf("xades");
+  BOOST_TEST_REQUIRE(rows.front().loadError.empty());
+  auto args = cliVerifyArgs(rows.front());
+  args[2] = "text";
+  const auto pl = test::cli(args, languageEnv("pl"));
+  BOOST_TEST(pl.out.find("Wynik:") != std::string::npos, "the Polish text report says \"Wynik:\": " << pl.out);
+  const auto en = test::cli(args, languageEnv("en"));
+  BOOST_TEST(en.out.find("Result:") != std::string::npos, "the English one says \"Result:\": " << en.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

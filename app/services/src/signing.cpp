@@ -113,7 +113,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
                                               const OfferedCertificate& cert, Interaction& interaction) const {
   if (request.inputs.empty()) throw Error(Category::Usage, tr("no files to sign"));
   if (request.output && request.inputs.size() != 1) {
-    throw Error(Category::Usage, tr("--output names one file; use --output-dir to sign several"));
+    throw Error(Category::Usage, Note{"one-output-for-several-inputs", N_("one output file was named for several files to sign")});
   }
   if (request.outputDir) {
     std::error_code ec;

@@ -4,6 +4,7 @@
 #include <securedoc/i18n.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <string_view>
 #include <vector>
@@ -63,24 +64,82 @@ std::filesystem::path saveSignedRevision(const std::filesystem::path& file, cons
   });
 }
 
-FormatModule& VerificationService::moduleFor(const std::filesystem::path& file) const {
-  const ContentSniff sniff = ContentSniff::of(file);
-  if (sniff.size == 0) throw Error(Category::Malformed, tr("the file is empty"), file.string());
-  if (FormatModule* m = m_registry.forVerifying(sniff)) return *m;
-  if (startsWith(sniff.head, "%PDF-")) {
-    throw Error(Category::Unsupported, tr("checking PDF signatures (PAdES) is not available in this version yet"),
-                file.string());
+namespace {
+
+/// Whether `head` reads as text: UTF-8 (a sequence cut at the end of the
+/// sniffed bytes allowed) without control characters but tab, line breaks
+/// and form feed.
+bool looksLikeText(const Bytes& head) {
+  std::size_t i = 0;
+  while (i < head.size()) {
+    const std::uint8_t b = head[i];
+    if (b < 0x80) {
+      if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f') || b == 0x7F) return false;
+      ++i;
+      continue;
+    }
+    const std::size_t n = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && b < 0xC2) || b > 0xF4) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if (i + k >= head.size()) return true;  // cut by the sniff
+      if ((head[i + k] & 0xC0) != 0x80) return false;
+    }
+    i += n;
   }
-  throw Error(Category::Malformed, tr("not a signed document in a format SecureDoc reads (PDF, XML or CMS)"),
-              file.string());
+  return true;
+}
+
+/// What a file no module reads holds, as a media type: a report's "format"
+/// when the file holds no signature in a format we know.  A name, not words:
+/// the same in every language, like "PAdES".
+std::string mediaTypeOf(const ContentSniff& c) {
+  using namespace std::string_view_literals;
+  const Bytes& h = c.head;
+  if (h.empty()) return "application/x-zerosize";  // shared-mime-info's name for an empty file
+  if (startsWith(h, "\x89PNG\r\n\x1a\n"sv)) return "image/png";
+  if (startsWith(h, "\xFF\xD8\xFF"sv)) return "image/jpeg";
+  if (startsWith(h, "GIF87a"sv) || startsWith(h, "GIF89a"sv)) return "image/gif";
+  if (startsWith(h, "II*\0"sv) || startsWith(h, "MM\0*"sv)) return "image/tiff";
+  if (startsWith(h, "PK\x03\x04"sv)) return "application/zip";
+  if (looksLikeText(h)) return "text/plain";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+FormatModule* VerificationService::moduleFor(const ContentSniff& sniff) const {
+  // Content no module recognises holds no signature in a format we know
+  // (DESIGN.md §4, exit 3): a text, an image, an empty file.  A file that
+  // starts like one (a PDF header, XML, a CMS SignedData) goes to its module,
+  // which throws Error(Malformed) when it cannot be parsed (exit 4).
+  if (sniff.head.empty()) return nullptr;
+  return m_registry.forVerifying(sniff);
 }
 
 VerificationReport VerificationService::verify(const std::filesystem::path& file, const VerifyOptions& options) const {
-  return moduleFor(file).verify(file, options);
+  const ContentSniff sniff = ContentSniff::of(file);  // Error(Io) when it cannot be opened or read
+  VerificationReport report;
+  if (FormatModule* m = moduleFor(sniff)) {
+    report = m->verify(file, options);
+  } else {
+    report.file = file.string();
+    report.format = mediaTypeOf(sniff);
+    report.validationTime = options.time.value_or(std::time(nullptr));
+  }
+  // One verdict for "no signature", whichever module read the file: an
+  // unsigned PDF, an XML without ds:Signature, a CMS without signers and a
+  // plain text all say INDETERMINATE / SIGNED_DATA_NOT_FOUND.
+  if (report.signatures.empty()) report.computeOverall();
+  return report;
 }
 
 Inspection VerificationService::inspect(const std::filesystem::path& file) const {
-  return moduleFor(file).inspect(file);
+  const ContentSniff sniff = ContentSniff::of(file);
+  if (FormatModule* m = moduleFor(sniff)) return m->inspect(file);
+  Inspection in;
+  in.file = file.string();
+  in.format = mediaTypeOf(sniff);
+  return in;
 }
 
 }  // namespace securedoc

@@ -43,6 +43,20 @@ class Certificate {
   bool allowsNonRepudiation() const;
   /// Extended key usage short names ("timeStamping"...).
   std::vector<std::string> extendedKeyUsage() const;
+  /// Extended key usage purposes as dotted OIDs ("1.3.6.1.5.5.7.3.8"...), in
+  /// certificate order; empty without the extension (RFC 5280 §4.2.1.12).
+  std::vector<std::string> extendedKeyUsageOids() const;
+  bool hasExtendedKeyUsageExtension() const;
+  /// Whether the extended key usage extension is marked critical (RFC 3161
+  /// §2.3 requires it for a TSA certificate).
+  bool extendedKeyUsageCritical() const;
+  /// The public key's algorithm: "RSA", "RSA-PSS", "EC", "DSA", "ED25519",
+  /// "ED448", or OpenSSL's name for others.
+  std::string keyAlgorithm() const;
+  /// The key size in bits (RSA/DSA modulus, EC field size); 0 if unknown.
+  int keyBits() const;
+  /// The EC curve's short name ("prime256v1", "brainpoolP256r1"...), "" for other keys.
+  std::string curveName() const;
   /// Certificate policy OIDs in dotted form.
   std::vector<std::string> policies() const;
   /// "RSA-2048", "EC P-256 (prime256v1)", "RSA-PSS-2048"...

@@ -1,6 +1,8 @@
 #pragma once
 // One exception type for every library, with a category a program can act on
 // and the context a person needs (STYLE.md §3).
+#include <securedoc/note.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -26,11 +28,21 @@ class Error : public std::runtime_error {
   /// `message` is already translated; `detail` is technical (library error
   /// queue) and is shown after it.
   Error(Category category, std::string message, std::string file = {}, std::string detail = {});
+  Error(Category category, const char* message, std::string file = {}, std::string detail = {})
+      : Error(category, std::string(message ? message : ""), std::move(file), std::move(detail)) {}
+  /// An error as data (DESIGN.md §4): `note` says what happened with a code
+  /// and arguments; message() is its translation, made here once.  Front
+  /// ends that add their own hints (the CLI names its flags, the window its
+  /// settings) look at note().code.
+  Error(Category category, Note note, std::string file = {}, std::string detail = {});
 
   Category category() const noexcept { return m_category; }
   const std::string& file() const noexcept { return m_file; }
   const std::string& message() const noexcept { return m_message; }
   const std::string& detail() const noexcept { return m_detail; }
+  /// The code and arguments; for an error made from a translated sentence,
+  /// a note without a code whose text is that sentence.
+  const Note& note() const noexcept { return m_note; }
   /// Returns a copy that names `file` (when it named none yet).
   Error withFile(const std::string& file) const;
 
@@ -39,6 +51,7 @@ class Error : public std::runtime_error {
   std::string m_message;
   std::string m_file;
   std::string m_detail;
+  Note m_note;
 };
 
 /// Drain OpenSSL's error queue into one line ("a; b; c"), empty if none.

@@ -28,6 +28,7 @@ enum class SubIndication {
   ChainConstraintsFailure,
   CertificateChainGeneralFailure,
   CryptoConstraintsFailure,
+  CryptoConstraintsFailureNoPoe,
   Expired,
   NotYetValid,
   NoSigningCertificateFound,

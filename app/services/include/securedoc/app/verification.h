@@ -34,14 +34,19 @@ std::filesystem::path saveSignedRevision(const std::filesystem::path& file, cons
 class VerificationService {
  public:
   explicit VerificationService(const FormatRegistry& registry) : m_registry(registry) {}
-  /// Throws Error(Io/Malformed/Unsupported) when the file cannot be read or
-  /// is in no format we know; a report with no signatures means "holds no
-  /// signature".
+  /// A report with no signatures (INDETERMINATE / SIGNED_DATA_NOT_FOUND)
+  /// when the file holds no signature: also when it is in no format a
+  /// module reads (a text, an image, an empty file; its "format" is then a
+  /// media type such as "text/plain").  Throws Error(Io) when the file
+  /// cannot be opened or read, Error(Malformed) when it starts like a
+  /// format we read (PDF, XML, CMS) but cannot be parsed.
   VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) const;
+  /// The same choice of module; no signatures for content no module reads.
   Inspection inspect(const std::filesystem::path& file) const;
 
  private:
-  FormatModule& moduleFor(const std::filesystem::path& file) const;
+  /// The module that reads this content, or nullptr: then it holds no signature.
+  FormatModule* moduleFor(const ContentSniff& sniff) const;
   const FormatRegistry& m_registry;
 };
 
