@@ -12,6 +12,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -33,7 +35,39 @@ int exitForError(const Error& e) {
   }
 }
 
-void printError(const Error& e) { std::cerr << "securedoc-cli: " << e.what() << '\n'; }
+/// What to type about a code the libraries report (DESIGN.md §4: libraries
+/// say what is missing; only the CLI knows its flags, the window its
+/// settings).  Empty when the code needs no hint.
+std::string hintFor(const std::string& code) {
+  if (code == "cloud-ca-required") return tr("use --cloud-ca FILE");
+  if (code == "cloud-login-required") return tr("use --login NAME");
+  if (code == "one-output-for-several-inputs") return tr("use --output-dir to sign several files");
+  if (code == "tsa-required") return tr("give --tsa URL");
+  if (code == "enveloped-needs-xml" || code == "too-large-to-envelope") return tr("use --mode detached");
+  if (code == "pades-mode-not-applicable") return tr("use --format cades for a separate signature file");
+  if (code == "detached-content-missing") return tr("give the signed file with --detached-content FILE");
+  if (code == "public-key-required") return tr("give its public key with --public-key KEY.pem");
+  return {};
+}
+
+void printError(const Error& e) {
+  std::cerr << "securedoc-cli: " << e.what();
+  if (const std::string hint = hintFor(e.note().code); !hint.empty()) std::cerr << "; " << hint;
+  std::cerr << '\n';
+}
+
+/// After a text report: the hints its messages call for, once each.
+void printReportHints(const VerificationReport& report) {
+  std::vector<std::string> said;
+  for (const auto& s : report.signatures) {
+    for (const auto& m : s.messages) {
+      const std::string hint = hintFor(m.code);
+      if (hint.empty() || std::find(said.begin(), said.end(), hint) != said.end()) continue;
+      said.push_back(hint);
+      std::cout << format(tr("Hint: {0}"), {hint}) << '\n';
+    }
+  }
+}
 
 std::time_t parseIsoTime(const std::string& s) {
   struct tm tm {};
@@ -152,7 +186,12 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
     if (oc.error) {
       printError(*oc.error);
       if (status == 0) status = exitForError(*oc.error);
-      out.push_back({{"input", oc.input.string()}, {"error", oc.error->what()}, {"category", categoryName(oc.error->category())}});
+      // "error" is the message in the user's language, for people; "code"
+      // (empty for errors not yet coded) and "category" are for scripts.
+      out.push_back({{"input", oc.input.string()},
+                     {"error", oc.error->what()},
+                     {"category", categoryName(oc.error->category())},
+                     {"code", oc.error->note().code}});
       continue;
     }
     out.push_back({{"input", oc.input.string()}, {"output", oc.output.string()}, {"format", oc.format}, {"packaging", oc.packaging}});
@@ -201,6 +240,7 @@ int runVerify(const Options& o, const FormatRegistry& registry) {
   const VerificationReport report = service.verify(o.file, vo);
   const bool json = o.json || o.reportFormat == "json";
   if (!o.quiet) std::cout << (json ? reportToJson(report) : reportToText(report)) << (json ? "\n" : "");
+  if (!o.quiet && !json) printReportHints(report);
   if (!o.signedRevisions.empty()) {
     std::error_code ec;
     fs::create_directories(o.signedRevisions, ec);

@@ -35,6 +35,7 @@
 #include <wx/dnd.h>
 #include <wx/filepicker.h>
 #include <wx/gauge.h>
+#include <wx/menu.h>
 #include <wx/modalhook.h>
 #include <wx/msgdlg.h>
 #include <wx/notebook.h>
@@ -44,9 +45,14 @@
 #include <wx/translation.h>
 #include <wx/utils.h>
 
+#include <securedoc/i18n.h>
+
 #include <chrono>
+#include <clocale>
 #include <cstdlib>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -369,8 +375,38 @@ std::string formXObject(int width, int height, const std::string& ops) {
                 ops);
 }
 
+/// The child of gui_locale: this program again, started in an environment
+/// whose locale the system lacks (see the gui_locale suite).
+bool isLocaleChild() {
+  const char* v = std::getenv("SECUREDOC_GUI_LOCALE_CHILD");
+  return v && *v;
+}
+
+/// wx assertions seen in the locale child: recorded, not shown in a dialog.
+std::vector<std::string> wxAssertions;
+struct AssertRecorder {
+  AssertRecorder() {
+    if (!isLocaleChild()) return;
+    wxSetAssertHandler([](const wxString& file, int line, const wxString& func, const wxString& cond,
+                          const wxString& msg) {
+      wxAssertions.push_back(file.utf8_string() + ":" + std::to_string(line) + " " + func.utf8_string() + ": " +
+                             cond.utf8_string() + ": " + msg.utf8_string());
+    });
+  }
+};
+
+struct IfLocaleChild {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const { return isLocaleChild(); }
+};
+struct IfPolishRun {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    return language() == "pl" && !isLocaleChild();
+  }
+};
+
 }  // namespace
 
+BOOST_TEST_GLOBAL_FIXTURE(AssertRecorder);  // before the window exists
 BOOST_TEST_GLOBAL_FIXTURE(GuiFixture);
 
 BOOST_AUTO_TEST_SUITE(gui_window)
@@ -869,6 +905,69 @@ BOOST_AUTO_TEST_CASE(cancel_leaves_no_partial_output) {
   }
   BOOST_WARN_MESSAGE(landed, "the job had ended before Cancel could be pressed");
   screenshot("cancelled");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Without the pl_PL.UTF-8 locale (a fresh system, a container) LANG=pl_PL.UTF-8
+// left the C library in the "C" locale: wxString could not hold the UTF-8
+// of _("&Add files…") (an empty label, wx's assertion "A non-stock menu item
+// with an empty label?") and gettext ignored LANGUAGE.  The window now falls
+// back to C.UTF-8 with the Polish catalog, as the CLI does.  The parent
+// starts this program again in such an environment (its own X display, its
+// own window); the child checks the window from inside.
+BOOST_AUTO_TEST_SUITE(gui_locale)
+
+BOOST_AUTO_TEST_CASE(without_the_polish_locale_the_window_speaks_polish_in_c_utf8,
+                     *boost::unit_test::precondition(IfPolishRun())) {
+  std::string missing = "pl_PL.UTF-8";
+  if (locale_t l = newlocale(LC_ALL_MASK, missing.c_str(), nullptr)) {
+    freelocale(l);
+    missing = "pl_ZZ.UTF-8";  // installed here: a Polish locale no system has
+  }
+  BOOST_TEST_MESSAGE("the window under LANG=" << missing << ", LC_ALL and LANGUAGE unset");
+  TempDir artifacts;
+  const fs::path self = fs::read_symlink("/proc/self/exe");
+  const auto r = run({"timeout", "300", self.string(), "--run_test=gui_locale_child", "--log_level=test_suite",
+                      "--report_level=short"},
+                     {"LC_ALL=", "LC_MESSAGES=", "LC_CTYPE=", "LANGUAGE=", "LANG=" + missing,
+                      "SECUREDOC_GUI_LOCALE_CHILD=1", "SECUREDOC_GUI_ARTIFACTS=" + artifacts.path().string()});
+  BOOST_TEST(r.exitCode == 0, "the child's checks pass:\n" << r.out << r.err);
+  BOOST_TEST(r.out.find("gui_locale_child") != std::string::npos, "the child ran its suite:\n" << r.out);
+  BOOST_TEST(r.err.find("empty label") == std::string::npos, "no wx assertion:\n" << r.err);
+  BOOST_TEST(r.err.find("assert \"") == std::string::npos, "no wx assertion:\n" << r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(gui_locale_child, *boost::unit_test::precondition(IfLocaleChild()))
+
+BOOST_AUTO_TEST_CASE(the_menus_have_polish_labels_and_no_assertion_fired) {
+  for (const auto& a : wxAssertions) BOOST_ERROR("wx assertion: " << a);
+  const char* codeset = nl_langinfo(CODESET);
+  BOOST_TEST(std::string(codeset ? codeset : "") == "UTF-8", "the C library runs in a UTF-8 locale");
+  const char* ctype = std::setlocale(LC_CTYPE, nullptr);
+  const char* languageVar = std::getenv("LANGUAGE");
+  BOOST_TEST_MESSAGE("LC_CTYPE " << (ctype ? ctype : "?") << ", LANGUAGE " << (languageVar ? languageVar : "(unset)"));
+
+  wxMenuBar* bar = gui->frame->GetMenuBar();
+  BOOST_TEST_REQUIRE(bar != nullptr);
+  BOOST_TEST_REQUIRE(bar->GetMenuCount() > 0u);
+  BOOST_TEST(bar->GetMenuLabelText(0).utf8_string() == "Plik");
+  const wxMenuItem* add = bar->GetMenu(0)->FindItemByPosition(0);
+  BOOST_TEST_REQUIRE(add != nullptr);
+  BOOST_TEST(add->GetItemLabelText().utf8_string() == "Dodaj pliki…", "a label with a non-ASCII character");
+  for (std::size_t i = 0; i < bar->GetMenuCount(); ++i) {
+    BOOST_TEST(!bar->GetMenuLabelText(i).empty(), "menu " << i << " has a label");
+    for (const wxMenuItem* item : bar->GetMenu(i)->GetMenuItems()) {
+      if (item->IsSeparator()) continue;
+      BOOST_TEST(!item->GetItemLabelText().empty(), "menu " << i << ", item " << item->GetId() << " has a label");
+    }
+  }
+  // The libraries' messages (gettext, as the CLI) are Polish too.
+  BOOST_TEST(std::string(securedoc::tr("the file holds no signature")) == "plik nie zawiera podpisu");
+  BOOST_TEST(child(gui->frame, "signButton")->GetLabel() == tr_("Sign files"));
+  BOOST_TEST(child(gui->frame, "signButton")->GetLabel().utf8_string() != "Sign files");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

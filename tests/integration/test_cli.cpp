@@ -225,22 +225,75 @@ BOOST_AUTO_TEST_CASE(an_output_folder_that_is_not_writable_leaves_nothing_behind
 }
 
 BOOST_AUTO_TEST_CASE(bad_signature_files_give_exit_4_with_one_line_naming_the_file) {
+  // Files that claim a format (a CMS SignedData, a PDF header, XML) but
+  // cannot be parsed, and a file that cannot be opened.
   writeFile(dir / "doc.txt", "x");
   BOOST_TEST_REQUIRE(sign("signer-rsa.p12", {"--mode", "attached", (dir / "doc.txt").string()}).exitCode == 0);
   const std::string good = readText(dir / "doc.txt.p7m");
-  writeFile(dir / "empty.p7s", "");
   writeFile(dir / "truncated.p7m", good.substr(0, good.size() / 3));
-  writeFile(dir / "garbage.p7s", std::string(2000, 'G'));
-  writeFile(dir / "image.png", "\x89PNG\r\n\x1a\n not a signature");
-  for (const char* f : {"empty.p7s", "truncated.p7m", "garbage.p7s", "image.png", "missing.p7s"}) {
+  writeFile(dir / "garbage-der.p7s", good.substr(0, 24) + std::string(200, 'G'));
+  const std::string pdf = readText(sourceDir() / "samples" / "documents" / "contract.pdf");
+  writeFile(dir / "truncated.pdf", pdf.substr(0, 300));
+  writeFile(dir / "broken.xml", "<?xml version=\"1.0\"?>\n<doc><unclosed>");
+  for (const char* f : {"truncated.p7m", "garbage-der.p7s", "truncated.pdf", "broken.xml", "missing.p7s"}) {
     BOOST_TEST_CONTEXT(f) {
       const auto r = cli({"verify", (dir / f).string()});
-      BOOST_TEST(r.exitCode == 4);
+      BOOST_TEST(r.exitCode == 4, r.out << r.err);
       BOOST_TEST(lines(r.err) == 1, r.err);
       BOOST_TEST(r.err.find(f) != std::string::npos, r.err);
       BOOST_TEST(r.out.empty());
+      const auto j = cli({"verify", "--json", (dir / f).string()});
+      BOOST_TEST(j.exitCode == 4);
+      BOOST_TEST(j.out.empty(), "no report for a file that cannot be read: " << j.out);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(files_without_a_signature_in_a_format_we_know_give_exit_3) {
+  // DESIGN.md §4: 3 the file holds no signature; 4 only for a file that
+  // claims a format and cannot be parsed.  Every kind says the same thing in
+  // JSON: INDETERMINATE / SIGNED_DATA_NOT_FOUND, no signatures.
+  writeFile(dir / "a.txt", "hello\n");
+  writeFile(dir / "empty.p7s", "");
+  writeFile(dir / "garbage.p7s", std::string(2000, 'G'));
+  writeFile(dir / "image.png", "\x89PNG\r\n\x1a\n not a signature");
+  writeFile(dir / "binary.bin", std::string("\x01\x02\x00\xff\xfe binary", 12));
+  writeFile(dir / "plain.xml", "<?xml version=\"1.0\"?>\n<invoice><total>12.30</total></invoice>\n");
+  fs::copy_file(sourceDir() / "samples" / "documents" / "contract.pdf", dir / "unsigned.pdf");
+  fs::copy_file(sourceDir() / "samples" / "documents" / "scan.png", dir / "scan.png");
+  const std::vector<std::pair<std::string, std::string>> kinds{
+      {"a.txt", "text/plain"},          {"empty.p7s", "application/x-zerosize"},
+      {"garbage.p7s", "text/plain"},    {"image.png", "image/png"},
+      {"scan.png", "image/png"},        {"binary.bin", "application/octet-stream"},
+      {"plain.xml", "XML"},             {"unsigned.pdf", "PAdES"}};
+  for (const auto& [f, format] : kinds) {
+    BOOST_TEST_CONTEXT(f) {
+      const auto text = cli({"verify", (dir / f).string()});
+      BOOST_TEST(text.exitCode == 3, text.out << text.err);
+      BOOST_TEST(text.out.find("The file holds no signature.") != std::string::npos, text.out);
+      BOOST_TEST(text.out.find(f) != std::string::npos, "names the file: " << text.out);
+      BOOST_TEST(text.err.empty(), text.err);
+
+      const auto json = cli({"verify", "--json", "--trust-anchor", root(), (dir / f).string()});
+      BOOST_TEST(json.exitCode == 3, json.out << json.err);
+      const auto j = nlohmann::json::parse(json.out);
+      BOOST_TEST(j["indication"] == "INDETERMINATE");
+      BOOST_TEST(j["subIndication"] == "SIGNED_DATA_NOT_FOUND");
+      BOOST_TEST(j["signatures"].is_array());
+      BOOST_TEST(j["signatures"].empty());
+      BOOST_TEST(j["format"] == format);
+      BOOST_TEST(j["file"] == (dir / f).string());
+
+      BOOST_TEST(cli({"verify", "-q", (dir / f).string()}).exitCode == 3);
+      const auto in = cli({"inspect", (dir / f).string()});
+      BOOST_TEST(in.exitCode == 3, in.out << in.err);
+      BOOST_TEST(in.err.find("holds no signature") != std::string::npos, in.err);
+    }
+  }
+  // In Polish too.
+  const auto pl = cli({"verify", (dir / "a.txt").string()}, {"LANGUAGE=pl", "LC_ALL=C.UTF-8"});
+  BOOST_TEST(pl.exitCode == 3);
+  BOOST_TEST(pl.out.find("The file holds no signature.") == std::string::npos, pl.out);
 }
 
 BOOST_AUTO_TEST_CASE(a_signed_data_without_signers_holds_no_signature) {
@@ -257,6 +310,104 @@ BOOST_AUTO_TEST_CASE(bad_usage_is_exit_64) {
   BOOST_TEST(cli({"verify", "--format", "xml", "x"}).exitCode == 64);
   BOOST_TEST(cli({"sign", "--signer", "nonsense", "x"}).exitCode == 64);
   BOOST_TEST(cli({"frobnicate"}).exitCode == 64);
+}
+
+BOOST_AUTO_TEST_CASE(certificate_files_that_hold_no_certificate_are_bad_usage) {
+  // A --certificate or --trust-anchor file is an option, not the document:
+  // exit 64 naming the option and the file, never 4 (the file cannot be read).
+  writeFile(dir / "doc.txt", "x");
+  BOOST_TEST_REQUIRE(sign("signer-rsa.p12", {"--mode", "attached", (dir / "doc.txt").string()}).exitCode == 0);
+  writeFile(dir / "garbage.pem", "-----BEGIN GARBAGE-----\nnot a certificate\n-----END GARBAGE-----\n");
+  for (const char* option : {"--certificate", "--trust-anchor"}) {
+    for (const char* f : {"garbage.pem", "missing.pem"}) {
+      BOOST_TEST_CONTEXT(option << " " << f) {
+        const auto r = cli({"verify", option, (dir / f).string(), (dir / "doc.txt.p7m").string()});
+        BOOST_TEST(r.exitCode == 64, r.out << r.err);
+        BOOST_TEST(lines(r.err) == 1, r.err);
+        BOOST_TEST(r.err.find(std::string(option) + " " + (dir / f).string()) != std::string::npos, r.err);
+        BOOST_TEST(r.out.empty(), r.out);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(cli_extra_certificates, Cli)
+
+BOOST_AUTO_TEST_CASE(help_lists_the_certificate_option_as_untrusted_chain_material) {
+  const auto r = cli({"verify", "--help"}, {"LANGUAGE=en"});
+  BOOST_TEST(r.exitCode == 0);
+  BOOST_TEST(r.out.find("--certificate") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("never trusted") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(an_intermediate_the_signature_lacks_comes_from_certificate) {
+  // Signed by a leaf of the issuing CA, carrying only the leaf (no
+  // -certfile): as podofosign writes, or a token without its CA.
+  writeFile(dir / "doc.txt", "Zażółć gęślą jaźń\n");
+  const auto [key, cert] = extract("signer-rsa.p12");
+  const auto sig = dir / "leaf-only.p7m";
+  BOOST_TEST_REQUIRE(run({"openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-outform", "DER", "-nodetach",
+                          "-in", (dir / "doc.txt").string(), "-signer", cert.string(), "-inkey", key.string(),
+                          "-out", sig.string()}).exitCode == 0);
+  const auto carried = run({"openssl", "pkcs7", "-inform", "DER", "-print_certs", "-noout", "-in", sig.string()});
+  BOOST_TEST_REQUIRE(carried.exitCode == 0, carried.err);
+  const auto subjects = [&] {
+    std::size_t n = 0;
+    for (auto at = carried.out.find("subject="); at != std::string::npos; at = carried.out.find("subject=", at + 1)) ++n;
+    return n;
+  }();
+  BOOST_TEST_REQUIRE(subjects == 1u, "only the leaf is embedded: " << carried.out);
+  const std::string intermediate = (pki / "issuing-ca.pem").string();
+
+  // Without the intermediate: no chain to the root.
+  auto r = cli({"verify", "--json", "--trust-anchor", root(), sig.string()});
+  BOOST_TEST(r.exitCode == 2, r.out << r.err);
+  auto j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["indication"] == "INDETERMINATE");
+  BOOST_TEST(j["signatures"][0]["subIndication"] == "NO_CERTIFICATE_CHAIN_FOUND");
+
+  // With it: the chain leaf -> issuing CA -> root, TOTAL-PASSED.
+  r = cli({"verify", "--json", "--trust-anchor", root(), "--certificate", intermediate, sig.string()});
+  BOOST_TEST(r.exitCode == 0, r.out << r.err);
+  j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["indication"] == "TOTAL-PASSED", r.out);
+  BOOST_TEST(j["signatures"][0]["chain"].size() == 3u, r.out);
+
+  // Chain material only, never trusted: the intermediate alone anchors nothing.
+  r = cli({"verify", "--json", "--certificate", intermediate, "--certificate", root(), sig.string()});
+  BOOST_TEST(r.exitCode == 2, r.out << r.err);
+  j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["indication"] == "INDETERMINATE", r.out);
+}
+
+BOOST_AUTO_TEST_CASE(every_format_builds_the_chain_with_certificate) {
+  // A PKCS#12 with the leaf and its key only (a token without its CA): our
+  // own PAdES, XAdES and CAdES signatures then carry only the leaf.
+  const auto [key, cert] = extract("signer-rsa.p12");
+  const auto leafOnly = dir / "leaf-only.p12";
+  BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-export", "-in", cert.string(), "-inkey", key.string(), "-passout",
+                          "file:" + pwFile(), "-out", leafOnly.string()}).exitCode == 0);
+  fs::copy_file(sourceDir() / "samples" / "documents" / "contract.pdf", dir / "contract.pdf");
+  fs::copy_file(sourceDir() / "samples" / "documents" / "invoice.xml", dir / "invoice.xml");
+  writeFile(dir / "notes.txt", "notes\n");
+  const auto signedBy = cli({"sign", "--signer", "pkcs12:" + leafOnly.string(), "--password-file", pwFile(), "-q",
+                             (dir / "contract.pdf").string(), (dir / "invoice.xml").string(), (dir / "notes.txt").string()});
+  BOOST_TEST_REQUIRE(signedBy.exitCode == 0, signedBy.err);
+  const std::string intermediate = (pki / "issuing-ca.pem").string();
+  for (const char* f : {"contract-signed.pdf", "invoice-signed.xml", "notes.txt.p7s"}) {
+    BOOST_TEST_CONTEXT(f) {
+      auto r = cli({"verify", "--json", "--trust-anchor", root(), (dir / f).string()});
+      BOOST_TEST(r.exitCode == 2, r.out << r.err);
+      auto j = nlohmann::json::parse(r.out);
+      BOOST_TEST(j["signatures"][0]["subIndication"] == "NO_CERTIFICATE_CHAIN_FOUND", r.out);
+      r = cli({"verify", "--json", "--trust-anchor", root(), "--certificate", intermediate, (dir / f).string()});
+      BOOST_TEST(r.exitCode == 0, r.out << r.err);
+      j = nlohmann::json::parse(r.out);
+      BOOST_TEST(j["indication"] == "TOTAL-PASSED", r.out);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

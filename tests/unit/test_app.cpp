@@ -194,6 +194,39 @@ BOOST_AUTO_TEST_CASE(json_report_has_the_design_shape) {
   BOOST_TEST(exitFor(report) == VerifyExit::AllPassed);
 }
 
+BOOST_AUTO_TEST_CASE(content_no_module_reads_holds_no_signature) {
+  // The service, not the CLI, decides: a report without signatures (exit 3)
+  // for a text, an image or an empty file; Error(Io) only when the file
+  // cannot be opened.
+  TempDir dir;
+  test::writeFile(dir / "a.txt", "hello\n");
+  test::writeFile(dir / "empty", "");
+  test::writeFile(dir / "photo.jpg", "\xFF\xD8\xFF\xE0 jpeg");
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  const VerificationService service(reg);
+  VerifyOptions o;
+  o.time = 1'800'000'000;
+  for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
+           {"a.txt", "text/plain"}, {"empty", "application/x-zerosize"}, {"photo.jpg", "image/jpeg"}}) {
+    BOOST_TEST_CONTEXT(name) {
+      const auto r = service.verify(dir / name, o);
+      BOOST_TEST(r.signatures.empty());
+      BOOST_TEST(r.format == type);
+      BOOST_TEST(r.file == (dir / name).string());
+      BOOST_TEST((r.indication == Indication::Indeterminate));
+      BOOST_TEST((r.subIndication == SubIndication::SignedDataNotFound));
+      BOOST_TEST((r.validationTime == std::optional<std::time_t>(1'800'000'000)));
+      BOOST_TEST(exitFor(r) == VerifyExit::NoSignature);
+      const auto in = service.inspect(dir / name);
+      BOOST_TEST(in.signatures.empty());
+      BOOST_TEST(in.format == type);
+    }
+  }
+  BOOST_CHECK_EXCEPTION(service.verify(dir / "missing", o), Error, hasCategory(Category::Io));
+  BOOST_CHECK_EXCEPTION(service.verify(dir.path(), o), Error, hasCategory(Category::Io));
+}
+
 BOOST_AUTO_TEST_CASE(exit_status_follows_the_worst_signature) {
   VerificationReport r;
   BOOST_TEST(exitFor(r) == VerifyExit::NoSignature);

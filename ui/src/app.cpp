@@ -11,7 +11,11 @@
 #include <wx/intl.h>
 #include <wx/translation.h>
 
+#include <clocale>
 #include <cstdlib>
+#include <cstring>
+#include <langinfo.h>
+#include <strings.h>
 
 namespace securedoc::ui {
 
@@ -27,7 +31,35 @@ std::string resolveLanguage(const std::string& setting) {
   return "en";
 }
 
+namespace {
+bool utf8Codeset() {
+  const char* codeset = nl_langinfo(CODESET);
+  return codeset && (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "utf8") == 0);
+}
+
+void useUtf8Locale() {
+  const char* set = std::setlocale(LC_ALL, "");
+  if (set && utf8Codeset()) return;
+  // The environment names a locale the system lacks (LANG=pl_PL.UTF-8
+  // without the locale installed) or an ASCII one (C, POSIX): the C library
+  // is then in the "C" locale, where wxString cannot hold a UTF-8 literal
+  // such as _("&Add files…") (it becomes empty: a menu item without a label,
+  // wx's assertion "A non-stock menu item with an empty label?") and gettext
+  // ignores LANGUAGE.  Fall back to C.UTF-8, present on every system we
+  // support, as the CLI's users do (LC_ALL=C.UTF-8 LANGUAGE=pl): the
+  // language the environment asked for goes to LANGUAGE first, so
+  // resolveLanguage still finds it.  In the environment, so that every later
+  // setlocale(LC_ALL, "") (GTK's, initI18n's) and the programs we start
+  // agree.
+  const char* language = std::getenv("LANGUAGE");
+  if (!language || !*language) ::setenv("LANGUAGE", resolveLanguage("system").c_str(), 1);
+  ::setenv("LC_ALL", "C.UTF-8", 1);
+  if (!std::setlocale(LC_ALL, "")) std::setlocale(LC_ALL, "C.utf8");
+}
+}  // namespace
+
 void applyLanguage(const std::string& language) {
+  useUtf8Locale();
   // The libraries' messages: gettext follows LANGUAGE (even under C.UTF-8).
   ::setenv("LANGUAGE", language.c_str(), 1);
   initI18n();
@@ -73,6 +105,7 @@ int App::OnExit() {
 }
 
 int runApp(int argc, char** argv) {
+  useUtf8Locale();  // before GTK's own setlocale(LC_ALL, "") in wxEntry
   wxApp::SetInstance(new App());
   return wxEntry(argc, argv);
 }

@@ -223,6 +223,13 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
   if (!s.signatureAlgorithm.empty()) {
     o << "<tr><th>" << esc(tr("Signature algorithm:")) << "</th><td>" << esc(s.signatureAlgorithm) << "</td></tr>\n";
   }
+  o << "<tr><th>" << esc(tr("Integrity:")) << "</th><td>";
+  if (integrityOf(s) == Check::Status::Failed) {
+    o << "<strong class=\"badge failed\">" << esc(integrityWords(integrityOf(s))) << "</strong>";
+  } else {
+    o << esc(integrityWords(integrityOf(s)));
+  }
+  o << "</td></tr>\n";
   o << "<tr><th>" << esc(tr("Covers the whole document:")) << "</th><td>";
   if (!s.coversWholeDocument) {
     o << esc(tr("not applicable"));

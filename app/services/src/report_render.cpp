@@ -218,6 +218,14 @@ std::string describe(const Modification& m) { return modificationWords(m, false)
 
 std::string describe(const Note& n) { return n.translated(); }
 
+std::string integrityWords(Check::Status s) {
+  switch (s) {
+    case Check::Status::Passed: return tr("intact: the signed data and the signature value are correct");
+    case Check::Status::Failed: return tr("BROKEN: the signed data or the signature value is wrong");
+    default: return tr("not established");
+  }
+}
+
 std::string describe(Indication i, SubIndication s) {
   switch (s) {
     case SubIndication::None: break;
@@ -229,6 +237,8 @@ std::string describe(Indication i, SubIndication s) {
     case SubIndication::ChainConstraintsFailure: return tr("the certificate chain does not meet the validation policy");
     case SubIndication::CertificateChainGeneralFailure: return tr("the certificate chain is not acceptable");
     case SubIndication::CryptoConstraintsFailure: return tr("an algorithm is not acceptable");
+    case SubIndication::CryptoConstraintsFailureNoPoe:
+      return tr("an algorithm is no longer strong enough and nothing proves the signature was made while it was");
     case SubIndication::Expired: return tr("the certificate has expired");
     case SubIndication::NotYetValid: return tr("the certificate is not yet valid");
     case SubIndication::NoSigningCertificateFound: return tr("the signing certificate cannot be identified");
@@ -376,6 +386,7 @@ std::string reportToText(const VerificationReport& r) {
       o << "  " << tr("Certificate chain:") << '\n';
       for (const auto& c : s.chain) o << "    - " << c.subject() << '\n';
     }
+    o << "  " << tr("Integrity:") << ' ' << integrityWords(integrityOf(s)) << '\n';
     if (s.coversWholeDocument) {
       o << "  " << (*s.coversWholeDocument ? tr("Covers the whole document.") : tr("Does NOT cover the whole document."))
         << '\n';

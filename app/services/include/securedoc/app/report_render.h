@@ -27,6 +27,8 @@ std::string describe(Indication i, SubIndication s);
 std::string describe(const Modification& m);
 /// A Note in the user's language.
 std::string describe(const Note& n);
+/// A signature's integrity (integrityOf) in words.
+std::string integrityWords(Check::Status integrity);
 /// A check's id ("signatureValue"...) as a translated phrase.
 const char* checkLabel(const std::string& id);
 /// "form filling and signing"... for a modification level, translated.
