@@ -46,7 +46,7 @@ struct DigestRow {
 constexpr std::array kDigests{
     // MD5: collisions are practical (RFC 6151 §2); no proof of existence
     // makes an MD5 signature trustworthy.
-    DigestRow{"MD5", Status::Forbidden, 0, "ETSI TS 119 312 clause 6.2 (not listed); RFC 6151"},
+    DigestRow{"MD5", Status::Forbidden, 0, "ETSI TS 119 312 clause 6.2; RFC 6151"},
     // SHA-1: not a recommended hash function for signatures (TS 119 312
     // clause 6.2); signature generation with it is disallowed after
     // 2013-12-31 (NIST SP 800-131A Rev. 2 §9, Table 8).
@@ -150,12 +150,12 @@ Verdict signingKey(const Certificate& cert) {
     if (bits < kRsaMinBits) {
       v.status = Status::Legacy;
       v.end = kWeakKeyEnd;
-      v.source = "ETSI TS 119 312 clause 9 (RSA modulus >= 1900 bits); NIST SP 800-131A Rev. 2 Table 2";
+      v.source = "ETSI TS 119 312 clause 9; NIST SP 800-131A Rev. 2 Table 2";
     }
     return v;
   }
   if (alg == "DSA") {
-    return Verdict{"DSA-" + std::to_string(bits), Status::Legacy, kDsaEnd, "ETSI TS 119 312 clause 7 (not listed); FIPS 186-5"};
+    return Verdict{"DSA-" + std::to_string(bits), Status::Legacy, kDsaEnd, "ETSI TS 119 312 clause 7; FIPS 186-5"};
   }
   if (alg == "EC") {
     const std::string curve = cert.curveName();
@@ -167,12 +167,12 @@ Verdict signingKey(const Certificate& cert) {
     } else if (bits > 0 && bits < 250) {
       v.status = Status::Legacy;
       v.end = kWeakKeyEnd;
-      v.source = "ETSI TS 119 312 clause 7 (not listed); NIST SP 800-131A Rev. 2 Table 2";
+      v.source = "ETSI TS 119 312 clause 7; NIST SP 800-131A Rev. 2 Table 2";
     }
     return v;
   }
-  if (alg == "ED25519") return Verdict{"Ed25519", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7 (EdDSA, RFC 8032)"};
-  if (alg == "ED448") return Verdict{"Ed448", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7 (EdDSA, RFC 8032)"};
+  if (alg == "ED25519") return Verdict{"Ed25519", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7; RFC 8032"};
+  if (alg == "ED448") return Verdict{"Ed448", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7; RFC 8032"};
   return Verdict{alg, Status::Unknown, std::nullopt, ""};
 }
 

@@ -264,7 +264,8 @@ struct Field {
   /// The ranges to hash: the /ByteRange, cut at the end of the file.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges() const {
     const auto a1 = static_cast<std::uint64_t>(byteRange[2]);
-    return {{0, static_cast<std::uint64_t>(byteRange[1])}, {a1, std::min<std::uint64_t>(static_cast<std::uint64_t>(byteRange[3]), fileSize - a1)}};
+    return {{0, static_cast<std::uint64_t>(byteRange[1])},
+            {a1, std::min<std::uint64_t>(static_cast<std::uint64_t>(byteRange[3]), fileSize - a1)}};
   }
   std::uint64_t fileSize = 0;
 };
@@ -292,7 +293,8 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   // ISO 32000-1 §12.8.1: the ByteRange covers the whole file except the
   // /Contents value; PAdES (EN 319 142-1 §5.1) requires exactly two ranges.
   if (f.byteRange.size() != 4) {
-    f.problem = Note{"byte-range-count", N_("the /ByteRange has {count} numbers instead of 4"),
+    f.problem = Note{"byte-range-count",
+                     N_("the /ByteRange has {count} numbers instead of 4"),
                      {{"count", std::to_string(f.byteRange.size())}}};
     return f;
   }
@@ -352,8 +354,9 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
       decoded.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
     }
     if (decoded != f.contents) {
-      f.suspicious.push_back(Note{"contents-wrapped",
-                                  N_("the signature's /Contents is not the one at the excluded position (signature wrapping)")});
+      f.suspicious.push_back(
+          Note{"contents-wrapped",
+               N_("the signature's /Contents is not the one at the excluded position (signature wrapping)")});
     }
   }
   if (cut) {
@@ -379,7 +382,8 @@ Field inspectField(const PdfVecObjects& objects, const SignatureField& sf, const
   std::string t(tail.begin(), tail.end());
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   if (t.size() < 5 || t.compare(t.size() - 5, 5, "%%EOF") != 0) {
-    f.suspicious.push_back(Note{"byte-range-not-revision-end", N_("the signed range does not end at the end of a revision")});
+    f.suspicious.push_back(
+        Note{"byte-range-not-revision-end", N_("the signed range does not end at the end of a revision")});
   }
   return f;
 }
@@ -566,14 +570,30 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   r.signedBytes = f.end;
   const auto at = std::find(in.revisionEnds.begin(), in.revisionEnds.end(), f.end);
   if (at != in.revisionEnds.end()) r.signedRevision = static_cast<int>(at - in.revisionEnds.begin()) + 1;
+  if (f.end > in.size) {
+    // Signed bytes were cut from the file: the signed revision is not in it,
+    // so there is nothing to compare the file with (the signature already
+    // failed its digest).
+    r.checks.push_back(
+        checks::makeCheck("modifications", Check::Status::NotChecked,
+                          Note{"signed-revision-missing",
+                               N_("the signed revision is not in the file: it ends at byte {end}, the file "
+                                  "has {size} bytes"),
+                               {{"end", std::to_string(f.end)}, {"size", std::to_string(in.size)}}}));
+    return;
+  }
   if (f.end == in.size) {
     r.modificationLevel = ModificationLevel::None;
     r.checks.push_back(checks::makeCheck("modifications", Check::Status::Passed));
     return;
   }
   if (!in.finalDocument) {
-    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, in.loadError));
-    r.messages.emplace_back(tr("The PDF's structure cannot be read, so the changes after this signature cannot be checked."));
+    r.checks.push_back(checks::makeCheck(
+        "modifications", Check::Status::NotChecked,
+        Note{"pdf-unreadable", N_("the PDF's structure cannot be read ({error})"), {{"error", in.loadError}}}));
+    r.messages.push_back(
+        Note{"changes-not-checked-pdf-unreadable",
+             N_("The PDF's structure cannot be read, so the changes after this signature cannot be checked.")});
     demote(r);
     return;
   }
@@ -581,8 +601,13 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
   try {
     signedRevision = &in.revisionAt(f.end);
   } catch (const PdfError& e) {
-    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
-    r.messages.emplace_back(tr("The signed revision cannot be read, so the changes after signing cannot be checked."));
+    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked,
+                                         Note{"signed-revision-unreadable",
+                                              N_("the signed revision cannot be read ({error})"),
+                                              {{"error", PdfError::ErrorName(e.GetError())}}}));
+    r.messages.push_back(
+        Note{"changes-not-checked-signed-revision-unreadable",
+             N_("The signed revision cannot be read, so the changes after signing cannot be checked.")});
     demote(r);
     return;
   }
@@ -592,7 +617,7 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     const FieldLock lock = fieldLockOf(*signedRevision, f.field.name);
     ModificationLevel level = ModificationLevel::None;
     std::vector<Modification> changes;
-    std::string unreadable;
+    Note unreadable;
     std::vector<Footprint> footprints;
     std::vector<std::uint64_t> later;
     for (const auto e : in.revisionEnds) {
@@ -612,8 +637,9 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
           revision = &in.revisionAt(e);
         } catch (const PdfError& err) {
           if (unreadable.empty()) {
-            unreadable = format(tr("the revision ending at byte {0} cannot be read ({1})"),
-                                {std::to_string(e), PdfError::ErrorName(err.GetError())});
+            unreadable = Note{"revision-unreadable",
+                              N_("the revision ending at byte {end} cannot be read ({error})"),
+                              {{"end", std::to_string(e)}, {"error", PdfError::ErrorName(err.GetError())}}};
           }
           continue;
         }
@@ -623,9 +649,15 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
         d = diffRevision(roles, *signedRevision, *revision, *in.finalDocument, in.verified, lock);
       } catch (const PdfError& err) {
         d.unreadable = true;
-        if (unreadable.empty()) unreadable = PdfError::ErrorName(err.GetError());
+        if (unreadable.empty()) {
+          unreadable = Note{"later-revision-unreadable",
+                            N_("a later revision cannot be read ({error})"),
+                            {{"error", PdfError::ErrorName(err.GetError())}}};
+        }
       }
-      if (d.unreadable && unreadable.empty()) unreadable = tr("the later revisions do not link back to the signed one");
+      if (d.unreadable && unreadable.empty()) {
+        unreadable = Note{"revisions-not-linked", N_("the later revisions do not link back to the signed one")};
+      }
       level = std::max(level, d.level);
       for (const auto& m : d.changes) addModification(changes, m);
       footprints.insert(footprints.end(), d.footprints.begin(), d.footprints.end());
@@ -642,8 +674,9 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
       } else if (v.findings.empty()) {
         r.checks.push_back(checks::makeCheck("visualComparison", Check::Status::Passed));
       } else {
-        r.checks.push_back(checks::makeCheck("visualComparison", Check::Status::Failed,
-                                          tr("a page does not look like the signed version")));
+        r.checks.push_back(
+            checks::makeCheck("visualComparison", Check::Status::Failed,
+                              Note{"page-looks-different", N_("a page does not look like the signed version")}));
         for (const auto& m : v.findings) {
           addModification(changes, m);
           level = std::max(level, m.level);
@@ -654,31 +687,46 @@ void judgeChangesAfter(SignatureReport& r, const Field& f, const ChangeInputs& i
     if (unreadable.empty() || level > allowedLevel(permission)) r.modificationLevel = level;
     r.modifications = std::move(changes);
     if (level > allowed) {
-      r.checks.push_back(checks::makeCheck("modifications", Check::Status::Failed,
-                                        format(tr("changes after signing reach the level \"{0}\"; this signature allows up to \"{1}\""),
-                                               {modificationLevelCode(level), modificationLevelCode(allowed)})));
-      r.messages.emplace_back(tr("The document was changed after this signature in a way the signature does not allow; what is shown now is not what was signed."));
+      r.checks.push_back(checks::makeCheck(
+          "modifications", Check::Status::Failed,
+          Note{"changes-beyond-allowed",
+               N_("changes after signing reach the level \"{level}\"; this signature allows up to \"{allowed}\""),
+               {{"level", modificationLevelCode(level)}, {"allowed", modificationLevelCode(allowed)}}}));
+      r.messages.push_back(Note{"changed-after-signing-not-allowed",
+                                N_("The document was changed after this signature in a way the signature does not "
+                                   "allow; what is shown now is not what was signed.")});
       if (r.indication != Indication::TotalFailed) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
       }
     } else if (!unreadable.empty()) {
       r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, unreadable));
-      r.messages.emplace_back(tr("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked."));
+      r.messages.push_back(Note{"changes-not-all-checked", N_("A later revision of the PDF cannot be read, so the "
+                                                              "changes after this signature cannot all be checked.")});
       demote(r);
     } else {
-      r.checks.push_back(checks::makeCheck("modifications", Check::Status::Passed,
-                                        level == ModificationLevel::None ? std::string() : tr("only allowed changes were made later")));
+      r.checks.push_back(checks::makeCheck(
+          "modifications", Check::Status::Passed,
+          level == ModificationLevel::None ? Note{}
+                                           : Note{"only-allowed-changes", N_("only allowed changes were made later")}));
     }
     if (level >= ModificationLevel::FormFilling && level <= allowed) {
-      r.messages.emplace_back(tr("Form fields or annotations changed after signing: content hidden in the signed version and revealed by these changes (a shadow attack) cannot be ruled out; compare with the signed revision."));
+      r.messages.push_back(
+          Note{"possible-shadow-attack",
+               N_("Form fields or annotations changed after signing: content hidden in the signed version and revealed "
+                  "by these changes (a shadow attack) cannot be ruled out; compare with the signed revision.")});
     }
   } catch (const PdfError& e) {
     // PoDoFo reads objects when first used: a damaged one may surface only
     // here.  What was found so far stays in the report; the verdict cannot
     // be TOTAL-PASSED.
-    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked, PdfError::ErrorName(e.GetError())));
-    r.messages.emplace_back(tr("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked."));
+    r.checks.push_back(checks::makeCheck("modifications", Check::Status::NotChecked,
+                                         Note{"later-revision-unreadable",
+                                              N_("a later revision cannot be read ({error})"),
+                                              {{"error", PdfError::ErrorName(e.GetError())}}}));
+    r.messages.push_back(Note{
+        "changes-not-all-checked",
+        N_("A later revision of the PDF cannot be read, so the changes after this signature cannot all be checked.")});
     r.modificationLevel.reset();
     demote(r);
   }
@@ -714,11 +762,13 @@ void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& 
 
   // The token's own checks, with the codes signature time-stamps use
   // (signature_checks.cpp), for the time-stamp's entry in the report.
-  t.checks.push_back(checks::makeCheck("parsed", passedIf(tc.parsed),
-                                       tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+  t.checks.push_back(checks::makeCheck(
+      "parsed", passedIf(tc.parsed),
+      tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
   const Note notTrusted = options.trustAnchors.empty()
                               ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                              : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                              : Note{"chain-not-trusted",
+                                     N_("the certificate does not chain to a trusted root: {reason}"),
                                      {{"reason", tc.chain.detail}}};
   if (tc.parsed) {
     t.checks.push_back(checks::makeCheck(
@@ -726,14 +776,15 @@ void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& 
         tc.imprintMatches ? Note{}
                           : Note{"document-timestamp-imprint-mismatch",
                                  N_("the document changed after it was time-stamped (the message imprint differs)")}));
-    t.checks.push_back(checks::makeCheck("signatureValue", passedIf(tc.signatureValid),
-                                         tc.signatureValid ? Note{}
-                                                           : Note{"timestamp-signature-invalid",
-                                                                  N_("the TSA's signature does not verify: {reason}"), why}));
-    t.checks.push_back(checks::makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
-                                         tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
-                                                : Note{"timestamp-no-tsa-certificate",
-                                                       N_("the token does not carry the TSA's certificate")}));
+    t.checks.push_back(checks::makeCheck(
+        "signatureValue", passedIf(tc.signatureValid),
+        tc.signatureValid
+            ? Note{}
+            : Note{"timestamp-signature-invalid", N_("the TSA's signature does not verify: {reason}"), why}));
+    t.checks.push_back(checks::makeCheck(
+        "tsaCertificate", passedIf(tc.tsa.has_value()),
+        tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
+               : Note{"timestamp-no-tsa-certificate", N_("the token does not carry the TSA's certificate")}));
   }
   if (tc.tsa) {
     std::string usages;
@@ -746,12 +797,12 @@ void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& 
                               "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
                            {{"usages", usages.empty() ? "-" : usages},
                             {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
-    t.checks.push_back(checks::makeCheck("essCertificate", passedIf(tc.essCertificateMatches),
-                                         tc.essCertificateMatches
-                                             ? Note{}
-                                             : Note{"timestamp-ess-mismatch",
-                                                    N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
-                                                       "is missing or does not name the TSA certificate")}));
+    t.checks.push_back(checks::makeCheck(
+        "essCertificate", passedIf(tc.essCertificateMatches),
+        tc.essCertificateMatches
+            ? Note{}
+            : Note{"timestamp-ess-mismatch", N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
+                                                "is missing or does not name the TSA certificate")}));
     t.checks.push_back(tc.chain.status == ChainStatus::Valid
                            ? checks::makeCheck("certificateChain", Check::Status::Passed)
                            : checks::makeCheck("certificateChain", Check::Status::Failed, notTrusted));
@@ -760,10 +811,10 @@ void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& 
     t.checks.push_back(checks::makeCheck(
         "genTime", passedIf(tc.genTimeAcceptable),
         tc.genTimeAcceptable ? Note{}
-        : tc.genTime ? Note{"timestamp-gentime-future",
+        : tc.genTime         ? Note{"timestamp-gentime-future",
                             N_("the time-stamp's time {time} is after the validation time {validationTime}"),
                             {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(now)}}}
-                     : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
+                             : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
   }
 
   // The signature's checks, in EN 319 102-1 order: format (the token), the
@@ -796,18 +847,19 @@ void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& 
                       : !tc.essCertificateMatches     ? SubIndication::NoSigningCertificateFound
                                                       : SubIndication::SigConstraintsFailure;
     t.detail = Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
-    r.messages.push_back(Note{"document-timestamp-not-valid",
-                              N_("This document time-stamp is not valid: it proves nothing about when the document existed.")});
+    r.messages.push_back(
+        Note{"document-timestamp-not-valid",
+             N_("This document time-stamp is not valid: it proves nothing about when the document existed.")});
   } else if (tc.chain.status != ChainStatus::Valid) {
     r.indication = Indication::Indeterminate;
     r.subIndication = SubIndication::NoCertificateChainFound;
     t.detail = notTrusted;
-    r.messages.push_back(Note{"document-timestamp",
-                              N_("This is a document time-stamp: it proves the document existed at that time.")});
+    r.messages.push_back(
+        Note{"document-timestamp", N_("This is a document time-stamp: it proves the document existed at that time.")});
   } else {
     r.indication = Indication::TotalPassed;
-    r.messages.push_back(Note{"document-timestamp",
-                              N_("This is a document time-stamp: it proves the document existed at that time.")});
+    r.messages.push_back(
+        Note{"document-timestamp", N_("This is a document time-stamp: it proves the document existed at that time.")});
   }
   t.indication = r.indication;
   t.subIndication = r.subIndication;
@@ -867,8 +919,9 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
         return serialise(sf.value->GetDictionary().GetKey("ByteRange")) == br;
       });
       if (!known) {
-        found.push_back(SignatureField{format(tr("signature in object {0}"), {std::to_string(obj->Reference().ObjectNumber())}),
-                                       obj.get()});
+        // An id is data, the same in every language (DESIGN.md §4): not translated.
+        found.push_back(
+            SignatureField{"signature in object " + std::to_string(obj->Reference().ObjectNumber()), obj.get()});
       }
     }
     if (found.size() > kMaxSignatures) {
@@ -916,7 +969,8 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     // Format checking (EN 319 102-1 §5.2.2).  Signed bytes cut from the file
     // fail this check too, but the signature itself is well formed: the
     // digest decides (HASH_FAILURE below).
-    r.checks.push_back(!f.suspicious.empty() ? checks::makeCheck("byteRange", Check::Status::Failed, f.suspicious.front())
+    r.checks.push_back(!f.suspicious.empty()
+                           ? checks::makeCheck("byteRange", Check::Status::Failed, f.suspicious.front())
                        : !f.missingBytes.empty() ? checks::makeCheck("byteRange", Check::Status::Failed, f.missingBytes)
                                                  : checks::makeCheck("byteRange", Check::Status::Passed));
     const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = f.ranges();
@@ -942,9 +996,9 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       } catch (const Error& e) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
-                                             Note{"contents-not-cms", N_("the /Contents is not a CMS structure: {reason}"),
-                                                  {{"reason", e.detail()}}}));
+        r.checks.push_back(checks::makeCheck(
+            "contents", Check::Status::Failed,
+            Note{"contents-not-cms", N_("the /Contents is not a CMS structure: {reason}"), {{"reason", e.detail()}}}));
         r.messages.push_back(Note{"contents-unreadable", N_("The signature value in /Contents cannot be read.")});
         report.signatures.push_back(std::move(r));
         continue;
@@ -954,8 +1008,9 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       if (!sis || sk_CMS_SignerInfo_num(sis) < 1) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
-                                             Note{"contents-no-signer", N_("the CMS in /Contents holds no SignerInfo")}));
+        r.checks.push_back(
+            checks::makeCheck("contents", Check::Status::Failed,
+                              Note{"contents-no-signer", N_("the CMS in /Contents holds no SignerInfo")}));
         r.messages.push_back(Note{"contents-no-signer-message", N_("The signature in /Contents holds no signer.")});
         report.signatures.push_back(std::move(r));
         continue;
@@ -989,12 +1044,14 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       if (!sameSigner) {
         r.indication = Indication::TotalFailed;
         r.subIndication = SubIndication::FormatFailure;
-        r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
-                                             Note{"contents-several-signers",
-                                                  N_("the CMS in /Contents holds {count} SignerInfos by different signers"),
-                                                  {{"count", std::to_string(signerCount)}}}));
-        r.messages.push_back(Note{"contents-several-signers-message",
-                                  N_("The signature in /Contents holds several different signers; a PDF signature has one.")});
+        r.checks.push_back(
+            checks::makeCheck("contents", Check::Status::Failed,
+                              Note{"contents-several-signers",
+                                   N_("the CMS in /Contents holds {count} SignerInfos by different signers"),
+                                   {{"count", std::to_string(signerCount)}}}));
+        r.messages.push_back(
+            Note{"contents-several-signers-message",
+                 N_("The signature in /Contents holds several different signers; a PDF signature has one.")});
         report.signatures.push_back(std::move(r));
         continue;
       }
@@ -1012,7 +1069,8 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
         if (ec2 && *ec2) sha1Content.assign(ASN1_STRING_get0_data(*ec2), ASN1_STRING_get0_data(*ec2) + ASN1_STRING_length(*ec2));
         const Bytes* actual = rangeDigest(EVP_sha1());
         if (!actual || sha1Content != *actual) {
-          sha1Problem = Note{"sha1-content-mismatch", N_("the SHA-1 digest inside the signature does not match the document")};
+          sha1Problem =
+              Note{"sha1-content-mismatch", N_("the SHA-1 digest inside the signature does not match the document")};
         }
         contentDigest = [&sha1Content, cache = std::map<int, Bytes>()](const EVP_MD* md) mutable -> const Bytes* {
           if (!md) return nullptr;
@@ -1021,7 +1079,8 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
           return &it2->second;
         };
       } else if (f.subFilter != "adbe.pkcs7.detached" && f.subFilter != "ETSI.CAdES.detached") {
-        r.messages.push_back(Note{"unknown-subfilter", N_("Unknown signature SubFilter /{subFilter}."), {{"subFilter", f.subFilter}}});
+        r.messages.push_back(
+            Note{"unknown-subfilter", N_("Unknown signature SubFilter /{subFilter}."), {{"subFilter", f.subFilter}}});
       }
       SignatureReport c = cms::verifySignerInfo(si, f.field.name, vc, contentDigest);
       for (int k = 1; k < signerCount; ++k) {
@@ -1032,14 +1091,16 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
         }
       }
       if (signerCount > 1) {
-        c.messages.push_back(Note{"several-signer-infos",
-                                  N_("The signature holds {count} signer infos by the same certificate; each was checked."),
-                                  {{"count", std::to_string(signerCount)}}});
+        c.messages.push_back(
+            Note{"several-signer-infos",
+                 N_("The signature holds {count} signer infos by the same certificate; each was checked."),
+                 {{"count", std::to_string(signerCount)}}});
       }
       if (f.subFilter != "ETSI.CAdES.detached") {
         // PAdES baseline levels (EN 319 142-1) need ETSI.CAdES.detached.
         c.level = "-";
-        c.messages.push_back(Note{"not-pades-baseline", N_("A PDF signature of type /{subFilter}, not a PAdES baseline signature."),
+        c.messages.push_back(Note{"not-pades-baseline",
+                                  N_("A PDF signature of type /{subFilter}, not a PAdES baseline signature."),
                                   {{"subFilter", f.subFilter}}});
       }
       c.signingTime = c.signingTime ? c.signingTime : r.signingTime;
@@ -1095,22 +1156,25 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
       continue;
     }
     r.level = hasDss ? "B-LT" : "B-T";
-    const bool laterDocTimestamp = std::any_of(fields.begin() + static_cast<std::ptrdiff_t>(i) + 1, fields.end(),
-                                               [&](const Field& later) {
-                                                 const auto k = static_cast<std::size_t>(&later - fields.data());
-                                                 return later.docTimestamp && later.problem.empty() &&
-                                                        later.end > fields[i].end &&
-                                                        report.signatures[k].indication != Indication::TotalFailed;
-                                               });
+    const bool laterDocTimestamp =
+        std::any_of(fields.begin() + static_cast<std::ptrdiff_t>(i) + 1, fields.end(), [&](const Field& later) {
+          const auto k = static_cast<std::size_t>(&later - fields.data());
+          return later.docTimestamp && later.problem.empty() && later.end > fields[i].end &&
+                 report.signatures[k].indication != Indication::TotalFailed;
+        });
     if (r.level == "B-LT" && laterDocTimestamp) r.level = "B-LTA";
   }
 
   // What changed after each signature (pdf_diff.h).  A signature field
-  // added later counts as signing only when its signature's integrity holds.
+  // added later counts as signing only when its signature's integrity holds:
+  // not TOTAL-FAILED, or TOTAL-FAILED for a reason other than its digest or
+  // value (a document time-stamp by a certificate that is no TSA's still
+  // added only a time-stamp; it just proves nothing).
   std::set<std::vector<std::int64_t>> intact;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].problem.empty() && fields[i].suspicious.empty() &&
-        report.signatures[i].indication != Indication::TotalFailed) {
+    if (fields[i].problem.empty() && fields[i].suspicious.empty() && fields[i].missingBytes.empty() &&
+        (report.signatures[i].indication != Indication::TotalFailed ||
+         integrityOf(report.signatures[i]) == Check::Status::Passed)) {
       intact.insert(fields[i].byteRange);
     }
   }
@@ -1169,7 +1233,7 @@ Inspection inspectPdf(const fs::path& file) {
       const std::string v = textOf(key(objects, sf.value, k));
       if (!v.empty()) s.signedAttributes.push_back(std::string(k) + ": " + v);
     }
-    if (!f.problem.empty()) s.unsignedAttributes.push_back(f.problem);
+    if (!f.problem.empty()) s.unsignedAttributes.push_back(f.problem.translated());
     try {
       ossl::Cms c = cms::parseDer(f.contents, file.string());
       for (const auto& cert : cms::certificatesOf(c.get())) {
@@ -1188,7 +1252,9 @@ Inspection inspectPdf(const fs::path& file) {
         if (!f.docTimestamp) s.level = cms::levelOf(si) + " (/" + f.subFilter + ")";
       }
     } catch (const Error&) {
-      s.unsignedAttributes.push_back(tr("the signature value in /Contents cannot be read"));
+      // Inspection holds sentences (format.h), not notes: the code's text, translated.
+      s.unsignedAttributes.push_back(
+          Note{"contents-unreadable", N_("the signature value in /Contents cannot be read")}.translated());
     }
     in.signatures.push_back(std::move(s));
   }

@@ -216,7 +216,8 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
   }
   const int pages = after.doc->pages();
   if (pages > kVisualMaxPages) {
-    result.notCompared = Note{"visual-too-many-pages", N_("the document has more than {max} pages"),
+    result.notCompared = Note{"visual-too-many-pages",
+                              N_("the document has more than {max} pages"),
                               {{"max", std::to_string(kVisualMaxPages)}}};
     return result;
   }

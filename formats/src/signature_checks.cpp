@@ -148,7 +148,12 @@ std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::ve
                         : !tc.ekuValid              ? SubIndication::ChainConstraintsFailure
                         : !tc.essCertificateMatches ? SubIndication::NoSigningCertificateFound
                                                     : SubIndication::SigConstraintsFailure;
-      t.detail = Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
+      // The report says why with the first rule that failed (its own code).
+      const auto failed = std::find_if(t.checks.begin(), t.checks.end(), [](const Check& c) {
+        return c.status == Check::Status::Failed && c.id != "certificateChain";
+      });
+      t.detail = failed != t.checks.end() ? failed->detail
+                                          : Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
       r.messages.push_back(Note{"timestamp-not-valid",
                                 N_("A signature time-stamp is not valid and gives no proof of the signing time.")});
     } else if (tc.chain.status != ChainStatus::Valid) {

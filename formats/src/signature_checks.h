@@ -23,8 +23,14 @@ void lower(SignatureReport& r, Indication i, SubIndication s);
 
 /// Checks signature time-stamp tokens over `imprinted` (the bytes the token's
 /// message imprint must hash: a SignerInfo's signature value, or the
-/// canonical ds:SignatureValue element) and appends their reports to `r`.
-/// Returns the earliest time a valid, trusted token proves.
+/// canonical ds:SignatureValue element) and appends their reports to `r`,
+/// each with its checks ("parsed", "imprint", "signatureValue",
+/// "tsaCertificate", "extendedKeyUsage", "essCertificate",
+/// "certificateChain", "genTime").  A token that breaks a TSA rule (RFC 3161
+/// §2.3 EKU, §2.4.2 / RFC 5816 ESS reference, genTime after
+/// `options.time`) is TOTAL-FAILED.  `pool` plus `options.extraCertificates`
+/// are the chain material.  Returns the earliest time a TOTAL-PASSED (valid
+/// and trusted) token proves; failed or untrusted tokens prove nothing.
 std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::vector<Bytes>& tokens,
                                                const Bytes& imprinted, const VerifyOptions& options,
                                                const std::vector<Certificate>& pool);
@@ -49,8 +55,12 @@ void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe
 void archiveTimestampNotValidated(SignatureReport& r);
 
 /// The signer's certificate (`r.signer`, which must be set): its chain to
-/// the trust anchors at `now`, key usage, revocation.  `poe` is the proof of
-/// existence a time-stamp gives, for expired certificates.
+/// the trust anchors at `now` (through `pool` and
+/// `options.extraCertificates`), whether it is meant for signatures (check
+/// "keyUsage": keyUsage with nonRepudiation or digitalSignature, an
+/// extendedKeyUsage allowing document signing; otherwise INDETERMINATE /
+/// CHAIN_CONSTRAINTS_FAILURE), revocation.  `poe` is the proof of existence
+/// a time-stamp gives, for expired certificates.
 void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool, const VerifyOptions& options,
                        std::time_t now, std::optional<std::time_t> poe);
 

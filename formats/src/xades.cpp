@@ -7,12 +7,22 @@
 // The document stays in memory between the phases, so what is written is
 // what was digested.
 //
-// Verification resolves every Reference itself before xmlsec runs: an Id
-// must name exactly one element, only "", "#id" and a detached file name are
-// accepted, only known transforms (and only the XPath filters that exclude
-// signatures or select inside the referenced element), and the report names
-// the element whose digest was checked.  The key is the certificate the
-// signature names (SigningCertificate) or carries, never one xmlsec picks.
+// Verification follows ETSI EN 319 102-1 §5.2 in order: format checking
+// (every Reference resolved by us before xmlsec runs: an Id must name
+// exactly one element, only "", "#id" and a detached file name are accepted,
+// only known transforms, and only the XPath filters that exclude signatures
+// or select inside the referenced element); identification of the signing
+// certificate (the one SigningCertificate names, else the one KeyInfo
+// carries, else a key the signature names or carries, never one xmlsec
+// picks); integrity (every reference digest, then the value, whether or not
+// the certificate chains to a trust anchor; without any key the digests are
+// still computed); the time-stamps; the certificate chain; the
+// cryptographic constraints; and the scope.  The report names what each
+// reference covers; a signature that leaves part of the document unsigned
+// (SOAP's Body by Id) says so and is INDETERMINATE, never TOTAL-FAILED for
+// that alone, while the wrapping defences (unique Ids, signed content only
+// where a signature keeps it, no signed element inside an unsigned
+// look-alike, no unsigned content in the signature's objects) stay failures.
 #include <securedoc/formats/xades.h>
 
 #include "cms_support.h"
@@ -667,6 +677,7 @@ struct ResolvedReference {
   std::string part;          ///< XPath Filter 2.0 intersect below the element ("" = all of it)
   Note problem;              ///< why it is refused; empty when accepted
   bool constraint = false;   ///< refused by policy (transform), not forged
+  bool contentBroken = false;  ///< the signed content no longer has the form it was signed in
   std::string digestLabel;   ///< "SHA-256"... for the cryptographic constraints
   /// XPath 1.0 transforms "not(ancestor-or-self::ds:Signature)" (see ExcludeSignaturesFilter2).
   std::vector<xmlNode*> excludeSignaturesXPath;
@@ -712,15 +723,19 @@ std::string describeElement(xmlNode* e) { return "<" + qualifiedName(e) + "> " +
 
 /// What one accepted reference covers, as the report's signedData entry
 /// (XML-DSig 1.1 §4.4.3: the URI and its transforms decide the data object).
-/// Each wording is a whole msgid so that translators see full sentences.
+/// Each wording is a whole msgid so that translators see full sentences; the
+/// argument "excluded" ("this-signature", "all-signatures") tells scripts
+/// which of them applies.
 Note describeReference(const ResolvedReference& r) {
   if (r.detached) return Note{"detached-file", N_("the file {file} (detached)"), {{"file", r.fileName}}};
   if (r.wholeDocument) {
     if (r.withoutThisSignature) {
-      return Note{"whole-document", N_("the whole document, without this signature"), {{"uri", r.uri}}};
+      return Note{"whole-document", N_("the whole document, without this signature"),
+                  {{"uri", r.uri}, {"excluded", "this-signature"}}};
     }
     if (r.withoutSignatures) {
-      return Note{"whole-document", N_("the whole document, without any signature"), {{"uri", r.uri}}};
+      return Note{"whole-document", N_("the whole document, without any signature"),
+                  {{"uri", r.uri}, {"excluded", "all-signatures"}}};
     }
     return Note{"whole-document", N_("the whole document"), {{"uri", r.uri}}};
   }
@@ -733,11 +748,12 @@ Note describeReference(const ResolvedReference& r) {
     withPart.emplace_back("part", r.part);
     return Note{"element-part", N_("element <{name}> {path} (Id \"{id}\"), only the part {part}"), withPart};
   }
-  if (r.withoutThisSignature) {
-    return Note{"element", N_("element <{name}> {path} (Id \"{id}\"), without this signature"), args};
-  }
-  if (r.withoutSignatures) {
-    return Note{"element", N_("element <{name}> {path} (Id \"{id}\"), without any signature"), args};
+  if (r.withoutThisSignature || r.withoutSignatures) {
+    Note::Args excluding = args;
+    excluding.emplace_back("excluded", r.withoutThisSignature ? "this-signature" : "all-signatures");
+    return r.withoutThisSignature
+               ? Note{"element", N_("element <{name}> {path} (Id \"{id}\"), without this signature"), excluding}
+               : Note{"element", N_("element <{name}> {path} (Id \"{id}\"), without any signature"), excluding};
   }
   return Note{"element", N_("element <{name}> {path} (Id \"{id}\")"), args};
 }
@@ -854,6 +870,7 @@ ResolvedReference resolveReference(xmlNode* ref, SignatureContext& sc) {
       if (r.target && !xml::base64(r.target)) {
         r.problem = Note{"reference-base64-invalid", N_("the base64 content of the element with Id \"{id}\" cannot be decoded"),
                          {{"id", r.id}, {"path", xml::path(r.target)}}};
+        r.contentBroken = true;
         return r;
       }
     } else if (xml::isCanonicalisation(alg)) {
@@ -1310,8 +1327,12 @@ bool resolveReferences(SignatureContext& sc, xmlNode* signedInfo, SignatureRepor
       refused = true;
       r.checks.push_back(check("references", Check::Status::Failed, ref.problem));
       r.messages.push_back(ref.problem);
+      // Signed content that can no longer be decoded was changed: its digest
+      // cannot match (EN 319 102-1 §5.2.7.4, HASH_FAILURE).
       lower(r, ref.constraint ? Indication::Indeterminate : Indication::TotalFailed,
-            ref.constraint ? SubIndication::SigConstraintsFailure : SubIndication::FormatFailure);
+            ref.constraint      ? SubIndication::SigConstraintsFailure
+            : ref.contentBroken ? SubIndication::HashFailure
+                                : SubIndication::FormatFailure);
     } else {
       r.signedData.push_back(describeReference(ref));
     }
@@ -1380,7 +1401,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   // ---- 1. Format checking (EN 319 102-1 §5.2.2).
   if (!signedInfo || !sigValue) {
     r.checks.push_back(check("structure", Check::Status::Failed,
-                             Note{"signature-incomplete", N_("SignedInfo or SignatureValue is missing")}));
+                             Note{"signed-info-or-value-missing", N_("SignedInfo or SignatureValue is missing")}));
     r.messages.push_back(Note{"signature-incomplete", N_("The signature is incomplete and cannot be checked.")});
     lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     return r;
@@ -1442,10 +1463,15 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       }
     }
   }
-  // Untrusted chain material given by the user (verify --certificate).
-  pool.insert(pool.end(), sc.options.extraCertificates.begin(), sc.options.extraCertificates.end());
   std::optional<Certificate> signer = chooseSigner(keyInfoCerts, certRefs);
-  if (!signer && !certRefs.empty()) signer = chooseSigner(pool, certRefs);
+  if (!signer && !certRefs.empty()) {
+    // The certificate SigningCertificate names may also be among the
+    // untrusted certificates the user gave (VerifyOptions::extraCertificates,
+    // verify --certificate); checks:: adds those to every chain it builds.
+    std::vector<Certificate> candidates = pool;
+    candidates.insert(candidates.end(), sc.options.extraCertificates.begin(), sc.options.extraCertificates.end());
+    signer = chooseSigner(candidates, certRefs);
+  }
   const bool keyValue = keyInfo && xml::child(keyInfo, kDsig, "KeyValue");
 
   // ---- 3. Integrity (§5.2.7): every reference digest, then the value, with
@@ -1500,6 +1526,24 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     outcome = verifyWith(digestsOnly);
     valueJudged = false;
   }
+  // xmlsec sets the key before it digests the references and stops when the
+  // key does not fit the SignatureMethod (an EC certificate put in place of
+  // an RSA one): the digests are then computed with a key of the right type,
+  // and the value, which the named key cannot have made, fails.
+  bool keyUnfit = false;
+  if (outcome.ran && !outcome.succeeded && (pub || !sc.options.publicKeys.empty()) &&
+      std::none_of(outcome.references.begin(), outcome.references.end(),
+                   [](xmlSecDSigStatus st) { return st != xmlSecDSigStatusUnknown; })) {
+    if (EVP_PKEY* digestsOnly = digestOnlyKey(signatureMethod)) {
+      XmlsecOutcome digests = verifyWith(digestsOnly);
+      if (std::any_of(digests.references.begin(), digests.references.end(),
+                      [](xmlSecDSigStatus st) { return st != xmlSecDSigStatusUnknown; })) {
+        digests.succeeded = false;
+        outcome = std::move(digests);
+        keyUnfit = true;
+      }
+    }
+  }
 
   const std::size_t n = refs.size();
   std::size_t passed = 0;
@@ -1519,19 +1563,31 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     const ResolvedReference& bad = refs[*failedRef];
     r.checks.push_back(check("references", Check::Status::Failed,
                              Note{"reference-digest-mismatch",
-                                  N_("reference {n} (URI \"{uri}\") does not match its digest: it changed after signing"),
-                                  {{"n", std::to_string(*failedRef + 1)}, {"uri", bad.uri}}}));
+                                  N_("reference {n} (URI \"{uri}\": {name} {path}) does not match its digest: it "
+                                     "changed after signing"),
+                                  {{"n", std::to_string(*failedRef + 1)},
+                                   {"uri", bad.uri},
+                                   {"name", bad.target     ? "<" + qualifiedName(bad.target) + ">"
+                                            : bad.detached ? bad.fileName
+                                                           : "<" + qualifiedName(xmlDocGetRootElement(sc.sig->doc)) + ">"},
+                                   {"path", bad.target ? xml::path(bad.target) : bad.detached ? "" : "/"}}}));
     r.messages.push_back(Note{"signed-content-changed", N_("Signed content was changed after it was signed.")});
     lower(r, Indication::TotalFailed, SubIndication::HashFailure);
   } else if (outcome.ran && passed == n) {
     r.checks.push_back(check("references", Check::Status::Passed));
   } else if (outcome.ran) {
-    // xmlsec stopped while processing a reference (an unreadable file, a transform error).
+    // xmlsec stopped while processing a reference (an unreadable file, a
+    // transform error).  Every transform passed the allow-list above, so a
+    // same-document object that fails them (base64 that no longer decodes)
+    // is not the data that was signed: HASH_FAILURE, as for a digest.
     const ResolvedReference& stuck = refs[passed < n ? passed : 0];
     r.checks.push_back(check("references", Check::Status::Failed,
                              Note{"reference-unprocessable", N_("reference \"{uri}\" cannot be processed: {error}"),
                                   {{"uri", stuck.uri}, {"error", outcome.error}}}));
-    lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+    if (!stuck.detached) {
+      r.messages.push_back(Note{"signed-content-changed", N_("Signed content was changed after it was signed.")});
+    }
+    lower(r, Indication::TotalFailed, stuck.detached ? SubIndication::FormatFailure : SubIndication::HashFailure);
   }
 
   if (contentMissing) {
@@ -1539,8 +1595,8 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
                              Note{"detached-file-missing", N_("the signed file {file} is not available"),
                                   {{"file", missing->fileName}}}));
     r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
-                             Note{"detached-file-missing", N_("not checked without the signed file")}));
-    r.messages.push_back(Note{"detached-file-missing",
+                             Note{"value-needs-detached-file", N_("not checked without the signed file")}));
+    r.messages.push_back(Note{"detached-file-hint",
                               N_("This is a detached signature: put the signed file beside it or give it with "
                                  "--detached-content.")});
     lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
@@ -1550,11 +1606,11 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
                                Note{"no-key", N_("no key to check the signature with")}));
     }
     r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
-                             Note{"no-key", N_("the signature carries no certificate or key")}));
-    r.messages.push_back(Note{"no-key", N_("The signature names no certificate SecureDoc can use; give its public "
+                             Note{"no-certificate-or-key", N_("the signature carries no certificate or key")}));
+    r.messages.push_back(Note{"no-usable-certificate", N_("The signature names no certificate SecureDoc can use; give its public "
                                            "key with --public-key.")});
     lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
-    return r;
+    // Not the end: the wrapping defences and the scope below still apply.
   } else if (failedRef || passed != n) {
     r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
                              Note{"reference-not-verified", N_("not checked, because a reference could not be verified")}));
@@ -1562,8 +1618,11 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     r.checks.push_back(check("signatureValue", Check::Status::Passed));
   } else {
     r.checks.push_back(check("signatureValue", Check::Status::Failed,
-                             Note{"signature-value-mismatch", N_("the signature value does not match")}));
-    r.messages.push_back(Note{"signature-value-mismatch",
+                             keyUnfit ? Note{"signature-key-unfit",
+                                             N_("the signature's key does not fit its SignatureMethod {method}"),
+                                             {{"method", r.signatureAlgorithm}}}
+                                      : Note{"signature-value-mismatch", N_("the signature value does not match")}));
+    r.messages.push_back(Note{"signature-value-invalid",
                               N_("The signature value is not valid for the signing certificate.")});
     lower(r, Indication::TotalFailed, SubIndication::SigCryptoFailure);
   }
@@ -1589,14 +1648,14 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
                                Note{"signed-properties-elsewhere",
                                     N_("the signed-properties reference points to an element that is not this "
                                        "signature's SignedProperties (signature wrapping)")}));
-      r.messages.push_back(Note{"signed-properties-elsewhere",
+      r.messages.push_back(Note{"properties-reference-tampered",
                                 N_("The signature's properties reference points somewhere else: the signature was "
                                    "tampered with.")});
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (!signedProps) {
       r.checks.push_back(check("signedProperties", Check::Status::Failed,
                                Note{"signed-properties-unsigned", N_("the signed properties are not referenced by the signature")}));
-      r.messages.push_back(Note{"signed-properties-unsigned",
+      r.messages.push_back(Note{"properties-not-signed",
                                 N_("The XAdES properties (signing time, signing certificate) are not signed.")});
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (target && (!fragment || !ownId || *fragment != *ownId)) {
@@ -1644,20 +1703,15 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
                              Note{"plain-xml-dsig", N_("plain XML-DSig: no XAdES properties")}));
   }
 
-  // ---- 5. Cryptographic constraints (§5.2.8), at the time-stamp's proof of
-  // existence when there is one: the signature's and every reference's digest.
   if (signer) r.signer = signer;
-  std::vector<std::string> referenceDigests;
-  for (const auto& ref : refs) {
-    if (!ref.digestLabel.empty() &&
-        std::find(referenceDigests.begin(), referenceDigests.end(), ref.digestLabel) == referenceDigests.end()) {
-      referenceDigests.push_back(ref.digestLabel);
-    }
-  }
-  checks::cryptographicConstraints(r, poe, now, referenceDigests);
 
-  // ---- 6. The certificate, its chain and the signed reference to it (§5.2.6).
-  if (!signer) {
+  // ---- 5. The certificate, its chain and the signed reference to it (§5.2.6).
+  if (!signer && !anyKey) {
+    // Nothing was checked with a key: the messages above say why.
+    r.checks.push_back(check("signingCertificate", Check::Status::Failed,
+                             Note{"no-certificate", N_("the signature carries no certificate")}));
+    lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+  } else if (!signer) {
     r.checks.push_back(check("signingCertificate", Check::Status::Failed,
                              Note{"no-certificate", N_("the signature carries no certificate")}));
     r.messages.push_back(keySource.code == "key-from-option"
@@ -1670,10 +1724,19 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
   } else {
     checks::signerCertificate(r, pool, sc.options, now, poe);
-    if (!certRefPresent) {
+    // XML-DSig 1.1 §4.5 / EN 319 132-1 §5.2.2: a signed ds:KeyInfo holding
+    // the certificate binds it as SigningCertificate does.
+    const bool keyInfoSigned =
+        keyInfo && std::any_of(refs.begin(), refs.end(), [&](const ResolvedReference& ref) {
+          return ref.target == keyInfo && ref.part.empty();
+        }) && std::any_of(keyInfoCerts.begin(), keyInfoCerts.end(), [&](const Certificate& c) { return c == *signer; });
+    if (!certRefPresent && keyInfoSigned) {
+      r.checks.push_back(check("signingCertificateReference", Check::Status::Passed,
+                               Note{"key-info-signed", N_("the signature covers ds:KeyInfo, which holds the signing certificate")}));
+    } else if (!certRefPresent) {
       r.checks.push_back(check("signingCertificateReference", Check::Status::Failed,
                                Note{"no-signing-certificate-reference", N_("no signed reference to the signing certificate")}));
-      r.messages.push_back(Note{"no-signing-certificate-reference",
+      r.messages.push_back(Note{"certificate-exchangeable",
                                 N_("Nothing signed says which certificate made this signature (no XAdES "
                                    "SigningCertificate): the certificate beside it could be exchanged.")});
       lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
@@ -1683,11 +1746,25 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       r.checks.push_back(check("signingCertificateReference", Check::Status::Failed,
                                Note{"signing-certificate-reference-mismatch",
                                     N_("the signed SigningCertificate names another certificate")}));
-      r.messages.push_back(Note{"signing-certificate-reference-mismatch",
+      r.messages.push_back(Note{"different-certificate-named",
                                 N_("The signature refers to a different certificate than the one included.")});
       lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
     }
   }
+
+  // ---- 6. Cryptographic constraints (§5.2.8, signature acceptance, after
+  // the X.509 validation of §5.2.6 as the standard orders them, so that an
+  // expired certificate is reported as such first), at the time-stamp's
+  // proof of existence when there is one: the signature's algorithm and key
+  // and every reference's digest.
+  std::vector<std::string> referenceDigests;
+  for (const auto& ref : refs) {
+    if (!ref.digestLabel.empty() &&
+        std::find(referenceDigests.begin(), referenceDigests.end(), ref.digestLabel) == referenceDigests.end()) {
+      referenceDigests.push_back(ref.digestLabel);
+    }
+  }
+  checks::cryptographicConstraints(r, poe, now, referenceDigests);
 
   // ---- 7. Scope (DESIGN.md §4): what is signed is listed in signedData; a
   // signature that leaves part of the document unsigned says so prominently
@@ -1698,11 +1775,20 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     const bool failed = std::any_of(r.checks.begin(), r.checks.end(), [](const Check& c) { return c.id == "coverage"; });
     if (!failed) r.checks.push_back(check("coverage", Check::Status::Passed));
   } else {
+    // Data only (element names, paths, file names), never words: the
+    // front ends translate the sentence around it.
     std::string what;
-    for (const auto& d : r.signedData) what += (what.empty() ? "" : "; ") + d.english();
-    r.checks.push_back(check("coverage", Check::Status::Warning,
-                             Note{"partial-coverage", N_("the signature covers only part of the document: {signed}"),
-                                  {{"signed", what}}}));
+    for (const auto& ref : refs) {
+      const std::string one = ref.target ? describeElement(ref.target) : ref.detached ? ref.fileName : "/";
+      what += (what.empty() ? "" : ", ") + one;
+    }
+    // One "coverage" check: a wrapping found above already failed it.
+    const bool failed = std::any_of(r.checks.begin(), r.checks.end(), [](const Check& c) { return c.id == "coverage"; });
+    if (!failed) {
+      r.checks.push_back(check("coverage", Check::Status::Warning,
+                               Note{"covers-part-only", N_("the signature covers only part of the document: {signed}"),
+                                    {{"signed", what}}}));
+    }
     r.messages.push_back(Note{"partial-coverage",
                               N_("Only part of this document is signed: {signed}. Anything else in it (here the "
                                  "document's root {root}) is not covered by this signature."),

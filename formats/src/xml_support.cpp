@@ -301,10 +301,29 @@ std::optional<Bytes> canonicalise(xmlNode* node, const std::string& algorithm,
 }
 
 std::string path(xmlNode* node) {
-  xmlChar* p = xmlGetNodePath(node);
-  if (!p) return {};
-  std::string s(reinterpret_cast<const char*>(p));
-  xmlFree(p);
+  // Element names as written (prefix:local), not xmlGetNodePath's "*" for
+  // every element in a default namespace: "/Faktura/Zalacznik/Faktura" says
+  // where a signed element sits, "/*/*[10]/*" does not.  A position is added
+  // where siblings share the name (XPath 1.0 §2.5 abbreviated syntax).
+  std::vector<std::string> steps;
+  for (xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+    const auto sameName = [n](const xmlNode* o) {
+      return o->type == XML_ELEMENT_NODE && xmlStrEqual(o->name, n->name) &&
+             xmlStrEqual(o->ns ? o->ns->href : nullptr, n->ns ? n->ns->href : nullptr);
+    };
+    std::size_t position = 1, count = 0;
+    for (xmlNode* o = n->parent ? n->parent->children : n; o; o = o->next) {
+      if (!sameName(o)) continue;
+      ++count;
+      if (o == n) position = count;
+    }
+    std::string step = n->ns && n->ns->prefix ? std::string(reinterpret_cast<const char*>(n->ns->prefix)) + ":" : "";
+    step += reinterpret_cast<const char*>(n->name);
+    if (count > 1) step += "[" + std::to_string(position) + "]";
+    steps.push_back(std::move(step));
+  }
+  std::string s;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) s += "/" + *it;
   return s;
 }
 

@@ -14,6 +14,9 @@
 #include <securedoc/formats/pades.h>
 
 #include <nlohmann/json.hpp>
+#include <openssl/cms.h>
+
+#include <memory>
 
 using namespace securedoc;
 using namespace securedoc::test;
@@ -268,6 +271,55 @@ BOOST_AUTO_TEST_CASE(b_t_signatures_carry_a_verified_time_stamp_for_rsa_and_ecds
       fs::remove(out);
     }
   }
+}
+
+// ETSI EN 319 142-1 §5.3: B-T needs a signature time-stamp, and one that
+// failed proves nothing (DESIGN.md §4), so it does not make the level.  A
+// bit of the token's TSA signature turned over inside /Contents: the
+// token is an unsigned attribute, so the PDF signature itself stays intact.
+BOOST_AUTO_TEST_CASE(a_b_t_signature_whose_time_stamp_fails_is_only_b_b) {
+  SignParams p;
+  p.level = SignatureLevel::B_T;
+  p.tsaUrl = url;
+  p.tsaTrustAnchors = Certificate::loadFile(pki / "root-ca.pem");
+  const fs::path out = sign(contract, "signer-rsa.p12", p);
+  std::string pdf = readText(out);
+  const std::size_t open = pdf.rfind("/Contents<");
+  BOOST_TEST_REQUIRE(open != std::string::npos);
+  const std::size_t hexFrom = open + 10;
+  const std::size_t hexTo = pdf.find('>', hexFrom);
+  std::string der;
+  for (std::size_t i = hexFrom; i + 1 < hexTo; i += 2)
+    der.push_back(static_cast<char>(std::stoi(pdf.substr(i, 2), nullptr, 16)));
+  using CmsPtr = std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)>;
+  const auto* d = reinterpret_cast<const unsigned char*>(der.data());
+  const CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &d, static_cast<long>(der.size())), CMS_ContentInfo_free);
+  BOOST_TEST_REQUIRE(cms != nullptr);
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+  const int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+  BOOST_TEST_REQUIRE(idx >= 0, "a B-T signature carries a signature-time-stamp attribute");
+  const ASN1_TYPE* tokenValue = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+  BOOST_TEST_REQUIRE((tokenValue && tokenValue->type == V_ASN1_SEQUENCE));
+  const auto* t = tokenValue->value.sequence->data;
+  const CmsPtr token(d2i_CMS_ContentInfo(nullptr, &t, tokenValue->value.sequence->length), CMS_ContentInfo_free);
+  BOOST_TEST_REQUIRE(token != nullptr);
+  const ASN1_OCTET_STRING* tsaValue =
+      CMS_SignerInfo_get0_signature(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(token.get()), 0));
+  const std::string valueBytes(reinterpret_cast<const char*>(ASN1_STRING_get0_data(tsaValue)),
+                               static_cast<std::size_t>(ASN1_STRING_length(tsaValue)));
+  const std::size_t at = der.find(valueBytes);
+  BOOST_TEST_REQUIRE(at != std::string::npos, "the TSA's signature is in the DER");
+  const std::size_t digit = hexFrom + 2 * (at + valueBytes.size() / 2);
+  pdf[digit] = pdf[digit] == '0' ? '1' : '0';
+  const fs::path broken = dir / "b-t-broken-timestamp.pdf";
+  writeFile(broken, pdf);
+  const auto r = verify(broken);
+  BOOST_TEST_REQUIRE(r.signatures.size() == 1u);
+  const auto& s = r.signatures[0];
+  BOOST_TEST(s.level == "B-B", "a failed time-stamp does not make B-T");
+  BOOST_TEST_REQUIRE(s.timestamps.size() == 1u);
+  BOOST_TEST((s.timestamps[0].indication == Indication::TotalFailed), s.timestamps[0].detail);
+  BOOST_TEST((integrityOf(s) == Check::Status::Passed), "the PDF signature itself is intact");
 }
 
 BOOST_AUTO_TEST_CASE(cades_b_t_works_through_the_cli) {

@@ -7,6 +7,10 @@
 //   - incremental saving that changes what is shown, and shadow attacks
 //     (Mainka et al., "Shadow Attacks", NDSS 2021): content changed, hidden or
 //     swapped by a later revision.
+//   - integrity without a trust anchor (ETSI EN 319 102-1 §5.2.7): a flipped
+//     byte of the signature value, a changed or cut signed byte, a swapped
+//     certificate; document time-stamps held to the RFC 3161 rules; and
+//     certificates given with `verify --certificate`.
 // None of them may be TOTAL-PASSED.  Every attack keeps the cross-reference
 // table valid (same-length edits, or a correct appended update), so every one
 // is a readable PDF: the verifier must answer with a report (exit 1), never
@@ -15,10 +19,22 @@
 
 #include "pdf_edit.h"
 
-#include <nlohmann/json.hpp>
+#include <securedoc/app/verification.h>
+#include <securedoc/crypto/certificate.h>
+#include <securedoc/formats/format.h>
 
+#include <nlohmann/json.hpp>
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <ctime>
+#include <memory>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -629,6 +645,420 @@ BOOST_AUTO_TEST_CASE(a_page_tree_change_beside_the_itext_marker_is_not_allowed) 
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------- integrity without a trust anchor ---
+// ETSI EN 319 102-1 §5.2.7 and DESIGN.md §4: the digest of the signed bytes
+// and the signature value are computed with the certificate in the
+// signature whether or not it chains to a trust anchor.  A failed digest is
+// TOTAL-FAILED / HASH_FAILURE, a failed value TOTAL-FAILED /
+// SIG_CRYPTO_FAILURE; an intact signature without a trust anchor is only
+// INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.  Every case here verifies
+// with no --trust-anchor at all.
+
+namespace {
+
+std::string unhex(const std::string& hex) {
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+std::string hexOf(const std::string& bytes) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+std::string derOf(X509* cert) {
+  unsigned char* out = nullptr;
+  const int n = i2d_X509(cert, &out);
+  std::string der =
+      n > 0 ? std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n)) : std::string();
+  OPENSSL_free(out);
+  return der;
+}
+
+std::string subIndicationOf(const Verdict& v, std::size_t index) {
+  const json sigs = signaturesOf(v);
+  if (sigs.size() <= index || !sigs[index]["subIndication"].is_string()) return {};
+  return sigs[index]["subIndication"].get<std::string>();
+}
+
+std::string signatureField(const Verdict& v, std::size_t index, const char* field) {
+  const json sigs = signaturesOf(v);
+  if (sigs.size() <= index || !sigs[index][field].is_string()) return {};
+  return sigs[index][field].get<std::string>();
+}
+
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)>;
+
+struct WithoutTrustAnchor : Attacks {
+  /// The DER CMS the CLI wrote into /Contents (the rest is zero padding).
+  std::string der = unhex(signedPdf.substr(sig.contentsOpen + 1, sig.derDigits));
+
+  CmsPtr parsed() const {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())), CMS_ContentInfo_free);
+    BOOST_TEST_REQUIRE(cms != nullptr, "the CLI's /Contents is a CMS");
+    return cms;
+  }
+
+  /// The signed file with `forged` (a DER CMS as long as the original) in /Contents.
+  std::string withCms(const std::string& forged) const {
+    BOOST_TEST_REQUIRE(forged.size() == der.size(), "the forged CMS keeps the length: no offset moves");
+    std::string pdf = signedPdf;
+    overwrite(pdf, sig.contentsOpen + 1, sig.contentsOpen + 1 + sig.derDigits, hexOf(forged));
+    return pdf;
+  }
+
+  /// The signed file with `text` written over the CMS from byte `at` (same
+  /// length: the structure stays a valid SignedData).
+  std::string cmsWith(std::size_t at, const std::string& text) const {
+    std::string forged = der;
+    forged.replace(at, text.size(), text);
+    return withCms(forged);
+  }
+};
+
+void expectIntegrity(const Verdict& v, const std::string& indication, const std::string& subIndication,
+                     const std::string& messageDigest, const std::string& signatureValue,
+                     const std::string& integrity) {
+  BOOST_TEST(finished(v), "the verifier answers: " << dump(v));
+  BOOST_TEST(v.exitCode == (indication == "TOTAL-FAILED" ? 1 : 2), "exit status: " << dump(v));
+  BOOST_TEST(signatureField(v, 0, "indication") == indication, dump(v));
+  BOOST_TEST(subIndicationOf(v, 0) == subIndication, dump(v));
+  BOOST_TEST(checkStatus(v, 0, "messageDigest") == messageDigest, "messageDigest: " << dump(v));
+  BOOST_TEST(checkStatus(v, 0, "signatureValue") == signatureValue, "signatureValue: " << dump(v));
+  BOOST_TEST(signatureField(v, 0, "integrity") == integrity, "integrity: " << dump(v));
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(pades_integrity_without_a_trust_anchor, WithoutTrustAnchor)
+
+BOOST_AUTO_TEST_CASE(an_intact_signature_without_a_trust_anchor_is_indeterminate_with_its_integrity_valid) {
+  const auto v = verifyWithoutTrustAnchor("untrusted-intact.pdf", signedPdf);
+  expectIntegrity(v, "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND", "passed", "passed", "valid");
+}
+
+BOOST_AUTO_TEST_CASE(a_flipped_byte_of_the_signature_value_is_sig_crypto_failure) {
+  // A bit of the SignerInfo's signature OCTET STRING (RFC 5652 §5.3) turned
+  // over: the structure, the signed attributes and the digest are intact.
+  const CmsPtr cms = parsed();
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+  const ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
+  const std::string valueBytes(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                               static_cast<std::size_t>(ASN1_STRING_length(value)));
+  const std::size_t at = der.rfind(valueBytes);
+  BOOST_TEST_REQUIRE(at != std::string::npos, "the signature value is in the DER");
+  const std::size_t middle = at + valueBytes.size() / 2;
+  const auto v = verifyWithoutTrustAnchor("untrusted-value-flipped.pdf",
+                                          cmsWith(middle, std::string(1, static_cast<char>(der[middle] ^ 0x01))));
+  expectIntegrity(v, "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", "passed", "failed", "invalid");
+  pdfsigFor("untrusted-value-flipped.pdf");
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_signed_byte_is_hash_failure) {
+  // The header's version (ISO 32000-1 §7.5.2) is inside the first signed
+  // range: same length, every offset unchanged, the PDF still reads.
+  std::string pdf = signedPdf;
+  BOOST_TEST_REQUIRE(pdf.compare(0, 7, "%PDF-1.") == 0, "a PDF header");
+  pdf[7] = pdf[7] == '4' ? '5' : '4';
+  const auto v = verifyWithoutTrustAnchor("untrusted-signed-byte.pdf", pdf);
+  expectIntegrity(v, "TOTAL-FAILED", "HASH_FAILURE", "failed", "passed", "invalid");
+  BOOST_TEST(checkStatus(v, 0, "byteRange") == "passed", "the structure is intact: " << dump(v));
+}
+
+BOOST_AUTO_TEST_CASE(signed_bytes_cut_from_the_file_are_hash_failure_not_format_failure) {
+  // As DSS's pdf-signed-corrupted.pdf: ten bytes cut from the second signed
+  // range.  The /ByteRange now reaches past the end of the file, but the
+  // signature is well formed (its gap is exactly /Contents): the signed data
+  // changed, so the digest decides.
+  std::string pdf = signedPdf;
+  const std::size_t at = sig.contentsClose + 1 + (pdf.size() - sig.contentsClose) / 2;
+  pdf.erase(at, 10);
+  const auto v = verifyWithoutTrustAnchor("untrusted-bytes-cut.pdf", pdf);
+  expectIntegrity(v, "TOTAL-FAILED", "HASH_FAILURE", "failed", "passed", "invalid");
+  BOOST_TEST(checkStatus(v, 0, "byteRange") == "failed",
+             "the byteRange check says the range leaves the file: " << dump(v));
+  BOOST_TEST(mentions(v, "goes beyond the end of the file"), dump(v));
+  // The same with the trust anchor: trust changes nothing.
+  const auto trusted = verify("trusted-bytes-cut.pdf", pdf);
+  expectIntegrity(trusted, "TOTAL-FAILED", "HASH_FAILURE", "failed", "passed", "invalid");
+}
+
+BOOST_AUTO_TEST_CASE(a_swapped_certificate_with_the_signers_name_and_serial_is_sig_crypto_failure) {
+  // An attacker's certificate with the signer's issuer, serial number and
+  // subject (so the SignerInfo's sid names it) but its own key, signed by a
+  // fake CA with the real CA's name; key sizes as the originals', so the
+  // DER keeps its length.  The value does not verify with the certificate
+  // in the signature, and the ESS signing-certificate-v2 reference (RFC
+  // 5035) names the real one.
+  const CmsPtr cms = parsed();
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+  std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> certs(
+      CMS_get1_certs(cms.get()), [](STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); });
+  X509* signer = nullptr;
+  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
+    if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), i)) == 0) signer = sk_X509_value(certs.get(), i);
+  }
+  BOOST_TEST_REQUIRE(signer != nullptr, "the signer's certificate is in the CMS");
+  const ASN1_BIT_STRING* caSignature = nullptr;
+  X509_get0_signature(&caSignature, nullptr, signer);
+  const auto signerBits = static_cast<unsigned>(EVP_PKEY_get_bits(X509_get0_pubkey(signer)));
+  const auto caBits = static_cast<unsigned>(8 * ASN1_STRING_length(caSignature));
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(signerBits), EVP_PKEY_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> fakeCa(EVP_RSA_gen(caBits), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> forged(X509_dup(signer), X509_free);
+  BOOST_TEST_REQUIRE((key && fakeCa && forged), "keys and a copy of the certificate");
+  BOOST_TEST_REQUIRE(X509_set_pubkey(forged.get(), key.get()) == 1);
+  BOOST_TEST_REQUIRE(X509_sign(forged.get(), fakeCa.get(), EVP_sha256()) > 0);
+  const std::string original = derOf(signer);
+  const std::string replacement = derOf(forged.get());
+  BOOST_TEST_REQUIRE(original.size() == replacement.size(), "the forged certificate is as long as the original");
+  const std::size_t at = der.find(original);
+  BOOST_TEST_REQUIRE(at != std::string::npos, "the certificate is in the DER");
+  const auto v = verifyWithoutTrustAnchor("untrusted-certificate-swapped.pdf", cmsWith(at, replacement));
+  expectIntegrity(v, "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", "passed", "failed", "invalid");
+  BOOST_TEST(checkStatus(v, 0, "signingCertificateReference") == "failed",
+             "the signed reference names another certificate: " << dump(v));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// --------------------------------- certificates given on the command line ---
+// `verify --certificate` (VerifyOptions::extraCertificates): chain material
+// a signature does not embed, never trusted.  A PDF signature by openssl cms
+// without the issuing CA, or without any certificate.
+
+BOOST_FIXTURE_TEST_SUITE(pades_certificates_given_by_the_user, PdfLab)
+
+BOOST_AUTO_TEST_CASE(a_missing_issuing_ca_given_with_certificate_completes_the_chain) {
+  embeddedCertificates = "signer";
+  const std::string pdf = withSignature(readText(contract), {}, "Podpis1");
+  const std::string root = (pki / "root-ca.pem").string();
+  const auto without = runVerify("no-ca.pdf", pdf, {"--trust-anchor", root});
+  BOOST_TEST(signatureField(without, 0, "indication") == "INDETERMINATE", dump(without));
+  BOOST_TEST(subIndicationOf(without, 0) == "NO_CERTIFICATE_CHAIN_FOUND", dump(without));
+  const auto with =
+      runVerify("no-ca-given.pdf", pdf, {"--trust-anchor", root, "--certificate", (pki / "issuing-ca.pem").string()});
+  BOOST_TEST(with.exitCode == 0, dump(with));
+  BOOST_TEST(signatureField(with, 0, "indication") == "TOTAL-PASSED", dump(with));
+  // Given, not trusted: without a trust anchor the chain is still not trusted.
+  const auto untrusted = runVerify("no-ca-untrusted.pdf", pdf, {"--certificate", (pki / "issuing-ca.pem").string()});
+  BOOST_TEST(subIndicationOf(untrusted, 0) == "NO_CERTIFICATE_CHAIN_FOUND", dump(untrusted));
+}
+
+BOOST_AUTO_TEST_CASE(a_signature_without_certificates_finds_its_signer_among_the_given_ones) {
+  embeddedCertificates = "none";
+  const std::string pdf = withSignature(readText(contract), {}, "Podpis1");
+  const std::string root = (pki / "root-ca.pem").string();
+  const auto without = runVerify("no-certs.pdf", pdf, {"--trust-anchor", root});
+  BOOST_TEST(subIndicationOf(without, 0) == "NO_SIGNING_CERTIFICATE_FOUND", dump(without));
+  const auto with = runVerify("no-certs-given.pdf", pdf,
+                              {"--trust-anchor", root, "--certificate", (pki / "signer-rsa.pem").string(),
+                               "--certificate", (pki / "issuing-ca.pem").string()});
+  BOOST_TEST(with.exitCode == 0, dump(with));
+  BOOST_TEST(signatureField(with, 0, "indication") == "TOTAL-PASSED", dump(with));
+  BOOST_TEST(checkStatus(with, 0, "signatureValue") == "passed", dump(with));
+  // A given certificate with another key is not taken for the signer.
+  const auto wrong =
+      runVerify("no-certs-wrong.pdf", pdf, {"--trust-anchor", root, "--certificate", (pki / "signer-ec.pem").string()});
+  BOOST_TEST(subIndicationOf(wrong, 0) == "NO_SIGNING_CERTIFICATE_FOUND", dump(wrong));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------ document time-stamps ---
+// ETSI EN 319 142-1 §5.4: a document time-stamp (/SubFilter ETSI.RFC3161) is
+// an RFC 3161 token over the byte ranges.  It is held to the RFC 3161 rules
+// (DESIGN.md §4); one that fails is TOTAL-FAILED and proves nothing.
+
+namespace {
+
+json checkOf(const json& checks, const std::string& id) {
+  for (const auto& c : checks) {
+    if (c["id"] == id) return c;
+  }
+  return json();
+}
+
+bool hasMessage(const json& signature, const std::string& code) {
+  for (const auto& m : signature["messages"]) {
+    if (m.is_object() && m["code"] == code) return true;
+  }
+  return false;
+}
+
+struct DocumentTimestamp : WithoutTrustAnchor {
+  /// The signed contract with a document time-stamp of the demo TSA after it.
+  std::string stamped = withSignature(signedPdf, {}, "Znacznik1", true);
+  SignatureLayout ts = locateSignature(stamped);
+  std::string token = unhex(stamped.substr(ts.contentsOpen + 1, ts.derDigits));
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(pades_document_timestamps, DocumentTimestamp)
+
+BOOST_AUTO_TEST_CASE(an_intact_document_timestamp_passes_every_rfc_3161_check) {
+  const auto v = verify("doc-ts-intact.pdf", stamped);
+  const json sigs = signaturesOf(v);
+  BOOST_TEST_REQUIRE(sigs.size() == 2u, dump(v));
+  BOOST_TEST(sigs[1]["level"] == "DocTimeStamp", dump(v));
+  BOOST_TEST(sigs[1]["indication"] == "TOTAL-PASSED", dump(v));
+  for (const char* id :
+       {"messageDigest", "signatureValue", "extendedKeyUsage", "essCertificate", "certificateChain", "genTime"}) {
+    BOOST_TEST(checkStatus(v, 1, id) == "passed", id << ": " << dump(v));
+  }
+  BOOST_TEST_REQUIRE(sigs[1]["timestamps"].size() == 1u, dump(v));
+  const json& t = sigs[1]["timestamps"][0];
+  BOOST_TEST(t["type"] == "document");
+  BOOST_TEST(t["indication"] == "TOTAL-PASSED", dump(v));
+  BOOST_TEST(checkOf(t["checks"], "imprint")["status"] == "passed", t.dump());
+  BOOST_TEST(hasMessage(sigs[1], "document-timestamp"), dump(v));
+  // The contract's signature (B-B: no signature time-stamp) does not become B-LTA.
+  BOOST_TEST(sigs[0]["level"] == "B-B", dump(v));
+}
+
+BOOST_AUTO_TEST_CASE(a_document_timestamp_with_a_flipped_tsa_signature_is_total_failed_and_proves_nothing) {
+  const auto* p = reinterpret_cast<const unsigned char*>(token.data());
+  const CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(token.size())), CMS_ContentInfo_free);
+  BOOST_TEST_REQUIRE(cms != nullptr, "the token is a CMS SignedData (RFC 3161 §2.4.2)");
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+  const ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
+  const std::string valueBytes(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                               static_cast<std::size_t>(ASN1_STRING_length(value)));
+  const std::size_t at = token.rfind(valueBytes);
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  std::string forged = token;
+  forged[at + valueBytes.size() / 2] = static_cast<char>(forged[at + valueBytes.size() / 2] ^ 0x01);
+  std::string pdf = stamped;
+  overwrite(pdf, ts.contentsOpen + 1, ts.contentsOpen + 1 + ts.derDigits, hexOf(forged));
+  for (const bool trusted : {true, false}) {
+    BOOST_TEST_CONTEXT((trusted ? "with" : "without") << " the trust anchor") {
+      const auto v = trusted ? verify("doc-ts-value-flipped.pdf", pdf)
+                             : verifyWithoutTrustAnchor("doc-ts-value-flipped-untrusted.pdf", pdf);
+      const json sigs = signaturesOf(v);
+      BOOST_TEST_REQUIRE(sigs.size() == 2u, dump(v));
+      BOOST_TEST(v.exitCode == 1, dump(v));
+      BOOST_TEST(sigs[1]["indication"] == "TOTAL-FAILED", dump(v));
+      BOOST_TEST(sigs[1]["subIndication"] == "SIG_CRYPTO_FAILURE", dump(v));
+      BOOST_TEST(checkStatus(v, 1, "messageDigest") == "passed", dump(v));
+      BOOST_TEST(checkStatus(v, 1, "signatureValue") == "failed", dump(v));
+      BOOST_TEST(sigs[1]["integrity"] == "invalid", dump(v));
+      BOOST_TEST_REQUIRE(sigs[1]["timestamps"].size() == 1u, dump(v));
+      const json& t = sigs[1]["timestamps"][0];
+      BOOST_TEST(t["indication"] == "TOTAL-FAILED", t.dump());
+      BOOST_TEST(checkOf(t["checks"], "signatureValue")["status"] == "failed", t.dump());
+      BOOST_TEST(hasMessage(sigs[1], "document-timestamp-not-valid"), dump(v));
+      BOOST_TEST(!hasMessage(sigs[1], "document-timestamp"), "no claim that it proves anything: " << dump(v));
+      // The contract's signature is judged on its own: intact.
+      BOOST_TEST(checkStatus(v, 0, "signatureValue") == "passed", dump(v));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_document_timestamp_over_changed_bytes_is_hash_failure) {
+  // The new field's name, inside the time-stamped revision (after the
+  // contract's signed bytes, before the time-stamp's /Contents).
+  std::string pdf = stamped;
+  const std::size_t at = pdf.find("Znacznik1", signedPdf.size());
+  BOOST_TEST_REQUIRE((at != std::string::npos && at < ts.contentsOpen), "the field name is time-stamped");
+  pdf[at + 8] = '2';
+  const auto v = verifyWithoutTrustAnchor("doc-ts-changed.pdf", pdf);
+  const json sigs = signaturesOf(v);
+  BOOST_TEST_REQUIRE(sigs.size() == 2u, dump(v));
+  BOOST_TEST(sigs[1]["indication"] == "TOTAL-FAILED", dump(v));
+  BOOST_TEST(sigs[1]["subIndication"] == "HASH_FAILURE", dump(v));
+  BOOST_TEST(checkStatus(v, 1, "messageDigest") == "failed", dump(v));
+  BOOST_TEST(sigs[1]["timestamps"][0]["indication"] == "TOTAL-FAILED", dump(v));
+}
+
+BOOST_AUTO_TEST_CASE(a_document_timestamp_from_after_the_validation_time_is_total_failed) {
+  // RFC 3161 §2.4.2 genTime; DESIGN.md §4 "genTime not in the future": a
+  // token dated after the validation time proves nothing.  In process, to
+  // set the validation time an hour back.
+  const std::filesystem::path file = dir / "doc-ts-future.pdf";
+  writeFile(file, stamped);
+  securedoc::FormatRegistry registry;
+  securedoc::registerBuiltinFormats(registry);
+  securedoc::VerifyOptions o;
+  o.trustAnchors = securedoc::Certificate::loadFile(pki / "root-ca.pem");
+  o.time = std::time(nullptr) - 3600;
+  const auto r = securedoc::VerificationService(registry).verify(file, o);
+  BOOST_TEST_REQUIRE(r.signatures.size() == 2u);
+  const auto& t = r.signatures[1];
+  BOOST_TEST(t.level == "DocTimeStamp");
+  BOOST_TEST((t.indication == securedoc::Indication::TotalFailed));
+  BOOST_TEST((t.subIndication == securedoc::SubIndication::SigConstraintsFailure));
+  BOOST_TEST_REQUIRE(t.timestamps.size() == 1u);
+  BOOST_TEST((t.timestamps[0].indication == securedoc::Indication::TotalFailed));
+  const auto genTime =
+      std::find_if(t.checks.begin(), t.checks.end(), [](const securedoc::Check& c) { return c.id == "genTime"; });
+  BOOST_TEST_REQUIRE((genTime != t.checks.end()), "the genTime check is reported");
+  BOOST_TEST((genTime->status == securedoc::Check::Status::Failed));
+  BOOST_TEST(genTime->detail.code == "timestamp-gentime-future");
+  BOOST_TEST((securedoc::integrityOf(t) == securedoc::Check::Status::Passed), "its bytes and value are intact");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ETSI EN 319 142-1 §5.4: B-LTA is B-LT with a document time-stamp over it;
+// one that failed proves nothing, so the signature stays B-LT.  pyHanko's
+// B-LTA test file from the corpus (MIT), its time-stamp's TSA signature
+// broken.
+BOOST_FIXTURE_TEST_CASE(b_lta_needs_a_document_timestamp_that_did_not_fail, PdfLab) {
+  const std::filesystem::path source = corpusDir() / "pades" / "pyhanko" / "pades-lta-dss-indirect-arrs-test.pdf";
+  if (!std::filesystem::exists(source)) {
+    BOOST_TEST_MESSAGE("no corpus at " << corpusDir() << ": skipped");
+    return;
+  }
+  const std::string original = readText(source);
+  const auto intact = verifyWithoutTrustAnchor("lta-intact.pdf", original);
+  BOOST_TEST_REQUIRE(signaturesOf(intact).size() == 2u, dump(intact));
+  BOOST_TEST(signatureField(intact, 0, "level") == "B-LTA", dump(intact));
+  BOOST_TEST(signatureField(intact, 1, "level") == "DocTimeStamp", dump(intact));
+
+  // pyHanko writes /Contents before /ByteRange: the gap of the last
+  // /ByteRange is the time-stamp's value (ISO 32000-1 §12.8.1).
+  const std::size_t br = original.rfind("/ByteRange");
+  BOOST_TEST_REQUIRE(br != std::string::npos);
+  std::istringstream numbers(original.substr(original.find('[', br) + 1, 64));
+  std::uint64_t range[4] = {};
+  numbers >> range[0] >> range[1] >> range[2] >> range[3];
+  BOOST_TEST_REQUIRE((!numbers.fail() && original[range[1]] == '<'), "the gap is a hex string");
+  const std::size_t hexFrom = range[1] + 1;
+  // The DER's own length (30 82 LL LL) leaves out the zero padding.
+  const std::string padded = unhex(original.substr(hexFrom, range[2] - 1 - hexFrom));
+  BOOST_TEST_REQUIRE((padded.size() > 4 && static_cast<unsigned char>(padded[1]) == 0x82));
+  const std::string token = padded.substr(0, 4 + (static_cast<std::size_t>(static_cast<unsigned char>(padded[2])) << 8 |
+                                                  static_cast<unsigned char>(padded[3])));
+  const auto* p = reinterpret_cast<const unsigned char*>(token.data());
+  const CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(token.size())), CMS_ContentInfo_free);
+  BOOST_TEST_REQUIRE(cms != nullptr, "the document time-stamp is a CMS SignedData");
+  const ASN1_OCTET_STRING* value =
+      CMS_SignerInfo_get0_signature(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0));
+  const std::string valueBytes(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                               static_cast<std::size_t>(ASN1_STRING_length(value)));
+  const std::size_t at = token.rfind(valueBytes);
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  const std::size_t digit = hexFrom + 2 * (at + valueBytes.size() / 2);
+  std::string broken = original;
+  broken[digit] = broken[digit] == '0' ? '1' : '0';
+  const auto v = verifyWithoutTrustAnchor("lta-broken-doc-ts.pdf", broken);
+  BOOST_TEST_REQUIRE(signaturesOf(v).size() == 2u, dump(v));
+  BOOST_TEST(signatureField(v, 1, "indication") == "TOTAL-FAILED", dump(v));
+  BOOST_TEST(subIndicationOf(v, 1) == "SIG_CRYPTO_FAILURE", dump(v));
+  BOOST_TEST(signatureField(v, 0, "level") == "B-LT", "no B-LTA from a failed time-stamp: " << dump(v));
+  BOOST_TEST(checkStatus(v, 0, "signatureValue") == "passed", dump(v));
+}
 
 // ------------------------------------------------- fuzzer findings ---
 // tests/data/fuzz/: inputs libFuzzer (fuzz_pades) found crashing, kept so

@@ -146,10 +146,29 @@ BOOST_AUTO_TEST_CASE(a_token_from_the_demo_tsa_passes_the_token_checker_for_ever
       BOOST_TEST_REQUIRE(c.genTime.has_value(), "genTime read");
       BOOST_TEST(std::abs(*c.genTime - std::time(nullptr)) <= 5, "genTime is now: " << isoTime(*c.genTime));
       BOOST_TEST(policyOf(token) == cloud::kDemoTsaPolicy, "the demo policy");
+      // RFC 3161 §2.3 (critical timeStamping EKU only), §2.4.2 / RFC 5816
+      // (ESS reference to the TSA certificate), genTime not in the future.
+      BOOST_TEST(c.ekuValid, "the demo TSA has the critical timeStamping EKU only");
+      BOOST_TEST(c.essCertificateMatches, "the ESS signing-certificate-v2 names the TSA: " << c.detail);
+      BOOST_TEST(c.genTimeAcceptable, "genTime not after now");
+      BOOST_TEST(c.ok(), c.detail);
       BOOST_TEST(!checkTimestampToken(token, bytesOf("other data"), {load("root-ca.pem")}, {}).imprintMatches,
                  "other data is not covered");
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_token_checked_at_a_time_before_its_gen_time_is_not_acceptable) {
+  const Bytes data = bytesOf("from the future");
+  const Bytes token = requestTimestampToken(data, options);
+  const std::time_t anHourAgo = std::time(nullptr) - 3600;
+  const TimestampCheck c = checkTimestampToken(token, data, {load("root-ca.pem")}, {}, anHourAgo);
+  BOOST_TEST(c.signatureValid, "the token itself is sound");
+  BOOST_TEST(c.ekuValid);
+  BOOST_TEST(!c.genTimeAcceptable, "genTime is after the validation time");
+  BOOST_TEST(!c.ok());
+  BOOST_TEST(c.detail.find("after the validation time") != std::string::npos, c.detail);
+  BOOST_TEST(checkTimestampToken(token, data, {load("root-ca.pem")}, {}, std::time(nullptr) + 60).ok());
 }
 
 BOOST_AUTO_TEST_CASE(the_digest_variant_covers_a_precomputed_hash_and_checks_its_size) {

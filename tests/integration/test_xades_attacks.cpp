@@ -234,6 +234,25 @@ std::string checkStatus(const Outcome& o, const std::string& id) {
   return {};
 }
 
+/// The first signature's sub-indication ("" for none).
+std::string subIndicationOf(const Outcome& o) {
+  const json sigs = signaturesOf(o);
+  return !sigs.empty() && sigs[0]["subIndication"].is_string() ? sigs[0]["subIndication"].get<std::string>() : "";
+}
+
+/// Whether the first signature has a Note with `code` in `field` ("messages",
+/// "signedData") whose argument `arg` is `value` (any value when empty).
+bool hasNote(const Outcome& o, const std::string& field, const std::string& code, const std::string& arg = {},
+             const std::string& value = {}) {
+  const json sigs = signaturesOf(o);
+  if (sigs.empty() || !sigs[0][field].is_array()) return false;
+  for (const auto& n : sigs[0][field]) {
+    if (!n.is_object() || n.value("code", std::string()) != code) continue;
+    if (arg.empty() || (n["args"].is_object() && n["args"].value(arg, std::string()) == value)) return true;
+  }
+  return false;
+}
+
 bool anySignaturePassed(const Outcome& o) {
   const json sigs = signaturesOf(o);
   return std::any_of(sigs.begin(), sigs.end(),
@@ -414,6 +433,8 @@ struct Material {
   std::string xpointerPath;  ///< signed by xmlsec1, URI="#xpointer(//*[@Id='invoice-FV-2024-03-0017'])"
   std::string xpointerId;    ///< signed by xmlsec1, URI="#xpointer(id('invoice-FV-2024-03-0017'))"
   std::string xpathFilter;   ///< signed by xmlsec1, URI="" with the filter not(ancestor-or-self::ds:Signature)
+  std::string keyInfoSigned; ///< signed by xmlsec1 like idReferenced, ds:KeyInfo covered by a third reference
+  std::string soap;          ///< XML-DSig by xmlsec1 over a SOAP-like envelope: #body and the KeyInfo signed, the header not
   fs::path mallory;          ///< CN=Mallory, the signer's public key, issued by the demo issuing CA
   fs::path selfSigned;       ///< "CN=Jan Kowalski" with a fresh key, self-signed
 
@@ -427,6 +448,8 @@ struct Material {
     xpointerPath = signWithXmlsec("#xpointer(//*[@Id='" + kInvoiceId + "'])", "xmlsec-xpointer-path.xml");
     xpointerId = signWithXmlsec("#xpointer(id('" + kInvoiceId + "'))", "xmlsec-xpointer-id.xml");
     xpathFilter = signWithXmlsec("", "xmlsec-xpath-filter.xml", true);
+    keyInfoSigned = signWithXmlsec("#" + kInvoiceId, "xmlsec-keyinfo.xml", false, true);
+    soap = signSoapWithXmlsec();
     makeCertificates();
   }
 
@@ -448,7 +471,10 @@ struct Material {
   /// An xmlsec1 signature inside the invoice, referencing it by `uri`, with
   /// the XAdES properties (signing time, SigningCertificateV2) of our own
   /// enveloped signature: the same ds:Signature Id, the same ds:Object.
-  std::string signWithXmlsec(const std::string& uri, const std::string& name, bool filterAll = false) const {
+  /// With `signKeyInfo`, ds:KeyInfo gets an Id and a third reference covers it
+  /// (XML-DSig 1.1 §4.5: KeyInfo may be signed).
+  std::string signWithXmlsec(const std::string& uri, const std::string& name, bool filterAll = false,
+                             bool signKeyInfo = false) const {
     const Element sig = mustFind(enveloped, "Signature");
     const std::string ds = sig.prefix();
     const Element signedInfo = mustFind(enveloped, "SignedInfo", sig.contentBegin);
@@ -474,6 +500,12 @@ struct Material {
                         "XPath>not(ancestor-or-self::" + ds + "Signature)</" + ds + "XPath></" + ds + "Transform>"
                   : "<" + ds + "Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>";
     const std::string sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+    const std::string keyInfoId = attribute(enveloped, sig, "Id") + "-keyinfo";
+    const std::string keyInfoRef =
+        signKeyInfo ? "<" + ds + "Reference URI=\"#" + keyInfoId + "\"><" + ds + "Transforms><" + ds +
+                          "Transform Algorithm=\"" + exc + "\"/></" + ds + "Transforms><" + ds +
+                          "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference>"
+                    : "";
     const std::string tmpl =
         startTag(enveloped, sig) + "<" + ds + "SignedInfo><" + ds + "CanonicalizationMethod Algorithm=\"" + exc +
         "\"/><" + ds + "SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><" + ds +
@@ -482,8 +514,9 @@ struct Material {
         "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference><" + ds +
         "Reference Type=\"http://uri.etsi.org/01903#SignedProperties\" URI=\"" + propsUri + "\"><" + ds +
         "Transforms><" + ds + "Transform Algorithm=\"" + exc + "\"/></" + ds + "Transforms><" + ds +
-        "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference></" + ds +
-        "SignedInfo><" + ds + "SignatureValue/><" + ds + "KeyInfo><" + ds + "X509Data/></" + ds + "KeyInfo>" + objects +
+        "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference>" + keyInfoRef + "</" +
+        ds + "SignedInfo><" + ds + "SignatureValue/><" + ds + "KeyInfo" +
+        (signKeyInfo ? " Id=\"" + keyInfoId + "\"" : "") + "><" + ds + "X509Data/></" + ds + "KeyInfo>" + objects +
         "</" + ds + "Signature>";
     const fs::path templ = dir / ("template-" + name);
     writeFile(templ, replacedOnce(invoice, "</Faktura>", tmpl + "</Faktura>"));
@@ -494,6 +527,47 @@ struct Material {
     const std::string signedXml = readText(dir / name);
     BOOST_TEST_REQUIRE(xmlsecVerifies(signedXml, name), "xmlsec1 --verify accepts " << name);
     return signedXml;
+  }
+
+  /// A plain XML-DSig the way SOAP (WS-Security) and e-invoice senders make
+  /// them, by `xmlsec1 --sign --id-attr:Id Body --privkey-pem key,cert`: it
+  /// signs the soap:Body by its Id and its own ds:KeyInfo; the envelope and
+  /// the header (routing data) are not signed.
+  std::string signSoapWithXmlsec() const {
+    const fs::path key = dir / "signer-rsa-key.pem";
+    const RunResult k = run({"openssl", "pkcs12", "-in", (pki / "signer-rsa.p12").string(), "-nocerts", "-nodes",
+                             "-passin", "file:" + (pki / "password.txt").string(), "-out", key.string()});
+    BOOST_TEST_REQUIRE(k.exitCode == 0, "openssl pkcs12: " << k.err);
+    const std::string exc = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    const std::string sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+    const auto reference = [&](const std::string& uri) {
+      return "<ds:Reference URI=\"" + uri + "\"><ds:Transforms><ds:Transform Algorithm=\"" + exc +
+             "\"/></ds:Transforms><ds:DigestMethod Algorithm=\"" + sha256 + "\"/><ds:DigestValue/></ds:Reference>";
+    };
+    const std::string tmpl =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Header>"
+        "<Routing xmlns=\"urn:example:routing\">archive</Routing>"
+        "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"soap-sig\"><ds:SignedInfo>"
+        "<ds:CanonicalizationMethod Algorithm=\"" + exc + "\"/>"
+        "<ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>" +
+        reference("#body") + reference("#soap-keyinfo") +
+        "</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo Id=\"soap-keyinfo\"><ds:X509Data/></ds:KeyInfo>"
+        "</ds:Signature></soap:Header><soap:Body Id=\"body\"><Zamowienie xmlns=\"urn:example:order\">"
+        "<Kwota waluta=\"PLN\">100.00</Kwota></Zamowienie></soap:Body></soap:Envelope>\n";
+    const fs::path templ = dir / "template-soap.xml";
+    writeFile(templ, tmpl);
+    const fs::path out = dir / "soap.xml";
+    const RunResult r = run({"xmlsec1", "--sign", "--id-attr:Id", "Body", "--privkey-pem",
+                             key.string() + "," + (pki / "signer-rsa.pem").string() + "," + (pki / "issuing-ca.pem").string(),
+                             "--output", out.string(),
+                             templ.string()});
+    BOOST_TEST_REQUIRE(r.exitCode == 0, "xmlsec1 --sign soap.xml: " << r.err);
+    const RunResult v = run({"xmlsec1", "--verify", "--id-attr:Id", "Body", "--trusted-pem",
+                             (pki / "root-ca.pem").string(), "--untrusted-pem", (pki / "issuing-ca.pem").string(),
+                             out.string()});
+    BOOST_TEST_REQUIRE(v.exitCode == 0, "xmlsec1 --verify accepts soap.xml: " << v.err);
+    return readText(out);
   }
 
   /// Whether `xmlsec1 --verify` (chain to the demo root; with `invoiceId`,
@@ -574,6 +648,14 @@ struct Attacks {
     const Outcome o = measuredCli(dir.path(), {"verify", "--format", "json", "--trust-anchor",
                                                (m.pki / "root-ca.pem").string(), (dir / name).string()});
     BOOST_TEST_MESSAGE(name << ": " << describe(o));
+    return o;
+  }
+
+  /// The same without any trust anchor: integrity must still be judged.
+  Outcome verifyUntrusted(const std::string& name, const std::string& xml) const {
+    writeFile(dir / name, xml);
+    const Outcome o = measuredCli(dir.path(), {"verify", "--format", "json", (dir / name).string()});
+    BOOST_TEST_MESSAGE(name << " (no trust anchor): " << describe(o));
     return o;
   }
 
@@ -735,6 +817,10 @@ BOOST_AUTO_TEST_CASE(the_signed_invoice_moved_into_a_wrapper_under_a_forged_root
       p.prolog + replacedOnce(forgedRoot, "</Faktura>", "<Zalacznik>" + original + "</Zalacznik></Faktura>");
   BOOST_TEST(m.xmlsecVerifies(wrapped, "xsw-wrapper.xml"), "the moved invoice still verifies cryptographically");
   expectTotalFailed(verify("xsw-wrapper.xml", wrapped));
+  // The same with ds:KeyInfo (unsigned here) removed: without any key the
+  // wrapping is still found, not merely left INDETERMINATE.
+  const Element keyInfo = mustFind(wrapped, "KeyInfo");
+  expectTotalFailed(verify("xsw-wrapper-no-key.xml", spliced(wrapped, keyInfo.begin, keyInfo.end, "")));
 }
 
 BOOST_AUTO_TEST_CASE(the_signature_moved_to_a_forged_root_with_the_signed_invoice_in_a_wrapper_is_total_failed) {
@@ -985,6 +1071,165 @@ BOOST_AUTO_TEST_CASE(a_second_certificate_for_the_same_key_never_becomes_the_rep
   BOOST_TEST(subject.find("Mallory") == npos, "Mallory is not reported as the signer: " << subject);
   if (o.exitCode == 0) BOOST_TEST(subject.find("Jan Kowalski") != npos, "a passed signature names Jan Kowalski");
   expectWithinLimits(o);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ======================================= order of checks and scope ===
+
+BOOST_FIXTURE_TEST_SUITE(xades_order_of_checks_and_scope, Attacks)
+
+/// `xml` with one character of its (first) SignatureValue changed.
+std::string withChangedValue(const std::string& xml) {
+  const Element v = mustFind(xml, "SignatureValue");
+  std::string out = xml;
+  char& c = out[v.contentBegin + 10];
+  c = c == 'A' ? 'B' : 'A';
+  return out;
+}
+
+/// `xml` with the signer's certificate in ds:KeyInfo edited: one base64
+/// character in the middle of it changed.
+std::string withEditedCertificate(const std::string& xml) {
+  const Element keyInfo = mustFind(xml, "KeyInfo");
+  const Element cert = mustFind(xml, "X509Certificate", keyInfo.contentBegin);
+  std::string out = xml;
+  char& c = out[cert.contentBegin + (cert.contentEnd - cert.contentBegin) / 2];
+  c = c == 'A' ? 'B' : 'A';
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_signature_value_without_any_trust_anchor_is_total_failed_sig_crypto_failure) {
+  // ETSI EN 319 102-1 §5.2.7: the value is checked with the certificate the
+  // signature carries whatever its trust status.
+  for (const auto& [name, xml] : std::map<std::string, std::string>{{"value-xades.xml", m.enveloped},
+                                                                    {"value-xades-xmlsec.xml", m.idReferenced},
+                                                                    {"value-xmldsig-soap.xml", m.soap}}) {
+    BOOST_TEST_CONTEXT(name) {
+      const Outcome o = verifyUntrusted(name, withChangedValue(xml));
+      BOOST_TEST(o.exitCode == 1, describe(o));
+      BOOST_TEST(indicationOf(o) == "TOTAL-FAILED", describe(o));
+      BOOST_TEST(subIndicationOf(o) == "SIG_CRYPTO_FAILURE", describe(o));
+      BOOST_TEST(checkStatus(o, "references") == "passed");
+      BOOST_TEST(checkStatus(o, "signatureValue") == "failed");
+      BOOST_TEST(hasNote(o, "messages", "signature-value-invalid"), describe(o));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_signed_key_info_without_any_trust_anchor_is_total_failed_hash_failure) {
+  // ds:KeyInfo covered by a reference (XML-DSig 1.1 §4.5): its certificate
+  // replaced by another valid one, or edited into bytes that no longer parse.
+  // The references come first, so the KeyInfo digest fails before anything
+  // is said about the key: HASH_FAILURE, never INDETERMINATE.
+  const std::string ec = pemBase64(m.pki / "signer-ec.pem");
+  const fs::path signer = m.pki / "signer-rsa.pem";
+  const std::map<std::string, std::string> variants{
+      {"keyinfo-xmldsig-replaced.xml", substituted(m.soap, signer, ec, false)},
+      {"keyinfo-xmldsig-edited.xml", withEditedCertificate(m.soap)},
+      {"keyinfo-xades-replaced.xml", substituted(m.keyInfoSigned, signer, ec, false)},
+      {"keyinfo-xades-edited.xml", withEditedCertificate(m.keyInfoSigned)},
+  };
+  for (const auto& [name, xml] : variants) {
+    BOOST_TEST_CONTEXT(name) {
+      const Outcome o = verifyUntrusted(name, xml);
+      BOOST_TEST(o.exitCode == 1, describe(o));
+      BOOST_TEST(indicationOf(o) == "TOTAL-FAILED", describe(o));
+      BOOST_TEST(subIndicationOf(o) == "HASH_FAILURE", describe(o));
+      BOOST_TEST(checkStatus(o, "references") == "failed", describe(o));
+      BOOST_TEST(hasNote(o, "messages", "signed-content-changed"), describe(o));
+    }
+  }
+  // The untampered ones are intact without a trust anchor (INDETERMINATE for the chain only).
+  for (const auto& [name, xml] : std::map<std::string, std::string>{{"keyinfo-xmldsig.xml", m.soap},
+                                                                    {"keyinfo-xades.xml", m.keyInfoSigned}}) {
+    BOOST_TEST_CONTEXT(name) {
+      const Outcome o = verifyUntrusted(name, xml);
+      BOOST_TEST(checkStatus(o, "references") == "passed", describe(o));
+      BOOST_TEST(checkStatus(o, "signatureValue") == "passed", describe(o));
+      BOOST_TEST(indicationOf(o) == "INDETERMINATE", describe(o));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(signed_content_changed_in_a_xades_document_is_total_failed_hash_failure) {
+  // With and without a trust anchor; enveloped (URI=""), by Id (xmlsec1) and enveloping.
+  BOOST_TEST_REQUIRE(m.invoice.find(kIban) != npos);
+  for (const auto& [name, xml] : std::map<std::string, std::string>{{"content-enveloped.xml", m.enveloped},
+                                                                    {"content-by-id.xml", m.idReferenced},
+                                                                    {"content-enveloping.xml", m.enveloping}}) {
+    BOOST_TEST_CONTEXT(name) {
+      const std::string changed = replacedOnce(xml, kIban, kForgedIban);
+      for (const Outcome& o : {verify(name, changed), verifyUntrusted(name, changed)}) {
+        BOOST_TEST(o.exitCode == 1, describe(o));
+        BOOST_TEST(indicationOf(o) == "TOTAL-FAILED", describe(o));
+        BOOST_TEST(subIndicationOf(o) == "HASH_FAILURE", describe(o));
+        BOOST_TEST(checkStatus(o, "references") == "failed", describe(o));
+        BOOST_TEST(hasNote(o, "messages", "signed-content-changed"), describe(o));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_xml_dsig_signing_one_element_by_id_says_what_it_covers_and_is_not_total_failed) {
+  // SOAP / e-invoice practice: the Body signed by Id, the header not.  Not a
+  // forgery: INDETERMINATE / SIG_CONSTRAINTS_FAILURE, with the scope named.
+  const Outcome o = verify("soap.xml", m.soap);
+  BOOST_TEST(o.exitCode == 2, describe(o));
+  BOOST_TEST(indicationOf(o) == "INDETERMINATE", describe(o));
+  BOOST_TEST(subIndicationOf(o) == "SIG_CONSTRAINTS_FAILURE", describe(o));
+  const json sigs = signaturesOf(o);
+  BOOST_TEST_REQUIRE(sigs.size() == 1u);
+  BOOST_TEST(sigs[0]["coversWholeDocument"] == json(false), describe(o));
+  BOOST_TEST(checkStatus(o, "references") == "passed");
+  BOOST_TEST(checkStatus(o, "signatureValue") == "passed");
+  BOOST_TEST(checkStatus(o, "certificateChain") == "passed");
+  BOOST_TEST(checkStatus(o, "coverage") == "warning");
+  BOOST_TEST(hasNote(o, "signedData", "element", "id", "body"), describe(o));
+  BOOST_TEST(hasNote(o, "signedData", "element", "name", "soap:Body"), describe(o));
+  BOOST_TEST(hasNote(o, "messages", "partial-coverage"), describe(o));
+  // Without a trust anchor the chain is the first reason, the scope still said.
+  const Outcome u = verifyUntrusted("soap-untrusted.xml", m.soap);
+  BOOST_TEST(indicationOf(u) == "INDETERMINATE", describe(u));
+  BOOST_TEST(subIndicationOf(u) == "NO_CERTIFICATE_CHAIN_FOUND", describe(u));
+  BOOST_TEST(hasNote(u, "messages", "partial-coverage"), describe(u));
+  // Changing the unsigned header is allowed by that scope; changing the body is not.
+  const Outcome header = verify("soap-header.xml", replacedOnce(m.soap, ">archive<", ">elsewhere<"));
+  BOOST_TEST(indicationOf(header) == "INDETERMINATE", describe(header));
+  const Outcome body = verify("soap-body.xml", replacedOnce(m.soap, ">100.00<", ">900.00<"));
+  BOOST_TEST(indicationOf(body) == "TOTAL-FAILED", describe(body));
+  BOOST_TEST(subIndicationOf(body) == "HASH_FAILURE", describe(body));
+}
+
+BOOST_AUTO_TEST_CASE(an_enveloping_xades_inside_a_container_element_names_what_it_signs) {
+  // <Wrapper><ds:Signature>...<ds:Object Id="o">invoice</ds:Object></ds:Signature></Wrapper>:
+  // a bare container holding only the signature adds nothing unsigned.
+  const std::size_t start = m.enveloping.find("<ds:Signature");
+  BOOST_TEST_REQUIRE(start != npos);
+  const std::string prolog = m.enveloping.substr(0, start);
+  const std::string body = m.enveloping.substr(start);
+  const std::string wrapped = prolog + "<Wrapper xmlns=\"urn:example:container\">\n  " + body + "\n</Wrapper>\n";
+  const Outcome o = verify("wrapped-enveloping.xml", wrapped);
+  BOOST_TEST(indicationOf(o) == "TOTAL-PASSED", describe(o));
+  const json sigs = signaturesOf(o);
+  BOOST_TEST_REQUIRE(sigs.size() == 1u);
+  BOOST_TEST(sigs[0]["coversWholeDocument"] == json(true), describe(o));
+  BOOST_TEST(hasNote(o, "signedData", "element", "name", "ds:Object"), describe(o));
+  BOOST_TEST(hasNote(o, "signedData", "signed-properties"), describe(o));
+  // A container that says something of its own (an attribute, text) is
+  // content nobody signed: reported as partial, still not a forgery.
+  for (const auto& [name, xml] : std::map<std::string, std::string>{
+           {"wrapped-attribute.xml", replacedOnce(wrapped, "<Wrapper ", "<Wrapper status=\"approved\" ")},
+           {"wrapped-text.xml", replacedOnce(wrapped, "</Wrapper>", "Zatwierdzono.</Wrapper>")}}) {
+    BOOST_TEST_CONTEXT(name) {
+      const Outcome p = verify(name, xml);
+      BOOST_TEST(indicationOf(p) == "INDETERMINATE", describe(p));
+      BOOST_TEST(subIndicationOf(p) == "SIG_CONSTRAINTS_FAILURE", describe(p));
+      BOOST_TEST(signaturesOf(p)[0]["coversWholeDocument"] == json(false), describe(p));
+      BOOST_TEST(hasNote(p, "signedData", "element", "name", "ds:Object"), describe(p));
+      BOOST_TEST(hasNote(p, "messages", "partial-coverage"), describe(p));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

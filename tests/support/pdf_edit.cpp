@@ -34,17 +34,22 @@ void overwrite(std::string& pdf, std::size_t from, std::size_t to, const std::st
 
 SignatureLayout locateSignature(const std::string& pdf) {
   SignatureLayout s;
-  const std::size_t br = pdf.rfind("/ByteRange[");
+  // Our CLI writes "/ByteRange[" and "/Contents<"; withSignatureDictionary
+  // (openssl) writes them with a space.
+  const std::size_t tight = pdf.rfind("/ByteRange[");
+  const std::size_t spaced = pdf.rfind("/ByteRange [");
+  const std::size_t br = tight == npos ? spaced : spaced == npos ? tight : std::max(tight, spaced);
   BOOST_TEST_REQUIRE(br != npos, "the signed file has a /ByteRange");
-  s.rangeOpen = br + 10;
+  s.rangeOpen = br == spaced ? br + 11 : br + 10;
   s.rangeClose = pdf.find(']', s.rangeOpen);
   std::istringstream in(pdf.substr(s.rangeOpen + 1, s.rangeClose - s.rangeOpen - 1));
   in.imbue(std::locale::classic());
   for (auto& n : s.range) in >> n;
   BOOST_TEST_REQUIRE(!in.fail(), "the /ByteRange holds four numbers");
-  s.contentsOpen = pdf.find("/Contents<", s.rangeClose);
-  BOOST_TEST_REQUIRE(s.contentsOpen != npos, "the signature dictionary has /Contents");
-  s.contentsOpen += 9;
+  const std::size_t contentsTight = pdf.find("/Contents<", s.rangeClose);
+  const std::size_t contentsSpaced = pdf.find("/Contents <", s.rangeClose);
+  BOOST_TEST_REQUIRE((contentsTight != npos || contentsSpaced != npos), "the signature dictionary has /Contents");
+  s.contentsOpen = contentsTight < contentsSpaced ? contentsTight + 9 : contentsSpaced + 10;
   s.contentsClose = pdf.find('>', s.contentsOpen);
   BOOST_TEST_REQUIRE(s.contentsOpen == s.range[1], "the gap starts at the '<' of /Contents");
   BOOST_TEST_REQUIRE(s.contentsClose + 1 == s.range[2], "the gap ends after its '>'");
@@ -420,14 +425,24 @@ std::string PdfLab::signFile(const fs::path& input, const std::string& name, con
 }
 
 Verdict PdfLab::verify(const std::string& name, const std::string& bytes, const std::vector<fs::path>& extraAnchors) const {
+  std::vector<std::string> options{"--trust-anchor", (pki / "root-ca.pem").string()};
+  for (const auto& a : extraAnchors) {
+    options.push_back("--trust-anchor");
+    options.push_back(a.string());
+  }
+  return runVerify(name, bytes, options);
+}
+
+Verdict PdfLab::verifyWithoutTrustAnchor(const std::string& name, const std::string& bytes) const {
+  return runVerify(name, bytes, {});
+}
+
+Verdict PdfLab::runVerify(const std::string& name, const std::string& bytes,
+                          const std::vector<std::string>& options) const {
   writeFile(dir / name, bytes);
   // timeout(1) turns a hang into exit 124 instead of stalling the suite.
-  std::vector<std::string> argv{"timeout", "120", cliPath().string(), "verify", "--json", "--trust-anchor",
-                                (pki / "root-ca.pem").string()};
-  for (const auto& a : extraAnchors) {
-    argv.push_back("--trust-anchor");
-    argv.push_back(a.string());
-  }
+  std::vector<std::string> argv{"timeout", "120", cliPath().string(), "verify", "--json"};
+  argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back((dir / name).string());
   const auto r = run(argv);
   Verdict v{r.exitCode, json(), r.err};
@@ -539,10 +554,32 @@ std::string PdfLab::cmsSign(const std::string& data, const std::string& p12) con
   requireTool("openssl", "the Debian package openssl");
   writeFile(dir / "cms-data.bin", data);
   const std::string cert = (pki / fs::path(p12).replace_extension(".pem")).string();
-  const auto r = run({"openssl", "cms", "-sign", "-binary", "-nosmimecap", "-md", "sha256", "-in",
-                      (dir / "cms-data.bin").string(), "-signer", cert, "-inkey", (pki / p12).string(), "-passin",
-                      "file:" + (pki / "password.txt").string(), "-certfile", (pki / "issuing-ca.pem").string(),
-                      "-outform", "DER", "-out", (dir / "cms.der").string()});
+  std::vector<std::string> argv{"openssl",
+                                "cms",
+                                "-sign",
+                                "-binary",
+                                "-nosmimecap",
+                                "-md",
+                                "sha256",
+                                "-in",
+                                (dir / "cms-data.bin").string(),
+                                "-signer",
+                                cert,
+                                "-inkey",
+                                (pki / p12).string(),
+                                "-passin",
+                                "file:" + (pki / "password.txt").string(),
+                                "-outform",
+                                "DER",
+                                "-out",
+                                (dir / "cms.der").string()};
+  if (embeddedCertificates == "chain") {
+    argv.push_back("-certfile");
+    argv.push_back((pki / "issuing-ca.pem").string());
+  } else if (embeddedCertificates == "none") {
+    argv.push_back("-nocerts");
+  }
+  const auto r = run(argv);
   BOOST_TEST_REQUIRE(r.exitCode == 0, "openssl cms -sign: " << r.out << r.err);
   return readText(dir / "cms.der");
 }

@@ -197,6 +197,10 @@ struct PdfLab {
   TempDir dir;
   std::filesystem::path pki = pkiDir();
   std::filesystem::path contract = sourceDir() / "samples" / "documents" / "contract.pdf";
+  /// The certificates openssl cms puts into the signatures withSignature
+  /// makes: "chain" (the signer's and the issuing CA's), "signer" (no CA),
+  /// "none" (-nocerts: a verifier must find the signer elsewhere).
+  std::string embeddedCertificates = "chain";
 
   /// Signs `input` through the CLI into `name` and returns the signed bytes.
   std::string signFile(const std::filesystem::path& input, const std::string& name,
@@ -205,6 +209,13 @@ struct PdfLab {
   /// `extraAnchors`) as trust anchors; the verdict goes to the log.
   Verdict verify(const std::string& name, const std::string& bytes,
                  const std::vector<std::filesystem::path>& extraAnchors = {}) const;
+  /// Writes `bytes` as `name` and verifies it with no trust anchor at all:
+  /// integrity (digest, signature value) is still judged (ETSI EN 319
+  /// 102-1 §5.2.7, DESIGN.md §4 "whatever the trust status").
+  Verdict verifyWithoutTrustAnchor(const std::string& name, const std::string& bytes) const;
+  /// Writes `bytes` as `name` and verifies it with exactly the `verify`
+  /// options `options` ("--trust-anchor", "--certificate"...).
+  Verdict runVerify(const std::string& name, const std::string& bytes, const std::vector<std::string>& options) const;
   /// pdfsig (poppler) as a second opinion, for the log only.
   void pdfsigFor(const std::string& name) const;
 

@@ -430,6 +430,8 @@ BOOST_AUTO_TEST_CASE(an_enveloped_binary_payload_changed_or_no_longer_base64_is_
       writeFile(out, text);
       const auto r = xades.verify(out, anchored());
       BOOST_TEST(r.indication == Indication::TotalFailed, indicationText(r));
+      // Signed content changed, whether or not it still decodes (EN 319 102-1 §5.2.7).
+      BOOST_TEST(r.subIndication == SubIndication::HashFailure, indicationText(r));
       BOOST_TEST(statusOf(r.signatures.at(0), "references") == "failed");
     }
   }
@@ -471,6 +473,113 @@ BOOST_AUTO_TEST_CASE(a_changed_signature_value_is_a_sig_crypto_failure) {
       BOOST_TEST(statusOf(s, "references") == "passed");
       BOOST_TEST(statusOf(s, "signatureValue") == "failed");
       fs::remove(out);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_signature_value_without_any_trust_anchor_is_still_a_sig_crypto_failure) {
+  // ETSI EN 319 102-1 §5.2.7: the value is checked with the certificate in
+  // the signature whether or not it chains to a trust anchor.
+  for (const std::string p12 : {"signer-rsa.p12", "signer-ec.p12"}) {
+    BOOST_TEST_CONTEXT(p12) {
+      const fs::path out = sign(p12, dir / "umowa.xml", params(Packaging::Enveloped));
+      std::string text = readText(out);
+      const auto [at, len] = elementText(text, "ds:SignatureValue");
+      BOOST_TEST_REQUIRE(len > 40u);
+      char& c = text[at + 20];
+      c = c == 'A' ? 'B' : 'A';
+      writeFile(out, text);
+      const auto r = xades.verify(out, VerifyOptions{});
+      BOOST_TEST(r.indication == Indication::TotalFailed, indicationText(r));
+      BOOST_TEST(r.subIndication == SubIndication::SigCryptoFailure, indicationText(r));
+      const auto& s = r.signatures.at(0);
+      BOOST_TEST(statusOf(s, "references") == "passed");
+      BOOST_TEST(statusOf(s, "signatureValue") == "failed");
+      fs::remove(out);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(changed_enveloped_content_without_any_trust_anchor_is_still_a_hash_failure) {
+  const fs::path out = sign("signer-rsa.p12", dir / "umowa.xml", params(Packaging::Enveloped));
+  replaceIn(out, "<kwota waluta=\"PLN\">100<", "<kwota waluta=\"PLN\">900<");
+  const auto r = xades.verify(out, VerifyOptions{});
+  BOOST_TEST(r.indication == Indication::TotalFailed, indicationText(r));
+  BOOST_TEST(r.subIndication == SubIndication::HashFailure, indicationText(r));
+  const auto& s = r.signatures.at(0);
+  BOOST_TEST(statusOf(s, "references") == "failed");
+  BOOST_TEST(std::any_of(s.messages.begin(), s.messages.end(),
+                         [](const Note& n) { return n.code == "signed-content-changed"; }),
+             joined(s.messages));
+}
+
+BOOST_AUTO_TEST_CASE(without_any_key_the_reference_digests_are_still_checked) {
+  // ds:KeyInfo removed (it is not signed in our XAdES): nothing names a key,
+  // yet EN 319 102-1 §5.2.7 digests are computed; a changed document is a
+  // HASH_FAILURE, an intact one INDETERMINATE / NO_SIGNING_CERTIFICATE_FOUND.
+  const fs::path out = sign("signer-rsa.p12", dir / "umowa.xml", params(Packaging::Enveloped));
+  std::string text = readText(out);
+  const auto open = text.find("<ds:KeyInfo");
+  const auto close = text.find("</ds:KeyInfo>");
+  BOOST_TEST_REQUIRE((open != std::string::npos && close != std::string::npos));
+  text.erase(open, close + std::string("</ds:KeyInfo>").size() - open);
+  writeFile(out, text);
+  auto r = xades.verify(out, anchored());
+  BOOST_TEST(r.indication == Indication::Indeterminate, indicationText(r));
+  BOOST_TEST(r.subIndication == SubIndication::NoSigningCertificateFound, indicationText(r));
+  BOOST_TEST(statusOf(r.signatures.at(0), "references") == "passed");
+  BOOST_TEST(statusOf(r.signatures.at(0), "signatureValue") == "notChecked");
+  // The signer's certificate given as untrusted chain material
+  // (VerifyOptions::extraCertificates): SigningCertificateV2 finds it there.
+  VerifyOptions withCerts = anchored();
+  for (const char* pem : {"signer-rsa.pem", "issuing-ca.pem"}) {
+    for (auto& c : Certificate::loadFile(pkiDir() / pem)) withCerts.extraCertificates.push_back(c);
+  }
+  r = xades.verify(out, withCerts);
+  BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r) << " " << joined(r.signatures.at(0).messages));
+  BOOST_TEST_REQUIRE(r.signatures.at(0).signer.has_value());
+  BOOST_TEST(r.signatures[0].signer->commonName() == "Jan Kowalski");
+  replaceIn(out, "<kwota waluta=\"PLN\">100<", "<kwota waluta=\"PLN\">900<");
+  r = xades.verify(out, VerifyOptions{});
+  BOOST_TEST(r.indication == Indication::TotalFailed, indicationText(r));
+  BOOST_TEST(r.subIndication == SubIndication::HashFailure, indicationText(r));
+  BOOST_TEST(statusOf(r.signatures.at(0), "references") == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(a_qualifying_properties_target_with_a_uri_before_the_fragment_names_this_signature) {
+  // ETSI EN 319 132-1 §4.3.1: Target is a URI reference to the signature;
+  // "doc.xml#id" and "https://.../doc.xml#id" name it as "#id" does (DSS
+  // writes such Targets).  QualifyingProperties is outside the signed
+  // SignedProperties, so the edit leaves every digest intact.
+  const fs::path out = sign("signer-rsa.p12", dir / "umowa.xml", params(Packaging::Enveloped));
+  const std::string text = readText(out);
+  const auto at = text.find("Target=\"#");
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  const auto end = text.find('"', at + 9);
+  const std::string id = text.substr(at + 9, end - at - 9);
+  for (const std::string& prefix : {std::string("umowa-signed.xml"), std::string("https://example.org/docs/umowa.xml")}) {
+    BOOST_TEST_CONTEXT(prefix) {
+      std::string edited = text;
+      edited.replace(at, end - at + 1, "Target=\"" + prefix + "#" + id + "\"");
+      writeFile(out, edited);
+      const auto r = xades.verify(out, anchored());
+      BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r) << " " << joined(r.signatures.at(0).messages));
+      BOOST_TEST(statusOf(r.signatures.at(0), "signedProperties") == "passed");
+    }
+  }
+  // Another signature's Id, with or without a prefix, is still refused.
+  for (const std::string& other : {std::string("#sig-0000000000000000"), std::string("umowa-signed.xml#sig-other")}) {
+    BOOST_TEST_CONTEXT(other) {
+      std::string edited = text;
+      edited.replace(at, end - at + 1, "Target=\"" + other + "\"");
+      writeFile(out, edited);
+      const auto r = xades.verify(out, anchored());
+      BOOST_TEST(r.indication == Indication::TotalFailed, indicationText(r));
+      BOOST_TEST(r.subIndication == SubIndication::FormatFailure, indicationText(r));
+      const Check* sp = check(r.signatures.at(0), "signedProperties");
+      BOOST_TEST_REQUIRE(sp != nullptr);
+      BOOST_TEST(sp->status == Check::Status::Failed);
+      BOOST_TEST(sp->detail.code == "qualifying-properties-target", sp->detail);
     }
   }
 }
@@ -608,6 +717,9 @@ BOOST_AUTO_TEST_CASE(a_modified_time_stamp_token_fails) {
   BOOST_TEST_REQUIRE(s.timestamps.size() == 1u);
   BOOST_TEST(s.timestamps[0].indication == Indication::TotalFailed, s.timestamps[0].detail);
   BOOST_TEST(s.timestamps[0].subIndication == SubIndication::SigCryptoFailure, s.timestamps[0].detail);
+  // ETSI EN 319 132-1 §5.3: a failed time-stamp proves nothing, so the
+  // signature is B-B, with the failed time-stamp still listed.
+  BOOST_TEST(s.level == "B-B");
 }
 
 BOOST_AUTO_TEST_CASE(a_time_stamp_over_another_signature_value_fails_its_imprint) {

@@ -1002,6 +1002,19 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
   wxString covers = _("not applicable");
   if (s.coversWholeDocument) covers = *s.coversWholeDocument ? _("yes") : _("no");
   addRow(_("Covers the whole document:"), covers, s.coversWholeDocument && !*s.coversWholeDocument);
+  // ETSI EN 319 102-1 §5.2.7: whether the signed data and the value are
+  // intact is shown on its own, also when nobody vouches for the certificate.
+  addRow(_("Integrity:"), fromReport(integrityWords(integrityOf(s))), integrityOf(s) == Check::Status::Failed);
+  // An XML signature over part of the document: name the part, prominently
+  // (a PDF's signed part is its revision, shown with "View signed version").
+  if (s.coversWholeDocument && !*s.coversWholeDocument && !s.signedBytes && !s.signedData.empty()) {
+    wxString part;
+    for (const auto& d : s.signedData) {
+      if (!part.empty()) part << '\n';
+      part << utf8("\u2022 ") << fromReport(describe(d));
+    }
+    addRow(_("Only this is signed:"), part, true);
+  }
 
   wxString changes;
   for (const auto& m : s.modifications) {
