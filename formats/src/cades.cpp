@@ -76,7 +76,7 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
                 format(tr("CAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
   }
   if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, tr("level B-T needs a time-stamp service: give --tsa URL"));
+    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
   }
   auto pending = std::make_unique<CadesPending>();
   pending->input = input;

@@ -343,8 +343,8 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
     } else if (!content) {
       r.checks.push_back(makeCheck("messageDigest", Check::Status::NotChecked,
                                    Note{"signed-content-missing", N_("the signed content is not available")}));
-      r.messages.push_back(Note{"detached-content-needed",
-                                N_("This is a detached signature: give the signed file with --detached-content to check it.")});
+      r.messages.push_back(Note{"detached-content-missing",
+                                N_("This is a detached signature: its signed file is needed to check it.")});
       setResult(Indication::Indeterminate, SubIndication::SignedDataNotFound);
     } else if (static_cast<std::size_t>(ASN1_STRING_length(mdAttr)) != content->size() ||
                CRYPTO_memcmp(ASN1_STRING_get0_data(mdAttr), content->data(), content->size()) != 0) {

@@ -528,16 +528,16 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
                                                        const OfferedCertificate& cert) {
   quietPodofo();
   if (params.packaging != Packaging::Default && params.packaging != Packaging::Enveloped) {
-    throw Error(Category::Usage,
-                format(tr("PAdES signatures are inside the PDF; --mode {0} does not apply (use --format cades for a separate signature file)"),
-                       {packagingName(params.packaging)}));
+    throw Error(Category::Usage, Note{"pades-mode-not-applicable",
+                                      N_("PAdES signatures are inside the PDF; the {mode} mode does not apply"),
+                                      {{"mode", packagingName(params.packaging)}}});
   }
   if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
     throw Error(Category::Unsupported,
                 format(tr("PAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
   }
   if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, tr("level B-T needs a time-stamp service: give --tsa URL"));
+    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
   }
   const std::string file = input.string();
   auto pending = std::make_unique<PadesPending>();

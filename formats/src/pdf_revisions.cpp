@@ -750,117 +750,40 @@ void documentTimestamp(SignatureReport& r, const Field& f, const cms::DigestFn& 
         return d ? std::optional<Bytes>(*d) : std::nullopt;
       },
       options.trustAnchors, options.extraCertificates, now);
-  TimestampReport t;
-  t.type = "document";
-  t.time = tc.genTime;
-  t.tsa = tc.tsa;
+  VerifyOptions at = options;
+  at.time = now;
+  TimestampReport t = checks::timestampReport(tc, "document", at);
   if (tc.tsa) r.signer = tc.tsa;
   r.signingTime = tc.genTime;
   r.chain = tc.chain.path;
-  const Note::Args why{{"reason", tc.detail}};
-  auto passedIf = [](bool ok) { return ok ? Check::Status::Passed : Check::Status::Failed; };
-
-  // The token's own checks, with the codes signature time-stamps use
-  // (signature_checks.cpp), for the time-stamp's entry in the report.
-  t.checks.push_back(checks::makeCheck(
-      "parsed", passedIf(tc.parsed),
-      tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
-  const Note notTrusted = options.trustAnchors.empty()
-                              ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                              : Note{"chain-not-trusted",
-                                     N_("the certificate does not chain to a trusted root: {reason}"),
-                                     {{"reason", tc.chain.detail}}};
-  if (tc.parsed) {
-    t.checks.push_back(checks::makeCheck(
-        "imprint", passedIf(tc.imprintMatches),
-        tc.imprintMatches ? Note{}
-                          : Note{"document-timestamp-imprint-mismatch",
-                                 N_("the document changed after it was time-stamped (the message imprint differs)")}));
-    t.checks.push_back(checks::makeCheck(
-        "signatureValue", passedIf(tc.signatureValid),
-        tc.signatureValid
-            ? Note{}
-            : Note{"timestamp-signature-invalid", N_("the TSA's signature does not verify: {reason}"), why}));
-    t.checks.push_back(checks::makeCheck(
-        "tsaCertificate", passedIf(tc.tsa.has_value()),
-        tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
-               : Note{"timestamp-no-tsa-certificate", N_("the token does not carry the TSA's certificate")}));
-  }
-  if (tc.tsa) {
-    std::string usages;
-    for (const auto& u : tc.tsa->extendedKeyUsage()) usages += (usages.empty() ? "" : ", ") + u;
-    t.checks.push_back(checks::makeCheck(
-        "extendedKeyUsage", passedIf(tc.ekuValid),
-        tc.ekuValid ? Note{}
-                    : Note{"timestamp-tsa-eku",
-                           N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
-                              "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
-                           {{"usages", usages.empty() ? "-" : usages},
-                            {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
-    t.checks.push_back(checks::makeCheck(
-        "essCertificate", passedIf(tc.essCertificateMatches),
-        tc.essCertificateMatches
-            ? Note{}
-            : Note{"timestamp-ess-mismatch", N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
-                                                "is missing or does not name the TSA certificate")}));
-    t.checks.push_back(tc.chain.status == ChainStatus::Valid
-                           ? checks::makeCheck("certificateChain", Check::Status::Passed)
-                           : checks::makeCheck("certificateChain", Check::Status::Failed, notTrusted));
-  }
-  if (tc.parsed) {
-    t.checks.push_back(checks::makeCheck(
-        "genTime", passedIf(tc.genTimeAcceptable),
-        tc.genTimeAcceptable ? Note{}
-        : tc.genTime         ? Note{"timestamp-gentime-future",
-                            N_("the time-stamp's time {time} is after the validation time {validationTime}"),
-                            {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(now)}}}
-                             : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
-  }
+  const auto checkOf = [&t](const char* id) {
+    const auto it = std::find_if(t.checks.begin(), t.checks.end(), [id](const Check& c) { return c.id == id; });
+    return it == t.checks.end() ? nullptr : &*it;
+  };
 
   // The signature's checks, in EN 319 102-1 order: format (the token), the
   // signing certificate, integrity (imprint = messageDigest, TSA signature =
   // signatureValue), then the TSA rules and the chain.
   if (!tc.parsed) {
-    r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed,
-                                         Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+    r.checks.push_back(checks::makeCheck("contents", Check::Status::Failed, checkOf("parsed")->detail));
   } else {
-    r.checks.push_back(checks::makeCheck("messageDigest", passedIf(tc.imprintMatches),
-                                         tc.imprintMatches ? Note{} : t.checks[1].detail));
-    r.checks.push_back(checks::makeCheck("signatureValue", passedIf(tc.signatureValid), t.checks[2].detail));
+    r.checks.push_back(checks::makeCheck("messageDigest", checkOf("imprint")->status, checkOf("imprint")->detail));
+    r.checks.push_back(checks::makeCheck("signatureValue", checkOf("signatureValue")->status,
+                                         checkOf("signatureValue")->detail));
   }
   for (const auto& c : t.checks) {
-    const std::string id = c.id;
-    if (id == "extendedKeyUsage" || id == "essCertificate" || id == "genTime" || id == "certificateChain") {
+    if (c.id == "extendedKeyUsage" || c.id == "essCertificate" || c.id == "genTime" || c.id == "certificateChain") {
       r.checks.push_back(c);
     }
   }
-
-  // Sub-indications as for signature time-stamps (signature_checks.cpp,
-  // after EN 319 102-1 Table 5): each failed rule means the token is not a
-  // time-stamp of this document, so TOTAL-FAILED whatever trust is added.
-  if (!tc.ok()) {
-    r.indication = Indication::TotalFailed;
-    r.subIndication = !tc.parsed                      ? SubIndication::FormatFailure
-                      : !tc.imprintMatches            ? SubIndication::HashFailure
-                      : !tc.signatureValid || !tc.tsa ? SubIndication::SigCryptoFailure
-                      : !tc.ekuValid                  ? SubIndication::ChainConstraintsFailure
-                      : !tc.essCertificateMatches     ? SubIndication::NoSigningCertificateFound
-                                                      : SubIndication::SigConstraintsFailure;
-    t.detail = Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
-    r.messages.push_back(
-        Note{"document-timestamp-not-valid",
-             N_("This document time-stamp is not valid: it proves nothing about when the document existed.")});
-  } else if (tc.chain.status != ChainStatus::Valid) {
-    r.indication = Indication::Indeterminate;
-    r.subIndication = SubIndication::NoCertificateChainFound;
-    t.detail = notTrusted;
-    r.messages.push_back(
-        Note{"document-timestamp", N_("This is a document time-stamp: it proves the document existed at that time.")});
-  } else {
-    r.indication = Indication::TotalPassed;
-    r.messages.push_back(
-        Note{"document-timestamp", N_("This is a document time-stamp: it proves the document existed at that time.")});
-  }
+  // The time-stamp's verdict is this signature's verdict.
+  r.indication = t.indication;
+  r.subIndication = t.subIndication;
+  r.messages.push_back(
+      t.indication == Indication::TotalFailed
+          ? Note{"document-timestamp-not-valid",
+                 N_("This document time-stamp is not valid: it proves nothing about when the document existed.")}
+          : Note{"document-timestamp", N_("This is a document time-stamp: it proves the document existed at that time.")});
   t.indication = r.indication;
   t.subIndication = r.subIndication;
   r.timestamps.push_back(std::move(t));

@@ -60,6 +60,108 @@ void lower(SignatureReport& r, Indication i, SubIndication s) {
   r.subIndication = s;
 }
 
+TimestampReport timestampReport(const TimestampCheck& tc, const char* type, const VerifyOptions& options) {
+  TimestampReport t;
+  t.type = type;
+  t.time = tc.genTime;
+  t.tsa = tc.tsa;
+  const Note::Args why{{"reason", tc.detail}};
+  t.checks.push_back(makeCheck("parsed", passedIf(tc.parsed),
+                               tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+  if (tc.parsed) {
+    t.checks.push_back(makeCheck("imprint", passedIf(tc.imprintMatches),
+                                 tc.imprintMatches ? Note{}
+                                 : std::string_view(type) == "document"
+                                     ? Note{"document-timestamp-imprint-mismatch",
+                                            N_("the document changed after it was time-stamped (the message imprint differs)")}
+                                     : Note{"timestamp-imprint-mismatch",
+                                            N_("the time-stamp does not cover this signature (its message imprint differs)")}));
+    t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
+                                 tc.signatureValid ? Note{}
+                                                   : Note{"timestamp-signature-invalid",
+                                                          N_("the TSA's signature does not verify: {reason}"), why}));
+    t.checks.push_back(makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
+                                 tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
+                                        : Note{"timestamp-no-tsa-certificate",
+                                               N_("the token does not carry the TSA's certificate")}));
+  }
+  if (tc.tsa) {
+    const std::vector<std::string> ekus = tc.tsa->extendedKeyUsage();
+    t.checks.push_back(makeCheck(
+        "extendedKeyUsage", passedIf(tc.ekuValid),
+        tc.ekuValid ? Note{}
+                    : Note{"timestamp-tsa-eku",
+                           N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
+                              "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
+                           {{"usages", ekus.empty() ? "-" : join(ekus)},
+                            {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
+    t.checks.push_back(makeCheck("essCertificate", passedIf(tc.essCertificateMatches),
+                                 tc.essCertificateMatches
+                                     ? Note{}
+                                     : Note{"timestamp-ess-mismatch",
+                                            N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
+                                               "is missing or does not name the TSA certificate")}));
+    if (tc.chain.status == ChainStatus::Valid) {
+      t.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
+    } else {
+      t.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                   options.trustAnchors.empty()
+                                       ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                                       : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                                              {{"reason", tc.chain.detail}}}));
+    }
+  }
+  if (tc.parsed) {
+    const std::time_t limit = options.time.value_or(std::time(nullptr));
+    t.checks.push_back(makeCheck(
+        "genTime", passedIf(tc.genTimeAcceptable),
+        tc.genTimeAcceptable ? Note{}
+        : tc.genTime ? Note{"timestamp-gentime-future",
+                            N_("the time-stamp's time {time} is after the validation time {validationTime}"),
+                            {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
+                     : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
+  }
+
+  // Which indication a failed rule gives.  Each of them means the token is
+  // not a time-stamp over this signature, whatever trust is added later,
+  // so all are TOTAL-FAILED and prove nothing (ETSI EN 319 102-1 §5.4,
+  // DESIGN.md §4 "one that fails proves nothing").  Sub-indications, after
+  // EN 319 102-1 Table 5 (§5.1.3): unreadable → FORMAT_FAILURE; imprint →
+  // HASH_FAILURE; TSA signature → SIG_CRYPTO_FAILURE; a TSA certificate
+  // outside RFC 3161 §2.3 → CHAIN_CONSTRAINTS_FAILURE (the X.509
+  // validation constraint it breaks); an ESS reference to another
+  // certificate → NO_SIGNING_CERTIFICATE_FOUND (the token's signing
+  // certificate is not identified, §5.2.3); genTime after the validation
+  // time → SIG_CONSTRAINTS_FAILURE (a signed attribute against the
+  // validation constraints).  ETSI files the last three under
+  // INDETERMINATE for signatures; for a time-stamp they are definitive.
+  if (!tc.ok()) {
+    t.indication = Indication::TotalFailed;
+    t.subIndication = !tc.parsed                  ? SubIndication::FormatFailure
+                      : !tc.imprintMatches        ? SubIndication::HashFailure
+                      : !tc.signatureValid || !tc.tsa ? SubIndication::SigCryptoFailure
+                      : !tc.ekuValid              ? SubIndication::ChainConstraintsFailure
+                      : !tc.essCertificateMatches ? SubIndication::NoSigningCertificateFound
+                                                  : SubIndication::SigConstraintsFailure;
+    // The report says why with the first rule that failed (its own code).
+    const auto failed = std::find_if(t.checks.begin(), t.checks.end(), [](const Check& c) {
+      return c.status == Check::Status::Failed && c.id != "certificateChain";
+    });
+    t.detail = failed != t.checks.end() ? failed->detail
+                                        : Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
+  } else if (tc.chain.status != ChainStatus::Valid) {
+    t.indication = Indication::Indeterminate;
+    t.subIndication = SubIndication::NoCertificateChainFound;
+    t.detail = options.trustAnchors.empty()
+                   ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                   : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                          {{"reason", tc.chain.detail}}};
+  } else {
+    t.indication = Indication::TotalPassed;
+  }
+  return t;
+}
+
 std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::vector<Bytes>& tokens,
                                                const Bytes& imprinted, const VerifyOptions& options,
                                                const std::vector<Certificate>& pool) {
@@ -69,103 +171,12 @@ std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::ve
     // genTime may not be after the validation time (DESIGN.md §4: a token
     // "from the future" proves nothing).
     const TimestampCheck tc = checkTimestampToken(tokenDer, imprinted, options.trustAnchors, material, options.time);
-    TimestampReport t;
-    t.type = "signature";
-    t.time = tc.genTime;
-    t.tsa = tc.tsa;
-    const Note::Args why{{"reason", tc.detail}};
-    t.checks.push_back(makeCheck("parsed", passedIf(tc.parsed),
-                                 tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
-    if (tc.parsed) {
-      t.checks.push_back(makeCheck("imprint", passedIf(tc.imprintMatches),
-                                   tc.imprintMatches ? Note{}
-                                                     : Note{"timestamp-imprint-mismatch",
-                                                            N_("the time-stamp does not cover this signature (its message imprint differs)")}));
-      t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
-                                   tc.signatureValid ? Note{}
-                                                     : Note{"timestamp-signature-invalid",
-                                                            N_("the TSA's signature does not verify: {reason}"), why}));
-      t.checks.push_back(makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
-                                   tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
-                                          : Note{"timestamp-no-tsa-certificate",
-                                                 N_("the token does not carry the TSA's certificate")}));
-    }
-    if (tc.tsa) {
-      const std::vector<std::string> ekus = tc.tsa->extendedKeyUsage();
-      t.checks.push_back(makeCheck(
-          "extendedKeyUsage", passedIf(tc.ekuValid),
-          tc.ekuValid ? Note{}
-                      : Note{"timestamp-tsa-eku",
-                             N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
-                                "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
-                             {{"usages", ekus.empty() ? "-" : join(ekus)},
-                              {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
-      t.checks.push_back(makeCheck("essCertificate", passedIf(tc.essCertificateMatches),
-                                   tc.essCertificateMatches
-                                       ? Note{}
-                                       : Note{"timestamp-ess-mismatch",
-                                              N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
-                                                 "is missing or does not name the TSA certificate")}));
-      if (tc.chain.status == ChainStatus::Valid) {
-        t.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
-      } else {
-        t.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                     options.trustAnchors.empty()
-                                         ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                                         : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
-                                                {{"reason", tc.chain.detail}}}));
-      }
-    }
-    if (tc.parsed) {
-      const std::time_t limit = options.time.value_or(std::time(nullptr));
-      t.checks.push_back(makeCheck(
-          "genTime", passedIf(tc.genTimeAcceptable),
-          tc.genTimeAcceptable ? Note{}
-          : tc.genTime ? Note{"timestamp-gentime-future",
-                              N_("the time-stamp's time {time} is after the validation time {validationTime}"),
-                              {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
-                       : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
-    }
-
-    // Which indication a failed rule gives.  Each of them means the token is
-    // not a time-stamp over this signature, whatever trust is added later,
-    // so all are TOTAL-FAILED and prove nothing (ETSI EN 319 102-1 §5.4,
-    // DESIGN.md §4 "one that fails proves nothing").  Sub-indications, after
-    // EN 319 102-1 Table 5 (§5.1.3): unreadable → FORMAT_FAILURE; imprint →
-    // HASH_FAILURE; TSA signature → SIG_CRYPTO_FAILURE; a TSA certificate
-    // outside RFC 3161 §2.3 → CHAIN_CONSTRAINTS_FAILURE (the X.509
-    // validation constraint it breaks); an ESS reference to another
-    // certificate → NO_SIGNING_CERTIFICATE_FOUND (the token's signing
-    // certificate is not identified, §5.2.3); genTime after the validation
-    // time → SIG_CONSTRAINTS_FAILURE (a signed attribute against the
-    // validation constraints).  ETSI files the last three under
-    // INDETERMINATE for signatures; for a time-stamp they are definitive.
-    if (!tc.ok()) {
-      t.indication = Indication::TotalFailed;
-      t.subIndication = !tc.parsed                  ? SubIndication::FormatFailure
-                        : !tc.imprintMatches        ? SubIndication::HashFailure
-                        : !tc.signatureValid || !tc.tsa ? SubIndication::SigCryptoFailure
-                        : !tc.ekuValid              ? SubIndication::ChainConstraintsFailure
-                        : !tc.essCertificateMatches ? SubIndication::NoSigningCertificateFound
-                                                    : SubIndication::SigConstraintsFailure;
-      // The report says why with the first rule that failed (its own code).
-      const auto failed = std::find_if(t.checks.begin(), t.checks.end(), [](const Check& c) {
-        return c.status == Check::Status::Failed && c.id != "certificateChain";
-      });
-      t.detail = failed != t.checks.end() ? failed->detail
-                                          : Note{"timestamp-failed", N_("the time-stamp is not valid: {reason}"), why};
+    TimestampReport t = timestampReport(tc, "signature", options);
+    if (t.indication == Indication::TotalFailed) {
       r.messages.push_back(Note{"timestamp-not-valid",
                                 N_("A signature time-stamp is not valid and gives no proof of the signing time.")});
-    } else if (tc.chain.status != ChainStatus::Valid) {
-      t.indication = Indication::Indeterminate;
-      t.subIndication = SubIndication::NoCertificateChainFound;
-      t.detail = options.trustAnchors.empty()
-                     ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                     : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
-                            {{"reason", tc.chain.detail}}};
-    } else {
-      t.indication = Indication::TotalPassed;
-      if (tc.genTime && (!poe || *tc.genTime < *poe)) poe = tc.genTime;
+    } else if (t.indication == Indication::TotalPassed && tc.genTime && (!poe || *tc.genTime < *poe)) {
+      poe = tc.genTime;
     }
     r.timestamps.push_back(std::move(t));
   }

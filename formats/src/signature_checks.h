@@ -5,6 +5,7 @@
 // CMS (CAdES, PAdES) and XML (XAdES) verifiers feed them.
 #include <securedoc/crypto/bytes.h>
 #include <securedoc/crypto/certificate.h>
+#include <securedoc/crypto/timestamp.h>
 #include <securedoc/formats/format.h>
 #include <securedoc/formats/report.h>
 
@@ -31,6 +32,12 @@ void lower(SignatureReport& r, Indication i, SubIndication s);
 /// `options.time`) is TOTAL-FAILED.  `pool` plus `options.extraCertificates`
 /// are the chain material.  Returns the earliest time a TOTAL-PASSED (valid
 /// and trusted) token proves; failed or untrusted tokens prove nothing.
+/// A checked RFC 3161 token as a report entry of `type` ("signature",
+/// "document"...): its checks in order, TOTAL-FAILED with the first failed
+/// rule's sub-indication and note, INDETERMINATE when only its chain is not
+/// trusted, else TOTAL-PASSED.  The one home of these rules for every format.
+TimestampReport timestampReport(const TimestampCheck& tc, const char* type, const VerifyOptions& options);
+
 std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::vector<Bytes>& tokens,
                                                const Bytes& imprinted, const VerifyOptions& options,
                                                const std::vector<Certificate>& pool);

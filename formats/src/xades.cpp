@@ -348,14 +348,15 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
     throw Error(Category::Usage, tr("XAdES signatures are enveloped, enveloping or detached, not attached"));
   }
   if (packaging == Packaging::Enveloped && !isXml) {
-    throw Error(Category::Usage, tr("only an XML document can hold an enveloped signature; use --mode detached"));
+    throw Error(Category::Usage,
+                Note{"enveloped-needs-xml", N_("only an XML document can hold an enveloped signature")});
   }
   if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
     throw Error(Category::Unsupported,
                 format(tr("XAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
   }
   if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, tr("level B-T needs a time-stamp service: give --tsa URL"));
+    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
   }
   EVP_PKEY* pub = X509_get0_pubkey(offered.certificate.native());
   if (!pub) throw Error(Category::Crypto, tr("the certificate has no usable public key"));
@@ -449,7 +450,7 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
       xmlAddChild(obj, copy);
     } else {
       if (sniff.size > kMaxEnvelopedBinary) {
-        throw Error(Category::Usage, tr("files over 7 MB cannot be enveloped in XML; use --mode detached"),
+        throw Error(Category::Usage, Note{"too-large-to-envelope", N_("files over 7 MB cannot be enveloped in XML")},
                     input.string());
       }
       const Bytes data = readFile(input);
@@ -1509,7 +1510,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
       outcome = verifyWith(k.get());
       if (outcome.succeeded) break;
     }
-    keySource = Note{"key-from-option", N_("a public key given with --public-key")};
+    keySource = Note{"key-from-option", N_("a public key given out of band")};
   } else if (keyValue && xpath && sc.nodeCount() > kMaxXPathNodes) {
     // The key is inside xmlsec only: the XPath 1.0 filter would run as is.
     r.checks.push_back(check("references", Check::Status::NotChecked,
@@ -1596,9 +1597,9 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
                                   {{"file", missing->fileName}}}));
     r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
                              Note{"value-needs-detached-file", N_("not checked without the signed file")}));
-    r.messages.push_back(Note{"detached-file-hint",
-                              N_("This is a detached signature: put the signed file beside it or give it with "
-                                 "--detached-content.")});
+    r.messages.push_back(Note{"detached-content-missing",
+                              N_("This is a detached signature: its signed file is needed to check it (SecureDoc "
+                                 "looks for it beside the signature).")});
     lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
   } else if (!anyKey) {
     if (!outcome.ran) {
@@ -1607,8 +1608,9 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
     }
     r.checks.push_back(check("signatureValue", Check::Status::NotChecked,
                              Note{"no-certificate-or-key", N_("the signature carries no certificate or key")}));
-    r.messages.push_back(Note{"no-usable-certificate", N_("The signature names no certificate SecureDoc can use; give its public "
-                                           "key with --public-key.")});
+    r.messages.push_back(Note{"public-key-required",
+                              N_("The signature names no certificate SecureDoc can use; it can be checked only with "
+                                 "its signer's public key, given out of band.")});
     lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
     // Not the end: the wrapping defences and the scope below still apply.
   } else if (failedRef || passed != n) {
@@ -1716,7 +1718,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
                              Note{"no-certificate", N_("the signature carries no certificate")}));
     r.messages.push_back(keySource.code == "key-from-option"
                              ? Note{"checked-with-public-key",
-                                    N_("The signature was checked with a public key given with --public-key; no "
+                                    N_("The signature was checked with a public key given out of band; no "
                                        "certificate says whose key it is.")}
                              : Note{"checked-with-key-value",
                                     N_("The signature was checked with the key value inside the signature; no "

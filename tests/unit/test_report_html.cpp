@@ -159,16 +159,16 @@ BOOST_AUTO_TEST_CASE(untrusted_strings_are_escaped) {
   s.level = "B-B & more";
   s.signer = makeCert(kScript + kAttr, "PNOPL-'1'", "Evil & Co <CA>");  // serialNumber is a PrintableString
   s.chain = {*s.signer};
-  s.messages = {kScript, kAttr};
+  s.messages = {Note{"hostile", kScript}, Note{"hostile-arg", "{x}", {{"x", kAttr}}}};
   s.modificationLevel = ModificationLevel::Other;
   s.modifications = {Modification{ModificationLevel::Other, "field-changed", {{"field", kScript}, {"key", kAttr}}},
                      Modification{ModificationLevel::Other, kScript, {}}};
-  s.signedData = {kAttr};
+  s.signedData = {Note{"element", "{name}", {{"name", kAttr}}}};
   s.counterSignatureOf = kScript;
-  s.checks = {{kScript, Check::Status::Failed, kAttr}};
+  s.checks = {{kScript, Check::Status::Failed, Note{"hostile", kAttr}}};
   TimestampReport t;
   t.type = kScript;
-  t.detail = kAttr;
+  t.detail = Note{"hostile", kAttr};
   t.tsa = makeCert(kScript, "", kScript);
   s.timestamps.push_back(t);
 
@@ -198,10 +198,10 @@ BOOST_AUTO_TEST_CASE(signer_timestamps_and_changes_are_listed) {
   s.modificationLevel = ModificationLevel::Annotations;
   s.modifications = {Modification{ModificationLevel::FormFilling, "form-field-filled", {{"field", "Name"}}},
                      Modification{ModificationLevel::Annotations, "annotation-added", {{"page", "3"}, {"subtype", "FreeText"}}}};
-  s.checks = {{"messageDigest", Check::Status::Failed, "digest differs"},
-              {"signatureValue", Check::Status::Passed, ""},
-              {"revocation", Check::Status::NotChecked, ""}};
-  s.messages = {"The document was changed after it was signed."};
+  s.checks = {{"messageDigest", Check::Status::Failed, Note{"digest-mismatch", "digest differs"}},
+              {"signatureValue", Check::Status::Passed, {}},
+              {"revocation", Check::Status::NotChecked, {}}};
+  s.messages = {Note{"changed-after-signing", "The document was changed after it was signed."}};
   TimestampReport t;
   t.type = "signature";
   t.time = 1794000100;

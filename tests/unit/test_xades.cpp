@@ -193,7 +193,7 @@ struct Fixture {
     BOOST_TEST(s.timestamps.empty());
     for (const char* id :
          {"references", "signatureValue", "signedProperties", "signingCertificateReference", "certificateChain"}) {
-      BOOST_TEST(statusOf(s, id) == "passed", "check " << id << ": " << (check(s, id) ? check(s, id)->detail : ""));
+      BOOST_TEST(statusOf(s, id) == "passed", "check " << id << ": " << (check(s, id) ? check(s, id)->detail : Note{}));
     }
     BOOST_TEST_REQUIRE(s.signedData.size() == 2u, joined(s.signedData));
     BOOST_TEST(contains(s.signedData[1], "SignedProperties"), s.signedData[1]);

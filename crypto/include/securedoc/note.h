@@ -25,11 +25,6 @@ struct Note {
   Note(std::string code_, std::string text_, Args args_ = {})
       : code(std::move(code_)), text(std::move(text_)), args(std::move(args_)) {}
 
-  // TRANSITIONAL (issue 14): a sentence already translated, without a code.
-  // Removed once every verifier says what it means with a code.
-  Note(std::string translated) : text(std::move(translated)) {}
-  Note(const char* translated) : text(translated ? translated : "") {}
-
   bool empty() const { return code.empty() && text.empty(); }
   /// The argument `name`, or "".
   std::string arg(std::string_view name) const;
