@@ -1278,18 +1278,45 @@ bool coversWholeDocument(xmlNode* sig, const std::vector<ResolvedReference>& ref
   return true;
 }
 
-/// Signature wrapping (McIntyre et al., "On Breaking SAML", 2012): a signed
-/// element moved inside an unsigned look-alike, so that the look-alike is
-/// what a person or program takes for the document while the reference
-/// still finds the signed original.  An element enclosing a signed element
-/// and carrying its very name (namespace and local name) is refused; an
-/// honest envelope (SOAP Body in Envelope) never has that shape.
-xmlNode* lookAlikeAncestor(const ResolvedReference& ref) {
-  if (!ref.target) return nullptr;
+/// Signature wrapping (McIntyre et al., "On Breaking SAML", 2012; Somorovsky
+/// et al., "On Breaking SAML: Be Whoever You Want to Be", USENIX Security
+/// 2012, attacks XSW1-8): the signed element is moved somewhere a reader
+/// does not look (a header, a wrapper, inside a forged copy) and an unsigned
+/// look-alike takes its place, so a person or program reads the look-alike
+/// while the reference still finds the signed original.  Returns an element
+/// with the signed element's very name (namespace and local name) that is
+/// neither the signed element nor inside it nor inside anything a signature
+/// of this document references (`signedRoots`): a look-alike nobody signed.
+/// An honest envelope (one SOAP Body, one invoice per signature) has none;
+/// a batch where one of several same-named records is signed and the others
+/// by nobody is refused too, because a reader cannot tell which one is.
+xmlNode* unsignedLookAlike(const ResolvedReference& ref, const std::set<xmlNode*>& signedRoots) {
+  if (!ref.target || ref.target->type != XML_ELEMENT_NODE) return nullptr;
   const xmlChar* ns = ref.target->ns ? ref.target->ns->href : nullptr;
-  for (xmlNode* up = ref.target->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent) {
-    const xmlChar* upNs = up->ns ? up->ns->href : nullptr;
-    if (xmlStrEqual(up->name, ref.target->name) && xmlStrEqual(upNs, ns)) return up;
+  const auto signedBySomeone = [&](xmlNode* n) {
+    for (xmlNode* up = n; up && up->type == XML_ELEMENT_NODE; up = up->parent) {
+      if (up == ref.target || signedRoots.count(up)) return true;
+    }
+    return false;
+  };
+  std::vector<xmlNode*> stack{xmlDocGetRootElement(ref.target->doc)};
+  while (!stack.empty()) {
+    xmlNode* n = stack.back();
+    stack.pop_back();
+    for (; n; n = n->next) {
+      if (n->type != XML_ELEMENT_NODE) continue;
+      const xmlChar* nNs = n->ns ? n->ns->href : nullptr;
+      if (n != ref.target && xmlStrEqual(n->name, ref.target->name) && xmlStrEqual(nNs, ns) && !signedBySomeone(n)) {
+        return n;
+      }
+      // Inside the signed element or another signed subtree nothing is a
+      // look-alike: that content is signed.  A signature's own elements
+      // (its ds:Object holding the XAdES properties) are what a reader
+      // skips, and the unsigned-object rule governs them.
+      if (n->children && n != ref.target && !signedRoots.count(n) && !xml::is(n, kDsig, "Signature")) {
+        stack.push_back(n->children);
+      }
+    }
   }
   return nullptr;
 }
@@ -1373,11 +1400,19 @@ void wrappingChecks(SignatureContext& sc, const std::vector<ResolvedReference>& 
       lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
     }
   }
+  // What the signatures of this document reference by Id; a "" reference
+  // (the whole document) leaves nothing unsigned to look alike.
+  std::set<xmlNode*> signedRoots;
+  for (const auto& [id, attrs] : sc.census) {
+    for (xmlAttr* a : attrs) signedRoots.insert(a->parent);
+  }
+  const bool wholeSigned = std::any_of(refs.begin(), refs.end(), [](const ResolvedReference& ref) { return ref.wholeDocument; });
   for (const auto& ref : refs) {
-    if (xmlNode* up = lookAlikeAncestor(ref)) {
+    if (wholeSigned) break;
+    if (xmlNode* up = unsignedLookAlike(ref, signedRoots)) {
       r.checks.push_back(check("coverage", Check::Status::Failed,
                                Note{"signed-element-in-look-alike",
-                                    N_("the signed element {path} (Id \"{id}\") lies inside an unsigned element of the "
+                                    N_("the signed element {path} (Id \"{id}\") has an unsigned look-alike of the "
                                        "same name, {outer} (signature wrapping)"),
                                     {{"path", xml::path(ref.target)}, {"id", ref.id}, {"outer", xml::path(up)}}}));
       r.messages.push_back(Note{"signature-wrapping",

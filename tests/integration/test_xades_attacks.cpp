@@ -1201,6 +1201,35 @@ BOOST_AUTO_TEST_CASE(an_xml_dsig_signing_one_element_by_id_says_what_it_covers_a
   BOOST_TEST(subIndicationOf(body) == "HASH_FAILURE", describe(body));
 }
 
+BOOST_AUTO_TEST_CASE(soap_signature_wrapping_moves_the_signed_body_and_is_total_failed) {
+  // The XML signature wrapping attacks on SOAP (Somorovsky et al., USENIX
+  // Security 2012, XSW1-XSW8): the signed Body moved where a reader does not
+  // look and a forged Body in its place.  The digest still matches, the
+  // signature covers part of the document anyway; an unsigned look-alike
+  // of the signed element is what makes each of these a forgery.
+  const std::string body = m.soap.substr(m.soap.find("<soap:Body"), m.soap.find("</soap:Body>") + 12 - m.soap.find("<soap:Body"));
+  const std::string forged = "<soap:Body><Zamowienie xmlns=\"urn:example:order\"><Kwota waluta=\"PLN\">999999.00</Kwota>"
+                             "</Zamowienie></soap:Body>";
+  const std::string withoutBody = replacedOnce(m.soap, body, forged);
+  for (const auto& [name, xml] : std::map<std::string, std::string>{
+           // XSW1/2: into a wrapper in the header
+           {"xsw-header-wrapper.xml", replacedOnce(withoutBody, "<soap:Header>", "<soap:Header><Wrapper>" + body + "</Wrapper>")},
+           // XSW3/4: after the forged Body, as a sibling of the envelope's content
+           {"xsw-after-forged.xml", replacedOnce(withoutBody, "</soap:Envelope>", "<Extra>" + body + "</Extra></soap:Envelope>")},
+           // XSW5-8 style: inside the forged Body
+           {"xsw-inside-forged.xml", replacedOnce(withoutBody, "999999.00</Kwota></Zamowienie>",
+                                                  "999999.00</Kwota></Zamowienie>" + body)}}) {
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST_REQUIRE(xml != withoutBody, "the attack file was built");
+      const Outcome o = verify(name, xml);
+      BOOST_TEST(indicationOf(o) == "TOTAL-FAILED", describe(o));
+      BOOST_TEST(subIndicationOf(o) == "FORMAT_FAILURE", describe(o));
+      BOOST_TEST(hasNote(o, "messages", "signature-wrapping"), describe(o));
+      BOOST_TEST(checkStatus(o, "references") == "passed", "the digest itself still matches: " << describe(o));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(an_enveloping_xades_inside_a_container_element_names_what_it_signs) {
   // <Wrapper><ds:Signature>...<ds:Object Id="o">invoice</ds:Object></ds:Signature></Wrapper>:
   // a bare container holding only the signature adds nothing unsigned.
