@@ -832,6 +832,51 @@ BOOST_AUTO_TEST_CASE(a_swapped_certificate_with_the_signers_name_and_serial_is_s
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// ------------------------------------------- signing policy (ETSI order) ---
+// The certificate must be meant for signatures and the algorithms strong
+// enough (ETSI TS 119 312) whatever else is right: a TLS server certificate
+// from the same CA, and SHA-1 without a time-stamp from before its end,
+// are never TOTAL-PASSED; the integrity is still reported valid.
+
+BOOST_FIXTURE_TEST_SUITE(pades_signing_policy, PdfLab)
+
+BOOST_AUTO_TEST_CASE(a_tls_server_certificate_is_not_meant_for_pdf_signatures) {
+  // A TLS certificate from the demo issuing CA, as a PKCS#12 beside its PEM.
+  const std::string d = dir.path().string();
+  writeFile(dir / "tls.cnf", "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                             "extendedKeyUsage=serverAuth\n");
+  const auto must = [](const std::vector<std::string>& argv) {
+    const RunResult r = run(argv);
+    BOOST_TEST_REQUIRE(r.exitCode == 0, argv[1] << ": " << r.err);
+  };
+  must({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", d + "/tls.key"});
+  must({"openssl", "req", "-new", "-key", d + "/tls.key", "-subj", "/C=PL/O=SecureDoc Test/CN=www.example.test", "-out",
+        d + "/tls.csr"});
+  must({"openssl", "x509", "-req", "-in", d + "/tls.csr", "-CA", (pki / "issuing-ca.pem").string(), "-CAkey",
+        (pki / "issuing-ca.key").string(), "-days", "30", "-sha256", "-extfile", d + "/tls.cnf", "-extensions", "tls",
+        "-out", d + "/tls.pem"});
+  must({"openssl", "pkcs12", "-export", "-in", d + "/tls.pem", "-inkey", d + "/tls.key", "-passout",
+        "file:" + (pki / "password.txt").string(), "-out", d + "/tls.p12"});
+  const std::string pdf = withSignature(readText(contract), {}, "Podpis1", false, d + "/tls.p12");
+  const auto v = verify("tls.pdf", pdf);
+  BOOST_TEST(signatureField(v, 0, "indication") == "INDETERMINATE", dump(v));
+  BOOST_TEST(subIndicationOf(v, 0) == "CHAIN_CONSTRAINTS_FAILURE", dump(v));
+  BOOST_TEST(checkStatus(v, 0, "keyUsage") == "failed", dump(v));
+  BOOST_TEST(signatureField(v, 0, "integrity") == "valid", dump(v));
+}
+
+BOOST_AUTO_TEST_CASE(a_sha1_pdf_signature_without_proof_of_existence_is_not_total_passed) {
+  digest = "sha1";
+  const std::string pdf = withSignature(readText(contract), {}, "Podpis1");
+  const auto v = verify("sha1.pdf", pdf);
+  BOOST_TEST(signatureField(v, 0, "indication") == "INDETERMINATE", dump(v));
+  BOOST_TEST(subIndicationOf(v, 0) == "CRYPTO_CONSTRAINTS_FAILURE_NO_POE", dump(v));
+  BOOST_TEST(checkStatus(v, 0, "cryptographicConstraints") == "failed", dump(v));
+  BOOST_TEST(signatureField(v, 0, "integrity") == "valid", dump(v));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 // --------------------------------- certificates given on the command line ---
 // `verify --certificate` (VerifyOptions::extraCertificates): chain material
 // a signature does not embed, never trusted.  A PDF signature by openssl cms

@@ -1201,6 +1201,76 @@ BOOST_AUTO_TEST_CASE(an_xml_dsig_signing_one_element_by_id_says_what_it_covers_a
   BOOST_TEST(subIndicationOf(body) == "HASH_FAILURE", describe(body));
 }
 
+/// An enveloped XML-DSig over `xml` by xmlsec1 with `key`/`cert` (and the
+/// issuing CA), the whole document (URI="") and the ds:KeyInfo signed, with
+/// the SignatureMethod and DigestMethod given as their URI suffixes.
+std::string signEnvelopedWithXmlsec(const TempDir& dir, const fs::path& key, const fs::path& cert, const fs::path& ca,
+                                    const std::string& method, const std::string& digest) {
+  const std::string exc = "http://www.w3.org/2001/10/xml-exc-c14n#";
+  const auto reference = [&](const std::string& uri, bool enveloped) {
+    return "<ds:Reference URI=\"" + uri + "\"><ds:Transforms>" +
+           (enveloped ? "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>" : "") +
+           "<ds:Transform Algorithm=\"" + exc + "\"/></ds:Transforms><ds:DigestMethod Algorithm=\"" + digest +
+           "\"/><ds:DigestValue/></ds:Reference>";
+  };
+  const std::string tmpl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Zamowienie xmlns=\"urn:example:order\">"
+                           "<Kwota waluta=\"PLN\">100.00</Kwota>"
+                           "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
+                           "<ds:CanonicalizationMethod Algorithm=\"" + exc + "\"/><ds:SignatureMethod Algorithm=\"" +
+                           method + "\"/>" + reference("", true) + reference("#ki", false) +
+                           "</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo Id=\"ki\"><ds:X509Data/></ds:KeyInfo>"
+                           "</ds:Signature></Zamowienie>\n";
+  writeFile(dir / "policy-template.xml", tmpl);
+  const fs::path out = dir / "policy-signed.xml";
+  const RunResult r = run({"xmlsec1", "--sign", "--privkey-pem", key.string() + "," + cert.string() + "," + ca.string(),
+                           "--output", out.string(), (dir / "policy-template.xml").string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, "xmlsec1 --sign: " << r.err);
+  return readText(out);
+}
+
+BOOST_AUTO_TEST_CASE(a_tls_server_certificate_and_sha1_are_not_total_passed_in_xml) {
+  // ETSI EN 319 102-1: the certificate must be meant for signatures and the
+  // algorithms acceptable (ETSI TS 119 312), whatever else is right; the
+  // integrity is still reported valid.
+  const std::string d = dir.path().string();
+  writeFile(dir / "tls.cnf", "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                             "extendedKeyUsage=serverAuth\n");
+  const auto must = [](const std::vector<std::string>& argv) {
+    const RunResult r = run(argv);
+    BOOST_TEST_REQUIRE(r.exitCode == 0, argv[1] << ": " << r.err);
+  };
+  must({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", d + "/tls.key"});
+  must({"openssl", "req", "-new", "-key", d + "/tls.key", "-subj", "/C=PL/O=SecureDoc Test/CN=www.example.test", "-out",
+        d + "/tls.csr"});
+  must({"openssl", "x509", "-req", "-in", d + "/tls.csr", "-CA", (m.pki / "issuing-ca.pem").string(), "-CAkey",
+        (m.pki / "issuing-ca.key").string(), "-days", "30", "-sha256", "-extfile", d + "/tls.cnf", "-extensions", "tls",
+        "-out", d + "/tls.pem"});
+  const std::string rsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+  const std::string sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+  const Outcome tls = verify("tls.xml", signEnvelopedWithXmlsec(dir, dir / "tls.key", dir / "tls.pem",
+                                                                m.pki / "issuing-ca.pem", rsaSha256, sha256));
+  BOOST_TEST(indicationOf(tls) == "INDETERMINATE", describe(tls));
+  BOOST_TEST(subIndicationOf(tls) == "CHAIN_CONSTRAINTS_FAILURE", describe(tls));
+  BOOST_TEST(checkStatus(tls, "keyUsage") == "failed", describe(tls));
+  BOOST_TEST(checkStatus(tls, "signatureValue") == "passed", describe(tls));
+
+  // The demo signer (meant for signatures) with RSA-SHA1 and SHA-1 digests.
+  const fs::path key = dir / "signer-key.pem";
+  must({"openssl", "pkcs12", "-in", (m.pki / "signer-rsa.p12").string(), "-nocerts", "-nodes", "-passin",
+        "file:" + (m.pki / "password.txt").string(), "-out", key.string()});
+  const Outcome sha1 = verify("sha1.xml", signEnvelopedWithXmlsec(dir, key, m.pki / "signer-rsa.pem", m.pki / "issuing-ca.pem",
+                                                                  "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                                                                  "http://www.w3.org/2000/09/xmldsig#sha1"));
+  BOOST_TEST(indicationOf(sha1) == "INDETERMINATE", describe(sha1));
+  BOOST_TEST(subIndicationOf(sha1) == "CRYPTO_CONSTRAINTS_FAILURE_NO_POE", describe(sha1));
+  BOOST_TEST(checkStatus(sha1, "cryptographicConstraints") == "failed", describe(sha1));
+  BOOST_TEST(checkStatus(sha1, "references") == "passed", describe(sha1));
+  // The control: the same shape with SHA-256 passes.
+  const Outcome good = verify("sha256.xml", signEnvelopedWithXmlsec(dir, key, m.pki / "signer-rsa.pem",
+                                                                    m.pki / "issuing-ca.pem", rsaSha256, sha256));
+  BOOST_TEST(indicationOf(good) == "TOTAL-PASSED", describe(good));
+}
+
 BOOST_AUTO_TEST_CASE(soap_signature_wrapping_moves_the_signed_body_and_is_total_failed) {
   // The XML signature wrapping attacks on SOAP (Somorovsky et al., USENIX
   // Security 2012, XSW1-XSW8): the signed Body moved where a reader does not

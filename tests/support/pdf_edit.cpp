@@ -560,7 +560,7 @@ std::string PdfLab::cmsSign(const std::string& data, const std::string& p12) con
                                 "-binary",
                                 "-nosmimecap",
                                 "-md",
-                                "sha256",
+                                digest,
                                 "-in",
                                 (dir / "cms-data.bin").string(),
                                 "-signer",

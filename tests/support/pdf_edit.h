@@ -201,6 +201,8 @@ struct PdfLab {
   /// makes: "chain" (the signer's and the issuing CA's), "signer" (no CA),
   /// "none" (-nocerts: a verifier must find the signer elsewhere).
   std::string embeddedCertificates = "chain";
+  /// The digest openssl cms uses for the signatures withSignature makes.
+  std::string digest = "sha256";
 
   /// Signs `input` through the CLI into `name` and returns the signed bytes.
   std::string signFile(const std::filesystem::path& input, const std::string& name,
