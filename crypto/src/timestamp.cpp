@@ -17,19 +17,6 @@ std::optional<std::time_t> generalizedTime(const ASN1_GENERALIZEDTIME* t) {
   return timegm(&tm);
 }
 
-/// RFC 3161 §2.3: "The corresponding certificate MUST contain only one
-/// instance of the extended key usage field extension ... with KeyPurposeID
-/// having value: id-kp-timeStamping.  This extension MUST be critical."
-/// X509_get_ext_d2i reports -2 in `critical` for more than one instance.
-bool timeStampingOnly(X509* cert) {
-  int critical = -1;
-  ossl::ExtKeyUsage eku(
-      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
-  ERR_clear_error();
-  return eku && critical == 1 && sk_ASN1_OBJECT_num(eku.get()) == 1 &&
-         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) == NID_time_stamp;
-}
-
 /// RFC 3161 §2.4.2: the token's SignerInfo "MUST" carry the ESS
 /// SigningCertificate attribute (RFC 2634 §5.4), RFC 5816 §2.2.1 allows
 /// SigningCertificateV2 instead; the first ESSCertID(v2) must identify the
@@ -67,6 +54,20 @@ bool essNamesTsa(CMS_ContentInfo* cms, X509* tsa, const std::vector<Certificate>
   return ok;
 }
 }  // namespace
+
+/// RFC 3161 §2.3: "The corresponding certificate MUST contain only one
+/// instance of the extended key usage field extension ... with KeyPurposeID
+/// having value: id-kp-timeStamping.  This extension MUST be critical."
+/// X509_get_ext_d2i reports -2 in `critical` for more than one instance.
+bool isTimeStampingOnly(X509* cert) {
+  int critical = -1;
+  ossl::ExtKeyUsage eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
+  ERR_clear_error();
+  return eku && critical == 1 && sk_ASN1_OBJECT_num(eku.get()) == 1 &&
+         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) == NID_time_stamp;
+}
+
 
 TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedData,
                                    const std::vector<Certificate>& anchors,
@@ -154,7 +155,7 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
   }
   if (r.tsa) {
     // The TSA rules (RFC 3161 §2.3, §2.4.2; RFC 5816) hold whatever the trust.
-    r.ekuValid = timeStampingOnly(r.tsa->native());
+    r.ekuValid = isTimeStampingOnly(r.tsa->native());
     if (!r.ekuValid && r.detail.empty()) {
       r.detail = "RFC 3161 2.3: the TSA certificate's extendedKeyUsage must be critical and hold only id-kp-timeStamping";
     }

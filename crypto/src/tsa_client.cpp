@@ -1,5 +1,6 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/timestamp.h>
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/i18n.h>
 
@@ -196,19 +197,6 @@ std::string statusText(TS_STATUS_INFO* info) {
     if (failure && ASN1_BIT_STRING_get_bit(failure, bit)) out += std::string(", ") + name;
   }
   return out;
-}
-
-/// RFC 3161 §2.3: only one extendedKeyUsage extension, critical, holding
-/// id-kp-timeStamping and nothing else.  (OpenSSL's timestamp purpose
-/// ignores extra unknown key purposes, and the no-anchor case runs no
-/// purpose check on a chain, so this is checked here.)
-bool isTimeStampingOnly(X509* cert) {
-  int critical = -1;
-  ossl::ExtKeyUsage eku(
-      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
-  ERR_clear_error();
-  return eku && critical == 1 && sk_ASN1_OBJECT_num(eku.get()) == 1 &&
-         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) == NID_time_stamp;
 }
 
 Bytes checkResponse(TS_REQ* req, const Bytes& der, const TsaOptions& options, const std::string& shownUrl) {

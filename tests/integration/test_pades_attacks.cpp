@@ -842,21 +842,8 @@ BOOST_FIXTURE_TEST_SUITE(pades_signing_policy, PdfLab)
 
 BOOST_AUTO_TEST_CASE(a_tls_server_certificate_is_not_meant_for_pdf_signatures) {
   // A TLS certificate from the demo issuing CA, as a PKCS#12 beside its PEM.
+  issueTlsServerCertificate(dir.path());
   const std::string d = dir.path().string();
-  writeFile(dir / "tls.cnf", "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                             "extendedKeyUsage=serverAuth\n");
-  const auto must = [](const std::vector<std::string>& argv) {
-    const RunResult r = run(argv);
-    BOOST_TEST_REQUIRE(r.exitCode == 0, argv[1] << ": " << r.err);
-  };
-  must({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", d + "/tls.key"});
-  must({"openssl", "req", "-new", "-key", d + "/tls.key", "-subj", "/C=PL/O=SecureDoc Test/CN=www.example.test", "-out",
-        d + "/tls.csr"});
-  must({"openssl", "x509", "-req", "-in", d + "/tls.csr", "-CA", (pki / "issuing-ca.pem").string(), "-CAkey",
-        (pki / "issuing-ca.key").string(), "-days", "30", "-sha256", "-extfile", d + "/tls.cnf", "-extensions", "tls",
-        "-out", d + "/tls.pem"});
-  must({"openssl", "pkcs12", "-export", "-in", d + "/tls.pem", "-inkey", d + "/tls.key", "-passout",
-        "file:" + (pki / "password.txt").string(), "-out", d + "/tls.p12"});
   const std::string pdf = withSignature(readText(contract), {}, "Podpis1", false, d + "/tls.p12");
   const auto v = verify("tls.pdf", pdf);
   BOOST_TEST(signatureField(v, 0, "indication") == "INDETERMINATE", dump(v));

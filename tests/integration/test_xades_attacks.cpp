@@ -1232,19 +1232,11 @@ BOOST_AUTO_TEST_CASE(a_tls_server_certificate_and_sha1_are_not_total_passed_in_x
   // ETSI EN 319 102-1: the certificate must be meant for signatures and the
   // algorithms acceptable (ETSI TS 119 312), whatever else is right; the
   // integrity is still reported valid.
-  const std::string d = dir.path().string();
-  writeFile(dir / "tls.cnf", "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                             "extendedKeyUsage=serverAuth\n");
+  issueTlsServerCertificate(dir.path());
   const auto must = [](const std::vector<std::string>& argv) {
     const RunResult r = run(argv);
     BOOST_TEST_REQUIRE(r.exitCode == 0, argv[1] << ": " << r.err);
   };
-  must({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", d + "/tls.key"});
-  must({"openssl", "req", "-new", "-key", d + "/tls.key", "-subj", "/C=PL/O=SecureDoc Test/CN=www.example.test", "-out",
-        d + "/tls.csr"});
-  must({"openssl", "x509", "-req", "-in", d + "/tls.csr", "-CA", (m.pki / "issuing-ca.pem").string(), "-CAkey",
-        (m.pki / "issuing-ca.key").string(), "-days", "30", "-sha256", "-extfile", d + "/tls.cnf", "-extensions", "tls",
-        "-out", d + "/tls.pem"});
   const std::string rsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
   const std::string sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
   const Outcome tls = verify("tls.xml", signEnvelopedWithXmlsec(dir, dir / "tls.key", dir / "tls.pem",

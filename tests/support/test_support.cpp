@@ -154,6 +154,26 @@ void writeFile(const fs::path& p, const std::string& content) {
   if (!f) throw std::runtime_error("cannot write " + p.string());
 }
 
+fs::path issueTlsServerCertificate(const fs::path& dir) {
+  const fs::path pki = pkiDir();
+  const std::string d = dir.string();
+  writeFile(dir / "tls.cnf", "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                             "extendedKeyUsage=serverAuth\n");
+  const auto must = [](const std::vector<std::string>& argv) {
+    const RunResult r = run(argv);
+    BOOST_TEST_REQUIRE(r.exitCode == 0, argv[1] << ": " << r.err);
+  };
+  must({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", d + "/tls.key"});
+  must({"openssl", "req", "-new", "-key", d + "/tls.key", "-subj", "/C=PL/O=SecureDoc Test/CN=www.example.test", "-out",
+        d + "/tls.csr"});
+  must({"openssl", "x509", "-req", "-in", d + "/tls.csr", "-CA", (pki / "issuing-ca.pem").string(), "-CAkey",
+        (pki / "issuing-ca.key").string(), "-days", "30", "-sha256", "-extfile", d + "/tls.cnf", "-extensions", "tls",
+        "-out", d + "/tls.pem"});
+  must({"openssl", "pkcs12", "-export", "-in", d + "/tls.pem", "-inkey", d + "/tls.key", "-passout",
+        "file:" + (pki / "password.txt").string(), "-out", d + "/tls.p12"});
+  return dir / "tls.pem";
+}
+
 std::string readText(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   std::ostringstream s;

@@ -59,6 +59,10 @@ class TempDir {
 };
 
 void writeFile(const std::filesystem::path& p, const std::string& content);
+/// A TLS server certificate (extended key usage serverAuth only) issued by
+/// the test PKI's issuing CA: `dir`/tls.pem, its key `dir`/tls.key and, with
+/// the PKI's password, `dir`/tls.p12.  A certificate not meant for signatures.
+std::filesystem::path issueTlsServerCertificate(const std::filesystem::path& dir);
 std::string readText(const std::filesystem::path& p);
 /// Names of the files in `dir`, sorted.
 std::vector<std::string> listDir(const std::filesystem::path& dir);

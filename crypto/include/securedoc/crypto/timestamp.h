@@ -39,6 +39,12 @@ struct TimestampCheck {
   }
 };
 
+/// RFC 3161 §2.3: the TSA certificate has exactly one extendedKeyUsage
+/// extension, critical, holding id-kp-timeStamping and nothing else.  The
+/// one test of it, for tokens found in signatures and for the client's
+/// answers.
+bool isTimeStampingOnly(X509* cert);
+
 /// Checks the DER ContentInfo `token` against `imprintedData` (RFC 3161 §2.4.2
 /// "messageImprint ... the hash of the datum to be time-stamped").
 /// `extraCerts` are certificates from the enclosing signature (and any the
