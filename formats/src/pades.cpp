@@ -6,6 +6,7 @@
 // between the phases.  Verification reads every signature field and checks
 // it against the bytes of its own revision.
 #include "cms_support.h"
+#include "pdf_objects.h"
 #include "pdf_revisions.h"
 
 #include <securedoc/crypto/digest.h>
@@ -34,18 +35,9 @@ namespace securedoc {
 namespace fs = std::filesystem;
 using namespace PoDoFo;
 using namespace cms;
+using pdf::quietPodofo;
 
 namespace {
-
-/// PoDoFo logs parser details to stderr unless told not to.
-void quietPodofo() {
-  static const bool done = [] {
-    PdfError::EnableDebug(false);
-    PdfError::EnableLogging(false);
-    return true;
-  }();
-  (void)done;
-}
 
 bool hasPdfHeader(const ContentSniff& c) {
   // ISO 32000-1 §7.5.2: the header; readers accept it within the first 1024 bytes.

@@ -116,6 +116,32 @@ std::vector<PdfReference> refsIn(const PdfObject* a) {
   return out;
 }
 
+void forgetInventedInfo(PdfMemDocument& doc) {
+  auto* trailer = const_cast<PdfObject*>(doc.GetTrailer());
+  const PdfObject* info = rawKey(trailer, "Info");
+  if (!info) return;
+  const PdfObject* target = info->IsReference() ? doc.GetObjects().GetObject(info->GetReference()) : info;
+  // Objects read from the file are parser objects; the invented one is not.
+  if (target && !dynamic_cast<const PdfParserObject*>(target)) trailer->GetDictionary().RemoveKey(PdfName("Info"));
+}
+
+void quietPodofo() {
+  static const bool done = [] {
+    PdfError::EnableDebug(false);
+    PdfError::EnableLogging(false);
+    return true;
+  }();
+  (void)done;
+}
+
+std::unique_ptr<PdfMemDocument> loadRevision(const Bytes& bytes) {
+  quietPodofo();
+  auto doc = std::make_unique<PdfMemDocument>();
+  doc->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+  forgetInventedInfo(*doc);
+  return doc;
+}
+
 std::string describeObject(const PdfReference& r) {
   return std::to_string(r.ObjectNumber()) + " " + std::to_string(r.GenerationNumber()) + " R";
 }

@@ -6,6 +6,7 @@
 
 #include <podofo/podofo.h>
 
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,6 +40,20 @@ bool sameDefinition(const PoDoFo::PdfObject* a, const PoDoFo::PdfObject* b);
 bool sameObject(const PoDoFo::PdfObject* a, const PoDoFo::PdfObject* b);
 /// The references an array holds, in order (duplicates kept).
 std::vector<PoDoFo::PdfReference> refsIn(const PoDoFo::PdfObject* array);
+/// PoDoFo gives a document whose trailer names no /Info dictionary one of
+/// its own on loading, dated the second it was loaded (PdfDocument::
+/// InitFromParser).  Two loads of one revision then differ, and the change
+/// analysis would see a changed /Info that no file holds.  This takes that
+/// invented entry out of the trailer again, so the trailer reads as written;
+/// the object itself stays (PoDoFo's PdfInfo still points at it) but nothing
+/// in the file refers to it.
+void forgetInventedInfo(PoDoFo::PdfMemDocument& doc);
+/// PoDoFo logs parser details to stderr unless told not to; every entry
+/// point that loads a PDF calls this first.
+void quietPodofo();
+/// A revision (the file's first `bytes`) loaded for reading, with
+/// forgetInventedInfo applied: every load the verifier compares goes here.
+std::unique_ptr<PoDoFo::PdfMemDocument> loadRevision(const Bytes& bytes);
 /// "12 0 R".
 std::string describeObject(const PoDoFo::PdfReference& r);
 

@@ -820,6 +820,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     } else {
       doc.Load(file.c_str());
     }
+    forgetInventedInfo(doc);
   } catch (const PdfError& e) {
     if (e.GetError() == ePdfError_InvalidPassword || e.GetError() == ePdfError_UnsupportedFilter) rethrowPdfError(e, file.string());
     if (raw.objects.empty()) rethrowPdfError(e, file.string());
@@ -868,8 +869,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
     auto& slot = revisions[end];
     if (!slot) {
       const Bytes bytes = readFileRange(file, 0, end);
-      slot = std::make_unique<PdfMemDocument>();
-      slot->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+      slot = loadRevision(bytes);
     }
     return *slot;
   };
@@ -1133,6 +1133,7 @@ Inspection inspectPdf(const fs::path& file) {
   PdfMemDocument doc;
   try {
     doc.Load(file.c_str());
+    forgetInventedInfo(doc);
   } catch (const PdfError& e) {
     rethrowPdfError(e, file.string());
   }
@@ -1192,8 +1193,7 @@ Inspection inspectPdf(const fs::path& file) {
     }
     try {
       const Bytes bytes = readFileRange(file, 0, ends[i]);
-      auto current = std::make_unique<PdfMemDocument>();
-      current->LoadFromBuffer(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+      auto current = loadRevision(bytes);
       if (previous) {
         // Inspection validates nothing: every signature counts as signed here.
         const SignedRoles roles(*previous);
