@@ -3,6 +3,9 @@
 #include <securedoc/crypto/error.h>
 #include <securedoc/i18n.h>
 
+#include "curl_support.h"
+
+#include <curl/curl.h>
 #include <liboath/oath.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -11,8 +14,12 @@
 #include <array>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <limits>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -20,19 +27,58 @@ namespace securedoc {
 
 namespace {
 
-constexpr std::string_view kBase32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+constexpr std::string_view kScheme = "otpauth://";
 constexpr std::size_t kMaxUriLength = 4096;
-// RFC 4226 R6 asks for at least 128 bits and recommends 160; the brief of
-// issue 6 sets the floor at 80 bits so that older enrolments still load.
+// RFC 4226 R6 asks for at least 128 bits and recommends 160; the floor here
+// is 80 bits so that older enrolments still load.
 constexpr std::size_t kMinSecretBytes = 10;
 constexpr std::size_t kMaxSecretBytes = 128;
 
-int base32Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a';
-  if (c >= '2' && c <= '7') return c - '2' + 26;
-  return -1;
-}
+void releaseMalloc(void* p) noexcept { std::free(p); }
+void releaseCurl(void* p) noexcept { curl_free(p); }
+
+/// Owns a buffer a C library allocated: liboath's Base32 results (malloc) and
+/// curl's strings (curl_free).  They may hold the secret, so the buffer is
+/// wiped before it goes back.
+template <void (*Release)(void*) noexcept>
+class CBuffer {
+ public:
+  CBuffer(char* p, std::size_t size) noexcept : p_(p), size_(p != nullptr ? size : 0) {}
+  CBuffer(CBuffer&& other) noexcept : p_(std::exchange(other.p_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  CBuffer(const CBuffer&) = delete;
+  CBuffer& operator=(const CBuffer&) = delete;
+  CBuffer& operator=(CBuffer&&) = delete;
+  ~CBuffer() {
+    if (p_ == nullptr) return;
+    OPENSSL_cleanse(p_, size_);
+    Release(p_);
+  }
+  explicit operator bool() const { return p_ != nullptr; }
+  std::string_view view() const { return p_ != nullptr ? std::string_view(p_, size_) : std::string_view(); }
+
+ private:
+  char* p_;
+  std::size_t size_;
+};
+using OathBuffer = CBuffer<releaseMalloc>;
+using CurlText = CBuffer<releaseCurl>;
+
+struct CurlUrlDeleter {
+  void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
+};
+using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
+
+/// Wipes a string that held secret material when the scope ends.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(std::string& s) : s_(s) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { OPENSSL_cleanse(s_.data(), s_.size()); }
+
+ private:
+  std::string& s_;
+};
 
 [[noreturn]] void badUri(const char* message) { throw Error(Category::Malformed, message); }
 
@@ -43,44 +89,91 @@ int hexValue(char c) {
   return -1;
 }
 
-/// RFC 3986 percent-decoding; in a query '+' also stands for a space (the
-/// form encoding some generators use).  Control characters are refused: a
-/// name is shown to people and written into files.
-std::string percentDecode(std::string_view s, bool plusIsSpace) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) badUri(tr("otpauth URI: bad percent escape"));
-      const int hi = hexValue(s[i + 1]);
-      const int lo = hexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) badUri(tr("otpauth URI: bad percent escape"));
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plusIsSpace) {
-      c = ' ';
-    }
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) badUri(tr("otpauth URI: control characters are not allowed"));
-    out += c;
+/// Control characters are refused: a name is shown to people and written into
+/// files.
+bool isControl(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
+void refuseControls(std::string_view s) {
+  for (const char c : s) {
+    if (isControl(static_cast<unsigned char>(c))) badUri(tr("otpauth URI: control characters are not allowed"));
   }
-  return out;
 }
 
-std::string percentEncode(std::string_view s) {
-  static const char hex[] = "0123456789ABCDEF";
+/// The escapes of a part, in order, before curl decodes it.  RFC 3986 §2.1:
+/// "%" comes with two hex digits; curl decodes only such escapes and passes
+/// any other "%" on as it is.  An escaped control character is refused too:
+/// curl refuses those below 0x20 only, and lets DEL (0x7F) through.
+void checkEscapes(std::string_view s) {
+  for (auto i = s.find('%'); i != std::string_view::npos; i = s.find('%', i + 3)) {
+    const int hi = i + 2 < s.size() ? hexValue(s[i + 1]) : -1;
+    const int lo = i + 2 < s.size() ? hexValue(s[i + 2]) : -1;
+    if (hi < 0 || lo < 0) badUri(tr("otpauth URI: bad percent escape"));
+    if (isControl(static_cast<unsigned char>(hi * 16 + lo))) {
+      badUri(tr("otpauth URI: control characters are not allowed"));
+    }
+  }
+}
+
+/// One part of a parsed URI as curl gives it; no buffer when the URI has none.
+CurlText urlPart(CURLU* url, CURLUPart what, unsigned flags = 0) {
+  char* p = nullptr;
+  const CURLUcode rc = curl_url_get(url, what, &p, flags);
+  CurlText text(p, p != nullptr ? std::strlen(p) : 0);
+  switch (rc) {
+    case CURLUE_OK:
+    case CURLUE_NO_USER:
+    case CURLUE_NO_PASSWORD:
+    case CURLUE_NO_OPTIONS:
+    case CURLUE_NO_HOST:
+    case CURLUE_NO_PORT:
+    case CURLUE_NO_QUERY:
+    case CURLUE_NO_FRAGMENT:
+      return text;
+    case CURLUE_OUT_OF_MEMORY:
+      throw std::bad_alloc();
+    case CURLUE_URLDECODE:  // CURLU_URLDECODE met an escaped byte below 0x20
+      badUri(tr("otpauth URI: control characters are not allowed"));
+    default:
+      throw Error(Category::Internal, "curl_url_get", {}, curl_url_strerror(rc));
+  }
+}
+
+/// A query parameter's value, decoded.  In a query "+" also stands for a space
+/// (the form encoding some generators use); curl_url_get does that only for
+/// the query as a whole, where an escaped "&" or "=" would split it wrongly,
+/// so "+" is replaced here and curl_easy_unescape decodes the escapes.
+std::string decodeQueryValue(std::string_view raw) {
+  checkEscapes(raw);
+  std::string text(raw);
+  const WipeOnExit wipeText(text);
+  std::replace(text.begin(), text.end(), '+', ' ');
+  int length = 0;
+  char* p = curl_easy_unescape(nullptr, text.data(), static_cast<int>(text.size()), &length);
+  const CurlText decoded(p, static_cast<std::size_t>(std::max(length, 0)));
+  if (!decoded) throw std::bad_alloc();
+  return std::string(decoded.view());
+}
+
+/// RFC 3986 percent-encoding of a label part or a parameter value by curl:
+/// everything but ALPHA, DIGIT and "-._~" is escaped.  "@" is put back: a
+/// pchar (RFC 3986 §3.3) that our URIs have always carried literally
+/// ("alice@example.com"); curl writes no "%40" for anything else.
+std::string encodeComponent(std::string_view s) {
+  if (s.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw Error(Category::Internal, "curl_easy_escape", {}, "input too long");
+  }
+  char* p = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
+  const CurlText escaped(p, p != nullptr ? std::strlen(p) : 0);
+  if (!escaped) throw Error(Category::Internal, "curl_easy_escape");
   std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~' || c == '@';
-    if (unreserved) {
-      out += c;
+  const std::string_view e = escaped.view();
+  out.reserve(e.size());
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    if (e.compare(i, 3, "%40") == 0) {
+      out += '@';
+      i += 2;
     } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 0x0F];
+      out += e[i];
     }
   }
   return out;
@@ -117,7 +210,8 @@ void initOath() {
   static std::once_flag once;
   static int rc = OATH_OK;
   std::call_once(once, [] { rc = oath_init(); });
-  if (rc != OATH_OK) throw Error(Category::Internal, tr("the OATH library could not be initialised"), {}, oath_strerror(rc));
+  if (rc != OATH_OK)
+    throw Error(Category::Internal, tr("the OATH library could not be initialised"), {}, oath_strerror(rc));
 }
 
 std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
@@ -134,29 +228,29 @@ void checkParameters(int digits, int period) {
 }  // namespace
 
 std::string base32Encode(const Bytes& data) {
-  std::string out;
-  out.reserve((data.size() * 8 + 4) / 5);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const std::uint8_t b : data) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += kBase32Alphabet[(buffer >> (bits - 5)) & 0x1F];
-      bits -= 5;
-    }
-    buffer &= (1u << bits) - 1u;
-  }
-  if (bits > 0) out += kBase32Alphabet[(buffer << (5 - bits)) & 0x1F];
-  return out;
+  if (data.empty()) return {};
+  initOath();
+  char* p = nullptr;
+  std::size_t length = 0;
+  const int rc = oath_base32_encode(reinterpret_cast<const char*>(data.data()), data.size(), &p, &length);
+  const OathBuffer encoded(p, length);
+  if (rc == OATH_MALLOC_ERROR) throw std::bad_alloc();
+  if (rc != OATH_OK || !encoded) throw Error(Category::Internal, "oath_base32_encode", {}, oath_strerror(rc));
+  // RFC 4648 §6 pads to whole 8-symbol groups; the key URI form has no "=".
+  std::string_view text = encoded.view();
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  return std::string(text);
 }
 
 Bytes base32Decode(std::string_view text) {
-  Bytes out;
-  out.reserve(text.size() * 5 / 8);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  std::size_t symbols = 0;
+  // RFC 4648 §6, decoded by liboath.  Its decoder is laxer than what we
+  // accept: it pads any short text itself ("MZXQ=" passes), takes "=" between
+  // 8-symbol groups and never says why it refused.  So the text is normalised
+  // here first (spaces dropped, a-z upper-cased, padding checked and taken
+  // off) and liboath gets bare symbols.
+  std::string symbols;
+  const WipeOnExit wipeSymbols(symbols);
+  symbols.reserve(text.size());
   std::size_t padding = 0;
   for (const char c : text) {
     if (c == ' ') continue;
@@ -164,54 +258,90 @@ Bytes base32Decode(std::string_view text) {
       ++padding;
       continue;
     }
-    const int v = base32Value(c);
-    if (v < 0 || padding > 0) {
-      throw Error(Category::Malformed, v < 0 ? tr("not Base32: only the letters A-Z and the digits 2-7 may appear")
-                                             : tr("not Base32: \"=\" padding may only come at the end"));
+    const char upper = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    const bool inAlphabet = (upper >= 'A' && upper <= 'Z') || (upper >= '2' && upper <= '7');
+    if (!inAlphabet || padding > 0) {
+      throw Error(Category::Malformed, !inAlphabet
+                                           ? tr("not Base32: only the letters A-Z and the digits 2-7 may appear")
+                                           : tr("not Base32: \"=\" padding may only come at the end"));
     }
-    ++symbols;
-    buffer = (buffer << 5) | static_cast<std::uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      out.push_back(static_cast<std::uint8_t>(buffer >> (bits - 8)));
-      bits -= 8;
-      buffer &= (1u << bits) - 1u;
-    }
+    symbols += upper;
   }
   // RFC 4648 §6: a final quantum has 2, 4, 5 or 7 symbols; with padding the
   // whole text is a multiple of 8 symbols.  Left-over bits of the last symbol
-  // are not checked (some generators leave them non-zero).
-  const std::size_t rest = symbols % 8;
+  // are not checked (some generators leave them non-zero; liboath ignores
+  // them too).
+  const std::size_t rest = symbols.size() % 8;
   const bool lengthOk = rest != 1 && rest != 3 && rest != 6;
-  const bool paddingOk = padding == 0 || ((symbols + padding) % 8 == 0 && padding < 8);
+  const bool paddingOk = padding == 0 || ((symbols.size() + padding) % 8 == 0 && padding < 8);
   if (!lengthOk || !paddingOk) {
-    OPENSSL_cleanse(out.data(), out.size());
     throw Error(Category::Malformed, tr("not Base32: the text has a length no Base32 encoding can have"));
   }
-  OPENSSL_cleanse(&buffer, sizeof buffer);
-  return out;
+  if (symbols.empty()) return {};
+  initOath();
+  char* p = nullptr;
+  std::size_t length = 0;
+  const int rc = oath_base32_decode(symbols.data(), symbols.size(), &p, &length);
+  const OathBuffer decoded(p, length);
+  if (rc == OATH_MALLOC_ERROR) throw std::bad_alloc();
+  // The text was checked above, so liboath refusing it is a bug, not bad input.
+  if (rc != OATH_OK || !decoded) throw Error(Category::Internal, "oath_base32_decode", {}, oath_strerror(rc));
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(decoded.view().data());
+  return Bytes(bytes, bytes + decoded.view().size());
 }
 
 OtpAuth OtpAuth::parse(const std::string& uri) {
   // Never put the URI itself into a message: it carries the secret.
   if (uri.size() > kMaxUriLength) badUri(tr("otpauth URI: too long"));
-  constexpr std::string_view scheme = "otpauth://";
-  if (uri.size() < scheme.size() || !equalsIgnoreCase(std::string_view(uri).substr(0, scheme.size()), scheme)) {
+  // Key Uri Format: otpauth://TYPE/LABEL?PARAMETERS.  The scheme is checked on
+  // the text: curl's parser also takes "otpauth:/totp/..." (one slash).
+  if (uri.size() < kScheme.size() || !equalsIgnoreCase(std::string_view(uri).substr(0, kScheme.size()), kScheme)) {
     badUri(tr("not an otpauth:// URI"));
   }
-  std::string_view rest = std::string_view(uri).substr(scheme.size());
-  if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
-  const auto slash = rest.find('/');
-  const std::string_view type = rest.substr(0, slash);
-  if (equalsIgnoreCase(type, "hotp")) badUri(tr("otpauth URI: counter-based (HOTP) codes are not supported, only TOTP"));
-  if (!equalsIgnoreCase(type, "totp") || slash == std::string_view::npos) badUri(tr("otpauth URI: the type must be totp"));
-  rest = rest.substr(slash + 1);
-  const auto question = rest.find('?');
-  const std::string_view rawLabel = rest.substr(0, question);
-  const std::string_view query = question == std::string_view::npos ? std::string_view() : rest.substr(question + 1);
+  // Raw control characters: curl refuses them anywhere in a URI (so now also
+  // in a parameter we do not read or in the fragment), and a NUL would end the
+  // C string early.  The message is ours, given before any other.
+  refuseControls(uri);
 
+  curl::initOnce();
+  const CurlUrl url(curl_url());
+  if (!url) throw std::bad_alloc();
+  // RFC 3986 parsing by curl.  otpauth is no scheme curl knows; PATH_AS_IS
+  // keeps "./" and "../" in a label as they are; ALLOW_SPACE takes the
+  // unescaped spaces some generators write.
+  const CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, uri.c_str(),
+                                    CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE);
+  if (rc == CURLUE_OUT_OF_MEMORY) throw std::bad_alloc();
+  // With the scheme and control bytes checked, what curl still refuses is the
+  // authority (a host name with a space, a bad port...), where the type is.
+  if (rc != CURLUE_OK) badUri(tr("otpauth URI: the type must be totp"));
+
+  // The type is the whole authority and "/" follows it.  curl's parts cannot
+  // show what it normalised away ("%74otp", "user@", an empty port, a missing
+  // path it gives as "/"), so that is checked on the text.  HOTP is named when
+  // the type ends at "/", "#" or the end of the text, as before.
+  const CurlText host = urlPart(url.get(), CURLUPART_HOST);
+  const std::string_view type = host.view();
+  const std::string_view afterScheme = std::string_view(uri).substr(kScheme.size());
+  const bool bare = afterScheme.substr(0, type.size()) == type;
+  const char next = afterScheme.size() > type.size() ? afterScheme[type.size()] : '\0';  // no NUL in uri: refused
+  if (bare && (next == '/' || next == '#' || next == '\0') && equalsIgnoreCase(type, "hotp")) {
+    badUri(tr("otpauth URI: counter-based (HOTP) codes are not supported, only TOTP"));
+  }
+  if (!bare || next != '/' || !equalsIgnoreCase(type, "totp")) badUri(tr("otpauth URI: the type must be totp"));
+
+  // The label is the path after its "/", RFC 3986 percent-decoded by curl
+  // ("+" stays "+" in a path).
+  checkEscapes(urlPart(url.get(), CURLUPART_PATH).view());
+  const CurlText path = urlPart(url.get(), CURLUPART_PATH, CURLU_URLDECODE);
+  const std::string label(path.view().empty() ? std::string_view() : path.view().substr(1));
+
+  // Parameters.  curl 7.88 has no reader for single query parameters, and a
+  // parameter given twice must be refused, so the query (without the
+  // fragment, held in a wiped buffer: it carries the secret) is split here.
+  const CurlText rawQuery = urlPart(url.get(), CURLUPART_QUERY);
+  const std::string_view query = rawQuery.view();
   OtpAuth a;
-  const std::string label = percentDecode(rawLabel, false);
   bool haveSecret = false, haveIssuer = false, haveAlgorithm = false, haveDigits = false, havePeriod = false;
   std::string issuerParam;
   std::size_t pos = 0;
@@ -229,20 +359,19 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
     };
     if (key == "secret") {
       once(haveSecret);
-      std::string value = percentDecode(rawValue, true);
+      std::string value = decodeQueryValue(rawValue);
+      const WipeOnExit wipeValue(value);
       try {
         a.secret = base32Decode(value);
       } catch (const Error&) {
-        OPENSSL_cleanse(value.data(), value.size());
         badUri(tr("otpauth URI: the secret is not Base32"));
       }
-      OPENSSL_cleanse(value.data(), value.size());
     } else if (key == "issuer") {
       once(haveIssuer);
-      issuerParam = percentDecode(rawValue, true);
+      issuerParam = decodeQueryValue(rawValue);
     } else if (key == "algorithm") {
       once(haveAlgorithm);
-      std::string alg = percentDecode(rawValue, true);
+      std::string alg = decodeQueryValue(rawValue);
       for (auto& c : alg) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
       }
@@ -290,11 +419,15 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
 }
 
 std::string OtpAuth::uri() const {
+  // Key Uri Format; the separating ":" is literal, one inside the issuer is
+  // escaped.  Every part is escaped by encodeComponent, so the text is put
+  // together here rather than through curl_url_set (whose CURLU_URLENCODE
+  // writes a space in a query as "+" and "@" as "%40": other bytes than ours).
   std::string s = "otpauth://totp/";
-  if (!issuer.empty()) s += percentEncode(issuer) + ":";
-  s += percentEncode(account);
+  if (!issuer.empty()) s += encodeComponent(issuer) + ":";
+  s += encodeComponent(account);
   s += "?secret=" + base32Encode(secret);
-  if (!issuer.empty()) s += "&issuer=" + percentEncode(issuer);
+  if (!issuer.empty()) s += "&issuer=" + encodeComponent(issuer);
   s += "&algorithm=" + algorithm;
   s += "&digits=" + std::to_string(digits);
   s += "&period=" + std::to_string(period);
@@ -312,9 +445,9 @@ std::string totpCode(const Bytes& secret, std::int64_t unixTime, int digits, int
   if (!flags) throw Error(Category::Usage, tr("the TOTP algorithm must be SHA1, SHA256 or SHA512"));
   initOath();
   std::array<char, 16> out{};
-  const int rc = oath_totp_generate2(reinterpret_cast<const char*>(secret.data()), secret.size(),
-                                     static_cast<time_t>(unixTime), static_cast<unsigned>(period), 0,
-                                     static_cast<unsigned>(digits), *flags, out.data());
+  const int rc =
+      oath_totp_generate2(reinterpret_cast<const char*>(secret.data()), secret.size(), static_cast<time_t>(unixTime),
+                          static_cast<unsigned>(period), 0, static_cast<unsigned>(digits), *flags, out.data());
   if (rc != OATH_OK) throw Error(Category::Crypto, tr("the TOTP code could not be computed"), {}, oath_strerror(rc));
   std::string code(out.data());
   OPENSSL_cleanse(out.data(), out.size());

@@ -221,9 +221,13 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(base32)
 
 BOOST_AUTO_TEST_CASE(rfc4648_vectors_encode_and_decode) {
-  const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},          {"f", "MY"},           {"fo", "MZXQ"},          {"foo", "MZXW6"},
-      {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"}};
+  const std::vector<std::pair<std::string, std::string>> vectors = {{"", ""},
+                                                                    {"f", "MY"},
+                                                                    {"fo", "MZXQ"},
+                                                                    {"foo", "MZXW6"},
+                                                                    {"foob", "MZXW6YQ"},
+                                                                    {"fooba", "MZXW6YTB"},
+                                                                    {"foobar", "MZXW6YTBOI"}};
   for (const auto& [plain, encoded] : vectors) {
     BOOST_TEST_CONTEXT("\"" << plain << "\"") {
       BOOST_TEST(base32Encode(ascii(plain)) == encoded);
@@ -249,12 +253,65 @@ BOOST_AUTO_TEST_CASE(random_data_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_base32_is_malformed) {
-  for (const std::string bad : {"MZXW6YT1", "MZXW6YT8", "M", "MZX", "MZXW6Y", "MZ=XQ", "MZXQ=", "MZXW6YQ==",
-                                "MZXW-6YQ", "MZXW\n6YQ", "\xC3\xA9"}) {
+  for (const std::string bad : {"MZXW6YT1", "MZXW6YT8", "M", "MZX", "MZXW6Y", "MZ=XQ", "MZXQ=", "MZXW6YQ==", "MZXW-6YQ",
+                                "MZXW\n6YQ", "\xC3\xA9"}) {
     BOOST_TEST_CONTEXT("\"" << bad << "\"") {
       BOOST_CHECK_EXCEPTION(base32Decode(bad), Error, hasCategory(Category::Malformed));
     }
   }
+}
+
+namespace {
+
+/// base32Decode(text) throws Error(Malformed) whose message contains `says`.
+void expectBadBase32(const std::string& text, const std::string& says) {
+  BOOST_TEST_CONTEXT("\"" << text << "\"") {
+    try {
+      (void)base32Decode(text);
+      BOOST_ERROR("accepted");
+    } catch (const Error& e) {
+      BOOST_TEST(e.category() == Category::Malformed);
+      BOOST_TEST(std::string(e.what()).find(says) != std::string::npos, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bad_base32_says_what_is_wrong) {
+  // Characters outside RFC 4648 §6's alphabet, lower case of them included.
+  for (const std::string& bad :
+       std::vector<std::string>{"MZXW6YT0", "MZXW6YT1", "MZXW6YT8", "MZXW6YT9", "MZXW6Y+Q", "MZXW6Y/Q", "MZXW_6YQ",
+                                "MZXW\t6YQ", "MZXW6YQ\n", std::string("MZ\0XQ", 5), "MZXW6YQ\xFF", "mzxw6y0q"}) {
+    expectBadBase32(bad, "only the letters A-Z and the digits 2-7");
+  }
+  // Padding: only at the end, and only to a whole group of 8.
+  for (const std::string& bad : std::vector<std::string>{
+           "=MZXQ", "MZ=XQ",
+           "MY======MY======", "MZXQ=", "MZXQ==", "MZXQ=====", "MZXW6YQ==", "MZXW6YTBOI=", "========", "MY== =="}) {
+    BOOST_TEST_CONTEXT("padding") { BOOST_CHECK_EXCEPTION(base32Decode(bad), Error, hasCategory(Category::Malformed)); }
+  }
+  expectBadBase32("MZ=XQ", "padding may only come at the end");
+  expectBadBase32("MY======MY======", "padding may only come at the end");
+  for (const std::string& bad :
+       std::vector<std::string>{"MZXQ=", "MZXQ==", "MZXQ=====", "MZXW6YQ==", "MZXW6YTBOI=", "========", "M=======",
+                                "MZX=====", "MZXW6Y==", "M", "MZX", "MZXW6Y", "MZXW6YTBO"}) {
+    expectBadBase32(bad, "a length no Base32 encoding can have");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(padded_spaced_and_lower_case_forms_decode_alike) {
+  const Bytes foobar = ascii("foobar");
+  for (const std::string& text :
+       std::vector<std::string>{"MZXW6YTBOI", "MZXW6YTBOI======", "mzxw6ytboi======", "MzXw6YtBoI", " MZXW 6YTB OI ",
+                                "MZXW6YTBOI== ====", "MZXW6YTBOI======  "}) {
+    BOOST_TEST_CONTEXT("\"" << text << "\"") { BOOST_TEST(base32Decode(text) == foobar); }
+  }
+  BOOST_TEST(base32Decode("").empty());
+  BOOST_TEST(base32Decode("   ").empty(), "spaces alone are the empty text");
+  BOOST_TEST(base32Decode("MZ") == ascii("f"), "left-over bits of the last symbol are not checked");
+  BOOST_TEST(base32Encode(Bytes{}).empty());
+  BOOST_TEST(base32Encode(ascii("f")) == "MY", "no \"=\" padding is written");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -300,7 +357,8 @@ BOOST_AUTO_TEST_CASE(defaults_and_issuer_forms_follow_the_key_uri_format) {
   BOOST_TEST(minimal.algorithm == "SHA1");
   BOOST_TEST(minimal.name() == "alice");
 
-  const OtpAuth prefixOnly = OtpAuth::parse("OTPAUTH://TOTP/Example%3A%20alice?secret=gezdgnbvgy3tqojq&algorithm=sha512");
+  const OtpAuth prefixOnly =
+      OtpAuth::parse("OTPAUTH://TOTP/Example%3A%20alice?secret=gezdgnbvgy3tqojq&algorithm=sha512");
   BOOST_TEST(prefixOnly.issuer == "Example");
   BOOST_TEST(prefixOnly.account == "alice", "spaces after the colon are dropped");
   BOOST_TEST(prefixOnly.algorithm == "SHA512");
@@ -347,6 +405,139 @@ BOOST_AUTO_TEST_CASE(bad_uris_are_malformed_and_never_echo_the_secret) {
       }
     }
   }
+}
+
+namespace {
+
+/// OtpAuth::parse(uri) throws Error(Malformed) whose message contains `says`
+/// and no part of the secret.
+void expectBadUri(const std::string& what, const std::string& uri, const std::string& says) {
+  BOOST_TEST_CONTEXT(what) {
+    try {
+      (void)OtpAuth::parse(uri);
+      BOOST_ERROR("accepted");
+    } catch (const Error& e) {
+      BOOST_TEST(e.category() == Category::Malformed);
+      BOOST_TEST(std::string(e.what()).find(says) != std::string::npos, e.what());
+      BOOST_TEST(std::string(e.what()).find("GEZDGNBV") == std::string::npos, "the message holds no secret");
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bad_uris_give_the_same_clean_error_for_each_input_class) {
+  const std::string s = "secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+  // Scheme and type: the type is the bare authority, followed by "/".
+  for (const std::string& uri : std::vector<std::string>{"", "otpauth", "otpauth:/totp/a?" + s, "otpauth:totp/a?" + s,
+                                                         "https://totp/a?" + s, " otpauth://totp/a?" + s}) {
+    expectBadUri("scheme: " + uri.substr(0, 16), uri, "not an otpauth:// URI");
+  }
+  for (const std::string& uri : std::vector<std::string>{
+           "otpauth://totp?" + s, "otpauth://totp", "otpauth://totp#a?" + s, "otpauth:///totp/a?" + s,
+           "otpauth:////totp/a?" + s, "otpauth://totp:/a?" + s, "otpauth://totp:80/a?" + s, "otpauth://u@totp/a?" + s,
+           "otpauth://@totp/a?" + s, "otpauth://%74otp/a?" + s, "otpauth://to%20tp/a?" + s, "otpauth://to tp/a?" + s,
+           "otpauth://totp./a?" + s, "otpauth://[::1]/a?" + s, "otpauth:///a?" + s, "otpauth://?" + s,
+           "otpauth://hotp:1/a?" + s, "otpauth://hotp?" + s}) {
+    expectBadUri("type: " + uri.substr(0, 24), uri, "the type must be totp");
+  }
+  for (const std::string& uri : std::vector<std::string>{"otpauth://hotp/a?" + s, "otpauth://HOTP/a?" + s}) {
+    expectBadUri("hotp: " + uri.substr(0, 20), uri, "(HOTP) codes are not supported");
+  }
+  // Percent escapes: two hex digits after every "%", in the label and in the
+  // parameters we read, the end of the text included.
+  for (const std::string& uri : std::vector<std::string>{
+           "otpauth://totp/a%?" + s, "otpauth://totp/a%4?" + s, "otpauth://totp/a%G1?" + s, "otpauth://totp/a%%41?" + s,
+           "otpauth://totp/a?" + s + "&issuer=x%", "otpauth://totp/a?" + s + "&issuer=x%4",
+           "otpauth://totp/a?" + s + "&issuer=%zz", "otpauth://totp/a?" + s + "&algorithm=SHA1%",
+           "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ%"}) {
+    expectBadUri("escape: " + uri.substr(14), uri, "bad percent escape");
+  }
+  // Control characters, escaped or not, DEL included.
+  for (const std::string& uri :
+       std::vector<std::string>{"otpauth://totp/a%0Ab?" + s, "otpauth://totp/a%00b?" + s, "otpauth://totp/a%7Fb?" + s,
+                                "otpauth://totp/a%1fb?" + s, "otpauth://totp/a\nb?" + s,
+                                "otpauth://totp/a\x7F"
+                                "b?" +
+                                    s,
+                                std::string("otpauth://totp/a\0b?", 20) + s, "otpauth://totp/a?" + s + "&issuer=x%09y",
+                                "otpauth://totp/a?" + s + "&issuer=x%7F", "otpauth://totp/a?" + s + "&issuer=x\ty"}) {
+    expectBadUri("control character", uri, "control characters are not allowed");
+  }
+  // Empty parameters and values.
+  expectBadUri("secret without value", "otpauth://totp/a?secret", "no secret");
+  expectBadUri("empty secret", "otpauth://totp/a?secret=&issuer=x", "no secret");
+  expectBadUri("empty query", "otpauth://totp/a?", "no secret");
+  expectBadUri("only separators", "otpauth://totp/a?&&&", "no secret");
+  expectBadUri("empty digits", "otpauth://totp/a?" + s + "&digits=", "digits must be 6, 7 or 8");
+  expectBadUri("escaped digits", "otpauth://totp/a?" + s + "&digits=%38", "digits must be 6, 7 or 8");
+  expectBadUri("empty period", "otpauth://totp/a?" + s + "&period", "the period must be 15 to 120 seconds");
+  expectBadUri("empty algorithm", "otpauth://totp/a?" + s + "&algorithm=", "the algorithm must be SHA1");
+  expectBadUri("empty label", "otpauth://totp/?" + s, "the label names no account");
+  expectBadUri("issuer only", "otpauth://totp/Issuer:%20%20?" + s, "the label names no account");
+  expectBadUri("empty parameter twice", "otpauth://totp/a?" + s + "&issuer=&issuer=", "a parameter appears twice");
+  // The secret: Base32 errors become one message without the secret.
+  for (const std::string& secret :
+       std::vector<std::string>{"GEZDGNBVGY3TQOJ1", "GEZDGNBVGY3TQOJQ=", "GEZDGNBV=GY3TQOJQ", "GEZDGNBVGY3TQOJQG",
+                                "GEZDGNBVGY3TQOJQ%2F", "GEZDGNBV-GY3TQOJQ"}) {
+    expectBadUri("secret " + secret.substr(14), "otpauth://totp/a?secret=" + secret, "the secret is not Base32");
+  }
+  expectBadUri("secret too long", "otpauth://totp/a?secret=" + std::string(208, 'A'), "the secret is too long");
+  expectBadUri("URI too long", "otpauth://totp/a?" + s + "&image=" + std::string(4096, 'x'), "too long");
+}
+
+BOOST_AUTO_TEST_CASE(uris_the_apps_write_are_still_read) {
+  const Bytes seed = ascii("12345678901234567890");
+  const std::string secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+  // Padded, spaced (escaped or "+") and lower-case secrets.
+  for (const std::string& value :
+       std::vector<std::string>{"gezdgnbvgy3tqojqgezdgnbvgy3tqojq", "GEZD+GNBV+GY3T+QOJQ+GEZD+GNBV+GY3T+QOJQ",
+                                "GEZD%20GNBV%20GY3TQOJQGEZDGNBVGY3TQOJQ", "GEZDGNBVGY3TQOJQ%20GEZDGNBVGY3TQOJQ+"}) {
+    BOOST_TEST_CONTEXT(value) { BOOST_TEST(OtpAuth::parse("otpauth://totp/a?secret=" + value).secret == seed); }
+  }
+  const Bytes seed21 = ascii("123456789012345678901");
+  for (const std::string& value :
+       std::vector<std::string>{secret + "GE", secret + "GE======", secret + "ge%3D%3D%3D%3D%3D%3D"}) {
+    BOOST_TEST_CONTEXT(value) { BOOST_TEST(OtpAuth::parse("otpauth://totp/a?secret=" + value).secret == seed21); }
+  }
+  expectBadUri("padding to no whole group",
+               "otpauth://totp/a?secret=" + secret + "GE=====", "the secret is not Base32");
+  // Unescaped spaces, "+" kept in the label, "./" and "../" kept, a fragment dropped, empty pairs skipped.
+  const OtpAuth spaced = OtpAuth::parse("otpauth://totp/Big Co:al ice?secret=" + secret + "&issuer=Big Co");
+  BOOST_TEST(spaced.issuer == "Big Co");
+  BOOST_TEST(spaced.account == "al ice");
+  BOOST_TEST(OtpAuth::parse("otpauth://totp/a+b?secret=" + secret).account == "a+b", "'+' is itself in the label");
+  BOOST_TEST(OtpAuth::parse("otpauth://totp/x/../y?secret=" + secret).account == "x/../y");
+  const OtpAuth fragment = OtpAuth::parse("otpauth://totp/a?&&secret=" + secret + "&&digits=7#digits=9&secret=x");
+  BOOST_TEST(fragment.digits == 7, "the fragment is not read");
+  BOOST_TEST(OtpAuth::parse("otpauth://totp/a?secret=" + secret + "&image=%ZZ").account == "a",
+             "parameters we do not read are not checked");
+  const OtpAuth escaped = OtpAuth::parse("otpauth://totp/ACME%20%26%20Sons%3A%20Ltd%3F:b%2Fc?secret=" + secret +
+                                         "&issuer=ACME%20%26%20Sons%3A%20Ltd%3F");
+  BOOST_TEST(escaped.issuer == "ACME & Sons: Ltd?");
+  BOOST_TEST(escaped.account == "b/c");
+  BOOST_TEST(OtpAuth::parse("otpauth://totp/%C5%BC%C3%B3%C5%82w?secret=" + secret).account == "\u017C\u00F3\u0142w");
+  BOOST_TEST(OtpAuth::parse("otpauth://totp/\u017C\u00F3\u0142w?secret=" + secret).account == "\u017C\u00F3\u0142w");
+}
+
+BOOST_AUTO_TEST_CASE(written_uris_keep_their_exact_form) {
+  OtpAuth a;
+  a.issuer = "SecureDoc Cloud";
+  a.account = "alice@example.com";
+  a.secret = ascii("12345678901234567890");
+  BOOST_TEST(a.uri() == kUri, "'@' stays literal, a space is %20");
+  a.issuer = "ACME & Sons: Ltd?";
+  a.account = "b/c+d \u017C~._-";
+  a.digits = 6;
+  a.algorithm = "SHA512";
+  BOOST_TEST(
+      a.uri() ==
+      "otpauth://totp/ACME%20%26%20Sons%3A%20Ltd%3F:b%2Fc%2Bd%20%C5%BC~._-?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+      "&issuer=ACME%20%26%20Sons%3A%20Ltd%3F&algorithm=SHA512&digits=6&period=30");
+  a.issuer.clear();
+  a.account = "%40@";
+  BOOST_TEST(a.uri().rfind("otpauth://totp/%2540@?secret=", 0) == 0u, a.uri());
+  BOOST_TEST(OtpAuth::parse(a.uri()).account == "%40@");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
