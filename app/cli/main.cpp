@@ -4,7 +4,7 @@
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/app/verification.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <securedoc/app/cli_help.h>

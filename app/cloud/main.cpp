@@ -6,7 +6,8 @@
 #include <securedoc/cloud/store.h>
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/certificate.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/pkcs11_keystore.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
@@ -117,25 +118,12 @@ std::string randomText(std::size_t n) {
   return out;
 }
 
-/// Writes `content` to `file` with mode 0600 through a temporary file and a
-/// rename, so a reader never sees half of it.
+/// Writes `content` to `file` with mode 0600 whole (AtomicFile), replacing
+/// what is there.
 void writePrivateFile(const fs::path& file, const std::string& content) {
-  const fs::path tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error(Category::Io, tr("cannot write the file"), tmp.string());
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      throw Error(Category::Io, tr("cannot write the file"), tmp.string());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw Error(Category::Io, tr("cannot write the file"), tmp.string());
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) throw Error(Category::Io, tr("cannot write the file"), file.string());
+  AtomicFile out(file, 0600);
+  out.write(content);
+  out.placeReplacing();
 }
 
 std::string readFirstLine(const fs::path& file) {

@@ -3,7 +3,7 @@
 #include "otp_store.h"
 #include "pin_source.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
 #include <securedoc/i18n.h>

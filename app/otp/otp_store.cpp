@@ -1,7 +1,8 @@
 #include "otp_store.h"
 
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -89,48 +90,21 @@ void putU32(Bytes& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
-/// Writes `data` to `file` (mode 0600) through a temporary file beside it.
+/// Writes `data` to `file` (mode 0600) whole (AtomicFile), replacing what is there.
 void writeAtomically(const fs::path& file, const Bytes& data) {
   const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  auto ioError = [&](const char* what, int err) {
-    return Error(Category::Io, tr("cannot write the OTP store"), file.string(), std::string(what) + ": " + std::strerror(err));
-  };
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
     if (ec) throw Error(Category::Io, tr("cannot create the folder of the OTP store"), dir.string(), ec.message());
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   }
-  std::string tmp = (dir / ("." + file.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw ioError("mkstemp", errno);
-  struct Cleanup {
-    int fd;
-    const std::string& path;
-    bool done = false;
-    ~Cleanup() {
-      if (fd >= 0) ::close(fd);
-      if (!done) ::unlink(path.c_str());
-    }
-  } cleanup{fd, tmp};
-  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) throw ioError("fchmod", errno);
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw ioError("write", errno);
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) throw ioError("fsync", errno);
-  const int closing = cleanup.fd;
-  cleanup.fd = -1;
-  if (::close(closing) != 0) throw ioError("close", errno);
-  if (::rename(tmp.c_str(), file.c_str()) != 0) throw ioError("rename", errno);
-  cleanup.done = true;
-  // The rename itself must reach the disk too.
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
+  try {
+    AtomicFile out(file, S_IRUSR | S_IWUSR);
+    out.write(data.data(), data.size());
+    out.placeReplacing();
+  } catch (const Error& e) {
+    throw Error(Category::Io, tr("cannot write the OTP store"), file.string(), e.message());
   }
 }
 

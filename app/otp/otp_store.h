@@ -18,7 +18,7 @@
 // The key check tells a wrong PIN (exit 1) from a damaged file (exit 4); it
 // gives an attacker nothing the GCM tag would not (both need one Argon2id run
 // a guess).  The payload is {"entries": [{"name": "ISSUER:account", "uri": "otpauth://..."}]}.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <filesystem>
 #include <string>

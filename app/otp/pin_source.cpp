@@ -1,7 +1,7 @@
 #include "pin_source.h"
 
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <openssl/crypto.h>

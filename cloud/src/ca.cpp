@@ -2,7 +2,8 @@
 // revocation and issuance registers in the CA folder, CRL and OCSP.
 #include <securedoc/cloud/ca.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -79,81 +80,17 @@ using detail::noPassword;
 
 // ------------------------------------------------------------------ files
 
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 [[noreturn]] void throwIo(const std::string& message, const fs::path& file, int err) {
   throw Error(Category::Io, message, file.string(), std::strerror(err));
 }
 
-void writeAll(int fd, const void* data, std::size_t len, const fs::path& file) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  while (len > 0) {
-    const ssize_t n = ::write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throwIo(tr("cannot write the file"), file, errno);
-    }
-    p += n;
-    len -= static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) throwIo(tr("cannot write the file"), file, errno);
+/// Creates `file` whole with `mode`; a file already there is an error (a
+/// concurrent create() on the same folder stops here), never replaced.
+void createFile(const fs::path& file, std::string_view data, mode_t mode) {
+  AtomicFile out(file, mode);
+  out.write(data);
+  if (!out.placeAsNew(false)) throwIo(tr("cannot create the file"), file, EEXIST);
 }
-
-/// Creates `file`, which must not exist yet, with `mode` (O_EXCL: never
-/// follows or reuses what someone else put there).
-void writeNewFile(const fs::path& file, const void* data, std::size_t len, mode_t mode) {
-  Fd out(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-  if (out.fd < 0) throwIo(tr("cannot create the file"), file, errno);
-  try {
-    writeAll(out.fd, data, len, file);
-  } catch (...) {
-    ::unlink(file.c_str());
-    throw;
-  }
-}
-
-void syncDirectory(const fs::path& dir) {
-  Fd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.fd >= 0) (void)::fsync(d.fd);  // best effort: the rename itself is atomic
-}
-
-/// A file written under a temporary name beside its target (created 0600 or
-/// `mode`, O_EXCL) and renamed onto it: readers see the old or the new
-/// content, never a part.
-class PendingFile {
- public:
-  PendingFile(const fs::path& target, const void* data, std::size_t len, mode_t mode) : m_target(target) {
-    unsigned char rnd[8];
-    if (RAND_bytes(rnd, sizeof rnd) != 1) throwOpenSsl(Category::Crypto, "RAND_bytes");
-    m_temp = target;
-    m_temp += ".tmp-" + toHex(rnd, sizeof rnd);
-    writeNewFile(m_temp, data, len, mode);
-  }
-  PendingFile(const PendingFile&) = delete;
-  PendingFile& operator=(const PendingFile&) = delete;
-  ~PendingFile() {
-    if (!m_committed) ::unlink(m_temp.c_str());
-  }
-  void commit() {
-    if (::rename(m_temp.c_str(), m_target.c_str()) != 0) throwIo(tr("cannot write the file"), m_target, errno);
-    m_committed = true;
-    syncDirectory(m_target.parent_path());
-  }
-
- private:
-  fs::path m_target;
-  fs::path m_temp;
-  bool m_committed = false;
-};
 
 std::string readText(const fs::path& file) {
   const Bytes b = readFile(file, 16u << 20);
@@ -237,10 +174,12 @@ void writeKeyAndCert(EVP_PKEY* key, X509* cert, const fs::path& certPem, const f
   std::string keyText = pemOfKey(key);
   const Cleansed wipe{keyText};
   const std::string certText = pemOfCert(cert);
-  PendingFile keyFile(keyPem, keyText.data(), keyText.size(), 0600);
-  PendingFile certFile(certPem, certText.data(), certText.size(), 0644);
-  keyFile.commit();
-  certFile.commit();
+  AtomicFile keyFile(keyPem, 0600);
+  keyFile.write(keyText);
+  AtomicFile certFile(certPem, 0644);
+  certFile.write(certText);
+  keyFile.placeReplacing();
+  certFile.placeReplacing();
 }
 
 // ------------------------------------------------------------------ certificate building
@@ -580,8 +519,9 @@ struct DemoCa::Impl {
     out.imbue(std::locale::classic());
     for (const auto& [serial, r] : list) out << serial << ' ' << r.time << ' ' << r.reason << '\n';
     const std::string text = out.str();
-    PendingFile file(dir / kRevoked, text.data(), text.size(), 0644);
-    file.commit();
+    AtomicFile file(dir / kRevoked, 0644);
+    file.write(text);
+    file.placeReplacing();
   }
 
   std::set<std::string> readIssued() const {
@@ -596,9 +536,12 @@ struct DemoCa::Impl {
   void recordIssued(X509* cert) const {
     const std::string line = serialHexOf(X509_get0_serialNumber(cert)) + "\n";
     const fs::path file = dir / kIssued;
-    Fd out(::open(file.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
-    if (out.fd < 0) throwIo(tr("cannot write the file"), file, errno);
-    writeAll(out.fd, line.data(), line.size(), file);
+    UniqueFd out(::open(file.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+    if (!out) throwIo(tr("cannot write the file"), file, errno);
+    int err = writeAll(out.get(), line.data(), line.size());
+    if (err == 0 && ::fsync(out.get()) != 0) err = errno;
+    if (err == 0) err = out.close();
+    if (err != 0) throwIo(tr("cannot write the file"), file, err);
   }
 
   /// notAfter of a certificate from the issuing CA: never beyond the CA's own.
@@ -735,16 +678,16 @@ DemoCa DemoCa::create(const fs::path& dir, const std::string& name) {
     const Cleansed wipeRoot{rootPem};
     std::string issuingPem = pemOfKey(issuingKey.get());
     const Cleansed wipeIssuing{issuingPem};
-    writeNewFile(dir / kRootKey, rootPem.data(), rootPem.size(), 0600);
-    writeNewFile(dir / kIssuingKey, issuingPem.data(), issuingPem.size(), 0600);
+    createFile(dir / kRootKey, rootPem, 0600);
+    createFile(dir / kIssuingKey, issuingPem, 0600);
   }
   const std::string rootText = pemOfCert(root.get());
   const std::string issuingText = pemOfCert(issuing.get());
-  writeNewFile(dir / kRootCert, rootText.data(), rootText.size(), 0644);
-  writeNewFile(dir / kIssuingCert, issuingText.data(), issuingText.size(), 0644);
-  writeNewFile(dir / kRevoked, "", 0, 0644);
-  writeNewFile(dir / kIssued, "", 0, 0644);
-  syncDirectory(dir);
+  createFile(dir / kRootCert, rootText, 0644);
+  createFile(dir / kIssuingCert, issuingText, 0644);
+  createFile(dir / kRevoked, "", 0644);
+  createFile(dir / kIssued, "", 0644);
+  syncFolder(dir);
 
   return DemoCa(std::make_unique<Impl>(dir, Certificate(root.get()), std::move(rootKey), Certificate(issuing.get()),
                                        std::move(issuingKey)));

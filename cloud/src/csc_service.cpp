@@ -6,7 +6,7 @@
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/pkcs11_keystore.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>

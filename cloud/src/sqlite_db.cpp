@@ -1,6 +1,6 @@
 #include "sqlite_db.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // prepared statements, transactions that roll back unless committed, and
 // SQLite result codes turned into securedoc::Error.  Not thread-safe: the
 // Store serialises access.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <sqlite3.h>
 

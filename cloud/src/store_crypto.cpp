@@ -1,7 +1,8 @@
 #include "store_crypto.h"
 
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -28,39 +29,28 @@ void wipeMemory(void* p, std::size_t n) noexcept {
   if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
 }
 
-namespace {
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-}  // namespace
-
 SecretBytes loadOrCreateServiceKey(const std::filesystem::path& file) {
   const std::string name = file.string();
-  {
-    Fd out{::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
-    if (out.fd >= 0) {
-      SecretBytes key(kServiceKeySize);
-      if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
-        throwOpenSsl(Category::Crypto, tr("no random bytes for the service key"), name);
-      if (::write(out.fd, key.data(), key.size()) != static_cast<ssize_t>(key.size()) || ::fsync(out.fd) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(name.c_str());
-        throw Error(Category::Io, tr("cannot write the service key file"), name, why);
-      }
-      return key;
-    }
-    if (errno != EEXIST)
+  struct stat existing {};
+  if (::lstat(name.c_str(), &existing) != 0) {
+    if (errno != ENOENT)
       throw Error(Category::Io, tr("cannot create the service key file"), name, std::strerror(errno));
+    SecretBytes key(kServiceKeySize);
+    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
+      throwOpenSsl(Category::Crypto, tr("no random bytes for the service key"), name);
+    try {
+      AtomicFile out(file, 0600);
+      out.write(key.data(), key.size());
+      // Never over a key another process made meanwhile: that one is read.
+      if (out.placeAsNew()) return key;
+    } catch (const Error& e) {
+      throw Error(Category::Io, tr("cannot write the service key file"), name, e.message());
+    }
   }
-  Fd in{::open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
-  if (in.fd < 0) throw Error(Category::Io, tr("cannot read the service key file"), name, std::strerror(errno));
+  UniqueFd in(::open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in) throw Error(Category::Io, tr("cannot read the service key file"), name, std::strerror(errno));
   struct stat st {};
-  if (::fstat(in.fd, &st) != 0)
+  if (::fstat(in.get(), &st) != 0)
     throw Error(Category::Io, tr("cannot read the service key file"), name, std::strerror(errno));
   if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
     throw Error(Category::Policy,
@@ -68,7 +58,7 @@ SecretBytes loadOrCreateServiceKey(const std::filesystem::path& file) {
   SecretBytes key(kServiceKeySize + 1);
   std::size_t got = 0;
   while (got < key.size()) {
-    const ssize_t n = ::read(in.fd, key.data() + got, key.size() - got);
+    const ssize_t n = ::read(in.get(), key.data() + got, key.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw Error(Category::Io, tr("cannot read the service key file"), name, std::strerror(errno));

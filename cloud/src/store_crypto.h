@@ -2,7 +2,7 @@
 // The cryptography behind store.cpp: random tokens, SHA-256/HMAC, AES-256-GCM
 // sealing, Argon2id password hashing and the password policy.
 #include <securedoc/cloud/store.h>
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <cstddef>
 #include <cstdint>

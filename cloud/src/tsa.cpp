@@ -2,7 +2,7 @@
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 

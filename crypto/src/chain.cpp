@@ -1,5 +1,5 @@
 #include <securedoc/crypto/chain.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 

@@ -5,7 +5,7 @@
 #include "pkcs11_support.h"  // p11::valueVerifies
 
 #include <securedoc/crypto/csc_signer.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 // libcurl set-up shared by the RFC 3161 client and the CSC client; private
 // to securedoc_crypto.
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 
 #include <curl/curl.h>
 

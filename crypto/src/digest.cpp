@@ -1,5 +1,6 @@
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/file.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -23,25 +24,8 @@ const EVP_MD* ossl::evpDigest(DigestAlgorithm alg) {
 }
 
 namespace {
-/// RAII for a POSIX file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  Fd(Fd&& o) noexcept : m_fd(o.m_fd) { o.m_fd = -1; }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd& operator=(Fd&&) = delete;
-  int get() const { return m_fd; }
-
- private:
-  int m_fd;
-};
-
-Fd openForReading(const std::filesystem::path& file) {
-  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+UniqueFd openForReading(const std::filesystem::path& file) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
   }
@@ -113,7 +97,7 @@ Bytes digest(DigestAlgorithm alg, const void* data, std::size_t len) {
 }
 
 Bytes digestFile(DigestAlgorithm alg, const std::filesystem::path& file) {
-  Fd fd = openForReading(file);
+  UniqueFd fd = openForReading(file);
   Digester d(alg);
   // 64 KiB stays in the L2 cache; a larger buffer made hashing 1 GiB ~35%
   // slower here (bench/RESULTS.md).  Left uninitialised: read() fills it.
@@ -132,7 +116,7 @@ Bytes digestFile(DigestAlgorithm alg, const std::filesystem::path& file) {
 }
 
 Bytes readFileRange(const std::filesystem::path& file, std::uint64_t offset, std::uint64_t length) {
-  Fd fd = openForReading(file);
+  UniqueFd fd = openForReading(file);
   Bytes out(static_cast<std::size_t>(length));
   std::size_t done = 0;
   while (done < out.size()) {
@@ -147,7 +131,7 @@ Bytes readFileRange(const std::filesystem::path& file, std::uint64_t offset, std
 }
 
 Bytes readFile(const std::filesystem::path& file, std::size_t maxSize) {
-  Fd fd = openForReading(file);
+  UniqueFd fd = openForReading(file);
   Bytes out;
   std::vector<unsigned char> buf(1u << 16);
   for (;;) {

@@ -1,9 +1,9 @@
 #pragma once
 // PKCS#11 plumbing shared by the signer backend (pkcs11_signer.cpp) and the
 // service's key store (pkcs11_keystore.cpp); private to securedoc_crypto.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/signer.h>
 #include <securedoc/i18n.h>
 

@@ -1,8 +1,9 @@
 #include <securedoc/crypto/qr.h>
 
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -87,63 +88,34 @@ struct PngWriteHandles {
 // ---- writing --------------------------------------------------------------
 
 struct WriteJob {
-  std::FILE* file;
+  std::string* out;
   png_uint_32 side;
   png_bytepp rows;
 };
 
+/// libpng's output callback: collects the image in memory.  No exception may
+/// cross libpng's C frames, so a failure becomes png_error (a longjmp to
+/// pngGuarded).
+void appendPngData(png_structp png, png_bytep data, png_size_t length) {
+  auto* out = static_cast<std::string*>(png_get_io_ptr(png));
+  try {
+    out->append(reinterpret_cast<const char*>(data), length);
+  } catch (...) {
+    png_error(png, "out of memory");
+  }
+}
+
+void flushNothing(png_structp) {}
+
 void writeStep(png_structp png, png_infop info, void* arg) {
   const auto* job = static_cast<const WriteJob*>(arg);
-  png_init_io(png, job->file);
+  png_set_write_fn(png, job->out, appendPngData, flushNothing);
   png_set_IHDR(png, info, job->side, job->side, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   png_write_image(png, job->rows);
   png_write_end(png, nullptr);
 }
-
-/// A temporary file beside the target; removed unless committed.
-class TempFile {
- public:
-  explicit TempFile(const fs::path& target) {
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string pattern = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkstemp(pattern.data());  // mode 0600
-    if (fd < 0) throw ioError(target, errno);
-    m_path = pattern;
-    m_file = ::fdopen(fd, "wb");
-    if (!m_file) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(m_path.c_str());
-      throw ioError(target, err);
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (m_file) std::fclose(m_file);
-    if (!m_committed) ::unlink(m_path.c_str());
-  }
-  std::FILE* file() const { return m_file; }
-  /// Flushes, syncs, closes and renames onto `target`.
-  void commit(const fs::path& target) {
-    if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0) throw ioError(target, errno);
-    std::FILE* f = m_file;
-    m_file = nullptr;
-    if (std::fclose(f) != 0) throw ioError(target, errno);
-    if (::rename(m_path.c_str(), target.c_str()) != 0) throw ioError(target, errno);
-    m_committed = true;
-  }
-  static Error ioError(const fs::path& target, int err) {
-    return Error(Category::Io, tr("cannot write the QR code image"), target.string(), std::strerror(err));
-  }
-
- private:
-  std::string m_path;
-  std::FILE* m_file = nullptr;
-  bool m_committed = false;
-};
 
 // ---- reading --------------------------------------------------------------
 
@@ -257,18 +229,25 @@ void writeQrPng(const std::string& text, const fs::path& png) {
   std::vector<png_bytep> rows(side);
   for (png_uint_32 y = 0; y < side; ++y) rows[y] = pixels.data() + y * rowBytes;
 
-  TempFile tmp(png);
+  std::string image;
   PngErrorState state{};
   PngWriteHandles h;
   h.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, pngErrorFn, pngWarningFn);
   if (!h.png) throw Error(Category::Internal, tr("libpng could not start"), png.string());
   h.info = png_create_info_struct(h.png);
   if (!h.info) throw Error(Category::Internal, tr("libpng could not start"), png.string());
-  WriteJob job{tmp.file(), side, rows.data()};
+  WriteJob job{&image, side, rows.data()};
   if (!pngGuarded(h.png, h.info, writeStep, &job)) {
     throw Error(Category::Io, tr("cannot write the QR code image"), png.string(), state.message);
   }
-  tmp.commit(png);
+  // The image carries a TOTP secret: only its owner may read it (0600).
+  try {
+    AtomicFile out(png, 0600);
+    out.write(image);
+    out.placeReplacing();
+  } catch (const Error& e) {
+    throw Error(Category::Io, tr("cannot write the QR code image"), png.string(), e.message());
+  }
 }
 
 std::string readQrPng(const fs::path& png) {

@@ -1,6 +1,6 @@
 #include <securedoc/crypto/totp.h>
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include "curl_support.h"

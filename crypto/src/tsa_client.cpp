@@ -1,4 +1,4 @@
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/crypto/tsa_client.h>

@@ -1,7 +1,7 @@
 #include "cms_support.h"
 
 #include <securedoc/crypto/chain.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/formats/cades.h>

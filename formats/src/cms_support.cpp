@@ -4,7 +4,7 @@
 #include "signature_checks.h"
 
 #include <securedoc/crypto/chain.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/i18n.h>

@@ -1,4 +1,4 @@
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/formats/cades.h>
 #include <securedoc/formats/format.h>
 #include <securedoc/formats/pades.h>
@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +20,60 @@ namespace {
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
+}
+
+bool startsWith(const Bytes& b, std::string_view prefix) {
+  return b.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), b.begin(), [](char p, std::uint8_t c) {
+           return static_cast<std::uint8_t>(p) == c;
+         });
+}
+
+/// Whether `head` reads as text: UTF-8 (a sequence cut at the end of the
+/// sniffed bytes allowed) without control characters but tab, line breaks
+/// and form feed.
+bool looksLikeText(const Bytes& head) {
+  std::size_t i = 0;
+  while (i < head.size()) {
+    const std::uint8_t b = head[i];
+    if (b < 0x80) {
+      if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f') || b == 0x7F) return false;
+      ++i;
+      continue;
+    }
+    const std::size_t n = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && b < 0xC2) || b > 0xF4) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if (i + k >= head.size()) return true;  // cut by the sniff
+      if ((head[i + k] & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+/// The media type a zip package names in its first entry: OpenDocument 1.2
+/// part 3 §3.3 puts a file "mimetype" first, stored uncompressed and without
+/// an extra field, holding the package's media type (EPUB's container does
+/// the same).  Zip local file header (APPNOTE.TXT §4.3.7): method at 8,
+/// compressed size at 18, name length at 26, extra length at 28, name at 30.
+std::optional<std::string> zipOwnMediaType(const Bytes& h) {
+  constexpr std::size_t kName = 30, kValue = 38;
+  if (h.size() < kValue) return std::nullopt;
+  const auto u16 = [&h](std::size_t at) { return static_cast<unsigned>(h[at] | h[at + 1] << 8); };
+  if (u16(8) != 0 || u16(26) != 8 || u16(28) != 0 || !std::equal(h.begin() + kName, h.begin() + kValue, "mimetype")) {
+    return std::nullopt;
+  }
+  const std::size_t length = u16(18) | static_cast<std::size_t>(u16(20)) << 16;
+  if (length == 0 || length > 127 || h.size() < kValue + length) return std::nullopt;
+  const std::string type(h.begin() + kValue, h.begin() + kValue + static_cast<std::ptrdiff_t>(length));
+  // RFC 6838 §4.2: type "/" subtype, each a restricted name.
+  const auto slash = type.find('/');
+  const bool wellFormed =
+      slash != std::string::npos && slash > 0 && slash + 1 < type.size() &&
+      std::all_of(type.begin(), type.end(),
+                  [](unsigned char c) { return std::isalnum(c) || std::strchr("!#$&^_.+-/", c); }) &&
+      type.find('/', slash + 1) == std::string::npos;
+  return wellFormed ? std::optional<std::string>(type) : std::nullopt;
 }
 }  // namespace
 
@@ -95,6 +151,31 @@ bool looksLikeXml(const Bytes& head) {
   if (head.size() >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) i = 3;
   while (i < head.size() && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) ++i;
   return i < head.size() && head[i] == '<';
+}
+
+bool looksLikePdf(const Bytes& head) {
+  if (!head.empty() && (head[0] == 0x30 || startsWith(head, "-----BEGIN"))) return false;
+  const std::string_view magic = "%PDF-";
+  const std::size_t window = std::min<std::size_t>(head.size(), 1024);
+  const auto end = head.begin() + static_cast<std::ptrdiff_t>(window);
+  return std::search(head.begin(), end, magic.begin(), magic.end(),
+                     [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }) != end;
+}
+
+std::string ContentSniff::mediaType() const {
+  using namespace std::string_view_literals;
+  const Bytes& h = head;
+  if (h.empty()) return "application/x-zerosize";
+  // XML first: a document XAdES signs as XML (looksLikeXml) is described as XML.
+  if (looksLikeXml(h)) return "text/xml";
+  if (looksLikePdf(h)) return "application/pdf";
+  if (startsWith(h, "\x89PNG\r\n\x1a\n"sv)) return "image/png";
+  if (startsWith(h, "\xFF\xD8\xFF"sv)) return "image/jpeg";
+  if (startsWith(h, "GIF87a"sv) || startsWith(h, "GIF89a"sv)) return "image/gif";
+  if (startsWith(h, "II*\0"sv) || startsWith(h, "MM\0*"sv)) return "image/tiff";
+  if (startsWith(h, "PK\x03\x04"sv)) return zipOwnMediaType(h).value_or("application/zip");
+  if (looksLikeText(h)) return "text/plain";
+  return "application/octet-stream";
 }
 
 void FormatRegistry::add(std::unique_ptr<FormatModule> module) { m_modules.push_back(std::move(module)); }

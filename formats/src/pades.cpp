@@ -6,11 +6,14 @@
 // between the phases.  Verification reads every signature field and checks
 // it against the bytes of its own revision.
 #include "cms_support.h"
+#include "pades_verify.h"
 #include "pdf_objects.h"
-#include "pdf_revisions.h"
+#include "pdf_revision_analysis.h"
+#include "pdf_signature_fields.h"
 
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/formats/pades.h>
 #include <securedoc/i18n.h>
@@ -61,27 +64,6 @@ std::string pdfDateUtc(std::time_t t) {
 
 PdfString utf8String(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
 
-/// An open file descriptor, closed when it goes out of scope.
-class Fd final {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  /// Closes now; false (errno set) when the close reports an error.
-  bool close() {
-    const int fd = m_fd;
-    m_fd = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int m_fd;
-};
-
 [[noreturn]] void throwWriteError(const fs::path& file, int err) {
   throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(err)}), file.string());
 }
@@ -90,7 +72,7 @@ class Fd final {
 /// the whole file.  With `endsFile`, the file is cut right after `data`.
 void writeAt(const fs::path& file, std::uint64_t offset, const std::string& data, bool truncate,
              bool endsFile = false) {
-  Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0)));
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0)));
   if (fd.get() < 0)
     throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), file.string());
   std::size_t done = 0;
@@ -101,7 +83,7 @@ void writeAt(const fs::path& file, std::uint64_t offset, const std::string& data
     done += static_cast<std::size_t>(n);
   }
   if (endsFile && ::ftruncate(fd.get(), static_cast<off_t>(offset + data.size())) != 0) throwWriteError(file, errno);
-  if (!fd.close()) throwWriteError(file, errno);
+  if (const int err = fd.close()) throwWriteError(file, err);
 }
 
 // ------------------------------------------------- incremental update ---

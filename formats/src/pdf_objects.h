@@ -2,7 +2,7 @@
 // Internal to formats/: small readers over PoDoFo's object model that the
 // signature finder and the change analysis share.  None of them throws for
 // a missing or mistyped entry: an attacker's PDF is read, never trusted.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <podofo/podofo.h>
 

@@ -1,7 +1,7 @@
 #include "pdf_visual.h"
 
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/formats/pdf_render.h>
 #include <securedoc/i18n.h>
 

@@ -3,7 +3,7 @@
 // knows the signer's certificate and its signature time-stamps (ETSI EN
 // 319 102-1 §5.2.6 X.509 certificate validation, §5.4 time-stamp validation).
 // CMS (CAdES, PAdES) and XML (XAdES) verifiers feed them.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/formats/format.h>

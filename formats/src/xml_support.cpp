@@ -1,6 +1,6 @@
 #include "xml_support.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <libxml/c14n.h>
@@ -227,13 +227,30 @@ std::string text(const xmlNode* node) {
   return s;
 }
 
-std::optional<Bytes> base64(const xmlNode* node) {
-  std::string s = text(node);
-  std::string compact;
-  compact.reserve(s.size());
+std::string withoutWhiteSpace(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
   for (char c : s) {
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') compact.push_back(c);
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') out.push_back(c);
   }
+  return out;
+}
+
+std::string qualifiedName(const xmlNode* element) {
+  std::string q =
+      element->ns && element->ns->prefix ? std::string(reinterpret_cast<const char*>(element->ns->prefix)) + ":" : "";
+  return q + reinterpret_cast<const char*>(element->name);
+}
+
+bool isInside(const xmlNode* node, const xmlNode* ancestor) {
+  for (const xmlNode* n = node; n; n = n->parent) {
+    if (n == ancestor) return true;
+  }
+  return false;
+}
+
+std::optional<Bytes> base64(const xmlNode* node) {
+  const std::string compact = withoutWhiteSpace(text(node));
   if (compact.empty()) return Bytes{};
   Bytes out(compact.size() / 4 * 3 + 3);
   xmlSecSize written = 0;
@@ -317,8 +334,7 @@ std::string path(xmlNode* node) {
       ++count;
       if (o == n) position = count;
     }
-    std::string step = n->ns && n->ns->prefix ? std::string(reinterpret_cast<const char*>(n->ns->prefix)) + ":" : "";
-    step += reinterpret_cast<const char*>(n->name);
+    std::string step = qualifiedName(n);
     if (count > 1) step += "[" + std::to_string(position) + "]";
     steps.push_back(std::move(step));
   }

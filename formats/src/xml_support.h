@@ -1,11 +1,12 @@
 #pragma once
-// Internal to formats/: libxml2 and xmlsec with the safety rules of
-// SIGNING-NOTES.md §3.4 in one place.  Documents are parsed without network
+// Internal to formats/: libxml2 and xmlsec with their safety rules in one
+// place (ARCHITECTURE.md: xml::parseFile and xml::AllowedFiles under
+// "Signing" and "Verification").  Documents are parsed without network
 // access, and any document type declaration (DTD) is refused before its
 // declarations are read, so external entities and entity expansion ("billion
 // laughs") never happen.  xmlsec may open only the files a caller allows for
 // the current thread (detached content); no URL is ever fetched.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <libxml/tree.h>
 
@@ -23,6 +24,19 @@ struct DocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
 using Doc = std::unique_ptr<xmlDoc, DocFree>;
+/// A string libxml2 allocated, freed with xmlFree.
+struct XmlCharFree {
+  void operator()(xmlChar* c) const { xmlFree(c); }
+};
+using XmlString = std::unique_ptr<xmlChar, XmlCharFree>;
+struct CharFree {
+  void operator()(char* c) const { xmlFree(c); }
+};
+using XmlChars = std::unique_ptr<char, CharFree>;
+
+/// A C string as libxml2's xmlChar (UTF-8 either way).
+inline const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
+inline const xmlChar* X(const std::string& s) { return reinterpret_cast<const xmlChar*>(s.c_str()); }
 
 /// Initialises libxml2, xmlsec and its OpenSSL back end once per process and
 /// replaces xmlsec's I/O handlers by the allow-list below.  Throws Error(Internal).
@@ -60,6 +74,12 @@ bool is(const xmlNode* node, std::string_view nsPrefix, std::string_view name);
 std::optional<std::string> attribute(const xmlNode* node, const char* name);
 /// The text content of `node` ("" for none).
 std::string text(const xmlNode* node);
+/// `s` without XML white space (space, tab, CR, LF) anywhere in it.
+std::string withoutWhiteSpace(const std::string& s);
+/// An element's name as written: "prefix:local" or "local".
+std::string qualifiedName(const xmlNode* element);
+/// Whether `node` is `ancestor` or lies inside it.
+bool isInside(const xmlNode* node, const xmlNode* ancestor);
 /// Base64 content of an element (white space ignored); nullopt if not base64.
 std::optional<Bytes> base64(const xmlNode* node);
 std::string toBase64(const Bytes& data, bool lineBreaks);

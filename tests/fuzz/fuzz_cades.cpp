@@ -2,7 +2,7 @@
 // securedoc::Error may escape (STYLE.md "one libFuzzer target per parser").
 #include "fuzz_input.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/formats/cades.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -2,7 +2,7 @@
 // Only securedoc::Error may escape.
 #include "fuzz_input.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/formats/pades.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -2,7 +2,7 @@
 // arbitrary bytes.  Only securedoc::Error may escape.
 #include "fuzz_input.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/formats/xades.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -26,7 +26,7 @@
 
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/certificate.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/formats/format.h>
 #include <securedoc/formats/report.h>
 

@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(a_byte_range_beyond_the_end_of_the_file_is_total_failed) {
   }
 }
 
-// Verifier bug (formats/src/pdf_revisions.cpp, inspectField): `a1 < l0 + 2`
+// Verifier bug (formats/src/pdf_signature_fields.cpp, inspectField): `a1 < l0 + 2`
 // overflows a signed 64-bit integer when l0 is INT64_MAX (undefined
 // behaviour; in practice it wraps negative and the check passes), nothing
 // checks l0 against the file size, and readRange(file, l0, a1 - l0) is then
@@ -378,7 +378,7 @@ BOOST_AUTO_TEST_CASE(a_new_producer_in_the_document_information_is_an_allowed_ch
   BOOST_TEST(modificationLevelOf(signaturesOf(v)[0]) == "lta-updates", "nothing but the information changed");
 }
 
-// Verifier bug (formats/src/pdf_revisions.cpp, Classifier::dictionaryChanged):
+// Verifier bug (the former pdf_revisions.cpp, now formats/src/pdf_diff.cpp; Classifier::dictionaryChanged):
 // any changed dictionary with a /Producer or /ModDate key is taken for the
 // document information dictionary and allowed; the /Info object is the one
 // the trailer names (ISO 32000-1 §14.3.3), not any dictionary that looks like
@@ -393,7 +393,7 @@ BOOST_AUTO_TEST_CASE(a_page_tree_change_disguised_as_document_information_is_tot
   BOOST_TEST(modificationLevelOf(signaturesOf(v).at(0)) == "other", "the page tree change is not allowed: " << dump(v));
 }
 
-// Verifier bug (formats/src/pdf_revisions.cpp, compareRevisions and
+// Verifier bug (the former pdf_revisions.cpp, now formats/src/pdf_diff.cpp; compareRevisions and
 // Classifier): every object reachable from a /DSS in either revision is
 // "validation data", so a new /DSS that refers to a signed object (here the
 // page's content stream) whitelists any change to it.  ETSI EN 319 142-1
@@ -497,7 +497,7 @@ BOOST_AUTO_TEST_CASE(filling_a_form_field_after_signing_is_allowed_but_flagged_a
   BOOST_TEST(mentions(v, "shadow attack"), "the report warns that a shadow attack cannot be ruled out");
 }
 
-// Verifier bug (formats/src/pdf_revisions.cpp, Classifier::dictionaryChanged):
+// Verifier bug (the former pdf_revisions.cpp, now formats/src/pdf_diff.cpp; Classifier::dictionaryChanged):
 // `type == "Annot" || !subtype.empty()` takes every dictionary with a
 // /Subtype for an annotation, so with DocMDP P=3 a font (/Subtype /Type1)
 // may be replaced: the page then shows other glyphs.  Table 254 P=3 adds

@@ -10,7 +10,7 @@
 
 #include "test_support.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/pkcs11_keystore.h>
 #include <securedoc/crypto/pkcs11_signer.h>

@@ -8,7 +8,7 @@
 
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/crypto/tsa_client.h>

@@ -1,6 +1,6 @@
 #include "pdf_edit.h"
 
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,7 +2,7 @@
 // operator<< for our enums so Boost.Test can print them in failure messages.
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/chain.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/formats/report.h>
 

@@ -6,7 +6,7 @@
 #include "printers.h"
 #include "test_support.h"
 
-#include <securedoc/app/output.h>
+#include <securedoc/base/file.h>
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/app/verification.h>

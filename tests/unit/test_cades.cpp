@@ -4,7 +4,7 @@
 #include "printers.h"
 #include "test_support.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 #include <securedoc/formats/cades.h>

@@ -10,7 +10,7 @@
 #include <securedoc/cloud/ca.h>
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 
 #include <openssl/err.h>

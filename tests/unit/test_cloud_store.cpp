@@ -9,7 +9,7 @@
 
 #include <securedoc/cloud/store.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 
 #include <sys/stat.h>
 

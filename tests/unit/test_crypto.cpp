@@ -8,7 +8,7 @@
 
 #include <securedoc/crypto/chain.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 

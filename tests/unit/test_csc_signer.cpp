@@ -7,7 +7,7 @@
 
 #include <securedoc/crypto/csc_signer.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
 
 #include <boost/test/unit_test.hpp>

@@ -4,7 +4,7 @@
 #include "printers.h"
 #include "test_support.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
 

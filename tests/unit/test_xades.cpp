@@ -10,7 +10,7 @@
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/cloud/tsa.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 #include <securedoc/formats/xades.h>
 
@@ -990,6 +990,39 @@ BOOST_AUTO_TEST_CASE(output_names_and_default_packaging_follow_the_content) {
   BOOST_TEST(xades.recognises(ContentSniff::of(dir / "a.xml")));
   BOOST_TEST(!xades.recognises(ContentSniff::of(dir / "scan.tiff")));
   BOOST_TEST(xades.id() == "xades");
+}
+
+BOOST_AUTO_TEST_CASE(the_media_type_written_into_a_signature_is_found_by_content_not_by_name) {
+  // XAdES DataObjectFormat/MimeType and the enveloping ds:Object's MimeType
+  // come from ContentSniff::mediaType: the bytes decide, never the name.
+  const std::string odt = std::string("PK\x03\x04\x14\0\0\0\0\0", 10) + std::string(8, '\0') +
+                          std::string("\x27\0\0\0\x27\0\0\0\x08\0\0\0", 12) + "mimetype" +
+                          "application/vnd.oasis.opendocument.text" + "rest";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("\x89PNG\r\n\x1a\nIHDR", 12), "image/png"},
+      {"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n", "application/pdf"},
+      {std::string(100, ' ') + "%PDF-1.4\n", "application/pdf"},  // header after junk, as readers accept
+      {"<?xml version=\"1.0\"?><a/>", "text/xml"},
+      {odt, "application/vnd.oasis.opendocument.text"},
+      {std::string("PK\x03\x04\x14\0\0\0\x08\0", 10) + std::string(30, 'x'), "application/zip"},
+      {"Zażółć gęślą jaźń\n", "text/plain"},
+      {std::string("\x30\x82\x01\x00%PDF-1.7", 12), "application/octet-stream"},  // DER carrying a PDF is not one
+      {std::string("\0\x01\x02", 3) + "binary", "application/octet-stream"},
+      {"", "application/x-zerosize"},
+  };
+  int n = 0;
+  for (const auto& [content, type] : cases) {
+    BOOST_TEST_CONTEXT(type << " #" << n) {
+      const fs::path f = dir / ("misnamed-" + std::to_string(n++) + ".txt");
+      writeFile(f, content);
+      BOOST_TEST(ContentSniff::of(f).mediaType() == type);
+    }
+  }
+  // And it is what a signature records: a PNG named like a text file.
+  fs::copy_file(dir / "photo.png", dir / "photo-named.txt", fs::copy_options::overwrite_existing);
+  const fs::path out = sign("signer-rsa.p12", dir / "photo-named.txt", params(Packaging::Enveloping));
+  BOOST_TEST(contains(readText(out), "<xades:MimeType>image/png</xades:MimeType>"));
+  fs::remove(out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

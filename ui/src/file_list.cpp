@@ -1,6 +1,6 @@
 #include "file_list.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 
 #include <algorithm>
 #include <iterator>

@@ -2,7 +2,7 @@
 
 #include "secret_dialogs.h"
 
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <openssl/crypto.h>

@@ -8,7 +8,7 @@
 
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/csc_signer.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 
 #include <wx/aboutdlg.h>
 #include <wx/button.h>

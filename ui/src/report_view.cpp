@@ -6,7 +6,8 @@
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/certificate.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/formats/pdf_render.h>
 #include <securedoc/i18n.h>
 
@@ -204,55 +205,15 @@ wxString detailsText(const SignatureReport& s) {
   return out;
 }
 
-/// Closes a file descriptor it owns.
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  int release() {
-    const int fd = m_fd;
-    m_fd = -1;
-    return fd;
-  }
-
- private:
-  int m_fd;
-};
-
-[[noreturn]] void throwIo(const fs::path& file, int err) {
-  throw Error(Category::Io, std::string(_("The report could not be saved.").utf8_string()), file.string(),
-              std::strerror(err));
-}
-
-/// Writes `text` to `target` through a temporary file in the same folder, then renames it over `target`.
+/// Writes `text` to `target` whole (AtomicFile), replacing what is there.
 void replaceFile(const fs::path& target, const std::string& text) {
-  const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::string tmp = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
-  Fd fd(::mkstemp(tmp.data()));
-  if (fd.get() < 0) throwIo(target, errno);
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  int err = 0;
-  if (::fchmod(fd.get(), 0666 & ~mask) != 0) err = errno;
-  for (std::size_t done = 0; err == 0 && done < text.size();) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
-      err = errno;
-    else
-      done += static_cast<std::size_t>(n);
-  }
-  if (err == 0 && ::fsync(fd.get()) != 0) err = errno;
-  if (::close(fd.release()) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    throwIo(target, err);
+  try {
+    AtomicFile out(target);
+    out.write(text);
+    out.placeReplacing();
+  } catch (const Error& e) {
+    throw Error(Category::Io, std::string(_("The report could not be saved.").utf8_string()), target.string(),
+                e.message());
   }
 }
 

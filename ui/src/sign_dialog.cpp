@@ -2,7 +2,7 @@
 
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/signing.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 
 #include <wx/button.h>
 #include <wx/choice.h>

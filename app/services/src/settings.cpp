@@ -1,7 +1,7 @@
 #include <securedoc/app/settings.h>
 
 #include <securedoc/crypto/certificate.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 namespace securedoc {

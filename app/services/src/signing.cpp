@@ -1,4 +1,4 @@
-#include <securedoc/app/output.h>
+#include <securedoc/base/file.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/crypto/csc_signer.h>
 #include <securedoc/crypto/pkcs11_signer.h>
@@ -192,15 +192,20 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
     // and only then given its name: an interrupted batch leaves no partial
     // file.  A large batch flushes its file system once instead of once per
     // file.
-    std::vector<std::optional<PendingOutput>> outputs(index.size());
+    std::vector<std::optional<AtomicFile>> outputs(index.size());
     forEachParallel(index.size(), [&](std::size_t k) {
       if (cancelled()) return;  // the batch is dropped below
       Item& it = items[index[k]];
       progress(it.outcome.input.string());
       try {
         const fs::path wanted = plannedOutput(request, it.outcome.input, *it.module);
-        outputs[k].emplace(wanted, [&](const fs::path& tmp) { it.module->finish(*it.pending, values[k], tmp); });
-        if (index.size() < kBatchFlush) outputs[k]->flush();
+        outputs[k].emplace(wanted);
+        it.module->finish(*it.pending, values[k], outputs[k]->temporary());
+        if (index.size() < kBatchFlush) {
+          outputs[k]->sync();
+        } else {
+          outputs[k]->syncWithFileSystem();  // flushFileSystemOf below
+        }
       } catch (const Error& e) {
         it.outcome.error = e.withFile(it.outcome.input.string());
         outputs[k].reset();
@@ -208,7 +213,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       it.pending.reset();  // its memory is not needed any more
     });
     // Cancel is honoured until the first output gets its name: every
-    // temporary file is then removed (PendingOutput) and nothing is written.
+    // temporary file is then removed (AtomicFile) and nothing is written.
     if (cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
     std::set<fs::path> folders;
     for (const auto& o : outputs) {
@@ -221,7 +226,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       if (!outputs[k]) continue;
       Item& it = items[index[k]];
       try {
-        it.outcome.output = outputs[k]->commit();
+        it.outcome.output = outputs[k]->placeAsNewOrNextFree(false);
       } catch (const Error& e) {
         it.outcome.error = e.withFile(it.outcome.input.string());
       }

@@ -1,6 +1,6 @@
-#include <securedoc/app/output.h>
+#include <securedoc/base/file.h>
 #include <securedoc/app/verification.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <algorithm>
@@ -20,14 +20,6 @@ VerifyExit exitFor(const VerificationReport& report) {
   }
   return VerifyExit::Indeterminate;
 }
-
-namespace {
-bool startsWith(const Bytes& b, std::string_view p) {
-  return b.size() >= p.size() && std::equal(p.begin(), p.end(), b.begin(), [](char c, std::uint8_t x) {
-           return static_cast<std::uint8_t>(c) == x;
-         });
-}
-}  // namespace
 
 std::optional<std::filesystem::path> detachedContentBeside(const std::filesystem::path& signature) {
   const std::string ext = signature.extension().string();
@@ -64,49 +56,6 @@ std::filesystem::path saveSignedRevision(const std::filesystem::path& file, cons
   });
 }
 
-namespace {
-
-/// Whether `head` reads as text: UTF-8 (a sequence cut at the end of the
-/// sniffed bytes allowed) without control characters but tab, line breaks
-/// and form feed.
-bool looksLikeText(const Bytes& head) {
-  std::size_t i = 0;
-  while (i < head.size()) {
-    const std::uint8_t b = head[i];
-    if (b < 0x80) {
-      if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f') || b == 0x7F) return false;
-      ++i;
-      continue;
-    }
-    const std::size_t n = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || (n == 2 && b < 0xC2) || b > 0xF4) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if (i + k >= head.size()) return true;  // cut by the sniff
-      if ((head[i + k] & 0xC0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-/// What a file no module reads holds, as a media type: a report's "format"
-/// when the file holds no signature in a format we know.  A name, not words:
-/// the same in every language, like "PAdES".
-std::string mediaTypeOf(const ContentSniff& c) {
-  using namespace std::string_view_literals;
-  const Bytes& h = c.head;
-  if (h.empty()) return "application/x-zerosize";  // shared-mime-info's name for an empty file
-  if (startsWith(h, "\x89PNG\r\n\x1a\n"sv)) return "image/png";
-  if (startsWith(h, "\xFF\xD8\xFF"sv)) return "image/jpeg";
-  if (startsWith(h, "GIF87a"sv) || startsWith(h, "GIF89a"sv)) return "image/gif";
-  if (startsWith(h, "II*\0"sv) || startsWith(h, "MM\0*"sv)) return "image/tiff";
-  if (startsWith(h, "PK\x03\x04"sv)) return "application/zip";
-  if (looksLikeText(h)) return "text/plain";
-  return "application/octet-stream";
-}
-
-}  // namespace
-
 FormatModule* VerificationService::moduleFor(const ContentSniff& sniff) const {
   // Content no module recognises holds no signature in a format we know
   // (DESIGN.md §4, exit 3): a text, an image, an empty file.  A file that
@@ -123,7 +72,7 @@ VerificationReport VerificationService::verify(const std::filesystem::path& file
     report = m->verify(file, options);
   } else {
     report.file = file.string();
-    report.format = mediaTypeOf(sniff);
+    report.format = sniff.mediaType();
     report.validationTime = options.time.value_or(std::time(nullptr));
   }
   // One verdict for "no signature", whichever module read the file: an
@@ -138,7 +87,7 @@ Inspection VerificationService::inspect(const std::filesystem::path& file) const
   if (FormatModule* m = moduleFor(sniff)) return m->inspect(file);
   Inspection in;
   in.file = file.string();
-  in.format = mediaTypeOf(sniff);
+  in.format = sniff.mediaType();
   return in;
 }
 

@@ -4,7 +4,7 @@
 // keys generated in the HSM, the TLS and TSA certificates of the service,
 // revocation with a CRL and an OCSP responder.  FOR DEMONSTRATION: the CA
 // keys are PEM files (mode 0600), not HSM keys.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/certificate.h>
 
 #include <cstdint>

@@ -4,7 +4,7 @@
 // over the Store (state, OTP, SADs), the HSM key store, the demo CA and the
 // TSA.  It only registers routes: the caller owns the server (an
 // httplib::SSLServer in securedoc-cloud and in the tests), binds and listens.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -12,8 +12,8 @@
 // it.  Secrets never reach the file in clear: passwords as Argon2id strings,
 // tokens, session tokens and SADs as SHA-256, enrolment codes as HMAC-SHA256
 // under the service key, TOTP secrets sealed with AES-256-GCM.
-#include <securedoc/crypto/bytes.h>
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/bytes.h>
+#include <securedoc/base/error.h>
 
 #include <cstddef>
 #include <cstdint>

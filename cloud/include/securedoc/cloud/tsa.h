@@ -1,7 +1,7 @@
 #pragma once
 // The reference RFC 3161 time-stamp authority: the responder (TimeStampReq in,
 // TimeStampResp out) and a small HTTP front end for it.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <cstddef>
 #include <filesystem>

@@ -2,7 +2,7 @@
 // An X.509 certificate with the fields a person checks before trusting a
 // signature: who (subject and its person attributes), issued by whom, serial,
 // validity to the second, key usage, policies and key type.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <ctime>
 #include <filesystem>

@@ -1,6 +1,6 @@
 #pragma once
 // Streaming message digests: files of any size in constant memory.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // Keys a service keeps on one PKCS#11 token — the reference cloud service's
 // HSM (SoftHSM2 in the demo): generated inside the token as private,
 // sensitive and never extractable; used from many threads at once.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/signer.h>
 

@@ -2,7 +2,7 @@
 // The signer backend contract (DESIGN.md §3, STYLE.md §5-7): a backend offers
 // certificates and signs a batch of digests at once, so one authorisation
 // (PIN, OTP) covers every file of a batch.  Format modules never see keys.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 // RFC 3161 time-stamp tokens: checking a token found in a signature.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/chain.h>
 

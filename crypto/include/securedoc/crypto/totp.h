@@ -3,7 +3,7 @@
 // key URI the authenticator apps read (google-authenticator wiki, "Key Uri
 // Format").  Codes are computed by liboath; only SHA1, SHA256 and SHA512 exist
 // there (oath_totp_generate2), so those are the algorithms we accept.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <cstdint>
 #include <optional>

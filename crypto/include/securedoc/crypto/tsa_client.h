@@ -1,7 +1,7 @@
 #pragma once
 // RFC 3161 client: asks a time-stamp authority (TSA) over HTTP(S) for a
 // time-stamp token and checks the answer before handing it out.
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 

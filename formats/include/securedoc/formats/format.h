@@ -76,12 +76,25 @@ struct VerifyOptions {
 /// white space, then '<'.
 bool looksLikeXml(const Bytes& head);
 
-/// The first few bytes of a file, for content-based detection.
+/// Whether these first bytes look like a PDF: the "%PDF-" header within the
+/// first 1024 bytes, where readers accept it (ISO 32000-1 §7.5.2), and not a
+/// DER or PEM structure (a CMS that carries a PDF is not a PDF itself).
+bool looksLikePdf(const Bytes& head);
+
+/// The first few bytes of a file, for content-based detection: the one place
+/// that says what a file is by its content, never by its name.
 struct ContentSniff {
   std::filesystem::path file;
   Bytes head;  ///< up to 4 KiB from the start
   std::uintmax_t size = 0;
   static ContentSniff of(const std::filesystem::path& file);
+  /// What the content is, as a media type (RFC 6838), from its first bytes:
+  /// "text/xml", "application/pdf", "image/png", "image/jpeg", "image/gif",
+  /// "image/tiff", an OpenDocument's own type (its first entry, "mimetype",
+  /// names it), "application/zip", "text/plain" (UTF-8 without control
+  /// characters), "application/x-zerosize" (shared-mime-info's name for an
+  /// empty file), else "application/octet-stream".  A name, not words.
+  std::string mediaType() const;
 };
 
 /// What `inspect` shows: structure only, nothing is validated.

@@ -2,7 +2,7 @@
 // What every command-line program shares: CLI11's own words ("Usage",
 // "OPTIONS"...) through gettext, parsing with one way of reporting bad
 // usage, and the outermost error handling of main().
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <CLI/CLI.hpp>

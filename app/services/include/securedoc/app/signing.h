@@ -1,6 +1,6 @@
 #pragma once
 // The signing job every front end shares: many files, one authorisation.
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/crypto/signer.h>
 #include <securedoc/formats/format.h>
 

@@ -1,4 +1,4 @@
-#include <securedoc/crypto/bytes.h>
+#include <securedoc/base/bytes.h>
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-#include <securedoc/crypto/error.h>
+#include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
 #include <openssl/err.h>

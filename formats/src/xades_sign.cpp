@@ -1,0 +1,501 @@
+// XAdES signing (ETSI EN 319 132-1 B-B and B-T): the ds:Signature template,
+// its references, the QualifyingProperties, and the PendingSignature between
+// the two phases.
+//
+// Signing is two-phase (ARCHITECTURE.md, "Signing (two phases)"): xmlsec
+// signs the template once with a throwaway key of the certificate's type,
+// which fills every DigestValue and yields the exact canonical SignedInfo;
+// its digest goes to the signer backend, and finish() overwrites
+// SignatureValue.  The document stays in memory between the phases, so what
+// is written is what was digested.
+#include <securedoc/formats/xades.h>
+
+#include "cms_support.h"
+#include "xades_internal.h"
+
+#include <securedoc/crypto/digest.h>
+#include <securedoc/base/error.h>
+#include <securedoc/crypto/ossl.h>
+#include <securedoc/crypto/tsa_client.h>
+#include <securedoc/i18n.h>
+
+#include <libxml/uri.h>
+#include <libxml/xmlsave.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/membuf.h>
+#include <xmlsec/openssl/evp.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/xmltree.h>
+
+#include <map>
+#include <mutex>
+
+namespace securedoc {
+
+namespace fs = std::filesystem;
+
+namespace xades {
+
+Key keyFor(EVP_PKEY* pk) {
+  EVP_PKEY_up_ref(pk);
+  xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pk);
+  if (!data) {
+    EVP_PKEY_free(pk);
+    throw Error(Category::Crypto, "xmlsec does not accept this key type");
+  }
+  Key key(xmlSecKeyCreate());
+  if (!key || xmlSecKeySetValue(key.get(), data) < 0) {
+    xmlSecKeyDataDestroy(data);
+    throw Error(Category::Internal, "cannot create an xmlsec key");
+  }
+  return key;
+}
+
+namespace {
+
+using xml::X;
+
+constexpr const char* kXades132 = "http://uri.etsi.org/01903/v1.3.2#";
+constexpr const char* kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// Enveloping a non-XML file base64-encodes it into one text node, and
+/// libxml2 (without XML_PARSE_HUGE, which we never pass) reads text nodes of
+/// up to 10,000,000 characters: 7 MB of content stays below that.
+constexpr std::uintmax_t kMaxEnvelopedBinary = 7000000;
+
+// ---------------------------------------------------------- algorithms ---
+
+const char* digestUri(DigestAlgorithm a) {
+  switch (a) {
+    case DigestAlgorithm::Sha256:
+      return "http://www.w3.org/2001/04/xmlenc#sha256";
+    case DigestAlgorithm::Sha384:
+      return "http://www.w3.org/2001/04/xmldsig-more#sha384";
+    case DigestAlgorithm::Sha512:
+      return "http://www.w3.org/2001/04/xmlenc#sha512";
+  }
+  return "";
+}
+xmlSecTransformId digestTransform(DigestAlgorithm a) {
+  switch (a) {
+    case DigestAlgorithm::Sha256:
+      return xmlSecTransformSha256Id;
+    case DigestAlgorithm::Sha384:
+      return xmlSecTransformSha384Id;
+    case DigestAlgorithm::Sha512:
+      return xmlSecTransformSha512Id;
+  }
+  return xmlSecTransformSha256Id;
+}
+xmlSecTransformId signatureTransform(bool ec, DigestAlgorithm a) {
+  switch (a) {
+    case DigestAlgorithm::Sha256:
+      return ec ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id;
+    case DigestAlgorithm::Sha384:
+      return ec ? xmlSecTransformEcdsaSha384Id : xmlSecTransformRsaSha384Id;
+    case DigestAlgorithm::Sha512:
+      return ec ? xmlSecTransformEcdsaSha512Id : xmlSecTransformRsaSha512Id;
+  }
+  return xmlSecTransformRsaSha256Id;
+}
+
+/// A key of the same type as `cert`'s, made once per process: xmlsec signs
+/// the template with it to produce digests and the canonical SignedInfo
+/// (xmlsec 1.2 signs only with a key it holds itself, xmlSecDSigCtx.signKey;
+/// it has no hook to hand the digest to another signer).
+EVP_PKEY* throwawayKeyLike(EVP_PKEY* pub) {
+  static std::mutex mutex;
+  static std::map<std::string, ossl::EvpPkey> cache;
+  std::string kind = "RSA";
+  char group[80] = {0};
+  std::size_t groupLen = 0;
+  if (EVP_PKEY_is_a(pub, "EC")) {
+    if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &groupLen) != 1) {
+      throwOpenSsl(Category::Unsupported, tr("the certificate's elliptic curve is not supported for XML signatures"));
+    }
+    kind = group;
+  } else if (!EVP_PKEY_is_a(pub, "RSA")) {
+    throw Error(Category::Unsupported, tr("XML signatures need an RSA or ECDSA key"));
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = cache[kind];
+  if (!slot) {
+    // RSA-1024: generated in milliseconds (2048 bits took up to 0.5 s); its
+    // signature is thrown away, only the digests and SignedInfo are kept.
+    slot.reset(kind == "RSA" ? EVP_RSA_gen(1024) : EVP_EC_gen(group));
+    if (!slot) throwOpenSsl(Category::Crypto, "cannot generate a key");
+  }
+  return slot.get();
+}
+
+// ---------------------------------------------------------------- names ---
+
+std::string randomId(const char* prefix) {
+  unsigned char r[8];
+  if (RAND_bytes(r, sizeof r) != 1) throwOpenSsl(Category::Crypto, "no random bytes");
+  static const char* hex = "0123456789abcdef";
+  std::string s = prefix;
+  for (unsigned char c : r) {
+    s += hex[c >> 4];
+    s += hex[c & 15];
+  }
+  return s;
+}
+
+/// DER IssuerSerial (RFC 5035): SEQUENCE { GeneralNames { [4] Name }, serial }.
+Bytes issuerSerialDer(const Certificate& c) {
+  using cms::tlv;
+  unsigned char* p = nullptr;
+  int n = i2d_X509_NAME(X509_get_issuer_name(c.native()), &p);
+  if (n <= 0) throwOpenSsl(Category::Crypto, "cannot encode the issuer name");
+  const Bytes name(p, p + n);
+  OPENSSL_free(p);
+  p = nullptr;
+  n = i2d_ASN1_INTEGER(X509_get0_serialNumber(c.native()), &p);
+  if (n <= 0) throwOpenSsl(Category::Crypto, "cannot encode the serial number");
+  const Bytes serial(p, p + n);
+  OPENSSL_free(p);
+  Bytes body = tlv(0x30, tlv(0xA4, name));
+  body.insert(body.end(), serial.begin(), serial.end());
+  return tlv(0x30, body);
+}
+
+xmlNode* addText(xmlNode* parent, xmlNs* ns, const char* name, const std::string& text) {
+  return xmlNewTextChild(parent, ns, X(name), X(text));
+}
+
+// ============================================================= signing ===
+
+class XadesPending final : public PendingSignature {
+ public:
+  const Bytes& digestToSign() const override { return tbs; }
+  SignatureScheme scheme() const override { return ec ? SignatureScheme::Ecdsa : SignatureScheme::RsaPkcs1v15; }
+
+  xml::Doc doc;
+  xmlNode* signature = nullptr;
+  xmlNode* signatureValue = nullptr;
+  xmlNode* qualifyingProperties = nullptr;
+  Bytes canonicalSignedInfo;
+  Bytes tbs;
+  bool ec = false;
+  std::size_t fieldSize = 0;
+  std::optional<OfferedCertificate> cert;
+  SignParams params;
+  std::string input;
+};
+
+/// What prepare() builds, step by step.
+struct Template {
+  XadesPending& p;
+  const fs::path& input;
+  const ContentSniff& sniff;
+  bool isXml;
+  Packaging packaging;
+  std::string sigId;
+  std::string spId;
+  std::string refId;
+  xmlNode* sig = nullptr;
+  std::map<std::string, fs::path> files;  // detached content xmlsec may read
+};
+
+/// The certificate's public key, once the request is one this module can
+/// sign; Error(Usage / Unsupported / Crypto) otherwise.
+EVP_PKEY* refuseUnsupported(Packaging packaging, bool isXml, const SignParams& params,
+                            const OfferedCertificate& offered) {
+  if (packaging == Packaging::Attached) {
+    throw Error(Category::Usage, tr("XAdES signatures are enveloped, enveloping or detached, not attached"));
+  }
+  if (packaging == Packaging::Enveloped && !isXml) {
+    throw Error(Category::Usage,
+                Note{"enveloped-needs-xml", N_("only an XML document can hold an enveloped signature")});
+  }
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
+    throw Error(Category::Unsupported,
+                format(tr("XAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
+  }
+  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
+    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
+  }
+  EVP_PKEY* pub = X509_get0_pubkey(offered.certificate.native());
+  if (!pub) throw Error(Category::Crypto, tr("the certificate has no usable public key"));
+  // xmlsec 1.2 has no RSA-PSS transform (it came with 1.3).
+  if (EVP_PKEY_is_a(pub, "RSA-PSS") || (params.rsaPss && EVP_PKEY_is_a(pub, "RSA"))) {
+    throw Error(Category::Unsupported, tr("RSA-PSS is not available for XML signatures; use PAdES or CAdES, or "
+                                          "sign without --rsa-pss"));
+  }
+  return pub;
+}
+
+/// The ds:Signature template: in the document (enveloped) or as the root of
+/// a new one (enveloping, detached).
+void createTemplate(Template& t) {
+  XadesPending& p = t.p;
+  if (t.packaging == Packaging::Enveloped) {
+    p.doc = xml::parseFile(t.input);
+  } else {
+    p.doc.reset(xmlNewDoc(X("1.0")));
+  }
+  t.sig = xmlSecTmplSignatureCreateNsPref(p.doc.get(), xmlSecTransformExclC14NId,
+                                          signatureTransform(p.ec, p.params.digest), X(t.sigId), X("ds"));
+  if (!t.sig) throw Error(Category::Internal, "cannot create the signature template");
+  if (t.packaging != Packaging::Enveloped) {
+    xmlDocSetRootElement(p.doc.get(), t.sig);
+    return;
+  }
+  // A document that is already signed gets the new signature inside the
+  // last signature, in a ds:Object of its own: every earlier signature's
+  // enveloped-signature transform removes its whole element, so they stay
+  // valid, and the new one covers the document with the earlier signatures.
+  std::vector<xmlNode*> existing;
+  findSignatures(xmlDocGetRootElement(p.doc.get()), existing);
+  if (existing.empty()) {
+    xmlAddChild(xmlDocGetRootElement(p.doc.get()), t.sig);
+  } else {
+    xmlNode* holder = xmlSecTmplSignatureAddObject(existing.back(), nullptr, nullptr, nullptr);
+    if (!holder) throw Error(Category::Internal, "cannot add an object to the earlier signature");
+    xmlAddChild(holder, t.sig);
+  }
+}
+
+/// Reference 1, the signed content: the document without this signature
+/// (enveloped), the content object (enveloping) or the file's name
+/// (detached, which xmlsec may then read).  Reference 2: the signed properties.
+void addReferences(Template& t) {
+  const DigestAlgorithm alg = t.p.params.digest;
+  std::string contentUri;  // "" when enveloped
+  if (t.packaging == Packaging::Enveloping) {
+    contentUri = "#" + t.sigId + "-content";
+  } else if (t.packaging != Packaging::Enveloped) {
+    xml::XmlString escaped(xmlURIEscapeStr(X(t.input.filename().string()), X("")));
+    contentUri = escaped ? reinterpret_cast<const char*>(escaped.get()) : t.input.filename().string();
+    t.files[contentUri] = t.input;
+    t.files[t.input.filename().string()] = t.input;
+  }
+  xmlNode* ref = xmlSecTmplSignatureAddReference(t.sig, digestTransform(alg), X(t.refId), X(contentUri), nullptr);
+  if (!ref) throw Error(Category::Internal, "cannot add a reference");
+  if (t.packaging == Packaging::Enveloped) {
+    if (!xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
+        !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId)) {
+      throw Error(Category::Internal, "cannot add the enveloped-signature transform");
+    }
+  } else if (t.packaging == Packaging::Enveloping) {
+    if (!xmlSecTmplReferenceAddTransform(ref, t.isXml ? xmlSecTransformExclC14NId : xmlSecTransformBase64Id)) {
+      throw Error(Category::Internal, "transform");
+    }
+  }
+
+  xmlNode* spRef =
+      xmlSecTmplSignatureAddReference(t.sig, digestTransform(alg), nullptr, X("#" + t.spId), X(kSignedPropertiesType));
+  if (!spRef || !xmlSecTmplReferenceAddTransform(spRef, xmlSecTransformExclC14NId)) {
+    throw Error(Category::Internal, "cannot add the SignedProperties reference");
+  }
+}
+
+/// The enveloped content object: the XML document's root element, or the
+/// file in base64 with its media type found by content.
+void addContentObject(Template& t) {
+  xmlNode* obj =
+      xmlSecTmplSignatureAddObject(t.sig, X(t.sigId + "-content"), t.isXml ? nullptr : X(t.sniff.mediaType()),
+                                   t.isXml ? nullptr : X(kBase64Transform));
+  if (!obj) throw Error(Category::Internal, "cannot add the content object");
+  if (t.isXml) {
+    xml::Doc content = xml::parseFile(t.input);
+    xmlNode* copy = xmlDocCopyNode(xmlDocGetRootElement(content.get()), t.p.doc.get(), 1);
+    if (!copy) throw Error(Category::Internal, "cannot copy the document");
+    xmlAddChild(obj, copy);
+    return;
+  }
+  if (t.sniff.size > kMaxEnvelopedBinary) {
+    throw Error(Category::Usage, Note{"too-large-to-envelope", N_("files over 7 MB cannot be enveloped in XML")},
+                t.input.string());
+  }
+  const Bytes data = readFile(t.input);
+  xmlNodeAddContent(obj, X("\n" + xml::toBase64(data, true) + "\n"));
+}
+
+/// QualifyingProperties (ETSI EN 319 132-1 §4.3, §5.2): SigningTime,
+/// SigningCertificateV2 and the DataObjectFormat of the content, whose
+/// MimeType is found by content (ContentSniff::mediaType).
+void addQualifyingProperties(Template& t, const Certificate& certificate) {
+  const SignParams& params = t.p.params;
+  xmlNs* dsNs = xmlSearchNsByHref(t.p.doc.get(), t.sig, X(kDsig));
+  xmlNode* obj = xmlSecTmplSignatureAddObject(t.sig, nullptr, nullptr, nullptr);
+  if (!obj || !dsNs) throw Error(Category::Internal, "cannot add the XAdES object");
+  xmlNode* qp = xmlNewChild(obj, nullptr, X("QualifyingProperties"), nullptr);
+  xmlNs* xa = xmlNewNs(qp, X(kXades132), X("xades"));
+  xmlSetNs(qp, xa);
+  xmlNewProp(qp, X("Target"), X("#" + t.sigId));
+  xmlNode* sp = xmlNewChild(qp, xa, X("SignedProperties"), nullptr);
+  xmlNewProp(sp, X("Id"), X(t.spId));
+  xmlNode* ssp = xmlNewChild(sp, xa, X("SignedSignatureProperties"), nullptr);
+  addText(ssp, xa, "SigningTime", isoTime(params.signingTime ? *params.signingTime : std::time(nullptr)));
+  xmlNode* scv2 = xmlNewChild(ssp, xa, X("SigningCertificateV2"), nullptr);
+  xmlNode* certNode = xmlNewChild(scv2, xa, X("Cert"), nullptr);
+  xmlNode* certDigest = xmlNewChild(certNode, xa, X("CertDigest"), nullptr);
+  xmlNode* dm = xmlNewChild(certDigest, dsNs, X("DigestMethod"), nullptr);
+  xmlNewProp(dm, X("Algorithm"), X(digestUri(params.digest)));
+  addText(certDigest, dsNs, "DigestValue", xml::toBase64(digest(params.digest, certificate.der()), false));
+  addText(certNode, xa, "IssuerSerialV2", xml::toBase64(issuerSerialDer(certificate), false));
+  xmlNode* sdop = xmlNewChild(sp, xa, X("SignedDataObjectProperties"), nullptr);
+  xmlNode* dof = xmlNewChild(sdop, xa, X("DataObjectFormat"), nullptr);
+  xmlNewProp(dof, X("ObjectReference"), X("#" + t.refId));
+  addText(dof, xa, "MimeType", t.sniff.mediaType());
+  if (t.packaging == Packaging::Enveloping && !t.isXml) addText(dof, xa, "Encoding", kBase64Transform);
+  t.p.qualifyingProperties = qp;
+}
+
+/// Pass 1 with the throwaway key: every DigestValue and the canonical
+/// SignedInfo, whose digest is what the signer signs.
+void computeDigests(Template& t, EVP_PKEY* pub) {
+  XadesPending& p = t.p;
+  xml::clearLastError();
+  DSigCtx ctx(xmlSecDSigCtxCreate(nullptr));
+  if (!ctx) throw Error(Category::Internal, "cannot create an xmlsec context");
+  ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNATURE;
+  ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
+      xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument |
+      (t.files.empty() ? 0 : (xmlSecTransformUriTypeLocal | xmlSecTransformUriTypeRemote)));
+  ctx->signKey = keyFor(throwawayKeyLike(pub)).release();
+  {
+    xml::AllowedFiles allow(t.files);
+    if (xmlSecDSigCtxSign(ctx.get(), t.sig) < 0 || !ctx->preSignMemBufMethod) {
+      throw Error(Category::Crypto, format(tr("cannot compute the XML signature: {0}"), {xml::lastError()}),
+                  t.input.string());
+    }
+  }
+  xmlSecBufferPtr si = xmlSecTransformMemBufGetBuffer(ctx->preSignMemBufMethod);
+  if (!si) throw Error(Category::Internal, "xmlsec kept no canonical SignedInfo");
+  p.canonicalSignedInfo.assign(xmlSecBufferGetData(si), xmlSecBufferGetData(si) + xmlSecBufferGetSize(si));
+  p.tbs = digest(p.params.digest, p.canonicalSignedInfo);
+  p.signature = t.sig;
+  p.signatureValue = xmlSecFindChild(t.sig, xmlSecNodeSignatureValue, xmlSecDSigNs);
+  if (!p.signatureValue) throw Error(Category::Internal, "no SignatureValue after signing");
+}
+
+/// Never write a value that does not verify (wrong key, wrong digest).
+void refuseValueNotMatching(const XadesPending& p, const Bytes& value) {
+  EVP_PKEY* pub = X509_get0_pubkey(p.cert->certificate.native());
+  ossl::EvpMdCtx vctx(EVP_MD_CTX_new());
+  if (!vctx || EVP_DigestVerifyInit(vctx.get(), nullptr, ossl::evpDigest(p.params.digest), nullptr, pub) != 1 ||
+      EVP_DigestVerify(vctx.get(), value.data(), value.size(), p.canonicalSignedInfo.data(),
+                       p.canonicalSignedInfo.size()) != 1) {
+    ERR_clear_error();
+    throw Error(Category::Crypto, tr("the signature value from the signer does not match the certificate"), p.input);
+  }
+}
+
+/// KeyInfo (not signed; the signed SigningCertificateV2 binds the certificate).
+void addKeyInfo(XadesPending& p, xmlNs* dsNs) {
+  xmlNode* keyInfo = xmlNewNode(dsNs, X("KeyInfo"));
+  xmlAddNextSibling(p.signatureValue, keyInfo);
+  xmlNode* x509 = xmlNewChild(keyInfo, dsNs, X("X509Data"), nullptr);
+  addText(x509, dsNs, "X509Certificate", xml::toBase64(p.cert->certificate.der(), true));
+  for (const Certificate& c : p.cert->chain) {
+    if (c.selfIssued()) continue;  // the root comes from the verifier's trust anchors
+    addText(x509, dsNs, "X509Certificate", xml::toBase64(c.der(), true));
+  }
+}
+
+/// SignatureTimeStamp over the canonical ds:SignatureValue element (EN 319 132-1 §5.3).
+void addSignatureTimeStamp(XadesPending& p, xmlNs* dsNs) {
+  const auto canonical = xml::canonicalise(p.signatureValue, kExcC14n);
+  if (!canonical) throw Error(Category::Internal, "cannot canonicalise SignatureValue");
+  TsaOptions o;
+  o.url = p.params.tsaUrl;
+  o.digest = p.params.digest;
+  o.trustAnchors = p.params.tsaTrustAnchors;
+  Bytes token;
+  try {
+    token = requestTimestampToken(*canonical, o);
+  } catch (const Error& e) {
+    throw e.withFile(p.input);
+  }
+  xmlNs* xa = p.qualifyingProperties->ns;
+  xmlNode* up = xmlNewChild(p.qualifyingProperties, xa, X("UnsignedProperties"), nullptr);
+  xmlNode* usp = xmlNewChild(up, xa, X("UnsignedSignatureProperties"), nullptr);
+  xmlNode* sts = xmlNewChild(usp, xa, X("SignatureTimeStamp"), nullptr);
+  xmlNewProp(sts, X("Id"), X(randomId("ts-")));
+  xmlNode* cm = xmlNewChild(sts, dsNs, X("CanonicalizationMethod"), nullptr);
+  xmlNewProp(cm, X("Algorithm"), X(kExcC14n));
+  addText(sts, xa, "EncapsulatedTimeStamp", xml::toBase64(token, true));
+}
+
+}  // namespace
+
+}  // namespace xades
+
+using xml::X;
+
+bool XadesModule::recognises(const ContentSniff& c) const { return looksLikeXml(c.head); }
+bool XadesModule::isDefaultFor(const ContentSniff& c) const { return looksLikeXml(c.head); }
+bool XadesModule::canSign(const ContentSniff&) const { return true; }
+Packaging XadesModule::packagingFor(const ContentSniff& c) const {
+  return looksLikeXml(c.head) ? Packaging::Enveloped : Packaging::Detached;
+}
+
+fs::path XadesModule::outputName(const fs::path& input, Packaging p) const {
+  if (p == Packaging::Detached) {
+    fs::path out = input;
+    out += kDetachedXadesSuffix;
+    return out;
+  }
+  const bool xml = looksLikeXml(ContentSniff::of(input).head);  // read once
+  if (p == Packaging::Default && !xml) return outputName(input, Packaging::Detached);
+  fs::path out = input;
+  if (xml) {
+    out.replace_filename(input.stem().string() + "-signed" + input.extension().string());
+  } else {
+    out += "-signed.xml";  // enveloping a non-XML file: "scan.tiff-signed.xml"
+  }
+  return out;
+}
+
+std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, const SignParams& params,
+                                                       const OfferedCertificate& offered) {
+  xml::initialise();
+  const ContentSniff sniff = ContentSniff::of(input);
+  const bool isXml = looksLikeXml(sniff.head);
+  const Packaging packaging = params.packaging == Packaging::Default ? packagingFor(sniff) : params.packaging;
+  EVP_PKEY* pub = xades::refuseUnsupported(packaging, isXml, params, offered);
+  const bool ec = EVP_PKEY_is_a(pub, "EC");
+
+  auto p = std::make_unique<xades::XadesPending>();
+  p->ec = ec;
+  p->fieldSize = ec ? static_cast<std::size_t>((EVP_PKEY_get_bits(pub) + 7) / 8) : 0;
+  p->cert = offered;
+  p->params = params;
+  p->input = input.string();
+
+  const std::string sigId = xades::randomId("sig-");
+  xades::Template t{*p, input, sniff, isXml, packaging, sigId, sigId + "-signedprops", sigId + "-ref0", nullptr, {}};
+  xades::createTemplate(t);
+  xades::addReferences(t);
+  if (packaging == Packaging::Enveloping) xades::addContentObject(t);
+  xades::addQualifyingProperties(t, offered.certificate);
+  xades::computeDigests(t, pub);
+  return p;
+}
+
+void XadesModule::finish(PendingSignature& pending, const Bytes& value, const fs::path& output) {
+  auto& p = static_cast<xades::XadesPending&>(pending);
+  xades::refuseValueNotMatching(p, value);
+  // XML-DSig ECDSA values are r||s (RFC 6931 §3.4.1), CMS ones DER.
+  const Bytes xmlValue = p.ec ? ecdsaDerToRaw(value, p.fieldSize) : value;
+  xmlNodeSetContent(p.signatureValue, X(xml::toBase64(xmlValue, true)));
+
+  xmlNs* dsNs = xmlSearchNsByHref(p.doc.get(), p.signature, X(xades::kDsig));
+  xades::addKeyInfo(p, dsNs);
+  if (p.params.level == SignatureLevel::B_T) xades::addSignatureTimeStamp(p, dsNs);
+
+  xml::clearLastError();
+  if (xmlSaveFileEnc(output.c_str(), p.doc.get(), "UTF-8") < 0) {
+    throw Error(Category::Io, format(tr("cannot write the signed file: {0}"), {xml::lastError()}), output.string());
+  }
+}
+
+}  // namespace securedoc

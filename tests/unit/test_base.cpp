@@ -1,0 +1,224 @@
+// base/: the one atomic writer (AtomicFile) and the one descriptor owner
+// (UniqueFd) every other library writes files through.
+#include <boost/test/unit_test.hpp>
+
+#include "printers.h"
+#include "test_support.h"
+
+#include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace securedoc;
+using securedoc::test::hasCategory;
+using securedoc::test::readText;
+using securedoc::test::TempDir;
+using securedoc::test::writeFile;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The names in `dir`, hidden temporary files included.
+std::size_t entriesIn(const fs::path& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+mode_t modeOf(const fs::path& file) {
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::stat(file.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(unique_fd)
+
+BOOST_AUTO_TEST_CASE(owns_closes_moves_and_releases_a_descriptor) {
+  TempDir dir;
+  writeFile(dir / "a", "x");
+  int raw = -1;
+  {
+    UniqueFd fd(::open((dir / "a").c_str(), O_RDONLY | O_CLOEXEC));
+    BOOST_TEST_REQUIRE(static_cast<bool>(fd));
+    raw = fd.get();
+    UniqueFd moved(std::move(fd));
+    BOOST_TEST(!fd);  // NOLINT(bugprone-use-after-move): the moved-from state is what is tested
+    BOOST_TEST(moved.get() == raw);
+  }
+  // Closed at the end of the scope: the number is no longer open.
+  BOOST_TEST(::fcntl(raw, F_GETFD) == -1);
+  BOOST_TEST(errno == EBADF);
+
+  UniqueFd fd(::open((dir / "a").c_str(), O_RDONLY | O_CLOEXEC));
+  const int released = fd.release();
+  BOOST_TEST(!fd);
+  BOOST_TEST(::fcntl(released, F_GETFD) != -1, "release does not close");
+  ::close(released);
+
+  UniqueFd once(::open((dir / "a").c_str(), O_RDONLY | O_CLOEXEC));
+  BOOST_TEST(once.close() == 0);
+  BOOST_TEST(once.close() == 0, "closing nothing is not an error");
+}
+
+BOOST_AUTO_TEST_CASE(write_all_reports_the_errno_of_a_failed_write) {
+  TempDir dir;
+  writeFile(dir / "a", "");
+  UniqueFd readOnly(::open((dir / "a").c_str(), O_RDONLY | O_CLOEXEC));
+  BOOST_TEST(writeAll(readOnly.get(), "abc", 3) == EBADF);
+  UniqueFd writable(::open((dir / "a").c_str(), O_WRONLY | O_CLOEXEC));
+  const std::string big(1 << 20, 'z');
+  BOOST_TEST(writeAll(writable.get(), big.data(), big.size()) == 0);
+  BOOST_TEST(writable.close() == 0);
+  BOOST_TEST(fs::file_size(dir / "a") == big.size());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(atomic_file)
+
+BOOST_AUTO_TEST_CASE(nothing_appears_at_the_target_until_the_file_is_placed) {
+  TempDir dir;
+  AtomicFile f(dir / "out.pdf");
+  BOOST_TEST(f.temporary().parent_path() == dir.path(), "same folder, so rename and link stay on one file system");
+  BOOST_TEST(f.temporary().filename().string().rfind(".out.pdf.", 0) == 0, "hidden, named after the target");
+  f.write("half ");
+  BOOST_TEST(!fs::exists(dir / "out.pdf"));
+  f.write("and whole");
+  BOOST_TEST(f.placeAsNew());
+  BOOST_TEST(readText(dir / "out.pdf") == "half and whole");
+  BOOST_TEST(entriesIn(dir.path()) == 1u, "no temporary file is left");
+}
+
+BOOST_AUTO_TEST_CASE(a_file_never_placed_leaves_nothing_behind) {
+  TempDir dir;
+  {
+    AtomicFile f(dir / "out.xml");
+    f.write("abandoned");
+    BOOST_TEST(entriesIn(dir.path()) == 1u);
+  }
+  BOOST_TEST(entriesIn(dir.path()) == 0u);
+  // Nor does a moved one: only the new owner removes it.
+  std::optional<AtomicFile> holder;
+  {
+    AtomicFile f(dir / "moved.xml");
+    holder.emplace(std::move(f));
+  }
+  BOOST_TEST(entriesIn(dir.path()) == 1u, "the moved-from object does not remove the new owner's file");
+  holder->write("kept");
+  holder->placeReplacing();
+  BOOST_TEST(readText(dir / "moved.xml") == "kept");
+}
+
+BOOST_AUTO_TEST_CASE(place_as_new_never_overwrites_and_next_free_takes_the_next_name) {
+  TempDir dir;
+  writeFile(dir / "umowa-signed.pdf", "someone else's");
+  {
+    AtomicFile f(dir / "umowa-signed.pdf");
+    f.write("ours");
+    BOOST_TEST(!f.placeAsNew());
+    BOOST_TEST(readText(dir / "umowa-signed.pdf") == "someone else's");
+  }
+  BOOST_TEST(entriesIn(dir.path()) == 1u);
+  writeFile(dir / "umowa-signed (2).pdf", "also taken");
+  AtomicFile f(dir / "umowa-signed.pdf");
+  f.write("ours");
+  BOOST_TEST(f.placeAsNewOrNextFree() == dir / "umowa-signed (3).pdf");
+  BOOST_TEST(readText(dir / "umowa-signed (3).pdf") == "ours");
+  BOOST_TEST(readText(dir / "umowa-signed.pdf") == "someone else's");
+  BOOST_TEST(candidateName(dir / "a.tar.gz", 1) == dir / "a.tar.gz");
+  BOOST_TEST(candidateName(dir / "a.tar.gz", 7) == dir / "a.tar (7).gz");
+}
+
+BOOST_AUTO_TEST_CASE(place_replacing_swaps_the_whole_content_in_one_step) {
+  TempDir dir;
+  writeFile(dir / "store", "old content, longer than the new");
+  AtomicFile f(dir / "store", 0600);
+  f.write("new");
+  BOOST_TEST(readText(dir / "store") == "old content, longer than the new");
+  f.placeReplacing();
+  BOOST_TEST(readText(dir / "store") == "new");
+  BOOST_TEST(modeOf(dir / "store") == 0600u);
+  BOOST_TEST(entriesIn(dir.path()) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_mode_is_the_one_asked_for_or_what_the_umask_gives) {
+  TempDir dir;
+  const mode_t old = ::umask(022);
+  AtomicFile secret(dir / "key", 0600);
+  secret.write("k");
+  BOOST_TEST(secret.placeAsNew());
+  BOOST_TEST(modeOf(dir / "key") == 0600u);
+  AtomicFile plain(dir / "report.json");
+  plain.write("{}");
+  BOOST_TEST(plain.placeAsNew());
+  // newFileMode is read once per process; whatever it found, a new file
+  // gets exactly that, as open(2) would have given.
+  BOOST_TEST(modeOf(dir / "report.json") == newFileMode());
+  ::umask(old);
+}
+
+BOOST_AUTO_TEST_CASE(a_library_that_replaces_the_temporary_file_by_path_is_followed) {
+  // A PDF library saving by path may write a new file and rename it over the
+  // temporary name: the file under the name is what gets synced, moded and
+  // placed, not the descriptor AtomicFile opened first.
+  TempDir dir;
+  AtomicFile f(dir / "signed.pdf", 0640);
+  f.write("first draft");
+  writeFile(dir / "elsewhere", "what the library wrote");
+  fs::rename(dir / "elsewhere", f.temporary());
+  BOOST_TEST(f.placeAsNew());
+  BOOST_TEST(readText(dir / "signed.pdf") == "what the library wrote");
+  BOOST_TEST(modeOf(dir / "signed.pdf") == 0640u);
+  BOOST_TEST(entriesIn(dir.path()) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_syncs_the_file_system_once_and_then_places_each_file) {
+  TempDir dir;
+  AtomicFile a(dir / "a"), b(dir / "b");
+  a.write("A");
+  b.write("B");
+  a.syncWithFileSystem();
+  b.syncWithFileSystem();
+  flushFileSystemOf(dir.path());
+  BOOST_TEST(a.placeAsNew(false));
+  BOOST_TEST(b.placeAsNew(false));
+  syncFolder(dir.path());
+  BOOST_TEST(readText(dir / "a") == "A");
+  BOOST_TEST(readText(dir / "b") == "B");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_or_unwritable_folder_is_a_clean_io_error) {
+  TempDir dir;
+  BOOST_CHECK_EXCEPTION(AtomicFile(dir / "no-such-folder" / "x"), Error, hasCategory(Category::Io));
+  BOOST_CHECK_EXCEPTION(flushFileSystemOf(dir / "no-such-folder"), Error, hasCategory(Category::Io));
+  if (::geteuid() != 0) {  // root writes anywhere
+    fs::create_directory(dir / "ro");
+    fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+    BOOST_CHECK_EXCEPTION(AtomicFile(dir / "ro" / "x"), Error, hasCategory(Category::Io));
+    fs::permissions(dir / "ro", fs::perms::owner_all);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(write_new_file_fills_a_temporary_path_and_leaves_nothing_when_the_writer_fails) {
+  TempDir dir;
+  writeFile(dir / "r.html", "taken");
+  const fs::path used = writeNewFile(dir / "r.html", [](const fs::path& tmp) { writeFile(tmp, "<html/>"); });
+  BOOST_TEST(used == dir / "r (2).html");
+  BOOST_TEST(readText(used) == "<html/>");
+  BOOST_CHECK_THROW(writeNewFile(dir / "s.html",
+                                 [](const fs::path&) { throw Error(Category::Io, "disk full"); }),
+                    Error);
+  BOOST_TEST(!fs::exists(dir / "s.html"));
+  BOOST_TEST(entriesIn(dir.path()) == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
