@@ -1,4 +1,4 @@
-// securedoc-cli: sign, verify, inspect, certs (DESIGN.md §4-5).
+// securedoc-cli: sign, verify, inspect, certs (README.md "Command line").
 #include "terminal_interaction.h"
 
 #include <securedoc/app/report_render.h>
@@ -35,7 +35,7 @@ int exitForError(const Error& e) {
   }
 }
 
-/// What to type about a code the libraries report (DESIGN.md §4: libraries
+/// What to type about a code the libraries report (ARCHITECTURE.md "Notes": libraries
 /// say what is missing; only the CLI knows its flags, the window its
 /// settings).  Empty when the code needs no hint.
 std::string hintFor(const std::string& code) {

@@ -3,7 +3,8 @@
 // option, an environment variable, or the terminal with echo off, in that
 // order.  One-time codes come from --otp-command (a program that prints the
 // code, e.g. "securedoc-otp code"), SECUREDOC_OTP, or the terminal.  Secrets
-// never come from the command line itself (DESIGN.md §5).
+// never come from the command line itself, which every user of the machine
+// can read in the process list (README.md "Command line").
 #include <securedoc/crypto/signer.h>
 
 #include <optional>
@@ -21,7 +22,7 @@ class TerminalInteraction final : public Interaction {
   bool quiet = false;
   bool showProgress = false;
 
-  std::string askSecret(Secret kind, const std::string& what) override;
+  SecretString askSecret(Secret kind, const std::string& what) override;
   void progress(std::size_t done, std::size_t total, const std::string& item) override;
 };
 

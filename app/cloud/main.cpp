@@ -1,4 +1,4 @@
-// securedoc-cloud: the reference CSC v2 service (DESIGN.md §6,
+// securedoc-cloud: the reference CSC API v2 service (its contract is in
 // cloud/README.md).  This file is only the command line: making a demo world,
 // serving it over TLS and the admin commands; the service is CscService.
 #include <securedoc/cloud/ca.h>
@@ -7,6 +7,7 @@
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/base/file.h>
 #include <securedoc/crypto/pkcs11_keystore.h>
 #include <securedoc/crypto/qr.h>
@@ -237,8 +238,8 @@ int runDemo(const Options& o) {
   ::setenv("SOFTHSM2_CONF", p.hsmConf().c_str(), 1);
   run({"softhsm2-util", "--init-token", "--free", "--label", kHsmLabel, "--pin", pin, "--so-pin", soPin},
       "softhsm2-util --init-token");
-  OPENSSL_cleanse(pin.data(), pin.size());
-  OPENSSL_cleanse(soPin.data(), soPin.size());
+  wipe(pin);
+  wipe(soPin);
   auto hsm = openHsm(p);
 
   Store store = Store::open(p.db(), loadOrCreateServiceKey(p.serviceKey()));
@@ -253,7 +254,7 @@ int runDemo(const Options& o) {
   Bytes secret = randomOtpSecret();
   store.setOtpSecret(credentialId, SecretBytes(secret.begin(), secret.end()), t, "demo");
   const std::string otpauth = serviceOtpauthUri(o.login, secret);
-  OPENSSL_cleanse(secret.data(), secret.size());
+  wipe(secret);
   writeQrPng(otpauth, p.qr());
 
   const std::string base = "https://127.0.0.1:" + std::to_string(kDefaultPort);
@@ -266,7 +267,7 @@ int runDemo(const Options& o) {
                   {"trustAnchor", p.rootPem().string()},
                   {"tsa", base + "/tsa"}};
   writePrivateFile(p.demoJson(), demo.dump(2) + "\n");
-  OPENSSL_cleanse(password.data(), password.size());
+  wipe(password);
 
   std::cout << format(tr("The demo world is ready in {0}."), {p.dir.string()}) << '\n'
             << format(tr("Account {0}: password and otpauth:// URI in {1} (keep it private)."),
@@ -308,7 +309,7 @@ int runServe(const Options& o) {
     port = server.bind_to_any_port("127.0.0.1");
     if (port <= 0) throw Error(Category::Network, tr("cannot listen on 127.0.0.1"));
   } else if (!server.bind_to_port("127.0.0.1", port)) {
-    throw Error(Category::Network, format(tr("cannot listen on 127.0.0.1 port {0}"), {std::to_string(port)}));
+    throw Error(Category::Network, format(tr("cannot listen on 127.0.0.1 port {0}"), {port}));
   }
   // demo.json names the real port before the first request is answered.
   std::error_code ec;

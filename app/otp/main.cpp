@@ -1,9 +1,10 @@
 // securedoc-otp: a small TOTP authenticator for the cloud signing accounts
-// (DESIGN.md §6).  The store and PIN handling live in securedoc_otp_store.
+// (RFC 6238).  The store and PIN handling live in securedoc_otp_store.
 #include "otp_store.h"
 #include "pin_source.h"
 
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
 #include <securedoc/i18n.h>
@@ -67,7 +68,7 @@ OtpAuth readAccount(const std::string& input) {
     std::getline(std::cin, line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     OtpAuth a = OtpAuth::parse(line);
-    OPENSSL_cleanse(line.data(), line.size());
+    wipe(line);
     return a;
   }
   if (startsWithIgnoreCase(input, "otpauth:")) return OtpAuth::parse(input);
@@ -114,10 +115,7 @@ std::vector<Entry>::iterator findEntry(Store& store, const std::string& name) {
 
 int runAdd(const Options& o) {
   OtpAuth account = readAccount(o.input);
-  struct Wipe {
-    Bytes& b;
-    ~Wipe() { OPENSSL_cleanse(b.data(), b.size()); }
-  } wipeSecret{account.secret};
+  const WipeOnExit wipeSecret(account.secret);
   const fs::path path = storePath(o);
   std::error_code ec;
   std::optional<Store> store;
@@ -154,10 +152,11 @@ int runCode(const Options& o) {
     entry = &entries.front();
   }
   OtpAuth account = OtpAuth::parse(entry->uri);
+  const WipeOnExit wipeSecret(account.secret);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string code = totpCode(account, now);
-  OPENSSL_cleanse(account.secret.data(), account.secret.size());
-  // DESIGN.md §6: the code on the first line, the seconds it has left on the second.
+  // The code on the first line, which --otp-command reads; the seconds it has
+  // left on the second (README.md "securedoc-otp: the authenticator").
   std::cout << code << '\n' << secondsLeft(now, account.period) << '\n';
   return 0;
 }
@@ -172,7 +171,7 @@ int runRemove(const Options& o) {
   Store store = openExisting(o);
   const auto it = findEntry(store, o.name);
   if (it == store.entries().end()) throw NotFound(format(tr("no account named {0} in the store"), {o.name}), store.file().string());
-  OPENSSL_cleanse(it->uri.data(), it->uri.size());
+  wipe(it->uri);
   store.entries().erase(it);
   store.save();
   std::cout << format(tr("Removed {0}."), {o.name}) << '\n';

@@ -55,13 +55,6 @@ constexpr std::uint32_t kArgonLanes = 1;
 
 using CipherCtx = ossl::Ptr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 
-void wipe(Bytes& b) {
-  if (!b.empty()) OPENSSL_cleanse(b.data(), b.size());
-}
-void wipe(std::string& s) {
-  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
-}
-
 Bytes randomBytes(std::size_t n) {
   Bytes b(n);
   if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throwOpenSsl(Category::Crypto, tr("no random bytes"));
@@ -109,16 +102,6 @@ void writeAtomically(const fs::path& file, const Bytes& data) {
 }
 
 }  // namespace
-
-SecretString::SecretString(SecretString&& other) noexcept : m_value(std::move(other.m_value)) {
-  // A moved-from string may keep its bytes in its own buffer.
-  OPENSSL_cleanse(other.m_value.data(), other.m_value.capacity());
-  other.m_value.clear();
-}
-
-SecretString::~SecretString() {
-  OPENSSL_cleanse(m_value.data(), m_value.capacity());
-}
 
 bool isValidPin(std::string_view pin) {
   return pin.size() == 4 && std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });

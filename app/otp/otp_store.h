@@ -1,5 +1,5 @@
 #pragma once
-// The authenticator's encrypted store (securedoc-otp, DESIGN.md §6): the
+// The authenticator's encrypted store (securedoc-otp): the
 // otpauth:// URIs of the user's OTP accounts, encrypted under a 4-digit PIN.
 //
 // File format, version 1 (all of it before the ciphertext is authenticated as
@@ -19,6 +19,7 @@
 // gives an attacker nothing the GCM tag would not (both need one Argon2id run
 // a guess).  The payload is {"entries": [{"name": "ISSUER:account", "uri": "otpauth://..."}]}.
 #include <securedoc/base/bytes.h>
+#include <securedoc/base/secret.h>
 
 #include <filesystem>
 #include <string>
@@ -26,23 +27,6 @@
 #include <vector>
 
 namespace securedoc::otp {
-
-/// A string holding a PIN, wiped with OPENSSL_cleanse when destroyed.
-class SecretString {
- public:
-  SecretString() { m_value.reserve(128); }  // past SSO, so appends never reallocate
-  SecretString(const SecretString&) = delete;
-  SecretString& operator=(const SecretString&) = delete;
-  SecretString(SecretString&& other) noexcept;
-  SecretString& operator=(SecretString&&) = delete;
-  ~SecretString();
-  std::string& value() { return m_value; }
-  const std::string& value() const { return m_value; }
-  std::string_view view() const { return m_value; }
-
- private:
-  std::string m_value;
-};
 
 /// Exactly four ASCII digits.
 bool isValidPin(std::string_view pin);

@@ -1,7 +1,8 @@
 #pragma once
 // Where securedoc-otp gets a PIN: a file named by an option (its first line),
 // an environment variable, or the terminal with echo off, in that order.  A
-// PIN never comes from the command line itself (DESIGN.md §5).
+// PIN never comes from the command line itself, which every user of the
+// machine can read in the process list.
 #include "otp_store.h"
 
 #include <optional>

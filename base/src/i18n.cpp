@@ -2,6 +2,7 @@
 
 #include <libintl.h>
 
+#include <charconv>
 #include <clocale>
 #include <cstdlib>
 #include <filesystem>
@@ -23,7 +24,18 @@ const char* trn(const char* singular, const char* plural, unsigned long n) {
   return dngettext(kTextDomain, singular, plural, n);
 }
 
-std::string format(std::string_view pattern, std::initializer_list<std::string_view> args) {
+void FormatArg::appendTo(std::string& out) const {
+  if (m_kind == Kind::Text) {
+    out += m_text;
+    return;
+  }
+  char digits[24];  // a 64-bit integer with its sign
+  const auto r = m_kind == Kind::Signed ? std::to_chars(digits, digits + sizeof digits, m_signed)
+                                        : std::to_chars(digits, digits + sizeof digits, m_unsigned);
+  out.append(digits, r.ptr);
+}
+
+std::string format(std::string_view pattern, std::initializer_list<FormatArg> args) {
   std::string out;
   out.reserve(pattern.size() + 32);
   for (std::size_t i = 0; i < pattern.size(); ++i) {
@@ -31,7 +43,7 @@ std::string format(std::string_view pattern, std::initializer_list<std::string_v
         pattern[i + 1] <= '9') {
       const auto idx = static_cast<std::size_t>(pattern[i + 1] - '0');
       if (idx < args.size()) {
-        out += *(args.begin() + idx);
+        (args.begin() + idx)->appendTo(out);
         i += 2;
         continue;
       }
@@ -49,8 +61,8 @@ std::string localeDir() {
 
 void initI18n() {
   std::setlocale(LC_ALL, "");
-  // Numbers inside files never depend on the locale (STYLE.md §13): only
-  // messages follow it.
+  // Numbers inside files never depend on the locale (a decimal comma would
+  // change what is signed): only messages follow it.
   std::setlocale(LC_NUMERIC, "C");
   const std::string dir = localeDir();
   bindtextdomain(kTextDomain, dir.c_str());

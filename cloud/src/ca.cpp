@@ -3,6 +3,7 @@
 #include <securedoc/cloud/ca.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/base/file.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
@@ -74,7 +75,6 @@ constexpr const char* kQcpNQscd = "0.4.0.194112.1.2";  // ETSI EN 319 411-2
 constexpr const char* kQcCompliance = "0.4.0.1862.1.1";  // ETSI EN 319 412-5 §4.2.1
 constexpr const char* kQcSscd = "0.4.0.1862.1.4";        // ETSI EN 319 412-5 §4.2.2
 
-using detail::number;
 using detail::noPassword;
 
 
@@ -118,11 +118,6 @@ std::string pemOfKey(EVP_PKEY* key) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-struct Cleansed {
-  std::string& s;
-  ~Cleansed() { OPENSSL_cleanse(s.data(), s.size()); }
-};
-
 ossl::EvpPkey loadKey(const fs::path& file) {
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(file, ec);
@@ -142,7 +137,7 @@ ossl::EvpPkey loadKey(const fs::path& file) {
     ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     if (bio) key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, &noPassword, nullptr));
   }
-  OPENSSL_cleanse(pem.data(), pem.size());
+  wipe(pem);
   if (!key) throwOpenSsl(Category::Malformed, tr("holds no unencrypted PEM private key"), file.string());
   return key;
 }
@@ -172,7 +167,7 @@ ossl::EvpPkey generateP256() {
 /// is replaced whole unless the second rename fails.
 void writeKeyAndCert(EVP_PKEY* key, X509* cert, const fs::path& certPem, const fs::path& keyPem) {
   std::string keyText = pemOfKey(key);
-  const Cleansed wipe{keyText};
+  const WipeOnExit wipeKey(keyText);
   const std::string certText = pemOfCert(cert);
   AtomicFile keyFile(keyPem, 0600);
   keyFile.write(keyText);
@@ -219,7 +214,7 @@ ossl::Asn1Time asn1Time(std::int64_t t) {
   // ASN1_TIME_set picks UTCTime up to 2049 and GeneralizedTime from 2050
   // (RFC 5280 §4.1.2.5).
   ossl::Asn1Time out(ASN1_TIME_set(nullptr, static_cast<time_t>(t)));
-  if (!out) throwOpenSsl(Category::Usage, format(tr("{0} is not a representable time"), {number(t)}));
+  if (!out) throwOpenSsl(Category::Usage, format(tr("{0} is not a representable time"), {t}));
   return out;
 }
 
@@ -506,7 +501,7 @@ struct DemoCa::Impl {
       if (!(fields >> serial >> r.time >> r.reason) || (fields >> rest) || !isUpperHex(serial) || r.time < 0 ||
           !validReason(r.reason)) {
         throw Error(Category::Malformed,
-                    format(tr("line {0} of the revocation list is not \"SERIAL TIME REASON\""), {number(lineNo)}),
+                    format(tr("line {0} of the revocation list is not \"SERIAL TIME REASON\""), {lineNo}),
                     file.string());
       }
       out.emplace(serial, r);
@@ -675,9 +670,9 @@ DemoCa DemoCa::create(const fs::path& dir, const std::string& name) {
   // Keys first, O_EXCL: a concurrent create() on the same folder fails here.
   {
     std::string rootPem = pemOfKey(rootKey.get());
-    const Cleansed wipeRoot{rootPem};
+    const WipeOnExit wipeRoot(rootPem);
     std::string issuingPem = pemOfKey(issuingKey.get());
-    const Cleansed wipeIssuing{issuingPem};
+    const WipeOnExit wipeIssuing(issuingPem);
     createFile(dir / kRootKey, rootPem, 0600);
     createFile(dir / kIssuingKey, issuingPem, 0600);
   }
@@ -733,7 +728,7 @@ Certificate DemoCa::issuing() const { return m_impl->issuing; }
 
 Certificate DemoCa::issueSigner(const Bytes& spkiDer, const SubjectFields& subject, int days,
                                 const std::string& ocspUrl, const std::string& crlUrl) {
-  if (days < 1) throw Error(Category::Usage, format(tr("{0} is not a number of days"), {number(days)}));
+  if (days < 1) throw Error(Category::Usage, format(tr("{0} is not a number of days"), {days}));
   if (subject.givenName.empty() || subject.surname.empty() || subject.serialNumber.empty()) {
     throw Error(Category::Usage,
                 tr("a signing certificate needs the given name, surname and serial number of its subject"));
@@ -854,9 +849,9 @@ void DemoCa::issueTsa(const fs::path& certPem, const fs::path& keyPem) {
 
 void DemoCa::revoke(const Certificate& cert, int reason, std::int64_t when) {
   if (!validReason(reason)) {
-    throw Error(Category::Usage, format(tr("{0} is not an RFC 5280 revocation reason"), {number(reason)}));
+    throw Error(Category::Usage, format(tr("{0} is not an RFC 5280 revocation reason"), {reason}));
   }
-  if (when < 0) throw Error(Category::Usage, format(tr("{0} is not a representable time"), {number(when)}));
+  if (when < 0) throw Error(Category::Usage, format(tr("{0} is not a representable time"), {when}));
   X509* ca = m_impl->issuing.native();
   if (X509_check_issued(ca, cert.native()) != X509_V_OK || X509_verify(cert.native(), X509_get0_pubkey(ca)) != 1) {
     ERR_clear_error();

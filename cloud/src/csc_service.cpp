@@ -7,6 +7,8 @@
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/crypto/pkcs11_keystore.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
@@ -20,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <array>
@@ -47,7 +50,7 @@ namespace {
 constexpr const char* kSpecs = "2.0.0.2";
 constexpr int kOtpDigits = 8;
 constexpr int kOtpPeriod = 30;
-constexpr int kOtpWindow = 1;  // DESIGN.md §6: T-1, T, T+1
+constexpr int kOtpWindow = 1;  // T-1, T, T+1: one step of delay (RFC 6238 §5.2), one for a clock ahead
 
 constexpr const char* kOidSha256 = "2.16.840.1.101.3.4.2.1";
 constexpr const char* kOidSha384 = "2.16.840.1.101.3.4.2.2";
@@ -106,7 +109,6 @@ std::string generalizedTime(std::time_t t) {
   return buf.data();
 }
 
-std::string numberText(long long n) { return std::to_string(n); }  // digits only, no locale
 
 // ------------------------------------------------------------------ algorithms
 
@@ -206,12 +208,6 @@ std::vector<Bytes> hashesParameter(const json& body, const HashAlg& alg, std::si
   return out;
 }
 
-/// Best-effort wipe of a string that held a secret.
-void wipe(std::string& s) {
-  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
-  s.clear();
-}
-
 struct Basic {
   std::string login;
   std::string password;
@@ -226,7 +222,7 @@ std::optional<Basic> basicAuth(const httplib::Request& req) {
   auto decoded = fromBase64(std::string_view(header).substr(prefix.size()));
   if (!decoded) return std::nullopt;
   std::string text(decoded->begin(), decoded->end());
-  OPENSSL_cleanse(decoded->data(), decoded->size());
+  wipe(*decoded);
   const auto colon = text.find(':');
   if (colon == std::string::npos || colon == 0) {
     wipe(text);
@@ -384,12 +380,13 @@ struct CscService::Impl {
     std::filesystem::create_directories(options.outbox, ec);
     ::chmod(options.outbox.c_str(), 0700);
     const auto file = options.outbox / (login + ".txt");
-    {
-      std::ofstream out(file, std::ios::app | std::ios::binary);
-      out << isoTime(static_cast<std::time_t>(now)) << ' ' << kind << ' ' << text << '\n';
-      if (!out) throw Error(Category::Io, tr("cannot write the outbox"), file.string());
+    // Created 0600 (the messages carry activation and reset tokens), one
+    // append per message, as a mail spool would.
+    UniqueFd out(::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    const std::string line = isoTime(static_cast<std::time_t>(now)) + ' ' + kind + ' ' + text + '\n';
+    if (!out || writeAll(out.get(), line.data(), line.size()) != 0 || out.close() != 0) {
+      throw Error(Category::Io, tr("cannot write the outbox"), file.string());
     }
-    ::chmod(file.c_str(), 0600);
   }
 
   // -------------------------------------------------------------- CSC: info and auth
@@ -543,17 +540,14 @@ struct CscService::Impl {
             item.value("value", json()).is_string())
           otp = item["value"].get<std::string>();
     if (otp.empty()) badRequest("Invalid parameter authData");
-    struct WipeOtp {
-      std::string& s;
-      ~WipeOtp() { wipe(s); }
-    } wipeOtp{otp};
+    const WipeOnExit wipeOtp(otp);
 
     std::optional<std::int64_t> step;
     try {
       SecretBytes secret = store.otpSecret(cred.id, c.now);
       Bytes key(secret.begin(), secret.end());
       step = totpMatchStep(key, otp, c.now, kOtpWindow, kOtpDigits, kOtpPeriod, "SHA1");
-      OPENSSL_cleanse(key.data(), key.size());
+      wipe(key);
       if (!step) {
         store.recordOtpFailure(cred.id, c.now, c.requestId);
         refuse(400, "invalid_otp", "The OTP is invalid");
@@ -661,7 +655,7 @@ struct CscService::Impl {
       throw;
     }
     store.appendAudit("sign.ok", login, cred.id, c.requestId,
-                      "signAlgo=" + signAlgo + " count=" + numberText(static_cast<long long>(signatures.size())),
+                      format("signAlgo={0} count={1}", {signAlgo, signatures.size()}),
                       c.now);
     json out = json::array();
     for (const Bytes& s : signatures) out.push_back(toBase64(s));
@@ -760,26 +754,13 @@ struct CscService::Impl {
     const SecretBytes sealed(secret.begin(), secret.end());
     for (const Credential& cred : credentials) store.setOtpSecret(cred.id, sealed, c.now, c.requestId);
     std::string uri = serviceOtpauthUri(login, secret);
-    OPENSSL_cleanse(secret.data(), secret.size());
-    const auto png = options.outbox / (".qr-" + hex(detail::randomBytes(8)) + ".png");
-    std::string pngBytes;
-    try {
-      std::error_code ec;
-      std::filesystem::create_directories(options.outbox, ec);
-      writeQrPng(uri, png);
-      std::ifstream in(png, std::ios::binary);
-      pngBytes.assign(std::istreambuf_iterator<char>(in), {});
-    } catch (...) {
-      std::error_code ec;
-      std::filesystem::remove(png, ec);
-      wipe(uri);
-      throw;
-    }
-    std::error_code ec;
-    std::filesystem::remove(png, ec);
-    answerJson(c.res, 200, json{{"otpauth", uri}, {"qrPng", toBase64(Bytes(pngBytes.begin(), pngBytes.end()))}});
-    wipe(uri);
-    wipe(pngBytes);
+    wipe(secret);
+    const WipeOnExit wipeUri(uri);
+    std::string image = qrPngImage(uri);  // in memory: the secret never touches the disk
+    const WipeOnExit wipeImage(image);
+    std::string qrBase64 = toBase64(reinterpret_cast<const std::uint8_t*>(image.data()), image.size());
+    const WipeOnExit wipeBase64(qrBase64);
+    answerJson(c.res, 200, json{{"otpauth", uri}, {"qrPng", qrBase64}});
   }
 
   // -------------------------------------------------------------- trust services

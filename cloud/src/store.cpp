@@ -3,6 +3,7 @@
 // store_accounts.cpp, store_otp.cpp, store_sessions.cpp and store_audit.cpp,
 // the schema in store_schema.cpp (store_internal.h lists who defines what).
 #include <securedoc/cloud/store.h>
+#include <securedoc/base/file.h>
 
 #include "store_crypto.h"
 #include "store_internal.h"
@@ -85,10 +86,8 @@ Store Store::open(const std::filesystem::path& file, const SecretBytes& serviceK
     throw Error(Category::Usage, tr("the service key must be 32 bytes"), file.string());
   // Password hashes and sealed secrets: the file is the owner's only.  SQLite
   // gives the -wal and -shm files the database file's mode.
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd >= 0) {
-    ::close(fd);
-  } else if (errno != EEXIST) {
+  const UniqueFd created(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!created && errno != EEXIST) {
     throw Error(Category::Io, tr("cannot create the service database"), file.string(), std::strerror(errno));
   }
   auto impl = std::make_unique<Impl>(file, serviceKey);

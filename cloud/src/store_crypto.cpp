@@ -25,10 +25,6 @@
 
 namespace securedoc::cloud {
 
-void wipeMemory(void* p, std::size_t n) noexcept {
-  if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
-}
-
 SecretBytes loadOrCreateServiceKey(const std::filesystem::path& file) {
   const std::string name = file.string();
   struct stat existing {};
@@ -160,7 +156,7 @@ std::string base64Url(const Bytes& data) {
 std::string newToken() {
   Bytes raw = randomBytes(32);
   std::string token = base64Url(raw);
-  wipeMemory(raw.data(), raw.size());
+  wipe(raw.data(), raw.size());
   return token;
 }
 
@@ -171,7 +167,7 @@ std::string newEightDigitCode() {
     Bytes r = randomBytes(4);
     const std::uint32_t v =
         (std::uint32_t{r[0]} << 24) | (std::uint32_t{r[1]} << 16) | (std::uint32_t{r[2]} << 8) | r[3];
-    wipeMemory(r.data(), r.size());
+    wipe(r.data(), r.size());
     if (v >= 4200000000u) continue;
     std::string code(8, '0');
     std::uint32_t x = v % 100000000u;
@@ -203,7 +199,7 @@ bool equalConstantTime(const Bytes& a, const Bytes& b) {
 SecretBytes deriveKey(const SecretBytes& serviceKey, std::string_view label) {
   Bytes mac = hmacSha256(serviceKey, Bytes(label.begin(), label.end()));
   SecretBytes out(mac.begin(), mac.end());
-  wipeMemory(mac.data(), mac.size());
+  wipe(mac.data(), mac.size());
   return out;
 }
 

@@ -6,11 +6,9 @@
 
 #include "store_crypto.h"
 #include "store_internal.h"
-#include "text_util.h"
 
 namespace securedoc::cloud {
 
-using detail::number;
 using detail::refuse;
 using sql::Query;
 using sql::Transaction;
@@ -33,7 +31,7 @@ Bytes enrolmentCodeMac(const SecretBytes& codeKey, std::int64_t accountId, std::
   Bytes material = accountIdBytes(accountId);
   material.insert(material.end(), code.begin(), code.end());
   Bytes mac = detail::hmacSha256(codeKey, material);
-  wipeMemory(material.data(), material.size());
+  wipe(material.data(), material.size());
   return mac;
 }
 
@@ -107,12 +105,12 @@ void Store::confirmOtpProvisioning(std::int64_t accountId, std::string_view code
     Query(db, "UPDATE otp_provisioning SET failures = ?, blocked = 1, code_mac = NULL WHERE account_id = ?", failures,
           accountId)
         .run();
-    m_impl->refuseAudited(tx, now, "otp.enrol.blocked", login, {}, requestId, "failures=" + number(failures),
+    m_impl->refuseAudited(tx, now, "otp.enrol.blocked", login, {}, requestId, format("failures={0}", {failures}),
                           ServiceErrc::Locked,
                           N_("OTP enrolment is blocked after too many wrong codes; ask the administrator"));
   }
   Query(db, "UPDATE otp_provisioning SET failures = ? WHERE account_id = ?", failures, accountId).run();
-  m_impl->refuseAudited(tx, now, "otp.enrol.failed", login, {}, requestId, "failures=" + number(failures),
+  m_impl->refuseAudited(tx, now, "otp.enrol.failed", login, {}, requestId, format("failures={0}", {failures}),
                         ServiceErrc::InvalidGrant, N_("the enrolment code is wrong"));
 }
 
@@ -190,7 +188,7 @@ void Store::recordOtpSuccess(std::string_view credentialId, std::int64_t step, s
   // OTP after the successful validation has been issued for the first OTP".
   if (step <= st.lastAcceptedStep)
     m_impl->refuseAudited(tx, now, "otp.replay", login, credentialId, requestId,
-                          "step=" + number(step) + " last=" + number(st.lastAcceptedStep), ServiceErrc::Replayed,
+                          format("step={0} last={1}", {step, st.lastAcceptedStep}), ServiceErrc::Replayed,
                           N_("The OTP is invalid"));
   Query(db, "UPDATE credential_otp SET last_step = ?, failures = 0 WHERE credential_id = ?", step, credentialId).run();
   m_impl->audit(now, "otp.ok", login, credentialId, requestId, {});
@@ -206,9 +204,9 @@ OtpState Store::recordOtpFailure(std::string_view credentialId, std::int64_t now
   if (st.consecutiveFailures >= kOtpMaxFailures) {
     st.consecutiveFailures = 0;
     st.lockedUntil = now + kOtpLockSeconds;
-    m_impl->audit(now, "otp.locked", login, credentialId, requestId, "until=" + number(st.lockedUntil));
+    m_impl->audit(now, "otp.locked", login, credentialId, requestId, format("until={0}", {st.lockedUntil}));
   } else {
-    m_impl->audit(now, "otp.failed", login, credentialId, requestId, "failures=" + number(st.consecutiveFailures));
+    m_impl->audit(now, "otp.failed", login, credentialId, requestId, format("failures={0}", {st.consecutiveFailures}));
   }
   Query(db, "UPDATE credential_otp SET failures = ?, locked_until = ? WHERE credential_id = ?", st.consecutiveFailures,
         st.lockedUntil, credentialId)

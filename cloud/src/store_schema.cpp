@@ -5,7 +5,6 @@
 
 #include "store_crypto.h"
 #include "store_internal.h"
-#include "text_util.h"
 
 #include <cstring>
 #include <ctime>
@@ -14,7 +13,6 @@
 
 namespace securedoc::cloud {
 
-using detail::number;
 using sql::Query;
 using sql::Transaction;
 
@@ -170,10 +168,10 @@ void Store::Impl::initialise() {
 
   Transaction tx(db, Transaction::Kind::Write);
   const std::string appId = db.scalarText("PRAGMA application_id");
-  if (appId != number(kApplicationId)) {
+  if (appId != format("{0}", {kApplicationId})) {
     if (db.scalarText("SELECT count(*) FROM sqlite_schema") != "0")
       throw Error(Category::Malformed, tr("the file is a database of another application"), db.file());
-    db.exec(("PRAGMA application_id = " + number(kApplicationId)).c_str());
+    db.exec(format("PRAGMA application_id = {0}", {kApplicationId}).c_str());
   }
   db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -186,7 +184,7 @@ void Store::Impl::initialise() {
   if (current > kSchemaVersion)
     throw Error(Category::Unsupported,
                 format(tr("the service database has schema version {0}; this program knows up to {1}"),
-                       {number(current), number(kSchemaVersion)}),
+                       {current, kSchemaVersion}),
                 db.file());
   for (std::int64_t v = current + 1; v <= kSchemaVersion; ++v) {
     db.exec(kMigrations[v - 1]);

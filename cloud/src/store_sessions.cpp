@@ -5,14 +5,12 @@
 
 #include "store_crypto.h"
 #include "store_internal.h"
-#include "text_util.h"
 
 #include <algorithm>
 #include <utility>
 
 namespace securedoc::cloud {
 
-using detail::number;
 using detail::refuse;
 using detail::sha256;
 using sql::Query;
@@ -166,7 +164,7 @@ NewSad Store::createSad(std::string_view credentialId, std::string_view sessionT
   }
   NewSad out = m_impl->insertSad(std::move(sad), credentialId, session, hashes, numSignatures, now);
   m_impl->audit(now, "sad.create", session.login, credentialId, requestId,
-                "numSignatures=" + number(numSignatures) + " hashes=" + hashList(hashes));
+                format("numSignatures={0} hashes={1}", {numSignatures, hashList(hashes)}));
   tx.commit();
   return out;
 }
@@ -185,7 +183,7 @@ int Store::consumeSad(std::string_view sad, std::string_view credentialId, std::
   if (static_cast<int>(hashes.size()) > row.remaining)
     m_impl->refuseAudited(
         tx, now, "sad.refused", session.login, credentialId, requestId,
-        "count " + number(static_cast<long long>(hashes.size())) + " > remaining " + number(row.remaining),
+        format("count {0} > remaining {1}", {hashes.size(), row.remaining}),
         ServiceErrc::AccessDenied, N_("Numbers of signatures is too high"));
   // Each requested hash takes one unsigned entry of the authorised list.
   std::vector<std::pair<std::int64_t, Bytes>> open;
@@ -211,8 +209,7 @@ int Store::consumeSad(std::string_view sad, std::string_view credentialId, std::
   else  // in a rememberMe session a used-up SAD stays as a spent row: extendSad() may still build on it
     Query(db, "UPDATE sads SET remaining = ? WHERE id = ?", remaining, row.id).run();
   m_impl->audit(now, "sad.consume", session.login, credentialId, requestId,
-                "signed=" + number(static_cast<long long>(hashes.size())) + " remaining=" + number(remaining) +
-                    " hashes=" + hashList(hashes));
+                format("signed={0} remaining={1} hashes={2}", {hashes.size(), remaining, hashList(hashes)}));
   tx.commit();
   return remaining;
 }
@@ -238,7 +235,7 @@ NewSad Store::extendSad(std::string_view oldSad, std::string_view credentialId, 
   Query(db, "UPDATE sads SET remaining = 0 WHERE id = ?", row.id).run();
   NewSad out = m_impl->insertSad(std::move(newSad), credentialId, session, newHashes, count, now);
   m_impl->audit(now, "sad.extend", session.login, credentialId, requestId,
-                "remaining=" + number(count) + " hashes=" + hashList(newHashes));
+                format("remaining={0} hashes={1}", {count, hashList(newHashes)}));
   tx.commit();
   return out;
 }

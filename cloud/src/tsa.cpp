@@ -3,6 +3,7 @@
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -26,7 +27,6 @@ namespace securedoc::cloud {
 
 namespace {
 
-using detail::number;
 using detail::noPassword;
 
 
@@ -93,7 +93,7 @@ TsaResponder::TsaResponder(const std::filesystem::path& certificateFile, const s
     Bytes keyPem = readFile(keyFile, 1u << 20);
     ossl::Bio bio(BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size())));
     if (bio) m_impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, &noPassword, nullptr));
-    OPENSSL_cleanse(keyPem.data(), keyPem.size());
+    wipe(keyPem);
   }
   if (!m_impl->key) {
     throwOpenSsl(Category::Malformed, tr("holds no unencrypted PEM private key"), keyFile.string());
@@ -220,7 +220,7 @@ int TsaHttpServer::start(int port) {
   const std::lock_guard lock(m_impl->mutex);
   if (m_impl->thread.joinable()) throw Error(Category::Usage, tr("the time-stamp server is already running"));
   if (port < 0 || port > 65535) {
-    throw Error(Category::Usage, format(tr("{0} is not a TCP port number"), {number(port)}));
+    throw Error(Category::Usage, format(tr("{0} is not a TCP port number"), {port}));
   }
   // Binding here, not in the thread, means the socket listens when start()
   // returns: connections made right away wait in the backlog.
@@ -231,7 +231,7 @@ int TsaHttpServer::start(int port) {
     bound = -1;
   }
   if (bound <= 0) {
-    throw Error(Category::Network, format(tr("cannot listen on 127.0.0.1 port {0}"), {number(port)}));
+    throw Error(Category::Network, format(tr("cannot listen on 127.0.0.1 port {0}"), {port}));
   }
   m_impl->finished = false;
   m_impl->thread = std::thread([impl = m_impl.get()] {
@@ -258,6 +258,6 @@ int TsaHttpServer::port() const {
   return m_impl->port;
 }
 
-std::string TsaHttpServer::url() const { return "http://127.0.0.1:" + number(port()) + "/tsa"; }
+std::string TsaHttpServer::url() const { return format("http://127.0.0.1:{0}/tsa", {port()}); }
 
 }  // namespace securedoc::cloud

@@ -1,11 +1,12 @@
-// CSC API v2 client (cloud/README.md "The service contract"; CSC-NOTES.md).
+// CSC API v2 client (cloud/README.md "The service contract").
 // libcurl over TLS with the CA the user names, JSON with nlohmann_json.
-// Secrets (password, OTP, access token, SAD) live in Wiped strings that are
-// cleansed when dropped; they never go into messages.
+// Secrets (password, OTP, access token, SAD) live in SecretStrings that are
+// wiped when dropped; they never go into messages.
 #include "pkcs11_support.h"  // p11::valueVerifies
 
 #include <securedoc/crypto/csc_signer.h>
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -35,43 +36,22 @@ constexpr std::size_t kMaxAnswer = 4u << 20;
 /// session; with less than this, log in again first.
 constexpr std::chrono::seconds kSessionMargin{30};
 
-/// A string wiped when it is dropped (best effort: copies made by libraries
-/// are out of reach, see CSC-NOTES.md §5).
-class Wiped {
- public:
-  Wiped() = default;
-  explicit Wiped(std::string&& s) : m_s(std::move(s)) { OPENSSL_cleanse(s.data(), s.capacity()); }
-  Wiped(Wiped&& o) noexcept : m_s(std::move(o.m_s)) { o.clear(); }
-  Wiped& operator=(Wiped&& o) noexcept {
-    if (this != &o) {
-      clear();
-      m_s = std::move(o.m_s);
-      o.clear();
-    }
-    return *this;
-  }
-  Wiped(const Wiped&) = delete;
-  Wiped& operator=(const Wiped&) = delete;
-  ~Wiped() { clear(); }
-  void clear() noexcept {
-    OPENSSL_cleanse(m_s.data(), m_s.capacity());
-    m_s.clear();
-  }
-  const std::string& str() const { return m_s; }
-  bool empty() const { return m_s.empty(); }
-
- private:
-  std::string m_s;
-};
-
 /// Cleanses every string in a JSON value (request bodies carry OTPs and SADs).
 void wipeJson(Json& j) {
   if (j.is_string()) {
-    auto& s = j.get_ref<std::string&>();
-    OPENSSL_cleanse(s.data(), s.capacity());
+    wipe(j.get_ref<std::string&>());
   } else if (j.is_structured()) {
     for (auto& v : j) wipeJson(v);
   }
+}
+
+/// RFC 6750 §2.1: "Bearer " and the access token; empty without a token.
+SecretString bearer(const SecretString& token) {
+  SecretString out;
+  if (token.empty()) return out;
+  out.append("Bearer ");
+  out.append(token.view());
+  return out;
 }
 
 struct CurlEasyDeleter {
@@ -82,7 +62,7 @@ using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 struct CurlSlistDeleter {
   void operator()(curl_slist* l) const noexcept {
     for (curl_slist* p = l; p; p = p->next) {
-      if (p->data) OPENSSL_cleanse(p->data, std::char_traits<char>::length(p->data));
+      if (p->data) wipe(p->data, std::char_traits<char>::length(p->data));
     }
     curl_slist_free_all(l);
   }
@@ -92,9 +72,8 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 using curl::setopt;
 
 struct Sink {
-  std::string data;
+  SecretString data;  // the answer may hold a token or a SAD
   bool overflow = false;
-  ~Sink() { OPENSSL_cleanse(data.data(), data.capacity()); }
 };
 
 size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
@@ -105,15 +84,7 @@ size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
     return 0;
   }
   try {
-    if (sink->data.capacity() < sink->data.size() + n) {
-      // Grow by hand so that the old buffer (it may hold a token) is wiped.
-      std::string bigger;
-      bigger.reserve(std::max(sink->data.capacity() * 2, sink->data.size() + n));
-      bigger = sink->data;
-      OPENSSL_cleanse(sink->data.data(), sink->data.capacity());
-      sink->data.swap(bigger);
-    }
-    sink->data.append(ptr, n);
+    sink->data.append(std::string_view(ptr, n));  // growth wipes the old block
   } catch (...) {
     return 0;
   }
@@ -193,12 +164,12 @@ struct CscSigner::Impl {
   std::string host;  // host[:port], for people
   std::string who;   // login@host
 
-  Wiped token;
+  SecretString token;
   Clock::time_point tokenExpiry{};
   /// tokenExpiry for other threads (steady-clock ticks; 0: no session).
   std::atomic<Clock::rep> expiryTicks{0};
   unsigned long sessionGeneration = 0;
-  Wiped lastSad;
+  SecretString lastSad;
   unsigned long lastSadGeneration = 0;
   Clock::time_point lastSadExpiry{};
   std::optional<std::vector<Credential>> credentials;
@@ -210,7 +181,7 @@ struct CscSigner::Impl {
     if (ui->cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
   }
 
-  Reply post(const std::string& method, Json& body, const std::string& authorization, long timeout);
+  Reply post(const std::string& method, Json& body, std::string_view authorization, long timeout);
   [[noreturn]] void refused(const std::string& method, const Reply& r) const;
   Reply call(const std::string& method, Json body);
   void login();
@@ -218,22 +189,18 @@ struct CscSigner::Impl {
   void ensureSession(std::chrono::seconds margin);
   std::vector<Credential> listCredentials();
   Credential parseCredential(const std::string& id, const Json& info) const;
-  Wiped obtainSad(const Credential& c, DigestAlgorithm alg, const std::vector<std::string>& hashes);
+  SecretString obtainSad(const Credential& c, DigestAlgorithm alg, const std::vector<std::string>& hashes);
   std::vector<Bytes> signPart(const Credential& c, DigestAlgorithm alg, SignatureScheme scheme,
                               const std::vector<Bytes>& digests);
   template <class Fn>
   auto withSession(Fn fn) -> decltype(fn());
 };
 
-Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::string& authorization, long timeout) {
+Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_view authorization, long timeout) {
   curl::initOnce();
   const std::string url = base + "/" + method;
-  std::string text = body.dump();
+  const SecretString text(body.dump());
   wipeJson(body);
-  struct WipeText {
-    std::string& s;
-    ~WipeText() { OPENSSL_cleanse(s.data(), s.capacity()); }
-  } wipeText{text};
 
   if (!handle) {
     handle.reset(curl_easy_init());
@@ -247,10 +214,9 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::st
     throw Error(Category::Internal, "curl_slist_append");
   }
   if (!authorization.empty()) {
-    std::string line = "Authorization: " + authorization;
-    const bool ok = curl_slist_append(headers.get(), line.c_str()) != nullptr;
-    OPENSSL_cleanse(line.data(), line.capacity());
-    if (!ok) throw Error(Category::Internal, "curl_slist_append");
+    SecretString line(std::string_view("Authorization: "));
+    line.append(authorization);
+    if (curl_slist_append(headers.get(), line.c_str()) == nullptr) throw Error(Category::Internal, "curl_slist_append");
   }
   Sink sink;
   char errorBuffer[CURL_ERROR_SIZE] = {};
@@ -306,7 +272,7 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, const std::st
   Reply r;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   if (!sink.data.empty()) {
-    r.body = Json::parse(sink.data, nullptr, false);
+    r.body = Json::parse(sink.data.view(), nullptr, false);
     if (r.body.is_discarded()) {
       if (r.status >= 200 && r.status < 300) {
         throw Error(Category::Network, format(tr("the signing service {0} answered with something that is not JSON"), {url}));
@@ -355,7 +321,7 @@ void CscSigner::Impl::refused(const std::string& method, const Reply& r) const {
 
 Reply CscSigner::Impl::call(const std::string& method, Json body) {
   checkCancel();
-  Reply r = post(method, body, token.empty() ? std::string() : "Bearer " + token.str(), o.timeoutSeconds);
+  Reply r = post(method, body, bearer(token).view(), o.timeoutSeconds);
   if (r.status != 200 && r.status != 204) refused(method, r);
   if (r.status == 200 && !r.body.is_object()) {
     throw Error(Category::Network,
@@ -374,20 +340,25 @@ void CscSigner::Impl::dropSession() {
 void CscSigner::Impl::login() {
   dropSession();
   checkCancel();
-  Wiped password(ui->askSecret(Interaction::Secret::Password, who));
-  std::string pair = o.login + ":" + password.str();
-  Wiped basic(std::string("Basic ") + toBase64(reinterpret_cast<const std::uint8_t*>(pair.data()), pair.size()));
-  OPENSSL_cleanse(pair.data(), pair.capacity());
+  SecretString password = ui->askSecret(Interaction::Secret::Password, who);
+  // RFC 7617 §2: "Basic " base64(user-id ":" password).
+  SecretString pair(std::string_view(o.login));
+  pair.push_back(':');
+  pair.append(password.view());
   password.clear();
+  const SecretString encoded(toBase64(reinterpret_cast<const std::uint8_t*>(pair.c_str()), pair.size()));
+  pair.clear();
+  SecretString basic(std::string_view("Basic "));
+  basic.append(encoded.view());
   checkCancel();
   Json body = {{"rememberMe", o.rememberSession}};
-  Reply r = post("auth/login", body, basic.str(), o.timeoutSeconds);
+  Reply r = post("auth/login", body, basic.view(), o.timeoutSeconds);
   basic.clear();
   if (r.status != 200) refused("auth/login", r);
   if (!r.body.is_object() || !r.body.contains("access_token") || !r.body["access_token"].is_string()) {
     throw Error(Category::Network, format(tr("the signing service {0} sent no access token"), {host}));
   }
-  token = Wiped(std::move(r.body["access_token"].get_ref<std::string&>()));
+  token = SecretString(std::move(r.body["access_token"].get_ref<std::string&>()));
   if (r.body.contains("refresh_token") && r.body["refresh_token"].is_string()) wipeJson(r.body["refresh_token"]);
   // CSC §11.2: without expires_in the token lives 3600 s.
   long long seconds = 3600;
@@ -487,29 +458,29 @@ std::vector<Credential> CscSigner::Impl::listCredentials() {
   return out;
 }
 
-Wiped CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg, const std::vector<std::string>& hashes) {
+SecretString CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg, const std::vector<std::string>& hashes) {
   ensureSession(kSessionMargin);
   // CSC §11.9: later batches of a remembered session are bound to the same
   // authorisation with extendTransaction; the new SAD covers just their hashes.
   if (o.rememberSession && !lastSad.empty() && lastSadGeneration == sessionGeneration && Clock::now() < lastSadExpiry) {
     try {
-      Json body = {{"credentialID", c.id}, {"SAD", lastSad.str()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
+      Json body = {{"credentialID", c.id}, {"SAD", lastSad.view()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
       Reply r = call("credentials/extendTransaction", std::move(body));
       if (!r.body.contains("SAD") || !r.body["SAD"].is_string()) {
         throw Error(Category::Network, format(tr("the signing service {0} sent no SAD"), {host}));
       }
-      return Wiped(std::move(r.body["SAD"].get_ref<std::string&>()));
+      return SecretString(std::move(r.body["SAD"].get_ref<std::string&>()));
     } catch (const SadRefused&) {
       lastSad.clear();  // fall back to a new code
     }
   }
-  Wiped otp(ui->askSecret(Interaction::Secret::Otp, who));
+  SecretString otp = ui->askSecret(Interaction::Secret::Otp, who);
   checkCancel();
   Json body = {{"credentialID", c.id},
                {"numSignatures", hashes.size()},
                {"hashes", hashes},
                {"hashAlgorithmOID", hashOid(alg)},
-               {"authData", Json::array({{{"id", "OTP"}, {"value", otp.str()}}})}};
+               {"authData", Json::array({{{"id", "OTP"}, {"value", otp.view()}}})}};
   otp.clear();
   Reply r = call("credentials/authorize", std::move(body));
   if (r.status == 202) {
@@ -519,7 +490,7 @@ Wiped CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg, const
   if (!r.body.contains("SAD") || !r.body["SAD"].is_string()) {
     throw Error(Category::Network, format(tr("the signing service {0} sent no SAD"), {host}));
   }
-  Wiped sad(std::move(r.body["SAD"].get_ref<std::string&>()));
+  SecretString sad(std::move(r.body["SAD"].get_ref<std::string&>()));
   long long seconds = 3600;
   if (r.body.contains("expiresIn") && r.body["expiresIn"].is_number_integer()) seconds = r.body["expiresIn"];
   lastSadExpiry = Clock::now() + std::chrono::seconds(std::max(1LL, seconds));
@@ -532,8 +503,8 @@ std::vector<Bytes> CscSigner::Impl::signPart(const Credential& c, DigestAlgorith
   std::vector<std::string> hashes;
   for (const auto& d : digests) hashes.push_back(toBase64(d));
   return withSession([&] {
-    Wiped sad = obtainSad(c, alg, hashes);
-    Json body = {{"credentialID", c.id}, {"SAD", sad.str()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
+    SecretString sad = obtainSad(c, alg, hashes);
+    Json body = {{"credentialID", c.id}, {"SAD", sad.view()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
     switch (scheme) {
       case SignatureScheme::RsaPkcs1v15: body["signAlgo"] = "1.2.840.113549.1.1.1"; break;
       case SignatureScheme::RsaPss:
@@ -543,7 +514,7 @@ std::vector<Bytes> CscSigner::Impl::signPart(const Credential& c, DigestAlgorith
       case SignatureScheme::Ecdsa: body["signAlgo"] = ecdsaOid(alg); break;
     }
     if (o.rememberSession) {
-      lastSad = Wiped(std::string(sad.str()));
+      lastSad = SecretString(sad.view());
     } else {
       lastSad.clear();
     }
@@ -624,13 +595,9 @@ void CscSigner::logout() {
   Impl& d = *m_impl;
   if (d.token.empty()) return;
   Json body = Json::object();
-  const std::string bearer = "Bearer " + d.token.str();
+  const SecretString authorization = bearer(d.token);
   d.dropSession();
-  struct WipeBearer {
-    const std::string& s;
-    ~WipeBearer() { OPENSSL_cleanse(const_cast<char*>(s.data()), s.capacity()); }
-  } wipe{bearer};
-  (void)d.post("auth/revoke", body, bearer, std::min(5L, d.o.timeoutSeconds));
+  (void)d.post("auth/revoke", body, authorization.view(), std::min(5L, d.o.timeoutSeconds));
 }
 
 long CscSigner::sessionSecondsLeft() const {
@@ -684,7 +651,7 @@ std::vector<Bytes> CscSigner::signDigests(const OfferedCertificate& cert, Digest
     const std::vector<Bytes> part(digests.begin() + static_cast<std::ptrdiff_t>(start),
                                   digests.begin() + static_cast<std::ptrdiff_t>(end));
     std::vector<Bytes> values = d.signPart(*cred, alg, scheme, part);
-    // CSC-NOTES.md §5: every value is checked against the certificate before
+    // The service's answer is not trusted: every value is checked against the certificate before
     // a file is written with it.
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (!p11::valueVerifies(pub, alg, scheme, part[i], values[i])) {

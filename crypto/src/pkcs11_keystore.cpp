@@ -112,7 +112,7 @@ struct Pkcs11KeyStore::Impl {
 };
 
 Pkcs11KeyStore::Pkcs11KeyStore(const std::string& uri, std::string pinIn) : m_impl(std::make_unique<Impl>()) {
-  Secret pin(std::move(pinIn));
+  SecretString pin(std::move(pinIn));
   Impl& d = *m_impl;
   const ParsedUri parsed = parseUri(uri);
   loadModules(d.modules, parsed);
@@ -125,7 +125,7 @@ Pkcs11KeyStore::Pkcs11KeyStore(const std::string& uri, std::string pinIn) : m_im
   d.slot = found[0].slot;
   d.label = spaceTrimmed(found[0].tokenInfo.label, sizeof found[0].tokenInfo.label);
   d.loginSession = std::make_unique<Session>(d.f, d.slot, d.label, true);
-  CK_RV rv = d.f->C_Login(d.loginSession->h, CKU_USER, pin.data(), pin.size());
+  CK_RV rv = d.f->C_Login(d.loginSession->h, CKU_USER, pinBytes(pin), pin.size());
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE) throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {d.label}));
   if (rv == CKR_PIN_LOCKED) {

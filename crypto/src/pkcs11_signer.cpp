@@ -50,13 +50,13 @@ TokenInfo describe(CK_FUNCTION_LIST* module, CK_SLOT_ID slot, const CK_SLOT_INFO
   return t;
 }
 
-std::string readPinSource(const std::string& source) {
+SecretString readPinSource(const std::string& source) {
   std::string path = source;
   if (path.rfind("file:", 0) == 0) path = path.substr(5);
   Bytes data = readFile(path, 64u << 10);
   const auto end = std::find_if(data.begin(), data.end(), [](unsigned char c) { return c == '\r' || c == '\n'; });
-  std::string pin(data.begin(), end);
-  OPENSSL_cleanse(data.data(), data.size());
+  SecretString pin(std::string_view(reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(end - data.begin())));
+  wipe(data);
   return pin;
 }
 
@@ -138,9 +138,9 @@ void Pkcs11Signer::Impl::login(Token& t) {
   if (t.info.protectedAuthenticationPath) {
     rv = t.module->C_Login(t.session->h, CKU_USER, nullptr, 0);  // the reader's PIN pad asks
   } else {
-    Secret pin(pinSource.empty() ? interaction->askSecret(Interaction::Secret::Pin, format(tr("token \"{0}\""), {t.info.label}))
+    SecretString pin(pinSource.empty() ? interaction->askSecret(Interaction::Secret::Pin, format(tr("token \"{0}\""), {t.info.label}))
                                  : readPinSource(pinSource));
-    rv = t.module->C_Login(t.session->h, CKU_USER, pin.data(), pin.size());
+    rv = t.module->C_Login(t.session->h, CKU_USER, pinBytes(pin), pin.size());
   }
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
   if (rv == CKR_OK) {
@@ -397,7 +397,7 @@ std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, Dig
   }
   // A key that wants its PIN for every signature (CKA_ALWAYS_AUTHENTICATE,
   // common on qualified signature cards) is asked for it once per batch.
-  std::optional<Secret> contextPin;
+  std::optional<SecretString> contextPin;
   if (pair->alwaysAuthenticate && !t.info.protectedAuthenticationPath) {
     contextPin.emplace(m_impl->pinSource.empty()
                            ? m_impl->interaction->askSecret(Interaction::Secret::Pin,

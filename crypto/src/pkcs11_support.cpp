@@ -184,7 +184,7 @@ std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri) {
 }
 
 Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest,
-                 bool alwaysAuthenticate, Secret* contextPin, const std::string& tokenLabel, const std::string& keyLabel) {
+                 bool alwaysAuthenticate, SecretString* contextPin, const std::string& tokenLabel, const std::string& keyLabel) {
   CK_RSA_PKCS_PSS_PARAMS pss{hashMechanism(alg), mgf1(alg), digestSize(alg)};
   CK_MECHANISM mech{CKM_RSA_PKCS, nullptr, 0};
   if (scheme == SignatureScheme::RsaPss) mech = {CKM_RSA_PKCS_PSS, &pss, sizeof pss};
@@ -201,7 +201,7 @@ Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, Signatur
   }
   if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));
   if (alwaysAuthenticate) {
-    rv = contextPin ? s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, contextPin->data(), contextPin->size())
+    rv = contextPin ? s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, pinBytes(*contextPin), contextPin->size())
                     : s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, nullptr, 0);
     if (rv == CKR_PIN_INCORRECT) throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {tokenLabel}));
     if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));

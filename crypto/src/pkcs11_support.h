@@ -35,21 +35,8 @@ std::string takeString(char* s);
 /// A blank-padded PKCS#11 text field without its padding.
 std::string spaceTrimmed(const unsigned char* s, std::size_t max);
 
-/// A string wiped when it goes out of scope.
-class Secret {
- public:
-  /// Takes the secret and wipes what the moved-from string still holds
-  /// (a short string's characters stay in its own buffer).
-  explicit Secret(std::string&& s) : m_value(std::move(s)) { OPENSSL_cleanse(s.data(), s.capacity()); }
-  ~Secret() { OPENSSL_cleanse(m_value.data(), m_value.size()); }
-  Secret(const Secret&) = delete;
-  Secret& operator=(const Secret&) = delete;
-  CK_UTF8CHAR* data() { return reinterpret_cast<CK_UTF8CHAR*>(m_value.data()); }
-  CK_ULONG size() const { return m_value.size(); }
-
- private:
-  std::string m_value;
-};
+/// A PIN as C_Login takes it (PKCS#11 v2.40 §5.6: CK_UTF8CHAR*, not const).
+inline CK_UTF8CHAR* pinBytes(SecretString& pin) { return reinterpret_cast<CK_UTF8CHAR*>(pin.data()); }
 
 /// p11-kit's text for `rv` with the CKR_ name.
 std::string rvDetail(CK_RV rv);
@@ -172,7 +159,7 @@ std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri);
 /// DigestInfo, RSA-PSS uses MGF1 with `alg` and a salt of the digest's
 /// length, ECDSA's raw r||s comes back as DER.
 Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest,
-                 bool alwaysAuthenticate, Secret* contextPin, const std::string& tokenLabel, const std::string& keyLabel);
+                 bool alwaysAuthenticate, SecretString* contextPin, const std::string& tokenLabel, const std::string& keyLabel);
 /// Whether `value` (CMS form) is a signature of `digest` by `pub`.
 bool valueVerifies(EVP_PKEY* pub, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest, const Bytes& value);
 

@@ -14,14 +14,6 @@
 
 namespace securedoc {
 
-namespace {
-/// Wipe a secret before its memory is released.
-void wipe(std::string& s) {
-  OPENSSL_cleanse(s.data(), s.size());
-  s.clear();
-}
-}  // namespace
-
 struct Pkcs12Signer::Impl {
   std::filesystem::path file;
   ossl::EvpPkey key;
@@ -36,11 +28,10 @@ Pkcs12Signer::Pkcs12Signer(const std::filesystem::path& file, Interaction& inter
   ossl::Pkcs12 p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
   if (!p12) throwOpenSsl(Category::Malformed, tr("not a PKCS#12 file"), file.string());
 
-  std::string password = interaction.askSecret(Interaction::Secret::Password, file.string());
+  SecretString password = interaction.askSecret(Interaction::Secret::Password, file.string());
   const bool macOk = PKCS12_mac_present(p12.get()) == 0 ||
                      PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size())) == 1;
   if (!macOk) {
-    wipe(password);
     ERR_clear_error();
     throw Error(Category::Password, tr("wrong password for the PKCS#12 file"), file.string());
   }
@@ -48,7 +39,7 @@ Pkcs12Signer::Pkcs12Signer(const std::filesystem::path& file, Interaction& inter
   X509* cert = nullptr;
   STACK_OF(X509)* ca = nullptr;
   const int ok = PKCS12_parse(p12.get(), password.c_str(), &pkey, &cert, &ca);
-  wipe(password);
+  password.clear();
   ossl::EvpPkey keyOwner(pkey);
   ossl::X509Ptr certOwner(cert);
   ossl::X509Stack caOwner(ca);

@@ -4,6 +4,7 @@
 #include <securedoc/crypto/digest.h>
 #include <securedoc/base/error.h>
 #include <securedoc/base/file.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/i18n.h>
 
@@ -203,13 +204,13 @@ std::vector<std::uint8_t> decodeGrey(const Bytes& file, const std::string& name,
 
 }  // namespace
 
-void writeQrPng(const std::string& text, const fs::path& png) {
+std::string qrPngImage(const std::string& text) {
   if (text.find('\0') != std::string::npos) throw Error(Category::Usage, tr("a QR code text cannot contain NUL"));
   errno = 0;
   QrCode qr(QRcode_encodeString8bit(text.c_str(), 0, QR_ECLEVEL_M));
   if (!qr) {
-    if (errno == ERANGE) throw Error(Category::Usage, tr("the text is too long for a QR code"), png.string());
-    throw Error(Category::Internal, tr("the QR code could not be made"), png.string(), std::strerror(errno));
+    if (errno == ERANGE) throw Error(Category::Usage, tr("the text is too long for a QR code"));
+    throw Error(Category::Internal, tr("the QR code could not be made"), {}, std::strerror(errno));
   }
   const int modules = qr->width + 2 * kQuietZone;
   const auto side = static_cast<png_uint_32>(modules * kModulePixels);
@@ -233,13 +234,24 @@ void writeQrPng(const std::string& text, const fs::path& png) {
   PngErrorState state{};
   PngWriteHandles h;
   h.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, pngErrorFn, pngWarningFn);
-  if (!h.png) throw Error(Category::Internal, tr("libpng could not start"), png.string());
+  if (!h.png) throw Error(Category::Internal, tr("libpng could not start"));
   h.info = png_create_info_struct(h.png);
-  if (!h.info) throw Error(Category::Internal, tr("libpng could not start"), png.string());
+  if (!h.info) throw Error(Category::Internal, tr("libpng could not start"));
   WriteJob job{&image, side, rows.data()};
   if (!pngGuarded(h.png, h.info, writeStep, &job)) {
-    throw Error(Category::Io, tr("cannot write the QR code image"), png.string(), state.message);
+    throw Error(Category::Internal, tr("cannot write the QR code image"), {}, state.message);
   }
+  return image;
+}
+
+void writeQrPng(const std::string& text, const fs::path& png) {
+  std::string image;
+  try {
+    image = qrPngImage(text);
+  } catch (const Error& e) {
+    throw e.withFile(png.string());
+  }
+  const WipeOnExit wipeImage(image);
   // The image carries a TOTP secret: only its owner may read it (0600).
   try {
     AtomicFile out(png, 0600);

@@ -1,6 +1,7 @@
 #include <securedoc/crypto/totp.h>
 
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/i18n.h>
 
 #include "curl_support.h"
@@ -50,7 +51,7 @@ class CBuffer {
   CBuffer& operator=(CBuffer&&) = delete;
   ~CBuffer() {
     if (p_ == nullptr) return;
-    OPENSSL_cleanse(p_, size_);
+    wipe(p_, size_);
     Release(p_);
   }
   explicit operator bool() const { return p_ != nullptr; }
@@ -67,18 +68,6 @@ struct CurlUrlDeleter {
   void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
 };
 using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
-
-/// Wipes a string that held secret material when the scope ends.
-class WipeOnExit {
- public:
-  explicit WipeOnExit(std::string& s) : s_(s) {}
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-  ~WipeOnExit() { OPENSSL_cleanse(s_.data(), s_.size()); }
-
- private:
-  std::string& s_;
-};
 
 [[noreturn]] void badUri(const char* message) { throw Error(Category::Malformed, message); }
 
@@ -144,11 +133,10 @@ CurlText urlPart(CURLU* url, CURLUPart what, unsigned flags = 0) {
 /// so "+" is replaced here and curl_easy_unescape decodes the escapes.
 std::string decodeQueryValue(std::string_view raw) {
   checkEscapes(raw);
-  std::string text(raw);
-  const WipeOnExit wipeText(text);
-  std::replace(text.begin(), text.end(), '+', ' ');
+  SecretString text(raw);
+  std::replace(text.data(), text.data() + text.size(), '+', ' ');
   int length = 0;
-  char* p = curl_easy_unescape(nullptr, text.data(), static_cast<int>(text.size()), &length);
+  char* p = curl_easy_unescape(nullptr, text.c_str(), static_cast<int>(text.size()), &length);
   const CurlText decoded(p, static_cast<std::size_t>(std::max(length, 0)));
   if (!decoded) throw std::bad_alloc();
   return std::string(decoded.view());
@@ -248,9 +236,7 @@ Bytes base32Decode(std::string_view text) {
   // 8-symbol groups and never says why it refused.  So the text is normalised
   // here first (spaces dropped, a-z upper-cased, padding checked and taken
   // off) and liboath gets bare symbols.
-  std::string symbols;
-  const WipeOnExit wipeSymbols(symbols);
-  symbols.reserve(text.size());
+  SecretString symbols;
   std::size_t padding = 0;
   for (const char c : text) {
     if (c == ' ') continue;
@@ -265,7 +251,7 @@ Bytes base32Decode(std::string_view text) {
                                            ? tr("not Base32: only the letters A-Z and the digits 2-7 may appear")
                                            : tr("not Base32: \"=\" padding may only come at the end"));
     }
-    symbols += upper;
+    symbols.push_back(upper);
   }
   // RFC 4648 §6: a final quantum has 2, 4, 5 or 7 symbols; with padding the
   // whole text is a multiple of 8 symbols.  Left-over bits of the last symbol
@@ -281,7 +267,7 @@ Bytes base32Decode(std::string_view text) {
   initOath();
   char* p = nullptr;
   std::size_t length = 0;
-  const int rc = oath_base32_decode(symbols.data(), symbols.size(), &p, &length);
+  const int rc = oath_base32_decode(symbols.c_str(), symbols.size(), &p, &length);
   const OathBuffer decoded(p, length);
   if (rc == OATH_MALLOC_ERROR) throw std::bad_alloc();
   // The text was checked above, so liboath refusing it is a bug, not bad input.
@@ -359,10 +345,9 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
     };
     if (key == "secret") {
       once(haveSecret);
-      std::string value = decodeQueryValue(rawValue);
-      const WipeOnExit wipeValue(value);
+      const SecretString value(decodeQueryValue(rawValue));
       try {
-        a.secret = base32Decode(value);
+        a.secret = base32Decode(value.view());
       } catch (const Error&) {
         badUri(tr("otpauth URI: the secret is not Base32"));
       }
@@ -450,7 +435,7 @@ std::string totpCode(const Bytes& secret, std::int64_t unixTime, int digits, int
                           static_cast<unsigned>(period), 0, static_cast<unsigned>(digits), *flags, out.data());
   if (rc != OATH_OK) throw Error(Category::Crypto, tr("the TOTP code could not be computed"), {}, oath_strerror(rc));
   std::string code(out.data());
-  OPENSSL_cleanse(out.data(), out.size());
+  wipe(out.data(), out.size());
   return code;
 }
 
@@ -479,7 +464,7 @@ std::optional<std::int64_t> totpMatchStep(const Bytes& secret, std::string_view 
     if (candidate < 0) continue;
     std::string expected = totpCode(secret, candidate * period, digits, period, algorithm);
     const bool equal = expected.size() == code.size() && CRYPTO_memcmp(expected.data(), code.data(), code.size()) == 0;
-    OPENSSL_cleanse(expected.data(), expected.size());
+    wipe(expected);
     const std::int64_t distance = d < 0 ? -static_cast<std::int64_t>(d) : d;
     // Nearest to T wins; on a tie (T-k and T+k) the earlier step, visited first.
     if (equal && (!best || distance < bestDistance)) {

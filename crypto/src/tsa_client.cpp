@@ -33,13 +33,6 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 constexpr const char* kQueryType = "application/timestamp-query";
 constexpr const char* kReplyType = "application/timestamp-reply";
 
-std::string number(long long n) {
-  std::ostringstream s;
-  s.imbue(std::locale::classic());
-  s << n;
-  return s.str();
-}
-
 /// The URL for messages: a "user:password@" part is dropped (never log secrets).
 std::string displayUrl(const std::string& url) {
   const auto scheme = url.find("://");
@@ -142,12 +135,12 @@ Bytes post(const Bytes& body, const TsaOptions& options, const std::string& show
   const CURLcode rc = curl_easy_perform(h.get());
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
     throw Error(Category::Network, format(tr("the answer of the time-stamp authority {0} is larger than {1} bytes"),
-                                          {shownUrl, number(static_cast<long long>(kMaxTsaResponseSize))}));
+                                          {shownUrl, static_cast<long long>(kMaxTsaResponseSize)}));
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} did not answer within {1} seconds"),
-                       {shownUrl, number(options.timeoutSeconds)}),
+                       {shownUrl, options.timeoutSeconds}),
                 {}, errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc));
   }
   if (rc != CURLE_OK) {
@@ -158,7 +151,7 @@ Bytes post(const Bytes& body, const TsaOptions& options, const std::string& show
   curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     throw Error(Category::Network,
-                format(tr("the time-stamp authority {0} answered with HTTP status {1}"), {shownUrl, number(status)}));
+                format(tr("the time-stamp authority {0} answered with HTTP status {1}"), {shownUrl, status}));
   }
   const char* contentType = nullptr;
   curl_easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &contentType);
@@ -173,7 +166,7 @@ Bytes post(const Bytes& body, const TsaOptions& options, const std::string& show
 // ---------------------------------------------------------------- response
 
 std::string statusText(TS_STATUS_INFO* info) {
-  std::string out = "status " + number(ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info)));
+  std::string out = format("status {0}", {ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info))});
   const STACK_OF(ASN1_UTF8STRING)* text = TS_STATUS_INFO_get0_text(info);
   for (int i = 0; text && i < sk_ASN1_UTF8STRING_num(text); ++i) {
     const ASN1_UTF8STRING* s = sk_ASN1_UTF8STRING_value(text, i);
@@ -248,7 +241,7 @@ Bytes checkResponse(TS_REQ* req, const Bytes& der, const TsaOptions& options, co
 
   // Version, imprint (algorithm and value) and nonce come from the request;
   // the request has no policy, so none is required.  TS_REQ_to_TS_VERIFY_CTX
-  // leaves TS_VFY_SIGNATURE off (SIGNING-NOTES.md §4): without it an empty
+  // leaves TS_VFY_SIGNATURE off (documented in OpenSSL's ts.h): without it an empty
   // store "verifies".
   ossl::TsVerifyCtx vctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
   if (!vctx) throwOpenSsl(Category::Internal, "TS_REQ_to_TS_VERIFY_CTX");
@@ -268,13 +261,13 @@ TimestampExchange requestTimestampExchange(const Bytes& digest, const TsaOptions
   if (options.url.empty()) throw Error(Category::Usage, tr("no time-stamp authority URL given"));
   if (options.timeoutSeconds <= 0) {
     throw Error(Category::Usage, format(tr("the time-stamp timeout must be at least one second, not {0}"),
-                                        {number(options.timeoutSeconds)}));
+                                        {options.timeoutSeconds}));
   }
   if (digest.size() != digestSize(options.digest)) {
     throw Error(Category::Usage,
                 format(tr("a {0} digest has {1} bytes, not {2}"),
-                       {digestName(options.digest), number(static_cast<long long>(digestSize(options.digest))),
-                        number(static_cast<long long>(digest.size()))}));
+                       {digestName(options.digest), static_cast<long long>(digestSize(options.digest)),
+                        static_cast<long long>(digest.size())}));
   }
   TimestampExchange ex;
   ossl::TsReq req = buildRequest(digest, options.digest);

@@ -5,6 +5,7 @@
 
 #include <securedoc/crypto/chain.h>
 #include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/timestamp.h>
 #include <securedoc/crypto/tsa_client.h>
 #include <securedoc/i18n.h>
@@ -81,14 +82,11 @@ void ContentDigests::computeFromFile(const std::filesystem::path& file) {
 
 void ContentDigests::computeFromRanges(const std::filesystem::path& file,
                                        const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const UniqueFd owner(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!owner) {
     throw Error(Category::Io, format(tr("cannot open the signed content: {0}"), {std::strerror(errno)}), file.string());
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+  const int fd = owner.get();
   std::map<int, ossl::EvpMdCtx> ctxs;
   for (auto& [nid, e] : m_digests) {
     ossl::EvpMdCtx c(EVP_MD_CTX_new());

@@ -1,7 +1,7 @@
 #pragma once
 // Internal to formats/: the CMS (RFC 5652) machinery the CAdES and PAdES
 // modules share.  Building a SignedData needs only the certificate (two-phase
-// signing, DESIGN.md §3); verifying one SignerInfo yields a SignatureReport.
+// signing, ARCHITECTURE.md "Signing (two phases)"); verifying one SignerInfo yields a SignatureReport.
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/signer.h>
 #include <securedoc/formats/format.h>

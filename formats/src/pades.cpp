@@ -1,5 +1,5 @@
 // PAdES on PoDoFo 0.9.8.  Signing follows the call order of PoDoFo's own
-// podofosign (SIGNING-NOTES.md §2) up to the writing of the update, whose
+// podofosign (tools/podofosign/podofosign.cpp at tag 0.9.8) up to the writing of the update, whose
 // cross-reference section we make ourselves (see "incremental update"
 // below); the scratch file written in phase 1 is
 // patched in phase 3 at the /Contents gap, so no PoDoFo state is kept
@@ -587,7 +587,7 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
     const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
     if (visible && (visible->page < 1 || visible->page > doc.GetPageCount())) {
-      throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {std::to_string(visible->page)}), file);
+      throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible->page}), file);
     }
     if (visible && (visible->width < 20 || visible->height < 10)) {
       throw Error(Category::Usage, tr("the visible signature needs a box of at least 20 x 10 points"), file);
@@ -719,7 +719,7 @@ void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path
   const std::string hex = toHex(der);
   if (hex.size() + 2 > pending->contentsLength) {
     throw Error(Category::Internal,
-                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {std::to_string(der.size())}),
+                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {der.size()}),
                 file);
   }
   // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by

@@ -122,7 +122,7 @@ std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
     if (ends.size() == kMaxRevisions) {
       throw Error(
           Category::Malformed,
-          format(tr("the PDF has more than {0} revisions; it is refused as hostile"), {std::to_string(kMaxRevisions)}),
+          format(tr("the PDF has more than {0} revisions; it is refused as hostile"), {kMaxRevisions}),
           file.string());
     }
     std::size_t end = pos + 5;

@@ -168,12 +168,12 @@ constexpr std::size_t kMinPixels = 6;
 PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length, int page, double dpi) {
   const Document d = load(file, length);
   if (page < 1 || page > d.doc->pages()) {
-    throw Error(Category::Malformed, format(tr("the PDF has no page {0}"), {std::to_string(page)}), file.string());
+    throw Error(Category::Malformed, format(tr("the PDF has no page {0}"), {page}), file.string());
   }
   const Rendered r = renderArgb(*d.doc, page - 1, dpi);
   const poppler::image& img = r.image;
   if (!img.is_valid()) {
-    throw Error(Category::Malformed, format(tr("page {0} cannot be rendered"), {std::to_string(page)}), file.string());
+    throw Error(Category::Malformed, format(tr("page {0} cannot be rendered"), {page}), file.string());
   }
   PageImage out;
   out.width = img.width();

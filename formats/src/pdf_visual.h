@@ -28,7 +28,7 @@ constexpr int kVisualMaxPages = 20;
 
 struct VisualResult {
   bool compared = false;
-  /// Why not, when not: a code for the report (DESIGN.md §4), never words.
+  /// Why not, when not: a code for the report (ARCHITECTURE.md "Notes"), never words.
   Note notCompared;
   /// "page-looks-different" {page} and "content-covered" {page, field}, both
   /// level Other.

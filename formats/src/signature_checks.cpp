@@ -124,8 +124,8 @@ TimestampReport timestampReport(const TimestampCheck& tc, const char* type, cons
 
   // Which indication a failed rule gives.  Each of them means the token is
   // not a time-stamp over this signature, whatever trust is added later,
-  // so all are TOTAL-FAILED and prove nothing (ETSI EN 319 102-1 §5.4,
-  // DESIGN.md §4 "one that fails proves nothing").  Sub-indications, after
+  // so all are TOTAL-FAILED and prove nothing (ETSI EN 319 102-1 §5.4;
+  // README.md: one that fails proves nothing).  Sub-indications, after
   // EN 319 102-1 Table 5 (§5.1.3): unreadable → FORMAT_FAILURE; imprint →
   // HASH_FAILURE; TSA signature → SIG_CRYPTO_FAILURE; a TSA certificate
   // outside RFC 3161 §2.3 → CHAIN_CONSTRAINTS_FAILURE (the X.509
@@ -168,8 +168,8 @@ std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::ve
   std::optional<std::time_t> poe;  // earliest proof of existence from a passed time-stamp
   const std::vector<Certificate> material = withExtra(pool, options);
   for (const Bytes& tokenDer : tokens) {
-    // genTime may not be after the validation time (DESIGN.md §4: a token
-    // "from the future" proves nothing).
+    // genTime (RFC 3161 §2.4.2) may not be after the validation time: a token
+    // "from the future" proves nothing.
     const TimestampCheck tc = checkTimestampToken(tokenDer, imprinted, options.trustAnchors, material, options.time);
     TimestampReport t = timestampReport(tc, "signature", options);
     if (t.indication == Indication::TotalFailed) {

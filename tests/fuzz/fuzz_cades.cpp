@@ -1,5 +1,5 @@
 // libFuzzer target: the CAdES reader and verifier on arbitrary bytes.  Only
-// securedoc::Error may escape (STYLE.md "one libFuzzer target per parser").
+// securedoc::Error may escape (one libFuzzer target per parser of untrusted input).
 #include "fuzz_input.h"
 
 #include <securedoc/base/error.h>

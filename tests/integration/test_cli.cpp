@@ -250,7 +250,7 @@ BOOST_AUTO_TEST_CASE(bad_signature_files_give_exit_4_with_one_line_naming_the_fi
 }
 
 BOOST_AUTO_TEST_CASE(files_without_a_signature_in_a_format_we_know_give_exit_3) {
-  // DESIGN.md §4: 3 the file holds no signature; 4 only for a file that
+  // README.md, exit status of verify: 3 the file holds no signature; 4 only for a file that
   // claims a format and cannot be parsed.  Every kind says the same thing in
   // JSON: INDETERMINATE / SIGNED_DATA_NOT_FOUND, no signatures.
   writeFile(dir / "a.txt", "hello\n");

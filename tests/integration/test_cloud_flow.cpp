@@ -4,7 +4,7 @@
 // Outputs are checked by our verifier and by pdfsig, xmlsec1 and openssl cms.
 //
 // One world for the whole suite (the demo makes an HSM key and a PKI).  An
-// OTP step is accepted once per credential (DESIGN.md §6), so in-process
+// OTP step is accepted once per credential (RFC 6238 §5.2: no replay), so in-process
 // codes are computed for the next unused step (T+1 is accepted) and the test
 // waits for a new step only when it has used T+1 too.
 #include "printers.h"
@@ -113,10 +113,10 @@ struct Answers final : Interaction {
   fs::path passwordFile;
   int passwords = 0, otps = 0;
   explicit Answers(World& world) : w(world) {}
-  std::string askSecret(Secret kind, const std::string&) override {
-    if (kind == Secret::Password) return ++passwords, w.demo["password"].get<std::string>();
+  SecretString askSecret(Secret kind, const std::string&) override {
+    if (kind == Secret::Password) return ++passwords, SecretString(w.demo["password"].get<std::string>());
     ++otps;
-    return w.nextCode();
+    return SecretString(w.nextCode());
   }
 };
 

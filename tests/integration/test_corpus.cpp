@@ -440,7 +440,7 @@ std::vector<std::string> cliVerifyArgs(const ManifestRow& row) {
   return args;
 }
 
-/// The JSON without its "validationTime" line: the one thing DESIGN.md §4
+/// The JSON without its "validationTime" line: the one thing README.md
 /// lets differ between two runs.
 std::string withoutValidationTime(const std::string& json) {
   std::istringstream in(json);
@@ -543,7 +543,7 @@ BOOST_DATA_TEST_CASE(made_pades_files_get_the_verdict_the_manifest_expects, data
   checkRow(row);
 }
 
-// DESIGN.md §4: JSON is for scripts, so it never depends on the language.
+// README.md "The JSON report": JSON is for scripts, so it never depends on the language.
 // Every check detail, message and scope entry is a code with arguments (and
 // English text); only the CLI's and the window's words are translated.
 BOOST_DATA_TEST_CASE(verify_json_is_the_same_in_english_and_polish, data::make(allRows()), row) {

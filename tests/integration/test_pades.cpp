@@ -26,7 +26,7 @@ namespace {
 
 
 struct Demo final : Interaction {
-  std::string askSecret(Secret, const std::string&) override { return readText(pkiDir() / "password.txt"); }
+  SecretString askSecret(Secret, const std::string&) override { return SecretString(readText(pkiDir() / "password.txt")); }
 };
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
@@ -115,7 +115,9 @@ BOOST_AUTO_TEST_CASE(three_signatures_all_pass_and_earlier_ones_list_only_allowe
   // The later signatures are the only change: form filling, which an
   // approval signature allows.
   BOOST_TEST((r.signatures[0].modificationLevel == ModificationLevel::FormFilling));
-  BOOST_TEST_REQUIRE(r.signatures[0].modifications.size() == 2u);
+  std::string codes;
+  for (const auto& m : r.signatures[0].modifications) codes += m.code + " ";
+  BOOST_TEST_REQUIRE(r.signatures[0].modifications.size() == 2u, codes);
   for (const auto& m : r.signatures[0].modifications) BOOST_TEST(m.code == "signature-field-added", m.code);
   BOOST_TEST(r.signatures[0].modifications[0].arg("field") == "Signature2");
   BOOST_TEST(r.signatures[0].modifications[1].arg("field") == "Signature3");
@@ -274,7 +276,7 @@ BOOST_AUTO_TEST_CASE(b_t_signatures_carry_a_verified_time_stamp_for_rsa_and_ecds
 }
 
 // ETSI EN 319 142-1 §5.3: B-T needs a signature time-stamp, and one that
-// failed proves nothing (DESIGN.md §4), so it does not make the level.  A
+// failed proves nothing, so it does not make the level.  A
 // bit of the token's TSA signature turned over inside /Contents: the
 // token is an unsigned attribute, so the PDF signature itself stays intact.
 BOOST_AUTO_TEST_CASE(a_b_t_signature_whose_time_stamp_fails_is_only_b_b) {

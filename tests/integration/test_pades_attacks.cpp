@@ -647,7 +647,7 @@ BOOST_AUTO_TEST_CASE(a_page_tree_change_beside_the_itext_marker_is_not_allowed) 
 BOOST_AUTO_TEST_SUITE_END()
 
 // ------------------------------- integrity without a trust anchor ---
-// ETSI EN 319 102-1 §5.2.7 and DESIGN.md §4: the digest of the signed bytes
+// ETSI EN 319 102-1 §5.2.7: the digest of the signed bytes
 // and the signature value are computed with the certificate in the
 // signature whether or not it chains to a trust anchor.  A failed digest is
 // TOTAL-FAILED / HASH_FAILURE, a failed value TOTAL-FAILED /
@@ -910,7 +910,7 @@ BOOST_AUTO_TEST_SUITE_END()
 // ------------------------------------------------ document time-stamps ---
 // ETSI EN 319 142-1 §5.4: a document time-stamp (/SubFilter ETSI.RFC3161) is
 // an RFC 3161 token over the byte ranges.  It is held to the RFC 3161 rules
-// (DESIGN.md §4); one that fails is TOTAL-FAILED and proves nothing.
+// (§2.3 TSA certificate, §2.4.2 genTime); one that fails is TOTAL-FAILED and proves nothing.
 
 namespace {
 
@@ -1014,7 +1014,7 @@ BOOST_AUTO_TEST_CASE(a_document_timestamp_over_changed_bytes_is_hash_failure) {
 }
 
 BOOST_AUTO_TEST_CASE(a_document_timestamp_from_after_the_validation_time_is_total_failed) {
-  // RFC 3161 §2.4.2 genTime; DESIGN.md §4 "genTime not in the future": a
+  // RFC 3161 §2.4.2 genTime, which may not be in the future: a
   // token dated after the validation time proves nothing.  In process, to
   // set the validation time an hour back.
   const std::filesystem::path file = dir / "doc-ts-future.pdf";

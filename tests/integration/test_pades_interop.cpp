@@ -700,7 +700,7 @@ BOOST_AUTO_TEST_CASE(an_xref_stream_pdf_over_2_mib_is_prepared_in_a_scratch_file
   requireTool("qpdf", "the Debian package qpdf");
   // 3 MB that do not compress, attached: the input is over the 2 MiB that
   // PadesModule prepares in memory, so the update goes through the scratch
-  // file in the output folder (DESIGN.md §2).
+  // file in the output folder (ARCHITECTURE.md "Signing (two phases)").
   std::mt19937 noise(13);
   std::string blob(3u << 20, '\0');
   for (auto& c : blob) c = static_cast<char>(noise() & 0xFF);

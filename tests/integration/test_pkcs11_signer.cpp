@@ -35,10 +35,10 @@ const std::string kPin = "5729";
 class CountingInteraction : public Interaction {
  public:
   explicit CountingInteraction(std::string pin) : m_pin(std::move(pin)) {}
-  std::string askSecret(Secret kind, const std::string& what) override {
+  SecretString askSecret(Secret kind, const std::string& what) override {
     BOOST_TEST((kind == Secret::Pin));
     asked.push_back(what);
-    return m_pin;
+    return SecretString(std::string_view(m_pin));
   }
   bool cancelled() override { return cancelNow; }
   std::vector<std::string> asked;

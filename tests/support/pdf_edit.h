@@ -213,7 +213,7 @@ struct PdfLab {
                  const std::vector<std::filesystem::path>& extraAnchors = {}) const;
   /// Writes `bytes` as `name` and verifies it with no trust anchor at all:
   /// integrity (digest, signature value) is still judged (ETSI EN 319
-  /// 102-1 §5.2.7, DESIGN.md §4 "whatever the trust status").
+  /// 102-1 §5.2.7: whatever the trust status).
   Verdict verifyWithoutTrustAnchor(const std::string& name, const std::string& bytes) const;
   /// Writes `bytes` as `name` and verifies it with exactly the `verify`
   /// options `options` ("--trust-anchor", "--certificate"...).

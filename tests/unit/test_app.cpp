@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 struct Demo final : Interaction {
-  std::string askSecret(Secret, const std::string&) override { return "demo"; }
+  SecretString askSecret(Secret, const std::string&) override { return SecretString(std::string_view("demo")); }
   void progress(std::size_t, std::size_t total, const std::string&) override { lastTotal = total; }
   std::size_t lastTotal = 0;
 };
@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(a_batch_is_signed_with_one_signer_call_and_named_by_the_rul
 /// Cancels once the batch has reached the writing phase (progress past the
 /// prepare step of every file).
 struct CancelWhileWriting final : Interaction {
-  std::string askSecret(Secret, const std::string&) override { return "demo"; }
+  SecretString askSecret(Secret, const std::string&) override { return SecretString(std::string_view("demo")); }
   void progress(std::size_t done, std::size_t total, const std::string&) override {
     if (done >= total / 2) cancel = true;
   }

@@ -18,7 +18,7 @@ using securedoc::test::TempDir;
 
 namespace {
 struct Demo final : Interaction {
-  std::string askSecret(Secret, const std::string&) override { return "demo"; }
+  SecretString askSecret(Secret, const std::string&) override { return SecretString(std::string_view("demo")); }
 };
 
 struct Fixture {

@@ -24,9 +24,9 @@ namespace {
 
 struct FixedPassword final : Interaction {
   explicit FixedPassword(std::string p) : password(std::move(p)) {}
-  std::string askSecret(Secret, const std::string&) override {
+  SecretString askSecret(Secret, const std::string&) override {
     ++asked;
-    return password;
+    return SecretString(std::string_view(password));
   }
   std::string password;
   int asked = 0;

@@ -33,10 +33,10 @@ struct Answers final : Interaction {
   std::string password = "secret";
   std::string otp = "12345678";
   bool cancel = false;
-  std::string askSecret(Secret kind, const std::string& what) override {
+  SecretString askSecret(Secret kind, const std::string& what) override {
     BOOST_TEST(what.rfind("alice@127.0.0.1:", 0) == 0, "the account is named: " << what);
-    if (kind == Secret::Password) return ++passwords, password;
-    if (kind == Secret::Otp) return ++otps, otp;
+    if (kind == Secret::Password) return ++passwords, SecretString(std::string_view(password));
+    if (kind == Secret::Otp) return ++otps, SecretString(std::string_view(otp));
     BOOST_FAIL("no PIN is asked");
     return {};
   }

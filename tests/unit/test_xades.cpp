@@ -51,7 +51,7 @@ std::string binaryContent() {
 }
 
 struct Demo final : Interaction {
-  std::string askSecret(Secret, const std::string&) override { return "demo"; }
+  SecretString askSecret(Secret, const std::string&) override { return SecretString(std::string_view("demo")); }
 };
 
 std::string indicationText(const VerificationReport& r) { return describe(r.indication, r.subIndication); }

@@ -59,8 +59,8 @@ CloudSignInDialog::CloudSignInDialog(wxWindow* parent, const wxString& service, 
 
 std::string CloudSignInDialog::login() const { return m_login->GetValue().Strip(wxString::both).utf8_string(); }
 
-std::string CloudSignInDialog::takePassword() {
-  std::string out = m_password->GetValue().utf8_string();
+SecretString CloudSignInDialog::takePassword() {
+  SecretString out(m_password->GetValue().utf8_string());
   m_password->Clear();
   return out;
 }

@@ -21,7 +21,7 @@ class CloudSignInDialog final : public wxDialog {
   CloudSignInDialog(wxWindow* parent, const wxString& service, const wxString& login, bool remember);
   std::string login() const;
   /// The password typed; the field is cleared.
-  std::string takePassword();
+  SecretString takePassword();
   bool remember() const;
 
  private:

@@ -5,7 +5,6 @@
 #include <securedoc/base/error.h>
 #include <securedoc/i18n.h>
 
-#include <openssl/crypto.h>
 #include <wx/app.h>
 #include <wx/thread.h>
 
@@ -23,7 +22,7 @@ GuiInteraction::~GuiInteraction() {
 
 void GuiInteraction::detach() { m_detached->store(true); }
 
-std::string GuiInteraction::askOnGuiThread(Secret kind, const std::string& what) {
+SecretString GuiInteraction::askOnGuiThread(Secret kind, const std::string& what) {
   const wxString label = wxString::FromUTF8(what);
   if (kind == Secret::Otp) {
     OtpDialog dialog(m_parent, label);
@@ -35,19 +34,17 @@ std::string GuiInteraction::askOnGuiThread(Secret kind, const std::string& what)
   return dialog.takeValue();
 }
 
-void GuiInteraction::prime(Secret kind, std::string value) {
+void GuiInteraction::prime(Secret kind, SecretString value) {
   std::lock_guard lock(m_primedMutex);
-  if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
   m_primed.emplace(kind, std::move(value));
 }
 
 void GuiInteraction::forgetPrimed() {
   std::lock_guard lock(m_primedMutex);
-  if (m_primed) OPENSSL_cleanse(m_primed->second.data(), m_primed->second.size());
   m_primed.reset();
 }
 
-std::optional<std::pair<Interaction::Secret, std::string>> GuiInteraction::takePrimed(Secret kind) {
+std::optional<std::pair<Interaction::Secret, SecretString>> GuiInteraction::takePrimed(Secret kind) {
   std::lock_guard lock(m_primedMutex);
   if (!m_primed || m_primed->first != kind) return std::nullopt;
   auto out = std::move(m_primed);
@@ -55,17 +52,13 @@ std::optional<std::pair<Interaction::Secret, std::string>> GuiInteraction::takeP
   return out;
 }
 
-std::string GuiInteraction::askSecret(Secret kind, const std::string& what) {
+SecretString GuiInteraction::askSecret(Secret kind, const std::string& what) {
   if (m_detached->load()) throw Error(Category::Cancelled, tr("signing was cancelled"));
-  if (auto primed = takePrimed(kind)) {
-    std::string value = primed->second;
-    OPENSSL_cleanse(primed->second.data(), primed->second.size());
-    return value;
-  }
+  if (auto primed = takePrimed(kind)) return std::move(primed->second);
   if (wxIsMainThread()) return askOnGuiThread(kind, what);
   // From the worker: the dialog runs on the GUI thread, the worker waits.
-  auto answer = std::make_shared<std::promise<std::string>>();
-  std::future<std::string> result = answer->get_future();
+  auto answer = std::make_shared<std::promise<SecretString>>();
+  std::future<SecretString> result = answer->get_future();
   auto detached = m_detached;
   wxTheApp->CallAfter([this, answer, detached, kind, what] {
     try {

@@ -22,7 +22,7 @@ class GuiInteraction final : public Interaction {
   GuiInteraction(wxWindow* parent, ProgressFn progress = {});
   ~GuiInteraction() override;
 
-  std::string askSecret(Secret kind, const std::string& what) override;
+  SecretString askSecret(Secret kind, const std::string& what) override;
   void progress(std::size_t done, std::size_t total, const std::string& item) override;
   bool cancelled() override { return m_cancel->load(); }
 
@@ -34,19 +34,19 @@ class GuiInteraction final : public Interaction {
   /// A secret the person already typed (the cloud sign-in dialog's
   /// password): the next askSecret of this kind returns it instead of
   /// showing a dialog.  Used once, then wiped.
-  void prime(Secret kind, std::string value);
+  void prime(Secret kind, SecretString value);
   /// Drops a primed secret that was not used (wiped).
   void forgetPrimed();
 
  private:
-  std::string askOnGuiThread(Secret kind, const std::string& what);
-  std::optional<std::pair<Secret, std::string>> takePrimed(Secret kind);
+  SecretString askOnGuiThread(Secret kind, const std::string& what);
+  std::optional<std::pair<Secret, SecretString>> takePrimed(Secret kind);
   wxWindow* m_parent;
   ProgressFn m_progress;
   std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<std::atomic<bool>> m_detached = std::make_shared<std::atomic<bool>>(false);
   std::mutex m_primedMutex;
-  std::optional<std::pair<Secret, std::string>> m_primed;
+  std::optional<std::pair<Secret, SecretString>> m_primed;
 };
 
 }  // namespace securedoc::ui

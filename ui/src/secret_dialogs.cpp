@@ -13,8 +13,8 @@ namespace securedoc::ui {
 
 namespace {
 
-std::string takeText(wxTextCtrl* field) {
-  std::string out = field->GetValue().utf8_string();
+SecretString takeText(wxTextCtrl* field) {
+  SecretString out(field->GetValue().utf8_string());
   field->Clear();
   return out;
 }
@@ -41,7 +41,7 @@ SecretDialog::SecretDialog(wxWindow* parent, Kind kind, const wxString& what)
   m_field->SetFocus();
 }
 
-std::string SecretDialog::takeValue() { return takeText(m_field); }
+SecretString SecretDialog::takeValue() { return takeText(m_field); }
 
 OtpDialog::OtpDialog(wxWindow* parent, const wxString& what)
     : wxDialog(parent, wxID_ANY, _("One-time code")), m_timer(this) {
@@ -96,6 +96,6 @@ void OtpDialog::refresh() {
   if (m_ok) m_ok->Enable(m_field->GetValue().length() == static_cast<std::size_t>(kDigits));
 }
 
-std::string OtpDialog::takeValue() { return takeText(m_field); }
+SecretString OtpDialog::takeValue() { return takeText(m_field); }
 
 }  // namespace securedoc::ui

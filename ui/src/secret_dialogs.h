@@ -1,6 +1,8 @@
 #pragma once
 // The dialogs that ask for a secret: a password or PIN, and the 8-digit
 // one-time code with the seconds left in its 30-s period.
+#include <securedoc/base/secret.h>
+
 #include <wx/dialog.h>
 #include <wx/timer.h>
 
@@ -19,7 +21,7 @@ class SecretDialog final : public wxDialog {
   enum class Kind { Password, Pin };
   SecretDialog(wxWindow* parent, Kind kind, const wxString& what);
   /// The text typed; the control is cleared.
-  std::string takeValue();
+  SecretString takeValue();
   wxTextCtrl* field() const { return m_field; }
 
  private:
@@ -33,7 +35,7 @@ class OtpDialog final : public wxDialog {
   static constexpr int kDigits = 8;
   static constexpr int kPeriod = 30;
   OtpDialog(wxWindow* parent, const wxString& what);
-  std::string takeValue();
+  SecretString takeValue();
   wxTextCtrl* field() const { return m_field; }
   /// Seconds the code shown now by the authenticator stays valid.
   static int secondsLeft();

@@ -1,4 +1,4 @@
-// The verification report as one printable HTML page (DESIGN.md §4).  Every
+// The verification report as one printable HTML page.  Every
 // value that comes from the verified file (names, messages, ids, the file
 // name) is untrusted and goes through esc(); so do translations, which are
 // data too.  The page has no scripts and loads nothing.

@@ -30,7 +30,7 @@ json certJson(const Certificate& c) {
 json nullOr(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 /// A Note for scripts: its code, arguments and English text, never the
-/// user's language (DESIGN.md §4).
+/// user's language (README.md "The JSON report, for scripts").
 json noteJson(const Note& n) {
   if (n.empty()) return nullptr;
   json args = json::object();
@@ -298,7 +298,7 @@ std::string reportToJson(const VerificationReport& r) {
       mods.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}});
     }
     js["modifications"] = mods;
-    // DESIGN.md §4 names this list; it is the English wording of
+    // README.md's JSON shape names this list; it is the English wording of
     // "modifications", for people reading the JSON.
     json modText = json::array();
     for (const auto& m : s.modifications) modText.push_back(modificationWords(m, true));
@@ -452,9 +452,9 @@ std::string inspectionToText(const Inspection& in) {
   o << tr("Format:") << ' ' << in.format << " (" << tr(in.packaging.c_str()) << ")\n";
   if (in.contentSize) {
     o << tr("Attached content:") << ' '
-      << format(trn("{0} byte", "{0} bytes", *in.contentSize), {std::to_string(*in.contentSize)}) << '\n';
+      << format(trn("{0} byte", "{0} bytes", *in.contentSize), {*in.contentSize}) << '\n';
   }
-  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {std::to_string(in.signatures.size())})
+  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {in.signatures.size()})
     << '\n';
   std::string out = o.str();
   std::ostringstream s;
@@ -477,7 +477,7 @@ std::string inspectionToText(const Inspection& in) {
     s << '\n' << tr("Revisions:") << '\n';
     for (std::size_t i = 0; i < in.revisions.size(); ++i) {
       const auto& r = in.revisions[i];
-      s << "  " << format(tr("{0}. ends at byte {1}"), {std::to_string(i + 1), std::to_string(r.end)});
+      s << "  " << format(tr("{0}. ends at byte {1}"), {i + 1, r.end});
       if (!r.signedBy.empty()) {
         s << "; " << tr("signed by") << ' ';
         for (std::size_t k = 0; k < r.signedBy.size(); ++k) s << (k ? ", " : "") << r.signedBy[k];

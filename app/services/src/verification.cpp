@@ -58,7 +58,7 @@ std::filesystem::path saveSignedRevision(const std::filesystem::path& file, cons
 
 FormatModule* VerificationService::moduleFor(const ContentSniff& sniff) const {
   // Content no module recognises holds no signature in a format we know
-  // (DESIGN.md §4, exit 3): a text, an image, an empty file.  A file that
+  // (exit 3, README.md): a text, an image, an empty file.  A file that
   // starts like one (a PDF header, XML, a CMS SignedData) goes to its module,
   // which throws Error(Malformed) when it cannot be parsed (exit 4).
   if (sniff.head.empty()) return nullptr;

@@ -1,5 +1,5 @@
 #pragma once
-// Something to tell a person, as data (DESIGN.md §4: results and errors are
+// Something to tell a person, as data (ARCHITECTURE.md "Notes": results and errors are
 // codes with arguments; the CLI and the window make the words).  A library
 // says *what* happened with a stable `code` and named `args`, and gives the
 // English wording as a gettext msgid (marked N_ where it is written, so

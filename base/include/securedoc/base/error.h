@@ -1,6 +1,6 @@
 #pragma once
 // One exception type for every library, with a category a program can act on
-// and the context a person needs (STYLE.md §3).
+// and the context a person needs (ARCHITECTURE.md "Errors").
 #include <securedoc/note.h>
 
 #include <stdexcept>
@@ -30,7 +30,7 @@ class Error : public std::runtime_error {
   Error(Category category, std::string message, std::string file = {}, std::string detail = {});
   Error(Category category, const char* message, std::string file = {}, std::string detail = {})
       : Error(category, std::string(message ? message : ""), std::move(file), std::move(detail)) {}
-  /// An error as data (DESIGN.md §4): `note` says what happened with a code
+  /// An error as data (ARCHITECTURE.md "Notes"): `note` says what happened with a code
   /// and arguments; message() is its translation, made here once.  Front
   /// ends that add their own hints (the CLI names its flags, the window its
   /// settings) look at note().code.

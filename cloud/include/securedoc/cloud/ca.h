@@ -1,5 +1,5 @@
 #pragma once
-// The reference service's certification authority (DESIGN.md §6): a root and
+// The reference service's certification authority: a root and
 // an issuing CA kept in a folder, qualified-style signing certificates for
 // keys generated in the HSM, the TLS and TSA certificates of the service,
 // revocation with a CRL and an OCSP responder.  FOR DEMONSTRATION: the CA

@@ -1,5 +1,5 @@
 #pragma once
-// The reference CSC v2 service (DESIGN.md §6, cloud/README.md "The service
+// The reference CSC API v2 service (cloud/README.md "The service
 // contract"): the HTTP routes of /csc/v2/*, /account/*, /tsa, /ocsp and /crl
 // over the Store (state, OTP, SADs), the HSM key store, the demo CA and the
 // TSA.  It only registers routes: the caller owns the server (an

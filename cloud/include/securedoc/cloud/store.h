@@ -1,6 +1,6 @@
 #pragma once
-// The persistence layer of the reference CSC v2 service (DESIGN.md §6,
-// CSC-NOTES.md §3 and §5): accounts, passwords, one-time tokens, the OTP
+// The persistence layer of the reference CSC v2 service (ARCHITECTURE.md
+// "The cloud service's state"): accounts, passwords, one-time tokens, the OTP
 // enrolment guard, credentials and their encrypted TOTP secrets, sessions,
 // SADs and a hash-chained audit log, in one SQLite file.
 //
@@ -12,6 +12,7 @@
 // it.  Secrets never reach the file in clear: passwords as Argon2id strings,
 // tokens, session tokens and SADs as SHA-256, enrolment codes as HMAC-SHA256
 // under the service key, TOTP secrets sealed with AES-256-GCM.
+#include <securedoc/base/secret.h>
 #include <securedoc/base/bytes.h>
 #include <securedoc/base/error.h>
 
@@ -61,30 +62,8 @@ class ServiceError final : public Error {
 
 // ------------------------------------------------------------------ secrets
 
-/// Wipes `n` bytes at `p` (OPENSSL_cleanse; not optimised away).
-void wipeMemory(void* p, std::size_t n) noexcept;
-
-/// An allocator that wipes memory before freeing it, so vector growth and
-/// destruction leave no copies of a secret in freed heap blocks.
-template <class T>
-struct WipingAllocator {
-  using value_type = T;
-  WipingAllocator() noexcept = default;
-  template <class U>
-  WipingAllocator(const WipingAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept {
-    wipeMemory(p, n * sizeof(T));
-    ::operator delete(p);
-  }
-  template <class U>
-  bool operator==(const WipingAllocator<U>&) const noexcept {
-    return true;
-  }
-};
-
-/// Key material and TOTP secrets: wiped when freed.
-using SecretBytes = std::vector<std::uint8_t, WipingAllocator<std::uint8_t>>;
+// SecretBytes (key material and TOTP secrets, wiped when freed) is
+// base/secret.h's.
 
 /// Size of the service key (AES-256).
 inline constexpr std::size_t kServiceKeySize = 32;
@@ -103,8 +82,8 @@ inline constexpr std::int64_t kResetTokenLifetime = 3600;
 inline constexpr std::int64_t kSessionLifetime = 180;  ///< CSC expires_in
 inline constexpr std::int64_t kProvisioningCodeLifetime = 600;
 inline constexpr int kProvisioningMaxFailures = 3;
-inline constexpr int kOtpMaxFailures = 5;             ///< DESIGN.md §6
-inline constexpr std::int64_t kOtpLockSeconds = 300;  ///< DESIGN.md §6
+inline constexpr int kOtpMaxFailures = 5;             ///< wrong OTPs in a row, then a lock (RFC 4226 §7.3)
+inline constexpr std::int64_t kOtpLockSeconds = 300;  ///< how long that lock lasts
 inline constexpr int kMaxSignaturesPerSad = 20;       ///< credentials/info multisign
 inline constexpr std::size_t kMaxHashesPerSad = 100;
 /// Password length in Unicode code points (NIST SP 800-63B §5.1.1.2: no

@@ -1,5 +1,5 @@
 #pragma once
-// Signer backend over the Cloud Signature Consortium API v2 (DESIGN.md §6,
+// Signer backend over the Cloud Signature Consortium API v2 (ARCHITECTURE.md "Cloud signing",
 // cloud/README.md "The service contract"): a remote signing service holds
 // the key; SecureDoc logs in, authorises a batch of hashes with a one-time
 // code (SCAL2: the authorisation is bound to exactly those hashes) and gets

@@ -1,5 +1,5 @@
 #pragma once
-// Ownership of OpenSSL handles (STYLE.md §1): every handle lives in a
+// Ownership of OpenSSL handles, so that no error path leaks one: every handle lives in a
 // std::unique_ptr whose deleter is the matching *_free function.
 #include <openssl/bio.h>
 #include <openssl/pem.h>  // before cms.h: it declares PEM_read_bio_CMS

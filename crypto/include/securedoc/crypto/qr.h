@@ -6,12 +6,15 @@
 
 namespace securedoc {
 
-/// Writes `text` as a QR code (error correction level M, 8 pixels a module, a
-/// quiet zone of 4 modules, black on white, 1-bit greyscale PNG).  The file is
-/// written to a temporary file in the same folder, then renamed over `png`;
-/// it is created with mode 0600 since an otpauth:// QR code holds a secret.
-/// Throws Error(Usage) when the text does not fit a QR code or contains NUL,
-/// Error(Io) naming the file when it cannot be written.
+/// `text` as a QR code image (error correction level M, 8 pixels a module, a
+/// quiet zone of 4 modules, black on white, 1-bit greyscale PNG), made in
+/// memory: an otpauth:// QR code holds a secret, so the caller wipes it.
+/// Throws Error(Usage) when the text does not fit a QR code or contains NUL.
+std::string qrPngImage(const std::string& text);
+
+/// qrPngImage written to `png` through AtomicFile (a temporary file in the
+/// same folder, then renamed over `png`) with mode 0600.  Throws as
+/// qrPngImage does, naming the file, and Error(Io) when it cannot be written.
 void writeQrPng(const std::string& text, const std::filesystem::path& png);
 
 /// The text of the one QR code in a PNG file.  Files over 20 MB or images over

@@ -1,8 +1,9 @@
 #pragma once
-// The signer backend contract (DESIGN.md §3, STYLE.md §5-7): a backend offers
+// The signer backend contract (ARCHITECTURE.md "Signing (two phases)"): a backend offers
 // certificates and signs a batch of digests at once, so one authorisation
 // (PIN, OTP) covers every file of a batch.  Format modules never see keys.
 #include <securedoc/base/bytes.h>
+#include <securedoc/base/secret.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 
@@ -19,8 +20,9 @@ class Interaction {
   enum class Secret { Password, Pin, Otp };
   virtual ~Interaction() = default;
   /// Ask for a secret.  `what` names the object (file, token, account).
-  /// Throws Error(Cancelled) when the user declines.
-  virtual std::string askSecret(Secret kind, const std::string& what) = 0;
+  /// Throws Error(Cancelled) when the user declines.  The answer is wiped
+  /// when the caller drops it.
+  virtual SecretString askSecret(Secret kind, const std::string& what) = 0;
   /// Progress of a batch; `done` of `total` items.
   virtual void progress(std::size_t done, std::size_t total, const std::string& item) { (void)done; (void)total; (void)item; }
   /// Polled between items; true stops the job with Error(Cancelled).

@@ -24,7 +24,7 @@ struct TimestampCheck {
   /// certificate that verifies it (and is present: it is required).
   bool essCertificateMatches = false;
   /// genTime is known and not after the validation time (a token from the
-  /// future proves nothing; DESIGN.md §4 "genTime not in the future").
+  /// future proves nothing; genTime is defined in RFC 3161 §2.4.2).
   bool genTimeAcceptable = false;
   std::optional<std::time_t> genTime;
   std::optional<Certificate> tsa;

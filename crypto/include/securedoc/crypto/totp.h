@@ -57,7 +57,7 @@ int secondsLeft(std::int64_t unixTime, int period = 30);
 
 /// The time step (floor(unixTime / period)) whose code equals `code`, looking
 /// at steps T-window..T+window (RFC 6238 §5.2 allows one step of network delay;
-/// DESIGN.md §6 accepts T-1, T and T+1).  Every candidate is computed and
+/// securedoc-cloud accepts T-1, T and T+1: T+1 for a client clock that runs ahead).  Every candidate is computed and
 /// compared in constant time (CRYPTO_memcmp); when several match, the one
 /// nearest T wins (T first, then the earlier).  The caller keeps the returned
 /// step to refuse replays (accept only a step greater than the last one used).

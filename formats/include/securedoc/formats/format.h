@@ -1,5 +1,5 @@
 #pragma once
-// One interface for every envelope (DESIGN.md §3): prepare -> digest to sign;
+// One interface for every envelope (ARCHITECTURE.md "Signing (two phases)"): prepare -> digest to sign;
 // finish -> signed document; verify -> report.  Modules are chosen by
 // content, never by extension, through FormatRegistry.
 #include <securedoc/crypto/certificate.h>
@@ -157,7 +157,7 @@ class FormatModule {
     (void)content;
     return defaultPackaging();
   }
-  /// Output file name for `input` (DESIGN.md §2), before collision handling.
+  /// Output file name for `input` (README.md "Command line"), before collision handling.
   virtual std::filesystem::path outputName(const std::filesystem::path& input, Packaging p) const = 0;
 
   /// Phase 1: read the document, build the signature without its value.

@@ -14,7 +14,7 @@ class PadesModule final : public FormatModule {
   bool canSign(const ContentSniff& content) const override;
   bool recognises(const ContentSniff& content) const override;
   Packaging defaultPackaging() const override { return Packaging::Enveloped; }
-  /// report.pdf -> report-signed.pdf (DESIGN.md §2).
+  /// report.pdf -> report-signed.pdf (README.md "Command line").
   std::filesystem::path outputName(const std::filesystem::path& input, Packaging p) const override;
   std::unique_ptr<PendingSignature> prepare(const std::filesystem::path& input, const SignParams& params,
                                             const OfferedCertificate& cert) override;

@@ -1,7 +1,7 @@
 #pragma once
-// Verification results per ETSI EN 319 102-1 (DESIGN.md §4).  Verification
+// Verification results per ETSI EN 319 102-1.  Verification
 // returns this data; it throws only for misuse or unreadable input
-// (STYLE.md §4).  The CLI and the GUI render it.
+// (ARCHITECTURE.md "Errors").  The CLI and the GUI render it.
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/note.h>
 

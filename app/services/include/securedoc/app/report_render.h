@@ -1,6 +1,6 @@
 #pragma once
 // Rendering reports for people (translated text) and for scripts (JSON,
-// DESIGN.md §4).  JSON keys and codes never depend on the language.
+// README.md "The JSON report").  JSON keys and codes never depend on the language.
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/formats/format.h>
 #include <securedoc/formats/report.h>

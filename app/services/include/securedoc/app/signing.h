@@ -13,7 +13,7 @@
 
 namespace securedoc {
 
-/// What a `cloud:URL` signer needs besides its URL (DESIGN.md §5: --cloud-ca,
+/// What a `cloud:URL` signer needs besides its URL (README.md: --cloud-ca,
 /// --login, --credential, --remember-session).  Ignored by the other signers.
 struct CloudSignerOptions {
   std::string caFile;        ///< the service's TLS CA (PEM); required for cloud:
@@ -22,7 +22,7 @@ struct CloudSignerOptions {
   bool rememberSession = false;
 };
 
-/// Parses a signer SPEC (DESIGN.md §5) and opens the backend: `pkcs12:PATH`,
+/// Parses a signer SPEC (--signer, README.md) and opens the backend: `pkcs12:PATH`,
 /// `pkcs11:URI` (RFC 7512) or `cloud:URL` (CSC v2 base URL, https only).
 std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction,
                                    const CloudSignerOptions& cloud = {});

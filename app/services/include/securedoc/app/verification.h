@@ -7,7 +7,7 @@
 
 namespace securedoc {
 
-/// Exit status of `verify` (DESIGN.md §4).
+/// Exit status of `verify` (README.md "Command line").
 enum class VerifyExit : int {
   AllPassed = 0,
   Failed = 1,
