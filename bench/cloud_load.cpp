@@ -15,7 +15,7 @@
 #include <securedoc/cloud/store.h>
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/certificate.h>
-#include <securedoc/crypto/pkcs11_keystore.h>
+#include <securedoc/cloud/pkcs11_keystore.h>
 #include <securedoc/crypto/totp.h>
 
 #include <httplib.h>
@@ -91,8 +91,6 @@ void usage(std::ostream& out) {
 std::int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-
 
 Bytes randomBytes(std::size_t n) {
   Bytes out(n);
@@ -190,8 +188,8 @@ std::string describe(const std::string& what, const Answer& a) {
 /// One client: R rounds of login and credentials/list, then (after every
 /// client has logged in, unless --interleaved) authorize and signHash, then
 /// verification of every signature and auth/revoke.
-void runClient(int port, const fs::path& caPem, const LoadAccount& account, const Options& opt,
-               std::barrier<>& sync, Result& result) {
+void runClient(int port, const fs::path& caPem, const LoadAccount& account, const Options& opt, std::barrier<>& sync,
+               Result& result) {
   sync.arrive_and_wait();  // everyone starts together
   Client client(port, caPem, opt.keepAlive);
   std::int64_t lastStep = -1;
@@ -215,8 +213,8 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
         fail(describe("auth/login", login));
       } else {
         bearer = "Bearer " + login.body["access_token"].get<std::string>();
-        const Answer list = client.post("/csc/v2/credentials/list",
-                                        json{{"credentialInfo", true}, {"certificates", "single"}}, bearer);
+        const Answer list =
+            client.post("/csc/v2/credentials/list", json{{"credentialInfo", true}, {"certificates", "single"}}, bearer);
         if (list.status != 200 || !list.body.contains("credentialIDs") || list.body["credentialIDs"].empty() ||
             !list.body.contains("credentialInfos")) {
           fail(describe("credentials/list", list));
@@ -248,14 +246,13 @@ void runClient(int port, const fs::path& caPem, const LoadAccount& account, cons
       lastStep = now / 30;
 
       const auto t0 = Clock::now();
-      const Answer authorize =
-          client.post("/csc/v2/credentials/authorize",
-                      json{{"credentialID", credentialId},
-                           {"numSignatures", opt.hashes},
-                           {"hashes", hashList},
-                           {"hashAlgorithmOID", kSha256},
-                           {"authData", json::array({json{{"id", "OTP"}, {"value", code}}})}},
-                      bearer);
+      const Answer authorize = client.post("/csc/v2/credentials/authorize",
+                                           json{{"credentialID", credentialId},
+                                                {"numSignatures", opt.hashes},
+                                                {"hashes", hashList},
+                                                {"hashAlgorithmOID", kSha256},
+                                                {"authData", json::array({json{{"id", "OTP"}, {"value", code}}})}},
+                                           bearer);
       if (authorize.status != 200 || !authorize.body.contains("SAD")) {
         fail(describe("credentials/authorize", authorize));
         continue;
@@ -361,20 +358,19 @@ int run(const Options& opt) {
 
   std::vector<LoadAccount> accounts;
   accounts.push_back(LoadAccount{"demo", demo["password"].get<std::string>(),
-                             OtpAuth::parse(demo["otpauth"].get<std::string>()).secret});
+                                 OtpAuth::parse(demo["otpauth"].get<std::string>()).secret});
   for (int i = 1; i < opt.clients; ++i) {
     const std::string login = "load" + std::to_string(i);
     const std::int64_t now = unixNow();
-    AccountSubject subject{"Load", "Tester " + std::to_string(i), "PNOPL-" + std::to_string(80010100000LL + i), "PL",
-                           "", ""};
+    AccountSubject subject{
+        "Load", "Tester " + std::to_string(i), "PNOPL-" + std::to_string(80010100000LL + i), "PL", "", ""};
     const NewAccount created = store.createAccount(login, subject, now, "cloud_load");
     const std::string password = "load-test password " + std::to_string(i);
     store.activate(created.activationToken, password, now, "cloud_load");
     const auto key = hsm->generate(Pkcs11KeyStore::KeyKind::EcP256, login + " signing key");
-    const Certificate cert =
-        ca.issueSigner(key.publicKeyDer,
-                       SubjectFields{subject.givenName, subject.surname, subject.nationalId, subject.country, "", ""},
-                       730, "", "");
+    const Certificate cert = ca.issueSigner(
+        key.publicKeyDer,
+        SubjectFields{subject.givenName, subject.surname, subject.nationalId, subject.country, "", ""}, 730, "", "");
     NewCredential c;
     c.accountId = created.id;
     c.certificate = cert.der();
@@ -438,8 +434,8 @@ int run(const Options& opt) {
   std::printf("cloud_load: CSC v2 over HTTPS (TLS verified), CscService in process, %zu server threads\n",
               opt.serverThreads);
   std::printf("  connections             %s\n", opt.keepAlive ? "kept alive, one per client" : "a new one per request");
-  std::printf("  phases                  %s\n", opt.interleaved ? "interleaved (no barrier after the logins)"
-                                                             : "all clients log in, then all sign");
+  std::printf("  phases                  %s\n",
+              opt.interleaved ? "interleaved (no barrier after the logins)" : "all clients log in, then all sign");
   std::printf("  setup (demo world + %d accounts)  %.1f s\n", opt.clients - 1, setupSeconds);
   std::printf("  clients                 %zu\n", accounts.size());
   std::printf("  rounds                  %d\n", opt.rounds);
@@ -448,13 +444,13 @@ int run(const Options& opt) {
   std::printf("  wall time               %.3f s (login..verify of all clients%s)\n", wallSeconds,
               opt.rounds > 1 ? ", with the waits for TOTP steps" : "");
   std::printf("  signatures/s            %.1f\n", wallSeconds > 0 ? static_cast<double>(verified) / wallSeconds : 0.0);
-  const double signSpan =
-      signFrom && signTo ? std::chrono::duration<double>(*signTo - *signFrom).count() : 0.0;
+  const double signSpan = signFrom && signTo ? std::chrono::duration<double>(*signTo - *signFrom).count() : 0.0;
   std::printf("  authorize..signHash span %.3f s (first authorize sent to last signHash answered): %.1f signatures/s\n",
               signSpan, signSpan > 0 ? static_cast<double>(verified) / signSpan : 0.0);
   std::printf("  authorize+signHash p50  %.1f ms\n", percentile(latencies, 50));
   std::printf("  authorize+signHash p99  %.1f ms\n", percentile(latencies, 99));
-  std::printf("  authorize+signHash max  %.1f ms\n", latencies.empty() ? 0.0 : *std::max_element(latencies.begin(), latencies.end()));
+  std::printf("  authorize+signHash max  %.1f ms\n",
+              latencies.empty() ? 0.0 : *std::max_element(latencies.begin(), latencies.end()));
   std::printf("  peak RSS                %.1f MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
   std::printf("  errors                  %ld\n", errors);
   std::fflush(stdout);

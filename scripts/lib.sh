@@ -9,7 +9,7 @@ SECUREDOC_PACKAGES=(
   openssl libssl-dev
   libboost-test-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libcpp-httplib-dev curl
-  clang libclang-rt-14-dev clang-format
+  clang libclang-rt-14-dev clang-format clang-tidy
   libpodofo-dev libpoppler-cpp-dev fonts-dejavu-core poppler-utils qpdf
   libnss3-tools libpodofo-utils time
   libxml2-dev libxmlsec1-dev xmlsec1

@@ -23,15 +23,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 /// Sign's exit status: 0 all signed, 1 signing failed, 4 a file could not be
 /// read or written, 64 bad usage.
 int exitForError(const Error& e) {
   switch (e.category()) {
-    case Category::Usage: return kExitUsage;
+    case Category::Usage:
+      return kExitUsage;
     case Category::Io:
-    case Category::Malformed: return 4;
-    default: return 1;
+    case Category::Malformed:
+      return 4;
+    default:
+      return 1;
   }
 }
 
@@ -77,7 +79,6 @@ std::time_t parseIsoTime(const std::string& s) {
   }
   return timegm(&tm);
 }
-
 
 struct Options {
   // sign
@@ -148,8 +149,9 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   if (!o.visible.empty()) {
     SignParams::Visible v;
     if (std::sscanf(o.visible.c_str(), "%d,%lf,%lf,%lf,%lf", &v.page, &v.x, &v.y, &v.width, &v.height) != 5) {
-      throw Error(Category::Usage, format(tr("bad --visible \"{0}\" (use PAGE,X,Y,WIDTH,HEIGHT in points, e.g. 1,36,36,220,60)"),
-                                          {o.visible}));
+      throw Error(
+          Category::Usage,
+          format(tr("bad --visible \"{0}\" (use PAGE,X,Y,WIDTH,HEIGHT in points, e.g. 1,36,36,220,60)"), {o.visible}));
     }
     req.params.visible = v;
   }
@@ -174,8 +176,9 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
       choices += "\n  " + oc.certificate.commonName() +
                  (isCloudSpec(o.signer) ? ": --credential '" + oc.id + "'" : ": --signer '" + oc.id + "'");
     }
-    throw Error(Category::Usage,
-                format(tr("several certificates are available from {0}; choose one:"), {signer->description()}) + choices);
+    throw Error(
+        Category::Usage,
+        format(tr("several certificates are available from {0}; choose one:"), {signer->description()}) + choices);
   }
   SigningService service(registry);
   const auto outcomes = service.sign(req, *signer, offered.front(), ui);
@@ -194,7 +197,10 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
                      {"code", oc.error->note().code}});
       continue;
     }
-    out.push_back({{"input", oc.input.string()}, {"output", oc.output.string()}, {"format", oc.format}, {"packaging", oc.packaging}});
+    out.push_back({{"input", oc.input.string()},
+                   {"output", oc.output.string()},
+                   {"format", oc.format},
+                   {"packaging", oc.packaging}});
     if (!o.quiet && !o.json) {
       std::cout << format(tr("Signed {0} -> {1} ({2}, {3})"),
                           {oc.input.string(), oc.output.string(), oc.format, tr(oc.packaging.c_str())})
@@ -265,28 +271,38 @@ int run(int argc, char** argv) {
   app.option_defaults()->group(tr("Options"));
   app.require_subcommand(1);
   app.set_help_flag("-h,--help", tr("Print this help and exit"));
-  app.footer(tr("Exit status of verify: 0 every signature TOTAL-PASSED, 1 any TOTAL-FAILED, 2 otherwise "
-                "INDETERMINATE, 3 no signature in the file, 4 the file cannot be read or parsed, 64 bad usage.\n"
-                "Exit status of sign: 0 every file signed, 1 signing failed, 4 a file cannot be read or written, 64 bad usage.\n"
-                "Secrets: --password-file/--pin-file/--otp-command, or SECUREDOC_PASSWORD/SECUREDOC_PIN/SECUREDOC_OTP, else the terminal asks."));
+  app.footer(tr(
+      "Exit status of verify: 0 every signature TOTAL-PASSED, 1 any TOTAL-FAILED, 2 otherwise "
+      "INDETERMINATE, 3 no signature in the file, 4 the file cannot be read or parsed, 64 bad usage.\n"
+      "Exit status of sign: 0 every file signed, 1 signing failed, 4 a file cannot be read or written, 64 bad usage.\n"
+      "Secrets: --password-file/--pin-file/--otp-command, or SECUREDOC_PASSWORD/SECUREDOC_PIN/SECUREDOC_OTP, else the "
+      "terminal asks."));
   Options o;
   TerminalInteraction ui;
 
   auto* sign = app.add_subcommand("sign", tr("Sign files; outputs are written next to them, never over a file"));
   sign->group(tr("Commands"));
   sign->set_help_flag("-h,--help", tr("Print this help and exit"));
-  // xgettext:no-c-format
-  sign->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, or pkcs11:URI (RFC 7512) for a smart card or token, e.g. "
-                                          "'pkcs11:token=My%20Card' or with ?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so; "
-                                          "or cloud:URL for a CSC v2 signing service, e.g. cloud:https://127.0.0.1:8443/csc/v2"))
-      ->required()->type_name(tr("SPEC"));
-  sign->add_option("--format", o.format, tr("auto (by content: PDF gets PAdES, XML gets XAdES, anything else CAdES), pades, xades or cades"))
-      ->capture_default_str()->type_name(tr("FORMAT"));
+  sign->add_option("--signer", o.signer,
+                   // xgettext:no-c-format
+                   tr("Signer: pkcs12:PATH, or pkcs11:URI (RFC 7512) for a smart card or token, e.g. "
+                      "'pkcs11:token=My%20Card' or with ?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so; "
+                      "or cloud:URL for a CSC v2 signing service, e.g. cloud:https://127.0.0.1:8443/csc/v2"))
+      ->required()
+      ->type_name(tr("SPEC"));
+  sign->add_option("--format", o.format,
+                   tr("auto (by content: PDF gets PAdES, XML gets XAdES, anything else CAdES), pades, xades or cades"))
+      ->capture_default_str()
+      ->type_name(tr("FORMAT"));
   sign->add_option("--level", o.level, tr("B-B, B-T, B-LT or B-LTA"))->capture_default_str()->type_name(tr("LEVEL"));
-  sign->add_option("--mode", o.mode, tr("detached, attached, enveloped or enveloping (default: the format's own; XAdES: enveloped for XML, "
-                                      "detached for other files, written as NAME.xades.xml)"))->type_name(tr("MODE"));
+  sign->add_option(
+          "--mode", o.mode,
+          tr("detached, attached, enveloped or enveloping (default: the format's own; XAdES: enveloped for XML, "
+             "detached for other files, written as NAME.xades.xml)"))
+      ->type_name(tr("MODE"));
   sign->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL (for B-T and above)"))->type_name("URL");
-  sign->add_option("--tsa-trust-anchor", o.tsaAnchors, tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
+  sign->add_option("--tsa-trust-anchor", o.tsaAnchors,
+                   tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
       ->type_name(tr("CERT"));
   sign->add_option("--reason", o.reason, tr("PDF: the reason for signing"))->type_name(tr("TEXT"));
   sign->add_option("--location", o.location, tr("PDF: where the document was signed"))->type_name(tr("TEXT"));
@@ -294,28 +310,38 @@ int run(int argc, char** argv) {
   sign->add_option("--visible", o.visible,
                    tr("PDF: a visible signature box PAGE,X,Y,WIDTH,HEIGHT in points from the bottom-left corner"))
       ->type_name(tr("BOX"));
-  sign->add_option("--certify", o.certify,
-                   tr("PDF: a certification (DocMDP) signature allowing no-changes, form-filling or annotations afterwards"))
+  sign->add_option(
+          "--certify", o.certify,
+          tr("PDF: a certification (DocMDP) signature allowing no-changes, form-filling or annotations afterwards"))
       ->check(CLI::IsMember({"no-changes", "form-filling", "annotations"}))
       ->type_name(tr("PERMISSION"));
   sign->add_option("--digest", o.digest, tr("sha256, sha384 or sha512"))->capture_default_str()->type_name(tr("ALG"));
   sign->add_flag("--rsa-pss", o.rsaPss, tr("RSA keys sign with RSASSA-PSS instead of PKCS#1 v1.5 (PAdES and CAdES)"));
-  auto* outDir = sign->add_option("--output-dir", o.outputDir, tr("Write the signed files into this folder"))->type_name(tr("DIR"));
+  auto* outDir = sign->add_option("--output-dir", o.outputDir, tr("Write the signed files into this folder"))
+                     ->type_name(tr("DIR"));
   sign->add_option("--output", o.output, tr("Output file (one input only)"))->excludes(outDir)->type_name(tr("FILE"));
-  sign->add_option("--signing-time", o.signingTime, tr("Fixed signing time, e.g. 2026-01-31T12:00:00Z (tests)"))->type_name(tr("TIME"));
-  sign->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
-  sign->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
-  sign->add_option("--cloud-ca", o.cloudCa, tr("cloud: the CA certificate (PEM) the service's TLS certificate must chain to"))
+  sign->add_option("--signing-time", o.signingTime, tr("Fixed signing time, e.g. 2026-01-31T12:00:00Z (tests)"))
+      ->type_name(tr("TIME"));
+  sign->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))
       ->type_name(tr("FILE"));
-  sign->add_option("--login", o.login, tr("cloud: the account name (its password from --password-file, "
-                                          "SECUREDOC_PASSWORD or the terminal)"))->type_name(tr("NAME"));
-  sign->add_option("--credential", o.credential, tr("cloud: the credential (key) to sign with, when the account has several"))
+  sign->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))
+      ->type_name(tr("FILE"));
+  sign->add_option("--cloud-ca", o.cloudCa,
+                   tr("cloud: the CA certificate (PEM) the service's TLS certificate must chain to"))
+      ->type_name(tr("FILE"));
+  sign->add_option("--login", o.login,
+                   tr("cloud: the account name (its password from --password-file, "
+                      "SECUREDOC_PASSWORD or the terminal)"))
+      ->type_name(tr("NAME"));
+  sign->add_option("--credential", o.credential,
+                   tr("cloud: the credential (key) to sign with, when the account has several"))
       ->type_name(tr("ID"));
   sign->add_flag("--remember-session", o.rememberSession,
                  tr("cloud: one one-time code for every batch of the login session (else one per batch)"));
   sign->add_option("--otp-command", o.otpCommand,
                    tr("cloud: a command that prints the one-time code on its first line, e.g. \"securedoc-otp code\" "
-                      "(else SECUREDOC_OTP or the terminal)"))->type_name(tr("COMMAND"));
+                      "(else SECUREDOC_OTP or the terminal)"))
+      ->type_name(tr("COMMAND"));
   sign->add_flag("--quiet,-q", o.quiet, tr("Print only errors"));
   sign->add_flag("--json", o.json, tr("Print the results as JSON"));
   sign->add_option("files", o.inputs, tr("Files to sign"))->required()->type_name(tr("FILE"));
@@ -324,48 +350,71 @@ int run(int argc, char** argv) {
   verify->group(tr("Commands"));
   verify->set_help_flag("-h,--help", tr("Print this help and exit"));
   verify->add_option("--format", o.reportFormat, tr("Report format: text or json"))
-      ->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
-  verify->add_option("--trust-anchor", o.anchors, tr("Trusted root or CA certificate (PEM or DER); repeatable"))->type_name(tr("CERT"));
-  verify->add_option("--certificate", o.certificates,
-                     tr("Intermediate CA certificates the signature does not carry (PEM with one or more, or DER): "
-                        "used only to build the chain to a trust anchor, never trusted themselves; repeatable"))
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str()
+      ->type_name(tr("FORMAT"));
+  verify->add_option("--trust-anchor", o.anchors, tr("Trusted root or CA certificate (PEM or DER); repeatable"))
+      ->type_name(tr("CERT"));
+  verify
+      ->add_option("--certificate", o.certificates,
+                   tr("Intermediate CA certificates the signature does not carry (PEM with one or more, or DER): "
+                      "used only to build the chain to a trust anchor, never trusted themselves; repeatable"))
       ->type_name(tr("CERT"));
   verify->add_flag("--offline", o.offline, tr("Never use the network (this version never does)"));
-  verify->add_option("--detached-content", o.detachedContent,
-                     tr("The signed file of a detached signature (default: CAdES, the signature's name without .p7s/.sig; "
-                        "XAdES, the file its reference names, beside the signature)"))
+  verify
+      ->add_option(
+          "--detached-content", o.detachedContent,
+          tr("The signed file of a detached signature (default: CAdES, the signature's name without .p7s/.sig; "
+             "XAdES, the file its reference names, beside the signature)"))
       ->type_name(tr("FILE"));
-  verify->add_option("--public-key", o.publicKeys,
-                     tr("XML-DSig: a PEM public key for signatures that name their key instead of carrying a "
-                        "certificate (integrity only); repeatable"))
+  verify
+      ->add_option("--public-key", o.publicKeys,
+                   tr("XML-DSig: a PEM public key for signatures that name their key instead of carrying a "
+                      "certificate (integrity only); repeatable"))
       ->type_name(tr("KEY"));
-  verify->add_option("--validation-time", o.validationTime, tr("Validate at this time instead of now, e.g. 2026-01-31T12:00:00Z"))->type_name(tr("TIME"));
-  verify->add_option("--signed-revisions", o.signedRevisions,
-                     tr("PDF: write the exact bytes each signature covers (its signed version) into DIR as NAME-revN.pdf"))
+  verify
+      ->add_option("--validation-time", o.validationTime,
+                   tr("Validate at this time instead of now, e.g. 2026-01-31T12:00:00Z"))
+      ->type_name(tr("TIME"));
+  verify
+      ->add_option(
+          "--signed-revisions", o.signedRevisions,
+          tr("PDF: write the exact bytes each signature covers (its signed version) into DIR as NAME-revN.pdf"))
       ->type_name(tr("DIR"));
   verify->add_flag("--json", o.json, tr("Same as --format json"));
   verify->add_flag("--quiet,-q", o.quiet, tr("Print nothing; only the exit status tells"));
   verify->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
 
-  auto* inspect = app.add_subcommand("inspect", tr("Show the signatures and certificates in a file, without validation"));
+  auto* inspect =
+      app.add_subcommand("inspect", tr("Show the signatures and certificates in a file, without validation"));
   inspect->group(tr("Commands"));
   inspect->set_help_flag("-h,--help", tr("Print this help and exit"));
-  inspect->add_option("--format", o.reportFormat, tr("text or json"))->check(CLI::IsMember({"text", "json"}))->capture_default_str()->type_name(tr("FORMAT"));
+  inspect->add_option("--format", o.reportFormat, tr("text or json"))
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str()
+      ->type_name(tr("FORMAT"));
   inspect->add_flag("--json", o.json, tr("Same as --format json"));
   inspect->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
 
   auto* certs = app.add_subcommand("certs", tr("List the certificates a signer offers"));
   certs->group(tr("Commands"));
   certs->set_help_flag("-h,--help", tr("Print this help and exit"));
-  certs->add_option("--signer", o.signer, tr("Signer: pkcs12:PATH, pkcs11:URI (pkcs11: alone lists every token p11-kit knows) "
-                                           "or cloud:URL"))
-      ->required()->type_name(tr("SPEC"));
-  certs->add_option("--cloud-ca", o.cloudCa, tr("cloud: the CA certificate (PEM) the service's TLS certificate must chain to"))
+  certs
+      ->add_option("--signer", o.signer,
+                   tr("Signer: pkcs12:PATH, pkcs11:URI (pkcs11: alone lists every token p11-kit knows) "
+                      "or cloud:URL"))
+      ->required()
+      ->type_name(tr("SPEC"));
+  certs
+      ->add_option("--cloud-ca", o.cloudCa,
+                   tr("cloud: the CA certificate (PEM) the service's TLS certificate must chain to"))
       ->type_name(tr("FILE"));
   certs->add_option("--login", o.login, tr("cloud: the account name"))->type_name(tr("NAME"));
   certs->add_option("--credential", o.credential, tr("cloud: list only this credential"))->type_name(tr("ID"));
-  certs->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))->type_name(tr("FILE"));
-  certs->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))->type_name(tr("FILE"));
+  certs->add_option("--password-file", o.passwordFile, tr("Read the key password from the first line of this file"))
+      ->type_name(tr("FILE"));
+  certs->add_option("--pin-file", o.pinFile, tr("Read the token PIN from the first line of this file"))
+      ->type_name(tr("FILE"));
   certs->add_flag("--json", o.json, tr("Print the certificates as JSON"));
 
   if (const auto done = parseCommandLine(app, argc, argv, "securedoc-cli")) return *done;

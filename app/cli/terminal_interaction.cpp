@@ -23,7 +23,8 @@ namespace {
 SecretString firstLine(const std::string& file) {
   Bytes data = readFile(file, 64u << 10);
   const auto end = std::find_if(data.begin(), data.end(), [](unsigned char c) { return c == '\r' || c == '\n'; });
-  SecretString s(std::string_view(reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(end - data.begin())));
+  SecretString s(
+      std::string_view(reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(end - data.begin())));
   wipe(data);
   return s;
 }
@@ -33,7 +34,7 @@ std::optional<SecretString> promptHidden(const std::string& prompt) {
   const UniqueFd fd(::open("/dev/tty", O_RDWR | O_CLOEXEC));
   if (!fd) return std::nullopt;
   (void)!::write(fd.get(), prompt.data(), prompt.size());
-  termios old {};
+  termios old{};
   const bool haveTermios = ::tcgetattr(fd.get(), &old) == 0;
   if (haveTermios) {
     termios quiet = old;
@@ -73,7 +74,8 @@ SecretString otpFromCommand(const std::string& command, const std::string& what)
   }
   if (!isCode) {
     throw Error(Category::Usage,
-                format(tr("the --otp-command for {0} did not print a one-time code (6 to 8 digits) on its first line"), {what}));
+                format(tr("the --otp-command for {0} did not print a one-time code (6 to 8 digits) on its first line"),
+                       {what}));
   }
   return SecretString(digits);
 }
@@ -81,18 +83,23 @@ SecretString otpFromCommand(const std::string& command, const std::string& what)
 
 SecretString TerminalInteraction::askSecret(Secret kind, const std::string& what) {
   if (kind == Secret::Otp && otpCommand) return otpFromCommand(*otpCommand, what);
-  const std::optional<std::string>& file = kind == Secret::Pin ? pinFile : kind == Secret::Otp ? std::optional<std::string>() : passwordFile;
+  const std::optional<std::string>& file = kind == Secret::Pin   ? pinFile
+                                           : kind == Secret::Otp ? std::optional<std::string>()
+                                                                 : passwordFile;
   if (file) return firstLine(*file);
-  const char* envName = kind == Secret::Pin ? "SECUREDOC_PIN" : kind == Secret::Otp ? "SECUREDOC_OTP" : "SECUREDOC_PASSWORD";
+  const char* envName = kind == Secret::Pin   ? "SECUREDOC_PIN"
+                        : kind == Secret::Otp ? "SECUREDOC_OTP"
+                                              : "SECUREDOC_PASSWORD";
   if (const char* env = std::getenv(envName)) return SecretString(std::string_view(env));
   const std::string prompt = kind == Secret::Pin   ? format(tr("PIN for {0}: "), {what})
                              : kind == Secret::Otp ? format(tr("One-time code for {0}: "), {what})
                                                    : format(tr("Password for {0}: "), {what});
   if (auto answer = promptHidden(prompt)) return std::move(*answer);
   throw Error(Category::Usage,
-              kind == Secret::Pin   ? format(tr("no PIN for {0}: use --pin-file or SECUREDOC_PIN"), {what})
-              : kind == Secret::Otp ? format(tr("no one-time code for {0}: use --otp-command or SECUREDOC_OTP"), {what})
-                                    : format(tr("no password for {0}: use --password-file or SECUREDOC_PASSWORD"), {what}));
+              kind == Secret::Pin ? format(tr("no PIN for {0}: use --pin-file or SECUREDOC_PIN"), {what})
+              : kind == Secret::Otp
+                  ? format(tr("no one-time code for {0}: use --otp-command or SECUREDOC_OTP"), {what})
+                  : format(tr("no password for {0}: use --password-file or SECUREDOC_PASSWORD"), {what}));
 }
 
 void TerminalInteraction::progress(std::size_t done, std::size_t total, const std::string& item) {

@@ -9,7 +9,7 @@
 #include <securedoc/base/error.h>
 #include <securedoc/base/secret.h>
 #include <securedoc/base/file.h>
-#include <securedoc/crypto/pkcs11_keystore.h>
+#include <securedoc/cloud/pkcs11_keystore.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
 #include <securedoc/i18n.h>

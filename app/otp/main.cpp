@@ -38,11 +38,14 @@ class NotFound : public Error {
 int exitFor(const Error& e) {
   if (dynamic_cast<const NotFound*>(&e)) return kExitNotFound;
   switch (e.category()) {
-    case Category::Usage: return kExitUsage;
+    case Category::Usage:
+      return kExitUsage;
     case Category::Io:
     case Category::Malformed:
-    case Category::Unsupported: return kExitDamaged;
-    default: return kExitFailed;
+    case Category::Unsupported:
+      return kExitDamaged;
+    default:
+      return kExitFailed;
   }
 }
 
@@ -142,7 +145,8 @@ int runCode(const Options& o) {
   const Entry* entry = nullptr;
   if (!o.name.empty()) {
     const auto it = findEntry(store, o.name);
-    if (it == store.entries().end()) throw NotFound(format(tr("no account named {0} in the store"), {o.name}), store.file().string());
+    if (it == store.entries().end())
+      throw NotFound(format(tr("no account named {0} in the store"), {o.name}), store.file().string());
     entry = &*it;
   } else if (entries.empty()) {
     throw NotFound(tr("the OTP store holds no account"), store.file().string());
@@ -153,7 +157,8 @@ int runCode(const Options& o) {
   }
   OtpAuth account = OtpAuth::parse(entry->uri);
   const WipeOnExit wipeSecret(account.secret);
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string code = totpCode(account, now);
   // The code on the first line, which --otp-command reads; the seconds it has
   // left on the second (README.md "securedoc-otp: the authenticator").
@@ -170,7 +175,8 @@ int runList(const Options& o) {
 int runRemove(const Options& o) {
   Store store = openExisting(o);
   const auto it = findEntry(store, o.name);
-  if (it == store.entries().end()) throw NotFound(format(tr("no account named {0} in the store"), {o.name}), store.file().string());
+  if (it == store.entries().end())
+    throw NotFound(format(tr("no account named {0} in the store"), {o.name}), store.file().string());
   wipe(it->uri);
   store.entries().erase(it);
   store.save();
@@ -191,7 +197,6 @@ int runResetPin(const Options& o) {
   return 0;
 }
 
-
 CLI::App* command(CLI::App& app, const char* name, const char* description) {
   auto* c = app.add_subcommand(name, description);
   c->group(tr("Commands"));
@@ -207,15 +212,19 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.set_help_flag("-h,--help", tr("Print this help and exit"));
-  app.footer(tr("Exit status: 0 done, 1 wrong PIN or failure, 2 no store or no such account, "
-                "4 the store or an input cannot be read or is damaged, 64 bad usage.\n"
-                "PIN: --pin-file (first line), else SECUREDOC_OTP_PIN, else the terminal asks; "
-                "a new PIN is asked twice (reset-pin: --new-pin-file or SECUREDOC_OTP_NEW_PIN)."));
+  app.footer(
+      tr("Exit status: 0 done, 1 wrong PIN or failure, 2 no store or no such account, "
+         "4 the store or an input cannot be read or is damaged, 64 bad usage.\n"
+         "PIN: --pin-file (first line), else SECUREDOC_OTP_PIN, else the terminal asks; "
+         "a new PIN is asked twice (reset-pin: --new-pin-file or SECUREDOC_OTP_NEW_PIN)."));
   Options o;
-  app.add_option("--store", o.store, tr("The store (default: $XDG_DATA_HOME/securedoc/otp-store)"))->type_name(tr("FILE"));
+  app.add_option("--store", o.store, tr("The store (default: $XDG_DATA_HOME/securedoc/otp-store)"))
+      ->type_name(tr("FILE"));
   app.add_option("--pin-file", o.pinFile, tr("Read the PIN from the first line of this file"))->type_name(tr("FILE"));
 
-  auto* add = command(app, "add", tr("Add an account from its otpauth:// URI, a PNG with its QR code, or - (one line of standard input)"));
+  auto* add =
+      command(app, "add",
+              tr("Add an account from its otpauth:// URI, a PNG with its QR code, or - (one line of standard input)"));
   add->add_option("account", o.input, tr("otpauth://totp/... URI, QR.png or -"))->required()->type_name(tr("URI|FILE"));
   auto* code = command(app, "code", tr("Print the current code, then the seconds it has left"));
   code->add_option("name", o.name, tr("The account (needed when the store holds several)"))->type_name(tr("NAME"));
@@ -223,7 +232,8 @@ int run(int argc, char** argv) {
   auto* remove = command(app, "remove", tr("Remove an account"));
   remove->add_option("name", o.name, tr("The account, as list shows it"))->required()->type_name(tr("NAME"));
   auto* reset = command(app, "reset-pin", tr("Change the PIN: the old one, then the new one twice"));
-  reset->add_option("--new-pin-file", o.newPinFile, tr("Read the new PIN from the first line of this file"))->type_name(tr("FILE"));
+  reset->add_option("--new-pin-file", o.newPinFile, tr("Read the new PIN from the first line of this file"))
+      ->type_name(tr("FILE"));
 
   if (const auto done = parseCommandLine(app, argc, argv, "securedoc-otp")) return *done;
 

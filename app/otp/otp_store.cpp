@@ -142,7 +142,8 @@ Store Store::open(const fs::path& file, std::string_view pin) {
     throw Error(Category::Unsupported, tr("the OTP store was written by a later version of SecureDoc"), file.string());
   }
   ++pos;
-  Bytes salt(data.begin() + static_cast<std::ptrdiff_t>(pos), data.begin() + static_cast<std::ptrdiff_t>(pos + kSaltSize));
+  Bytes salt(data.begin() + static_cast<std::ptrdiff_t>(pos),
+             data.begin() + static_cast<std::ptrdiff_t>(pos + kSaltSize));
   pos += kSaltSize;
   const std::uint8_t* nonce = data.data() + pos;
   pos += kNonceSize;
@@ -168,16 +169,15 @@ Store Store::open(const fs::path& file, std::string_view pin) {
   int total = 0;
   const std::uint8_t* ciphertext = data.data() + kHeaderSize;
   Bytes tag(data.end() - static_cast<std::ptrdiff_t>(kTagSize), data.end());
-  const bool ok =
-      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) == 1 &&
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, store.m_key.data(), nonce) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &n, data.data(), static_cast<int>(kHeaderSize)) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n, ciphertext,
-                        static_cast<int>(length)) == 1 &&
-      (total = n, true) &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize), tag.data()) == 1 &&
-      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + total, &n) == 1;
+  const bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) == 1 &&
+                  EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, store.m_key.data(), nonce) == 1 &&
+                  EVP_DecryptUpdate(ctx.get(), nullptr, &n, data.data(), static_cast<int>(kHeaderSize)) == 1 &&
+                  EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &n, ciphertext,
+                                    static_cast<int>(length)) == 1 &&
+                  (total = n, true) &&
+                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize), tag.data()) == 1 &&
+                  EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + total, &n) == 1;
   if (!ok) {
     wipe(plain);
     (void)drainOpenSslErrors();
@@ -200,8 +200,8 @@ Store Store::open(const fs::path& file, std::string_view pin) {
 void Store::save() const {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& e : m_entries) entries.push_back({{"name", e.name}, {"uri", e.uri}});
-  std::string plain = nlohmann::json{{"entries", std::move(entries)}}.dump(-1, ' ', false,
-                                                                         nlohmann::json::error_handler_t::replace);
+  std::string plain =
+      nlohmann::json{{"entries", std::move(entries)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (plain.size() > kMaxStoreSize - kHeaderSize - kTagSize) {
     wipe(plain);
     throw Error(Category::Usage, tr("the OTP store is full"), m_file.string());

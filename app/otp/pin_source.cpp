@@ -66,8 +66,9 @@ SecretString PinSource::ask(const std::string& prompt) const {
     return pin;
   }
   if (promptHidden(prompt, pin)) return pin;
-  throw Error(Category::Usage, format(tr("no PIN: use {0} or the variable {1}, or run on a terminal"),
-                                     {optionName ? optionName : "--pin-file", envName ? envName : "SECUREDOC_OTP_PIN"}));
+  throw Error(Category::Usage,
+              format(tr("no PIN: use {0} or the variable {1}, or run on a terminal"),
+                     {optionName ? optionName : "--pin-file", envName ? envName : "SECUREDOC_OTP_PIN"}));
 }
 
 SecretString askNewPin(const PinSource& source) {

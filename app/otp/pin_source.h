@@ -11,9 +11,9 @@
 namespace securedoc::otp {
 
 struct PinSource {
-  std::optional<std::string> file;  ///< --pin-file / --new-pin-file
-  const char* envName = nullptr;    ///< SECUREDOC_OTP_PIN / SECUREDOC_OTP_NEW_PIN
-  const char* optionName = nullptr; ///< the option naming `file`, for messages
+  std::optional<std::string> file;   ///< --pin-file / --new-pin-file
+  const char* envName = nullptr;     ///< SECUREDOC_OTP_PIN / SECUREDOC_OTP_NEW_PIN
+  const char* optionName = nullptr;  ///< the option naming `file`, for messages
   /// Asks once.  Throws Error(Usage) when no file, no variable and no terminal
   /// can answer; Error(Io) when the file cannot be read.
   SecretString ask(const std::string& prompt) const;

@@ -61,5 +61,4 @@ std::optional<Bytes> fromBase64(std::string_view text) {
   return out;
 }
 
-
 }  // namespace securedoc

@@ -7,16 +7,26 @@ namespace securedoc {
 
 const char* categoryName(Category c) {
   switch (c) {
-    case Category::Usage: return "usage";
-    case Category::Io: return "io";
-    case Category::Malformed: return "malformed";
-    case Category::Crypto: return "crypto";
-    case Category::Password: return "password";
-    case Category::Policy: return "policy";
-    case Category::Unsupported: return "unsupported";
-    case Category::Network: return "network";
-    case Category::Cancelled: return "cancelled";
-    case Category::Internal: return "internal";
+    case Category::Usage:
+      return "usage";
+    case Category::Io:
+      return "io";
+    case Category::Malformed:
+      return "malformed";
+    case Category::Crypto:
+      return "crypto";
+    case Category::Password:
+      return "password";
+    case Category::Policy:
+      return "policy";
+    case Category::Unsupported:
+      return "unsupported";
+    case Category::Network:
+      return "network";
+    case Category::Cancelled:
+      return "cancelled";
+    case Category::Internal:
+      return "internal";
   }
   return "internal";
 }

@@ -177,7 +177,7 @@ fs::path AtomicFile::placeAsNewOrNextFree(bool syncTheFolder) {
   // was chosen is not overwritten either: the next name is tried.
   sync();
   for (unsigned attempt = 1; attempt < 10000; ++attempt) {
-    const fs::path name = candidateName(m_target, attempt);
+    fs::path name = candidateName(m_target, attempt);
     if (::link(m_temporary.c_str(), name.c_str()) == 0) {
       (void)::unlink(m_temporary.c_str());
       m_placed = true;

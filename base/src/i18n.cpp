@@ -55,7 +55,8 @@ std::string format(std::string_view pattern, std::initializer_list<FormatArg> ar
 
 std::string localeDir() {
   if (const char* env = std::getenv("SECUREDOC_LOCALEDIR"); env && *env) return env;
-  if (std::filesystem::exists(std::filesystem::path(SECUREDOC_BUILD_LOCALEDIR) / "pl")) return SECUREDOC_BUILD_LOCALEDIR;
+  if (std::filesystem::exists(std::filesystem::path(SECUREDOC_BUILD_LOCALEDIR) / "pl"))
+    return SECUREDOC_BUILD_LOCALEDIR;
   return SECUREDOC_INSTALL_LOCALEDIR;
 }
 

@@ -67,16 +67,15 @@ constexpr int kIssuingDays = 3285;
 constexpr int kTlsDays = 397;  // the CA/Browser Forum's ceiling for TLS server certificates
 constexpr int kTsaDays = 730;
 /// OCSP requests are a few hundred bytes; anything this large is not one.
-constexpr std::size_t kMaxOcspRequest = 64 * 1024;
+constexpr std::size_t kMaxOcspRequest = std::size_t{64} * 1024;
 /// More single requests than this in one OCSPRequest are refused.
 constexpr int kMaxOcspSingleRequests = 64;
 
-constexpr const char* kQcpNQscd = "0.4.0.194112.1.2";  // ETSI EN 319 411-2
+constexpr const char* kQcpNQscd = "0.4.0.194112.1.2";    // ETSI EN 319 411-2
 constexpr const char* kQcCompliance = "0.4.0.1862.1.1";  // ETSI EN 319 412-5 §4.2.1
 constexpr const char* kQcSscd = "0.4.0.1862.1.4";        // ETSI EN 319 412-5 §4.2.2
 
 using detail::noPassword;
-
 
 // ------------------------------------------------------------------ files
 
@@ -283,8 +282,8 @@ class Extensions {
   void conf(int nid, const char* value) {
     X509Ext ext(X509V3_EXT_conf_nid(nullptr, &m_ctx, nid, value));
     if (!ext || X509_add_ext(m_cert, ext.get(), -1) != 1) {
-      throwOpenSsl(Category::Internal, format(tr("the certificate extension {0} could not be added"),
-                                              {OBJ_nid2sn(nid)}));
+      throwOpenSsl(Category::Internal,
+                   format(tr("the certificate extension {0} could not be added"), {OBJ_nid2sn(nid)}));
     }
   }
 
@@ -295,15 +294,15 @@ class Extensions {
     }
     X509Ext ext(X509_EXTENSION_create_by_NID(nullptr, nid, critical ? 1 : 0, value.get()));
     if (!ext || X509_add_ext(m_cert, ext.get(), -1) != 1) {
-      throwOpenSsl(Category::Internal, format(tr("the certificate extension {0} could not be added"),
-                                              {OBJ_nid2sn(nid)}));
+      throwOpenSsl(Category::Internal,
+                   format(tr("the certificate extension {0} could not be added"), {OBJ_nid2sn(nid)}));
     }
   }
 
   void structure(int nid, void* value) {
     if (X509_add1_ext_i2d(m_cert, nid, value, 0, X509V3_ADD_DEFAULT) != 1) {
-      throwOpenSsl(Category::Internal, format(tr("the certificate extension {0} could not be added"),
-                                              {OBJ_nid2sn(nid)}));
+      throwOpenSsl(Category::Internal,
+                   format(tr("the certificate extension {0} could not be added"), {OBJ_nid2sn(nid)}));
     }
   }
 
@@ -321,9 +320,7 @@ bool isVisibleAscii(const std::string& s) {
 bool isMailbox(const std::string& s) {
   const std::size_t at = s.find('@');
   if (at == 0 || at == std::string::npos || at + 1 >= s.size()) return false;
-  const auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
   const std::string local = s.substr(0, at);
   const std::string domain = s.substr(at + 1);
   const std::string localExtra = "!#$%&'*+/=?^_`{|}~.-";
@@ -433,7 +430,8 @@ Bytes qcStatementsDer() {
 }
 
 void sign(X509* cert, EVP_PKEY* key) {
-  if (X509_sign(cert, key, EVP_sha256()) <= 0) throwOpenSsl(Category::Crypto, tr("the certificate could not be signed"));
+  if (X509_sign(cert, key, EVP_sha256()) <= 0)
+    throwOpenSsl(Category::Crypto, tr("the certificate could not be signed"));
 }
 
 bool validReason(int reason) {
@@ -447,9 +445,8 @@ struct Revocation {
 };
 
 bool isUpperHex(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); });
 }
 
 Bytes ocspStatusOnly(int status) {
@@ -467,7 +464,10 @@ Bytes ocspStatusOnly(int status) {
 
 struct DemoCa::Impl {
   Impl(fs::path d, Certificate r, ossl::EvpPkey rk, Certificate i, ossl::EvpPkey ik)
-      : dir(std::move(d)), root(std::move(r)), rootKey(std::move(rk)), issuing(std::move(i)),
+      : dir(std::move(d)),
+        root(std::move(r)),
+        rootKey(std::move(rk)),
+        issuing(std::move(i)),
         issuingKey(std::move(ik)) {}
 
   fs::path dir;
@@ -695,8 +695,7 @@ DemoCa DemoCa::open(const fs::path& dir) {
   }
   for (const char* f : {kRootCert, kRootKey, kIssuingCert, kIssuingKey, kRevoked, kIssued}) {
     if (!fs::is_regular_file(dir / f, ec)) {
-      throw Error(Category::Io, tr("no certification authority in this folder: a file is missing"),
-                  (dir / f).string());
+      throw Error(Category::Io, tr("no certification authority in this folder: a file is missing"), (dir / f).string());
     }
   }
   Certificate root = loadOneCert(dir / kRootCert);
@@ -717,8 +716,8 @@ DemoCa DemoCa::open(const fs::path& dir) {
     throw Error(Category::Malformed, tr("the issuing CA certificate was not issued by the root CA"),
                 (dir / kIssuingCert).string());
   }
-  auto impl = std::make_unique<Impl>(dir, std::move(root), std::move(rootKey), std::move(issuing),
-                                     std::move(issuingKey));
+  auto impl =
+      std::make_unique<Impl>(dir, std::move(root), std::move(rootKey), std::move(issuing), std::move(issuingKey));
   (void)impl->readRevocations();  // a damaged list is found now, not at the first OCSP request
   return DemoCa(std::move(impl));
 }
@@ -733,8 +732,8 @@ Certificate DemoCa::issueSigner(const Bytes& spkiDer, const SubjectFields& subje
     throw Error(Category::Usage,
                 tr("a signing certificate needs the given name, surname and serial number of its subject"));
   }
-  if (subject.country.size() != 2 || !std::all_of(subject.country.begin(), subject.country.end(),
-                                                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+  if (subject.country.size() != 2 ||
+      !std::all_of(subject.country.begin(), subject.country.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
     throw Error(Category::Usage, format(tr("\"{0}\" is not an ISO 3166 country code"), {subject.country}));
   }
   if (!subject.email.empty() && !isMailbox(subject.email)) {
@@ -832,8 +831,8 @@ void DemoCa::issueTsa(const fs::path& certPem, const fs::path& keyPem) {
 
   const std::lock_guard lock(m_impl->mutex);
   const std::int64_t now = std::time(nullptr);
-  ossl::X509Ptr cert =
-      newCertificate(name.get(), X509_get_subject_name(ca), key.get(), now, m_impl->clampToIssuing(now + kTsaDays * kDay));
+  ossl::X509Ptr cert = newCertificate(name.get(), X509_get_subject_name(ca), key.get(), now,
+                                      m_impl->clampToIssuing(now + kTsaDays * kDay));
   {
     Extensions ext(cert.get(), ca, m_impl->issuingKey.get());
     Impl::endEntityBase(ext, "critical,digitalSignature");

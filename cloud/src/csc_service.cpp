@@ -9,7 +9,7 @@
 #include <securedoc/base/error.h>
 #include <securedoc/base/file.h>
 #include <securedoc/base/secret.h>
-#include <securedoc/crypto/pkcs11_keystore.h>
+#include <securedoc/cloud/pkcs11_keystore.h>
 #include <securedoc/crypto/qr.h>
 #include <securedoc/crypto/totp.h>
 #include <securedoc/i18n.h>
@@ -108,7 +108,6 @@ std::string generalizedTime(std::time_t t) {
   std::strftime(buf.data(), buf.size(), "%Y%m%d%H%M%SZ", &tm);
   return buf.data();
 }
-
 
 // ------------------------------------------------------------------ algorithms
 
@@ -655,8 +654,7 @@ struct CscService::Impl {
       throw;
     }
     store.appendAudit("sign.ok", login, cred.id, c.requestId,
-                      format("signAlgo={0} count={1}", {signAlgo, signatures.size()}),
-                      c.now);
+                      format("signAlgo={0} count={1}", {signAlgo, signatures.size()}), c.now);
     json out = json::array();
     for (const Bytes& s : signatures) out.push_back(toBase64(s));
     answerJson(c.res, 200, json{{"signatures", std::move(out)}});
@@ -844,7 +842,7 @@ void CscService::registerRoutes(httplib::Server& server) {
       answerError(res, res.status, "invalid_request", "Bad request");
     return httplib::Server::HandlerResponse::Handled;
   }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     answerError(res, 500, "server_error", "Internal error");
   });
   const std::size_t threads = m_impl->options.threads == 0 ? 1 : m_impl->options.threads;

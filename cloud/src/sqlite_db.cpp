@@ -10,6 +10,7 @@ namespace securedoc::cloud::sql {
 namespace {
 
 // SQLITE_TRANSIENT without its old-style cast: SQLite copies the value.
+// NOLINTNEXTLINE(performance-no-int-to-ptr): SQLite defines the value as a pointer cast of -1 (sqlite3.h).
 const sqlite3_destructor_type kTransient = reinterpret_cast<sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
 
 Category categoryOf(int rc) {

@@ -314,7 +314,7 @@ std::optional<std::string> Store::requestPasswordReset(std::string_view login, s
 std::string Store::addCredential(const NewCredential& c, std::int64_t now, std::string_view requestId) {
   if (c.certificate.empty() || c.keyId.empty() || c.keyAlgorithm.empty())
     refuse(ServiceErrc::InvalidRequest, N_("a credential needs a certificate, a key id and a key algorithm"));
-  const std::string id = detail::base64Url(detail::randomBytes(16));
+  std::string id = detail::base64Url(detail::randomBytes(16));
   std::lock_guard lock(m_impl->mutex);
   auto& db = m_impl->db;
   Transaction tx(db, Transaction::Kind::Write);

@@ -41,7 +41,8 @@ void appendBe64(Digester& d, std::uint64_t v) {
 
 Bytes auditHash(const Bytes& prev, std::int64_t seq, std::int64_t time, const std::string* const (&fields)[5]) {
   Digester d(DigestAlgorithm::Sha256);
-  d.update(std::string_view("securedoc-audit-v1", 19));  // with the NUL: a fixed domain separator
+  static constexpr char kDomain[] = "securedoc-audit-v1";
+  d.update(kDomain, sizeof kDomain);  // with the NUL: a fixed domain separator
   d.update(prev.data(), prev.size());
   appendBe64(d, static_cast<std::uint64_t>(seq));
   appendBe64(d, static_cast<std::uint64_t>(time));

@@ -272,10 +272,7 @@ void checkPasswordPolicy(std::string_view password, std::string_view login) {
     const auto c = static_cast<unsigned char>(password[i]);
     std::size_t len = 0;
     std::uint32_t cp = 0;
-    if (c == 0) {
-      valid = false;
-      break;
-    } else if (c < 0x80) {
+    if (c < 0x80 && c != 0) {
       len = 1;
       cp = c;
     } else if ((c & 0xE0) == 0xC0) {
@@ -287,7 +284,7 @@ void checkPasswordPolicy(std::string_view password, std::string_view login) {
     } else if ((c & 0xF8) == 0xF0) {
       len = 4;
       cp = c & 0x07u;
-    } else {
+    } else {  // NUL, a continuation byte or 0xF8..0xFF
       valid = false;
       break;
     }

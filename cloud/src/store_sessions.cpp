@@ -181,10 +181,9 @@ int Store::consumeSad(std::string_view sad, std::string_view credentialId, std::
     m_impl->refuseAudited(tx, now, "sad.refused", session.login, credentialId, requestId, "SAD used up",
                           ServiceErrc::InvalidGrant, N_("Invalid parameter SAD"));
   if (static_cast<int>(hashes.size()) > row.remaining)
-    m_impl->refuseAudited(
-        tx, now, "sad.refused", session.login, credentialId, requestId,
-        format("count {0} > remaining {1}", {hashes.size(), row.remaining}),
-        ServiceErrc::AccessDenied, N_("Numbers of signatures is too high"));
+    m_impl->refuseAudited(tx, now, "sad.refused", session.login, credentialId, requestId,
+                          format("count {0} > remaining {1}", {hashes.size(), row.remaining}),
+                          ServiceErrc::AccessDenied, N_("Numbers of signatures is too high"));
   // Each requested hash takes one unsigned entry of the authorised list.
   std::vector<std::pair<std::int64_t, Bytes>> open;
   {

@@ -29,7 +29,6 @@ namespace {
 
 using detail::noPassword;
 
-
 }  // namespace
 
 // ------------------------------------------------------------------ responder

@@ -24,12 +24,18 @@ std::string asn1StringUtf8(const ASN1_STRING* s) {
 std::string attributeName(const ASN1_OBJECT* obj) {
   const int nid = OBJ_obj2nid(obj);
   switch (nid) {
-    case NID_givenName: return "GN";
-    case NID_surname: return "SN";
-    case NID_serialNumber: return "serialNumber";
-    case NID_organizationIdentifier: return "organizationIdentifier";
-    case NID_pkcs9_emailAddress: return "emailAddress";
-    default: break;
+    case NID_givenName:
+      return "GN";
+    case NID_surname:
+      return "SN";
+    case NID_serialNumber:
+      return "serialNumber";
+    case NID_organizationIdentifier:
+      return "organizationIdentifier";
+    case NID_pkcs9_emailAddress:
+      return "emailAddress";
+    default:
+      break;
   }
   if (nid != NID_undef) {
     if (const char* sn = OBJ_nid2sn(nid)) return sn;
@@ -179,7 +185,8 @@ std::vector<std::string> Certificate::extendedKeyUsage() const {
   ossl::ExtKeyUsage eku(
       static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(native(), NID_ext_key_usage, nullptr, nullptr)));
   if (!eku) return out;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) out.push_back(attributeName(sk_ASN1_OBJECT_value(eku.get(), i)));
+  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i)
+    out.push_back(attributeName(sk_ASN1_OBJECT_value(eku.get(), i)));
   return out;
 }
 

@@ -23,7 +23,8 @@ ossl::X509Stack toStack(const std::vector<Certificate>& certs) {
 
 ChainStatus statusFor(int err) {
   switch (err) {
-    case X509_V_OK: return ChainStatus::Valid;
+    case X509_V_OK:
+      return ChainStatus::Valid;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -31,9 +32,12 @@ ChainStatus statusFor(int err) {
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_CERT_UNTRUSTED:
       return ChainStatus::NoChain;
-    case X509_V_ERR_CERT_HAS_EXPIRED: return ChainStatus::Expired;
-    case X509_V_ERR_CERT_NOT_YET_VALID: return ChainStatus::NotYetValid;
-    default: return ChainStatus::Invalid;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return ChainStatus::Expired;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return ChainStatus::NotYetValid;
+    default:
+      return ChainStatus::Invalid;
   }
 }
 }  // namespace

@@ -93,18 +93,24 @@ size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
 
 const char* hashOid(DigestAlgorithm alg) {
   switch (alg) {
-    case DigestAlgorithm::Sha256: return "2.16.840.1.101.3.4.2.1";
-    case DigestAlgorithm::Sha384: return "2.16.840.1.101.3.4.2.2";
-    case DigestAlgorithm::Sha512: return "2.16.840.1.101.3.4.2.3";
+    case DigestAlgorithm::Sha256:
+      return "2.16.840.1.101.3.4.2.1";
+    case DigestAlgorithm::Sha384:
+      return "2.16.840.1.101.3.4.2.2";
+    case DigestAlgorithm::Sha512:
+      return "2.16.840.1.101.3.4.2.3";
   }
   return "";
 }
 
 const char* ecdsaOid(DigestAlgorithm alg) {
   switch (alg) {
-    case DigestAlgorithm::Sha256: return "1.2.840.10045.4.3.2";
-    case DigestAlgorithm::Sha384: return "1.2.840.10045.4.3.3";
-    case DigestAlgorithm::Sha512: return "1.2.840.10045.4.3.4";
+    case DigestAlgorithm::Sha256:
+      return "1.2.840.10045.4.3.2";
+    case DigestAlgorithm::Sha384:
+      return "1.2.840.10045.4.3.3";
+    case DigestAlgorithm::Sha512:
+      return "1.2.840.10045.4.3.4";
   }
   return "";
 }
@@ -150,7 +156,7 @@ struct Credential {
   std::size_t multisign = 1;
 };
 
-struct Reply {
+struct Reply {  // NOLINT(bugprone-exception-escape): nlohmann::json's default constructor only allocates
   long status = 0;
   Json body;
 };
@@ -258,10 +264,10 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
     throw Error(Category::Network, format(tr("cannot reach the signing service {0} over TLS"), {url}), {}, detail);
   }
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
-    throw Error(Category::Network,
-                format(tr("cannot verify the TLS connection to the signing service {0} with the CA file {1}"),
-                       {url, o.caFile}),
-                {}, detail);
+    throw Error(
+        Category::Network,
+        format(tr("cannot verify the TLS connection to the signing service {0} with the CA file {1}"), {url, o.caFile}),
+        {}, detail);
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     throw Error(Category::Network, format(tr("the signing service {0} did not answer in time"), {url}), {}, detail);
@@ -275,7 +281,8 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
     r.body = Json::parse(sink.data.view(), nullptr, false);
     if (r.body.is_discarded()) {
       if (r.status >= 200 && r.status < 300) {
-        throw Error(Category::Network, format(tr("the signing service {0} answered with something that is not JSON"), {url}));
+        throw Error(Category::Network,
+                    format(tr("the signing service {0} answered with something that is not JSON"), {url}));
       }
       r.body = Json::object();
     }
@@ -287,10 +294,10 @@ void CscSigner::Impl::refused(const std::string& method, const Reply& r) const {
   const std::string code = r.body.is_object() && r.body.contains("error") && r.body["error"].is_string()
                                ? r.body["error"].get<std::string>()
                                : std::string();
-  const std::string said = r.body.is_object() && r.body.contains("error_description") &&
-                                   r.body["error_description"].is_string()
-                               ? r.body["error_description"].get<std::string>()
-                               : std::string();
+  const std::string said =
+      r.body.is_object() && r.body.contains("error_description") && r.body["error_description"].is_string()
+          ? r.body["error_description"].get<std::string>()
+          : std::string();
   const std::string technical =
       "HTTP " + std::to_string(r.status) + (code.empty() ? "" : " " + code) + " from " + method;
   const auto says = [&](const std::string& text) {
@@ -324,8 +331,7 @@ Reply CscSigner::Impl::call(const std::string& method, Json body) {
   Reply r = post(method, body, bearer(token).view(), o.timeoutSeconds);
   if (r.status != 200 && r.status != 204) refused(method, r);
   if (r.status == 200 && !r.body.is_object()) {
-    throw Error(Category::Network,
-                format(tr("the signing service {0} sent an empty answer to {1}"), {host, method}));
+    throw Error(Category::Network, format(tr("the signing service {0} sent an empty answer to {1}"), {host, method}));
   }
   return r;
 }
@@ -458,13 +464,15 @@ std::vector<Credential> CscSigner::Impl::listCredentials() {
   return out;
 }
 
-SecretString CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg, const std::vector<std::string>& hashes) {
+SecretString CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg,
+                                        const std::vector<std::string>& hashes) {
   ensureSession(kSessionMargin);
   // CSC §11.9: later batches of a remembered session are bound to the same
   // authorisation with extendTransaction; the new SAD covers just their hashes.
   if (o.rememberSession && !lastSad.empty() && lastSadGeneration == sessionGeneration && Clock::now() < lastSadExpiry) {
     try {
-      Json body = {{"credentialID", c.id}, {"SAD", lastSad.view()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
+      Json body = {
+          {"credentialID", c.id}, {"SAD", lastSad.view()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
       Reply r = call("credentials/extendTransaction", std::move(body));
       if (!r.body.contains("SAD") || !r.body["SAD"].is_string()) {
         throw Error(Category::Network, format(tr("the signing service {0} sent no SAD"), {host}));
@@ -484,8 +492,9 @@ SecretString CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg
   otp.clear();
   Reply r = call("credentials/authorize", std::move(body));
   if (r.status == 202) {
-    throw Error(Category::Unsupported,
-                format(tr("the signing service {0} wants an asynchronous authorisation, which is not supported"), {host}));
+    throw Error(
+        Category::Unsupported,
+        format(tr("the signing service {0} wants an asynchronous authorisation, which is not supported"), {host}));
   }
   if (!r.body.contains("SAD") || !r.body["SAD"].is_string()) {
     throw Error(Category::Network, format(tr("the signing service {0} sent no SAD"), {host}));
@@ -501,17 +510,22 @@ SecretString CscSigner::Impl::obtainSad(const Credential& c, DigestAlgorithm alg
 std::vector<Bytes> CscSigner::Impl::signPart(const Credential& c, DigestAlgorithm alg, SignatureScheme scheme,
                                              const std::vector<Bytes>& digests) {
   std::vector<std::string> hashes;
+  hashes.reserve(digests.size());
   for (const auto& d : digests) hashes.push_back(toBase64(d));
   return withSession([&] {
     SecretString sad = obtainSad(c, alg, hashes);
     Json body = {{"credentialID", c.id}, {"SAD", sad.view()}, {"hashes", hashes}, {"hashAlgorithmOID", hashOid(alg)}};
     switch (scheme) {
-      case SignatureScheme::RsaPkcs1v15: body["signAlgo"] = "1.2.840.113549.1.1.1"; break;
+      case SignatureScheme::RsaPkcs1v15:
+        body["signAlgo"] = "1.2.840.113549.1.1.1";
+        break;
       case SignatureScheme::RsaPss:
         body["signAlgo"] = "1.2.840.113549.1.1.10";
         body["signAlgoParams"] = toBase64(pssParams(alg));
         break;
-      case SignatureScheme::Ecdsa: body["signAlgo"] = ecdsaOid(alg); break;
+      case SignatureScheme::Ecdsa:
+        body["signAlgo"] = ecdsaOid(alg);
+        break;
     }
     if (o.rememberSession) {
       lastSad = SecretString(sad.view());
@@ -567,7 +581,8 @@ CscSigner::CscSigner(const CscOptions& options, Interaction& interaction) : m_im
   d.base = url;
   while (!d.base.empty() && d.base.back() == '/') d.base.pop_back();
   if (options.caFile.empty()) {
-    throw Error(Category::Usage, Note{"cloud-ca-required", N_("the cloud signer needs the CA certificate of its service")});
+    throw Error(Category::Usage,
+                Note{"cloud-ca-required", N_("the cloud signer needs the CA certificate of its service")});
   }
   if (!std::ifstream(options.caFile)) {
     throw Error(Category::Io, tr("cannot read the CA certificate file"), options.caFile);
@@ -607,9 +622,7 @@ long CscSigner::sessionSecondsLeft() const {
   return std::max(0L, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(left).count()));
 }
 
-std::string CscSigner::description() const {
-  return format(tr("cloud signing account {0}"), {m_impl->who});
-}
+std::string CscSigner::description() const { return format(tr("cloud signing account {0}"), {m_impl->who}); }
 
 std::vector<OfferedCertificate> CscSigner::certificates() {
   Impl& d = *m_impl;
@@ -638,8 +651,8 @@ std::vector<Bytes> CscSigner::signDigests(const OfferedCertificate& cert, Digest
   EVP_PKEY* pub = X509_get0_pubkey(cert.certificate.native());
   if (!pub) throwOpenSsl(Category::Malformed, tr("the signing certificate has an unreadable public key"));
   if (EVP_PKEY_is_a(pub, "EC") != (scheme == SignatureScheme::Ecdsa)) {
-    throw Error(Category::Usage, format(tr("the key of {0} cannot make this kind of signature"),
-                                        {cert.certificate.commonName()}));
+    throw Error(Category::Usage,
+                format(tr("the key of {0} cannot make this kind of signature"), {cert.certificate.commonName()}));
   }
   std::vector<Bytes> out;
   out.reserve(digests.size());

@@ -16,9 +16,12 @@ namespace securedoc {
 
 const EVP_MD* ossl::evpDigest(DigestAlgorithm alg) {
   switch (alg) {
-    case DigestAlgorithm::Sha256: return EVP_sha256();
-    case DigestAlgorithm::Sha384: return EVP_sha384();
-    case DigestAlgorithm::Sha512: return EVP_sha512();
+    case DigestAlgorithm::Sha256:
+      return EVP_sha256();
+    case DigestAlgorithm::Sha384:
+      return EVP_sha384();
+    case DigestAlgorithm::Sha512:
+      return EVP_sha512();
   }
   return EVP_sha256();
 }
@@ -39,9 +42,12 @@ UniqueFd openForReading(const std::filesystem::path& file) {
 
 const char* digestName(DigestAlgorithm alg) {
   switch (alg) {
-    case DigestAlgorithm::Sha256: return "SHA-256";
-    case DigestAlgorithm::Sha384: return "SHA-384";
-    case DigestAlgorithm::Sha512: return "SHA-512";
+    case DigestAlgorithm::Sha256:
+      return "SHA-256";
+    case DigestAlgorithm::Sha384:
+      return "SHA-384";
+    case DigestAlgorithm::Sha512:
+      return "SHA-512";
   }
   return "SHA-256";
 }
@@ -57,9 +63,7 @@ DigestAlgorithm parseDigestAlgorithm(std::string_view name) {
   throw Error(Category::Usage, format(tr("unknown digest algorithm \"{0}\" (use sha256, sha384 or sha512)"), {name}));
 }
 
-std::size_t digestSize(DigestAlgorithm alg) {
-  return static_cast<std::size_t>(EVP_MD_get_size(ossl::evpDigest(alg)));
-}
+std::size_t digestSize(DigestAlgorithm alg) { return static_cast<std::size_t>(EVP_MD_get_size(ossl::evpDigest(alg))); }
 
 struct Digester::Impl {
   ossl::EvpMdCtx ctx{EVP_MD_CTX_new()};
@@ -122,7 +126,8 @@ Bytes readFileRange(const std::filesystem::path& file, std::uint64_t offset, std
   while (done < out.size()) {
     const ssize_t n = ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(errno)}), file.string());
+    if (n < 0)
+      throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(errno)}), file.string());
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }

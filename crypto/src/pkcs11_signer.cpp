@@ -55,7 +55,8 @@ SecretString readPinSource(const std::string& source) {
   if (path.rfind("file:", 0) == 0) path = path.substr(5);
   Bytes data = readFile(path, 64u << 10);
   const auto end = std::find_if(data.begin(), data.end(), [](unsigned char c) { return c == '\r' || c == '\n'; });
-  SecretString pin(std::string_view(reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(end - data.begin())));
+  SecretString pin(
+      std::string_view(reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(end - data.begin())));
   wipe(data);
   return pin;
 }
@@ -138,8 +139,9 @@ void Pkcs11Signer::Impl::login(Token& t) {
   if (t.info.protectedAuthenticationPath) {
     rv = t.module->C_Login(t.session->h, CKU_USER, nullptr, 0);  // the reader's PIN pad asks
   } else {
-    SecretString pin(pinSource.empty() ? interaction->askSecret(Interaction::Secret::Pin, format(tr("token \"{0}\""), {t.info.label}))
-                                 : readPinSource(pinSource));
+    SecretString pin(pinSource.empty()
+                         ? interaction->askSecret(Interaction::Secret::Pin, format(tr("token \"{0}\""), {t.info.label}))
+                         : readPinSource(pinSource));
     rv = t.module->C_Login(t.session->h, CKU_USER, pinBytes(pin), pin.size());
   }
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
@@ -155,7 +157,8 @@ void Pkcs11Signer::Impl::login(Token& t) {
       } else if (ti.flags & CKF_USER_PIN_FINAL_TRY) {
         msg += std::string("; ") + tr("one try is left before the PIN locks");
       } else if (ti.flags & CKF_USER_PIN_COUNT_LOW) {
-        msg += std::string("; ") + tr("the token has counted wrong PINs since the last correct one and may lock after a few more");
+        msg += std::string("; ") +
+               tr("the token has counted wrong PINs since the last correct one and may lock after a few more");
       }
     }
     throwRv(rv, Category::Password, msg);
@@ -167,7 +170,8 @@ void Pkcs11Signer::Impl::login(Token& t) {
                    {t.info.label}));
   }
   if (rv == CKR_PIN_EXPIRED) {
-    throwRv(rv, Category::Password, format(tr("the PIN of token \"{0}\" has expired; change it first"), {t.info.label}));
+    throwRv(rv, Category::Password,
+            format(tr("the PIN of token \"{0}\" has expired; change it first"), {t.info.label}));
   }
   if (rv == CKR_FUNCTION_CANCELED) throwRv(rv, Category::Cancelled, tr("the PIN entry was cancelled"));
   throwRv(rv, Category::Crypto, format(tr("cannot log in to token \"{0}\""), {t.info.label}));
@@ -214,7 +218,8 @@ Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeys
     try {
       certs.emplace_back(o, Certificate::fromDer(*value));
     } catch (const Error&) {
-      scan.problems.push_back(format(tr("the certificate \"{0}\" on token \"{1}\" cannot be read"), {o.label, t.info.label}));
+      scan.problems.push_back(
+          format(tr("the certificate \"{0}\" on token \"{1}\" cannot be read"), {o.label, t.info.label}));
     }
   }
   // Private keys; before login also public keys, which many cards show
@@ -375,8 +380,8 @@ std::vector<OfferedCertificate> Pkcs11Signer::certificates() {
   return out;
 }
 
-std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, DigestAlgorithm alg, SignatureScheme scheme,
-                                             const std::vector<Bytes>& digests) {
+std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, DigestAlgorithm alg,
+                                             SignatureScheme scheme, const std::vector<Bytes>& digests) {
   if (!m_impl->pairs) m_impl->pairs = m_impl->collectPairs();
   Pair* pair = nullptr;
   for (auto& p : *m_impl->pairs) {
@@ -412,8 +417,7 @@ std::vector<Bytes> Pkcs11Signer::signDigests(const OfferedCertificate& cert, Dig
   for (std::size_t i = 0; i < digests.size(); ++i) {
     if (m_impl->interaction->cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
     Bytes value = signDigest(s, pair->key, alg, scheme, digests[i], pair->alwaysAuthenticate,
-                             contextPin ? &*contextPin : nullptr, t.info.label,
-                             pair->offered.label);
+                             contextPin ? &*contextPin : nullptr, t.info.label, pair->offered.label);
     // A key that does not belong to its certificate (same CKA_ID, other
     // key) must not produce a file: check the value before handing it on.
     if (!valueVerifies(pub, alg, scheme, digests[i], value)) {

@@ -13,21 +13,36 @@ namespace securedoc::p11 {
 namespace {
 const char* rvName(CK_RV rv) {
   switch (rv) {
-    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
-    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
-    case CKR_PIN_LEN_RANGE: return "CKR_PIN_LEN_RANGE";
-    case CKR_PIN_EXPIRED: return "CKR_PIN_EXPIRED";
-    case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
-    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
-    case CKR_MECHANISM_PARAM_INVALID: return "CKR_MECHANISM_PARAM_INVALID";
-    case CKR_KEY_TYPE_INCONSISTENT: return "CKR_KEY_TYPE_INCONSISTENT";
-    case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
-    case CKR_DEVICE_REMOVED: return "CKR_DEVICE_REMOVED";
-    case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
-    case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
-    case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
-    case CKR_FUNCTION_CANCELED: return "CKR_FUNCTION_CANCELED";
-    default: return "";
+    case CKR_PIN_INCORRECT:
+      return "CKR_PIN_INCORRECT";
+    case CKR_PIN_LOCKED:
+      return "CKR_PIN_LOCKED";
+    case CKR_PIN_LEN_RANGE:
+      return "CKR_PIN_LEN_RANGE";
+    case CKR_PIN_EXPIRED:
+      return "CKR_PIN_EXPIRED";
+    case CKR_USER_PIN_NOT_INITIALIZED:
+      return "CKR_USER_PIN_NOT_INITIALIZED";
+    case CKR_MECHANISM_INVALID:
+      return "CKR_MECHANISM_INVALID";
+    case CKR_MECHANISM_PARAM_INVALID:
+      return "CKR_MECHANISM_PARAM_INVALID";
+    case CKR_KEY_TYPE_INCONSISTENT:
+      return "CKR_KEY_TYPE_INCONSISTENT";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+      return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+    case CKR_DEVICE_REMOVED:
+      return "CKR_DEVICE_REMOVED";
+    case CKR_TOKEN_NOT_PRESENT:
+      return "CKR_TOKEN_NOT_PRESENT";
+    case CKR_SESSION_HANDLE_INVALID:
+      return "CKR_SESSION_HANDLE_INVALID";
+    case CKR_USER_NOT_LOGGED_IN:
+      return "CKR_USER_NOT_LOGGED_IN";
+    case CKR_FUNCTION_CANCELED:
+      return "CKR_FUNCTION_CANCELED";
+    default:
+      return "";
   }
 }
 }  // namespace
@@ -64,27 +79,36 @@ std::string hex(const Bytes& b) {
 Bytes digestInfoPrefix(DigestAlgorithm alg) {
   switch (alg) {
     case DigestAlgorithm::Sha256:
-      return {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+      return {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+              0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
     case DigestAlgorithm::Sha384:
-      return {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
+      return {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+              0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
     case DigestAlgorithm::Sha512:
-      return {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
+      return {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+              0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
   }
   throw Error(Category::Internal, "unknown digest algorithm");
 }
 CK_MECHANISM_TYPE hashMechanism(DigestAlgorithm alg) {
   switch (alg) {
-    case DigestAlgorithm::Sha256: return CKM_SHA256;
-    case DigestAlgorithm::Sha384: return CKM_SHA384;
-    case DigestAlgorithm::Sha512: return CKM_SHA512;
+    case DigestAlgorithm::Sha256:
+      return CKM_SHA256;
+    case DigestAlgorithm::Sha384:
+      return CKM_SHA384;
+    case DigestAlgorithm::Sha512:
+      return CKM_SHA512;
   }
   throw Error(Category::Internal, "unknown digest algorithm");
 }
 CK_RSA_PKCS_MGF_TYPE mgf1(DigestAlgorithm alg) {
   switch (alg) {
-    case DigestAlgorithm::Sha256: return CKG_MGF1_SHA256;
-    case DigestAlgorithm::Sha384: return CKG_MGF1_SHA384;
-    case DigestAlgorithm::Sha512: return CKG_MGF1_SHA512;
+    case DigestAlgorithm::Sha256:
+      return CKG_MGF1_SHA256;
+    case DigestAlgorithm::Sha384:
+      return CKG_MGF1_SHA384;
+    case DigestAlgorithm::Sha512:
+      return CKG_MGF1_SHA512;
   }
   throw Error(Category::Internal, "unknown digest algorithm");
 }
@@ -134,8 +158,9 @@ ParsedUri parseUri(const std::string& text) {
   if (!p.uri) throw std::bad_alloc();
   const int rc = p11_kit_uri_parse(p.text.c_str(), P11_KIT_URI_FOR_ANY, p.uri.get());
   if (rc != P11_KIT_URI_OK) {
-    // xgettext:no-c-format
-    throw Error(Category::Usage, format(tr("bad PKCS#11 URI \"{0}\" (RFC 7512, e.g. pkcs11:token=My%20Card)"), {p.text}), {},
+    throw Error(Category::Usage,
+                // xgettext:no-c-format
+                format(tr("bad PKCS#11 URI \"{0}\" (RFC 7512, e.g. pkcs11:token=My%20Card)"), {p.text}), {},
                 p11_kit_uri_message(rc));
   }
   if (p11_kit_uri_get_pin_value(p.uri.get())) {
@@ -143,7 +168,8 @@ ParsedUri parseUri(const std::string& text) {
                                     "--pin-file, SECUREDOC_PIN or the prompt"));
   }
   if (p11_kit_uri_any_unrecognized(p.uri.get())) {
-    throw Error(Category::Usage, format(tr("the PKCS#11 URI \"{0}\" has attributes SecureDoc does not know"), {p.text}));
+    throw Error(Category::Usage,
+                format(tr("the PKCS#11 URI \"{0}\" has attributes SecureDoc does not know"), {p.text}));
   }
   if (const char* v = p11_kit_uri_get_pin_source(p.uri.get())) p.pinSource = v;
   if (const char* v = p11_kit_uri_get_module_path(p.uri.get())) p.modulePath = v;
@@ -173,8 +199,10 @@ std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri) {
     for (CK_SLOT_ID slot : slots) {
       if (wantedSlot != static_cast<CK_SLOT_ID>(-1) && wantedSlot != slot) continue;
       FoundToken t{module, slot, {}, {}};
-      if (module->C_GetSlotInfo(slot, &t.slotInfo) != CKR_OK || !p11_kit_uri_match_slot_info(uri, &t.slotInfo)) continue;
-      if (module->C_GetTokenInfo(slot, &t.tokenInfo) != CKR_OK || !p11_kit_uri_match_token_info(uri, &t.tokenInfo)) continue;
+      if (module->C_GetSlotInfo(slot, &t.slotInfo) != CKR_OK || !p11_kit_uri_match_slot_info(uri, &t.slotInfo))
+        continue;
+      if (module->C_GetTokenInfo(slot, &t.tokenInfo) != CKR_OK || !p11_kit_uri_match_token_info(uri, &t.tokenInfo))
+        continue;
       // SoftHSM2 and others show a free slot with an uninitialised token.
       if (!(t.tokenInfo.flags & CKF_TOKEN_INITIALIZED)) continue;
       out.push_back(t);
@@ -184,7 +212,8 @@ std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri) {
 }
 
 Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest,
-                 bool alwaysAuthenticate, SecretString* contextPin, const std::string& tokenLabel, const std::string& keyLabel) {
+                 bool alwaysAuthenticate, SecretString* contextPin, const std::string& tokenLabel,
+                 const std::string& keyLabel) {
   CK_RSA_PKCS_PSS_PARAMS pss{hashMechanism(alg), mgf1(alg), digestSize(alg)};
   CK_MECHANISM mech{CKM_RSA_PKCS, nullptr, 0};
   if (scheme == SignatureScheme::RsaPss) mech = {CKM_RSA_PKCS_PSS, &pss, sizeof pss};
@@ -196,19 +225,22 @@ Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, Signatur
   }
   CK_RV rv = s.f->C_SignInit(s.h, &mech, key);
   if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID || rv == CKR_KEY_TYPE_INCONSISTENT) {
-    throwRv(rv, Category::Unsupported,
-            format(tr("token \"{0}\" cannot make this kind of signature with the key \"{1}\""), {tokenLabel, keyLabel}));
+    throwRv(
+        rv, Category::Unsupported,
+        format(tr("token \"{0}\" cannot make this kind of signature with the key \"{1}\""), {tokenLabel, keyLabel}));
   }
   if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));
   if (alwaysAuthenticate) {
     rv = contextPin ? s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, pinBytes(*contextPin), contextPin->size())
                     : s.f->C_Login(s.h, CKU_CONTEXT_SPECIFIC, nullptr, 0);
-    if (rv == CKR_PIN_INCORRECT) throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {tokenLabel}));
+    if (rv == CKR_PIN_INCORRECT)
+      throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {tokenLabel}));
     if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));
   }
   CK_ULONG len = 0;
   rv = s.f->C_Sign(s.h, input.data(), input.size(), nullptr, &len);
-  if (rv != CKR_OK || len == 0 || len > 4096) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));
+  if (rv != CKR_OK || len == 0 || len > 4096)
+    throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));
   Bytes value(len);
   rv = s.f->C_Sign(s.h, input.data(), input.size(), value.data(), &len);
   if (rv != CKR_OK) throwRv(rv, Category::Crypto, format(tr("token \"{0}\" refused to sign"), {tokenLabel}));
@@ -216,12 +248,16 @@ Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, Signatur
   return scheme == SignatureScheme::Ecdsa ? ecdsaRawToDer(value) : value;
 }
 
-bool valueVerifies(EVP_PKEY* pub, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest, const Bytes& value) {
+bool valueVerifies(EVP_PKEY* pub, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest,
+                   const Bytes& value) {
   ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(pub, nullptr));
-  bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) == 1;
+  bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+            EVP_PKEY_CTX_set_signature_md(ctx.get(), ossl::evpDigest(alg)) == 1;
   if (ok && scheme != SignatureScheme::Ecdsa) {
-    ok = EVP_PKEY_CTX_set_rsa_padding(ctx.get(), scheme == SignatureScheme::RsaPss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) == 1 &&
-         (scheme != SignatureScheme::RsaPss || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1);
+    ok =
+        EVP_PKEY_CTX_set_rsa_padding(
+            ctx.get(), scheme == SignatureScheme::RsaPss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) == 1 &&
+        (scheme != SignatureScheme::RsaPss || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1);
   }
   ok = ok && EVP_PKEY_verify(ctx.get(), value.data(), value.size(), digest.data(), digest.size()) == 1;
   ERR_clear_error();

@@ -1,6 +1,6 @@
 #pragma once
 // PKCS#11 plumbing shared by the signer backend (pkcs11_signer.cpp) and the
-// service's key store (pkcs11_keystore.cpp); private to securedoc_crypto.
+// service's key store (cloud/src/pkcs11_keystore.cpp); private to those two.
 #include <securedoc/base/bytes.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/base/error.h>
@@ -159,7 +159,8 @@ std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri);
 /// DigestInfo, RSA-PSS uses MGF1 with `alg` and a salt of the digest's
 /// length, ECDSA's raw r||s comes back as DER.
 Bytes signDigest(Session& s, CK_OBJECT_HANDLE key, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest,
-                 bool alwaysAuthenticate, SecretString* contextPin, const std::string& tokenLabel, const std::string& keyLabel);
+                 bool alwaysAuthenticate, SecretString* contextPin, const std::string& tokenLabel,
+                 const std::string& keyLabel);
 /// Whether `value` (CMS form) is a signature of `digest` by `pub`.
 bool valueVerifies(EVP_PKEY* pub, DigestAlgorithm alg, SignatureScheme scheme, const Bytes& digest, const Bytes& value);
 

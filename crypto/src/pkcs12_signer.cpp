@@ -29,24 +29,33 @@ Pkcs12Signer::Pkcs12Signer(const std::filesystem::path& file, Interaction& inter
   if (!p12) throwOpenSsl(Category::Malformed, tr("not a PKCS#12 file"), file.string());
 
   SecretString password = interaction.askSecret(Interaction::Secret::Password, file.string());
-  const bool macOk = PKCS12_mac_present(p12.get()) == 0 ||
-                     PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size())) == 1;
-  if (!macOk) {
-    ERR_clear_error();
-    throw Error(Category::Password, tr("wrong password for the PKCS#12 file"), file.string());
-  }
+  // PKCS12_parse checks the MAC itself (RFC 7292 §4: PBMAC over the
+  // content); the MAC is checked on its own only when parsing fails, to
+  // tell a wrong password from a damaged file, so a good file derives the
+  // MAC key once.
   EVP_PKEY* pkey = nullptr;
   X509* cert = nullptr;
   STACK_OF(X509)* ca = nullptr;
   const int ok = PKCS12_parse(p12.get(), password.c_str(), &pkey, &cert, &ca);
-  password.clear();
   ossl::EvpPkey keyOwner(pkey);
   ossl::X509Ptr certOwner(cert);
   ossl::X509Stack caOwner(ca);
-  if (ok != 1) throwOpenSsl(Category::Malformed, tr("cannot read the key and certificate from the PKCS#12 file"), file.string());
-  if (!pkey || !cert) throw Error(Category::Malformed, tr("the PKCS#12 file holds no private key with its certificate"), file.string());
+  if (ok != 1) {
+    const bool macOk = PKCS12_mac_present(p12.get()) == 0 ||
+                       PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size())) == 1;
+    password.clear();
+    if (!macOk) {
+      ERR_clear_error();
+      throw Error(Category::Password, tr("wrong password for the PKCS#12 file"), file.string());
+    }
+    throwOpenSsl(Category::Malformed, tr("cannot read the key and certificate from the PKCS#12 file"), file.string());
+  }
+  password.clear();
+  if (!pkey || !cert)
+    throw Error(Category::Malformed, tr("the PKCS#12 file holds no private key with its certificate"), file.string());
   if (X509_check_private_key(cert, pkey) != 1) {
-    throwOpenSsl(Category::Malformed, tr("the private key does not match the certificate in the PKCS#12 file"), file.string());
+    throwOpenSsl(Category::Malformed, tr("the private key does not match the certificate in the PKCS#12 file"),
+                 file.string());
   }
   OfferedCertificate oc{Certificate(cert), {}, "pkcs12", file.filename().string(), {}, {}};
   for (int i = 0; ca && i < sk_X509_num(ca); ++i) oc.chain.emplace_back(sk_X509_value(ca, i));
@@ -56,9 +65,7 @@ Pkcs12Signer::Pkcs12Signer(const std::filesystem::path& file, Interaction& inter
 
 Pkcs12Signer::~Pkcs12Signer() = default;
 
-std::string Pkcs12Signer::description() const {
-  return format(tr("PKCS#12 file {0}"), {m_impl->file.string()});
-}
+std::string Pkcs12Signer::description() const { return format(tr("PKCS#12 file {0}"), {m_impl->file.string()}); }
 
 std::vector<OfferedCertificate> Pkcs12Signer::certificates() { return {*m_impl->offered}; }
 
@@ -90,7 +97,8 @@ std::vector<Bytes> Pkcs12Signer::signDigests(const OfferedCertificate& cert, Dig
         }
       }
       std::size_t len = 0;
-      if (EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size()) != 1) throwOpenSsl(Category::Crypto, tr("signing failed"));
+      if (EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size()) != 1)
+        throwOpenSsl(Category::Crypto, tr("signing failed"));
       Bytes sig(len);
       if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1) {
         throwOpenSsl(Category::Crypto, tr("signing failed"));

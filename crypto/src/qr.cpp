@@ -164,9 +164,7 @@ void readHeaderStep(png_structp png, png_infop info, void* arg) {
   job->channels = png_get_channels(png, info);
 }
 
-void readImageStep(png_structp png, png_infop, void* arg) {
-  png_read_image(png, static_cast<ReadJob*>(arg)->rows);
-}
+void readImageStep(png_structp png, png_infop, void* arg) { png_read_image(png, static_cast<ReadJob*>(arg)->rows); }
 
 /// The image as 8-bit grey, width x height bytes.
 std::vector<std::uint8_t> decodeGrey(const Bytes& file, const std::string& name, unsigned& width, unsigned& height) {
@@ -222,7 +220,7 @@ std::string qrPngImage(const std::string& text) {
     for (int x = 0; x < qr->width; ++x) {
       if ((qr->data[y * qr->width + x] & 1) == 0) continue;
       for (int dy = 0; dy < kModulePixels; ++dy) {
-        const auto row = static_cast<std::size_t>((y + kQuietZone) * kModulePixels + dy);
+        const auto row = static_cast<std::size_t>(y + kQuietZone) * kModulePixels + static_cast<std::size_t>(dy);
         pixels[row * rowBytes + static_cast<std::size_t>(x + kQuietZone)] = 0x00;
       }
     }
@@ -288,7 +286,8 @@ std::string readQrPng(const fs::path& png) {
     found.emplace_back(zbar::zbar_symbol_get_data(s), zbar::zbar_symbol_get_data_length(s));
   }
   if (found.empty()) throw Error(Category::Malformed, tr("the image holds no QR code"), name);
-  if (found.size() > 1) throw Error(Category::Malformed, tr("the image holds several QR codes; give one at a time"), name);
+  if (found.size() > 1)
+    throw Error(Category::Malformed, tr("the image holds several QR codes; give one at a time"), name);
   return found.front();
 }
 

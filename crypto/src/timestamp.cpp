@@ -68,10 +68,8 @@ bool isTimeStampingOnly(X509* cert) {
          OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) == NID_time_stamp;
 }
 
-
 TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedData,
-                                   const std::vector<Certificate>& anchors,
-                                   const std::vector<Certificate>& extraCerts,
+                                   const std::vector<Certificate>& anchors, const std::vector<Certificate>& extraCerts,
                                    std::optional<std::time_t> validationTime) {
   return checkTimestampTokenWith(
       token,
@@ -132,10 +130,11 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
     sk_X509_push(extra.get(), c.native());
   }
   ossl::X509Store emptyStore(X509_STORE_new());
-  const int ok = CMS_verify(cms.get(), extra.get(), emptyStore.get(), nullptr, nullptr,
-                            CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+  const int ok =
+      CMS_verify(cms.get(), extra.get(), emptyStore.get(), nullptr, nullptr, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
   r.signatureValid = ok == 1;
-  if (!r.signatureValid && r.detail.empty()) r.detail = "the time-stamp signature does not verify: " + drainOpenSslErrors();
+  if (!r.signatureValid && r.detail.empty())
+    r.detail = "the time-stamp signature does not verify: " + drainOpenSslErrors();
   ERR_clear_error();
 
   // CMS_get0_signers returns a new stack of borrowed certificates.
@@ -150,20 +149,23 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
   std::vector<Certificate> pool = extraCerts;
   {
     ossl::X509Stack tokenCerts(CMS_get1_certs(cms.get()));
-    for (int i = 0; tokenCerts && i < sk_X509_num(tokenCerts.get()); ++i) pool.emplace_back(sk_X509_value(tokenCerts.get(), i));
+    for (int i = 0; tokenCerts && i < sk_X509_num(tokenCerts.get()); ++i)
+      pool.emplace_back(sk_X509_value(tokenCerts.get(), i));
     ERR_clear_error();
   }
   if (r.tsa) {
     // The TSA rules (RFC 3161 §2.3, §2.4.2; RFC 5816) hold whatever the trust.
     r.ekuValid = isTimeStampingOnly(r.tsa->native());
     if (!r.ekuValid && r.detail.empty()) {
-      r.detail = "RFC 3161 2.3: the TSA certificate's extendedKeyUsage must be critical and hold only id-kp-timeStamping";
+      r.detail =
+          "RFC 3161 2.3: the TSA certificate's extendedKeyUsage must be critical and hold only id-kp-timeStamping";
     }
     std::vector<Certificate> others = pool;
     others.insert(others.end(), anchors.begin(), anchors.end());
     r.essCertificateMatches = essNamesTsa(cms.get(), r.tsa->native(), others);
     if (!r.essCertificateMatches && r.detail.empty()) {
-      r.detail = "RFC 3161 2.4.2: the token's ESS signing-certificate attribute is missing or names another certificate";
+      r.detail =
+          "RFC 3161 2.4.2: the token's ESS signing-certificate attribute is missing or names another certificate";
     }
     r.chain = validateChain(*r.tsa, pool, anchors, r.genTime.value_or(std::time(nullptr)));
   } else if (r.detail.empty()) {

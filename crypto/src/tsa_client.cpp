@@ -30,7 +30,6 @@ struct CurlSlistDeleter {
 };
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
-constexpr const char* kQueryType = "application/timestamp-query";
 constexpr const char* kReplyType = "application/timestamp-reply";
 
 /// The URL for messages: a "user:password@" part is dropped (never log secrets).
@@ -260,14 +259,13 @@ TimestampExchange requestTimestampExchange(const Bytes& digest, const TsaOptions
   const std::string shownUrl = displayUrl(options.url);
   if (options.url.empty()) throw Error(Category::Usage, tr("no time-stamp authority URL given"));
   if (options.timeoutSeconds <= 0) {
-    throw Error(Category::Usage, format(tr("the time-stamp timeout must be at least one second, not {0}"),
-                                        {options.timeoutSeconds}));
+    throw Error(Category::Usage,
+                format(tr("the time-stamp timeout must be at least one second, not {0}"), {options.timeoutSeconds}));
   }
   if (digest.size() != digestSize(options.digest)) {
-    throw Error(Category::Usage,
-                format(tr("a {0} digest has {1} bytes, not {2}"),
-                       {digestName(options.digest), static_cast<long long>(digestSize(options.digest)),
-                        static_cast<long long>(digest.size())}));
+    throw Error(Category::Usage, format(tr("a {0} digest has {1} bytes, not {2}"),
+                                        {digestName(options.digest), static_cast<long long>(digestSize(options.digest)),
+                                         static_cast<long long>(digest.size())}));
   }
   TimestampExchange ex;
   ossl::TsReq req = buildRequest(digest, options.digest);

@@ -69,7 +69,8 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
                                                        const OfferedCertificate& offered) {
   Packaging packaging = params.packaging == Packaging::Default ? defaultPackaging() : params.packaging;
   if (packaging != Packaging::Detached && packaging != Packaging::Attached) {
-    throw Error(Category::Usage, format(tr("CAdES signatures are detached or attached, not {0}"), {packagingName(packaging)}));
+    throw Error(Category::Usage,
+                format(tr("CAdES signatures are detached or attached, not {0}"), {packagingName(packaging)}));
   }
   if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
     throw Error(Category::Unsupported,
@@ -90,10 +91,9 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
   } else {
     contentDigest = digestFile(params.digest, input);
   }
-  pending->draft = draftSignedData(contentDigest, params.digest, offered,
-                                   params.signingTime.value_or(std::time(nullptr)),
-                                   packaging == Packaging::Attached ? &attached : nullptr, params.rsaPss,
-                                   input.string());
+  pending->draft =
+      draftSignedData(contentDigest, params.digest, offered, params.signingTime.value_or(std::time(nullptr)),
+                      packaging == Packaging::Attached ? &attached : nullptr, params.rsaPss, input.string());
   return pending;
 }
 
@@ -102,7 +102,8 @@ void CadesModule::finish(PendingSignature& p, const Bytes& signatureValue, const
   if (!pending) throw Error(Category::Internal, "CadesModule::finish with a foreign pending signature");
   completeSignedData(pending->draft, signatureValue, pending->input.string());
   // B-T: the signature-time-stamp covers the signature value (EN 319 122-1 §5.3).
-  if (pending->params.level == SignatureLevel::B_T) addTimestamp(pending->draft, pending->params, pending->input.string());
+  if (pending->params.level == SignatureLevel::B_T)
+    addTimestamp(pending->draft, pending->params, pending->input.string());
   ossl::Bio out(BIO_new_file(output.c_str(), "wb"));
   if (!out) throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
   if (i2d_CMS_bio(out.get(), pending->draft.cms.get()) != 1 || BIO_flush(out.get()) != 1) {
@@ -143,10 +144,13 @@ VerificationReport CadesModule::verify(const std::filesystem::path& file, const 
   } else {
     ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
     if (content && *content) {
-      digests.computeFromMemory(ASN1_STRING_get0_data(*content), static_cast<std::size_t>(ASN1_STRING_length(*content)));
+      digests.computeFromMemory(ASN1_STRING_get0_data(*content),
+                                static_cast<std::size_t>(ASN1_STRING_length(*content)));
     }
   }
-  auto topLevelDigest = [&digests](const EVP_MD* md) -> const Bytes* { return digests.ready() ? digests.get(md) : nullptr; };
+  auto topLevelDigest = [&digests](const EVP_MD* md) -> const Bytes* {
+    return digests.ready() ? digests.get(md) : nullptr;
+  };
 
   for (int i = 0; i < sk_CMS_SignerInfo_num(sis); ++i) {
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, i);
@@ -178,7 +182,8 @@ Inspection CadesModule::inspect(const std::filesystem::path& file) {
   }
   {
     ossl::X509Stack certs(CMS_get1_certs(cms.get()));
-    for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) out.certificates.emplace_back(sk_X509_value(certs.get(), i));
+    for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i)
+      out.certificates.emplace_back(sk_X509_value(certs.get(), i));
   }
   CMS_set1_signers_certs(cms.get(), nullptr, 0);
   ERR_clear_error();
@@ -195,11 +200,14 @@ Inspection CadesModule::inspect(const std::filesystem::path& file) {
     s.digestAlgorithm = algorithmName(dig);
     s.signatureAlgorithm = algorithmName(sigAlg);
     s.signingTime = signingTimeOf(si);
-    for (int a = 0; a < CMS_signed_get_attr_count(si); ++a) s.signedAttributes.push_back(attributeLabel(CMS_signed_get_attr(si, a)));
-    for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a) s.unsignedAttributes.push_back(attributeLabel(CMS_unsigned_get_attr(si, a)));
+    for (int a = 0; a < CMS_signed_get_attr_count(si); ++a)
+      s.signedAttributes.push_back(attributeLabel(CMS_signed_get_attr(si, a)));
+    for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a)
+      s.unsignedAttributes.push_back(attributeLabel(CMS_unsigned_get_attr(si, a)));
     const bool ts = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) >= 0;
     const bool values = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_ets_certValues, -1) >= 0;
-    const bool archive = hasUnsignedAttribute(si, "1.2.840.113549.1.9.16.2.48") || hasUnsignedAttribute(si, "0.4.0.1733.2.4");
+    const bool archive =
+        hasUnsignedAttribute(si, "1.2.840.113549.1.9.16.2.48") || hasUnsignedAttribute(si, "0.4.0.1733.2.4");
     s.level = archive ? "B-LTA" : values ? "B-LT" : ts ? "B-T" : "B-B";
     out.signatures.push_back(std::move(s));
   }

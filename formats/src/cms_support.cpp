@@ -46,8 +46,9 @@ Bytes tlv(std::uint8_t tag, const Bytes& v) {
 }
 
 bool startsWith(const Bytes& b, std::string_view prefix) {
-  return b.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), b.begin(),
-                                                 [](char c, std::uint8_t x) { return static_cast<std::uint8_t>(c) == x; });
+  return b.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), b.begin(), [](char c, std::uint8_t x) {
+           return static_cast<std::uint8_t>(c) == x;
+         });
 }
 
 /// The signed attributes of `si` as the DER SET OF that the signature covers
@@ -64,7 +65,6 @@ Bytes signedAttributesDer(CMS_SignerInfo* si) {
   return Bytes(der, der + len);
 }
 
-
 // ---------------------------------------------------------------- verify ---
 
 void ContentDigests::need(const EVP_MD* md) {
@@ -76,9 +76,7 @@ void ContentDigests::computeFromMemory(const unsigned char* data, std::size_t le
   m_ready = true;
 }
 
-void ContentDigests::computeFromFile(const std::filesystem::path& file) {
-  computeFromRanges(file, {{0, UINT64_MAX}});
-}
+void ContentDigests::computeFromFile(const std::filesystem::path& file) { computeFromRanges(file, {{0, UINT64_MAX}}); }
 
 void ContentDigests::computeFromRanges(const std::filesystem::path& file,
                                        const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges) {
@@ -103,7 +101,8 @@ void ContentDigests::computeFromRanges(const std::filesystem::path& file,
       const ssize_t r = ::pread(fd, buf.get(), want, pos);
       if (r < 0) {
         if (errno == EINTR) continue;
-        throw Error(Category::Io, format(tr("cannot read the signed content: {0}"), {std::strerror(errno)}), file.string());
+        throw Error(Category::Io, format(tr("cannot read the signed content: {0}"), {std::strerror(errno)}),
+                    file.string());
       }
       if (r == 0) break;  // end of file: a whole-file range ends here
       for (auto& [nid, c] : ctxs) EVP_DigestUpdate(c.get(), buf.get(), static_cast<std::size_t>(r));
@@ -144,12 +143,18 @@ std::string algorithmName(const X509_ALGOR* alg) {
   if (!alg) return {};
   const int nid = OBJ_obj2nid(alg->algorithm);
   switch (nid) {
-    case NID_sha1: return "SHA-1";
-    case NID_sha224: return "SHA-224";
-    case NID_sha256: return "SHA-256";
-    case NID_sha384: return "SHA-384";
-    case NID_sha512: return "SHA-512";
-    default: break;
+    case NID_sha1:
+      return "SHA-1";
+    case NID_sha224:
+      return "SHA-224";
+    case NID_sha256:
+      return "SHA-256";
+    case NID_sha384:
+      return "SHA-384";
+    case NID_sha512:
+      return "SHA-512";
+    default:
+      break;
   }
   if (nid != NID_undef) return OBJ_nid2ln(nid);
   char buf[80];
@@ -252,16 +257,18 @@ std::optional<bool> essMatches(CMS_SignerInfo* si, X509* signer) {
 /// which OpenSSL 3.0 rejects.
 bool verifyOverSignedAttributes(CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md) {
   ossl::BorrowedAttrStack attrs(sk_X509_ATTRIBUTE_new_null());
-  for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) sk_X509_ATTRIBUTE_push(attrs.get(), CMS_signed_get_attr(si, i));
+  for (int i = 0; i < CMS_signed_get_attr_count(si); ++i)
+    sk_X509_ATTRIBUTE_push(attrs.get(), CMS_signed_get_attr(si, i));
   unsigned char* der = nullptr;
   const int len = ASN1_item_i2d(reinterpret_cast<ASN1_VALUE*>(attrs.get()), &der, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
   if (len <= 0) return false;
   ossl::Bytes owned(der);
   ossl::EvpMdCtx ctx(EVP_MD_CTX_new());
   const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
-  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pk) == 1 &&
-                  EVP_DigestVerify(ctx.get(), ASN1_STRING_get0_data(sig), static_cast<std::size_t>(ASN1_STRING_length(sig)),
-                                   der, static_cast<std::size_t>(len)) == 1;
+  const bool ok =
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pk) == 1 &&
+      EVP_DigestVerify(ctx.get(), ASN1_STRING_get0_data(sig), static_cast<std::size_t>(ASN1_STRING_length(sig)), der,
+                       static_cast<std::size_t>(len)) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -272,8 +279,9 @@ bool verifyOverContentDigest(CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md,
   ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(pk, nullptr));
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) return false;
   const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
-  const int ok = EVP_PKEY_verify(ctx.get(), ASN1_STRING_get0_data(sig), static_cast<std::size_t>(ASN1_STRING_length(sig)),
-                                 contentDigest.data(), contentDigest.size());
+  const int ok =
+      EVP_PKEY_verify(ctx.get(), ASN1_STRING_get0_data(sig), static_cast<std::size_t>(ASN1_STRING_length(sig)),
+                      contentDigest.data(), contentDigest.size());
   ERR_clear_error();
   return ok == 1;
 }
@@ -281,7 +289,6 @@ bool verifyOverContentDigest(CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md,
 Check makeCheck(const char* id, Check::Status status, Note detail) {
   return checks::makeCheck(id, status, std::move(detail));
 }
-
 
 /// Verifies one SignerInfo.  `contentDigest(md)` gives the digest of what the
 /// signature covers, or nullptr when that content is not available.
@@ -310,10 +317,12 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   r.indication = Indication::TotalPassed;
 
   if (!signer) {
-    r.checks.push_back(makeCheck("signingCertificate", Check::Status::Failed,
-                                 Note{"signing-certificate-missing", N_("the signing certificate is not in the signature")}));
-    r.messages.push_back(Note{"signing-certificate-missing-message",
-                              N_("The certificate that made this signature is not included, so it cannot be checked.")});
+    r.checks.push_back(
+        makeCheck("signingCertificate", Check::Status::Failed,
+                  Note{"signing-certificate-missing", N_("the signing certificate is not in the signature")}));
+    r.messages.push_back(
+        Note{"signing-certificate-missing-message",
+             N_("The certificate that made this signature is not included, so it cannot be checked.")});
     r.indication = Indication::Indeterminate;
     r.subIndication = SubIndication::NoSigningCertificateFound;
     return r;
@@ -321,11 +330,13 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   r.signer.emplace(signer);
   if (!md) {
     r.checks.push_back(makeCheck("digestAlgorithm", Check::Status::Failed,
-                                 Note{"digest-algorithm-unsupported", N_("unsupported digest algorithm {algorithm}"),
+                                 Note{"digest-algorithm-unsupported",
+                                      N_("unsupported digest algorithm {algorithm}"),
                                       {{"algorithm", r.digestAlgorithm}}}));
     r.indication = Indication::Indeterminate;
     r.subIndication = SubIndication::CryptoConstraintsFailure;
-    r.messages.push_back(Note{"digest-algorithm-unsupported-message", N_("The digest algorithm {algorithm} is not supported."),
+    r.messages.push_back(Note{"digest-algorithm-unsupported-message",
+                              N_("The digest algorithm {algorithm} is not supported."),
                               {{"algorithm", r.digestAlgorithm}}});
     return r;
   }
@@ -336,13 +347,14 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
     ASN1_OCTET_STRING* mdAttr = static_cast<ASN1_OCTET_STRING*>(
         CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
     if (!mdAttr) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed, Note{"message-digest-missing", N_("the message-digest attribute is missing")}));
+      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed,
+                                   Note{"message-digest-missing", N_("the message-digest attribute is missing")}));
       setResult(Indication::TotalFailed, SubIndication::FormatFailure);
     } else if (!content) {
       r.checks.push_back(makeCheck("messageDigest", Check::Status::NotChecked,
                                    Note{"signed-content-missing", N_("the signed content is not available")}));
-      r.messages.push_back(Note{"detached-content-missing",
-                                N_("This is a detached signature: its signed file is needed to check it.")});
+      r.messages.push_back(
+          Note{"detached-content-missing", N_("This is a detached signature: its signed file is needed to check it.")});
       setResult(Indication::Indeterminate, SubIndication::SignedDataNotFound);
     } else if (static_cast<std::size_t>(ASN1_STRING_length(mdAttr)) != content->size() ||
                CRYPTO_memcmp(ASN1_STRING_get0_data(mdAttr), content->data(), content->size()) != 0) {
@@ -365,7 +377,8 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
     }
   } else if (content) {
     valueOk = verifyOverContentDigest(si, pk, md, *content);
-    r.messages.push_back(Note{"no-signed-attributes", N_("The signature has no signed attributes (plain PKCS#7, not CAdES).")});
+    r.messages.push_back(
+        Note{"no-signed-attributes", N_("The signature has no signed attributes (plain PKCS#7, not CAdES).")});
   }
   if (!hasSignedAttrs && !content) {
     r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
@@ -376,8 +389,8 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   } else {
     r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed,
                                  Note{"signature-value-mismatch", N_("the signature value does not match")}));
-    r.messages.push_back(Note{"signature-value-mismatch-message",
-                              N_("The signature value is not valid for the signing certificate.")});
+    r.messages.push_back(
+        Note{"signature-value-mismatch-message", N_("The signature value is not valid for the signing certificate.")});
     setResult(Indication::TotalFailed, SubIndication::SigCryptoFailure);
   }
 
@@ -532,8 +545,10 @@ void setRsaPssAlgorithm(CMS_SignerInfo* si, DigestAlgorithm alg, const std::stri
     pss->maskGenAlgorithm = X509_ALGOR_new();
     pss->saltLength = ASN1_INTEGER_new();
     ok = pss->hashAlgorithm && pss->maskGenAlgorithm && pss->saltLength &&
-         X509_ALGOR_set0(mgfHash.get(), OBJ_nid2obj(EVP_MD_get_type(ossl::evpDigest(alg))), V_ASN1_UNDEF, nullptr) == 1 &&
-         X509_ALGOR_set0(pss->hashAlgorithm, OBJ_nid2obj(EVP_MD_get_type(ossl::evpDigest(alg))), V_ASN1_UNDEF, nullptr) == 1 &&
+         X509_ALGOR_set0(mgfHash.get(), OBJ_nid2obj(EVP_MD_get_type(ossl::evpDigest(alg))), V_ASN1_UNDEF, nullptr) ==
+             1 &&
+         X509_ALGOR_set0(pss->hashAlgorithm, OBJ_nid2obj(EVP_MD_get_type(ossl::evpDigest(alg))), V_ASN1_UNDEF,
+                         nullptr) == 1 &&
          ASN1_INTEGER_set(pss->saltLength, static_cast<long>(digestSize(alg))) == 1;
   }
   ASN1_STRING* mgfParams = ok ? ASN1_item_pack(mgfHash.get(), ASN1_ITEM_rptr(X509_ALGOR), nullptr) : nullptr;
@@ -605,9 +620,10 @@ Draft draftSignedData(const Bytes& contentDigest, DigestAlgorithm alg, const Off
   d.cms = parseDer(toDer(d.cms.get()), file);
   d.si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(d.cms.get()), 0);
   CMS_SignerInfo_set1_signer_cert(d.si, x);
-  if (CMS_add1_cert(d.cms.get(), x) != 1) throwOpenSsl(Category::Crypto, tr("cannot add the signer to the CMS structure"), file);
+  if (CMS_add1_cert(d.cms.get(), x) != 1)
+    throwOpenSsl(Category::Crypto, tr("cannot add the signer to the CMS structure"), file);
   for (const Certificate& c : offered.chain) {
-    if (c.selfIssued()) continue;  // the verifier brings its own roots
+    if (c.selfIssued()) continue;                                        // the verifier brings its own roots
     if (CMS_add1_cert(d.cms.get(), c.native()) != 1) ERR_clear_error();  // already present
   }
   if (d.scheme == SignatureScheme::RsaPss) setRsaPssAlgorithm(d.si, alg, file);

@@ -59,7 +59,8 @@ class ContentDigests {
   void computeFromMemory(const unsigned char* data, std::size_t len);
   void computeFromFile(const std::filesystem::path& file);
   /// Hashes the byte ranges [offset, offset+length) of `file` in order.
-  void computeFromRanges(const std::filesystem::path& file, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges);
+  void computeFromRanges(const std::filesystem::path& file,
+                         const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges);
   bool ready() const { return m_ready; }
   const Bytes* get(const EVP_MD* md) const;
   static Bytes hash(const EVP_MD* md, const unsigned char* data, std::size_t len);
@@ -77,7 +78,7 @@ struct VerifyContext {
   const VerifyOptions& options;
   std::vector<Certificate> pool;  ///< certificates carried by the CMS
   std::time_t now;
-  std::string format;             ///< "CAdES", "PAdES" for the report
+  std::string format;  ///< "CAdES", "PAdES" for the report
 };
 
 /// The digest of what a signature covers, for a digest algorithm; nullptr

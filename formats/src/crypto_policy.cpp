@@ -36,7 +36,7 @@ constexpr std::time_t utc(int y, unsigned m, unsigned d) {
 struct DigestRow {
   const char* name;  ///< canonical display name
   Status status;
-  std::time_t end;   ///< Legacy only
+  std::time_t end;  ///< Legacy only
   const char* source;
 };
 
@@ -76,7 +76,7 @@ constexpr std::time_t kWeakKeyEnd = utc(2014, 1, 1);
 // DSA: not among TS 119 312's recommended signature schemes; FIPS 186-5
 // (2023-02-03) no longer approves it for generating signatures.
 constexpr std::time_t kDsaEnd = utc(2023, 2, 3);
-constexpr std::array kGoodCurves{"prime256v1", "secp384r1", "secp521r1",
+constexpr std::array kGoodCurves{"prime256v1",      "secp384r1",       "secp521r1",
                                  "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1"};
 
 std::string squash(std::string_view name) {
@@ -86,7 +86,8 @@ std::string squash(std::string_view name) {
   if (hash != std::string_view::npos) name.remove_prefix(hash + 1);
   std::string out;
   for (const char c : name) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return out;
 }
@@ -100,9 +101,9 @@ std::string canonicalDigestName(std::string_view name) {
     const char* canonical;
   };
   static constexpr Alias kAliases[] = {
-      {"md5", "MD5"},           {"sha1", "SHA-1"},          {"sha224", "SHA-224"},     {"sha256", "SHA-256"},
-      {"sha384", "SHA-384"},    {"sha512", "SHA-512"},      {"sha512256", "SHA-512/256"},
-      {"sha3256", "SHA3-256"},  {"sha3384", "SHA3-384"},    {"sha3512", "SHA3-512"},
+      {"md5", "MD5"},          {"sha1", "SHA-1"},       {"sha224", "SHA-224"},        {"sha256", "SHA-256"},
+      {"sha384", "SHA-384"},   {"sha512", "SHA-512"},   {"sha512256", "SHA-512/256"}, {"sha3256", "SHA3-256"},
+      {"sha3384", "SHA3-384"}, {"sha3512", "SHA3-512"},
   };
   for (const Alias& a : kAliases) {
     if (s == a.squashed) return a.canonical;
@@ -128,15 +129,16 @@ std::optional<Verdict> digestOfSignatureAlgorithm(std::string_view name) {
   // names first, so "sha1" is not taken from "sha384" (it is not: no such
   // substring) and "sha512" is not mistaken for "sha5122" ones.
   const std::string s = squash(name);
-  static constexpr const char* kOrder[] = {"sha3256", "sha3384", "sha3512", "sha512256", "sha224", "sha256",
-                                           "sha384",  "sha512",  "sha1",    "md5"};
+  static constexpr const char* kOrder[] = {"sha3256", "sha3384", "sha3512", "sha512256", "sha224",
+                                           "sha256",  "sha384",  "sha512",  "sha1",      "md5"};
   for (const char* d : kOrder) {
     const std::size_t at = s.find(d);
     if (at == std::string::npos) continue;
     // "sha1" inside "sha128..." would be another name; none exists, but do
     // not take "sha1" when a digit follows it.
     const std::size_t after = at + std::char_traits<char>::length(d);
-    if (std::string_view(d) == "sha1" && after < s.size() && std::isdigit(static_cast<unsigned char>(s[after]))) continue;
+    if (std::string_view(d) == "sha1" && after < s.size() && std::isdigit(static_cast<unsigned char>(s[after])))
+      continue;
     return digest(d);
   }
   return std::nullopt;
@@ -171,7 +173,8 @@ Verdict signingKey(const Certificate& cert) {
     }
     return v;
   }
-  if (alg == "ED25519") return Verdict{"Ed25519", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7; RFC 8032"};
+  if (alg == "ED25519")
+    return Verdict{"Ed25519", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7; RFC 8032"};
   if (alg == "ED448") return Verdict{"Ed448", Status::Acceptable, std::nullopt, "ETSI TS 119 312 clause 7; RFC 8032"};
   return Verdict{alg, Status::Unknown, std::nullopt, ""};
 }

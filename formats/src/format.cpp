@@ -1,4 +1,5 @@
 #include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/formats/cades.h>
 #include <securedoc/formats/format.h>
 #include <securedoc/formats/pades.h>
@@ -79,10 +80,14 @@ std::optional<std::string> zipOwnMediaType(const Bytes& h) {
 
 const char* levelName(SignatureLevel l) {
   switch (l) {
-    case SignatureLevel::B_B: return "B-B";
-    case SignatureLevel::B_T: return "B-T";
-    case SignatureLevel::B_LT: return "B-LT";
-    case SignatureLevel::B_LTA: return "B-LTA";
+    case SignatureLevel::B_B:
+      return "B-B";
+    case SignatureLevel::B_T:
+      return "B-T";
+    case SignatureLevel::B_LT:
+      return "B-LT";
+    case SignatureLevel::B_LTA:
+      return "B-LTA";
   }
   return "B-B";
 }
@@ -99,11 +104,16 @@ SignatureLevel parseLevel(const std::string& s) {
 const char* packagingName(Packaging p) {
   switch (p) {
     // TRANSLATORS: signature packaging; the untranslated word is also a --mode value.
-    case Packaging::Default: return N_("default");
-    case Packaging::Detached: return N_("detached");
-    case Packaging::Attached: return N_("attached");
-    case Packaging::Enveloped: return N_("enveloped");
-    case Packaging::Enveloping: return N_("enveloping");
+    case Packaging::Default:
+      return N_("default");
+    case Packaging::Detached:
+      return N_("detached");
+    case Packaging::Attached:
+      return N_("attached");
+    case Packaging::Enveloped:
+      return N_("enveloped");
+    case Packaging::Enveloping:
+      return N_("enveloping");
   }
   return "default";
 }
@@ -123,24 +133,22 @@ ContentSniff ContentSniff::of(const std::filesystem::path& file) {
   c.file = file;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) throw Error(Category::Io, tr("is a folder, not a file"), file.string());
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const UniqueFd owner(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!owner) {
     throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
   }
+  const int fd = owner.get();
   c.head.resize(4096);
   std::size_t got = 0;
   while (got < c.head.size()) {
     const ssize_t n = ::read(fd, c.head.data() + got, c.head.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(err)}), file.string());
+      throw Error(Category::Io, format(tr("cannot read the file: {0}"), {std::strerror(errno)}), file.string());
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
-  ::close(fd);
   c.head.resize(got);
   c.size = std::filesystem::file_size(file, ec);
   return c;

@@ -370,11 +370,11 @@ struct Placeholders {
   std::string byteRange;          ///< same length as the placeholder
   std::uint64_t gapStart = 0;     ///< the /Contents hex string, brackets included
   std::uint64_t gapEnd = 0;
-  std::uint64_t rest = 0;         ///< length of the second signed range
+  std::uint64_t rest = 0;  ///< length of the second signed range
 };
 
-Placeholders locatePlaceholders(std::string_view tail, std::uint64_t from, std::uint64_t total, const std::string& beacon,
-                                const std::string& file) {
+Placeholders locatePlaceholders(std::string_view tail, std::uint64_t from, std::uint64_t total,
+                                const std::string& beacon, const std::string& file) {
   const std::size_t at = tail.rfind(beacon);
   if (beacon.empty() || at == std::string_view::npos || at == 0 || at + beacon.size() >= tail.size()) {
     throw Error(Category::Internal, "the /Contents placeholder was not written", file);
@@ -383,17 +383,21 @@ Placeholders locatePlaceholders(std::string_view tail, std::uint64_t from, std::
   while (open > 0 && tail[open] != '<') --open;
   std::size_t close = at + beacon.size();
   while (close < tail.size() && tail[close] != '>') ++close;
-  if (tail[open] != '<' || close >= tail.size()) throw Error(Category::Internal, "the /Contents placeholder is malformed", file);
+  if (tail[open] != '<' || close >= tail.size())
+    throw Error(Category::Internal, "the /Contents placeholder is malformed", file);
   static constexpr std::string_view kPlaceholder = "[ 0 1234567890 1234567890 1234567890]";
   const std::size_t brAt = tail.rfind(kPlaceholder, open);
-  if (brAt == std::string_view::npos) throw Error(Category::Internal, "the /ByteRange placeholder was not written", file);
+  if (brAt == std::string_view::npos)
+    throw Error(Category::Internal, "the /ByteRange placeholder was not written", file);
   Placeholders p;
   p.gapStart = from + open;
   p.gapEnd = from + close + 1;
   p.rest = total - p.gapEnd;
   p.byteRangeAt = from + brAt;
-  p.byteRange = "[0 " + std::to_string(p.gapStart) + " " + std::to_string(p.gapEnd) + " " + std::to_string(p.rest) + "]";
-  if (p.byteRange.size() > kPlaceholder.size()) throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
+  p.byteRange =
+      "[0 " + std::to_string(p.gapStart) + " " + std::to_string(p.gapEnd) + " " + std::to_string(p.rest) + "]";
+  if (p.byteRange.size() > kPlaceholder.size())
+    throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
   p.byteRange.insert(p.byteRange.size() - 1, kPlaceholder.size() - p.byteRange.size(), ' ');
   return p;
 }
@@ -412,7 +416,8 @@ void drawAppearance(PdfMemDocument& doc, PdfSignatureField& field, const SignPar
     }
   }
   if (!fontFile) {
-    throw Error(Category::Unsupported, tr("visible signatures need the DejaVu Sans font (Debian package fonts-dejavu-core)"), file);
+    throw Error(Category::Unsupported,
+                tr("visible signatures need the DejaVu Sans font (Debian package fonts-dejavu-core)"), file);
   }
   // A subset keeps the file small; PdfMemDocument::WriteUpdate embeds it.
   PdfFont* font = doc.CreateFontSubset("DejaVu Sans", false, false, false,
@@ -454,7 +459,7 @@ class PadesPending final : public PendingSignature {
 
   Draft draft;
   fs::path input;
-  fs::path scratch;  ///< the prepared PDF, /Contents still a placeholder (large inputs)
+  fs::path scratch;      ///< the prepared PDF, /Contents still a placeholder (large inputs)
   std::string prepared;  ///< the same in memory (small inputs: no scratch file)
   std::uint64_t contentsOffset = 0;
   std::uint64_t contentsLength = 0;
@@ -531,12 +536,10 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     std::string tmpl = ((dir.empty() ? fs::path(".") : dir) / ("." + input.filename().string() + ".XXXXXX")).string();
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
-    const int fd = ::mkstemp(buf.data());
-    if (fd < 0) {
+    if (!UniqueFd(::mkstemp(buf.data()))) {
       throw Error(Category::Io, format(tr("cannot write in this folder: {0}"), {std::strerror(errno)}),
                   dir.empty() ? std::string(".") : dir.string());
     }
-    ::close(fd);
     pending->scratch = buf.data();
   }
 
@@ -577,7 +580,8 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     PdfObject* catalog = doc.GetCatalog();
     const int mdp = pdf::docMdpPermission(doc);
     if (mdp == 1) {
-      throw Error(Category::Policy, tr("the document is certified with no changes allowed; another signature would break it"), file);
+      throw Error(Category::Policy,
+                  tr("the document is certified with no changes allowed; another signature would break it"), file);
     }
     PdfAcroForm* form = doc.GetAcroForm(true);
     const std::set<std::string> names = existingFieldNames(form);
@@ -587,7 +591,8 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
     const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
     if (visible && (visible->page < 1 || visible->page > doc.GetPageCount())) {
-      throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible->page}), file);
+      throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible->page}),
+                  file);
     }
     if (visible && (visible->width < 20 || visible->height < 10)) {
       throw Error(Category::Usage, tr("the visible signature needs a box of at least 20 x 10 points"), file);
@@ -595,7 +600,8 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
     PdfPage* page = doc.GetPage(visible ? visible->page - 1 : 0);
     // An invisible signature is a widget with an empty rectangle (ISO 32000-1
     // §12.7.4.5 allows it; it is what PoDoFo's podofosign writes).
-    const PdfRect rect = visible ? PdfRect(visible->x, visible->y, visible->width, visible->height) : PdfRect(0, 0, 0, 0);
+    const PdfRect rect =
+        visible ? PdfRect(visible->x, visible->y, visible->width, visible->height) : PdfRect(0, 0, 0, 0);
     PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, rect);
     widget->SetFlags(static_cast<EPdfAnnotationFlags>(ePdfAnnotationFlags_Print | ePdfAnnotationFlags_Locked));
     PdfSignatureField field(widget, form, &doc);
@@ -719,8 +725,7 @@ void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path
   const std::string hex = toHex(der);
   if (hex.size() + 2 > pending->contentsLength) {
     throw Error(Category::Internal,
-                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {der.size()}),
-                file);
+                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {der.size()}), file);
   }
   // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by
   // the hex DER, padded with zeros (ISO 32000-1 §12.8.1 allows the padding).

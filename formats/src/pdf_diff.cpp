@@ -14,7 +14,7 @@ using Bit = SignedRoles::Bit;
 
 namespace {
 
-constexpr int kMaxDepth = 64;              // page tree and field hierarchy depth
+constexpr int kMaxDepth = 64;                     // page tree and field hierarchy depth
 constexpr std::size_t kContentLimit = 16u << 20;  // decoded page content searched for resource names
 
 }  // namespace
@@ -249,7 +249,8 @@ class RoleWalker {
       } else if (n == "V" && sig) {
         const PdfObject* sd = enter(v, Bit::Signature, ctx);
         if (sd && sd->IsDictionary()) {
-          for (const auto& [sk, sv] : sd->GetDictionary().GetKeys()) m_tasks.push_back({sv, Bit::SignatureContent, ctx});
+          for (const auto& [sk, sv] : sd->GetDictionary().GetKeys())
+            m_tasks.push_back({sv, Bit::SignatureContent, ctx});
         }
       } else {
         m_tasks.push_back({v, Bit::FieldContent, ctx});
@@ -331,10 +332,14 @@ std::string roleName(std::uint32_t bits) {
 
 bool FieldLock::locks(const std::string& field) const {
   switch (action) {
-    case Action::None: return false;
-    case Action::All: return true;
-    case Action::Include: return fields.count(field) != 0;
-    case Action::Exclude: return fields.count(field) == 0;
+    case Action::None:
+      return false;
+    case Action::All:
+      return true;
+    case Action::Include:
+      return fields.count(field) != 0;
+    case Action::Exclude:
+      return fields.count(field) == 0;
   }
   return false;
 }
@@ -383,8 +388,8 @@ void addLock(const PdfVecObjects& objects, const PdfObject* lockDict, FieldLock&
 
 /// The signature field named `wanted`; /FT is inherited from ancestors
 /// (ISO 32000-1 §12.7.3.1 Table 220), as findSignatures does.
-void findField(const PdfVecObjects& objects, const PdfObject* f, const std::string& parent, const std::string& parentType,
-               const std::string& wanted, int depth, const PdfObject*& found) {
+void findField(const PdfVecObjects& objects, const PdfObject* f, const std::string& parent,
+               const std::string& parentType, const std::string& wanted, int depth, const PdfObject*& found) {
   if (found || !f || !f->IsDictionary() || depth > kMaxDepth) return;
   const std::string partial = textOf(key(objects, f, "T"));
   const std::string name = parent.empty() ? partial : (partial.empty() ? parent : parent + "." + partial);
@@ -395,7 +400,8 @@ void findField(const PdfVecObjects& objects, const PdfObject* f, const std::stri
     return;
   }
   if (const PdfObject* kids = key(objects, f, "Kids"); kids && kids->IsArray()) {
-    for (const auto& k : kids->GetArray()) findField(objects, resolve(objects, &k), name, type, wanted, depth + 1, found);
+    for (const auto& k : kids->GetArray())
+      findField(objects, resolve(objects, &k), name, type, wanted, depth + 1, found);
   }
 }
 
@@ -414,7 +420,8 @@ FieldLock fieldLockOf(PdfMemDocument& doc, const std::string& fieldName) {
   if (const PdfObject* refs = key(objects, key(objects, field, "V"), "Reference"); refs && refs->IsArray()) {
     for (const auto& r : refs->GetArray()) {
       const PdfObject* sr = resolve(objects, &r);
-      if (nameOf(key(objects, sr, "TransformMethod")) == "FieldMDP") addLock(objects, key(objects, sr, "TransformParams"), lock);
+      if (nameOf(key(objects, sr, "TransformMethod")) == "FieldMDP")
+        addLock(objects, key(objects, sr, "TransformParams"), lock);
     }
   }
   return lock;
@@ -424,9 +431,12 @@ FieldLock fieldLockOf(PdfMemDocument& doc, const std::string& fieldName) {
 
 ModificationLevel allowedLevel(int p) {
   switch (p) {
-    case 1: return ModificationLevel::LtaUpdates;
-    case 3: return ModificationLevel::Annotations;
-    default: return ModificationLevel::FormFilling;
+    case 1:
+      return ModificationLevel::LtaUpdates;
+    case 3:
+      return ModificationLevel::Annotations;
+    default:
+      return ModificationLevel::FormFilling;
   }
 }
 
@@ -440,7 +450,8 @@ using Level = ModificationLevel;
 using Args = std::vector<std::pair<std::string, std::string>>;
 
 bool isDocTimeStamp(const PdfVecObjects& objects, const PdfObject* sig) {
-  return nameOf(key(objects, sig, "Type")) == "DocTimeStamp" || nameOf(key(objects, sig, "SubFilter")) == "ETSI.RFC3161";
+  return nameOf(key(objects, sig, "Type")) == "DocTimeStamp" ||
+         nameOf(key(objects, sig, "SubFilter")) == "ETSI.RFC3161";
 }
 
 /// ISO 32000-1 §12.5.2: a zero-area /Rect, or the Hidden (2) or NoView (32)
@@ -481,8 +492,14 @@ class Differ {
  public:
   Differ(const SignedRoles& roles, PdfMemDocument& before, PdfMemDocument& after, PdfMemDocument& final,
          const SignatureVerified& verified, const FieldLock& lock)
-      : m_roles(roles), m_old(before.GetObjects()), m_new(after.GetObjects()), m_final(final.GetObjects()),
-        m_oldDoc(before), m_newDoc(after), m_verified(verified), m_lock(lock) {}
+      : m_roles(roles),
+        m_old(before.GetObjects()),
+        m_new(after.GetObjects()),
+        m_final(final.GetObjects()),
+        m_oldDoc(before),
+        m_newDoc(after),
+        m_verified(verified),
+        m_lock(lock) {}
 
   DiffResult run() {
     if (brokenChain()) {
@@ -497,7 +514,8 @@ class Differ {
         if (const auto it = m_roles.undefined().find(ref); it != m_roles.undefined().end()) {
           // Signed as "nothing here" (a reference to a missing object is
           // null, ISO 32000-1 §7.3.10): giving it a body changes what was signed.
-          add(Level::Other, "signed-object-defined-later", {{"object", describeObject(ref)}, {"role", roleName(it->second)}});
+          add(Level::Other, "signed-object-defined-later",
+              {{"object", describeObject(ref)}, {"role", roleName(it->second)}});
         }
         continue;
       }
@@ -526,7 +544,8 @@ class Differ {
     // One change reached twice (a new signature field through the page's
     // /Annots and the form's /Fields) is told once, with the most detail.
     auto subset = [](const Args& a, const Args& b) {
-      return std::all_of(a.begin(), a.end(), [&b](const auto& x) { return std::find(b.begin(), b.end(), x) != b.end(); });
+      return std::all_of(a.begin(), a.end(),
+                         [&b](const auto& x) { return std::find(b.begin(), b.end(), x) != b.end(); });
     };
     for (auto& m : m_result.changes) {
       if (m.level != level || m.code != code) continue;
@@ -607,8 +626,8 @@ class Differ {
     if (oldRoot && newRoot && oldRoot->IsReference() && newRoot->IsReference() &&
         oldRoot->GetReference() != newRoot->GetReference()) {
       if (const auto* r = m_roles.find(newRoot->GetReference()); r && r->bits) {
-        add(Level::Other, "object-role-changed", {{"object", describeObject(newRoot->GetReference())},
-                                                  {"role", roleName(r->bits)}, {"now", "catalog"}});
+        add(Level::Other, "object-role-changed",
+            {{"object", describeObject(newRoot->GetReference())}, {"role", roleName(r->bits)}, {"now", "catalog"}});
       }
       catalog(resolve(m_old, oldRoot), resolve(m_new, newRoot));
     }
@@ -639,7 +658,8 @@ class Differ {
     }
   }
 
-  void judgeChanged(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was, const PdfObject* now) {
+  void judgeChanged(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was,
+                    const PdfObject* now) {
     const std::uint32_t b = role.bits;
     // An object must be allowed to change in every role it has.
     if (b & Bit::Catalog) catalog(was, now);
@@ -713,7 +733,8 @@ class Differ {
       if (!a) continue;  // a first child
       const PdfObject* ra = resolve(m_old, a);
       const PdfObject* rb = resolve(m_new, b);
-      if (a->IsReference() && b->IsReference() && a->GetReference() == b->GetReference()) continue;  // judged on its own
+      if (a->IsReference() && b->IsReference() && a->GetReference() == b->GetReference())
+        continue;  // judged on its own
       if (ra && rb && !ra->IsArray() && rb->IsArray()) {
         // One kid became several: the old one must still be among them.
         const std::string want = serialise(a);
@@ -747,7 +768,8 @@ class Differ {
   // ---- an intermediate page tree node (§7.7.3.2): nothing may change but
   // iText's release marker, a text string its PdfStamper writes into the root
   // /Pages node on every save (/ITXT), which no reader draws.
-  void pageTreeNode(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was, const PdfObject* now) {
+  void pageTreeNode(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was,
+                    const PdfObject* now) {
     for (const auto& k : changedKeys(was, now)) {
       const PdfObject* v = rawKey(now, k.c_str());
       if (k == "ITXT" && (!v || v->IsString() || v->IsHexString())) {
@@ -860,7 +882,8 @@ class Differ {
       const PdfObject* a = resolve(m_old, v);
       const PdfObject* b = resolve(m_new, nv);
       if (!a || !b || !a->IsDictionary() || !b->IsDictionary() || a->HasStream() || b->HasStream()) return false;
-      if (v->IsReference() && nv->IsReference() && v->GetReference() == nv->GetReference()) continue;  // judged as its own object
+      if (v->IsReference() && nv->IsReference() && v->GetReference() == nv->GetReference())
+        continue;  // judged as its own object
       if (!namesAdded(a, b, pageObj)) return false;
     }
     for (const auto& [k, v] : now->GetDictionary().GetKeys()) {
@@ -892,14 +915,14 @@ class Differ {
     const bool nameDict = was && was->IsDictionary() && !was->GetDictionary().HasKey("Font") &&
                           !was->GetDictionary().HasKey("XObject") && !was->GetDictionary().HasKey("ProcSet") &&
                           !was->GetDictionary().HasKey("ExtGState") && !was->GetDictionary().HasKey("ColorSpace");
-    const bool ok = pageObj && !(was && was->HasStream()) &&
-                    (nameDict ? now && now->IsDictionary() && namesAdded(was, now, pageObj)
-                              : resourcesAdditive(was, now, pageObj));
+    const bool ok =
+        pageObj && !(was && was->HasStream()) &&
+        (nameDict ? now && now->IsDictionary() && namesAdded(was, now, pageObj) : resourcesAdditive(was, now, pageObj));
     if (ok) {
       add(Level::LtaUpdates, "resources-extended", {{"page", std::to_string(number)}});
     } else {
-      add(Level::Other, "object-changed", {{"object", describeObject(ref)}, {"role", "page-resources"},
-                                           {"page", std::to_string(number)}});
+      add(Level::Other, "object-changed",
+          {{"object", describeObject(ref)}, {"role", "page-resources"}, {"page", std::to_string(number)}});
     }
   }
 
@@ -957,14 +980,15 @@ class Differ {
     if (fieldType(field) == "Sig") {
       newSignatureWidget(field, a, number);
     } else {
-      add(Level::Other, "form-field-added", {{"field", textOf(key(m_new, field, "T"))}, {"page", std::to_string(number)}});
+      add(Level::Other, "form-field-added",
+          {{"field", textOf(key(m_new, field, "T"))}, {"page", std::to_string(number)}});
     }
   }
 
   /// /FT, inherited from ancestors (§12.7.3.1 Table 220).
   std::string fieldType(const PdfObject* field) const {
     for (int depth = 0; field && depth < kMaxDepth; ++depth) {
-      const std::string t = nameOf(key(m_new, field, "FT"));
+      std::string t = nameOf(key(m_new, field, "FT"));
       if (!t.empty()) return t;
       field = key(m_new, field, "Parent");
     }
@@ -1020,7 +1044,8 @@ class Differ {
   }
 
   // ---- form fields (§12.7.3).
-  void fieldDictionary(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was, const PdfObject* now) {
+  void fieldDictionary(const PdfReference& ref, const SignedRoles::Role& role, const PdfObject* was,
+                       const PdfObject* now) {
     const PdfReference fieldRef = role.field != PdfReference() ? role.field : ref;
     const auto* info = m_roles.field(fieldRef);
     const std::string name = info ? info->name : std::string();
@@ -1080,7 +1105,8 @@ class Differ {
 
   void fieldAppearance(const SignedRoles::Role& role) { fieldValueChanged(role.field, m_roles.field(role.field)); }
 
-  void fieldList(const SignedRoles::Role& role, const std::vector<PdfReference>& was, const std::vector<PdfReference>& now) {
+  void fieldList(const SignedRoles::Role& role, const std::vector<PdfReference>& was,
+                 const std::vector<PdfReference>& now) {
     if (role.key == "Kids") {
       kidsChanged(role.field, was, now);
       return;
@@ -1088,7 +1114,8 @@ class Differ {
     fieldsChanged(was, now);
   }
 
-  void kidsChanged(const PdfReference& parent, const std::vector<PdfReference>& was, const std::vector<PdfReference>& now) {
+  void kidsChanged(const PdfReference& parent, const std::vector<PdfReference>& was,
+                   const std::vector<PdfReference>& now) {
     const std::set<PdfReference> before(was.begin(), was.end());
     for (const auto& r : now) {
       if (before.count(r)) continue;
@@ -1112,7 +1139,8 @@ class Differ {
       if (before.count(r)) continue;
       if (const auto* role = m_roles.find(r); role && role->bits) {
         // A signed object listed as a new field: not filling, restructuring.
-        add(Level::Other, "object-role-changed", {{"object", describeObject(r)}, {"role", roleName(role->bits)}, {"now", "form-field"}});
+        add(Level::Other, "object-role-changed",
+            {{"object", describeObject(r)}, {"role", roleName(role->bits)}, {"now", "form-field"}});
         continue;
       }
       const PdfObject* f = m_new.GetObject(r);

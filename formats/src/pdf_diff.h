@@ -53,27 +53,27 @@ class SignedRoles {
     FieldContent = 1u << 10,      ///< a field's appearance streams and values
     FieldList = 1u << 11,         ///< an indirect /Fields or /Kids array
     AcroForm = 1u << 12,
-    FormContent = 1u << 13,       ///< the form's default resources and the like
-    Signature = 1u << 14,         ///< a signature dictionary (a signature field's /V)
+    FormContent = 1u << 13,  ///< the form's default resources and the like
+    Signature = 1u << 14,    ///< a signature dictionary (a signature field's /V)
     SignatureContent = 1u << 15,
-    Dss = 1u << 16,               ///< the document security store and what it holds
-    Info = 1u << 17,              ///< the trailer's document information dictionary
-    Metadata = 1u << 18,          ///< the catalog's XMP stream
-    Permissions = 1u << 19,       ///< the catalog's /Perms
-    Other = 1u << 20,             ///< reachable from the catalog by any other key
+    Dss = 1u << 16,          ///< the document security store and what it holds
+    Info = 1u << 17,         ///< the trailer's document information dictionary
+    Metadata = 1u << 18,     ///< the catalog's XMP stream
+    Permissions = 1u << 19,  ///< the catalog's /Perms
+    Other = 1u << 20,        ///< reachable from the catalog by any other key
   };
   static constexpr std::uint32_t kStructural =
       Catalog | PageTree | Page | AnnotationList | Annotation | Widget | Field | FieldList | AcroForm | Signature;
 
   struct Role {
     std::uint32_t bits = 0;
-    int page = 0;                      ///< 1-based, the first page it belongs to (0: none)
-    PoDoFo::PdfReference field;        ///< the field it belongs to (Field, Widget, FieldContent)
-    std::string key;                   ///< Other: the catalog entry; FieldList: "Fields" or "Kids"
+    int page = 0;                ///< 1-based, the first page it belongs to (0: none)
+    PoDoFo::PdfReference field;  ///< the field it belongs to (Field, Widget, FieldContent)
+    std::string key;             ///< Other: the catalog entry; FieldList: "Fields" or "Kids"
   };
   struct FieldInfo {
-    std::string name;    ///< fully qualified (ISO 32000-1 §12.7.3.2)
-    bool signature = false;  ///< /FT /Sig, inherited
+    std::string name;            ///< fully qualified (ISO 32000-1 §12.7.3.2)
+    bool signature = false;      ///< /FT /Sig, inherited
     bool signedAlready = false;  ///< has a /V in the signed revision
   };
 
@@ -128,7 +128,8 @@ using SignatureVerified = std::function<bool(const PoDoFo::PdfVecObjects& object
 /// shows signed (`finalDocument`) is judged as signed: co-signers' empty fields
 /// are often added a revision before they are signed.
 DiffResult diffRevision(const SignedRoles& roles, PoDoFo::PdfMemDocument& signedRevision, PoDoFo::PdfMemDocument& later,
-                        PoDoFo::PdfMemDocument& finalDocument, const SignatureVerified& verified, const FieldLock& lock);
+                        PoDoFo::PdfMemDocument& finalDocument, const SignatureVerified& verified,
+                        const FieldLock& lock);
 
 /// The most a certification with DocMDP permission `p` allows (ISO 32000-1
 /// Table 254; 0: no certification, which tolerates what P=2 does).

@@ -1,6 +1,7 @@
 #include "pdf_scanner.h"
 
 #include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/i18n.h>
 
 #include <algorithm>
@@ -37,27 +38,25 @@ constexpr std::size_t kMaxSignatureTokens = 10000;  ///< names and arrays in one
 /// RAII for a read-only mapping of a file.
 class MappedFile {
  public:
-  explicit MappedFile(const fs::path& file) {
-    m_fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (m_fd < 0)
+  explicit MappedFile(const fs::path& file) : m_fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (!m_fd)
       throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
     struct stat st {};
-    if (::fstat(m_fd, &st) == 0 && st.st_size > 0) {
+    if (::fstat(m_fd.get(), &st) == 0 && st.st_size > 0) {
       m_size = static_cast<std::size_t>(st.st_size);
-      void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, m_fd, 0);
+      void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, m_fd.get(), 0);
       if (p != MAP_FAILED) m_data = static_cast<const char*>(p);
     }
   }
   ~MappedFile() {
     if (m_data) ::munmap(const_cast<char*>(m_data), m_size);
-    if (m_fd >= 0) ::close(m_fd);
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
   std::string_view view() const { return m_data ? std::string_view(m_data, m_size) : std::string_view(); }
 
  private:
-  int m_fd = -1;
+  UniqueFd m_fd;
   const char* m_data = nullptr;
   std::size_t m_size = 0;
 };
@@ -120,10 +119,9 @@ std::vector<std::uint64_t> revisionEnds(const fs::path& file) {
     if (at >= pos || (!ends.empty() && at < ends.back()) || !sectionAt(data, static_cast<std::size_t>(at))) continue;
     lastOffset = offset;
     if (ends.size() == kMaxRevisions) {
-      throw Error(
-          Category::Malformed,
-          format(tr("the PDF has more than {0} revisions; it is refused as hostile"), {kMaxRevisions}),
-          file.string());
+      throw Error(Category::Malformed,
+                  format(tr("the PDF has more than {0} revisions; it is refused as hostile"), {kMaxRevisions}),
+                  file.string());
     }
     std::size_t end = pos + 5;
     if (end < data.size() && data[end] == '\r') ++end;

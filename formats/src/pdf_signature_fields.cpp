@@ -39,7 +39,7 @@ std::optional<std::time_t> parsePdfDate(const std::string& s) {
     const int sign = d[14] == '+' ? 1 : -1;
     const int oh = num(15, 2, 0);
     const int om = d.size() >= 20 ? num(18, 2, 0) : 0;
-    t -= sign * (oh * 3600 + om * 60);
+    t -= static_cast<std::time_t>(sign) * (std::time_t{oh} * 3600 + std::time_t{om} * 60);
   }
   return t;
 }

@@ -52,7 +52,7 @@ Document load(const std::filesystem::path& file, std::uint64_t length) {
   }
   d.bytes = readFileRange(file, 0, length);
   d.doc.reset(poppler::document::load_from_raw_data(reinterpret_cast<const char*>(d.bytes.data()),
-                                                     static_cast<int>(d.bytes.size())));
+                                                    static_cast<int>(d.bytes.size())));
   if (!d.doc || d.doc->is_locked()) throw Error(Category::Malformed, tr("the PDF cannot be rendered"), file.string());
   return d;
 }
@@ -103,9 +103,10 @@ Grey render(const poppler::document& doc, int index, double dpi) {
   g.px.resize(static_cast<std::size_t>(g.width) * static_cast<std::size_t>(g.height));
   const char* data = img.const_data();
   for (int y = 0; y < g.height; ++y) {
-    const auto* row = reinterpret_cast<const std::uint8_t*>(data + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
+    const auto* row =
+        reinterpret_cast<const std::uint8_t*>(data + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
     for (int x = 0; x < g.width; ++x) {
-      const std::uint8_t* p = row + 4 * x;
+      const std::uint8_t* p = row + std::ptrdiff_t{4} * x;
       g.px[static_cast<std::size_t>(y) * static_cast<std::size_t>(g.width) + static_cast<std::size_t>(x)] =
           static_cast<std::uint8_t>((p[2] * 299 + p[1] * 587 + p[0] * 114) / 1000);
     }
@@ -116,10 +117,17 @@ Grey render(const poppler::document& doc, int index, double dpi) {
   g.w = crop.width();
   g.h = crop.height();
   switch (page->orientation()) {
-    case poppler::page::landscape: g.rotation = 90; break;
-    case poppler::page::upside_down: g.rotation = 180; break;
-    case poppler::page::seascape: g.rotation = 270; break;
-    default: g.rotation = 0;
+    case poppler::page::landscape:
+      g.rotation = 90;
+      break;
+    case poppler::page::upside_down:
+      g.rotation = 180;
+      break;
+    case poppler::page::seascape:
+      g.rotation = 270;
+      break;
+    default:
+      g.rotation = 0;
   }
   return g;
 }
@@ -133,10 +141,21 @@ PixelRect toPixels(const Grey& g, const pdf::Footprint& f, int margin) {
   const double s = g.dpi / 72.0;
   auto map = [&](double X, double Y, double& px, double& py) {
     switch (g.rotation) {
-      case 90: px = (Y - g.y0) * s; py = (X - g.x0) * s; break;
-      case 180: px = (g.x0 + g.w - X) * s; py = (Y - g.y0) * s; break;
-      case 270: px = (g.y0 + g.h - Y) * s; py = (g.x0 + g.w - X) * s; break;
-      default: px = (X - g.x0) * s; py = (g.y0 + g.h - Y) * s;
+      case 90:
+        px = (Y - g.y0) * s;
+        py = (X - g.x0) * s;
+        break;
+      case 180:
+        px = (g.x0 + g.w - X) * s;
+        py = (Y - g.y0) * s;
+        break;
+      case 270:
+        px = (g.y0 + g.h - Y) * s;
+        py = (g.x0 + g.w - X) * s;
+        break;
+      default:
+        px = (X - g.x0) * s;
+        py = (g.y0 + g.h - Y) * s;
     }
   };
   double ax = 0, ay = 0, bx = 0, by = 0;
@@ -183,10 +202,13 @@ PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length,
     const auto* row =
         reinterpret_cast<const std::uint8_t*>(img.const_data() + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
     for (int x = 0; x < out.width; ++x) {
-      std::uint8_t* o = &out.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(out.width) + static_cast<std::size_t>(x)) * 3];
-      o[0] = row[4 * x + 2];
-      o[1] = row[4 * x + 1];
-      o[2] = row[4 * x];
+      std::uint8_t* o =
+          &out.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(out.width) + static_cast<std::size_t>(x)) *
+                   3];
+      const std::uint8_t* pixel = row + std::ptrdiff_t{4} * x;  // BGRA
+      o[0] = pixel[2];
+      o[1] = pixel[1];
+      o[2] = pixel[0];
     }
   }
   return out;
@@ -245,7 +267,8 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
           const int nx = x + dx;
           const int ny = y + dy;
           if (nx < 0 || ny < 0 || nx >= a.width || ny >= a.height) continue;
-          if (a.px[static_cast<std::size_t>(ny) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(nx)] < kInk) {
+          if (a.px[static_cast<std::size_t>(ny) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(nx)] <
+              kInk) {
             return true;
           }
         }
@@ -256,7 +279,8 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
     std::vector<std::size_t> covered(allowed.size(), 0);
     for (int y = 0; y < a.height; ++y) {
       for (int x = 0; x < a.width; ++x) {
-        const std::size_t k = static_cast<std::size_t>(y) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(x);
+        const std::size_t k =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(x);
         const int va = a.px[k];
         const int vb = b.px[k];
         if (std::abs(va - vb) <= kDiffer) continue;

@@ -4,54 +4,84 @@ namespace securedoc {
 
 const char* indicationCode(Indication i) {
   switch (i) {
-    case Indication::TotalPassed: return "TOTAL-PASSED";
-    case Indication::TotalFailed: return "TOTAL-FAILED";
-    case Indication::Indeterminate: return "INDETERMINATE";
+    case Indication::TotalPassed:
+      return "TOTAL-PASSED";
+    case Indication::TotalFailed:
+      return "TOTAL-FAILED";
+    case Indication::Indeterminate:
+      return "INDETERMINATE";
   }
   return "INDETERMINATE";
 }
 
 const char* subIndicationCode(SubIndication s) {
   switch (s) {
-    case SubIndication::None: return "";
-    case SubIndication::FormatFailure: return "FORMAT_FAILURE";
-    case SubIndication::HashFailure: return "HASH_FAILURE";
-    case SubIndication::SigCryptoFailure: return "SIG_CRYPTO_FAILURE";
-    case SubIndication::Revoked: return "REVOKED";
-    case SubIndication::SigConstraintsFailure: return "SIG_CONSTRAINTS_FAILURE";
-    case SubIndication::ChainConstraintsFailure: return "CHAIN_CONSTRAINTS_FAILURE";
-    case SubIndication::CertificateChainGeneralFailure: return "CERTIFICATE_CHAIN_GENERAL_FAILURE";
-    case SubIndication::CryptoConstraintsFailure: return "CRYPTO_CONSTRAINTS_FAILURE";
-    case SubIndication::CryptoConstraintsFailureNoPoe: return "CRYPTO_CONSTRAINTS_FAILURE_NO_POE";
-    case SubIndication::Expired: return "EXPIRED";
-    case SubIndication::NotYetValid: return "NOT_YET_VALID";
-    case SubIndication::NoSigningCertificateFound: return "NO_SIGNING_CERTIFICATE_FOUND";
-    case SubIndication::NoCertificateChainFound: return "NO_CERTIFICATE_CHAIN_FOUND";
-    case SubIndication::OutOfBoundsNoPoe: return "OUT_OF_BOUNDS_NO_POE";
-    case SubIndication::OutOfBoundsNotRevoked: return "OUT_OF_BOUNDS_NOT_REVOKED";
-    case SubIndication::SignedDataNotFound: return "SIGNED_DATA_NOT_FOUND";
-    case SubIndication::TryLater: return "TRY_LATER";
+    case SubIndication::None:
+      return "";
+    case SubIndication::FormatFailure:
+      return "FORMAT_FAILURE";
+    case SubIndication::HashFailure:
+      return "HASH_FAILURE";
+    case SubIndication::SigCryptoFailure:
+      return "SIG_CRYPTO_FAILURE";
+    case SubIndication::Revoked:
+      return "REVOKED";
+    case SubIndication::SigConstraintsFailure:
+      return "SIG_CONSTRAINTS_FAILURE";
+    case SubIndication::ChainConstraintsFailure:
+      return "CHAIN_CONSTRAINTS_FAILURE";
+    case SubIndication::CertificateChainGeneralFailure:
+      return "CERTIFICATE_CHAIN_GENERAL_FAILURE";
+    case SubIndication::CryptoConstraintsFailure:
+      return "CRYPTO_CONSTRAINTS_FAILURE";
+    case SubIndication::CryptoConstraintsFailureNoPoe:
+      return "CRYPTO_CONSTRAINTS_FAILURE_NO_POE";
+    case SubIndication::Expired:
+      return "EXPIRED";
+    case SubIndication::NotYetValid:
+      return "NOT_YET_VALID";
+    case SubIndication::NoSigningCertificateFound:
+      return "NO_SIGNING_CERTIFICATE_FOUND";
+    case SubIndication::NoCertificateChainFound:
+      return "NO_CERTIFICATE_CHAIN_FOUND";
+    case SubIndication::OutOfBoundsNoPoe:
+      return "OUT_OF_BOUNDS_NO_POE";
+    case SubIndication::OutOfBoundsNotRevoked:
+      return "OUT_OF_BOUNDS_NOT_REVOKED";
+    case SubIndication::SignedDataNotFound:
+      return "SIGNED_DATA_NOT_FOUND";
+    case SubIndication::TryLater:
+      return "TRY_LATER";
   }
   return "";
 }
 
 const char* checkStatusCode(Check::Status s) {
   switch (s) {
-    case Check::Status::Passed: return "passed";
-    case Check::Status::Failed: return "failed";
-    case Check::Status::NotChecked: return "notChecked";
-    case Check::Status::Warning: return "warning";
+    case Check::Status::Passed:
+      return "passed";
+    case Check::Status::Failed:
+      return "failed";
+    case Check::Status::NotChecked:
+      return "notChecked";
+    case Check::Status::Warning:
+      return "warning";
   }
   return "notChecked";
 }
 
 const char* modificationLevelCode(ModificationLevel l) {
   switch (l) {
-    case ModificationLevel::None: return "none";
-    case ModificationLevel::LtaUpdates: return "lta-updates";
-    case ModificationLevel::FormFilling: return "form-filling";
-    case ModificationLevel::Annotations: return "annotations";
-    case ModificationLevel::Other: return "other";
+    case ModificationLevel::None:
+      return "none";
+    case ModificationLevel::LtaUpdates:
+      return "lta-updates";
+    case ModificationLevel::FormFilling:
+      return "form-filling";
+    case ModificationLevel::Annotations:
+      return "annotations";
+    case ModificationLevel::Other:
+      return "other";
   }
   return "other";
 }
@@ -86,9 +116,12 @@ Check::Status integrityOf(const SignatureReport& s) {
 
 const char* integrityCode(Check::Status s) {
   switch (s) {
-    case Check::Status::Passed: return "valid";
-    case Check::Status::Failed: return "invalid";
-    default: return "unknown";
+    case Check::Status::Passed:
+      return "valid";
+    case Check::Status::Failed:
+      return "invalid";
+    default:
+      return "unknown";
   }
 }
 

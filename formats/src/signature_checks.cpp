@@ -41,14 +41,12 @@ Check::Status passedIf(bool ok) { return ok ? Check::Status::Passed : Check::Sta
 ///  - Microsoft Document Signing 1.3.6.1.4.1.311.10.3.12 (szOID_KP_DOCUMENT_SIGNING).
 /// serverAuth, clientAuth, codeSigning, timeStamping, OCSPSigning alone are
 /// for other jobs and refuse the certificate.
-constexpr std::array<const char*, 5> kDocumentSigningEkus{
-    "2.5.29.37.0", "1.3.6.1.5.5.7.3.4", "1.3.6.1.5.5.7.3.36", "1.2.840.113583.1.1.5", "1.3.6.1.4.1.311.10.3.12"};
+constexpr std::array<const char*, 5> kDocumentSigningEkus{"2.5.29.37.0", "1.3.6.1.5.5.7.3.4", "1.3.6.1.5.5.7.3.36",
+                                                          "1.2.840.113583.1.1.5", "1.3.6.1.4.1.311.10.3.12"};
 
 }  // namespace
 
-Check makeCheck(const char* id, Check::Status status, Note detail) {
-  return Check{id, status, std::move(detail)};
-}
+Check makeCheck(const char* id, Check::Status status, Note detail) { return Check{id, status, std::move(detail)}; }
 
 void lower(SignatureReport& r, Indication i, SubIndication s) {
   if (r.indication == Indication::TotalFailed) return;  // the first failure stays
@@ -66,60 +64,63 @@ TimestampReport timestampReport(const TimestampCheck& tc, const char* type, cons
   t.time = tc.genTime;
   t.tsa = tc.tsa;
   const Note::Args why{{"reason", tc.detail}};
-  t.checks.push_back(makeCheck("parsed", passedIf(tc.parsed),
-                               tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
+  t.checks.push_back(
+      makeCheck("parsed", passedIf(tc.parsed),
+                tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
   if (tc.parsed) {
-    t.checks.push_back(makeCheck("imprint", passedIf(tc.imprintMatches),
-                                 tc.imprintMatches ? Note{}
-                                 : std::string_view(type) == "document"
-                                     ? Note{"document-timestamp-imprint-mismatch",
-                                            N_("the document changed after it was time-stamped (the message imprint differs)")}
-                                     : Note{"timestamp-imprint-mismatch",
-                                            N_("the time-stamp does not cover this signature (its message imprint differs)")}));
+    t.checks.push_back(
+        makeCheck("imprint", passedIf(tc.imprintMatches),
+                  tc.imprintMatches ? Note{}
+                  : std::string_view(type) == "document"
+                      ? Note{"document-timestamp-imprint-mismatch",
+                             N_("the document changed after it was time-stamped (the message imprint differs)")}
+                      : Note{"timestamp-imprint-mismatch",
+                             N_("the time-stamp does not cover this signature (its message imprint differs)")}));
     t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
                                  tc.signatureValid ? Note{}
                                                    : Note{"timestamp-signature-invalid",
                                                           N_("the TSA's signature does not verify: {reason}"), why}));
-    t.checks.push_back(makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
-                                 tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
-                                        : Note{"timestamp-no-tsa-certificate",
-                                               N_("the token does not carry the TSA's certificate")}));
+    t.checks.push_back(
+        makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
+                  tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
+                         : Note{"timestamp-no-tsa-certificate", N_("the token does not carry the TSA's certificate")}));
   }
   if (tc.tsa) {
     const std::vector<std::string> ekus = tc.tsa->extendedKeyUsage();
+    t.checks.push_back(
+        makeCheck("extendedKeyUsage", passedIf(tc.ekuValid),
+                  tc.ekuValid ? Note{}
+                              : Note{"timestamp-tsa-eku",
+                                     N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
+                                        "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
+                                     {{"usages", ekus.empty() ? "-" : join(ekus)},
+                                      {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
     t.checks.push_back(makeCheck(
-        "extendedKeyUsage", passedIf(tc.ekuValid),
-        tc.ekuValid ? Note{}
-                    : Note{"timestamp-tsa-eku",
-                           N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
-                              "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
-                           {{"usages", ekus.empty() ? "-" : join(ekus)},
-                            {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
-    t.checks.push_back(makeCheck("essCertificate", passedIf(tc.essCertificateMatches),
-                                 tc.essCertificateMatches
-                                     ? Note{}
-                                     : Note{"timestamp-ess-mismatch",
-                                            N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
-                                               "is missing or does not name the TSA certificate")}));
+        "essCertificate", passedIf(tc.essCertificateMatches),
+        tc.essCertificateMatches
+            ? Note{}
+            : Note{"timestamp-ess-mismatch", N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
+                                                "is missing or does not name the TSA certificate")}));
     if (tc.chain.status == ChainStatus::Valid) {
       t.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
     } else {
       t.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
                                    options.trustAnchors.empty()
                                        ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                                       : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
+                                       : Note{"chain-not-trusted",
+                                              N_("the certificate does not chain to a trusted root: {reason}"),
                                               {{"reason", tc.chain.detail}}}));
     }
   }
   if (tc.parsed) {
     const std::time_t limit = options.time.value_or(std::time(nullptr));
-    t.checks.push_back(makeCheck(
-        "genTime", passedIf(tc.genTimeAcceptable),
-        tc.genTimeAcceptable ? Note{}
-        : tc.genTime ? Note{"timestamp-gentime-future",
-                            N_("the time-stamp's time {time} is after the validation time {validationTime}"),
-                            {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
-                     : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
+    t.checks.push_back(
+        makeCheck("genTime", passedIf(tc.genTimeAcceptable),
+                  tc.genTimeAcceptable ? Note{}
+                  : tc.genTime         ? Note{"timestamp-gentime-future",
+                                      N_("the time-stamp's time {time} is after the validation time {validationTime}"),
+                                      {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
+                               : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
   }
 
   // Which indication a failed rule gives.  Each of them means the token is
@@ -137,12 +138,12 @@ TimestampReport timestampReport(const TimestampCheck& tc, const char* type, cons
   // INDETERMINATE for signatures; for a time-stamp they are definitive.
   if (!tc.ok()) {
     t.indication = Indication::TotalFailed;
-    t.subIndication = !tc.parsed                  ? SubIndication::FormatFailure
-                      : !tc.imprintMatches        ? SubIndication::HashFailure
+    t.subIndication = !tc.parsed                      ? SubIndication::FormatFailure
+                      : !tc.imprintMatches            ? SubIndication::HashFailure
                       : !tc.signatureValid || !tc.tsa ? SubIndication::SigCryptoFailure
-                      : !tc.ekuValid              ? SubIndication::ChainConstraintsFailure
-                      : !tc.essCertificateMatches ? SubIndication::NoSigningCertificateFound
-                                                  : SubIndication::SigConstraintsFailure;
+                      : !tc.ekuValid                  ? SubIndication::ChainConstraintsFailure
+                      : !tc.essCertificateMatches     ? SubIndication::NoSigningCertificateFound
+                                                      : SubIndication::SigConstraintsFailure;
     // The report says why with the first rule that failed (its own code).
     const auto failed = std::find_if(t.checks.begin(), t.checks.end(), [](const Check& c) {
       return c.status == Check::Status::Failed && c.id != "certificateChain";
@@ -152,10 +153,10 @@ TimestampReport timestampReport(const TimestampCheck& tc, const char* type, cons
   } else if (tc.chain.status != ChainStatus::Valid) {
     t.indication = Indication::Indeterminate;
     t.subIndication = SubIndication::NoCertificateChainFound;
-    t.detail = options.trustAnchors.empty()
-                   ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                   : Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"),
-                          {{"reason", tc.chain.detail}}};
+    t.detail = options.trustAnchors.empty() ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                                            : Note{"chain-not-trusted",
+                                                   N_("the certificate does not chain to a trusted root: {reason}"),
+                                                   {{"reason", tc.chain.detail}}};
   } else {
     t.indication = Indication::TotalPassed;
   }
@@ -195,7 +196,8 @@ void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe
   using crypto_policy::Verdict;
   std::vector<Verdict> items;
   auto add = [&items](Verdict v) {
-    const bool seen = std::any_of(items.begin(), items.end(), [&v](const Verdict& o) { return o.algorithm == v.algorithm; });
+    const bool seen =
+        std::any_of(items.begin(), items.end(), [&v](const Verdict& o) { return o.algorithm == v.algorithm; });
     if (!seen) items.push_back(std::move(v));
   };
   if (!r.digestAlgorithm.empty()) add(crypto_policy::digest(r.digestAlgorithm));
@@ -216,7 +218,8 @@ void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe
   for (const Verdict& v : items) {
     names.push_back(v.algorithm);
     switch (v.status) {
-      case Status::Acceptable: break;
+      case Status::Acceptable:
+        break;
       case Status::Forbidden:
         if (!forbidden) forbidden = &v;
         break;
@@ -244,31 +247,35 @@ void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe
     lower(r, Indication::Indeterminate, SubIndication::CryptoConstraintsFailure);
   } else if (expired) {
     const std::string end = isoTime(*expired->end);
-    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Failed,
-                                 Note{"crypto-algorithm-expired",
-                                      N_("{algorithm} is acceptable only for signatures proven to exist before {date}, "
-                                         "and no proof of existence before then was found ({source})"),
-                                      {{"algorithm", expired->algorithm}, {"date", end}, {"source", expired->source}}}));
+    r.checks.push_back(
+        makeCheck("cryptographicConstraints", Check::Status::Failed,
+                  Note{"crypto-algorithm-expired",
+                       N_("{algorithm} is acceptable only for signatures proven to exist before {date}, "
+                          "and no proof of existence before then was found ({source})"),
+                       {{"algorithm", expired->algorithm}, {"date", end}, {"source", expired->source}}}));
     r.messages.push_back(Note{"crypto-algorithm-expired-message",
                               N_("The signature uses {algorithm}, no longer acceptable since {date}, and nothing "
                                  "proves it was made before then."),
                               {{"algorithm", expired->algorithm}, {"date", end}}});
     lower(r, Indication::Indeterminate, SubIndication::CryptoConstraintsFailureNoPoe);
   } else if (proven) {
-    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Passed,
-                                 Note{"crypto-algorithm-proven-in-time",
-                                      N_("{algorithm} is no longer acceptable since {date}, but a time-stamp proves the "
-                                         "signature existed at {poe}"),
-                                      {{"algorithm", proven->algorithm}, {"date", isoTime(*proven->end)}, {"poe", isoTime(*poe)}}}));
+    r.checks.push_back(
+        makeCheck("cryptographicConstraints", Check::Status::Passed,
+                  Note{"crypto-algorithm-proven-in-time",
+                       N_("{algorithm} is no longer acceptable since {date}, but a time-stamp proves the "
+                          "signature existed at {poe}"),
+                       {{"algorithm", proven->algorithm}, {"date", isoTime(*proven->end)}, {"poe", isoTime(*poe)}}}));
   } else if (unknown) {
-    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Warning,
-                                 Note{"crypto-algorithm-unknown",
-                                      N_("{algorithm} is not in the table of algorithms (ETSI TS 119 312); it was not judged"),
-                                      {{"algorithm", unknown->algorithm}}}));
+    r.checks.push_back(
+        makeCheck("cryptographicConstraints", Check::Status::Warning,
+                  Note{"crypto-algorithm-unknown",
+                       N_("{algorithm} is not in the table of algorithms (ETSI TS 119 312); it was not judged"),
+                       {{"algorithm", unknown->algorithm}}}));
   } else {
-    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Passed,
-                                 Note{"crypto-algorithms-acceptable", N_("acceptable algorithms: {algorithms}"),
-                                      {{"algorithms", join(names)}}}));
+    r.checks.push_back(makeCheck(
+        "cryptographicConstraints", Check::Status::Passed,
+        Note{
+            "crypto-algorithms-acceptable", N_("acceptable algorithms: {algorithms}"), {{"algorithms", join(names)}}}));
   }
 }
 
@@ -296,38 +303,47 @@ void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool,
       if (options.trustAnchors.empty()) {
         r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
                                      Note{"no-trust-anchor", N_("no trust anchor was given")}));
-        r.messages.push_back(Note{"no-trust-anchor-message",
-                                  N_("No trust anchor was given, so the signer's certificate chain cannot be trusted.")});
+        r.messages.push_back(
+            Note{"no-trust-anchor-message",
+                 N_("No trust anchor was given, so the signer's certificate chain cannot be trusted.")});
       } else {
-        r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                     Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"), reason}));
-        r.messages.push_back(Note{"chain-not-trusted-message", N_("The signer's certificate does not chain to a trusted root.")});
+        r.checks.push_back(makeCheck(
+            "certificateChain", Check::Status::Failed,
+            Note{"chain-not-trusted", N_("the certificate does not chain to a trusted root: {reason}"), reason}));
+        r.messages.push_back(
+            Note{"chain-not-trusted-message", N_("The signer's certificate does not chain to a trusted root.")});
       }
       lower(r, Indication::Indeterminate, SubIndication::NoCertificateChainFound);
       break;
     case ChainStatus::Expired:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                   Note{"chain-expired", N_("a certificate of the chain has expired: {reason}"), reason}));
+      r.checks.push_back(
+          makeCheck("certificateChain", Check::Status::Failed,
+                    Note{"chain-expired", N_("a certificate of the chain has expired: {reason}"), reason}));
       if (poe && cert.validAt(*poe)) {
         r.messages.push_back(Note{"certificate-expired-poe",
-                                  N_("The certificate has expired since; a time-stamp proves the signature existed while it was valid, but its revocation status at that time is unknown.")});
+                                  N_("The certificate has expired since; a time-stamp proves the signature existed "
+                                     "while it was valid, but its revocation status at that time is unknown.")});
         lower(r, Indication::Indeterminate, SubIndication::OutOfBoundsNotRevoked);
       } else {
-        r.messages.push_back(Note{"certificate-expired-no-poe",
-                                  N_("A certificate of the chain has expired and no time-stamp proves the signature existed before.")});
+        r.messages.push_back(
+            Note{"certificate-expired-no-poe",
+                 N_("A certificate of the chain has expired and no time-stamp proves the signature existed before.")});
         lower(r, Indication::Indeterminate, SubIndication::OutOfBoundsNoPoe);
       }
       break;
     case ChainStatus::NotYetValid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                   Note{"chain-not-yet-valid", N_("a certificate of the chain is not yet valid: {reason}"), reason}));
+      r.checks.push_back(
+          makeCheck("certificateChain", Check::Status::Failed,
+                    Note{"chain-not-yet-valid", N_("a certificate of the chain is not yet valid: {reason}"), reason}));
       r.messages.push_back(Note{"certificate-not-yet-valid", N_("A certificate of the chain is not yet valid.")});
       lower(r, Indication::Indeterminate, SubIndication::NotYetValid);
       break;
     case ChainStatus::Invalid:
-      r.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                   Note{"chain-invalid", N_("the certificate chain is not acceptable: {reason}"), reason}));
-      r.messages.push_back(Note{"chain-invalid-message", N_("The certificate chain is not acceptable: {reason}"), reason});
+      r.checks.push_back(
+          makeCheck("certificateChain", Check::Status::Failed,
+                    Note{"chain-invalid", N_("the certificate chain is not acceptable: {reason}"), reason}));
+      r.messages.push_back(
+          Note{"chain-invalid-message", N_("The certificate chain is not acceptable: {reason}"), reason});
       lower(r, Indication::Indeterminate, SubIndication::CertificateChainGeneralFailure);
       break;
   }
@@ -339,15 +355,14 @@ void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool,
   // §4.2.1.3); extendedKeyUsage, when present, must name a document-signing
   // purpose (RFC 5280 §4.2.1.12; the list above).
   const std::vector<std::string> usages = cert.keyUsage();
-  const bool kuOk = !cert.hasKeyUsageExtension() ||
-                    std::any_of(usages.begin(), usages.end(),
-                                [](const std::string& u) { return u == "nonRepudiation" || u == "digitalSignature"; });
+  const bool kuOk = !cert.hasKeyUsageExtension() || std::any_of(usages.begin(), usages.end(), [](const std::string& u) {
+    return u == "nonRepudiation" || u == "digitalSignature";
+  });
   const std::vector<std::string> ekuOids = cert.extendedKeyUsageOids();
-  const bool ekuOk = !cert.hasExtendedKeyUsageExtension() ||
-                     std::any_of(ekuOids.begin(), ekuOids.end(), [](const std::string& oid) {
-                       return std::find(kDocumentSigningEkus.begin(), kDocumentSigningEkus.end(), oid) !=
-                              kDocumentSigningEkus.end();
-                     });
+  const bool ekuOk =
+      !cert.hasExtendedKeyUsageExtension() || std::any_of(ekuOids.begin(), ekuOids.end(), [](const std::string& oid) {
+        return std::find(kDocumentSigningEkus.begin(), kDocumentSigningEkus.end(), oid) != kDocumentSigningEkus.end();
+      });
   if (!kuOk) {
     r.checks.push_back(makeCheck("keyUsage", Check::Status::Failed,
                                  Note{"signing-certificate-key-usage",
@@ -356,10 +371,11 @@ void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool,
                                       {{"usages", usages.empty() ? "-" : join(usages)}}}));
   } else if (!ekuOk) {
     const std::vector<std::string> ekus = cert.extendedKeyUsage();
-    r.checks.push_back(makeCheck("keyUsage", Check::Status::Failed,
-                                 Note{"signing-certificate-extended-key-usage",
-                                      N_("the certificate's extended key usage does not allow signing documents; it has: {usages}"),
-                                      {{"usages", ekus.empty() ? "-" : join(ekus)}}}));
+    r.checks.push_back(
+        makeCheck("keyUsage", Check::Status::Failed,
+                  Note{"signing-certificate-extended-key-usage",
+                       N_("the certificate's extended key usage does not allow signing documents; it has: {usages}"),
+                       {{"usages", ekus.empty() ? "-" : join(ekus)}}}));
   } else {
     r.checks.push_back(makeCheck("keyUsage", Check::Status::Passed));
   }
@@ -368,8 +384,9 @@ void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool,
                               N_("The signer's certificate is not meant for signing documents.")});
     lower(r, Indication::Indeterminate, SubIndication::ChainConstraintsFailure);
   }
-  r.checks.push_back(makeCheck("revocation", Check::Status::NotChecked,
-                               Note{"revocation-not-checked", N_("revocation data (OCSP/CRL) is not checked by this version")}));
+  r.checks.push_back(
+      makeCheck("revocation", Check::Status::NotChecked,
+                Note{"revocation-not-checked", N_("revocation data (OCSP/CRL) is not checked by this version")}));
 }
 
 }  // namespace securedoc::checks

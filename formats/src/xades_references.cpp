@@ -497,8 +497,7 @@ SignedDocument parseSigned(const fs::path& file) {
   p.doc = xml::parseFile(file);
   findSignatures(xmlDocGetRootElement(p.doc.get()), p.signatures);
   if (p.signatures.size() > kMaxSignatures) {
-    throw Error(Category::Malformed,
-                format(tr("the document holds more than {0} signatures"), {kMaxSignatures}),
+    throw Error(Category::Malformed, format(tr("the document holds more than {0} signatures"), {kMaxSignatures}),
                 file.string());
   }
   takeCensus(xmlDocGetRootElement(p.doc.get()), referencedIds(p.signatures), p.census);

@@ -1,6 +1,7 @@
 #include "xml_support.h"
 
 #include <securedoc/base/error.h>
+#include <securedoc/base/file.h>
 #include <securedoc/i18n.h>
 
 #include <libxml/c14n.h>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -58,25 +60,24 @@ const std::filesystem::path* allowedFile(const char* uri) {
 int ioMatch(const char* uri) { return allowedFile(uri) ? 1 : 0; }
 // xmlsec asks for 1 KiB at a time; read the file in 64 KiB blocks.
 struct OpenFile {
-  int fd = -1;
-  std::vector<char> block = std::vector<char>(64 * 1024);
+  UniqueFd fd;
+  std::vector<char> block = std::vector<char>(std::size_t{64} * 1024);
   std::size_t pos = 0, len = 0;
 };
 void* ioOpen(const char* uri) {
   const std::filesystem::path* file = allowedFile(uri);
   if (!file) return nullptr;
-  const int fd = ::open(file->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return nullptr;
-  auto* f = new OpenFile;
-  f->fd = fd;
-  return f;
+  auto f = std::make_unique<OpenFile>();
+  f->fd.reset(::open(file->c_str(), O_RDONLY | O_CLOEXEC));
+  if (!f->fd) return nullptr;
+  return f.release();  // xmlsec owns it until ioClose
 }
 int ioRead(void* context, char* buffer, int len) {
   auto* f = static_cast<OpenFile*>(context);
   if (f->pos == f->len) {
     ssize_t n;
     do {
-      n = ::read(f->fd, f->block.data(), f->block.size());
+      n = ::read(f->fd.get(), f->block.data(), f->block.size());
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return static_cast<int>(n);
     f->pos = 0;
@@ -88,17 +89,17 @@ int ioRead(void* context, char* buffer, int len) {
   return static_cast<int>(take);
 }
 int ioClose(void* context) {
-  auto* f = static_cast<OpenFile*>(context);
-  ::close(f->fd);
-  delete f;
+  const std::unique_ptr<OpenFile> f(static_cast<OpenFile*>(context));  // closes the descriptor
   return 0;
 }
 
 void initialiseProcess() {
   xmlInitParser();
   if (xmlSecInit() < 0) throw Error(Category::Internal, "xmlsec could not be initialised");
-  if (xmlSecCheckVersion() != 1) throw Error(Category::Internal, "the xmlsec library is not the version SecureDoc was built with");
-  if (xmlSecCryptoAppInit(nullptr) < 0) throw Error(Category::Internal, "the xmlsec OpenSSL back end could not be initialised");
+  if (xmlSecCheckVersion() != 1)
+    throw Error(Category::Internal, "the xmlsec library is not the version SecureDoc was built with");
+  if (xmlSecCryptoAppInit(nullptr) < 0)
+    throw Error(Category::Internal, "the xmlsec OpenSSL back end could not be initialised");
   if (xmlSecCryptoInit() < 0) throw Error(Category::Internal, "the xmlsec OpenSSL back end could not be initialised");
   xmlSecErrorsSetCallback(recordXmlsecError);
   // No file or network access through xmlsec except what AllowedFiles grants.
@@ -142,11 +143,11 @@ Doc parseWith(const std::string& name, Read read) {
     std::string why = e && e->message ? e->message : "not well-formed";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     throw Error(Category::Malformed,
-                format(tr("not a well-formed XML document (line {0}: {1})"),
-                       {std::to_string(e ? e->line : 0), why}),
+                format(tr("not a well-formed XML document (line {0}: {1})"), {std::to_string(e ? e->line : 0), why}),
                 name);
   }
-  if (!xmlDocGetRootElement(doc.get())) throw Error(Category::Malformed, tr("the XML document has no root element"), name);
+  if (!xmlDocGetRootElement(doc.get()))
+    throw Error(Category::Malformed, tr("the XML document has no root element"), name);
   return doc;
 }
 
@@ -169,12 +170,16 @@ Doc parseFile(const std::filesystem::path& file) {
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) throw Error(Category::Io, format(tr("cannot read the file: {0}"), {ec.message()}), file.string());
   if (size > kMaxDocumentSize) {
-    throw Error(Category::Malformed, tr("the XML document is larger than 1 GiB, the most SecureDoc reads"), file.string());
+    throw Error(Category::Malformed, tr("the XML document is larger than 1 GiB, the most SecureDoc reads"),
+                file.string());
   }
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
-  ::close(fd);
-  return parseWith(file.string(), [&](xmlParserCtxt* c) { return xmlCtxtReadFile(c, file.c_str(), nullptr, kParseOptions); });
+  // Opened once so that an unreadable file is an I/O error naming errno, not
+  // a parse error.
+  if (!UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC))) {
+    throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
+  }
+  return parseWith(file.string(),
+                   [&](xmlParserCtxt* c) { return xmlCtxtReadFile(c, file.c_str(), nullptr, kParseOptions); });
 }
 
 Doc parseMemory(const Bytes& data, const std::string& name) {
@@ -301,7 +306,9 @@ std::optional<Bytes> canonicalise(xmlNode* node, const std::string& algorithm,
   const auto mode = c14nMode(algorithm);
   if (!mode || !node || !node->doc) return std::nullopt;
   std::vector<xmlChar*> prefixes;
-  for (const auto& p : inclusivePrefixes) prefixes.push_back(const_cast<xmlChar*>(reinterpret_cast<const xmlChar*>(p.c_str())));
+  prefixes.reserve(inclusivePrefixes.size() + 1);
+  for (const auto& p : inclusivePrefixes)
+    prefixes.push_back(const_cast<xmlChar*>(reinterpret_cast<const xmlChar*>(p.c_str())));
   prefixes.push_back(nullptr);
   xmlOutputBuffer* buf = xmlAllocOutputBuffer(nullptr);
   if (!buf) throw Error(Category::Internal, "out of memory");

@@ -387,11 +387,11 @@ std::vector<std::string> wxAssertions;
 struct AssertRecorder {
   AssertRecorder() {
     if (!isLocaleChild()) return;
-    wxSetAssertHandler([](const wxString& file, int line, const wxString& func, const wxString& cond,
-                          const wxString& msg) {
-      wxAssertions.push_back(file.utf8_string() + ":" + std::to_string(line) + " " + func.utf8_string() + ": " +
-                             cond.utf8_string() + ": " + msg.utf8_string());
-    });
+    wxSetAssertHandler(
+        [](const wxString& file, int line, const wxString& func, const wxString& cond, const wxString& msg) {
+          wxAssertions.push_back(file.utf8_string() + ":" + std::to_string(line) + " " + func.utf8_string() + ": " +
+                                 cond.utf8_string() + ": " + msg.utf8_string());
+        });
   }
 };
 
@@ -495,7 +495,8 @@ BOOST_AUTO_TEST_CASE(the_program_opens_a_signed_file_named_on_its_command_line) 
     ::_exit(127);
   }
   BOOST_TEST_REQUIRE(pid > 0);
-  const std::string title = (tr_("Verification report") + wxString::FromUTF8(" \u2014 contract-signed.pdf")).utf8_string();
+  const std::string title =
+      (tr_("Verification report") + wxString::FromUTF8(" \u2014 contract-signed.pdf")).utf8_string();
   // The window's id from the tree (names there are UTF-8), then its state:
   // listed is not yet shown.
   const auto viewable = [&title] {

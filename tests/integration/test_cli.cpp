@@ -25,8 +25,8 @@ struct Cli {
     return cli(args);
   }
   RunResult opensslVerify(const fs::path& sig, const std::optional<fs::path>& content) const {
-    std::vector<std::string> a{"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig.string(),
-                               "-CAfile", root(), "-out", "/dev/null"};
+    std::vector<std::string> a{"openssl", "cms",        "-verify", "-binary", "-inform", "DER",
+                               "-in",     sig.string(), "-CAfile", root(),    "-out",    "/dev/null"};
     if (content) {
       a.push_back("-content");
       a.push_back(content->string());
@@ -39,9 +39,11 @@ struct Cli {
     const fs::path cert = dir / (p12 + ".cert.pem");
     const auto pass = "pass:" + readText(pki / "password.txt");
     BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", (pki / p12).string(), "-passin", pass, "-nocerts", "-nodes",
-                            "-out", key.string()}).exitCode == 0);
+                            "-out", key.string()})
+                           .exitCode == 0);
     BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", (pki / p12).string(), "-passin", pass, "-clcerts", "-nokeys",
-                            "-out", cert.string()}).exitCode == 0);
+                            "-out", cert.string()})
+                           .exitCode == 0);
     return {key, cert};
   }
 };
@@ -79,9 +81,25 @@ BOOST_AUTO_TEST_CASE(we_accept_cms_made_by_openssl_and_catch_changes_and_missing
       BOOST_TEST_CONTEXT(p12 << (detached ? " detached" : " attached")) {
         const auto [key, cert] = extract(p12);
         const auto sig = dir / (std::string(p12) + (detached ? ".p7s" : ".p7m"));
-        std::vector<std::string> a{"openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-outform", "DER",
-                                   "-in", (dir / "doc.txt").string(), "-signer", cert.string(), "-inkey", key.string(),
-                                   "-certfile", (pki / "issuing-ca.pem").string(), "-out", sig.string()};
+        std::vector<std::string> a{"openssl",
+                                   "cms",
+                                   "-sign",
+                                   "-cades",
+                                   "-binary",
+                                   "-md",
+                                   "sha256",
+                                   "-outform",
+                                   "DER",
+                                   "-in",
+                                   (dir / "doc.txt").string(),
+                                   "-signer",
+                                   cert.string(),
+                                   "-inkey",
+                                   key.string(),
+                                   "-certfile",
+                                   (pki / "issuing-ca.pem").string(),
+                                   "-out",
+                                   sig.string()};
         if (!detached) a.push_back("-nodetach");
         BOOST_TEST_REQUIRE(run(a).exitCode == 0);
         std::vector<std::string> content;
@@ -196,7 +214,8 @@ BOOST_AUTO_TEST_CASE(the_password_comes_from_the_environment_when_no_file_is_giv
   const auto r = cli({"sign", "--signer", signerArg("signer-rsa.p12"), "-q", (dir / "doc.txt").string()},
                      {"SECUREDOC_PASSWORD=" + readText(pki / "password.txt")});
   BOOST_TEST(r.exitCode == 0, r.err);
-  const auto none = cli({"sign", "--signer", signerArg("signer-rsa.p12"), (dir / "doc.txt").string()}, {"SECUREDOC_PASSWORD="});
+  const auto none =
+      cli({"sign", "--signer", signerArg("signer-rsa.p12"), (dir / "doc.txt").string()}, {"SECUREDOC_PASSWORD="});
   BOOST_TEST(none.exitCode != 0, "without a terminal or a password source signing stops");
 }
 
@@ -262,10 +281,10 @@ BOOST_AUTO_TEST_CASE(files_without_a_signature_in_a_format_we_know_give_exit_3) 
   fs::copy_file(sourceDir() / "samples" / "documents" / "contract.pdf", dir / "unsigned.pdf");
   fs::copy_file(sourceDir() / "samples" / "documents" / "scan.png", dir / "scan.png");
   const std::vector<std::pair<std::string, std::string>> kinds{
-      {"a.txt", "text/plain"},          {"empty.p7s", "application/x-zerosize"},
-      {"garbage.p7s", "text/plain"},    {"image.png", "image/png"},
-      {"scan.png", "image/png"},        {"binary.bin", "application/octet-stream"},
-      {"plain.xml", "XML"},             {"unsigned.pdf", "PAdES"}};
+      {"a.txt", "text/plain"},       {"empty.p7s", "application/x-zerosize"},
+      {"garbage.p7s", "text/plain"}, {"image.png", "image/png"},
+      {"scan.png", "image/png"},     {"binary.bin", "application/octet-stream"},
+      {"plain.xml", "XML"},          {"unsigned.pdf", "PAdES"}};
   for (const auto& [f, format] : kinds) {
     BOOST_TEST_CONTEXT(f) {
       const auto text = cli({"verify", (dir / f).string()});
@@ -299,7 +318,9 @@ BOOST_AUTO_TEST_CASE(files_without_a_signature_in_a_format_we_know_give_exit_3) 
 BOOST_AUTO_TEST_CASE(a_signed_data_without_signers_holds_no_signature) {
   // A certificates-only SignedData ("degenerate" PKCS#7, RFC 5652 §5.2).
   const auto f = dir / "certs-only.p7s";
-  BOOST_TEST_REQUIRE(run({"openssl", "crl2pkcs7", "-nocrl", "-certfile", root(), "-outform", "DER", "-out", f.string()}).exitCode == 0);
+  BOOST_TEST_REQUIRE(
+      run({"openssl", "crl2pkcs7", "-nocrl", "-certfile", root(), "-outform", "DER", "-out", f.string()}).exitCode ==
+      0);
   const auto r = cli({"verify", f.string()});
   BOOST_TEST(r.exitCode == 3, r.out << r.err);
 }
@@ -348,14 +369,16 @@ BOOST_AUTO_TEST_CASE(an_intermediate_the_signature_lacks_comes_from_certificate)
   writeFile(dir / "doc.txt", "Zażółć gęślą jaźń\n");
   const auto [key, cert] = extract("signer-rsa.p12");
   const auto sig = dir / "leaf-only.p7m";
-  BOOST_TEST_REQUIRE(run({"openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-outform", "DER", "-nodetach",
-                          "-in", (dir / "doc.txt").string(), "-signer", cert.string(), "-inkey", key.string(),
-                          "-out", sig.string()}).exitCode == 0);
+  BOOST_TEST_REQUIRE(
+      run({"openssl", "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-outform", "DER", "-nodetach", "-in",
+           (dir / "doc.txt").string(), "-signer", cert.string(), "-inkey", key.string(), "-out", sig.string()})
+          .exitCode == 0);
   const auto carried = run({"openssl", "pkcs7", "-inform", "DER", "-print_certs", "-noout", "-in", sig.string()});
   BOOST_TEST_REQUIRE(carried.exitCode == 0, carried.err);
   const auto subjects = [&] {
     std::size_t n = 0;
-    for (auto at = carried.out.find("subject="); at != std::string::npos; at = carried.out.find("subject=", at + 1)) ++n;
+    for (auto at = carried.out.find("subject="); at != std::string::npos; at = carried.out.find("subject=", at + 1))
+      ++n;
     return n;
   }();
   BOOST_TEST_REQUIRE(subjects == 1u, "only the leaf is embedded: " << carried.out);
@@ -388,12 +411,14 @@ BOOST_AUTO_TEST_CASE(every_format_builds_the_chain_with_certificate) {
   const auto [key, cert] = extract("signer-rsa.p12");
   const auto leafOnly = dir / "leaf-only.p12";
   BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-export", "-in", cert.string(), "-inkey", key.string(), "-passout",
-                          "file:" + pwFile(), "-out", leafOnly.string()}).exitCode == 0);
+                          "file:" + pwFile(), "-out", leafOnly.string()})
+                         .exitCode == 0);
   fs::copy_file(sourceDir() / "samples" / "documents" / "contract.pdf", dir / "contract.pdf");
   fs::copy_file(sourceDir() / "samples" / "documents" / "invoice.xml", dir / "invoice.xml");
   writeFile(dir / "notes.txt", "notes\n");
-  const auto signedBy = cli({"sign", "--signer", "pkcs12:" + leafOnly.string(), "--password-file", pwFile(), "-q",
-                             (dir / "contract.pdf").string(), (dir / "invoice.xml").string(), (dir / "notes.txt").string()});
+  const auto signedBy =
+      cli({"sign", "--signer", "pkcs12:" + leafOnly.string(), "--password-file", pwFile(), "-q",
+           (dir / "contract.pdf").string(), (dir / "invoice.xml").string(), (dir / "notes.txt").string()});
   BOOST_TEST_REQUIRE(signedBy.exitCode == 0, signedBy.err);
   const std::string intermediate = (pki / "issuing-ca.pem").string();
   for (const char* f : {"contract-signed.pdf", "invoice-signed.xml", "notes.txt.p7s"}) {

@@ -70,15 +70,14 @@ struct World {
     }
     auth = OtpAuth::parse(demo["otpauth"].get<std::string>());
   }
-  ~World() {
-    stopProcess(server);
-  }
+  ~World() { stopProcess(server); }
   std::string url() const { return demo["url"]; }
   std::string ca() const { return demo["ca"]; }
   std::string login() const { return demo["login"]; }
   std::string anchor() const { return demo["trustAnchor"]; }
   std::vector<std::string> cloudArgs() const {
-    return {"--signer", "cloud:" + url(), "--cloud-ca", ca(), "--login", login(), "--password-file", passwordFile.string()};
+    return {"--signer", "cloud:" + url(), "--cloud-ca",      ca(),
+            "--login",  login(),          "--password-file", passwordFile.string()};
   }
   std::string otpCommand() const {
     return std::string(SECUREDOC_OTP) + " --store '" + store.string() + "' --pin-file '" + pinFile.string() + "' code";

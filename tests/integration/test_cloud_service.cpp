@@ -16,7 +16,7 @@
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
-#include <securedoc/crypto/pkcs11_keystore.h>
+#include <securedoc/cloud/pkcs11_keystore.h>
 #include <securedoc/crypto/totp.h>
 
 #include <httplib.h>
@@ -61,8 +61,6 @@ Bytes unb64(const std::string& text) {
 std::int64_t systemNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-
 
 Bytes docHash(int i) {
   const std::string text = "document " + std::to_string(i);

@@ -187,7 +187,8 @@ std::time_t isoTime(const std::string& text) {
   std::tm tm{};
   char zone = 0;
   BOOST_TEST_REQUIRE((std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &zone) == 7 && zone == 'Z'),
+                                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &zone) == 7 &&
+                      zone == 'Z'),
                      "validation_time \"" << text << "\" is YYYY-MM-DDTHH:MM:SSZ");
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -321,8 +322,8 @@ void checkIntegrityReported(const SignatureReport& s) {
 
 /// Rows whose notes say an incremental update changed what is shown.
 bool changedVisiblyAfterSigning(const ManifestRow& row) {
-  return row.integrity == "intact" && row.notes.find("modified after signing by an incremental update (visible change)") !=
-                                          std::string::npos;
+  return row.integrity == "intact" &&
+         row.notes.find("modified after signing by an incremental update (visible change)") != std::string::npos;
 }
 
 /// Verifies one corpus file and holds the report to what its row expects.
@@ -353,12 +354,11 @@ void checkRow(const ManifestRow& row) {
 
     BOOST_TEST_CONTEXT(describe(report)) {
       const auto counted = countedSignatures(report, row);
-      BOOST_TEST(counted.size() == row.signatures,
-                 "the report lists " << counted.size() << " signature(s) where the manifest counts "
-                                     << row.signatures << " ("
-                                     << (countsCounterSignatures(row) ? "counter-signatures included"
-                                                                      : "top-level only")
-                                     << ")");
+      BOOST_TEST(
+          counted.size() == row.signatures,
+          "the report lists " << counted.size() << " signature(s) where the manifest counts " << row.signatures << " ("
+                              << (countsCounterSignatures(row) ? "counter-signatures included" : "top-level only")
+                              << ")");
 
       if (row.integrity == "broken") {
         BOOST_TEST((report.indication != Indication::TotalPassed), "a broken file is never TOTAL-PASSED");
@@ -380,9 +380,9 @@ void checkRow(const ManifestRow& row) {
         }
       } else {
         BOOST_TEST(row.integrity == "intact", "expected_integrity is intact or broken, not " << row.integrity);
-        BOOST_TEST((report.indication != Indication::TotalFailed),
-                   "an intact file is never TOTAL-FAILED (got "
-                       << verdict(report.indication, report.subIndication) << ")");
+        BOOST_TEST(
+            (report.indication != Indication::TotalFailed),
+            "an intact file is never TOTAL-FAILED (got " << verdict(report.indication, report.subIndication) << ")");
         for (const SignatureReport* s : counted) {
           checkIntegrityReported(*s);
           // Honest multi-signature files: what later signers, time-stamps
@@ -397,7 +397,8 @@ void checkRow(const ManifestRow& row) {
               BOOST_TEST((s->modificationLevel.has_value() || check->status == Check::Status::NotChecked),
                          "a PDF signature has a modification level unless a revision cannot be read");
               std::string changes;
-              for (const auto& m : s->modifications) changes += " " + m.code + "(" + modificationLevelCode(m.level) + ")";
+              for (const auto& m : s->modifications)
+                changes += " " + m.code + "(" + modificationLevelCode(m.level) + ")";
               BOOST_TEST((s->modificationLevel.value_or(ModificationLevel::None) <= ModificationLevel::FormFilling),
                          "the changes after an honest signature are allowed; got" << changes);
             }
@@ -412,9 +413,9 @@ void checkRow(const ManifestRow& row) {
       // For TOTAL-FAILED the manifest gives the sub-indication only when a
       // tool showed which check fails; "-" then means "not established".
       if (row.subIndication != "-") {
-        BOOST_TEST(std::string(subIndicationCode(report.subIndication)) == row.subIndication,
-                   "the sub-indication is " << row.subIndication << ", not "
-                                            << subIndicationCode(report.subIndication));
+        BOOST_TEST(
+            std::string(subIndicationCode(report.subIndication)) == row.subIndication,
+            "the sub-indication is " << row.subIndication << ", not " << subIndicationCode(report.subIndication));
       }
     }
   }
@@ -493,8 +494,8 @@ BOOST_AUTO_TEST_CASE(every_file_the_manifest_names_exists) {
     BOOST_TEST_CONTEXT("MANIFEST.tsv line " << row.line << ": " << row.file) {
       BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.file), "the signed file exists");
       if (row.trustAnchor != "-") {
-        BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.trustAnchor), "the trust anchor " << row.trustAnchor
-                                                                                                << " exists");
+        BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.trustAnchor),
+                   "the trust anchor " << row.trustAnchor << " exists");
       }
       if (row.detachedContent != "-") {
         BOOST_TEST(fs::is_regular_file(test::corpusDir() / row.detachedContent),
@@ -522,7 +523,8 @@ BOOST_DATA_TEST_CASE(xmldsig_files_get_the_verdict_the_manifest_expects, data::m
 
 BOOST_AUTO_TEST_CASE(the_made_manifest_names_existing_files_and_a_validation_time) {
   // tests/data/pades-made: honest files TOTAL-PASSED with its ca.pem, one attack TOTAL-FAILED.
-  BOOST_TEST_REQUIRE(madeManifest().error.empty(), "tests/data/pades-made/MANIFEST.tsv can be read: " << madeManifest().error);
+  BOOST_TEST_REQUIRE(madeManifest().error.empty(),
+                     "tests/data/pades-made/MANIFEST.tsv can be read: " << madeManifest().error);
   BOOST_TEST(madeManifest().rows.size() >= 6u, "the made manifest has its six files");
   std::size_t attacks = 0;
   for (const auto& row : madeManifest().rows) {
@@ -539,7 +541,8 @@ BOOST_AUTO_TEST_CASE(the_made_manifest_names_existing_files_and_a_validation_tim
   BOOST_TEST(attacks >= 1u, "at least one attack row");
 }
 
-BOOST_DATA_TEST_CASE(made_pades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("pades", madeManifest())), row) {
+BOOST_DATA_TEST_CASE(made_pades_files_get_the_verdict_the_manifest_expects, data::make(rowsOf("pades", madeManifest())),
+                     row) {
   checkRow(row);
 }
 
@@ -552,8 +555,10 @@ BOOST_DATA_TEST_CASE(verify_json_is_the_same_in_english_and_polish, data::make(a
     const auto args = cliVerifyArgs(row);
     const auto en = test::cli(args, languageEnv("en"));
     const auto pl = test::cli(args, languageEnv("pl"));
-    BOOST_TEST(en.exitCode == pl.exitCode, "the exit status is the same (" << en.exitCode << " / " << pl.exitCode << ")");
-    BOOST_TEST_REQUIRE(en.out.find("\"signatures\"") != std::string::npos, "a JSON report came out: " << en.out << en.err);
+    BOOST_TEST(en.exitCode == pl.exitCode,
+               "the exit status is the same (" << en.exitCode << " / " << pl.exitCode << ")");
+    BOOST_TEST_REQUIRE(en.out.find("\"signatures\"") != std::string::npos,
+                       "a JSON report came out: " << en.out << en.err);
     const std::string a = withoutValidationTime(en.out);
     const std::string b = withoutValidationTime(pl.out);
     if (a != b) {

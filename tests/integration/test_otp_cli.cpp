@@ -84,7 +84,8 @@ void checkCodeMatchesOathtool(Fixture& f, const Account& a, const std::vector<st
     if (before / 30 != after / 30) continue;
     const auto out = lines(r.out);
     BOOST_TEST_REQUIRE(out.size() == 2u, "exactly two lines: " << r.out);
-    const auto ref = run({"oathtool", "--totp", "-d", "8", "--now=@" + std::to_string(before), base32Encode(a.secret), "-b"});
+    const auto ref =
+        run({"oathtool", "--totp", "-d", "8", "--now=@" + std::to_string(before), base32Encode(a.secret), "-b"});
     BOOST_TEST_REQUIRE(ref.exitCode == 0, ref.err);
     BOOST_TEST(out[0] == lines(ref.out).at(0), "same code as oathtool");
     BOOST_TEST(out[0].size() == 8u);
@@ -155,7 +156,8 @@ BOOST_AUTO_TEST_CASE(the_store_is_private_and_holds_nothing_in_clear) {
   BOOST_TEST((st.st_mode & 0777) == 0600u, "the store is mode 0600");
   const std::string bytes = readBytes(store);
   BOOST_TEST(bytes.find(base32Encode(a.secret)) == std::string::npos, "no Base32 secret in the file");
-  BOOST_TEST(bytes.find(std::string(a.secret.begin(), a.secret.end())) == std::string::npos, "no raw secret in the file");
+  BOOST_TEST(bytes.find(std::string(a.secret.begin(), a.secret.end())) == std::string::npos,
+             "no raw secret in the file");
   BOOST_TEST(bytes.find("visible-account") == std::string::npos, "no account name in the file");
   BOOST_TEST(bytes.find("VisibleIssuer") == std::string::npos, "no issuer in the file");
   BOOST_TEST(bytes.find(kPin) == std::string::npos);

@@ -24,9 +24,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 struct Demo final : Interaction {
-  SecretString askSecret(Secret, const std::string&) override { return SecretString(readText(pkiDir() / "password.txt")); }
+  SecretString askSecret(Secret, const std::string&) override {
+    return SecretString(readText(pkiDir() / "password.txt"));
+  }
 };
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
@@ -165,7 +166,8 @@ BOOST_AUTO_TEST_CASE(reason_location_and_contact_are_written_and_shown) {
   const auto in = VerificationService(registry).inspect(out);
   BOOST_TEST_REQUIRE(in.signatures.size() == 1u);
   const auto& attrs = in.signatures[0].signedAttributes;
-  for (const std::string want : {"Reason: Zatwierdzam umowę", "Location: Kraków", "ContactInfo: jan.kowalski@example.pl"}) {
+  for (const std::string want :
+       {"Reason: Zatwierdzam umowę", "Location: Kraków", "ContactInfo: jan.kowalski@example.pl"}) {
     BOOST_TEST((std::find(attrs.begin(), attrs.end(), want) != attrs.end()), "inspect shows " << want);
   }
   BOOST_TEST(verify(out).indication == Indication::TotalPassed);
@@ -208,7 +210,8 @@ BOOST_AUTO_TEST_CASE(levels_beyond_b_t_are_refused_as_unsupported) {
   p.level = SignatureLevel::B_LT;
   Pkcs12Signer signer(pki / "signer-rsa.p12", ui);
   PadesModule pades;
-  BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error, hasCategory(Category::Unsupported));
+  BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error,
+                        hasCategory(Category::Unsupported));
   p.level = SignatureLevel::B_T;  // no --tsa
   BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error, hasCategory(Category::Usage));
 }
@@ -266,7 +269,8 @@ BOOST_AUTO_TEST_CASE(b_t_signatures_carry_a_verified_time_stamp_for_rsa_and_ecds
       BOOST_TEST_REQUIRE(r.signatures[0].timestamps.size() == 1u);
       const auto& t = r.signatures[0].timestamps[0];
       BOOST_TEST(t.indication == Indication::TotalPassed, t.detail);
-      BOOST_TEST((t.time && std::llabs(static_cast<long long>(*t.time - std::time(nullptr))) < 120), "time-stamp is recent");
+      BOOST_TEST((t.time && std::llabs(static_cast<long long>(*t.time - std::time(nullptr))) < 120),
+                 "time-stamp is recent");
       const auto pdfsig = run({"pdfsig", out.string()});
       BOOST_TEST(pdfsig.out.find("Signature is Valid") != std::string::npos, pdfsig.out << pdfsig.err);
       BOOST_TEST(pdfsig.out.find("Total document signed") != std::string::npos, pdfsig.out);
@@ -331,14 +335,16 @@ BOOST_AUTO_TEST_CASE(cades_b_t_works_through_the_cli) {
   args.push_back((dir / "notes.txt").string());
   const auto r = cli(args);
   BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
-  const auto v = cli({"verify", "--json", "--trust-anchor", (pki / "root-ca.pem").string(), (dir / "notes.txt.p7s").string()});
+  const auto v =
+      cli({"verify", "--json", "--trust-anchor", (pki / "root-ca.pem").string(), (dir / "notes.txt.p7s").string()});
   BOOST_TEST(v.exitCode == 0, v.out);
   const auto j = nlohmann::json::parse(v.out);
   BOOST_TEST(j["signatures"][0]["level"] == "B-T");
   BOOST_TEST(j["signatures"][0]["timestamps"][0]["indication"] == "TOTAL-PASSED");
   // openssl agrees: the CMS still verifies with the unsigned attribute in it.
-  const auto o = run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", (dir / "notes.txt.p7s").string(),
-                      "-content", (dir / "notes.txt").string(), "-CAfile", (pki / "root-ca.pem").string(), "-out", "/dev/null"});
+  const auto o =
+      run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", (dir / "notes.txt.p7s").string(),
+           "-content", (dir / "notes.txt").string(), "-CAfile", (pki / "root-ca.pem").string(), "-out", "/dev/null"});
   BOOST_TEST(o.exitCode == 0, o.err);
 }
 
@@ -369,7 +375,8 @@ BOOST_AUTO_TEST_CASE(damaged_encrypted_and_non_pdf_inputs_exit_4_with_one_line_a
   // Found by fuzz_pades: an "obj" without an object number before /ByteRange
   // once made the signature scan loop forever.
   writeFile(dir / "noheader.pdf", "%PDF-1.7\nfoo obj x obj << /ByteRange [0 10 20 30] /Contents <00> >>\n%%EOF\n");
-  const auto enc = run({"qpdf", "--encrypt", "", "owner", "256", "--", contract.string(), (dir / "encrypted.pdf").string()});
+  const auto enc =
+      run({"qpdf", "--encrypt", "", "owner", "256", "--", contract.string(), (dir / "encrypted.pdf").string()});
   BOOST_TEST_REQUIRE(enc.exitCode == 0, enc.err);
   for (const char* f : {"empty.pdf", "truncated.pdf", "garbage.pdf", "encrypted.pdf", "notapdf.pdf", "noheader.pdf"}) {
     BOOST_TEST_CONTEXT(f) {

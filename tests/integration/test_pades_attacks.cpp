@@ -54,7 +54,8 @@ void expectTotalFailed(const Verdict& v, const std::string& reason) {
 
 /// A change after signing that the signature does not allow: TOTAL-FAILED,
 /// exit 1, and the modification `code` (with `args`) in the report.
-void expectChangeRejected(const Verdict& v, const std::string& code, const std::map<std::string, std::string>& args = {}) {
+void expectChangeRejected(const Verdict& v, const std::string& code,
+                          const std::map<std::string, std::string>& args = {}) {
   BOOST_TEST(v.exitCode == 1, "exit status 1 (TOTAL-FAILED): " << dump(v));
   BOOST_TEST(indicationOf(v) == "TOTAL-FAILED", "the document is TOTAL-FAILED: " << dump(v));
   const json sigs = signaturesOf(v);
@@ -65,7 +66,9 @@ void expectChangeRejected(const Verdict& v, const std::string& code, const std::
 struct Attacks : SignedContract {
   SignatureLayout sig = locateSignature(signedPdf);
 
-  Attacks() { BOOST_TEST_REQUIRE(sig.range[2] + sig.range[3] == signedPdf.size(), "the signature covers the whole file"); }
+  Attacks() {
+    BOOST_TEST_REQUIRE(sig.range[2] + sig.range[3] == signedPdf.size(), "the signature covers the whole file");
+  }
 
   /// The signed file with its /ByteRange array holding `numbers`.
   std::string withByteRange(const std::string& numbers) const {
@@ -97,8 +100,8 @@ BOOST_AUTO_TEST_CASE(a_signature_without_a_byte_range_is_total_failed) {
   renamed[sig.rangeOpen - 1] = 'X';  // /ByteRange -> /ByteRangX
   std::string null = signedPdf;
   overwrite(null, sig.rangeOpen, sig.rangeClose + 1, " null");
-  for (const auto& [name, pdf] : std::map<std::string, std::string>{{"byterange-renamed.pdf", renamed},
-                                                                    {"byterange-null.pdf", null}}) {
+  for (const auto& [name, pdf] :
+       std::map<std::string, std::string>{{"byterange-renamed.pdf", renamed}, {"byterange-null.pdf", null}}) {
     BOOST_TEST_CONTEXT(name) {
       const auto v = verify(name, pdf);
       expectTotalFailed(v, "the signature has no /ByteRange");
@@ -131,7 +134,8 @@ BOOST_AUTO_TEST_CASE(a_byte_range_not_starting_at_zero_is_total_failed) {
   const auto [a, b, c, d] = sig.range;
   for (const std::uint64_t start : {std::uint64_t{1}, std::uint64_t{9}}) {
     BOOST_TEST_CONTEXT("first range starts at " << start) {
-      const auto v = verify("byterange-start-" + std::to_string(start) + ".pdf", withByteRange(range(a + start, b - start, c, d)));
+      const auto v =
+          verify("byterange-start-" + std::to_string(start) + ".pdf", withByteRange(range(a + start, b - start, c, d)));
       expectTotalFailed(v, "does not start at the beginning of the file");
     }
   }
@@ -142,7 +146,7 @@ BOOST_AUTO_TEST_CASE(overlapping_byte_ranges_are_total_failed) {
   const std::uint64_t size = signedPdf.size();
   const std::vector<std::string> variants{
       range(a, b, b - 1000, size - (b - 1000)),  // the second range starts inside the first
-      range(a, b, a, size),                       // both cover the whole file
+      range(a, b, a, size),                      // both cover the whole file
       range(a, b, b + 1, size - b - 1),          // a one-byte gap: no room for a <...> value
   };
   int i = 0;
@@ -187,7 +191,8 @@ BOOST_AUTO_TEST_CASE(a_byte_range_that_stops_before_its_revision_ends_is_total_f
   const auto [a, b, c, d] = sig.range;
   for (const std::uint64_t shortBy : {std::uint64_t{6}, std::uint64_t{40}}) {
     BOOST_TEST_CONTEXT("the second range ends " << shortBy << " bytes early") {
-      const auto v = verify("byterange-short-" + std::to_string(shortBy) + ".pdf", withByteRange(range(a, b, c, d - shortBy)));
+      const auto v =
+          verify("byterange-short-" + std::to_string(shortBy) + ".pdf", withByteRange(range(a, b, c, d - shortBy)));
       expectTotalFailed(v, "does not end at the end of a revision");
       BOOST_TEST(checkStatus(v, 0, "byteRange") == "failed", "the byteRange check names it: " << dump(v));
     }
@@ -282,8 +287,9 @@ BOOST_FIXTURE_TEST_SUITE(pades_incremental_saving, Attacks)
 
 BOOST_AUTO_TEST_CASE(a_new_version_of_the_page_content_is_total_failed) {
   const Structure s = structureOf(signedPdf);
-  const std::string forged = "BT /F2 20 Tf 56 790 Td (Umowa / Contract) Tj 0 -40 Td /F1 11 Tf "
-                             "(Wynagrodzenie wynosi 99 999,00 PLN brutto.) Tj ET";
+  const std::string forged =
+      "BT /F2 20 Tf 56 790 Td (Umowa / Contract) Tj 0 -40 Td /F1 11 Tf "
+      "(Wynagrodzenie wynosi 99 999,00 PLN brutto.) Tj ET";
   const auto v = verify("update-content.pdf", withUpdate(signedPdf, {{s.content, stream("", forged)}}));
   expectChangeRejected(v, "object-changed", {{"object", std::to_string(s.content)}});
   BOOST_TEST(checkStatus(v, 0, "modifications") == "failed", "the modifications check fails");
@@ -291,9 +297,10 @@ BOOST_AUTO_TEST_CASE(a_new_version_of_the_page_content_is_total_failed) {
   pdfsigFor("update-content.pdf");
 
   // The same text through a new content object the page now points to.
-  const std::string page = edit(latestBody(signedPdf, s.page), R"(/Contents\s*\d+\s+0\s+R)",
-                                "/Contents " + std::to_string(s.next) + " 0 R");
-  const auto p = verify("update-page-contents.pdf", withUpdate(signedPdf, {{s.page, page}, {s.next, stream("", forged)}}));
+  const std::string page =
+      edit(latestBody(signedPdf, s.page), R"(/Contents\s*\d+\s+0\s+R)", "/Contents " + std::to_string(s.next) + " 0 R");
+  const auto p =
+      verify("update-page-contents.pdf", withUpdate(signedPdf, {{s.page, page}, {s.next, stream("", forged)}}));
   expectChangeRejected(p, "page-changed", {{"key", "Contents"}});
 }
 
@@ -303,8 +310,8 @@ BOOST_AUTO_TEST_CASE(an_annotation_added_over_the_text_is_total_failed_without_a
   const Structure s = structureOf(signedPdf);
   const int annot = s.next;
   const int appearance = s.next + 1;
-  const std::string page = edit(latestBody(signedPdf, s.page), R"(/Annots\s*\[([^\]]*)\])",
-                                "/Annots[$1 " + std::to_string(annot) + " 0 R]");
+  const std::string page =
+      edit(latestBody(signedPdf, s.page), R"(/Annots\s*\[([^\]]*)\])", "/Annots[$1 " + std::to_string(annot) + " 0 R]");
   const std::map<int, std::string> objects{
       {s.page, page},
       {annot, "<< /Type /Annot /Subtype /FreeText /Rect [50 500 545 560] /P " + std::to_string(s.page) +
@@ -327,7 +334,9 @@ BOOST_AUTO_TEST_CASE(a_new_catalog_with_other_pages_is_total_failed) {
   forgedPage = edit(forgedPage, R"(/Parent\s*\d+\s+0\s+R)", "/Parent " + std::to_string(pages) + " 0 R");
   const std::string second = std::to_string(refsIn(latestBody(signedPdf, s.pages), "/Kids").at(1));
   std::map<int, std::string> objects{
-      {content, stream("", "BT /F2 20 Tf 56 790 Td (Umowa / Contract) Tj 0 -40 Td /F1 11 Tf (Wynagrodzenie: 99 999,00 PLN) Tj ET")},
+      {content,
+       stream("",
+              "BT /F2 20 Tf 56 790 Td (Umowa / Contract) Tj 0 -40 Td /F1 11 Tf (Wynagrodzenie: 99 999,00 PLN) Tj ET")},
       {page, forgedPage},
       {pages, "<< /Type /Pages /Kids [" + std::to_string(page) + " 0 R " + second + " 0 R] /Count 2 >>"},
       {root, edit(catalog, R"(/Pages\s*\d+\s+0\s+R)", "/Pages " + std::to_string(pages) + " 0 R")},
@@ -369,7 +378,8 @@ BOOST_AUTO_TEST_CASE(a_new_producer_in_the_document_information_is_an_allowed_ch
   // /Info is metadata, not what is shown; EN 319 142-1 and ISO 32000-1
   // leave it to the validator, and ours lists it as allowed.
   const Structure s = structureOf(signedPdf);
-  const std::string info = edit(latestBody(signedPdf, s.info), R"(/Producer\s*\([^)]*\))", "/Producer(Some Editor 9.1)");
+  const std::string info =
+      edit(latestBody(signedPdf, s.info), R"(/Producer\s*\([^)]*\))", "/Producer(Some Editor 9.1)");
   const auto v = verify("update-info.pdf", withUpdate(signedPdf, {{s.info, info}}));
   BOOST_TEST(v.exitCode == 0, "exit status 0: " << dump(v));
   BOOST_TEST(indicationOf(v) == "TOTAL-PASSED", "a producer change keeps the signature valid");
@@ -402,7 +412,8 @@ BOOST_AUTO_TEST_CASE(a_page_tree_change_disguised_as_document_information_is_tot
 BOOST_AUTO_TEST_CASE(a_content_change_hidden_behind_a_new_dss_is_total_failed) {
   const Structure s = structureOf(signedPdf);
   const int dss = s.next;
-  const std::string catalog = edit(latestBody(signedPdf, s.root), R"(/Pages)", "/DSS " + std::to_string(dss) + " 0 R/Pages");
+  const std::string catalog =
+      edit(latestBody(signedPdf, s.root), R"(/Pages)", "/DSS " + std::to_string(dss) + " 0 R/Pages");
   const std::map<int, std::string> objects{
       {s.root, catalog},
       {dss, "<< /Certs [" + std::to_string(s.content) + " 0 R] >>"},
@@ -471,8 +482,8 @@ BOOST_AUTO_TEST_CASE(swapping_the_form_xobject_a_page_draws_is_not_total_passed)
     expectChangeRejected(v, "object-changed", {{"object", std::to_string(shadow.shown)}});
   }
   BOOST_TEST_CONTEXT("hide-and-replace: the resource name now points at the signed, unused XObject") {
-    const std::string swapped = "<< /Amount " + std::to_string(shadow.hidden) + " 0 R /Spare " +
-                                std::to_string(shadow.shown) + " 0 R >>";
+    const std::string swapped =
+        "<< /Amount " + std::to_string(shadow.hidden) + " 0 R /Spare " + std::to_string(shadow.shown) + " 0 R >>";
     const auto v = verify("shadow-swap.pdf", withUpdate(signedShadow, {{shadow.xobjects, swapped}}));
     BOOST_TEST(indicationOf(v) != "TOTAL-PASSED", "not TOTAL-PASSED");
     expectChangeRejected(v, "object-changed", {{"object", std::to_string(shadow.xobjects)}});
@@ -488,12 +499,14 @@ BOOST_AUTO_TEST_CASE(filling_a_form_field_after_signing_is_allowed_but_flagged_a
   const TextFieldForm form(readText(contract), "Uwagi");
   writeFile(dir / "form.pdf", form.prepared);
   const std::string signedForm = signFile(dir / "form.pdf", "form-signed.pdf");
-  BOOST_TEST_REQUIRE(indicationOf(verify("form-signed.pdf", signedForm)) == "TOTAL-PASSED", "the form signs and verifies");
+  BOOST_TEST_REQUIRE(indicationOf(verify("form-signed.pdf", signedForm)) == "TOTAL-PASSED",
+                     "the form signs and verifies");
 
   const auto v = verify("shadow-form-fill.pdf",
                         withUpdate(signedForm, form.fill("ANULOWANA / VOID", structureOf(signedForm).next)));
   BOOST_TEST(v.exitCode == 0, "form filling is allowed, exit 0: " << dump(v));
-  BOOST_TEST(hasModification(signaturesOf(v).at(0), "form-field-filled", {{"field", "Uwagi"}}), "the filled field is listed");
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "form-field-filled", {{"field", "Uwagi"}}),
+             "the filled field is listed");
   BOOST_TEST(mentions(v, "shadow attack"), "the report warns that a shadow attack cannot be ruled out");
 }
 
@@ -547,7 +560,8 @@ BOOST_AUTO_TEST_CASE(a_signed_pdf_stored_uncompressed_in_a_stream_adds_no_signat
 BOOST_AUTO_TEST_CASE(more_than_five_hundred_signature_dictionaries_are_refused_with_exit_4) {
   std::string many = signedPdf;
   for (int i = 0; i < 501; ++i) {
-    many += "\n" + std::to_string(100000 + i) + " 0 obj\n<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n";
+    many +=
+        "\n" + std::to_string(100000 + i) + " 0 obj\n<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n";
   }
   const auto v = verify("many.pdf", many);
   BOOST_TEST(v.exitCode == 4, "refused as unreadable, exit 4: " << dump(v));
@@ -561,12 +575,14 @@ BOOST_AUTO_TEST_CASE(a_deeply_nested_array_and_a_reference_cycle_in_an_update_ar
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   const int a = s.next;
   const int b = s.next + 1;
-  const std::string catalog =
-      withEntries(latestBody(signedPdf, s.root), "/Deep " + ref(a) + " /Loop " + ref(b));
-  const auto v = verify("deep.pdf", withUpdate(signedPdf, {{a, deep}, {b, "<< /Next " + ref(b + 1) + " >>"},
-                                                           {b + 1, "<< /Next " + ref(b) + " >>"}, {s.root, catalog}}));
+  const std::string catalog = withEntries(latestBody(signedPdf, s.root), "/Deep " + ref(a) + " /Loop " + ref(b));
+  const auto v = verify("deep.pdf", withUpdate(signedPdf, {{a, deep},
+                                                           {b, "<< /Next " + ref(b + 1) + " >>"},
+                                                           {b + 1, "<< /Next " + ref(b) + " >>"},
+                                                           {s.root, catalog}}));
   BOOST_TEST(v.exitCode == 1, "a changed catalogue is TOTAL-FAILED, exit 1: " << dump(v));
-  BOOST_TEST(hasModification(signaturesOf(v).at(0), "catalog-changed", {{"key", "Deep"}}), "the change is named: " << dump(v));
+  BOOST_TEST(hasModification(signaturesOf(v).at(0), "catalog-changed", {{"key", "Deep"}}),
+             "the change is named: " << dump(v));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -601,13 +617,15 @@ TaggedContract taggedContract(const Attacks& a) {
   t.root = s.next;
   t.element = s.next + 1;
   t.parentTree = s.next + 2;
-  const std::string catalog = withEntries(latestBody(plain, s.root), "/StructTreeRoot " + ref(t.root) + " /MarkInfo << /Marked true >>");
+  const std::string catalog =
+      withEntries(latestBody(plain, s.root), "/StructTreeRoot " + ref(t.root) + " /MarkInfo << /Marked true >>");
   const std::string tagged = withUpdate(
-      plain, {{s.root, catalog},
-              {t.root, "<< /Type /StructTreeRoot /K [" + ref(t.element) + "] /ParentTree " + ref(t.parentTree) +
-                           " /ParentTreeNextKey 1 >>"},
-              {t.element, "<< /Type /StructElem /S /P /P " + ref(t.root) + " /Pg " + ref(s.page) + " /K 0 /Alt (Umowa) >>"},
-              {t.parentTree, "<< /Nums [0 [" + ref(t.element) + "]] >>"}});
+      plain,
+      {{s.root, catalog},
+       {t.root, "<< /Type /StructTreeRoot /K [" + ref(t.element) + "] /ParentTree " + ref(t.parentTree) +
+                    " /ParentTreeNextKey 1 >>"},
+       {t.element, "<< /Type /StructElem /S /P /P " + ref(t.root) + " /Pg " + ref(s.page) + " /K 0 /Alt (Umowa) >>"},
+       {t.parentTree, "<< /Nums [0 [" + ref(t.element) + "]] >>"}});
   writeFile(a.dir / "tagged.pdf", tagged);
   t.signedPdf = a.signFile(a.dir / "tagged.pdf", "tagged-signed.pdf");
   return t;
@@ -621,11 +639,11 @@ BOOST_AUTO_TEST_CASE(entries_added_to_the_structure_tree_are_form_filling_but_a_
   const std::string element = edit(latestBody(twice, t.element), R"(/K 0)", "/K [0 " + ref(objr) + "]");
   // The new widget's /StructParent 1 points at the element (§14.7.4.4).
   const std::string tree = "<< /Nums [0 [" + ref(t.element) + "] 1 " + ref(t.element) + "] >>";
-  const std::string extended = withUpdate(
-      twice, {{objr, "<< /Type /OBJR /Obj " + ref(s.root) + " >>"},
-              {t.element, element},
-              {t.parentTree, tree},
-              {t.root, edit(latestBody(twice, t.root), R"(/ParentTreeNextKey 1)", "/ParentTreeNextKey 2")}});
+  const std::string extended =
+      withUpdate(twice, {{objr, "<< /Type /OBJR /Obj " + ref(s.root) + " >>"},
+                         {t.element, element},
+                         {t.parentTree, tree},
+                         {t.root, edit(latestBody(twice, t.root), R"(/ParentTreeNextKey 1)", "/ParentTreeNextKey 2")}});
   auto v = verify("tagged-extended.pdf", extended);
   BOOST_TEST(v.exitCode == 0, "TOTAL-PASSED, exit 0: " << dump(v));
   BOOST_TEST(hasModification(signaturesOf(v).at(0), "structure-tree-extended", {}), dump(v));
@@ -1101,10 +1119,12 @@ BOOST_AUTO_TEST_SUITE(pades_fuzzer_findings)
 // PoDoFo parses an object when it is first used; a damaged one threw from
 // the change analysis's walk and ended the program (std::terminate).
 BOOST_AUTO_TEST_CASE(an_object_that_throws_when_first_read_gets_an_answer_not_a_crash) {
-  const std::filesystem::path input = sourceDir() / "tests" / "data" / "fuzz" / "pades-object-throws-when-first-read.pdf";
+  const std::filesystem::path input =
+      sourceDir() / "tests" / "data" / "fuzz" / "pades-object-throws-when-first-read.pdf";
   for (const char* command : {"verify", "inspect"}) {
     const auto r = run({"timeout", "120", cliPath().string(), command, input.string()});
-    BOOST_TEST((r.exitCode >= 0 && r.exitCode <= 4), command << " answers with 0-4, not a crash: " << r.exitCode << " " << r.err);
+    BOOST_TEST((r.exitCode >= 0 && r.exitCode <= 4),
+               command << " answers with 0-4, not a crash: " << r.exitCode << " " << r.err);
   }
 }
 

@@ -90,7 +90,8 @@ void expectNotPassed(const Verdict& v) {
 }
 
 void expectLevel(const json& sig, const std::string& level) {
-  BOOST_TEST(modificationLevelOf(sig) == level, "modificationLevel is \"" << level << "\": " << sig.value("modificationLevel", json()));
+  BOOST_TEST(modificationLevelOf(sig) == level,
+             "modificationLevel is \"" << level << "\": " << sig.value("modificationLevel", json()));
 }
 
 /// A level that permission `p` (0: no certification) does not allow.
@@ -103,7 +104,8 @@ void expectLevelAbove(const json& sig, int p) {
 void expectModification(const json& sig, const std::string& code, const std::map<std::string, std::string>& args = {}) {
   std::string wanted = code;
   for (const auto& [k, val] : args) wanted += " " + k + "=" + val;
-  BOOST_TEST(hasModification(sig, code, args), "a modification " << wanted << " is listed: " << sig.value("modifications", json()));
+  BOOST_TEST(hasModification(sig, code, args),
+             "a modification " << wanted << " is listed: " << sig.value("modifications", json()));
 }
 
 /// Every signature TOTAL-PASSED, exit 0.
@@ -126,7 +128,8 @@ struct Changes : SignedContract {
   }
 
   /// Writes `input` to a file and signs it with the CLI (with `extra` options).
-  std::string signBytes(const std::string& input, const std::string& name, const std::vector<std::string>& extra = {}) const {
+  std::string signBytes(const std::string& input, const std::string& name,
+                        const std::vector<std::string>& extra = {}) const {
     writeFile(dir / ("unsigned-" + name), input);
     return signFile(dir / ("unsigned-" + name), name, extra);
   }
@@ -232,16 +235,17 @@ BOOST_AUTO_TEST_CASE(an_object_number_the_signed_page_referenced_before_it_exist
   const std::string original = readText(contract);
   const Structure c = structureOf(original);
   BOOST_TEST_REQUIRE(dangling > c.next + 20, "object " << dangling << " is well past what signing will use");
-  const std::string page = edit(latestBody(original, c.page), R"(/Contents\s*(\d+\s+0\s+R))",
-                                "/Contents [$1 " + ref(dangling) + "]");
+  const std::string page =
+      edit(latestBody(original, c.page), R"(/Contents\s*(\d+\s+0\s+R))", "/Contents [$1 " + ref(dangling) + "]");
   const std::string prepared = signBytes(withUpdate(original, {{c.page, page}}), "dangling-signed.pdf");
   const Verdict base = verify("dangling-signed.pdf", prepared);
   BOOST_TEST_REQUIRE(indicationOf(base) == "TOTAL-PASSED", "the prepared contract signs and verifies: " << dump(base));
   BOOST_TEST(latestBody(prepared, structureOf(prepared).page).find(ref(dangling)) != std::string::npos,
              "the signed page still refers to object " << dangling);
 
-  const std::string drawn = stream("", "1 g 50 100 500 40 re f BT 0 g /F2 14 Tf 56 114 Td "
-                                       "(Aneks / Annex: wynagrodzenie 99 999,00 PLN) Tj ET");
+  const std::string drawn = stream("",
+                                   "1 g 50 100 500 40 re f BT 0 g /F2 14 Tf 56 114 Td "
+                                   "(Aneks / Annex: wynagrodzenie 99 999,00 PLN) Tj ET");
   const json sig = attack("dangling-defined.pdf", prepared, withUpdate(prepared, {{dangling, drawn}}));
   expectLevel(sig, "other");
   expectModification(sig, "signed-object-defined-later", {{"object", std::to_string(dangling)}});
@@ -282,8 +286,9 @@ struct ShadowContract {
         {
             {s.page, page},
             {contents, "[" + ref(s.content) + " " + ref(hidden) + " " + ref(overlay) + " " + ref(draw) + "]"},
-            {hidden, stream("", "BT /F2 14 Tf 56 200 Td (Do zaplaty / Amount due: 99 999,00 PLN) Tj ET "
-                                "BT /F2 14 Tf 56 250 Td (Termin / Due: 3 dni / days) Tj ET")},
+            {hidden, stream("",
+                            "BT /F2 14 Tf 56 200 Td (Do zaplaty / Amount due: 99 999,00 PLN) Tj ET "
+                            "BT /F2 14 Tf 56 250 Td (Termin / Due: 3 dni / days) Tj ET")},
             {overlay, stream("", "q 1 g 50 190 500 30 re f Q")},
             {unused, stream("", forgedAmount(streamData(latestBody(contract, s.content))))},
             {xobject, form(483, 40, "BT /F2 14 Tf 0 12 Td (Do zaplaty / Amount due: 12 300,00 PLN) Tj ET")},
@@ -317,8 +322,9 @@ BOOST_AUTO_TEST_CASE(shadow_attacks_through_references_and_appearance_states_are
   const Structure p = structureOf(prepared);
 
   BOOST_TEST_CONTEXT("hide: the white overlay dropped from the /Contents array") {
-    const json sig = attack("shadow-hide-overlay.pdf", prepared,
-                            withUpdate(prepared, {{shadow.contents, shadow.contentsArray({shadow.content, shadow.hidden, shadow.draw})}}));
+    const json sig = attack(
+        "shadow-hide-overlay.pdf", prepared,
+        withUpdate(prepared, {{shadow.contents, shadow.contentsArray({shadow.content, shadow.hidden, shadow.draw})}}));
     expectLevel(sig, "other");
   }
   BOOST_TEST_CONTEXT("hide: the white Square annotation over the second line removed") {
@@ -328,14 +334,16 @@ BOOST_AUTO_TEST_CASE(shadow_attacks_through_references_and_appearance_states_are
     expectModification(sig, "annotation-removed");
   }
   BOOST_TEST_CONTEXT("replace: the page content reference swapped for the signed, unused forged copy") {
-    const json sig = attack("shadow-replace-reference.pdf", prepared,
-                            withUpdate(prepared, {{shadow.contents, shadow.contentsArray({shadow.unused, shadow.hidden,
-                                                                                          shadow.overlay, shadow.draw})}}));
+    const json sig = attack(
+        "shadow-replace-reference.pdf", prepared,
+        withUpdate(prepared, {{shadow.contents,
+                               shadow.contentsArray({shadow.unused, shadow.hidden, shadow.overlay, shadow.draw})}}));
     expectLevel(sig, "other");
   }
   BOOST_TEST_CONTEXT("hide-and-replace: the reference swapped and the overlay dropped") {
-    const json sig = attack("shadow-hide-and-replace.pdf", prepared,
-                            withUpdate(prepared, {{shadow.contents, shadow.contentsArray({shadow.unused, shadow.hidden, shadow.draw})}}));
+    const json sig = attack(
+        "shadow-hide-and-replace.pdf", prepared,
+        withUpdate(prepared, {{shadow.contents, shadow.contentsArray({shadow.unused, shadow.hidden, shadow.draw})}}));
     expectLevel(sig, "other");
   }
   BOOST_TEST_CONTEXT("changed usage: the Stamp shows its signed /On appearance instead of /Off") {
@@ -356,8 +364,8 @@ BOOST_AUTO_TEST_CASE(a_font_encoding_overwritten_to_show_other_digits_is_not_tot
   // Replace via overwrite: the signed encoding object of /F1 and /F2 now maps
   // the codes of 0, 1, 2 and 3 to the glyph "nine": 12 300,00 reads 99 999,99.
   const int encoding = refAfter(latestBody(signedPdf, refAfter(latestBody(signedPdf, s.page), "/F1")), "/Encoding");
-  const std::string nines = edit(latestBody(signedPdf, encoding), R"(/Differences\s*\[)",
-                                 "/Differences [48 /nine /nine /nine /nine ");
+  const std::string nines =
+      edit(latestBody(signedPdf, encoding), R"(/Differences\s*\[)", "/Differences [48 /nine /nine /nine /nine ");
   const json sig = attack("shadow-overwrite-font.pdf", signedPdf, withUpdate(signedPdf, {{encoding, nines}}));
   expectLevel(sig, "other");
   expectModification(sig, "object-changed", {{"object", std::to_string(encoding)}});
@@ -427,7 +435,8 @@ BOOST_AUTO_TEST_CASE(an_annotation_over_the_text_is_allowed_only_by_an_annotatio
         u.objects[annot] = "<< /Type /Annot /Subtype /" + subtype + " /Rect [50 500 545 540] /F 4 /P " +
                            ref(structureOf(original).page) +
                            " /Contents (Wynagrodzenie wynosi 99 999,00 PLN brutto) /DA (/Helv 12 Tf 0 g) /C [1 1 1] "
-                           "/AP << /N " + ref(appearance) + " >> >>";
+                           "/AP << /N " +
+                           ref(appearance) + " >> >>";
         u.objects[appearance] = form(495, 40, whiteOutWith("Wynagrodzenie wynosi 99 999,00 PLN brutto", 495, 40));
         const std::string name = "evil-" + subtype + "-p" + std::to_string(p) + ".pdf";
         const std::string attacked = withUpdate(original, u);
@@ -447,7 +456,8 @@ BOOST_AUTO_TEST_CASE(an_annotation_over_the_text_is_allowed_only_by_an_annotatio
                      "adding it is an \"annotations\" change: " << sig.value("modifications", json()));
           BOOST_TEST(levelRank(modificationLevelOf(sig)) >= levelRank("annotations"),
                      "modificationLevel is at least \"annotations\": " << sig.value("modificationLevel", json()));
-          BOOST_TEST_MESSAGE("P=3 " << subtype << ": the verdict is " << indicationOf(v) << " (exit " << v.exitCode << ")");
+          BOOST_TEST_MESSAGE("P=3 " << subtype << ": the verdict is " << indicationOf(v) << " (exit " << v.exitCode
+                                    << ")");
         } else {
           expectNotPassed(v);
           expectLevelAbove(sig, p);
@@ -480,7 +490,8 @@ BOOST_AUTO_TEST_CASE(objects_freed_after_signing_are_not_total_passed) {
   }
   BOOST_TEST_CONTEXT("page 2 freed") {
     const int second = refsIn(latestBody(signedPdf, s.pages), "/Kids").at(1);
-    const std::string page = edit(latestBody(signedPdf, second), R"(/Contents\s*\d+\s+0\s+R)", "/Contents " + ref(s.content));
+    const std::string page =
+        edit(latestBody(signedPdf, second), R"(/Contents\s*\d+\s+0\s+R)", "/Contents " + ref(s.content));
     const Update u{.freed = {second}, .unlisted = std::to_string(second) + " 0 obj\n" + page + "\nendobj\n"};
     const json sig = attack("freed-page.pdf", signedPdf, withUpdate(signedPdf, u));
     expectLevel(sig, "other");
@@ -574,7 +585,8 @@ BOOST_AUTO_TEST_CASE(filling_a_text_field_is_total_passed_alone_and_with_a_new_s
     BOOST_TEST_CONTEXT((p == 0 ? std::string("not certified") : "certified with P=2")) {
       const std::string suffix = "-p" + std::to_string(p) + ".pdf";
       const std::string prepared =
-          signBytes(field.prepared, "form" + suffix, p == 0 ? std::vector<std::string>{} : std::vector<std::string>{"--certify", "form-filling"});
+          signBytes(field.prepared, "form" + suffix,
+                    p == 0 ? std::vector<std::string>{} : std::vector<std::string>{"--certify", "form-filling"});
       const auto fill = field.fill("12 300,00 PLN", nextObject(prepared));
 
       json sigs = control("filled" + suffix, withUpdate(prepared, fill), 1);
@@ -602,9 +614,8 @@ BOOST_AUTO_TEST_CASE(a_document_timestamp_and_a_dss_are_lta_updates) {
       auto withDss = [&](const std::string& pdf) {
         const Structure t = structureOf(pdf);
         const int dss = t.next;
-        std::map<int, std::string> objects{
-            {t.root, withEntries(latestBody(pdf, t.root), "/DSS " + ref(dss))},
-            {dss, "<< /Certs [" + ref(dss + 1) + " " + ref(dss + 2) + "] >>"}};
+        std::map<int, std::string> objects{{t.root, withEntries(latestBody(pdf, t.root), "/DSS " + ref(dss))},
+                                           {dss, "<< /Certs [" + ref(dss + 1) + " " + ref(dss + 2) + "] >>"}};
         int n = dss + 1;
         for (const char* ca : {"issuing-ca.pem", "root-ca.pem"}) {
           const auto der = run({"openssl", "x509", "-in", (pki / ca).string(), "-outform", "DER"});
@@ -651,12 +662,17 @@ BOOST_AUTO_TEST_CASE(earlier_signatures_in_corpus_files_report_the_later_changes
       for (std::size_t i = 0; i < cells.size(); ++i) column[cells[i]] = i;
       continue;
     }
-    auto cell = [&](const char* name) { return column.count(name) && column[name] < cells.size() ? cells[column[name]] : std::string(); };
-    if (cell("format") != "pades" || cell("expected_integrity") != "intact" || std::atoi(cell("signatures").c_str()) < 2) continue;
+    auto cell = [&](const char* name) {
+      return column.count(name) && column[name] < cells.size() ? cells[column[name]] : std::string();
+    };
+    if (cell("format") != "pades" || cell("expected_integrity") != "intact" ||
+        std::atoi(cell("signatures").c_str()) < 2)
+      continue;
     BOOST_TEST_CONTEXT(cell("file")) {
       const auto r = run({"timeout", "120", cliPath().string(), "verify", "--json", "--offline",
                           (corpusDir() / cell("file")).string()});
-      BOOST_TEST((r.exitCode == 0 || r.exitCode == 1 || r.exitCode == 2), "a report, exit 0, 1 or 2: " << r.exitCode << r.err);
+      BOOST_TEST((r.exitCode == 0 || r.exitCode == 1 || r.exitCode == 2),
+                 "a report, exit 0, 1 or 2: " << r.exitCode << r.err);
       Verdict v{r.exitCode, json::parse(r.out, nullptr, false), r.err};
       BOOST_TEST_MESSAGE(cell("file") << ": " << dump(v));
       for (const auto& sig : signaturesOf(v)) {
@@ -676,7 +692,8 @@ BOOST_AUTO_TEST_CASE(earlier_signatures_in_corpus_files_report_the_later_changes
             BOOST_TEST(levelRank(modificationLevelOf(sig)) > levelRank("none"),
                        "what followed it is reported: " << sig.value("modificationLevel", json()));
           }
-          BOOST_TEST(modificationLevelOf(sig) != "other", "what followed it is not \"other\": " << sig.value("modifications", json()));
+          BOOST_TEST(modificationLevelOf(sig) != "other",
+                     "what followed it is not \"other\": " << sig.value("modifications", json()));
         }
       }
       ++checked;
@@ -727,10 +744,12 @@ struct FieldLocks : Changes {
   void expectFillAllowed(const FormWithFields& form, const std::string& approval, const std::string& field,
                          const std::string& name) const {
     BOOST_TEST_CONTEXT(field << " filled after the approval") {
-      const json sigs = control(name, withUpdate(approval, form.fill(field, "Uwagi / Notes 7", nextObject(approval))), 1);
+      const json sigs =
+          control(name, withUpdate(approval, form.fill(field, "Uwagi / Notes 7", nextObject(approval))), 1);
       expectLevel(sigs[0], "form-filling");
       expectModification(sigs[0], "form-field-filled", {{"field", field}});
-      BOOST_TEST(!hasModification(sigs[0], "locked-field-changed"), "no field is reported locked: " << sigs[0].value("modifications", json()));
+      BOOST_TEST(!hasModification(sigs[0], "locked-field-changed"),
+                 "no field is reported locked: " << sigs[0].value("modifications", json()));
     }
   }
 
@@ -770,8 +789,9 @@ BOOST_AUTO_TEST_CASE(a_locked_field_filled_together_with_a_new_signature_is_stil
   // it, but the approval's lock still forbids it.
   const FormWithFields form = formWith(lockOf("Include", "(Amount)"));
   const std::string approval = approved(form, "include-base.pdf");
-  const std::string both = withSignature(approval, Update{.objects = form.fill("Amount", "99 999,00 PLN", nextObject(approval))},
-                                         "Second", false, "signer-ec.p12");
+  const std::string both =
+      withSignature(approval, Update{.objects = form.fill("Amount", "99 999,00 PLN", nextObject(approval))}, "Second",
+                    false, "signer-ec.p12");
   const Verdict v = verify("include-amount-signed.pdf", both);
   BOOST_TEST(indicationOf(v) != "TOTAL-PASSED", "the document is not TOTAL-PASSED: " << dump(v));
   const json sigs = signaturesOf(v);
@@ -780,7 +800,8 @@ BOOST_AUTO_TEST_CASE(a_locked_field_filled_together_with_a_new_signature_is_stil
   expectLevel(sigs[0], "other");
   expectModification(sigs[0], "locked-field-changed", {{"field", "Amount"}});
   expectModification(sigs[0], "signature-field-added", {{"field", "Second"}});
-  BOOST_TEST(sigs[1]["indication"] == "TOTAL-PASSED", "the second signature itself is intact and covers the file: " << dump(v));
+  BOOST_TEST(sigs[1]["indication"] == "TOTAL-PASSED",
+             "the second signature itself is intact and covers the file: " << dump(v));
 }
 
 BOOST_AUTO_TEST_CASE(a_lock_of_all_fields_forbids_filling_either) {
@@ -805,7 +826,8 @@ BOOST_AUTO_TEST_CASE(a_fieldmdp_reference_in_the_signature_dictionary_locks_like
   const int root = lastTrailer(form.prepared).root;
   const std::string reference =
       "/Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams "
-      "/Action /Include /Fields [(Amount)] /V /1.2 >> /Data " + ref(root) + " /DigestMethod /SHA256 >>]";
+      "/Action /Include /Fields [(Amount)] /V /1.2 >> /Data " +
+      ref(root) + " /DigestMethod /SHA256 >>]";
   const std::string approval = approved(form, "reference.pdf", reference);
   expectFillAllowed(form, approval, "Notes", "reference-notes.pdf");
   expectFillLocked(form, approval, "Amount", "reference-amount.pdf");
@@ -825,14 +847,16 @@ BOOST_AUTO_TEST_CASE(a_lock_of_a_signature_field_under_a_parent_field_is_honoure
       if (inherited) widget = edit(widget, R"(/FT\s*/Sig\s*)", "");
       widget = withEntries(widget, "/Parent " + ref(parent) + " /Lock " + ref(lock));
       const std::string prepared = withUpdate(
-          form.prepared, {{approver, widget},
-                          {parent, "<< /T (Sigs) " + std::string(inherited ? "/FT /Sig " : "") + "/Kids [" + ref(approver) + "] >>"},
-                          {lock, lockOf("Include", "(Amount)")},
-                          {form.form, edit(latestBody(form.prepared, form.form), ref(approver), ref(parent))}});
+          form.prepared,
+          {{approver, widget},
+           {parent, "<< /T (Sigs) " + std::string(inherited ? "/FT /Sig " : "") + "/Kids [" + ref(approver) + "] >>"},
+           {lock, lockOf("Include", "(Amount)")},
+           {form.form, edit(latestBody(form.prepared, form.form), ref(approver), ref(parent))}});
       const std::string tag = inherited ? "-inherited" : "-own";
       const std::string approval = withFieldSigned(prepared, {}, approver);
       const json sigs = control("parent" + tag + ".pdf", approval, 1);
-      BOOST_TEST(sigs[0].value("id", std::string()) == "Sigs.Approver", "the signature is Sigs.Approver's: " << sigs[0].value("id", json()));
+      BOOST_TEST(sigs[0].value("id", std::string()) == "Sigs.Approver",
+                 "the signature is Sigs.Approver's: " << sigs[0].value("id", json()));
       expectFillAllowed(form, approval, "Notes", "parent-notes" + tag + ".pdf");
       expectFillLocked(form, approval, "Amount", "parent-amount" + tag + ".pdf");
     }
@@ -881,7 +905,8 @@ BOOST_AUTO_TEST_CASE(certifying_after_an_approval_signature_is_never_total_passe
   const auto refused = cli({"sign", "--signer", "pkcs12:" + (pki / "signer-ec.p12").string(), "--password-file",
                             (pki / "password.txt").string(), "--certify", "form-filling", "--output",
                             (dir / "certified-by-cli.pdf").string(), (dir / "signed.pdf").string()});
-  BOOST_TEST(refused.exitCode == 64, "sign --certify on a signed document is refused: exit " << refused.exitCode << " " << refused.err);
+  BOOST_TEST(refused.exitCode == 64,
+             "sign --certify on a signed document is refused: exit " << refused.exitCode << " " << refused.err);
   BOOST_TEST(refused.err.find("first signature") != std::string::npos, "the refusal says why: " << refused.err);
   BOOST_TEST(!fs::exists(dir / "certified-by-cli.pdf"), "nothing is written");
 
@@ -895,7 +920,8 @@ BOOST_AUTO_TEST_CASE(certifying_after_an_approval_signature_is_never_total_passe
   BOOST_TEST_REQUIRE(catalog.find("/Perms") == std::string::npos, "the approved document is not certified");
   u.objects[root] = withEntries(catalog, "/Perms << /DocMDP " + ref(value) + " >>");
   const std::string reference =
-      "/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 3 /V /1.2 >> "
+      "/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 3 /V /1.2 "
+      ">> "
       "/DigestMethod /SHA256 >>]";
   const std::string late = withSignatureDictionary(signedPdf, u, value, reference, false, "signer-ec.p12");
   writeFile(dir / "certified-late.pdf", late);
@@ -931,10 +957,10 @@ BOOST_AUTO_TEST_CASE(a_document_without_info_loaded_a_second_apart_reads_as_unch
   while (std::time(nullptr) == loaded) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const auto second = pdf::loadRevision(bytes);
   const pdf::SignedRoles roles(*first);
-  const pdf::DiffResult d = pdf::diffRevision(roles, *first, *second, *second,
-                                              [](const PoDoFo::PdfVecObjects&, const PoDoFo::PdfObject*) { return true; },
-                                              pdf::FieldLock{});
+  const pdf::DiffResult d = pdf::diffRevision(
+      roles, *first, *second, *second, [](const PoDoFo::PdfVecObjects&, const PoDoFo::PdfObject*) { return true; },
+      pdf::FieldLock{});
   BOOST_TEST(d.changes.empty(), d.changes.size() << " changes found, the first: "
-                                                  << (d.changes.empty() ? std::string() : d.changes[0].code));
+                                                 << (d.changes.empty() ? std::string() : d.changes[0].code));
   BOOST_TEST((d.level == securedoc::ModificationLevel::None), "the level is none");
 }

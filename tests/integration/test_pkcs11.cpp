@@ -168,8 +168,9 @@ void requireTokenTools() {
   requireTool("pkcs11-tool", "the Debian package opensc");
   requireTool("openssl", "the Debian package openssl");
   BOOST_TEST_REQUIRE(fs::exists(kSoftHsm), kSoftHsm << " is missing: install the Debian package softhsm2");
-  BOOST_TEST_REQUIRE(fs::exists(kP11KitSoftHsmModule),
-                     kP11KitSoftHsmModule << " is missing: install the Debian package softhsm2 (p11-kit loads it from there)");
+  BOOST_TEST_REQUIRE(
+      fs::exists(kP11KitSoftHsmModule),
+      kP11KitSoftHsmModule << " is missing: install the Debian package softhsm2 (p11-kit loads it from there)");
 }
 
 /// The demo tokens, made once per test binary by the real script, plus the
@@ -196,7 +197,8 @@ struct Demo {
     writeFile(pinFile, kDemoPin + "\n");
 
     const std::string passin = "file:" + (pki / "password.txt").string();
-    runOk({"openssl", "x509", "-in", (pki / "issuing-ca.pem").string(), "-outform", "DER", "-out", issuingDer.string()});
+    runOk(
+        {"openssl", "x509", "-in", (pki / "issuing-ca.pem").string(), "-outform", "DER", "-out", issuingDer.string()});
     for (const auto& k : kDemoKeys) {
       const fs::path keyPem = dir / (k.p12 + ".key.pem");
       keyDer[k.p12] = dir / (k.p12 + ".key.der");
@@ -260,7 +262,7 @@ class OddTokens {
 
 /// One object of `pkcs11-tool --list-objects`.
 struct P11Object {
-  std::string kind;  ///< "Certificate Object", "Private Key Object", ...
+  std::string kind;                          ///< "Certificate Object", "Private Key Object", ...
   std::map<std::string, std::string> attrs;  ///< label, ID, subject, serial...
   std::string attr(const std::string& k) const {
     const auto it = attrs.find(k);
@@ -298,7 +300,6 @@ std::vector<std::string> parseTokenLabels(const std::string& out) {
   }
   return labels;
 }
-
 
 /// One call in a pkcs11-spy log ("47: C_Sign" and its parameters).
 struct SpyCall {
@@ -391,7 +392,8 @@ struct Case {
     const json report = json::parse(r.out, nullptr, false);
     BOOST_TEST_REQUIRE(report.is_object(), "verify prints a JSON report: exit " << r.exitCode << " " << r.out << r.err);
     BOOST_TEST(r.exitCode == 0, "verify " << signedFile.filename() << " exits 0: " << report.dump(1) << r.err);
-    BOOST_TEST(report["indication"] == "TOTAL-PASSED", "our verdict on " << signedFile.filename() << ": " << report.dump(1));
+    BOOST_TEST(report["indication"] == "TOTAL-PASSED",
+               "our verdict on " << signedFile.filename() << ": " << report.dump(1));
     BOOST_TEST_REQUIRE(report["signatures"].size() == 1u, "one signature: " << report.dump(1));
     BOOST_TEST(report["signatures"][0]["signer"]["subjectFields"]["CN"] == person,
                "signed by " << person << ": " << report["signatures"][0]["signer"]);
@@ -541,9 +543,9 @@ BOOST_AUTO_TEST_CASE(certs_text_names_the_token_and_describes_the_certificate) {
         BOOST_TEST(contains(tokenLine, k.token), "a \"Token:\" line with the label " << k.token << ":\n" << r.out);
         const json& ref = d.pkcs12Listing.at(k.p12);
         for (const char* field : {"subject", "issuer", "serial", "notBefore", "notAfter", "keyType"}) {
-          BOOST_TEST(contains(r.out, ref[field].get<std::string>()), "the text shows the " << field << " "
-                                                                                         << ref[field] << ":\n"
-                                                                                         << r.out);
+          BOOST_TEST(contains(r.out, ref[field].get<std::string>()), "the text shows the " << field << " " << ref[field]
+                                                                                           << ":\n"
+                                                                                           << r.out);
         }
       }
     }
@@ -559,9 +561,9 @@ BOOST_AUTO_TEST_CASE(our_listing_of_every_token_agrees_with_pkcs11_tool) {
   std::map<std::string, std::vector<P11Object>> objects;
   std::set<std::string> tokensWithPair;
   for (const auto& label : labels) {
-    const auto r = runOk({"pkcs11-tool", "--module", kSoftHsm, "--list-objects", "--login", "--pin", kDemoPin,
-                          "--token-label", label},
-                         {d.env()});
+    const auto r = runOk(
+        {"pkcs11-tool", "--module", kSoftHsm, "--list-objects", "--login", "--pin", kDemoPin, "--token-label", label},
+        {d.env()});
     objects[label] = parseObjects(r.out);
     for (const auto& cert : objects[label]) {
       if (cert.kind != "Certificate Object") continue;
@@ -575,17 +577,19 @@ BOOST_AUTO_TEST_CASE(our_listing_of_every_token_agrees_with_pkcs11_tool) {
   // Ours: every token of the module, and every SoftHSM token of the modules
   // p11-kit has (not plain "pkcs11:": that would try the demo PIN on a real
   // card someone has in a reader).
-  for (const std::string& uri : {"pkcs11:?module-path=" + kSoftHsm, std::string("pkcs11:manufacturer=SoftHSM%20project")}) {
+  for (const std::string& uri :
+       {"pkcs11:?module-path=" + kSoftHsm, std::string("pkcs11:manufacturer=SoftHSM%20project")}) {
     BOOST_TEST_CONTEXT(uri) {
       const json list = certsJson(uri, {d.env()});
       std::set<std::string> ourTokens;
       for (const auto& c : list) ourTokens.insert(c.value("location", ""));
       for (const auto& t : ourTokens) {
         BOOST_TEST((std::find(labels.begin(), labels.end(), t) != labels.end()),
-                   "our token \"" << t << "\" is in pkcs11-tool -L:\n" << slots.out);
+                   "our token \"" << t << "\" is in pkcs11-tool -L:\n"
+                                  << slots.out);
       }
-      BOOST_TEST(ourTokens == tokensWithPair, "we list exactly the tokens holding a certificate with its key: "
-                                                  << list.dump(1));
+      BOOST_TEST(ourTokens == tokensWithPair,
+                 "we list exactly the tokens holding a certificate with its key: " << list.dump(1));
       BOOST_TEST(list.size() == 2u, "one key on each demo token: " << list.dump(1));
 
       for (const auto& c : list) {
@@ -677,16 +681,15 @@ BOOST_AUTO_TEST_CASE(a_five_file_batch_logs_in_once_and_signs_five_digests) {
 
       const auto calls = spyCalls(readText(log));
       const auto count = [&](const std::string& fn, bool sizeQueries) {
-        return std::count_if(calls.begin(), calls.end(), [&](const SpyCall& c) {
-          return c.function == fn && (sizeQueries || !c.sizeQuery);
-        });
+        return std::count_if(calls.begin(), calls.end(),
+                             [&](const SpyCall& c) { return c.function == fn && (sizeQueries || !c.sizeQuery); });
       };
       BOOST_TEST(count("C_Login", true) == 1, "one login for the batch; pkcs11-spy saw " << count("C_Login", true));
-      BOOST_TEST(count("C_SignInit", true) == 5, "five signatures; pkcs11-spy saw " << count("C_SignInit", true)
-                                                                                    << " C_SignInit");
+      BOOST_TEST(count("C_SignInit", true) == 5,
+                 "five signatures; pkcs11-spy saw " << count("C_SignInit", true) << " C_SignInit");
       // C_Sign with no output buffer only asks for the length.
-      BOOST_TEST(count("C_Sign", false) == 5, "five signatures; pkcs11-spy saw " << count("C_Sign", false)
-                                                                                  << " C_Sign with a buffer");
+      BOOST_TEST(count("C_Sign", false) == 5,
+                 "five signatures; pkcs11-spy saw " << count("C_Sign", false) << " C_Sign with a buffer");
     }
   }
 }
@@ -708,8 +711,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_pin_is_refused_without_output_and_the_right_pin_wor
   const std::string uri = tokenUri("Wrong PIN Test");
 
   expectRefused(signArgs(uri, wrongPinFile, folder / "notes.txt"), {odd.env()}, 1, {"wrong PIN"}, folder);
-  expectRefused({"sign", "--signer", uri, (folder / "notes.txt").string()}, {odd.env(), "SECUREDOC_PIN=" + kWrongPin}, 1,
-                {"wrong PIN"}, folder);
+  expectRefused({"sign", "--signer", uri, (folder / "notes.txt").string()}, {odd.env(), "SECUREDOC_PIN=" + kWrongPin},
+                1, {"wrong PIN"}, folder);
   expectRefused({"certs", "--signer", uri, "--pin-file", wrongPinFile.string()}, {odd.env()}, 1, {"wrong PIN"}, folder);
 
   const auto out = sign(uri, {folder / "notes.txt"}, {odd.env()}, oddPinFile);
@@ -728,8 +731,7 @@ BOOST_AUTO_TEST_CASE(no_matching_token_is_refused_naming_the_label) {
   const Demo& d = demo();
   const fs::path folder = folderWith("in", {"notes.txt"});
   expectRefused(signArgs(tokenUri("Nope"), d.pinFile, folder / "notes.txt"), {d.env()}, 64, {"Nope"}, folder);
-  expectRefused(signArgs(tokenUri("Nope", kSoftHsm), d.pinFile, folder / "notes.txt"), {d.env()}, 64, {"Nope"},
-                folder);
+  expectRefused(signArgs(tokenUri("Nope", kSoftHsm), d.pinFile, folder / "notes.txt"), {d.env()}, 64, {"Nope"}, folder);
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_token_holds_no_certificate) {
@@ -776,12 +778,11 @@ BOOST_AUTO_TEST_CASE(a_pin_in_the_uri_is_refused_and_not_repeated) {
   const fs::path folder = folderWith("in", {"notes.txt"});
   // The right PIN and a distinctive one: neither may come back in a message.
   for (const std::string& pin : {kDemoPin, kOddPin}) {
-    for (const std::string& uri : {tokenUri(kRsa.token) + "?pin-value=" + pin,
-                                   tokenUri(kRsa.token, kSoftHsm) + "&pin-value=" + pin}) {
+    for (const std::string& uri :
+         {tokenUri(kRsa.token) + "?pin-value=" + pin, tokenUri(kRsa.token, kSoftHsm) + "&pin-value=" + pin}) {
       BOOST_TEST_CONTEXT(uri) {
         expectRefused(signArgs(uri, d.pinFile, folder / "notes.txt"), {d.env()}, 64, {"pin"}, folder);
-        expectRefused({"certs", "--signer", uri, "--pin-file", d.pinFile.string()}, {d.env()}, 64, {"pin"},
-                      folder);
+        expectRefused({"certs", "--signer", uri, "--pin-file", d.pinFile.string()}, {d.env()}, 64, {"pin"}, folder);
       }
     }
   }

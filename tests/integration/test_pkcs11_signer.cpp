@@ -12,7 +12,7 @@
 
 #include <securedoc/base/error.h>
 #include <securedoc/crypto/ossl.h>
-#include <securedoc/crypto/pkcs11_keystore.h>
+#include <securedoc/cloud/pkcs11_keystore.h>
 #include <securedoc/crypto/pkcs11_signer.h>
 
 #include <openssl/rand.h>
@@ -109,8 +109,9 @@ struct Store {
   }
   void put(const std::string& token, const fs::path& file, const std::string& type, const std::string& id,
            const std::string& label, bool alwaysAuth) const {
-    std::vector<std::string> argv{"pkcs11-tool", "--module", kSoftHsm, "--token-label", token, "--login", "--pin", kPin,
-                                  "--write-object", file.string(), "--type", type, "--id", id, "--label", label};
+    std::vector<std::string> argv{
+        "pkcs11-tool", "--module", kSoftHsm, "--token-label", token, "--login", "--pin", kPin, "--write-object",
+        file.string(), "--type",   type,     "--id",          id,    "--label", label};
     if (alwaysAuth) argv.push_back("--always-auth");
     runOk(argv, {"SOFTHSM2_CONF=" + conf.string()});
   }
@@ -255,7 +256,8 @@ BOOST_AUTO_TEST_CASE(the_offered_uri_selects_that_key_again) {
     }
   }
   const auto tokens = all.tokens();
-  BOOST_TEST(tokens.size() == 8u, "SecureDoc RSA, SecureDoc EC, Mismatch, Always, PublicKeys, NoPrivate, Service, Counter");
+  BOOST_TEST(tokens.size() == 8u,
+             "SecureDoc RSA, SecureDoc EC, Mismatch, Always, PublicKeys, NoPrivate, Service, Counter");
   for (const auto& t : tokens) {
     BOOST_TEST(t.manufacturer == "SoftHSM project");
     BOOST_TEST(t.model == "SoftHSM v2");
@@ -288,7 +290,8 @@ BOOST_AUTO_TEST_CASE(a_public_key_without_its_private_key_fails_at_signing_with_
   const auto certs = signer.certificates();
   BOOST_TEST_REQUIRE(certs.size() == 1u);
   const Error e = errorOf([&] {
-    signer.signDigests(certs[0], DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {randomDigest(DigestAlgorithm::Sha256)});
+    signer.signDigests(certs[0], DigestAlgorithm::Sha256, SignatureScheme::Ecdsa,
+                       {randomDigest(DigestAlgorithm::Sha256)});
   });
   BOOST_TEST((e.category() == Category::Usage));
   BOOST_TEST(contains(e.what(), "has no private key"), e.what());
@@ -296,8 +299,9 @@ BOOST_AUTO_TEST_CASE(a_public_key_without_its_private_key_fails_at_signing_with_
   TempDir tmp;
   writeFile(tmp / "doc.txt", "text");
   writeFile(tmp / "pin", kPin);
-  const auto r = cli({"sign", "--signer", uriFor("NoPrivate"), "--pin-file", (tmp / "pin").string(), (tmp / "doc.txt").string()},
-                     {"SOFTHSM2_CONF=" + store().conf.string()});
+  const auto r =
+      cli({"sign", "--signer", uriFor("NoPrivate"), "--pin-file", (tmp / "pin").string(), (tmp / "doc.txt").string()},
+          {"SOFTHSM2_CONF=" + store().conf.string()});
   BOOST_TEST(r.exitCode == 64, r.out << r.err);
   BOOST_TEST(contains(r.err, "has no private key"), r.err);
   BOOST_TEST((listDir(tmp.path()) == std::vector<std::string>{"doc.txt", "pin"}));
@@ -308,7 +312,8 @@ BOOST_AUTO_TEST_CASE(a_key_that_does_not_fit_its_certificate_is_refused) {
   Pkcs11Signer signer(uriFor("Mismatch"), ui);
   const auto oc = signer.certificates().at(0);
   const Error e = errorOf([&] {
-    signer.signDigests(oc, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, {randomDigest(DigestAlgorithm::Sha256)});
+    signer.signDigests(oc, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15,
+                       {randomDigest(DigestAlgorithm::Sha256)});
   });
   BOOST_TEST((e.category() == Category::Crypto));
   BOOST_TEST(contains(e.what(), "does not belong to its certificate"), e.what());
@@ -334,7 +339,8 @@ BOOST_AUTO_TEST_CASE(cancel_stops_the_batch) {
   const auto oc = signer.certificates().at(0);
   ui.cancelNow = true;
   const Error e = errorOf([&] {
-    signer.signDigests(oc, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, {randomDigest(DigestAlgorithm::Sha256)});
+    signer.signDigests(oc, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15,
+                       {randomDigest(DigestAlgorithm::Sha256)});
   });
   BOOST_TEST((e.category() == Category::Cancelled));
 }
@@ -370,22 +376,24 @@ BOOST_AUTO_TEST_CASE(rsa_pss_pades_and_cades_from_the_token_verify_everywhere) {
                      env);
   BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
   for (const char* out : {"contract-signed.pdf", "notes.txt.p7s"}) {
-    const auto v = cli({"verify", "--json", "--trust-anchor", (pkiDir() / "root-ca.pem").string(), (tmp / out).string()});
+    const auto v =
+        cli({"verify", "--json", "--trust-anchor", (pkiDir() / "root-ca.pem").string(), (tmp / out).string()});
     BOOST_TEST(v.exitCode == 0, out << ": " << v.out << v.err);
     BOOST_TEST(contains(v.out, "\"TOTAL-PASSED\""), v.out);
   }
-  const auto cms = run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", (tmp / "notes.txt.p7s").string(),
-                        "-content", (tmp / "notes.txt").string(), "-CAfile", (pkiDir() / "root-ca.pem").string(),
-                        "-purpose", "any", "-out", "/dev/null"});
+  const auto cms = run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+                        (tmp / "notes.txt.p7s").string(), "-content", (tmp / "notes.txt").string(), "-CAfile",
+                        (pkiDir() / "root-ca.pem").string(), "-purpose", "any", "-out", "/dev/null"});
   BOOST_TEST(cms.exitCode == 0, cms.out << cms.err);
-  const auto printed = run({"openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", (tmp / "notes.txt.p7s").string()});
+  const auto printed =
+      run({"openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", (tmp / "notes.txt.p7s").string()});
   BOOST_TEST(contains(printed.out, "rsassaPss"), "signatureAlgorithm is id-RSASSA-PSS");
   const auto pdf = run({"pdfsig", "-nocert", (tmp / "contract-signed.pdf").string()});
   BOOST_TEST(contains(pdf.out, "Signature is Valid"), pdf.out << pdf.err);
   // xmlsec 1.2 has no RSA-PSS: refused, nothing written.
-  const auto xml = cli({"sign", "--rsa-pss", "--signer", uri, "--pin-file", (tmp / "pin").string(),
-                        (tmp / "invoice.xml").string()},
-                       env);
+  const auto xml =
+      cli({"sign", "--rsa-pss", "--signer", uri, "--pin-file", (tmp / "pin").string(), (tmp / "invoice.xml").string()},
+          env);
   BOOST_TEST(xml.exitCode == 1, xml.out << xml.err);
   BOOST_TEST(contains(xml.err, "RSA-PSS is not available for XML signatures"), xml.err);
   BOOST_TEST(!fs::exists(tmp / "invoice-signed.xml"));
@@ -504,7 +512,8 @@ BOOST_AUTO_TEST_CASE(generated_keys_sign_and_stay_inside_the_token) {
                      {"SOFTHSM2_CONF=" + store().conf.string()});
   BOOST_TEST(r.exitCode == 0, r.err);
   std::size_t keys = 0;
-  for (std::size_t at = r.out.find("Private Key Object"); at != std::string::npos; at = r.out.find("Private Key Object", at + 1)) {
+  for (std::size_t at = r.out.find("Private Key Object"); at != std::string::npos;
+       at = r.out.find("Private Key Object", at + 1)) {
     ++keys;
     const std::string block = r.out.substr(at, r.out.find("Object", at + 20) - at);
     BOOST_TEST(contains(block, "never extractable"), block);
@@ -560,14 +569,17 @@ BOOST_AUTO_TEST_CASE(refusals_are_clean) {
   BOOST_TEST(contains(several.what(), "several"), several.what());
   Pkcs11KeyStore ks(uriFor("Service"), kPin);
   const Bytes unknown(16, 0xab);
-  const Error missing =
-      errorOf([&] { (void)ks.sign(unknown, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {randomDigest(DigestAlgorithm::Sha256)}); });
+  const Error missing = errorOf([&] {
+    (void)ks.sign(unknown, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {randomDigest(DigestAlgorithm::Sha256)});
+  });
   BOOST_TEST((missing.category() == Category::Usage));
   const auto g = ks.generate(Pkcs11KeyStore::KeyKind::EcP256, "refusals");
-  const Error shortHash = errorOf([&] { (void)ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {Bytes(5, 1)}); });
+  const Error shortHash =
+      errorOf([&] { (void)ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, {Bytes(5, 1)}); });
   BOOST_TEST((shortHash.category() == Category::Usage));
-  const Error wrongScheme = errorOf(
-      [&] { (void)ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, {randomDigest(DigestAlgorithm::Sha256)}); });
+  const Error wrongScheme = errorOf([&] {
+    (void)ks.sign(g.id, DigestAlgorithm::Sha256, SignatureScheme::RsaPkcs1v15, {randomDigest(DigestAlgorithm::Sha256)});
+  });
   BOOST_TEST((wrongScheme.category() == Category::Usage));
 }
 

@@ -63,16 +63,31 @@ struct Fixture {
     gen.insert(gen.end(), keyArgs.begin(), keyArgs.end());
     gen.insert(gen.end(), {"-out", (dir / (name + ".key")).string()});
     openssl(gen);
-    openssl({"req", "-new", "-key", (dir / (name + ".key")).string(), "-subj", "/C=PL/O=SecureDoc Test/CN=" + cn, "-out",
-             (dir / (name + ".csr")).string()});
-    std::vector<std::string> x{"x509", "-req", "-in", (dir / (name + ".csr")).string(), "-CA", (pki / "issuing-ca.pem").string(),
-                               "-CAkey", (pki / "issuing-ca.key").string(), "-days", "30", "-sha256", "-extfile",
-                               (dir / "ext.cnf").string(), "-extensions", section, "-out", (dir / (name + ".pem")).string()};
+    openssl({"req", "-new", "-key", (dir / (name + ".key")).string(), "-subj", "/C=PL/O=SecureDoc Test/CN=" + cn,
+             "-out", (dir / (name + ".csr")).string()});
+    std::vector<std::string> x{"x509",
+                               "-req",
+                               "-in",
+                               (dir / (name + ".csr")).string(),
+                               "-CA",
+                               (pki / "issuing-ca.pem").string(),
+                               "-CAkey",
+                               (pki / "issuing-ca.key").string(),
+                               "-days",
+                               "30",
+                               "-sha256",
+                               "-extfile",
+                               (dir / "ext.cnf").string(),
+                               "-extensions",
+                               section,
+                               "-out",
+                               (dir / (name + ".pem")).string()};
     if (!serial.empty()) x.insert(x.end(), {"-set_serial", serial});
     openssl(x);
     return dir / (name + ".pem");
   }
-  fs::path rsa(const std::string& name, int bits = 2048, const std::string& section = "signer", const std::string& serial = "") {
+  fs::path rsa(const std::string& name, int bits = 2048, const std::string& section = "signer",
+               const std::string& serial = "") {
     return issue(name, {"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + std::to_string(bits)}, section,
                  "Verdict " + name, serial);
   }
@@ -82,9 +97,23 @@ struct Fixture {
   fs::path sign(const std::string& name, const std::string& md = "sha256", bool certs = true) {
     test::writeFile(dir / "doc.txt", "the signed document\n");
     const fs::path out = dir / (name + "-" + md + ".p7m");
-    std::vector<std::string> a{"cms", "-sign", "-binary", "-nodetach", "-cades", "-md", md, "-in", (dir / "doc.txt").string(),
-                               "-signer", (dir / (name + ".pem")).string(), "-inkey", (dir / (name + ".key")).string(),
-                               "-outform", "DER", "-out", out.string()};
+    std::vector<std::string> a{"cms",
+                               "-sign",
+                               "-binary",
+                               "-nodetach",
+                               "-cades",
+                               "-md",
+                               md,
+                               "-in",
+                               (dir / "doc.txt").string(),
+                               "-signer",
+                               (dir / (name + ".pem")).string(),
+                               "-inkey",
+                               (dir / (name + ".key")).string(),
+                               "-outform",
+                               "DER",
+                               "-out",
+                               out.string()};
     if (certs) {
       a.insert(a.end(), {"-certfile", (pki / "issuing-ca.pem").string()});
     } else {
@@ -140,8 +169,8 @@ struct Fixture {
     ossl::Ptr<X509, X509_free> cert(PEM_read_bio_X509(certBio.get(), nullptr, nullptr, nullptr));
     ossl::Ptr<EVP_PKEY, EVP_PKEY_free> key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
     BOOST_TEST_REQUIRE((cert && key));
-    ossl::Cms out(CMS_sign(cert.get(), key.get(), nullptr, nullptr,
-                           CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES));
+    ossl::Cms out(
+        CMS_sign(cert.get(), key.get(), nullptr, nullptr, CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES));
     BOOST_TEST_REQUIRE(static_cast<bool>(out));
     BOOST_TEST_REQUIRE(CMS_set1_eContentType(out.get(), OBJ_nid2obj(NID_id_smime_ct_TSTInfo)) == 1);
     ossl::Bio in(BIO_new_mem_buf(ASN1_STRING_get0_data(*content), ASN1_STRING_length(*content)));
@@ -197,7 +226,8 @@ struct Fixture {
     for (const auto& s : r.signatures) {
       BOOST_TEST_MESSAGE(s.id << " " << indicationCode(s.indication) << "/" << subIndicationCode(s.subIndication) << " "
                               << s.level);
-      for (const auto& c : s.checks) BOOST_TEST_MESSAGE("  " << c.id << " " << checkStatusCode(c.status) << " " << c.detail);
+      for (const auto& c : s.checks)
+        BOOST_TEST_MESSAGE("  " << c.id << " " << checkStatusCode(c.status) << " " << c.detail);
       for (const auto& t : s.timestamps) {
         BOOST_TEST_MESSAGE("  ts " << indicationCode(t.indication) << "/" << subIndicationCode(t.subIndication) << " "
                                    << t.detail);
@@ -442,7 +472,8 @@ BOOST_AUTO_TEST_CASE(the_constraints_accept_an_expired_algorithm_proven_before_i
   };
   BOOST_TEST(judged("SHA-256", std::nullopt).indication == Indication::TotalPassed);
   BOOST_TEST(judged("SHA-1", in2010).indication == Indication::TotalPassed);
-  BOOST_TEST(check(judged("SHA-1", in2010).checks, "cryptographicConstraints")->detail.code == "crypto-algorithm-proven-in-time");
+  BOOST_TEST(check(judged("SHA-1", in2010).checks, "cryptographicConstraints")->detail.code ==
+             "crypto-algorithm-proven-in-time");
   BOOST_TEST(judged("SHA-1", now).subIndication == SubIndication::CryptoConstraintsFailureNoPoe);
   BOOST_TEST(judged("MD5", in2010).subIndication == SubIndication::CryptoConstraintsFailure);
   // XML reference digests by URI.

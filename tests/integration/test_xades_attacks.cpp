@@ -426,17 +426,17 @@ class PortTrap {
 struct Material {
   TempDir dir;
   fs::path pki = pkiDir();
-  std::string invoice;       ///< samples/documents/invoice.xml
-  std::string enveloped;     ///< signed by the CLI, enveloped (URI="")
-  std::string enveloping;    ///< signed by the CLI, --mode enveloping
-  std::string idReferenced;  ///< signed by xmlsec1, URI="#invoice-FV-2024-03-0017"
-  std::string xpointerPath;  ///< signed by xmlsec1, URI="#xpointer(//*[@Id='invoice-FV-2024-03-0017'])"
-  std::string xpointerId;    ///< signed by xmlsec1, URI="#xpointer(id('invoice-FV-2024-03-0017'))"
-  std::string xpathFilter;   ///< signed by xmlsec1, URI="" with the filter not(ancestor-or-self::ds:Signature)
-  std::string keyInfoSigned; ///< signed by xmlsec1 like idReferenced, ds:KeyInfo covered by a third reference
-  std::string soap;          ///< XML-DSig by xmlsec1 over a SOAP-like envelope: #body and the KeyInfo signed, the header not
-  fs::path mallory;          ///< CN=Mallory, the signer's public key, issued by the demo issuing CA
-  fs::path selfSigned;       ///< "CN=Jan Kowalski" with a fresh key, self-signed
+  std::string invoice;        ///< samples/documents/invoice.xml
+  std::string enveloped;      ///< signed by the CLI, enveloped (URI="")
+  std::string enveloping;     ///< signed by the CLI, --mode enveloping
+  std::string idReferenced;   ///< signed by xmlsec1, URI="#invoice-FV-2024-03-0017"
+  std::string xpointerPath;   ///< signed by xmlsec1, URI="#xpointer(//*[@Id='invoice-FV-2024-03-0017'])"
+  std::string xpointerId;     ///< signed by xmlsec1, URI="#xpointer(id('invoice-FV-2024-03-0017'))"
+  std::string xpathFilter;    ///< signed by xmlsec1, URI="" with the filter not(ancestor-or-self::ds:Signature)
+  std::string keyInfoSigned;  ///< signed by xmlsec1 like idReferenced, ds:KeyInfo covered by a third reference
+  std::string soap;     ///< XML-DSig by xmlsec1 over a SOAP-like envelope: #body and the KeyInfo signed, the header not
+  fs::path mallory;     ///< CN=Mallory, the signer's public key, issued by the demo issuing CA
+  fs::path selfSigned;  ///< "CN=Jan Kowalski" with a fresh key, self-signed
 
   Material() {
     const fs::path in = dir / "invoice.xml";
@@ -501,11 +501,11 @@ struct Material {
                   : "<" + ds + "Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>";
     const std::string sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
     const std::string keyInfoId = attribute(enveloped, sig, "Id") + "-keyinfo";
-    const std::string keyInfoRef =
-        signKeyInfo ? "<" + ds + "Reference URI=\"#" + keyInfoId + "\"><" + ds + "Transforms><" + ds +
-                          "Transform Algorithm=\"" + exc + "\"/></" + ds + "Transforms><" + ds +
-                          "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference>"
-                    : "";
+    const std::string keyInfoRef = signKeyInfo ? "<" + ds + "Reference URI=\"#" + keyInfoId + "\"><" + ds +
+                                                     "Transforms><" + ds + "Transform Algorithm=\"" + exc + "\"/></" +
+                                                     ds + "Transforms><" + ds + "DigestMethod Algorithm=\"" + sha256 +
+                                                     "\"/><" + ds + "DigestValue/></" + ds + "Reference>"
+                                               : "";
     const std::string tmpl =
         startTag(enveloped, sig) + "<" + ds + "SignedInfo><" + ds + "CanonicalizationMethod Algorithm=\"" + exc +
         "\"/><" + ds + "SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><" + ds +
@@ -514,8 +514,8 @@ struct Material {
         "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference><" + ds +
         "Reference Type=\"http://uri.etsi.org/01903#SignedProperties\" URI=\"" + propsUri + "\"><" + ds +
         "Transforms><" + ds + "Transform Algorithm=\"" + exc + "\"/></" + ds + "Transforms><" + ds +
-        "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference>" + keyInfoRef + "</" +
-        ds + "SignedInfo><" + ds + "SignatureValue/><" + ds + "KeyInfo" +
+        "DigestMethod Algorithm=\"" + sha256 + "\"/><" + ds + "DigestValue/></" + ds + "Reference>" + keyInfoRef +
+        "</" + ds + "SignedInfo><" + ds + "SignatureValue/><" + ds + "KeyInfo" +
         (signKeyInfo ? " Id=\"" + keyInfoId + "\"" : "") + "><" + ds + "X509Data/></" + ds + "KeyInfo>" + objects +
         "</" + ds + "Signature>";
     const fs::path templ = dir / ("template-" + name);
@@ -549,7 +549,9 @@ struct Material {
         "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Header>"
         "<Routing xmlns=\"urn:example:routing\">archive</Routing>"
         "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"soap-sig\"><ds:SignedInfo>"
-        "<ds:CanonicalizationMethod Algorithm=\"" + exc + "\"/>"
+        "<ds:CanonicalizationMethod Algorithm=\"" +
+        exc +
+        "\"/>"
         "<ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>" +
         reference("#body") + reference("#soap-keyinfo") +
         "</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo Id=\"soap-keyinfo\"><ds:X509Data/></ds:KeyInfo>"
@@ -558,14 +560,14 @@ struct Material {
     const fs::path templ = dir / "template-soap.xml";
     writeFile(templ, tmpl);
     const fs::path out = dir / "soap.xml";
-    const RunResult r = run({"xmlsec1", "--sign", "--id-attr:Id", "Body", "--privkey-pem",
-                             key.string() + "," + (pki / "signer-rsa.pem").string() + "," + (pki / "issuing-ca.pem").string(),
-                             "--output", out.string(),
-                             templ.string()});
+    const RunResult r =
+        run({"xmlsec1", "--sign", "--id-attr:Id", "Body", "--privkey-pem",
+             key.string() + "," + (pki / "signer-rsa.pem").string() + "," + (pki / "issuing-ca.pem").string(),
+             "--output", out.string(), templ.string()});
     BOOST_TEST_REQUIRE(r.exitCode == 0, "xmlsec1 --sign soap.xml: " << r.err);
-    const RunResult v = run({"xmlsec1", "--verify", "--id-attr:Id", "Body", "--trusted-pem",
-                             (pki / "root-ca.pem").string(), "--untrusted-pem", (pki / "issuing-ca.pem").string(),
-                             out.string()});
+    const RunResult v =
+        run({"xmlsec1", "--verify", "--id-attr:Id", "Body", "--trusted-pem", (pki / "root-ca.pem").string(),
+             "--untrusted-pem", (pki / "issuing-ca.pem").string(), out.string()});
     BOOST_TEST_REQUIRE(v.exitCode == 0, "xmlsec1 --verify accepts soap.xml: " << v.err);
     return readText(out);
   }
@@ -1141,8 +1143,8 @@ BOOST_AUTO_TEST_CASE(a_tampered_signed_key_info_without_any_trust_anchor_is_tota
     }
   }
   // The untampered ones are intact without a trust anchor (INDETERMINATE for the chain only).
-  for (const auto& [name, xml] : std::map<std::string, std::string>{{"keyinfo-xmldsig.xml", m.soap},
-                                                                    {"keyinfo-xades.xml", m.keyInfoSigned}}) {
+  for (const auto& [name, xml] :
+       std::map<std::string, std::string>{{"keyinfo-xmldsig.xml", m.soap}, {"keyinfo-xades.xml", m.keyInfoSigned}}) {
     BOOST_TEST_CONTEXT(name) {
       const Outcome o = verifyUntrusted(name, xml);
       BOOST_TEST(checkStatus(o, "references") == "passed", describe(o));
@@ -1213,13 +1215,14 @@ std::string signEnvelopedWithXmlsec(const TempDir& dir, const fs::path& key, con
            "<ds:Transform Algorithm=\"" + exc + "\"/></ds:Transforms><ds:DigestMethod Algorithm=\"" + digest +
            "\"/><ds:DigestValue/></ds:Reference>";
   };
-  const std::string tmpl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Zamowienie xmlns=\"urn:example:order\">"
-                           "<Kwota waluta=\"PLN\">100.00</Kwota>"
-                           "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
-                           "<ds:CanonicalizationMethod Algorithm=\"" + exc + "\"/><ds:SignatureMethod Algorithm=\"" +
-                           method + "\"/>" + reference("", true) + reference("#ki", false) +
-                           "</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo Id=\"ki\"><ds:X509Data/></ds:KeyInfo>"
-                           "</ds:Signature></Zamowienie>\n";
+  const std::string tmpl =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Zamowienie xmlns=\"urn:example:order\">"
+      "<Kwota waluta=\"PLN\">100.00</Kwota>"
+      "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
+      "<ds:CanonicalizationMethod Algorithm=\"" +
+      exc + "\"/><ds:SignatureMethod Algorithm=\"" + method + "\"/>" + reference("", true) + reference("#ki", false) +
+      "</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo Id=\"ki\"><ds:X509Data/></ds:KeyInfo>"
+      "</ds:Signature></Zamowienie>\n";
   writeFile(dir / "policy-template.xml", tmpl);
   const fs::path out = dir / "policy-signed.xml";
   const RunResult r = run({"xmlsec1", "--sign", "--privkey-pem", key.string() + "," + cert.string() + "," + ca.string(),
@@ -1250,9 +1253,10 @@ BOOST_AUTO_TEST_CASE(a_tls_server_certificate_and_sha1_are_not_total_passed_in_x
   const fs::path key = dir / "signer-key.pem";
   must({"openssl", "pkcs12", "-in", (m.pki / "signer-rsa.p12").string(), "-nocerts", "-nodes", "-passin",
         "file:" + (m.pki / "password.txt").string(), "-out", key.string()});
-  const Outcome sha1 = verify("sha1.xml", signEnvelopedWithXmlsec(dir, key, m.pki / "signer-rsa.pem", m.pki / "issuing-ca.pem",
-                                                                  "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-                                                                  "http://www.w3.org/2000/09/xmldsig#sha1"));
+  const Outcome sha1 =
+      verify("sha1.xml", signEnvelopedWithXmlsec(dir, key, m.pki / "signer-rsa.pem", m.pki / "issuing-ca.pem",
+                                                 "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                                                 "http://www.w3.org/2000/09/xmldsig#sha1"));
   BOOST_TEST(indicationOf(sha1) == "INDETERMINATE", describe(sha1));
   BOOST_TEST(subIndicationOf(sha1) == "CRYPTO_CONSTRAINTS_FAILURE_NO_POE", describe(sha1));
   BOOST_TEST(checkStatus(sha1, "cryptographicConstraints") == "failed", describe(sha1));
@@ -1269,18 +1273,22 @@ BOOST_AUTO_TEST_CASE(soap_signature_wrapping_moves_the_signed_body_and_is_total_
   // look and a forged Body in its place.  The digest still matches, the
   // signature covers part of the document anyway; an unsigned look-alike
   // of the signed element is what makes each of these a forgery.
-  const std::string body = m.soap.substr(m.soap.find("<soap:Body"), m.soap.find("</soap:Body>") + 12 - m.soap.find("<soap:Body"));
-  const std::string forged = "<soap:Body><Zamowienie xmlns=\"urn:example:order\"><Kwota waluta=\"PLN\">999999.00</Kwota>"
-                             "</Zamowienie></soap:Body>";
+  const std::string body =
+      m.soap.substr(m.soap.find("<soap:Body"), m.soap.find("</soap:Body>") + 12 - m.soap.find("<soap:Body"));
+  const std::string forged =
+      "<soap:Body><Zamowienie xmlns=\"urn:example:order\"><Kwota waluta=\"PLN\">999999.00</Kwota>"
+      "</Zamowienie></soap:Body>";
   const std::string withoutBody = replacedOnce(m.soap, body, forged);
   for (const auto& [name, xml] : std::map<std::string, std::string>{
            // XSW1/2: into a wrapper in the header
-           {"xsw-header-wrapper.xml", replacedOnce(withoutBody, "<soap:Header>", "<soap:Header><Wrapper>" + body + "</Wrapper>")},
+           {"xsw-header-wrapper.xml",
+            replacedOnce(withoutBody, "<soap:Header>", "<soap:Header><Wrapper>" + body + "</Wrapper>")},
            // XSW3/4: after the forged Body, as a sibling of the envelope's content
-           {"xsw-after-forged.xml", replacedOnce(withoutBody, "</soap:Envelope>", "<Extra>" + body + "</Extra></soap:Envelope>")},
+           {"xsw-after-forged.xml",
+            replacedOnce(withoutBody, "</soap:Envelope>", "<Extra>" + body + "</Extra></soap:Envelope>")},
            // XSW5-8 style: inside the forged Body
-           {"xsw-inside-forged.xml", replacedOnce(withoutBody, "999999.00</Kwota></Zamowienie>",
-                                                  "999999.00</Kwota></Zamowienie>" + body)}}) {
+           {"xsw-inside-forged.xml",
+            replacedOnce(withoutBody, "999999.00</Kwota></Zamowienie>", "999999.00</Kwota></Zamowienie>" + body)}}) {
     BOOST_TEST_CONTEXT(name) {
       BOOST_TEST_REQUIRE(xml != withoutBody, "the attack file was built");
       const Outcome o = verify(name, xml);

@@ -28,7 +28,8 @@ std::string ref(int n) { return std::to_string(n) + " 0 R"; }
 
 void overwrite(std::string& pdf, std::size_t from, std::size_t to, const std::string& text) {
   BOOST_TEST_REQUIRE(to >= from, "the replaced span is not reversed");
-  BOOST_TEST_REQUIRE(text.size() <= to - from, "\"" << text << "\" fits in the " << (to - from) << " bytes it replaces");
+  BOOST_TEST_REQUIRE(text.size() <= to - from,
+                     "\"" << text << "\" fits in the " << (to - from) << " bytes it replaces");
   pdf.replace(from, to - from, text + std::string(to - from - text.size(), ' '));
 }
 
@@ -309,7 +310,8 @@ std::string FormWithFields::textWidget(const Field& f, const std::string& extra,
          ref(appearance) + " >> >>";
 }
 
-std::map<int, std::string> FormWithFields::fill(const std::string& name, const std::string& value, int appearance) const {
+std::map<int, std::string> FormWithFields::fill(const std::string& name, const std::string& value,
+                                                int appearance) const {
   const Field& f = field(name);
   return {{f.widget, textWidget(f, "/V (" + value + ") ", appearance)},
           {appearance, stream("/Type /XObject /Subtype /Form /BBox [0 0 483 30] /Resources << /Font << /F1 4 0 R >> >>",
@@ -358,7 +360,8 @@ std::string dump(const Verdict& v) {
     for (const auto& m : modificationsOf(sig)) s += "\n      " + m.dump();
   }
   for (const auto& r : reasons(v)) s += "\n    " + r;
-  return "exit " + std::to_string(v.exitCode) + " " + indicationOf(v) + s + (v.err.empty() ? "" : "\n    stderr: " + v.err);
+  return "exit " + std::to_string(v.exitCode) + " " + indicationOf(v) + s +
+         (v.err.empty() ? "" : "\n    stderr: " + v.err);
 }
 
 std::string checkStatus(const Verdict& v, std::size_t index, const std::string& id) {
@@ -415,8 +418,13 @@ bool hasModification(const json& signature, const std::string& code, const std::
 
 std::string PdfLab::signFile(const fs::path& input, const std::string& name, const std::vector<std::string>& extra,
                              const std::string& p12) const {
-  std::vector<std::string> args{"sign", "--signer", "pkcs12:" + (pki / p12).string(), "--password-file",
-                                (pki / "password.txt").string(), "--output", (dir / name).string()};
+  std::vector<std::string> args{"sign",
+                                "--signer",
+                                "pkcs12:" + (pki / p12).string(),
+                                "--password-file",
+                                (pki / "password.txt").string(),
+                                "--output",
+                                (dir / name).string()};
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(input.string());
   const auto r = cli(args);
@@ -424,7 +432,8 @@ std::string PdfLab::signFile(const fs::path& input, const std::string& name, con
   return readText(dir / name);
 }
 
-Verdict PdfLab::verify(const std::string& name, const std::string& bytes, const std::vector<fs::path>& extraAnchors) const {
+Verdict PdfLab::verify(const std::string& name, const std::string& bytes,
+                       const std::vector<fs::path>& extraAnchors) const {
   std::vector<std::string> options{"--trust-anchor", (pki / "root-ca.pem").string()};
   for (const auto& a : extraAnchors) {
     options.push_back("--trust-anchor");
@@ -477,7 +486,8 @@ std::string PdfLab::rendered(const std::string& name, const std::string& pdf) co
   return all;
 }
 
-void PdfLab::expectLooksDifferent(const std::string& original, const std::string& changed, const std::string& what) const {
+void PdfLab::expectLooksDifferent(const std::string& original, const std::string& changed,
+                                  const std::string& what) const {
   BOOST_TEST(rendered("original.pdf", original) != rendered("changed.pdf", changed),
              what << ": the pages rendered by pdftoppm look different after the change (the attack is not a no-op)");
 }
@@ -497,7 +507,8 @@ void PdfLab::expectPdfsigLists(const std::string& name, std::size_t count) const
   requireTool("pdfsig", "the Debian package poppler-utils");
   const auto r = run({"pdfsig", "-nocert", (dir / name).string()});
   BOOST_TEST(r.exitCode == 0, "pdfsig " << name << " exits 0: " << r.out << r.err);
-  BOOST_TEST(pdfsigBlocks(r.out).size() == count, "pdfsig lists " << count << " signatures in " << name << ":\n" << r.out);
+  BOOST_TEST(pdfsigBlocks(r.out).size() == count, "pdfsig lists " << count << " signatures in " << name << ":\n"
+                                                                  << r.out);
 }
 
 std::string PdfLab::withSignature(const std::string& pdf, Update update, const std::string& field, bool timestamp,
@@ -516,20 +527,20 @@ std::string PdfLab::withFieldSigned(const std::string& pdf, Update update, int f
   const int value = nextObject(pdf, update);
   const auto it = update.objects.find(field);
   const std::string body = it != update.objects.end() ? it->second : latestBody(pdf, field);
-  BOOST_TEST_REQUIRE(!std::regex_search(body, std::regex(R"(/V\s*\d+\s+0\s+R)")), "field " << field << " is not signed yet: " << body);
+  BOOST_TEST_REQUIRE(!std::regex_search(body, std::regex(R"(/V\s*\d+\s+0\s+R)")),
+                     "field " << field << " is not signed yet: " << body);
   update.objects[field] = withEntries(body, "/V " + ref(value));
   return withSignatureDictionary(pdf, std::move(update), value, entries, false, p12);
 }
 
-std::string PdfLab::withSignatureDictionary(const std::string& pdf, Update update, int value, const std::string& entries,
-                                            bool timestamp, const std::string& p12) const {
+std::string PdfLab::withSignatureDictionary(const std::string& pdf, Update update, int value,
+                                            const std::string& entries, bool timestamp, const std::string& p12) const {
   const std::size_t hexDigits = 16384;
   const std::string rangeHole(44, ' ');
-  update.objects[value] = std::string("<< /Type ") + (timestamp ? "/DocTimeStamp" : "/Sig") +
-                          " /Filter /Adobe.PPKLite /SubFilter " +
-                          (timestamp ? "/ETSI.RFC3161" : "/adbe.pkcs7.detached") + " " +
-                          (entries.empty() ? "" : entries + " ") + "/ByteRange [" + rangeHole + "] /Contents <" +
-                          std::string(hexDigits, '0') + "> >>";
+  update.objects[value] =
+      std::string("<< /Type ") + (timestamp ? "/DocTimeStamp" : "/Sig") + " /Filter /Adobe.PPKLite /SubFilter " +
+      (timestamp ? "/ETSI.RFC3161" : "/adbe.pkcs7.detached") + " " + (entries.empty() ? "" : entries + " ") +
+      "/ByteRange [" + rangeHole + "] /Contents <" + std::string(hexDigits, '0') + "> >>";
   std::string out = withUpdate(pdf, update);
 
   // ISO 32000-1 §12.8.1: the byte range is the whole file but the /Contents value.

@@ -68,8 +68,8 @@ std::string withEntries(const std::string& dict, const std::string& entries);
 struct Update {
   std::map<int, std::string> objects{};  ///< object number -> body (generation 0)
   std::vector<int> freed{};              ///< object numbers marked free (ISO 32000-1 §7.5.4)
-  int root = 0;                        ///< a new trailer /Root; 0 keeps the previous one
-  int info = 0;                        ///< a new trailer /Info; 0 keeps the previous one
+  int root = 0;                          ///< a new trailer /Root; 0 keeps the previous one
+  int info = 0;                          ///< a new trailer /Info; 0 keeps the previous one
   /// Bytes written after the objects that no cross-reference entry points
   /// at (a reader that rebuilds the cross-reference by scanning finds them).
   std::string unlisted{};
@@ -136,7 +136,7 @@ struct FormWithFields {
   struct Field {
     std::string name;
     int widget = 0;
-    int y = 0;        ///< text fields: the bottom of the widget's /Rect
+    int y = 0;         ///< text fields: the bottom of the widget's /Rect
     std::string body;  ///< the widget (= field) dictionary as prepared
   };
   int page = 0, form = 0, emptyAppearance = 0;
@@ -237,8 +237,8 @@ struct PdfLab {
   /// signature field `field` on the first page, signed by openssl cms with
   /// `p12` (adbe.pkcs7.detached, issuing CA included); with `timestamp` a
   /// document time-stamp (ETSI.RFC3161) of the demo TSA instead.
-  std::string withSignature(const std::string& pdf, Update update, const std::string& field,
-                            bool timestamp = false, const std::string& p12 = "signer-rsa.p12") const;
+  std::string withSignature(const std::string& pdf, Update update, const std::string& field, bool timestamp = false,
+                            const std::string& p12 = "signer-rsa.p12") const;
   /// An incremental update of `pdf` holding `update` and signing the empty
   /// signature field whose (merged) widget is object `field`: its dictionary,
   /// from `update` or else from `pdf`, gets /V, a new signature dictionary

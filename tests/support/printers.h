@@ -10,7 +10,9 @@
 
 namespace securedoc {
 inline std::ostream& operator<<(std::ostream& o, Indication i) { return o << indicationCode(i); }
-inline std::ostream& operator<<(std::ostream& o, SubIndication s) { return o << (s == SubIndication::None ? "-" : subIndicationCode(s)); }
+inline std::ostream& operator<<(std::ostream& o, SubIndication s) {
+  return o << (s == SubIndication::None ? "-" : subIndicationCode(s));
+}
 inline std::ostream& operator<<(std::ostream& o, Check::Status s) { return o << checkStatusCode(s); }
 inline std::ostream& operator<<(std::ostream& o, DigestAlgorithm a) { return o << digestName(a); }
 inline std::ostream& operator<<(std::ostream& o, VerifyExit e) { return o << static_cast<int>(e); }

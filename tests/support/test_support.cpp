@@ -68,9 +68,8 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
   for (char** e = environ; *e; ++e) {
     const std::string entry = *e;
     const auto key = entry.substr(0, entry.find('='));
-    const bool overridden = std::any_of(env.begin(), env.end(), [&](const std::string& x) {
-      return x.substr(0, x.find('=')) == key;
-    });
+    const bool overridden =
+        std::any_of(env.begin(), env.end(), [&](const std::string& x) { return x.substr(0, x.find('=')) == key; });
     if (!overridden) envStrings.push_back(entry);
   }
   envStrings.insert(envStrings.end(), env.begin(), env.end());
@@ -157,8 +156,9 @@ void writeFile(const fs::path& p, const std::string& content) {
 fs::path issueTlsServerCertificate(const fs::path& dir) {
   const fs::path pki = pkiDir();
   const std::string d = dir.string();
-  writeFile(dir / "tls.cnf", "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                             "extendedKeyUsage=serverAuth\n");
+  writeFile(dir / "tls.cnf",
+            "[tls]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+            "extendedKeyUsage=serverAuth\n");
   const auto must = [](const std::vector<std::string>& argv) {
     const RunResult r = run(argv);
     BOOST_TEST_REQUIRE(r.exitCode == 0, argv[1] << ": " << r.err);

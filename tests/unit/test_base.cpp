@@ -221,8 +221,7 @@ BOOST_AUTO_TEST_CASE(write_new_file_fills_a_temporary_path_and_leaves_nothing_wh
   const fs::path used = writeNewFile(dir / "r.html", [](const fs::path& tmp) { writeFile(tmp, "<html/>"); });
   BOOST_TEST(used == dir / "r (2).html");
   BOOST_TEST(readText(used) == "<html/>");
-  BOOST_CHECK_THROW(writeNewFile(dir / "s.html",
-                                 [](const fs::path&) { throw Error(Category::Io, "disk full"); }),
+  BOOST_CHECK_THROW(writeNewFile(dir / "s.html", [](const fs::path&) { throw Error(Category::Io, "disk full"); }),
                     Error);
   BOOST_TEST(!fs::exists(dir / "s.html"));
   BOOST_TEST(entriesIn(dir.path()) == 2u);
@@ -260,7 +259,7 @@ BOOST_AUTO_TEST_CASE(a_moved_secret_string_leaves_nothing_in_its_own_buffer) {
   const char* buffer = a.c_str();
   SecretString b(std::move(a));
   BOOST_TEST(b.view() == "1234");
-  BOOST_TEST(a.empty());  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(a.empty());                                    // NOLINT(bugprone-use-after-move)
   if (a.c_str() == buffer) BOOST_TEST(allZero(buffer, 4));  // a short string's buffer is inside `a`
   SecretString c;
   c = std::move(b);
@@ -321,7 +320,7 @@ BOOST_AUTO_TEST_CASE(format_takes_text_and_integers_in_any_order_of_placeholders
   BOOST_TEST(format("{0} bytes, {1} pages, {2}", {std::size_t{1048576}, -2, "x"}) == "1048576 bytes, -2 pages, x");
   // The extremes of 64-bit integers, both signs: plain digits, no separators.
   BOOST_TEST(format("{0} {1} {2}", {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(),
-                                     std::uint8_t{200}}) == "-9223372036854775808 18446744073709551615 200");
+                                    std::uint8_t{200}}) == "-9223372036854775808 18446744073709551615 200");
   // A placeholder without an argument, or not a placeholder, stays.
   BOOST_TEST(format("{0} {1} {x} {", {1}) == "1 {1} {x} {");
   const char* none = nullptr;

@@ -212,7 +212,8 @@ BOOST_AUTO_TEST_CASE(a_created_ca_opens_again_with_the_same_certificates_and_pri
   const TempDir tmp;
   const fs::path dir = tmp / "new" / "ca";
   const DemoCa made = DemoCa::create(dir, "Round Trip");
-  for (const char* f : {"root-ca.pem", "root-ca.key", "issuing-ca.pem", "issuing-ca.key", "revoked.txt", "issued.txt"}) {
+  for (const char* f :
+       {"root-ca.pem", "root-ca.key", "issuing-ca.pem", "issuing-ca.key", "revoked.txt", "issued.txt"}) {
     BOOST_TEST_CONTEXT(f) { BOOST_TEST(fs::is_regular_file(dir / f)); }
   }
   BOOST_TEST(fileMode(dir / "root-ca.key") == 0600u, "root key 0600");
@@ -241,7 +242,8 @@ BOOST_AUTO_TEST_CASE(a_created_ca_opens_again_with_the_same_certificates_and_pri
   BOOST_TEST((opened.issuing() == issuing));
 
   writeCaFiles(opened, tmp);
-  const auto verify = run({"openssl", "verify", "-CAfile", (tmp / "root.pem").string(), (tmp / "issuing.pem").string()});
+  const auto verify =
+      run({"openssl", "verify", "-CAfile", (tmp / "root.pem").string(), (tmp / "issuing.pem").string()});
   BOOST_TEST(verify.exitCode == 0, both(verify));
 
   BOOST_CHECK_EXCEPTION(DemoCa::create(dir, "Again"), Error, hasCategory(Category::Usage));
@@ -255,7 +257,8 @@ BOOST_AUTO_TEST_CASE(opening_a_folder_that_holds_no_ca_is_a_clean_error) {
 
   const fs::path garbage = tmp / "garbage";
   fs::create_directory(garbage);
-  for (const char* f : {"root-ca.pem", "root-ca.key", "issuing-ca.pem", "issuing-ca.key", "revoked.txt", "issued.txt"}) {
+  for (const char* f :
+       {"root-ca.pem", "root-ca.key", "issuing-ca.pem", "issuing-ca.key", "revoked.txt", "issued.txt"}) {
     test::writeFile(garbage / f, "this is not a certification authority\n");
     fs::permissions(garbage / f, fs::perms::owner_read | fs::perms::owner_write);
   }
@@ -304,12 +307,9 @@ BOOST_AUTO_TEST_CASE(signer_certificates_for_p256_and_rsa_keys_have_the_qualifie
 
       // Subject (ETSI EN 319 412-2 §4.2.4), in the order of make-demo-pki.sh.
       using Field = std::pair<std::string, std::string>;
-      const std::vector<Field> expected{{"C", "PL"},
-                                        {"O", "Przykład Sp. z o.o."},
-                                        {"serialNumber", "PNOPL-90010112345"},
-                                        {"SN", "Żółkiewska"},
-                                        {"GN", "Zofia"},
-                                        {"CN", "Zofia Żółkiewska"}};
+      const std::vector<Field> expected{
+          {"C", "PL"},     {"O", "Przykład Sp. z o.o."}, {"serialNumber", "PNOPL-90010112345"}, {"SN", "Żółkiewska"},
+          {"GN", "Zofia"}, {"CN", "Zofia Żółkiewska"}};
       BOOST_TEST((cert.subjectFields() == expected));
       const X509_NAME* name = X509_get_subject_name(x);
       for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
@@ -348,12 +348,13 @@ BOOST_AUTO_TEST_CASE(signer_certificates_for_p256_and_rsa_keys_have_the_qualifie
 
       // qcStatements, encoded by hand here: SEQUENCE { SEQUENCE { id-etsi-qcs-QcCompliance },
       // SEQUENCE { id-etsi-qcs-QcSSCD } }.
-      const Bytes qcExpected{0x30, 0x14, 0x30, 0x08, 0x06, 0x06, 0x04, 0x00, 0x8E, 0x46, 0x01, 0x01,
-                             0x30, 0x08, 0x06, 0x06, 0x04, 0x00, 0x8E, 0x46, 0x01, 0x04};
+      const Bytes qcExpected{0x30, 0x14, 0x30, 0x08, 0x06, 0x06, 0x04, 0x00, 0x8E, 0x46, 0x01,
+                             0x01, 0x30, 0x08, 0x06, 0x06, 0x04, 0x00, 0x8E, 0x46, 0x01, 0x04};
       const int qc = X509_get_ext_by_NID(x, NID_qcStatements, -1);
       BOOST_TEST_REQUIRE(qc >= 0, "qcStatements present");
       const ASN1_OCTET_STRING* qcValue = X509_EXTENSION_get_data(X509_get_ext(x, qc));
-      const Bytes qcActual(ASN1_STRING_get0_data(qcValue), ASN1_STRING_get0_data(qcValue) + ASN1_STRING_length(qcValue));
+      const Bytes qcActual(ASN1_STRING_get0_data(qcValue),
+                           ASN1_STRING_get0_data(qcValue) + ASN1_STRING_length(qcValue));
       BOOST_TEST(qcActual == qcExpected, "QcCompliance and QcSSCD");
       BOOST_TEST(!critical(x, NID_qcStatements));
 
@@ -372,7 +373,8 @@ BOOST_AUTO_TEST_CASE(signer_certificates_for_p256_and_rsa_keys_have_the_qualifie
       BOOST_TEST_REQUIRE(sk_OPENSSL_STRING_num(ocsp.get()) == 1);
       BOOST_TEST(std::string(sk_OPENSSL_STRING_value(ocsp.get(), 0)) == kOcspUrl, "AIA OCSP");
 
-      CrlDistPoints dps(static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(x, NID_crl_distribution_points, nullptr, nullptr)));
+      CrlDistPoints dps(
+          static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(x, NID_crl_distribution_points, nullptr, nullptr)));
       BOOST_TEST_REQUIRE(sk_DIST_POINT_num(dps.get()) == 1);
       const DIST_POINT* dp = sk_DIST_POINT_value(dps.get(), 0);
       BOOST_TEST_REQUIRE((dp->distpoint && dp->distpoint->type == 0));
@@ -409,8 +411,7 @@ BOOST_AUTO_TEST_CASE(signer_certificates_for_p256_and_rsa_keys_have_the_qualifie
   BOOST_TEST(X509_get_ext_by_NID(plain.native(), NID_info_access, -1) < 0, "no AIA without URL");
   BOOST_TEST(X509_get_ext_by_NID(plain.native(), NID_crl_distribution_points, -1) < 0, "no CRL DP without URL");
   BOOST_TEST(plain.notAfter() - plain.notBefore() == kDay);
-  BOOST_TEST(plain.serialHex() != ca.issueSigner(spkiOf(ecKey.get()), bare, 1, "", "").serialHex(),
-             "serials differ");
+  BOOST_TEST(plain.serialHex() != ca.issueSigner(spkiOf(ecKey.get()), bare, 1, "", "").serialHex(), "serials differ");
 
   // A validity past the issuing CA's own end is cut to it.
   const Certificate longLived = ca.issueSigner(spkiOf(ecKey.get()), bare, 20 * 366, "", "");
@@ -467,11 +468,11 @@ BOOST_AUTO_TEST_CASE(the_tls_server_certificate_serves_127_0_0_1_and_localhost) 
              "no temporary files left");
 
   const std::string root = (tmp / "root.pem").string();
-  const auto verify = run({"openssl", "verify", "-purpose", "sslserver", "-verify_ip", "127.0.0.1", "-CAfile", root,
-                           cert.string()});
+  const auto verify =
+      run({"openssl", "verify", "-purpose", "sslserver", "-verify_ip", "127.0.0.1", "-CAfile", root, cert.string()});
   BOOST_TEST(verify.exitCode == 0, both(verify));
-  const auto byName = run({"openssl", "verify", "-purpose", "sslserver", "-verify_hostname", "localhost", "-CAfile",
-                           root, cert.string()});
+  const auto byName = run(
+      {"openssl", "verify", "-purpose", "sslserver", "-verify_hostname", "localhost", "-CAfile", root, cert.string()});
   BOOST_TEST(byName.exitCode == 0, both(byName));
   const auto other = run({"openssl", "verify", "-purpose", "sslserver", "-verify_hostname", "example.org", "-CAfile",
                           root, cert.string()});
@@ -553,7 +554,8 @@ BOOST_AUTO_TEST_CASE(the_crl_lists_revoked_certificates_with_time_and_reason) {
   X509_REVOKED* entry = nullptr;
   BOOST_TEST_REQUIRE(X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(revoked.native())) == 1);
   BOOST_TEST(timeIs(X509_REVOKED_get0_revocationDate(entry), now - 3600), "revocation time");
-  Asn1Enumerated reason(static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr)));
+  Asn1Enumerated reason(
+      static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr)));
   BOOST_TEST_REQUIRE(bool(reason));
   BOOST_TEST(ASN1_ENUMERATED_get(reason.get()) == 1L, "keyCompromise");
   BOOST_TEST_REQUIRE(X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(unspecified.native())) == 1);
@@ -569,8 +571,14 @@ BOOST_AUTO_TEST_CASE(the_crl_lists_revoked_certificates_with_time_and_reason) {
   BOOST_TEST(contains(check.out, "Key Compromise"), check.out);
 
   writeCrlPem(tmp / "crl.pem", der);
-  const std::vector<std::string> crlCheck{"openssl", "verify", "-crl_check", "-CAfile", (tmp / "root.pem").string(),
-                                          "-untrusted", (tmp / "issuing.pem").string(), "-CRLfile",
+  const std::vector<std::string> crlCheck{"openssl",
+                                          "verify",
+                                          "-crl_check",
+                                          "-CAfile",
+                                          (tmp / "root.pem").string(),
+                                          "-untrusted",
+                                          (tmp / "issuing.pem").string(),
+                                          "-CRLfile",
                                           (tmp / "crl.pem").string()};
   auto args = crlCheck;
   args.push_back((tmp / "revoked.pem").string());
@@ -708,8 +716,8 @@ BOOST_AUTO_TEST_CASE(ocsp_echoes_the_nonce_and_knows_only_its_own_certificates) 
   BOOST_TEST(statusOf(basic.get(), foreign, foreignIssuer, now).status == V_OCSP_CERTSTATUS_UNKNOWN,
              "another CA's certificate is unknown");
   int status = -1, reason = -1;
-  BOOST_TEST_REQUIRE(OCSP_resp_find_status(basic.get(), madeUpCopy.get(), &status, &reason, nullptr, nullptr,
-                                           nullptr) == 1);
+  BOOST_TEST_REQUIRE(
+      OCSP_resp_find_status(basic.get(), madeUpCopy.get(), &status, &reason, nullptr, nullptr, nullptr) == 1);
   BOOST_TEST(status == V_OCSP_CERTSTATUS_UNKNOWN, "a serial never issued is unknown");
   BOOST_TEST(OCSP_check_nonce(req.get(), basic.get()) == 1);
 }

@@ -465,8 +465,8 @@ BOOST_AUTO_TEST_CASE(extend_transaction_needs_a_remember_me_session) {
   const auto remember2 = w.store.createSession(account, true, T0);
   BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember2, docHashes(5, 1), T0 + 5), ServiceError,
                         hasCode(ServiceErrc::AccessDenied));  // nor through another rememberMe session
-  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember, docHashes(5, 1), T0 + kSessionLifetime),
-                        ServiceError, hasCode(ServiceErrc::Expired));
+  BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember, docHashes(5, 1), T0 + kSessionLifetime), ServiceError,
+                        hasCode(ServiceErrc::Expired));
   BOOST_TEST(w.store.revokeSession(remember2, T0 + 6));
   BOOST_TEST(w.store.revokeSession(remember, T0 + 6));
   BOOST_CHECK_EXCEPTION(w.store.extendSad(third.sad, c, remember, docHashes(5, 1), T0 + 7), ServiceError,

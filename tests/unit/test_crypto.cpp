@@ -133,7 +133,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(chains)
 
 BOOST_AUTO_TEST_CASE(leaf_chains_to_the_root_through_the_intermediate) {
-  const auto r = validateChain(load("signer-rsa.pem"), {load("issuing-ca.pem")}, {load("root-ca.pem")}, std::time(nullptr));
+  const auto r =
+      validateChain(load("signer-rsa.pem"), {load("issuing-ca.pem")}, {load("root-ca.pem")}, std::time(nullptr));
   BOOST_TEST((r.status == ChainStatus::Valid), r.detail);
   BOOST_TEST(r.path.size() == 3u);
 }
@@ -150,12 +151,14 @@ BOOST_AUTO_TEST_CASE(without_trust_anchors_no_chain_is_found_but_the_path_is_sho
 }
 
 BOOST_AUTO_TEST_CASE(expired_leaf_is_reported_as_expired) {
-  const auto r = validateChain(load("signer-expired.pem"), {load("issuing-ca.pem")}, {load("root-ca.pem")}, std::time(nullptr));
+  const auto r =
+      validateChain(load("signer-expired.pem"), {load("issuing-ca.pem")}, {load("root-ca.pem")}, std::time(nullptr));
   BOOST_TEST((r.status == ChainStatus::Expired || r.status == ChainStatus::Invalid), r.detail);
 }
 
 BOOST_AUTO_TEST_CASE(validation_time_before_issue_is_not_yet_valid) {
-  const auto r = validateChain(load("signer-rsa.pem"), {load("issuing-ca.pem")}, {load("root-ca.pem")}, 946684800 /*2000*/);
+  const auto r =
+      validateChain(load("signer-rsa.pem"), {load("issuing-ca.pem")}, {load("root-ca.pem")}, 946684800 /*2000*/);
   BOOST_TEST((r.status == ChainStatus::NotYetValid));
 }
 
@@ -181,8 +184,9 @@ BOOST_AUTO_TEST_CASE(signs_a_batch_of_digests_that_verify_with_the_certificate) 
         ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(X509_get0_pubkey(certs[0].certificate.native()), nullptr));
         EVP_PKEY_verify_init(ctx.get());
         EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256());
-        BOOST_TEST(EVP_PKEY_verify(ctx.get(), values[i].data(), values[i].size(), digests[i].data(), digests[i].size()) == 1,
-                   "value " << i << " verifies");
+        BOOST_TEST(
+            EVP_PKEY_verify(ctx.get(), values[i].data(), values[i].size(), digests[i].data(), digests[i].size()) == 1,
+            "value " << i << " verifies");
       }
     }
   }
@@ -203,8 +207,9 @@ BOOST_AUTO_TEST_CASE(a_large_batch_is_signed_on_several_threads_and_every_value_
     ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(X509_get0_pubkey(cert.certificate.native()), nullptr));
     EVP_PKEY_verify_init(ctx.get());
     EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256());
-    BOOST_TEST(EVP_PKEY_verify(ctx.get(), values[i].data(), values[i].size(), digests[i].data(), digests[i].size()) == 1,
-               "value " << i << " belongs to digest " << i);
+    BOOST_TEST(
+        EVP_PKEY_verify(ctx.get(), values[i].data(), values[i].size(), digests[i].data(), digests[i].size()) == 1,
+        "value " << i << " belongs to digest " << i);
   }
 }
 
@@ -228,8 +233,9 @@ BOOST_AUTO_TEST_CASE(a_truncated_pkcs12_is_malformed) {
   const std::string p12 = test::readText(pkiDir() / "signer-rsa.p12");
   test::writeFile(dir / "cut.p12", p12.substr(0, p12.size() - 100));
   FixedPassword pw("demo");
-  BOOST_CHECK_EXCEPTION(Pkcs12Signer(dir / "cut.p12", pw), Error,
-                        [](const Error& e) { return e.category() == Category::Malformed || e.category() == Category::Password; });
+  BOOST_CHECK_EXCEPTION(Pkcs12Signer(dir / "cut.p12", pw), Error, [](const Error& e) {
+    return e.category() == Category::Malformed || e.category() == Category::Password;
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -248,8 +254,9 @@ BOOST_AUTO_TEST_CASE(raw_and_der_forms_round_trip) {
 
 BOOST_AUTO_TEST_CASE(base64_follows_rfc4648_and_refuses_anything_else) {
   // RFC 4648 §10 test vectors.
-  const std::pair<const char*, const char*> vectors[] = {{"f", "Zg=="},     {"fo", "Zm8="},     {"foo", "Zm9v"},
-                                                         {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"f", "Zg=="},         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},       {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     const Bytes b(plain, plain + std::strlen(plain));
     BOOST_TEST(toBase64(b) == encoded);

@@ -25,7 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 /// Counts what the client asked, answers from fixed strings.
 struct Answers final : Interaction {
   int passwords = 0;
@@ -59,9 +58,10 @@ struct MockService {
                           "-keyout", (dir / "tls.key").string(), "-out", (dir / "tls.pem").string(), "-days", "2",
                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
     BOOST_TEST_REQUIRE(tls.exitCode == 0, tls.err);
-    const auto signing = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                          "-keyout", (dir / "sign.key").string(), "-out", (dir / "sign.pem").string(), "-days", "2",
-                          "-subj", "/CN=Cloud Tester", "-addext", "keyUsage=critical,nonRepudiation"});
+    const auto signing =
+        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+             (dir / "sign.key").string(), "-out", (dir / "sign.pem").string(), "-days", "2", "-subj",
+             "/CN=Cloud Tester", "-addext", "keyUsage=critical,nonRepudiation"});
     BOOST_TEST_REQUIRE(signing.exitCode == 0, signing.err);
     ca = (dir / "tls.pem").string();
     signCert = toBase64(Certificate::loadFile(dir / "sign.pem").front().der());
@@ -82,51 +82,61 @@ struct MockService {
       return true;
     };
     server->Post("/csc/v2/auth/login", [this, fail](const httplib::Request& req, httplib::Response& res) {
-      const std::string expected = "Basic " + toBase64(Bytes{'a', 'l', 'i', 'c', 'e', ':', 's', 'e', 'c', 'r', 'e', 't'});
-      if (req.get_header_value("Authorization") != expected) return fail(res, 400, "authentication_error", "Wrong login");
+      const std::string expected =
+          "Basic " + toBase64(Bytes{'a', 'l', 'i', 'c', 'e', ':', 's', 'e', 'c', 'r', 'e', 't'});
+      if (req.get_header_value("Authorization") != expected)
+        return fail(res, 400, "authentication_error", "Wrong login");
       token = "token" + std::to_string(++logins);
       res.set_content(json{{"access_token", token}, {"expires_in", 180}}.dump(), "application/json");
     });
     server->Post("/csc/v2/credentials/list", [this, bearer](const httplib::Request& req, httplib::Response& res) {
       if (!bearer(req, res)) return;
-      const json info = {{"credentialID", "cred-1"}, {"description", "Test key"}, {"multisign", 3},
+      const json info = {{"credentialID", "cred-1"},
+                         {"description", "Test key"},
+                         {"multisign", 3},
                          {"cert", {{"certificates", {signCert}}}}};
       res.set_content(json{{"credentialIDs", {"cred-1"}}, {"credentialInfos", {info}}}.dump(), "application/json");
     });
-    server->Post("/csc/v2/credentials/authorize", [this, bearer, fail](const httplib::Request& req, httplib::Response& res) {
-      if (!bearer(req, res)) return;
-      ++authorizeCalls;
-      const json body = json::parse(req.body);
-      if (body["authData"][0]["value"] != "12345678") return fail(res, 400, "invalid_otp", "The OTP is invalid");
-      BOOST_TEST(body["numSignatures"] == body["hashes"].size());
-      res.set_content(json{{"SAD", "sad" + std::to_string(authorizeCalls)}, {"expiresIn", 60}}.dump(), "application/json");
-    });
-    server->Post("/csc/v2/credentials/extendTransaction", [this, bearer](const httplib::Request& req, httplib::Response& res) {
+    server->Post("/csc/v2/credentials/authorize",
+                 [this, bearer, fail](const httplib::Request& req, httplib::Response& res) {
+                   if (!bearer(req, res)) return;
+                   ++authorizeCalls;
+                   const json body = json::parse(req.body);
+                   if (body["authData"][0]["value"] != "12345678")
+                     return fail(res, 400, "invalid_otp", "The OTP is invalid");
+                   BOOST_TEST(body["numSignatures"] == body["hashes"].size());
+                   res.set_content(json{{"SAD", "sad" + std::to_string(authorizeCalls)}, {"expiresIn", 60}}.dump(),
+                                   "application/json");
+                 });
+    server->Post("/csc/v2/credentials/extendTransaction", [this, bearer](const httplib::Request& req,
+                                                                         httplib::Response& res) {
       if (!bearer(req, res)) return;
       ++extendCalls;
       res.set_content(json{{"SAD", "ext" + std::to_string(extendCalls)}, {"expiresIn", 60}}.dump(), "application/json");
     });
-    server->Post("/csc/v2/signatures/signHash", [this, bearer, fail](const httplib::Request& req, httplib::Response& res) {
-      if (!bearer(req, res)) return;
-      if (expireNextSign.exchange(false)) return fail(res, 401, "expired_token", "The access token expired");
-      ++signCalls;
-      const json body = json::parse(req.body);
-      BOOST_TEST(body["signAlgo"] == "1.2.840.10045.4.3.2");
-      json values = json::array();
-      for (const auto& h : body["hashes"]) {
-        Bytes digest = fromBase64(h.get<std::string>()).value_or(Bytes{});
-        if (wrongValues) digest[0] ^= 1;
-        ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(signKey.get(), nullptr));
-        std::size_t len = 0;
-        EVP_PKEY_sign_init(ctx.get());
-        EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size());
-        Bytes sig(len);
-        EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size());
-        sig.resize(len);
-        values.push_back(toBase64(sig));
-      }
-      res.set_content(json{{"signatures", values}}.dump(), "application/json");
-    });
+    server->Post("/csc/v2/signatures/signHash",
+                 [this, bearer, fail](const httplib::Request& req, httplib::Response& res) {
+                   if (!bearer(req, res)) return;
+                   if (expireNextSign.exchange(false))
+                     return fail(res, 401, "expired_token", "The access token expired");
+                   ++signCalls;
+                   const json body = json::parse(req.body);
+                   BOOST_TEST(body["signAlgo"] == "1.2.840.10045.4.3.2");
+                   json values = json::array();
+                   for (const auto& h : body["hashes"]) {
+                     Bytes digest = fromBase64(h.get<std::string>()).value_or(Bytes{});
+                     if (wrongValues) digest[0] ^= 1;
+                     ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new(signKey.get(), nullptr));
+                     std::size_t len = 0;
+                     EVP_PKEY_sign_init(ctx.get());
+                     EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size());
+                     Bytes sig(len);
+                     EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size());
+                     sig.resize(len);
+                     values.push_back(toBase64(sig));
+                   }
+                   res.set_content(json{{"signatures", values}}.dump(), "application/json");
+                 });
     server->Post("/csc/v2/auth/revoke", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     port = server->bind_to_any_port("127.0.0.1");
     BOOST_TEST_REQUIRE(port > 0);
@@ -256,12 +266,11 @@ BOOST_AUTO_TEST_CASE(wrong_password_and_wrong_code_are_password_errors) {
   ui.otp = "00000000";
   CscSigner signer(svc.options(), ui);
   const auto cert = signer.certificates().front();
-  BOOST_CHECK_EXCEPTION(signer.signDigests(cert, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, digests(1)), Error,
-                        [](const Error& e) {
-                          return e.category() == Category::Password &&
-                                 e.message().find("The OTP is invalid") != std::string::npos &&
-                                 e.message().find("00000000") == std::string::npos;
-                        });
+  BOOST_CHECK_EXCEPTION(
+      signer.signDigests(cert, DigestAlgorithm::Sha256, SignatureScheme::Ecdsa, digests(1)), Error, [](const Error& e) {
+        return e.category() == Category::Password && e.message().find("The OTP is invalid") != std::string::npos &&
+               e.message().find("00000000") == std::string::npos;
+      });
   BOOST_TEST(svc.signCalls == 0);
 }
 

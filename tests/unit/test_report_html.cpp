@@ -196,8 +196,9 @@ BOOST_AUTO_TEST_CASE(signer_timestamps_and_changes_are_listed) {
   s.signingTime = 1794000000;
   s.coversWholeDocument = false;
   s.modificationLevel = ModificationLevel::Annotations;
-  s.modifications = {Modification{ModificationLevel::FormFilling, "form-field-filled", {{"field", "Name"}}},
-                     Modification{ModificationLevel::Annotations, "annotation-added", {{"page", "3"}, {"subtype", "FreeText"}}}};
+  s.modifications = {
+      Modification{ModificationLevel::FormFilling, "form-field-filled", {{"field", "Name"}}},
+      Modification{ModificationLevel::Annotations, "annotation-added", {{"page", "3"}, {"subtype", "FreeText"}}}};
   s.checks = {{"messageDigest", Check::Status::Failed, Note{"digest-mismatch", "digest differs"}},
               {"signatureValue", Check::Status::Passed, {}},
               {"revocation", Check::Status::NotChecked, {}}};

@@ -557,13 +557,15 @@ BOOST_AUTO_TEST_CASE(a_qualifying_properties_target_with_a_uri_before_the_fragme
   BOOST_TEST_REQUIRE(at != std::string::npos);
   const auto end = text.find('"', at + 9);
   const std::string id = text.substr(at + 9, end - at - 9);
-  for (const std::string& prefix : {std::string("umowa-signed.xml"), std::string("https://example.org/docs/umowa.xml")}) {
+  for (const std::string& prefix :
+       {std::string("umowa-signed.xml"), std::string("https://example.org/docs/umowa.xml")}) {
     BOOST_TEST_CONTEXT(prefix) {
       std::string edited = text;
       edited.replace(at, end - at + 1, "Target=\"" + prefix + "#" + id + "\"");
       writeFile(out, edited);
       const auto r = xades.verify(out, anchored());
-      BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r) << " " << joined(r.signatures.at(0).messages));
+      BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r)
+                                                              << " " << joined(r.signatures.at(0).messages));
       BOOST_TEST(statusOf(r.signatures.at(0), "signedProperties") == "passed");
     }
   }
@@ -815,7 +817,8 @@ BOOST_AUTO_TEST_CASE(a_batch_of_xml_and_other_files_signed_on_several_threads_ve
   std::vector<fs::path> inputs;
   for (int i = 0; i < 24; ++i) {
     const fs::path in = dir / ("doc" + std::to_string(i) + (i % 3 == 0 ? ".bin" : ".xml"));
-    writeFile(in, i % 3 == 0 ? binaryContent() + std::to_string(i) : "<doc n=\"" + std::to_string(i) + "\">tekst</doc>");
+    writeFile(in,
+              i % 3 == 0 ? binaryContent() + std::to_string(i) : "<doc n=\"" + std::to_string(i) + "\">tekst</doc>");
     inputs.push_back(in);
   }
   Pkcs12Signer signer(pkiDir() / "signer-ec.p12", ui);
@@ -861,8 +864,9 @@ BOOST_AUTO_TEST_CASE(enveloping_takes_files_up_to_what_the_verifier_can_read_bac
   BOOST_TEST(r.indication == Indication::TotalPassed, indicationText(r));
   writeFile(dir / "too-large.bin", content + "x");
   Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
-  BOOST_CHECK_EXCEPTION(xades.prepare(dir / "too-large.bin", params(Packaging::Enveloping), signer.certificates().at(0)),
-                        Error, hasCategory(Category::Usage));
+  BOOST_CHECK_EXCEPTION(
+      xades.prepare(dir / "too-large.bin", params(Packaging::Enveloping), signer.certificates().at(0)), Error,
+      hasCategory(Category::Usage));
 }
 
 BOOST_AUTO_TEST_CASE(unsupported_packaging_and_levels_are_refused_with_their_categories) {

@@ -9,9 +9,7 @@
 
 namespace securedoc::ui {
 
-wxString minutesAndSeconds(long seconds) {
-  return wxString::Format("%ld:%02ld", seconds / 60, seconds % 60);
-}
+wxString minutesAndSeconds(long seconds) { return wxString::Format("%ld:%02ld", seconds / 60, seconds % 60); }
 
 CloudSignInDialog::CloudSignInDialog(wxWindow* parent, const wxString& service, const wxString& login, bool remember)
     : wxDialog(parent, wxID_ANY, _("Sign in to the cloud")) {
@@ -120,7 +118,8 @@ CloudAccountDialog::CloudAccountDialog(wxWindow* parent, const wxString& account
   SetEscapeId(wxID_CLOSE);
   CentreOnParent();
   signOut->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { EndModal(kSignOut); });
-  Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { EndModal(wxID_CLOSE); }, wxID_CLOSE);
+  Bind(
+      wxEVT_BUTTON, [this](wxCommandEvent&) { EndModal(wxID_CLOSE); }, wxID_CLOSE);
   Bind(wxEVT_TIMER, [this](wxTimerEvent&) { refresh(); });
   m_timer.Start(1000);
   refresh();

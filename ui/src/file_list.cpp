@@ -11,8 +11,7 @@ namespace securedoc::ui {
 namespace fs = std::filesystem;
 
 FileList::FileList(wxWindow* parent, const FormatRegistry& registry)
-    : wxListView(parent, wxID_ANY, wxDefaultPosition, wxDefaultSize, wxLC_REPORT | wxLC_VIRTUAL),
-      m_registry(registry) {
+    : wxListView(parent, wxID_ANY, wxDefaultPosition, wxDefaultSize, wxLC_REPORT | wxLC_VIRTUAL), m_registry(registry) {
   SetName("files");
   AppendColumn(_("Name"), wxLIST_FORMAT_LEFT, FromDIP(280));
   AppendColumn(_("Type"), wxLIST_FORMAT_LEFT, FromDIP(150));
@@ -143,14 +142,22 @@ wxString FileList::sizeText(std::uintmax_t bytes) {
 
 wxString FileList::stateText(FileEntry::State s) {
   switch (s) {
-    case FileEntry::State::Ready: return _("Ready");
-    case FileEntry::State::Working: return _("Working…");
-    case FileEntry::State::Signed: return _("Signed");
-    case FileEntry::State::Failed: return _("Failed");
-    case FileEntry::State::Valid: return _("Signature valid");
-    case FileEntry::State::Invalid: return _("Signature NOT valid");
-    case FileEntry::State::Indeterminate: return _("Signature not fully verified");
-    case FileEntry::State::Unsigned: return _("No signature");
+    case FileEntry::State::Ready:
+      return _("Ready");
+    case FileEntry::State::Working:
+      return _("Working…");
+    case FileEntry::State::Signed:
+      return _("Signed");
+    case FileEntry::State::Failed:
+      return _("Failed");
+    case FileEntry::State::Valid:
+      return _("Signature valid");
+    case FileEntry::State::Invalid:
+      return _("Signature NOT valid");
+    case FileEntry::State::Indeterminate:
+      return _("Signature not fully verified");
+    case FileEntry::State::Unsigned:
+      return _("No signature");
   }
   return {};
 }
@@ -182,11 +189,16 @@ wxString FileList::OnGetItemText(long item, long column) const {
   if (item < 0 || static_cast<std::size_t>(item) >= m_entries.size()) return {};
   const FileEntry& e = m_entries[static_cast<std::size_t>(item)];
   switch (column) {
-    case Name: return wxString::FromUTF8(e.path.filename().string());
-    case Type: return typeOf(e);
-    case Size: return sizeText(e.size);
-    case Status: return e.detail.empty() ? stateText(e.state) : stateText(e.state) + ": " + e.detail;
-    default: return {};
+    case Name:
+      return wxString::FromUTF8(e.path.filename().string());
+    case Type:
+      return typeOf(e);
+    case Size:
+      return sizeText(e.size);
+    case Status:
+      return e.detail.empty() ? stateText(e.state) : stateText(e.state) + ": " + e.detail;
+    default:
+      return {};
   }
 }
 

@@ -19,8 +19,8 @@ struct FileEntry {
   std::uintmax_t size = 0;
   mutable std::optional<wxString> type;  // found by content when first shown
   State state = State::Ready;
-  wxString detail;                       // the output, the error, the result
-  std::filesystem::path output;          // after signing
+  wxString detail;               // the output, the error, the result
+  std::filesystem::path output;  // after signing
 };
 
 class FileList final : public wxListView {

@@ -69,9 +69,12 @@ wxString fileName(const fs::path& file) { return wxString::FromUTF8(file.filenam
 
 FileEntry::State stateFor(Indication i) {
   switch (i) {
-    case Indication::TotalPassed: return FileEntry::State::Valid;
-    case Indication::TotalFailed: return FileEntry::State::Invalid;
-    case Indication::Indeterminate: return FileEntry::State::Indeterminate;
+    case Indication::TotalPassed:
+      return FileEntry::State::Valid;
+    case Indication::TotalFailed:
+      return FileEntry::State::Invalid;
+    case Indication::Indeterminate:
+      return FileEntry::State::Indeterminate;
   }
   return FileEntry::State::Indeterminate;
 }
@@ -114,10 +117,12 @@ MainFrame::MainFrame(const FormatRegistry& registry, Settings settings)
   Centre();
   Bind(wxEVT_CLOSE_WINDOW, &MainFrame::onClose, this);
   m_clock.SetOwner(this);
-  Bind(wxEVT_TIMER, [this](wxTimerEvent&) { refreshCloudStatus(); }, m_clock.GetId());
+  Bind(
+      wxEVT_TIMER, [this](wxTimerEvent&) { refreshCloudStatus(); }, m_clock.GetId());
   m_clock.Start(1000);
   m_pulse.SetOwner(this);
-  Bind(wxEVT_TIMER, [this](wxTimerEvent&) { m_gauge->Pulse(); }, m_pulse.GetId());
+  Bind(
+      wxEVT_TIMER, [this](wxTimerEvent&) { m_gauge->Pulse(); }, m_pulse.GetId());
   refreshCloudStatus();
 }
 
@@ -161,49 +166,72 @@ void MainFrame::buildMenus() {
   bar->Append(help, _("&Help"));
   SetMenuBar(bar);
 
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
-    wxFileDialog d(this, _("Add files"), wxEmptyString, wxEmptyString, _("All files|*"),
-                   wxFD_OPEN | wxFD_MULTIPLE | wxFD_FILE_MUST_EXIST);
-    if (d.ShowModal() != wxID_OK) return;
-    wxArrayString paths;
-    d.GetPaths(paths);
-    std::vector<fs::path> files;
-    for (const auto& p : paths) files.emplace_back(p.utf8_string());
-    addFiles(files);
-  }, kIdAdd);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
-    wxFileDialog d(this, _("Open signed file"), wxEmptyString, wxEmptyString,
-                   _("Signed files (*.pdf;*.xml;*.p7s;*.p7m;*.sig)|*.pdf;*.xml;*.p7s;*.p7m;*.sig|All files|*"),
-                   wxFD_OPEN | wxFD_FILE_MUST_EXIST);
-    if (d.ShowModal() == wxID_OK) openPath(d.GetPath().utf8_string());
-  }, kIdOpenSigned);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
-    if (!busy()) {
-      m_list->removeSelected();
-      updateCounts();
-    }
-  }, kIdRemove);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) {
-    if (!busy()) {
-      m_list->clearAll();
-      updateCounts();
-    }
-  }, kIdClear);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { Close(); }, wxID_EXIT);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { signFiles(); }, kIdSign);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { verifyFiles(); }, kIdVerify);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { showSettings(); }, wxID_PREFERENCES);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { signInToCloud(); }, kIdCloudSignIn);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { showCloudAccount(); }, kIdCloudAccount);
-  Bind(wxEVT_MENU, [this](wxCommandEvent&) { signOutOfCloud(); }, kIdCloudSignOut);
-  Bind(wxEVT_MENU, [](wxCommandEvent&) {
-    wxAboutDialogInfo info;
-    info.SetName("SecureDoc");
-    info.SetVersion("0.1");
-    info.SetDescription(_("Qualified electronic signatures: PAdES, XAdES and CAdES, with certificate files, "
-                          "cryptographic tokens and cloud certificates."));
-    wxAboutBox(info);
-  }, wxID_ABOUT);
+  Bind(
+      wxEVT_MENU,
+      [this](wxCommandEvent&) {
+        wxFileDialog d(this, _("Add files"), wxEmptyString, wxEmptyString, _("All files|*"),
+                       wxFD_OPEN | wxFD_MULTIPLE | wxFD_FILE_MUST_EXIST);
+        if (d.ShowModal() != wxID_OK) return;
+        wxArrayString paths;
+        d.GetPaths(paths);
+        std::vector<fs::path> files;
+        for (const auto& p : paths) files.emplace_back(p.utf8_string());
+        addFiles(files);
+      },
+      kIdAdd);
+  Bind(
+      wxEVT_MENU,
+      [this](wxCommandEvent&) {
+        wxFileDialog d(this, _("Open signed file"), wxEmptyString, wxEmptyString,
+                       _("Signed files (*.pdf;*.xml;*.p7s;*.p7m;*.sig)|*.pdf;*.xml;*.p7s;*.p7m;*.sig|All files|*"),
+                       wxFD_OPEN | wxFD_FILE_MUST_EXIST);
+        if (d.ShowModal() == wxID_OK) openPath(d.GetPath().utf8_string());
+      },
+      kIdOpenSigned);
+  Bind(
+      wxEVT_MENU,
+      [this](wxCommandEvent&) {
+        if (!busy()) {
+          m_list->removeSelected();
+          updateCounts();
+        }
+      },
+      kIdRemove);
+  Bind(
+      wxEVT_MENU,
+      [this](wxCommandEvent&) {
+        if (!busy()) {
+          m_list->clearAll();
+          updateCounts();
+        }
+      },
+      kIdClear);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { Close(); }, wxID_EXIT);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { signFiles(); }, kIdSign);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { verifyFiles(); }, kIdVerify);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { showSettings(); }, wxID_PREFERENCES);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { signInToCloud(); }, kIdCloudSignIn);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { showCloudAccount(); }, kIdCloudAccount);
+  Bind(
+      wxEVT_MENU, [this](wxCommandEvent&) { signOutOfCloud(); }, kIdCloudSignOut);
+  Bind(
+      wxEVT_MENU,
+      [](wxCommandEvent&) {
+        wxAboutDialogInfo info;
+        info.SetName("SecureDoc");
+        info.SetVersion("0.1");
+        info.SetDescription(
+            _("Qualified electronic signatures: PAdES, XAdES and CAdES, with certificate files, "
+              "cryptographic tokens and cloud certificates."));
+        wxAboutBox(info);
+      },
+      wxID_ABOUT);
 }
 
 void MainFrame::buildBody() {
@@ -314,9 +342,7 @@ void MainFrame::updateCounts() {
   Layout();
 }
 
-wxString MainFrame::statusText() const {
-  return GetStatusBar() ? GetStatusBar()->GetStatusText(kMessage) : wxString();
-}
+wxString MainFrame::statusText() const { return GetStatusBar() ? GetStatusBar()->GetStatusText(kMessage) : wxString(); }
 
 void MainFrame::setBusy(bool isBusy, const wxString& what) {
   m_progressPanel->Show(isBusy);
@@ -384,7 +410,9 @@ void MainFrame::startSigning(const std::vector<std::size_t>& rows, const Signing
     return;
   }
   m_interaction->reset();
-  setBusy(true, wxString::Format(wxPLURAL("Signing %zu file…", "Signing %zu files…", static_cast<unsigned>(inputs.size())), inputs.size()));
+  setBusy(true,
+          wxString::Format(wxPLURAL("Signing %zu file…", "Signing %zu files…", static_cast<unsigned>(inputs.size())),
+                           inputs.size()));
   m_worker = std::thread([this, request, choice, inputs] {
     std::vector<SignOutcome> outcomes;
     std::optional<Error> batchError;
@@ -439,8 +467,10 @@ void MainFrame::finishSigning(const std::vector<fs::path>& inputs, const std::ve
     SetStatusText(_("Signing failed."), kMessage);
     wxMessageBox(wxString::FromUTF8(batchError->what()), _("Signing failed"), wxOK | wxICON_ERROR, this);
   } else if (failed == 0) {
-    SetStatusText(wxString::Format(wxPLURAL("%zu file signed.", "%zu files signed.", static_cast<unsigned>(signedCount)), signedCount),
-                  kMessage);
+    SetStatusText(
+        wxString::Format(wxPLURAL("%zu file signed.", "%zu files signed.", static_cast<unsigned>(signedCount)),
+                         signedCount),
+        kMessage);
   } else {
     SetStatusText(wxString::Format(_("%zu signed, %zu failed: see the Status column."), signedCount, failed), kMessage);
   }
@@ -625,7 +655,7 @@ std::shared_ptr<Signer> MainFrame::signInToCloud() {
     wxBusyCursor wait;
     std::shared_ptr<Signer> cloud = openSigner("cloud:" + s.cloudUrl, *m_interaction, cloudOptionsFor(s));
     m_interaction->prime(Interaction::Secret::Password, dialog.takePassword());
-    (void)cloud->certificates();  // the login; the list is kept for the dialogs
+    (void)cloud->certificates();    // the login; the list is kept for the dialogs
     m_interaction->forgetPrimed();  // used by the login, or not needed
     m_cloud = cloud;
   } catch (const Error& e) {

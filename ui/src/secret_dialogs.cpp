@@ -46,14 +46,13 @@ SecretString SecretDialog::takeValue() { return takeText(m_field); }
 OtpDialog::OtpDialog(wxWindow* parent, const wxString& what)
     : wxDialog(parent, wxID_ANY, _("One-time code")), m_timer(this) {
   auto* top = new wxBoxSizer(wxVERTICAL);
-  auto* label = new wxStaticText(
-      this, wxID_ANY, wxString::Format(_("Enter the 8-digit code your authenticator shows for %s:"), what));
+  auto* label = new wxStaticText(this, wxID_ANY,
+                                 wxString::Format(_("Enter the 8-digit code your authenticator shows for %s:"), what));
   label->Wrap(FromDIP(420));
   top->Add(label, 0, wxALL, FromDIP(12));
 
   wxTextValidator digits(wxFILTER_DIGITS);
-  m_field = new wxTextCtrl(this, wxID_ANY, wxEmptyString, wxDefaultPosition, wxDefaultSize, wxTE_PROCESS_ENTER,
-                           digits);
+  m_field = new wxTextCtrl(this, wxID_ANY, wxEmptyString, wxDefaultPosition, wxDefaultSize, wxTE_PROCESS_ENTER, digits);
   m_field->SetName("otp");
   SetName("otpDialog");
   m_field->SetMaxLength(kDigits);
@@ -90,8 +89,8 @@ int OtpDialog::secondsLeft() { return kPeriod - static_cast<int>(std::time(nullp
 
 void OtpDialog::refresh() {
   const int left = secondsLeft();
-  m_left->SetLabel(wxString::Format(wxPLURAL("The code changes in %d second.", "The code changes in %d seconds.", left),
-                                    left));
+  m_left->SetLabel(
+      wxString::Format(wxPLURAL("The code changes in %d second.", "The code changes in %d seconds.", left), left));
   m_gauge->SetValue(left);
   if (m_ok) m_ok->Enable(m_field->GetValue().length() == static_cast<std::size_t>(kDigits));
 }

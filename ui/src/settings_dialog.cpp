@@ -60,15 +60,14 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     m_besideOriginal->SetValue(current.outputDir.empty());
     g->Add(m_besideOriginal, 1, wxEXPAND);
     label(box, g, _("or in the folder:"));
-    m_outputDir = new wxDirPickerCtrl(box, wxID_ANY, wxString::FromUTF8(current.outputDir.string()),
-                                      _("Folder for signed files"), wxDefaultPosition, wxDefaultSize,
-                                      wxDIRP_USE_TEXTCTRL | wxDIRP_DIR_MUST_EXIST);
+    m_outputDir =
+        new wxDirPickerCtrl(box, wxID_ANY, wxString::FromUTF8(current.outputDir.string()), _("Folder for signed files"),
+                            wxDefaultPosition, wxDefaultSize, wxDIRP_USE_TEXTCTRL | wxDIRP_DIR_MUST_EXIST);
     m_outputDir->SetName("outputDir");
     m_outputDir->Enable(!current.outputDir.empty());
     g->Add(m_outputDir, 1, wxEXPAND);
-    m_besideOriginal->Bind(wxEVT_CHECKBOX, [this](wxCommandEvent&) {
-      m_outputDir->Enable(!m_besideOriginal->GetValue());
-    });
+    m_besideOriginal->Bind(wxEVT_CHECKBOX,
+                           [this](wxCommandEvent&) { m_outputDir->Enable(!m_besideOriginal->GetValue()); });
     label(box, g, _("Signature level:"));
     m_level = new wxChoice(box, wxID_ANY);
     m_level->SetName("level");
@@ -123,7 +122,8 @@ Settings SettingsDialog::settings() const {
   Settings s = m_base;
   const int lang = m_language->GetSelection();
   s.language = lang >= 0 && lang < 3 ? kLanguages[lang] : "system";
-  s.outputDir = m_besideOriginal->GetValue() ? std::filesystem::path() : std::filesystem::path(m_outputDir->GetPath().utf8_string());
+  s.outputDir = m_besideOriginal->GetValue() ? std::filesystem::path()
+                                             : std::filesystem::path(m_outputDir->GetPath().utf8_string());
   s.tsaUrl = m_tsaUrl->GetValue().Strip(wxString::both).utf8_string();
   const auto all = [](wxListBox* list) {
     std::vector<std::filesystem::path> out;

@@ -45,8 +45,8 @@ void writePaths(wxConfigBase& c, const char* key, const std::vector<fs::path>& p
 void installConfig() {
   const char* file = std::getenv("SECUREDOC_CONFIG");
   if (file && *file) {
-    wxConfigBase::Set(new wxFileConfig("securedoc", wxEmptyString, wxString::FromUTF8(file), wxEmptyString,
-                                       wxCONFIG_USE_LOCAL_FILE));
+    wxConfigBase::Set(
+        new wxFileConfig("securedoc", wxEmptyString, wxString::FromUTF8(file), wxEmptyString, wxCONFIG_USE_LOCAL_FILE));
   } else {
     wxStandardPaths::Get().SetFileLayout(wxStandardPaths::FileLayout_XDG);
     wxConfigBase::Set(new wxFileConfig("securedoc", wxEmptyString, wxEmptyString, wxEmptyString,

@@ -77,14 +77,17 @@ SignDialog::SignDialog(wxWindow* parent, const Settings& settings, Interaction& 
     e.Skip();
     updateButtons();
   });
-  Bind(wxEVT_BUTTON, [this](wxCommandEvent& e) {
-    if (m_level->GetSelection() == 1 && m_settings.tsaUrl.empty()) {
-      wxMessageBox(_("Level B-T needs a time-stamp service. Set its address in Settings, or choose B-B."),
-                   _("Sign files"), wxOK | wxICON_WARNING, this);
-      return;
-    }
-    e.Skip();
-  }, wxID_OK);
+  Bind(
+      wxEVT_BUTTON,
+      [this](wxCommandEvent& e) {
+        if (m_level->GetSelection() == 1 && m_settings.tsaUrl.empty()) {
+          wxMessageBox(_("Level B-T needs a time-stamp service. Set its address in Settings, or choose B-B."),
+                       _("Sign files"), wxOK | wxICON_WARNING, this);
+          return;
+        }
+        e.Skip();
+      },
+      wxID_OK);
   loadTokens();
   updateButtons();
 }
@@ -133,12 +136,12 @@ wxWindow* SignDialog::makeDevicePage(wxNotebook* book) {
 wxWindow* SignDialog::makeFilePage(wxNotebook* book) {
   auto* page = new wxPanel(book);
   auto* s = new wxBoxSizer(wxVERTICAL);
-  s->Add(new wxStaticText(page, wxID_ANY, _("A PKCS#12 file (.p12, .pfx) with your certificate and key:")), 0,
-         wxALL, FromDIP(6));
-  m_filePicker = new wxFilePickerCtrl(page, wxID_ANY, wxEmptyString, _("Choose a certificate file"),
-                                      _("PKCS#12 files (*.p12;*.pfx)|*.p12;*.pfx;*.P12;*.PFX|All files|*"),
-                                      wxDefaultPosition, wxDefaultSize,
-                                      wxFLP_OPEN | wxFLP_FILE_MUST_EXIST | wxFLP_USE_TEXTCTRL);
+  s->Add(new wxStaticText(page, wxID_ANY, _("A PKCS#12 file (.p12, .pfx) with your certificate and key:")), 0, wxALL,
+         FromDIP(6));
+  m_filePicker =
+      new wxFilePickerCtrl(page, wxID_ANY, wxEmptyString, _("Choose a certificate file"),
+                           _("PKCS#12 files (*.p12;*.pfx)|*.p12;*.pfx;*.P12;*.PFX|All files|*"), wxDefaultPosition,
+                           wxDefaultSize, wxFLP_OPEN | wxFLP_FILE_MUST_EXIST | wxFLP_USE_TEXTCTRL);
   m_filePicker->SetName("certificateFile");
   s->Add(m_filePicker, 0, wxLEFT | wxRIGHT | wxEXPAND, FromDIP(6));
   m_fileList = new wxListView(page, wxID_ANY, wxDefaultPosition, wxDefaultSize, wxLC_REPORT | wxLC_SINGLE_SEL);

@@ -96,7 +96,6 @@ std::string resultHtml(Indication i, SubIndication s) {
          esc(etsiCode(i, s)) + "</span>";
 }
 
-
 const char* checkStatusWords(Check::Status s) {
   switch (s) {
     case Check::Status::Passed:
@@ -286,8 +285,8 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
     o << "<h3>" << esc(tr("Checks:")) << "</h3>\n<table class=\"grid\"><thead><tr><th>" << esc(tr("Check"))
       << "</th><th>" << esc(tr("Status")) << "</th><th>" << esc(tr("Detail")) << "</th></tr></thead><tbody>\n";
     for (const auto& c : s.checks) {
-      o << "<tr><td>" << esc(checkLabel(c.id)) << " <span class=\"code\">" << esc(c.id) << "</span></td><td class=\"" << checkStatusClass(c.status)
-        << "\"><span aria-hidden=\"true\">" << checkStatusSymbol(c.status) << "</span> "
+      o << "<tr><td>" << esc(checkLabel(c.id)) << " <span class=\"code\">" << esc(c.id) << "</span></td><td class=\""
+        << checkStatusClass(c.status) << "\"><span aria-hidden=\"true\">" << checkStatusSymbol(c.status) << "</span> "
         << esc(checkStatusWords(c.status)) << "</td><td>" << esc(describe(c.detail)) << "</td></tr>\n";
     }
     o << "</tbody></table>\n";

@@ -86,14 +86,17 @@ namespace {
 
 const char* statusMark(Check::Status s) {
   switch (s) {
-    case Check::Status::Passed: return tr("[ok]");
-    case Check::Status::Failed: return tr("[FAILED]");
-    case Check::Status::NotChecked: return tr("[not checked]");
-    case Check::Status::Warning: return tr("[warning]");
+    case Check::Status::Passed:
+      return tr("[ok]");
+    case Check::Status::Failed:
+      return tr("[FAILED]");
+    case Check::Status::NotChecked:
+      return tr("[not checked]");
+    case Check::Status::Warning:
+      return tr("[warning]");
   }
   return "";
 }
-
 
 std::string displayName(const Certificate& c) {
   std::string name = c.commonName().empty() ? c.subject() : c.commonName();
@@ -114,11 +117,16 @@ std::string timestampTypeName(const std::string& type) {
 
 std::string modificationLevelName(ModificationLevel l) {
   switch (l) {
-    case ModificationLevel::None: return tr("no changes");
-    case ModificationLevel::LtaUpdates: return tr("validation data and time-stamps");
-    case ModificationLevel::FormFilling: return tr("form filling and signing");
-    case ModificationLevel::Annotations: return tr("annotations");
-    case ModificationLevel::Other: return tr("changes nothing allows");
+    case ModificationLevel::None:
+      return tr("no changes");
+    case ModificationLevel::LtaUpdates:
+      return tr("validation data and time-stamps");
+    case ModificationLevel::FormFilling:
+      return tr("form filling and signing");
+    case ModificationLevel::Annotations:
+      return tr("annotations");
+    case ModificationLevel::Other:
+      return tr("changes nothing allows");
   }
   return {};
 }
@@ -160,12 +168,15 @@ std::string modificationWords(const Modification& m, bool english) {
   };
   const std::string& c = m.code;
   if (c == "dss-added") return T("validation data (DSS) was added");
-  if (c == "document-timestamp-added") return format(T("a document time-stamp was added (field \"{0}\")"), {a("field")});
+  if (c == "document-timestamp-added")
+    return format(T("a document time-stamp was added (field \"{0}\")"), {a("field")});
   if (c == "info-changed") return T("the document information (producer, dates) changed");
   if (c == "metadata-changed") return T("the document's XMP metadata changed");
   if (c == "extensions-changed") return format(T("the declared PDF version or extensions changed (/{0})"), {a("key")});
-  if (c == "invisible-signature-field-added") return format(T("an invisible signature field \"{0}\" was added"), {a("field")});
-  if (c == "resources-extended") return format(T("resources that nothing on page {0} uses were added to it"), {a("page")});
+  if (c == "invisible-signature-field-added")
+    return format(T("an invisible signature field \"{0}\" was added"), {a("field")});
+  if (c == "resources-extended")
+    return format(T("resources that nothing on page {0} uses were added to it"), {a("page")});
   if (c == "form-flags-changed") return T("the form's signature flags changed");
   if (c == "signature-field-added") return format(T("signature field \"{0}\" was added and signed"), {a("field")});
   if (c == "signature-field-signed") return format(T("the empty signature field \"{0}\" was signed"), {a("field")});
@@ -173,20 +184,26 @@ std::string modificationWords(const Modification& m, bool english) {
   if (c == "form-resources-changed") return T("the form's default resources or appearance changed");
   if (c == "annotation-added") return format(T("an annotation ({0}) was added to page {1}"), {a("subtype"), a("page")});
   if (c == "annotation-changed") return format(T("an annotation ({0}) on page {1} changed"), {a("subtype"), a("page")});
-  if (c == "annotation-removed") return format(T("an annotation ({0}) was removed from page {1}"), {a("subtype"), a("page")});
+  if (c == "annotation-removed")
+    return format(T("an annotation ({0}) was removed from page {1}"), {a("subtype"), a("page")});
   if (c == "unsigned-signature-widget") {
-    return format(T("a visible signature field \"{0}\" was added without a valid signature: it only looks like one"), {a("field")});
+    return format(T("a visible signature field \"{0}\" was added without a valid signature: it only looks like one"),
+                  {a("field")});
   }
   if (c == "object-changed") {
-    return format(T("object {0} ({1}) changed"), {a("object"), roleWords(m.arg("role"), english) + (m.arg("page").empty() ? "" : ", " + format(T("page {0}"), {m.arg("page")}))});
+    return format(T("object {0} ({1}) changed"),
+                  {a("object"), roleWords(m.arg("role"), english) +
+                                    (m.arg("page").empty() ? "" : ", " + format(T("page {0}"), {m.arg("page")}))});
   }
-  if (c == "object-removed") return format(T("object {0} ({1}) was removed"), {a("object"), roleWords(m.arg("role"), english)});
+  if (c == "object-removed")
+    return format(T("object {0} ({1}) was removed"), {a("object"), roleWords(m.arg("role"), english)});
   if (c == "signed-object-defined-later") {
     return format(T("object {0}, which the signed version referred to but did not contain, was added later ({1})"),
                   {a("object"), roleWords(m.arg("role"), english)});
   }
   if (c == "object-role-changed") {
-    return format(T("object {0} ({1}) was reused as {2}"), {a("object"), roleWords(m.arg("role"), english), roleWords(m.arg("now"), english)});
+    return format(T("object {0} ({1}) was reused as {2}"),
+                  {a("object"), roleWords(m.arg("role"), english), roleWords(m.arg("now"), english)});
   }
   if (c == "catalog-changed") return format(T("the document catalogue changed (/{0})"), {a("key")});
   if (c == "pages-changed") return format(T("the page tree changed (/{0})"), {a("key")});
@@ -197,11 +214,14 @@ std::string modificationWords(const Modification& m, bool english) {
   if (c == "form-field-added") return format(T("form field \"{0}\" was added"), {a("field")});
   if (c == "field-changed") return format(T("form field \"{0}\" changed (/{1})"), {a("field"), a("key")});
   if (c == "field-removed") return format(T("form field \"{0}\" was removed"), {a("field")});
-  if (c == "locked-field-changed") return format(T("form field \"{0}\", which this signature locks, was changed"), {a("field")});
+  if (c == "locked-field-changed")
+    return format(T("form field \"{0}\", which this signature locks, was changed"), {a("field")});
   if (c == "signature-changed") return format(T("the existing signature \"{0}\" was changed"), {a("field")});
   if (c == "permissions-changed") return T("the document's permissions (/Perms) changed");
   if (c == "objects-after-last-revision") {
-    return T("objects follow the last revision of the file, outside every revision; a viewer that repairs the file may show them");
+    return T(
+        "objects follow the last revision of the file, outside every revision; a viewer that repairs the file may show "
+        "them");
   }
   if (c == "page-looks-different") return format(T("page {0} looks different from the signed version"), {a("page")});
   if (c == "content-covered") {
@@ -220,44 +240,69 @@ std::string describe(const Note& n) { return n.translated(); }
 
 std::string integrityWords(Check::Status s) {
   switch (s) {
-    case Check::Status::Passed: return tr("intact: the signed data and the signature value are correct");
-    case Check::Status::Failed: return tr("BROKEN: the signed data or the signature value is wrong");
-    default: return tr("not established");
+    case Check::Status::Passed:
+      return tr("intact: the signed data and the signature value are correct");
+    case Check::Status::Failed:
+      return tr("BROKEN: the signed data or the signature value is wrong");
+    default:
+      return tr("not established");
   }
 }
 
 std::string describe(Indication i, SubIndication s) {
   switch (s) {
-    case SubIndication::None: break;
-    case SubIndication::FormatFailure: return tr("the signature is not in a valid format");
-    case SubIndication::HashFailure: return tr("the document was changed after signing");
-    case SubIndication::SigCryptoFailure: return tr("the signature value is not valid");
-    case SubIndication::Revoked: return tr("the certificate was revoked");
-    case SubIndication::SigConstraintsFailure: return tr("the signature does not meet the validation policy");
-    case SubIndication::ChainConstraintsFailure: return tr("the certificate chain does not meet the validation policy");
-    case SubIndication::CertificateChainGeneralFailure: return tr("the certificate chain is not acceptable");
-    case SubIndication::CryptoConstraintsFailure: return tr("an algorithm is not acceptable");
+    case SubIndication::None:
+      break;
+    case SubIndication::FormatFailure:
+      return tr("the signature is not in a valid format");
+    case SubIndication::HashFailure:
+      return tr("the document was changed after signing");
+    case SubIndication::SigCryptoFailure:
+      return tr("the signature value is not valid");
+    case SubIndication::Revoked:
+      return tr("the certificate was revoked");
+    case SubIndication::SigConstraintsFailure:
+      return tr("the signature does not meet the validation policy");
+    case SubIndication::ChainConstraintsFailure:
+      return tr("the certificate chain does not meet the validation policy");
+    case SubIndication::CertificateChainGeneralFailure:
+      return tr("the certificate chain is not acceptable");
+    case SubIndication::CryptoConstraintsFailure:
+      return tr("an algorithm is not acceptable");
     case SubIndication::CryptoConstraintsFailureNoPoe:
       return tr("an algorithm is no longer strong enough and nothing proves the signature was made while it was");
-    case SubIndication::Expired: return tr("the certificate has expired");
-    case SubIndication::NotYetValid: return tr("the certificate is not yet valid");
-    case SubIndication::NoSigningCertificateFound: return tr("the signing certificate cannot be identified");
-    case SubIndication::NoCertificateChainFound: return tr("the certificate does not chain to a trusted root");
-    case SubIndication::OutOfBoundsNoPoe: return tr("the certificate expired and nothing proves the signature is older");
-    case SubIndication::OutOfBoundsNotRevoked: return tr("the certificate expired after the time-stamped signing time");
-    case SubIndication::SignedDataNotFound: return tr("the signed content is missing");
-    case SubIndication::TryLater: return tr("revocation information is not available yet; try later");
+    case SubIndication::Expired:
+      return tr("the certificate has expired");
+    case SubIndication::NotYetValid:
+      return tr("the certificate is not yet valid");
+    case SubIndication::NoSigningCertificateFound:
+      return tr("the signing certificate cannot be identified");
+    case SubIndication::NoCertificateChainFound:
+      return tr("the certificate does not chain to a trusted root");
+    case SubIndication::OutOfBoundsNoPoe:
+      return tr("the certificate expired and nothing proves the signature is older");
+    case SubIndication::OutOfBoundsNotRevoked:
+      return tr("the certificate expired after the time-stamped signing time");
+    case SubIndication::SignedDataNotFound:
+      return tr("the signed content is missing");
+    case SubIndication::TryLater:
+      return tr("revocation information is not available yet; try later");
   }
   switch (i) {
-    case Indication::TotalPassed: return tr("the signature is valid");
-    case Indication::TotalFailed: return tr("the signature is not valid");
-    case Indication::Indeterminate: return tr("the signature could not be fully validated");
+    case Indication::TotalPassed:
+      return tr("the signature is valid");
+    case Indication::TotalFailed:
+      return tr("the signature is not valid");
+    case Indication::Indeterminate:
+      return tr("the signature could not be fully validated");
   }
   return {};
 }
 
 std::string reportToJson(const VerificationReport& r) {
-  json j{{"file", r.file}, {"format", r.format}, {"indication", indicationCode(r.indication)},
+  json j{{"file", r.file},
+         {"format", r.format},
+         {"indication", indicationCode(r.indication)},
          {"subIndication", nullOr(subIndicationCode(r.subIndication))}};
   if (r.validationTime) j["validationTime"] = isoTime(*r.validationTime);
   json sigs = json::array();
@@ -368,11 +413,12 @@ std::string reportToText(const VerificationReport& r) {
       o << "  " << tr("Signed by:") << ' ' << displayName(*s.signer) << '\n';
       o << certificateToText(*s.signer, "    ");
     }
-    if (s.signingTime) o << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*s.signingTime) << '\n';
+    if (s.signingTime)
+      o << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*s.signingTime) << '\n';
     o << "  " << tr("Digest algorithm:") << ' ' << s.digestAlgorithm << '\n';
     for (const auto& t : s.timestamps) {
-      o << "  " << tr("Time-stamp:") << ' ' << timestampTypeName(t.type) << ' ' << (t.time ? isoTime(*t.time) : std::string("?")) << ' '
-        << indicationCode(t.indication);
+      o << "  " << tr("Time-stamp:") << ' ' << timestampTypeName(t.type) << ' '
+        << (t.time ? isoTime(*t.time) : std::string("?")) << ' ' << indicationCode(t.indication);
       if (!t.detail.empty()) o << " (" << describe(t.detail) << ')';
       o << '\n';
       for (const auto& c : t.checks) {
@@ -388,13 +434,15 @@ std::string reportToText(const VerificationReport& r) {
     }
     o << "  " << tr("Integrity:") << ' ' << integrityWords(integrityOf(s)) << '\n';
     if (s.coversWholeDocument) {
-      o << "  " << (*s.coversWholeDocument ? tr("Covers the whole document.") : tr("Does NOT cover the whole document."))
+      o << "  "
+        << (*s.coversWholeDocument ? tr("Covers the whole document.") : tr("Does NOT cover the whole document."))
         << '\n';
     }
     for (const auto& d : s.signedData) o << "  " << tr("Signed:") << ' ' << describe(d) << '\n';
     if (s.modificationLevel && *s.modificationLevel != ModificationLevel::None) {
       o << "  " << tr("Changed after signing:") << ' ' << modificationLevelName(*s.modificationLevel) << '\n';
-      for (const auto& m : s.modifications) o << "    - " << describe(m) << " [" << modificationLevelName(m.level) << "]\n";
+      for (const auto& m : s.modifications)
+        o << "    - " << describe(m) << " [" << modificationLevelName(m.level) << "]\n";
     }
     o << "  " << tr("Checks:") << '\n';
     for (const auto& c : s.checks) {
@@ -433,7 +481,10 @@ std::string inspectionToJson(const Inspection& in) {
       for (const auto& m : r.changes) {
         json args = json::object();
         for (const auto& [k, v] : m.args) args[k] = v;
-        changes.push_back({{"level", modificationLevelCode(m.level)}, {"code", m.code}, {"args", args}, {"text", modificationWords(m, true)}});
+        changes.push_back({{"level", modificationLevelCode(m.level)},
+                           {"code", m.code},
+                           {"args", args},
+                           {"text", modificationWords(m, true)}});
       }
       revs.push_back({{"end", r.end},
                       {"signedBy", r.signedBy},
@@ -451,17 +502,17 @@ std::string inspectionToText(const Inspection& in) {
   o << tr("File:") << ' ' << in.file << '\n';
   o << tr("Format:") << ' ' << in.format << " (" << tr(in.packaging.c_str()) << ")\n";
   if (in.contentSize) {
-    o << tr("Attached content:") << ' '
-      << format(trn("{0} byte", "{0} bytes", *in.contentSize), {*in.contentSize}) << '\n';
+    o << tr("Attached content:") << ' ' << format(trn("{0} byte", "{0} bytes", *in.contentSize), {*in.contentSize})
+      << '\n';
   }
-  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {in.signatures.size()})
-    << '\n';
+  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {in.signatures.size()}) << '\n';
   std::string out = o.str();
   std::ostringstream s;
   for (const auto& sig : in.signatures) {
     s << '\n' << format(tr("Signature {0} ({1} {2})"), {sig.id, in.format, sig.level}) << '\n';
     if (sig.signer) s << "  " << tr("Signed by:") << ' ' << displayName(*sig.signer) << '\n';
-    if (sig.signingTime) s << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*sig.signingTime) << '\n';
+    if (sig.signingTime)
+      s << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*sig.signingTime) << '\n';
     s << "  " << tr("Digest algorithm:") << ' ' << sig.digestAlgorithm << '\n';
     s << "  " << tr("Signature algorithm:") << ' ' << sig.signatureAlgorithm << '\n';
     s << "  " << tr("Signed attributes:") << ' ';
@@ -484,7 +535,8 @@ std::string inspectionToText(const Inspection& in) {
       }
       s << '\n';
       if (i == 0) s << "     " << tr("the original document") << '\n';
-      if (!r.unreadable.empty()) s << "     " << format(tr("this revision cannot be read ({0})"), {r.unreadable}) << '\n';
+      if (!r.unreadable.empty())
+        s << "     " << format(tr("this revision cannot be read ({0})"), {r.unreadable}) << '\n';
       for (const auto& c : r.changes) s << "     - " << describe(c) << " [" << modificationLevelName(c.level) << "]\n";
     }
   }

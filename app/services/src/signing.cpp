@@ -16,8 +16,7 @@ namespace securedoc {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction,
-                                   const CloudSignerOptions& cloud) {
+std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interaction, const CloudSignerOptions& cloud) {
   const auto colon = spec.find(':');
   const std::string scheme = colon == std::string::npos ? std::string() : spec.substr(0, colon);
   const std::string rest = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
@@ -27,7 +26,8 @@ std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interac
   }
   if (scheme == "pkcs11") return std::make_unique<Pkcs11Signer>(spec, interaction);
   if (scheme == "cloud") {
-    if (rest.empty()) throw Error(Category::Usage, tr("cloud: needs the service's URL, e.g. cloud:https://HOST:PORT/csc/v2"));
+    if (rest.empty())
+      throw Error(Category::Usage, tr("cloud: needs the service's URL, e.g. cloud:https://HOST:PORT/csc/v2"));
     CscOptions o;
     o.baseUrl = rest;
     o.caFile = cloud.caFile;
@@ -36,15 +36,13 @@ std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interac
     o.rememberSession = cloud.rememberSession;
     return std::make_unique<CscSigner>(o, interaction);
   }
-  throw Error(Category::Usage,
-              format(tr("unknown signer \"{0}\" (use pkcs12:PATH, pkcs11:URI or cloud:URL)"), {spec}));
+  throw Error(Category::Usage, format(tr("unknown signer \"{0}\" (use pkcs12:PATH, pkcs11:URI or cloud:URL)"), {spec}));
 }
 
 void checkCertificateCanSign(const Certificate& cert, std::time_t now) {
   if (now > cert.notAfter()) {
-    throw Error(Category::Policy,
-                format(tr("the certificate of {0} expired on {1}; it cannot make new signatures"),
-                       {cert.commonName(), isoTime(cert.notAfter())}));
+    throw Error(Category::Policy, format(tr("the certificate of {0} expired on {1}; it cannot make new signatures"),
+                                         {cert.commonName(), isoTime(cert.notAfter())}));
   }
   if (now < cert.notBefore()) {
     throw Error(Category::Policy, format(tr("the certificate of {0} is not valid before {1}"),
@@ -113,7 +111,8 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
                                               const OfferedCertificate& cert, Interaction& interaction) const {
   if (request.inputs.empty()) throw Error(Category::Usage, tr("no files to sign"));
   if (request.output && request.inputs.size() != 1) {
-    throw Error(Category::Usage, Note{"one-output-for-several-inputs", N_("one output file was named for several files to sign")});
+    throw Error(Category::Usage,
+                Note{"one-output-for-several-inputs", N_("one output file was named for several files to sign")});
   }
   if (request.outputDir) {
     std::error_code ec;
@@ -156,8 +155,8 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
         throw Error(Category::Malformed, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
       }
       it.outcome.format = it.module->displayName();
-      const Packaging p = request.params.packaging == Packaging::Default ? it.module->packagingFor(sniff)
-                                                                         : request.params.packaging;
+      const Packaging p =
+          request.params.packaging == Packaging::Default ? it.module->packagingFor(sniff) : request.params.packaging;
       it.outcome.packaging = packagingName(p);
       SignParams params = request.params;
       const fs::path planned = plannedOutput(request, request.inputs[i], *it.module);
@@ -175,7 +174,8 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
   std::optional<SignatureScheme> scheme;
   for (std::size_t i = 0; i < total; ++i) {
     if (!items[i].pending) continue;
-    if (scheme && *scheme != items[i].pending->scheme()) throw Error(Category::Internal, "mixed signature schemes in one batch");
+    if (scheme && *scheme != items[i].pending->scheme())
+      throw Error(Category::Internal, "mixed signature schemes in one batch");
     scheme = items[i].pending->scheme();
     digests.push_back(items[i].pending->digestToSign());
     index.push_back(i);

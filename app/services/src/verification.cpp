@@ -14,9 +14,12 @@ namespace securedoc {
 VerifyExit exitFor(const VerificationReport& report) {
   if (report.signatures.empty()) return VerifyExit::NoSignature;
   switch (report.indication) {
-    case Indication::TotalPassed: return VerifyExit::AllPassed;
-    case Indication::TotalFailed: return VerifyExit::Failed;
-    case Indication::Indeterminate: return VerifyExit::Indeterminate;
+    case Indication::TotalPassed:
+      return VerifyExit::AllPassed;
+    case Indication::TotalFailed:
+      return VerifyExit::Failed;
+    case Indication::Indeterminate:
+      return VerifyExit::Indeterminate;
   }
   return VerifyExit::Indeterminate;
 }
@@ -34,7 +37,8 @@ std::optional<std::filesystem::path> detachedContentBeside(const std::filesystem
 std::filesystem::path saveSignedRevision(const std::filesystem::path& file, const SignatureReport& signature,
                                          const std::filesystem::path& dir) {
   if (!signature.signedBytes) {
-    throw Error(Category::Usage, format(tr("signature {0} does not cover a revision of a PDF"), {signature.id}), file.string());
+    throw Error(Category::Usage, format(tr("signature {0} does not cover a revision of a PDF"), {signature.id}),
+                file.string());
   }
   const std::uint64_t length = *signature.signedBytes;
   const std::string name = file.stem().string() + "-rev" +
@@ -47,7 +51,8 @@ std::filesystem::path saveSignedRevision(const std::filesystem::path& file, cons
     std::uint64_t left = length;
     while (left > 0) {
       const auto chunk = static_cast<std::streamsize>(std::min<std::uint64_t>(left, buf.size()));
-      if (!in.read(buf.data(), chunk)) throw Error(Category::Io, tr("the file is shorter than the signed revision"), file.string());
+      if (!in.read(buf.data(), chunk))
+        throw Error(Category::Io, tr("the file is shorter than the signed revision"), file.string());
       out.write(buf.data(), chunk);
       left -= static_cast<std::uint64_t>(chunk);
     }

@@ -22,8 +22,8 @@ const char* trn(const char* singular, const char* plural, unsigned long n);
 /// One argument of format(): a text, or an integer written in decimal.
 class FormatArg {
  public:
-  FormatArg(std::string_view text) noexcept : m_text(text) {}  // NOLINT(google-explicit-constructor)
-  FormatArg(const std::string& text) noexcept : m_text(text) {}  // NOLINT(google-explicit-constructor)
+  FormatArg(std::string_view text) noexcept : m_text(text) {}                    // NOLINT(google-explicit-constructor)
+  FormatArg(const std::string& text) noexcept : m_text(text) {}                  // NOLINT(google-explicit-constructor)
   FormatArg(const char* text) noexcept : m_text(text != nullptr ? text : "") {}  // NOLINT(google-explicit-constructor)
   template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>,
                                       int> = 0>

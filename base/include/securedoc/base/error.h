@@ -9,16 +9,16 @@
 namespace securedoc {
 
 enum class Category {
-  Usage,      ///< the caller asked for something impossible
-  Io,         ///< a file could not be read or written
-  Malformed,  ///< input is not what it claims to be (unparseable, truncated)
-  Crypto,     ///< a cryptographic operation failed
-  Password,   ///< a password or PIN was wrong
-  Policy,     ///< refused on purpose (expired certificate, wrong key usage...)
-  Unsupported,///< valid input we do not handle (yet)
-  Network,    ///< a remote service could not be reached or answered badly
-  Cancelled,  ///< the user cancelled
-  Internal,   ///< a bug
+  Usage,        ///< the caller asked for something impossible
+  Io,           ///< a file could not be read or written
+  Malformed,    ///< input is not what it claims to be (unparseable, truncated)
+  Crypto,       ///< a cryptographic operation failed
+  Password,     ///< a password or PIN was wrong
+  Policy,       ///< refused on purpose (expired certificate, wrong key usage...)
+  Unsupported,  ///< valid input we do not handle (yet)
+  Network,      ///< a remote service could not be reached or answered badly
+  Cancelled,    ///< the user cancelled
+  Internal,     ///< a bug
 };
 
 const char* categoryName(Category c);

@@ -54,7 +54,7 @@ std::string serviceOtpauthUri(const std::string& login, const Bytes& secret);
 class CscService final {
  public:
   /// Request bodies larger than this are refused with 413.
-  static constexpr std::size_t kMaxBodySize = 1024u * 1024u;
+  static constexpr std::size_t kMaxBodySize = std::size_t{1024} * 1024;
 
   /// Every reference must outlive the service and the server it serves on.
   /// Store, Pkcs11KeyStore and TsaResponder are thread-safe; the DemoCa is

@@ -77,7 +77,7 @@ SecretBytes loadOrCreateServiceKey(const std::filesystem::path& file);
 
 // ------------------------------------------------------------------ limits
 
-inline constexpr std::int64_t kActivationTokenLifetime = 7 * 24 * 3600;
+inline constexpr std::int64_t kActivationTokenLifetime = std::int64_t{7} * 24 * 3600;
 inline constexpr std::int64_t kResetTokenLifetime = 3600;
 inline constexpr std::int64_t kSessionLifetime = 180;  ///< CSC expires_in
 inline constexpr std::int64_t kProvisioningCodeLifetime = 600;

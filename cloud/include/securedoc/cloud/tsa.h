@@ -54,7 +54,7 @@ class TsaHttpServer final {
   /// Turns a request body into a response body (tests pass their own).
   using Handler = std::function<Bytes(const Bytes& requestDer)>;
 
-  static constexpr std::size_t kMaxTsaRequestSize = 64u * 1024u;
+  static constexpr std::size_t kMaxTsaRequestSize = std::size_t{64} * 1024;
 
   /// Serves `responder`, which must outlive the server.
   explicit TsaHttpServer(TsaResponder& responder);

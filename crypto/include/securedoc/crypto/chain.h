@@ -12,10 +12,10 @@ namespace securedoc {
 
 enum class ChainStatus {
   Valid,
-  NoChain,       ///< no path to a trust anchor
-  Expired,       ///< a certificate of the path is expired at the validation time
+  NoChain,  ///< no path to a trust anchor
+  Expired,  ///< a certificate of the path is expired at the validation time
   NotYetValid,
-  Invalid,       ///< a path exists but is not acceptable (bad signature, constraints)
+  Invalid,  ///< a path exists but is not acceptable (bad signature, constraints)
 };
 
 struct ChainResult {

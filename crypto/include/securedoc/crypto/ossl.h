@@ -27,7 +27,9 @@ const EVP_MD* evpDigest(DigestAlgorithm alg);
 template <auto FreeFn>
 struct Deleter {
   template <class T>
-  void operator()(T* p) const noexcept { FreeFn(p); }
+  void operator()(T* p) const noexcept {
+    FreeFn(p);
+  }
 };
 template <class T, auto FreeFn>
 using Ptr = std::unique_ptr<T, Deleter<FreeFn>>;
@@ -62,12 +64,12 @@ using X509Algor = Ptr<X509_ALGOR, X509_ALGOR_free>;
 using RsaPssParams = Ptr<RSA_PSS_PARAMS, RSA_PSS_PARAMS_free>;
 using Pkcs7 = Ptr<PKCS7, PKCS7_free>;
 
-inline void freeX509Stack(STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); }
+inline void freeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 using X509Stack = Ptr<STACK_OF(X509), freeX509Stack>;
-inline void freeBorrowedX509Stack(STACK_OF(X509)* s) { sk_X509_free(s); }
+inline void freeBorrowedX509Stack(STACK_OF(X509) * s) { sk_X509_free(s); }
 /// A stack whose certificates are borrowed (only the stack is freed).
 using BorrowedX509Stack = Ptr<STACK_OF(X509), freeBorrowedX509Stack>;
-inline void freeAttrStack(STACK_OF(X509_ATTRIBUTE)* s) { sk_X509_ATTRIBUTE_free(s); }
+inline void freeAttrStack(STACK_OF(X509_ATTRIBUTE) * s) { sk_X509_ATTRIBUTE_free(s); }
 /// A stack that borrows its attributes (does not free them).
 using BorrowedAttrStack = Ptr<STACK_OF(X509_ATTRIBUTE), freeAttrStack>;
 inline void freeSequenceAny(ASN1_SEQUENCE_ANY* s) { sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free); }

@@ -12,7 +12,7 @@ namespace securedoc {
 
 /// A token as a person sees it in a list (GUI device tab, `certs`).
 struct TokenInfo {
-  std::string module;        ///< the module's file (from p11-kit)
+  std::string module;  ///< the module's file (from p11-kit)
   unsigned long slotId = 0;
   std::string slotDescription;
   std::string label;
@@ -59,8 +59,8 @@ class Pkcs11Signer final : public Signer {
   /// salt as long as the hash) and ECDSA (CKM_ECDSA; raw r||s returned as
   /// DER).  Keys with CKA_ALWAYS_AUTHENTICATE get a context-specific login
   /// per signature from the PIN held for the batch and wiped after it.
-  std::vector<Bytes> signDigests(const OfferedCertificate& cert, DigestAlgorithm alg,
-                                 SignatureScheme scheme, const std::vector<Bytes>& digests) override;
+  std::vector<Bytes> signDigests(const OfferedCertificate& cert, DigestAlgorithm alg, SignatureScheme scheme,
+                                 const std::vector<Bytes>& digests) override;
 
  private:
   struct Impl;

@@ -18,8 +18,8 @@ class Pkcs12Signer final : public Signer {
 
   std::string description() const override;
   std::vector<OfferedCertificate> certificates() override;
-  std::vector<Bytes> signDigests(const OfferedCertificate& cert, DigestAlgorithm alg,
-                                 SignatureScheme scheme, const std::vector<Bytes>& digests) override;
+  std::vector<Bytes> signDigests(const OfferedCertificate& cert, DigestAlgorithm alg, SignatureScheme scheme,
+                                 const std::vector<Bytes>& digests) override;
 
  private:
   struct Impl;

@@ -24,7 +24,11 @@ class Interaction {
   /// when the caller drops it.
   virtual SecretString askSecret(Secret kind, const std::string& what) = 0;
   /// Progress of a batch; `done` of `total` items.
-  virtual void progress(std::size_t done, std::size_t total, const std::string& item) { (void)done; (void)total; (void)item; }
+  virtual void progress(std::size_t done, std::size_t total, const std::string& item) {
+    (void)done;
+    (void)total;
+    (void)item;
+  }
   /// Polled between items; true stops the job with Error(Cancelled).
   virtual bool cancelled() { return false; }
 };
@@ -56,8 +60,8 @@ class Signer {
   /// Signs every digest with the key of `cert` and returns one value per
   /// digest, in order.  Values are in CMS form: RSA PKCS#1 v1.5 or PSS
   /// octets, ECDSA as a DER ECDSA-Sig-Value.
-  virtual std::vector<Bytes> signDigests(const OfferedCertificate& cert, DigestAlgorithm alg,
-                                         SignatureScheme scheme, const std::vector<Bytes>& digests) = 0;
+  virtual std::vector<Bytes> signDigests(const OfferedCertificate& cert, DigestAlgorithm alg, SignatureScheme scheme,
+                                         const std::vector<Bytes>& digests) = 0;
 };
 
 /// Convert between raw r||s (PKCS#11, XML-DSig) and DER ECDSA-Sig-Value (CMS).

@@ -28,14 +28,13 @@ struct TimestampCheck {
   bool genTimeAcceptable = false;
   std::optional<std::time_t> genTime;
   std::optional<Certificate> tsa;
-  ChainResult chain;            ///< the TSA certificate's chain at genTime
-  std::string detail;           ///< the first thing that failed, untranslated technical text
+  ChainResult chain;   ///< the TSA certificate's chain at genTime
+  std::string detail;  ///< the first thing that failed, untranslated technical text
 
   /// Cryptographically sound and within the TSA rules above; says nothing
   /// about trust (`chain`).
   bool ok() const {
-    return parsed && imprintMatches && signatureValid && tsa && ekuValid && essCertificateMatches &&
-           genTimeAcceptable;
+    return parsed && imprintMatches && signatureValid && tsa && ekuValid && essCertificateMatches && genTimeAcceptable;
   }
 };
 
@@ -52,8 +51,7 @@ bool isTimeStampingOnly(X509* cert);
 /// genTime must not be after; now when empty.  Never throws for bad tokens:
 /// the result says what failed.
 TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedData,
-                                   const std::vector<Certificate>& anchors,
-                                   const std::vector<Certificate>& extraCerts,
+                                   const std::vector<Certificate>& anchors, const std::vector<Certificate>& extraCerts,
                                    std::optional<std::time_t> validationTime = std::nullopt);
 
 /// The same check when the imprinted data is not in memory (a PDF's byte

@@ -24,7 +24,7 @@ struct OtpAuth {
   std::string issuer;   ///< may be empty
   std::string account;  ///< never empty after parse()
   Bytes secret;
-  int digits = 8;   ///< ours are 8; parse() takes 6 when the URI says nothing (Key Uri Format default)
+  int digits = 8;  ///< ours are 8; parse() takes 6 when the URI says nothing (Key Uri Format default)
   int period = 30;
   std::string algorithm = "SHA1";  ///< "SHA1", "SHA256" or "SHA512"
 

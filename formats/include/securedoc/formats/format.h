@@ -105,24 +105,24 @@ struct InspectedSignature {
   std::optional<std::time_t> signingTime;
   std::string digestAlgorithm;
   std::string signatureAlgorithm;
-  std::vector<std::string> signedAttributes;    ///< attribute names or OIDs
+  std::vector<std::string> signedAttributes;  ///< attribute names or OIDs
   std::vector<std::string> unsignedAttributes;
   std::string counterSignatureOf;
 };
 struct Inspection {
   std::string file;
   std::string format;
-  std::string packaging;           ///< "attached", "detached"...
+  std::string packaging;                      ///< "attached", "detached"...
   std::optional<std::uintmax_t> contentSize;  ///< attached content bytes
   std::vector<InspectedSignature> signatures;
-  std::vector<Certificate> certificates;       ///< every certificate carried
+  std::vector<Certificate> certificates;  ///< every certificate carried
   /// PDF: each revision (incremental update), oldest first.
   struct Revision {
-    std::uint64_t end = 0;                 ///< offset just past its %%EOF
-    std::vector<std::string> signedBy;     ///< signatures whose range ends here
+    std::uint64_t end = 0;                              ///< offset just past its %%EOF
+    std::vector<std::string> signedBy;                  ///< signatures whose range ends here
     ModificationLevel level = ModificationLevel::None;  ///< the most it changed from the previous one
-    std::vector<Modification> changes;     ///< what it changed from the previous one
-    std::string unreadable;                ///< why it cannot be read, when it cannot
+    std::vector<Modification> changes;                  ///< what it changed from the previous one
+    std::string unreadable;                             ///< why it cannot be read, when it cannot
   };
   std::vector<Revision> revisions;
 };
@@ -164,8 +164,7 @@ class FormatModule {
   virtual std::unique_ptr<PendingSignature> prepare(const std::filesystem::path& input, const SignParams& params,
                                                     const OfferedCertificate& cert) = 0;
   /// Phase 3: embed `signatureValue` (CMS form, see Signer) and write `output`.
-  virtual void finish(PendingSignature& pending, const Bytes& signatureValue,
-                      const std::filesystem::path& output) = 0;
+  virtual void finish(PendingSignature& pending, const Bytes& signatureValue, const std::filesystem::path& output) = 0;
   /// Verify every signature in `file`.  Throws Error(Malformed/Io) only when
   /// the file cannot be read or parsed at all.
   virtual VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) = 0;

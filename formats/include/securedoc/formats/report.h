@@ -47,7 +47,7 @@ const char* subIndicationCode(SubIndication s);
 /// the overall result is not TOTAL-PASSED.
 struct Check {
   enum class Status { Passed, Failed, NotChecked, Warning };
-  std::string id;      ///< stable code: "messageDigest", "signatureValue", ...
+  std::string id;  ///< stable code: "messageDigest", "signatureValue", ...
   Status status = Status::NotChecked;
   Note detail;  ///< why, as a code with arguments; may be empty
 };

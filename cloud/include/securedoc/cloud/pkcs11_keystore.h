@@ -37,7 +37,8 @@ class Pkcs11KeyStore {
   Bytes publicKey(const Bytes& id);
   /// Signs each digest with the private key `id` (values in CMS form, as
   /// Signer::signDigests).  Thread-safe: each call borrows a session.
-  std::vector<Bytes> sign(const Bytes& id, DigestAlgorithm alg, SignatureScheme scheme, const std::vector<Bytes>& digests);
+  std::vector<Bytes> sign(const Bytes& id, DigestAlgorithm alg, SignatureScheme scheme,
+                          const std::vector<Bytes>& digests);
 
  private:
   struct Impl;

@@ -4,7 +4,7 @@
 #include "pkcs11_support.h"
 
 #include <securedoc/crypto/ossl.h>
-#include <securedoc/crypto/pkcs11_keystore.h>
+#include <securedoc/cloud/pkcs11_keystore.h>
 
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
@@ -23,7 +23,7 @@ using ParamBld = ossl::Ptr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using Params = ossl::Ptr<OSSL_PARAM, OSSL_PARAM_free>;
 
 /// DER OID of prime256v1 (RFC 5480), the CKA_EC_PARAMS of a P-256 key.
-const Bytes kP256Params{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+Bytes p256Params() { return {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}; }
 
 Bytes spkiDer(EVP_PKEY* key) {
   unsigned char* der = nullptr;
@@ -103,7 +103,8 @@ struct Pkcs11KeyStore::Impl {
       if (auto it = keys.find(id); it != keys.end()) return it->second;
     }
     const auto h = find(s, CKO_PRIVATE_KEY, id);
-    if (!h) throw Error(Category::Usage, format(tr("token \"{0}\" has no private key with CKA_ID {1}"), {label, hex(id)}));
+    if (!h)
+      throw Error(Category::Usage, format(tr("token \"{0}\" has no private key with CKA_ID {1}"), {label, hex(id)}));
     const std::pair<CK_OBJECT_HANDLE, CK_KEY_TYPE> key{*h, ulongAttribute(f, s.h, *h, CKA_KEY_TYPE, CKK_RSA)};
     std::lock_guard<std::mutex> lock(mutex);
     keys[id] = key;
@@ -118,8 +119,9 @@ Pkcs11KeyStore::Pkcs11KeyStore(const std::string& uri, std::string pinIn) : m_im
   loadModules(d.modules, parsed);
   const auto found = matchTokens(d.modules, parsed.uri.get());
   if (found.size() != 1) {
-    throw Error(Category::Usage, found.empty() ? format(tr("no PKCS#11 token matches {0}"), {parsed.text})
-                                               : format(tr("several PKCS#11 tokens match {0}; name one"), {parsed.text}));
+    throw Error(Category::Usage, found.empty()
+                                     ? format(tr("no PKCS#11 token matches {0}"), {parsed.text})
+                                     : format(tr("several PKCS#11 tokens match {0}; name one"), {parsed.text}));
   }
   d.f = found[0].module;
   d.slot = found[0].slot;
@@ -127,7 +129,8 @@ Pkcs11KeyStore::Pkcs11KeyStore(const std::string& uri, std::string pinIn) : m_im
   d.loginSession = std::make_unique<Session>(d.f, d.slot, d.label, true);
   CK_RV rv = d.f->C_Login(d.loginSession->h, CKU_USER, pinBytes(pin), pin.size());
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
-  if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE) throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {d.label}));
+  if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE)
+    throwRv(rv, Category::Password, format(tr("wrong PIN for token \"{0}\""), {d.label}));
   if (rv == CKR_PIN_LOCKED) {
     throwRv(rv, Category::Password,
             format(tr("the PIN of token \"{0}\" is locked; unblock it with the PUK or the security officer's PIN "
@@ -154,7 +157,7 @@ Pkcs11KeyStore::Generated Pkcs11KeyStore::generate(KeyKind kind, const std::stri
   CK_BBOOL no = CK_FALSE;
   CK_ULONG bits = kind == KeyKind::Rsa3072 ? 3072 : 2048;
   unsigned char exponent[] = {0x01, 0x00, 0x01};
-  Bytes ecParams = kP256Params;
+  Bytes ecParams = p256Params();
   const bool ec = kind == KeyKind::EcP256;
   std::vector<CK_ATTRIBUTE> pub{{CKA_TOKEN, &yes, sizeof yes},
                                 {CKA_VERIFY, &yes, sizeof yes},
@@ -166,9 +169,9 @@ Pkcs11KeyStore::Generated Pkcs11KeyStore::generate(KeyKind kind, const std::stri
     pub.push_back({CKA_MODULUS_BITS, &bits, sizeof bits});
     pub.push_back({CKA_PUBLIC_EXPONENT, exponent, sizeof exponent});
   }
-  std::vector<CK_ATTRIBUTE> priv{{CKA_TOKEN, &yes, sizeof yes},       {CKA_PRIVATE, &yes, sizeof yes},
-                                 {CKA_SENSITIVE, &yes, sizeof yes},   {CKA_EXTRACTABLE, &no, sizeof no},
-                                 {CKA_SIGN, &yes, sizeof yes},        {CKA_ID, id.data(), id.size()},
+  std::vector<CK_ATTRIBUTE> priv{{CKA_TOKEN, &yes, sizeof yes},          {CKA_PRIVATE, &yes, sizeof yes},
+                                 {CKA_SENSITIVE, &yes, sizeof yes},      {CKA_EXTRACTABLE, &no, sizeof no},
+                                 {CKA_SIGN, &yes, sizeof yes},           {CKA_ID, id.data(), id.size()},
                                  {CKA_LABEL, label.data(), label.size()}};
   CK_MECHANISM mech{ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
   Impl::Lease lease(d);
@@ -185,7 +188,8 @@ Bytes Pkcs11KeyStore::publicKey(const Bytes& id) {
   Impl::Lease lease(d);
   Session& s = lease.get();
   const auto h = d.find(s, CKO_PUBLIC_KEY, id);
-  if (!h) throw Error(Category::Usage, format(tr("token \"{0}\" has no public key with CKA_ID {1}"), {d.label, hex(id)}));
+  if (!h)
+    throw Error(Category::Usage, format(tr("token \"{0}\" has no public key with CKA_ID {1}"), {d.label, hex(id)}));
   const CK_KEY_TYPE type = ulongAttribute(d.f, s.h, *h, CKA_KEY_TYPE, CKK_RSA);
   ParamBld bld(OSSL_PARAM_BLD_new());
   if (!bld) throw std::bad_alloc();
@@ -207,7 +211,7 @@ Bytes Pkcs11KeyStore::publicKey(const Bytes& id) {
   } else if (type == CKK_EC) {
     const auto params = attribute(d.f, s.h, *h, CKA_EC_PARAMS);
     const auto encoded = attribute(d.f, s.h, *h, CKA_EC_POINT);
-    if (!params || *params != kP256Params || !encoded) {
+    if (!params || *params != p256Params() || !encoded) {
       throw Error(Category::Unsupported, tr("only P-256 keys are supported on the service's token"));
     }
     // CKA_EC_POINT is the point inside a DER OCTET STRING (PKCS#11 2.40 §2.3.3).
