@@ -34,6 +34,7 @@ class CadesPending final : public PendingSignature {
  public:
   const Bytes& digestToSign() const override { return draft.tbsDigest; }
   SignatureScheme scheme() const override { return draft.scheme; }
+  void finish(const Bytes& signatureValue, AtomicFile& out) override;
 
   Draft draft;
   std::filesystem::path input;
@@ -97,16 +98,14 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
   return pending;
 }
 
-void CadesModule::finish(PendingSignature& p, const Bytes& signatureValue, const std::filesystem::path& output) {
-  auto* pending = dynamic_cast<CadesPending*>(&p);
-  if (!pending) throw Error(Category::Internal, "CadesModule::finish with a foreign pending signature");
-  completeSignedData(pending->draft, signatureValue, pending->input.string());
+void CadesPending::finish(const Bytes& signatureValue, AtomicFile& out) {
+  const std::filesystem::path& output = out.temporary();
+  completeSignedData(draft, signatureValue, input.string());
   // B-T: the signature-time-stamp covers the signature value (EN 319 122-1 §5.3).
-  if (pending->params.level == SignatureLevel::B_T)
-    addTimestamp(pending->draft, pending->params, pending->input.string());
-  ossl::Bio out(BIO_new_file(output.c_str(), "wb"));
-  if (!out) throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
-  if (i2d_CMS_bio(out.get(), pending->draft.cms.get()) != 1 || BIO_flush(out.get()) != 1) {
+  if (params.level == SignatureLevel::B_T) addTimestamp(draft, params, input.string());
+  ossl::Bio bio(BIO_new_file(output.c_str(), "wb"));
+  if (!bio) throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
+  if (i2d_CMS_bio(bio.get(), draft.cms.get()) != 1 || BIO_flush(bio.get()) != 1) {
     throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
   }
 }

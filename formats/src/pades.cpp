@@ -456,6 +456,7 @@ class PadesPending final : public PendingSignature {
   }
   const Bytes& digestToSign() const override { return draft.tbsDigest; }
   SignatureScheme scheme() const override { return draft.scheme; }
+  void finish(const Bytes& value, AtomicFile& out) override;
 
   Draft draft;
   fs::path input;
@@ -713,34 +714,35 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   return pending;
 }
 
-void PadesModule::finish(PendingSignature& p, const Bytes& value, const fs::path& output) {
-  auto* pending = dynamic_cast<PadesPending*>(&p);
-  if (!pending) throw Error(Category::Internal, "PadesModule::finish with a foreign pending signature");
-  const std::string file = pending->input.string();
-  completeSignedData(pending->draft, value, file);
-  if (pending->params.level == SignatureLevel::B_T) {
-    addTimestamp(pending->draft, pending->params, file);
+void PadesPending::finish(const Bytes& value, AtomicFile& out) {
+  // Written into the AtomicFile's temporary file; a large PDF's scratch file
+  // is renamed over it (AtomicFile follows the name).
+  const fs::path& output = out.temporary();
+  const std::string file = input.string();
+  completeSignedData(draft, value, file);
+  if (params.level == SignatureLevel::B_T) {
+    addTimestamp(draft, params, file);
   }
-  const Bytes der = toDer(pending->draft.cms.get());
+  const Bytes der = toDer(draft.cms.get());
   const std::string hex = toHex(der);
-  if (hex.size() + 2 > pending->contentsLength) {
+  if (hex.size() + 2 > contentsLength) {
     throw Error(Category::Internal,
                 format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {der.size()}), file);
   }
   // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by
   // the hex DER, padded with zeros (ISO 32000-1 §12.8.1 allows the padding).
   std::string padded = hex;
-  padded.resize(static_cast<std::size_t>(pending->contentsLength - 2), '0');
-  if (pending->scratch.empty()) {
-    pending->prepared.replace(pending->contentsOffset + 1, padded.size(), padded);
-    writeAt(output, 0, pending->prepared, true);
+  padded.resize(static_cast<std::size_t>(contentsLength - 2), '0');
+  if (scratch.empty()) {
+    prepared.replace(contentsOffset + 1, padded.size(), padded);
+    writeAt(output, 0, prepared, true);
     return;
   }
-  if (::rename(pending->scratch.c_str(), output.c_str()) != 0) {
+  if (::rename(scratch.c_str(), output.c_str()) != 0) {
     throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
   }
-  pending->scratch.clear();
-  writeAt(output, pending->contentsOffset + 1, padded, false);
+  scratch.clear();
+  writeAt(output, contentsOffset + 1, padded, false);
 }
 
 // ---------------------------------------------------------------- verify ---

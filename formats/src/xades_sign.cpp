@@ -175,6 +175,7 @@ class XadesPending final : public PendingSignature {
  public:
   const Bytes& digestToSign() const override { return tbs; }
   SignatureScheme scheme() const override { return ec ? SignatureScheme::Ecdsa : SignatureScheme::RsaPkcs1v15; }
+  void finish(const Bytes& value, AtomicFile& out) override;
 
   xml::Doc doc;
   xmlNode* signature = nullptr;
@@ -481,8 +482,9 @@ std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, co
   return p;
 }
 
-void XadesModule::finish(PendingSignature& pending, const Bytes& value, const fs::path& output) {
-  auto& p = static_cast<xades::XadesPending&>(pending);
+void xades::XadesPending::finish(const Bytes& value, AtomicFile& out) {
+  XadesPending& p = *this;
+  const fs::path& output = out.temporary();
   xades::refuseValueNotMatching(p, value);
   // XML-DSig ECDSA values are r||s (RFC 6931 §3.4.1), CMS ones DER.
   const Bytes xmlValue = p.ec ? ecdsaDerToRaw(value, p.fieldSize) : value;

@@ -37,7 +37,9 @@ struct Fixture {
     auto pending = cades.prepare(input, params, cert);
     const auto values = signer.signDigests(cert, alg, pending->scheme(), {pending->digestToSign()});
     const auto out = dir / (input.filename().string() + (packaging == Packaging::Attached ? ".p7m" : ".p7s"));
-    cades.finish(*pending, values.at(0), out);
+    AtomicFile file(out);
+    pending->finish(values.at(0), file);
+    file.placeReplacing();
     return out;
   }
   VerifyOptions anchored() {
@@ -209,7 +211,8 @@ BOOST_AUTO_TEST_CASE(a_signature_value_from_the_wrong_key_is_never_written) {
   auto pending = cades.prepare(dir / "doc.txt", SignParams{}, cert);
   const auto wrong = other.signDigests(other.certificates().at(0), DigestAlgorithm::Sha256, pending->scheme(),
                                        {pending->digestToSign()});
-  BOOST_CHECK_EXCEPTION(cades.finish(*pending, wrong.at(0), dir / "out.p7s"), Error, hasCategory(Category::Crypto));
+  AtomicFile file(dir / "out.p7s");
+  BOOST_CHECK_EXCEPTION(pending->finish(wrong.at(0), file), Error, hasCategory(Category::Crypto));
   BOOST_TEST(!std::filesystem::exists(dir / "out.p7s"), "nothing written");
 }
 

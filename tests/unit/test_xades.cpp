@@ -145,7 +145,9 @@ struct Fixture {
     auto pending = xades.prepare(input, p, cert);
     const auto values = signer.signDigests(cert, p.digest, pending->scheme(), {pending->digestToSign()});
     if (out.empty()) out = xades.outputName(input, p.packaging);
-    xades.finish(*pending, values.at(0), out);
+    AtomicFile file(out);
+    pending->finish(values.at(0), file);
+    file.placeReplacing();
     return out;
   }
 
@@ -380,7 +382,8 @@ BOOST_AUTO_TEST_CASE(a_signature_value_from_the_wrong_key_is_never_written) {
   auto pending = xades.prepare(dir / "umowa.xml", params(Packaging::Enveloped), cert);
   const auto wrong = other.signDigests(other.certificates().at(0), DigestAlgorithm::Sha256, pending->scheme(),
                                        {pending->digestToSign()});
-  BOOST_CHECK_EXCEPTION(xades.finish(*pending, wrong.at(0), dir / "out.xml"), Error, hasCategory(Category::Crypto));
+  AtomicFile file(dir / "out.xml");
+  BOOST_CHECK_EXCEPTION(pending->finish(wrong.at(0), file), Error, hasCategory(Category::Crypto));
   BOOST_TEST(!fs::exists(dir / "out.xml"), "nothing written");
 }
 

@@ -98,13 +98,22 @@ void forEachParallel(std::size_t n, Fn fn) {
 }
 }  // namespace
 
-fs::path SigningService::plannedOutput(const SignRequest& request, const fs::path& input, FormatModule& module) const {
+namespace {
+/// The packaging of one file: the one asked for, else the module's for its content.
+Packaging packagingOf(const SignRequest& request, const ContentSniff& sniff, const FormatModule& module) {
+  return request.params.packaging == Packaging::Default ? module.packagingFor(sniff) : request.params.packaging;
+}
+
+fs::path outputOf(const SignRequest& request, const fs::path& input, const FormatModule& module, Packaging p) {
   if (request.output) return *request.output;
-  const Packaging p = request.params.packaging == Packaging::Default ? module.packagingFor(ContentSniff::of(input))
-                                                                     : request.params.packaging;
   fs::path name = module.outputName(input, p);
   if (request.outputDir) return *request.outputDir / name.filename();
   return name;
+}
+}  // namespace
+
+fs::path SigningService::plannedOutput(const SignRequest& request, const fs::path& input, FormatModule& module) const {
+  return outputOf(request, input, module, packagingOf(request, ContentSniff::of(input), module));
 }
 
 std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer& signer,
@@ -122,9 +131,12 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
   }
   checkCertificateCanSign(cert.certificate, request.params.signingTime.value_or(std::time(nullptr)));
 
+  // One plan per file, made once in phase 1 from one look at its content:
+  // the module, the packaging and the output name; phase 3 looks nothing up.
   struct Item {
     SignOutcome outcome;
     FormatModule* module = nullptr;
+    fs::path output;  ///< the name wanted, before collision handling
     std::unique_ptr<PendingSignature> pending;
   };
   std::vector<Item> items(request.inputs.size());
@@ -155,12 +167,12 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
         throw Error(Category::Malformed, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
       }
       it.outcome.format = it.module->displayName();
-      const Packaging p =
-          request.params.packaging == Packaging::Default ? it.module->packagingFor(sniff) : request.params.packaging;
+      const Packaging p = packagingOf(request, sniff, *it.module);
       it.outcome.packaging = packagingName(p);
+      it.output = outputOf(request, request.inputs[i], *it.module, p);
       SignParams params = request.params;
-      const fs::path planned = plannedOutput(request, request.inputs[i], *it.module);
-      params.workDir = planned.parent_path().empty() ? fs::path(".") : planned.parent_path();
+      params.packaging = p;
+      params.workDir = it.output.parent_path().empty() ? fs::path(".") : it.output.parent_path();
       it.pending = it.module->prepare(request.inputs[i], params, cert);
     } catch (const Error& e) {
       if (e.category() == Category::Usage) throw;
@@ -198,9 +210,8 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       Item& it = items[index[k]];
       progress(it.outcome.input.string());
       try {
-        const fs::path wanted = plannedOutput(request, it.outcome.input, *it.module);
-        outputs[k].emplace(wanted);
-        it.module->finish(*it.pending, values[k], outputs[k]->temporary());
+        outputs[k].emplace(it.output);
+        it.pending->finish(values[k], *outputs[k]);
         if (index.size() < kBatchFlush) {
           outputs[k]->sync();
         } else {

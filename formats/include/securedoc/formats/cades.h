@@ -16,7 +16,6 @@ class CadesModule final : public FormatModule {
   std::filesystem::path outputName(const std::filesystem::path& input, Packaging p) const override;
   std::unique_ptr<PendingSignature> prepare(const std::filesystem::path& input, const SignParams& params,
                                             const OfferedCertificate& cert) override;
-  void finish(PendingSignature& pending, const Bytes& signatureValue, const std::filesystem::path& output) override;
   VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) override;
   Inspection inspect(const std::filesystem::path& file) override;
 };

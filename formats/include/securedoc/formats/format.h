@@ -2,6 +2,7 @@
 // One interface for every envelope (ARCHITECTURE.md "Signing (two phases)"): prepare -> digest to sign;
 // finish -> signed document; verify -> report.  Modules are chosen by
 // content, never by extension, through FormatRegistry.
+#include <securedoc/base/file.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/signer.h>
@@ -127,13 +128,18 @@ struct Inspection {
   std::vector<Revision> revisions;
 };
 
-/// What a module keeps between prepare and finish.
+/// What a module keeps between prepare and finish: one signature in
+/// progress, which knows how to complete itself (no module looks it up or
+/// casts it again).
 class PendingSignature {
  public:
   virtual ~PendingSignature() = default;
   /// The digest the signer backend must sign.
   virtual const Bytes& digestToSign() const = 0;
   virtual SignatureScheme scheme() const = 0;
+  /// Phase 3: embed `signatureValue` (CMS form, see Signer) and write the
+  /// signed output into `out` (its temporary file; the caller places it).
+  virtual void finish(const Bytes& signatureValue, AtomicFile& out) = 0;
 };
 
 class FormatModule {
@@ -163,8 +169,6 @@ class FormatModule {
   /// Phase 1: read the document, build the signature without its value.
   virtual std::unique_ptr<PendingSignature> prepare(const std::filesystem::path& input, const SignParams& params,
                                                     const OfferedCertificate& cert) = 0;
-  /// Phase 3: embed `signatureValue` (CMS form, see Signer) and write `output`.
-  virtual void finish(PendingSignature& pending, const Bytes& signatureValue, const std::filesystem::path& output) = 0;
   /// Verify every signature in `file`.  Throws Error(Malformed/Io) only when
   /// the file cannot be read or parsed at all.
   virtual VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) = 0;
