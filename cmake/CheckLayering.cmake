@@ -30,3 +30,11 @@ _securedoc_forbid(securedoc_otp "securedoc_signers;securedoc_formats;securedoc_a
 _securedoc_forbid(securedoc_formats "securedoc_signers;securedoc_otp;securedoc_app;securedoc_ui;securedoc_cloud")
 _securedoc_forbid(securedoc_cloud "securedoc_formats;securedoc_app;securedoc_ui")
 _securedoc_forbid(securedoc_app "securedoc_ui")
+# The page renderer module stands alone (it is loaded, not linked).
+_securedoc_forbid(securedoc_poppler
+  "securedoc_base;securedoc_crypto;securedoc_signers;securedoc_otp;securedoc_formats;securedoc_app;securedoc_ui;securedoc_cloud")
+# Start-up pays only for what a command uses (base/library.h): libcurl and
+# poppler are loaded on first use, so no library or program of ours links them.
+foreach(_t IN LISTS _securedoc_non_gui_targets ITEMS securedoc_ui securedoc securedoc-otp securedoc-cloud)
+  _securedoc_forbid(${_t} "CURL::libcurl;PkgConfig::POPPLER_CPP")
+endforeach()

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-find crypto formats app ui cloud -name '*.cpp' -o -name '*.h' 2>/dev/null | sort > "$tmp/POTFILES"
+find base crypto formats app ui cloud -name '*.cpp' -o -name '*.h' 2>/dev/null | sort > "$tmp/POTFILES"
 xgettext --from-code=UTF-8 --language=C++ --keyword=tr --keyword=trn:1,2 --keyword=N_ --keyword=T --keyword=_ \
   --keyword=wxPLURAL:1,2 --keyword=wxTRANSLATE --files-from="$tmp/POTFILES" -o "$tmp/now.pot"
 status=0

@@ -54,20 +54,9 @@ SecretString bearer(const SecretString& token) {
   return out;
 }
 
-struct CurlEasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+using CurlEasy = curl::Easy;
 /// Header lists carry "Authorization:" lines: their text is wiped before free.
-struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const noexcept {
-    for (curl_slist* p = l; p; p = p->next) {
-      if (p->data) wipe(p->data, std::char_traits<char>::length(p->data));
-    }
-    curl_slist_free_all(l);
-  }
-};
-using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+using CurlSlist = curl::SecretSlist;
 
 using curl::setopt;
 
@@ -203,26 +192,26 @@ struct CscSigner::Impl {
 };
 
 Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_view authorization, long timeout) {
-  curl::initOnce();
   const std::string url = base + "/" + method;
   const SecretString text(body.dump());
   wipeJson(body);
 
   if (!handle) {
-    handle.reset(curl_easy_init());
+    handle.reset(curl::api().easy_init());
     if (!handle) throw Error(Category::Internal, "curl_easy_init");
   } else {
-    curl_easy_reset(handle.get());  // options back to defaults; the connection stays
+    curl::api().easy_reset(handle.get());  // options back to defaults; the connection stays
   }
   CURL* const h = handle.get();
-  CurlSlist headers(curl_slist_append(nullptr, "Content-Type: application/json"));
-  if (!headers || !curl_slist_append(headers.get(), "Accept: application/json")) {
+  CurlSlist headers(curl::api().slist_append(nullptr, "Content-Type: application/json"));
+  if (!headers || !curl::api().slist_append(headers.get(), "Accept: application/json")) {
     throw Error(Category::Internal, "curl_slist_append");
   }
   if (!authorization.empty()) {
     SecretString line(std::string_view("Authorization: "));
     line.append(authorization);
-    if (curl_slist_append(headers.get(), line.c_str()) == nullptr) throw Error(Category::Internal, "curl_slist_append");
+    if (curl::api().slist_append(headers.get(), line.c_str()) == nullptr)
+      throw Error(Category::Internal, "curl_slist_append");
   }
   Sink sink;
   char errorBuffer[CURL_ERROR_SIZE] = {};
@@ -250,10 +239,10 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
   // list, the body or the error buffer that go out of scope here.
   struct ResetAfter {
     CURL* h;
-    ~ResetAfter() { curl_easy_reset(h); }
+    ~ResetAfter() { curl::api().easy_reset(h); }
   } resetAfter{h};
-  const CURLcode rc = curl_easy_perform(h);
-  const std::string detail = errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc);
+  const CURLcode rc = curl::api().easy_perform(h);
+  const std::string detail = errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc);
   if (sink.overflow) {
     throw Error(Category::Network, format(tr("the answer of the signing service {0} is too large"), {url}));
   }
@@ -276,7 +265,7 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
     throw Error(Category::Network, format(tr("cannot reach the signing service {0}"), {url}), {}, detail);
   }
   Reply r;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+  curl::api().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   if (!sink.data.empty()) {
     r.body = Json::parse(sink.data.view(), nullptr, false);
     if (r.body.is_discarded()) {

@@ -1,26 +1,75 @@
 #pragma once
-// libcurl set-up shared by the RFC 3161 client and the CSC client; private
-// to securedoc_crypto.
+// libcurl for the RFC 3161 client, the CSC client and otpauth:// URIs;
+// private to crypto/.  libcurl is not linked: it is loaded on first use
+// (base/library.h says why), and its functions are called through `api()`,
+// whose members have exactly the types curl/curl.h declares.  Nothing in
+// crypto/ can call curl_* directly by mistake: the link would fail.
 #include <securedoc/base/error.h>
+#include <securedoc/base/secret.h>
 
 #include <curl/curl.h>
 
-#include <mutex>
+#include <memory>
+#include <string>
 
 namespace securedoc::curl {
 
-/// curl_global_init once per process (it is not thread-safe itself).
-inline void initOnce() {
-  static std::once_flag once;
-  static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_global_init", {}, curl_easy_strerror(rc));
-}
+struct Api {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_reset) easy_reset;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_easy_setopt) easy_setopt;
+  decltype(&::curl_easy_perform) easy_perform;
+  decltype(&::curl_easy_getinfo) easy_getinfo;
+  decltype(&::curl_easy_strerror) easy_strerror;
+  decltype(&::curl_easy_escape) easy_escape;
+  decltype(&::curl_easy_unescape) easy_unescape;
+  decltype(&::curl_free) free;
+  decltype(&::curl_slist_append) slist_append;
+  decltype(&::curl_slist_free_all) slist_free_all;
+  decltype(&::curl_url) url;
+  decltype(&::curl_url_cleanup) url_cleanup;
+  decltype(&::curl_url_get) url_get;
+  decltype(&::curl_url_set) url_set;
+  decltype(&::curl_url_strerror) url_strerror;
+};
+
+/// libcurl, loaded and curl_global_init'ed once per process (the first call
+/// does both; later calls, also from other threads, get the same table).
+/// Throws Error(Unsupported) when libcurl cannot be loaded and
+/// Error(Internal) when it cannot initialise.
+const Api& api();
 
 template <class T>
 void setopt(CURL* h, CURLoption opt, T value) {
-  const CURLcode rc = curl_easy_setopt(h, opt, value);
-  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_easy_setopt", {}, curl_easy_strerror(rc));
+  const CURLcode rc = api().easy_setopt(h, opt, value);
+  if (rc != CURLE_OK) throw Error(Category::Internal, "curl_easy_setopt", {}, api().easy_strerror(rc));
 }
+
+/// Owners of curl's handles (a handle exists, so api() is loaded).
+struct EasyDeleter {
+  void operator()(CURL* h) const noexcept { api().easy_cleanup(h); }
+};
+using Easy = std::unique_ptr<CURL, EasyDeleter>;
+struct UrlDeleter {
+  void operator()(CURLU* u) const noexcept { api().url_cleanup(u); }
+};
+using Url = std::unique_ptr<CURLU, UrlDeleter>;
+/// A header list; `wipe` for lists that carry "Authorization:" lines, whose
+/// text is wiped before it is freed.
+template <bool Wipe>
+struct SlistDeleter {
+  void operator()(curl_slist* l) const noexcept {
+    if constexpr (Wipe) {
+      for (curl_slist* p = l; p != nullptr; p = p->next) {
+        if (p->data != nullptr) wipe(p->data, std::char_traits<char>::length(p->data));
+      }
+    }
+    api().slist_free_all(l);
+  }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter<false>>;
+using SecretSlist = std::unique_ptr<curl_slist, SlistDeleter<true>>;
 
 }  // namespace securedoc::curl

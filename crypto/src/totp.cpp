@@ -36,7 +36,7 @@ constexpr std::size_t kMinSecretBytes = 10;
 constexpr std::size_t kMaxSecretBytes = 128;
 
 void releaseMalloc(void* p) noexcept { std::free(p); }
-void releaseCurl(void* p) noexcept { curl_free(p); }
+void releaseCurl(void* p) noexcept { curl::api().free(p); }
 
 /// Owns a buffer a C library allocated: liboath's Base32 results (malloc) and
 /// curl's strings (curl_free).  They may hold the secret, so the buffer is
@@ -64,10 +64,7 @@ class CBuffer {
 using OathBuffer = CBuffer<releaseMalloc>;
 using CurlText = CBuffer<releaseCurl>;
 
-struct CurlUrlDeleter {
-  void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
-};
-using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
+using CurlUrl = curl::Url;
 
 [[noreturn]] void badUri(const char* message) { throw Error(Category::Malformed, message); }
 
@@ -106,7 +103,7 @@ void checkEscapes(std::string_view s) {
 /// One part of a parsed URI as curl gives it; no buffer when the URI has none.
 CurlText urlPart(CURLU* url, CURLUPart what, unsigned flags = 0) {
   char* p = nullptr;
-  const CURLUcode rc = curl_url_get(url, what, &p, flags);
+  const CURLUcode rc = curl::api().url_get(url, what, &p, flags);
   CurlText text(p, p != nullptr ? std::strlen(p) : 0);
   switch (rc) {
     case CURLUE_OK:
@@ -123,7 +120,7 @@ CurlText urlPart(CURLU* url, CURLUPart what, unsigned flags = 0) {
     case CURLUE_URLDECODE:  // CURLU_URLDECODE met an escaped byte below 0x20
       badUri(tr("otpauth URI: control characters are not allowed"));
     default:
-      throw Error(Category::Internal, "curl_url_get", {}, curl_url_strerror(rc));
+      throw Error(Category::Internal, "curl_url_get", {}, curl::api().url_strerror(rc));
   }
 }
 
@@ -136,7 +133,7 @@ std::string decodeQueryValue(std::string_view raw) {
   SecretString text(raw);
   std::replace(text.data(), text.data() + text.size(), '+', ' ');
   int length = 0;
-  char* p = curl_easy_unescape(nullptr, text.c_str(), static_cast<int>(text.size()), &length);
+  char* p = curl::api().easy_unescape(nullptr, text.c_str(), static_cast<int>(text.size()), &length);
   const CurlText decoded(p, static_cast<std::size_t>(std::max(length, 0)));
   if (!decoded) throw std::bad_alloc();
   return std::string(decoded.view());
@@ -150,7 +147,7 @@ std::string encodeComponent(std::string_view s) {
   if (s.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw Error(Category::Internal, "curl_easy_escape", {}, "input too long");
   }
-  char* p = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
+  char* p = curl::api().easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
   const CurlText escaped(p, p != nullptr ? std::strlen(p) : 0);
   if (!escaped) throw Error(Category::Internal, "curl_easy_escape");
   std::string out;
@@ -288,15 +285,13 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
   // in a parameter we do not read or in the fragment), and a NUL would end the
   // C string early.  The message is ours, given before any other.
   refuseControls(uri);
-
-  curl::initOnce();
-  const CurlUrl url(curl_url());
+  const CurlUrl url(curl::api().url());
   if (!url) throw std::bad_alloc();
   // RFC 3986 parsing by curl.  otpauth is no scheme curl knows; PATH_AS_IS
   // keeps "./" and "../" in a label as they are; ALLOW_SPACE takes the
   // unescaped spaces some generators write.
-  const CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, uri.c_str(),
-                                    CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE);
+  const CURLUcode rc = curl::api().url_set(url.get(), CURLUPART_URL, uri.c_str(),
+                                           CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE);
   if (rc == CURLUE_OUT_OF_MEMORY) throw std::bad_alloc();
   // With the scheme and control bytes checked, what curl still refuses is the
   // authority (a host name with a space, a bad port...), where the type is.

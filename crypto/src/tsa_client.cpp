@@ -21,14 +21,8 @@ namespace securedoc {
 
 namespace {
 
-struct CurlEasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+using CurlEasy = curl::Easy;
+using CurlSlist = curl::Slist;
 
 constexpr const char* kReplyType = "application/timestamp-reply";
 
@@ -106,12 +100,11 @@ size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
 using curl::setopt;
 
 Bytes post(const Bytes& body, const TsaOptions& options, const std::string& shownUrl) {
-  curl::initOnce();
-  CurlEasy h(curl_easy_init());
+  CurlEasy h(curl::api().easy_init());
   if (!h) throw Error(Category::Internal, "curl_easy_init");
-  CurlSlist headers(curl_slist_append(nullptr, "Content-Type: application/timestamp-query"));
+  CurlSlist headers(curl::api().slist_append(nullptr, "Content-Type: application/timestamp-query"));
   if (!headers) throw Error(Category::Internal, "curl_slist_append");
-  curl_slist* more = curl_slist_append(headers.get(), "Accept: application/timestamp-reply");
+  curl_slist* more = curl::api().slist_append(headers.get(), "Accept: application/timestamp-reply");
   if (!more) throw Error(Category::Internal, "curl_slist_append");
 
   Sink sink;
@@ -131,7 +124,7 @@ Bytes post(const Bytes& body, const TsaOptions& options, const std::string& show
   setopt(h.get(), CURLOPT_ERRORBUFFER, errorBuffer);
   if (options.tlsCaFile) setopt(h.get(), CURLOPT_CAINFO, options.tlsCaFile->c_str());
 
-  const CURLcode rc = curl_easy_perform(h.get());
+  const CURLcode rc = curl::api().easy_perform(h.get());
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
     throw Error(Category::Network, format(tr("the answer of the time-stamp authority {0} is larger than {1} bytes"),
                                           {shownUrl, static_cast<long long>(kMaxTsaResponseSize)}));
@@ -140,20 +133,20 @@ Bytes post(const Bytes& body, const TsaOptions& options, const std::string& show
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} did not answer within {1} seconds"),
                        {shownUrl, options.timeoutSeconds}),
-                {}, errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc));
+                {}, errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc));
   }
   if (rc != CURLE_OK) {
     throw Error(Category::Network, format(tr("cannot reach the time-stamp authority {0}"), {shownUrl}), {},
-                errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc));
+                errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc));
   }
   long status = 0;
-  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
+  curl::api().easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} answered with HTTP status {1}"), {shownUrl, status}));
   }
   const char* contentType = nullptr;
-  curl_easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &contentType);
+  curl::api().easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &contentType);
   if (mediaType(contentType ? contentType : "") != kReplyType) {
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} answered with content type \"{1}\" instead of {2}"),

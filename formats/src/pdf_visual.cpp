@@ -1,19 +1,17 @@
 #include "pdf_visual.h"
 
+#include "pdf_renderer.h"
+
 #include <securedoc/crypto/digest.h>
 #include <securedoc/base/error.h>
 #include <securedoc/formats/pdf_render.h>
 #include <securedoc/i18n.h>
 
-#include <poppler-document.h>
-#include <poppler-image.h>
-#include <poppler-page-renderer.h>
-#include <poppler-page.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 
 namespace securedoc {
 
@@ -26,23 +24,17 @@ constexpr double kDpi = 72.0;
 /// 200 inches square): the resolution drops for such a page.
 constexpr double kMaxPixels = 16e6;
 
-/// `dpi`, lowered so that the page fits in kMaxPixels.
-double fittingDpi(const poppler::page& page, double dpi) {
-  const poppler::rectf r = page.page_rect(poppler::crop_box);
-  const double area = std::fabs(r.width() * r.height()) * (dpi / 72.0) * (dpi / 72.0);
+/// `dpi`, lowered so that a page of `box` fits in kMaxPixels.
+double fittingDpi(const pdf::PageBox& box, double dpi) {
+  const double area = std::fabs(box.width * box.height) * (dpi / 72.0) * (dpi / 72.0);
   return area > kMaxPixels ? dpi * std::sqrt(kMaxPixels / area) : dpi;
 }
 /// The largest PDF compared visually (the whole file is read into poppler).
 constexpr std::uint64_t kVisualMaxBytes = 64u << 20;
 
-struct Document {
-  Bytes bytes;  ///< poppler reads from here; must outlive doc
-  std::unique_ptr<poppler::document> doc;
-};
-
-/// Loads the first `length` bytes of `file` (0: all of it) into poppler.
-Document load(const std::filesystem::path& file, std::uint64_t length) {
-  Document d;
+/// Loads the first `length` bytes of `file` (0: all of it) into the
+/// renderer.  Error(Unsupported) when the renderer module is missing.
+pdf::RenderedDocument load(const std::filesystem::path& file, std::uint64_t length) {
   std::error_code ec;
   const std::uint64_t size = std::filesystem::file_size(file, ec);
   if (ec) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {ec.message()}), file.string());
@@ -50,10 +42,8 @@ Document load(const std::filesystem::path& file, std::uint64_t length) {
   if (length > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
     throw Error(Category::Malformed, tr("the PDF is too large to show"), file.string());
   }
-  d.bytes = readFileRange(file, 0, length);
-  d.doc.reset(poppler::document::load_from_raw_data(reinterpret_cast<const char*>(d.bytes.data()),
-                                                    static_cast<int>(d.bytes.size())));
-  if (!d.doc || d.doc->is_locked()) throw Error(Category::Malformed, tr("the PDF cannot be rendered"), file.string());
+  pdf::RenderedDocument d(readFileRange(file, 0, length));
+  if (!d) throw Error(Category::Malformed, tr("the PDF cannot be rendered"), file.string());
   return d;
 }
 
@@ -68,67 +58,45 @@ struct Grey {
   double dpi = 0;
 };
 
-/// A page and its rendering (ARGB32, as B, G, R, A bytes on little-endian
-/// machines); the image is invalid when poppler cannot render the page.
+/// A page and its rendering; `drawn` is false when the renderer cannot draw it.
 struct Rendered {
-  std::unique_ptr<poppler::page> page;
-  poppler::image image;
+  pdf::PageBox box;
+  pdf::PageBitmap bitmap;
   double dpi = 0;  ///< the resolution used (fittingDpi)
+  bool drawn = false;
 };
 
-Rendered renderArgb(const poppler::document& doc, int index, double dpi) {
+Rendered renderBgra(const pdf::RenderedDocument& doc, int index, double dpi) {
   Rendered r;
-  r.page.reset(doc.create_page(index));
-  if (!r.page) return r;
-  poppler::page_renderer renderer;
-  renderer.set_image_format(poppler::image::format_argb32);
-  renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
-  renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
-  r.dpi = fittingDpi(*r.page, dpi);
-  r.image = renderer.render_page(r.page.get(), r.dpi, r.dpi);
-  if (r.image.is_valid() && r.image.format() != poppler::image::format_argb32) r.image = poppler::image();
+  if (!doc.pageBox(index, r.box)) return r;
+  r.dpi = fittingDpi(r.box, dpi);
+  r.drawn = doc.render(index, r.dpi, r.bitmap);
   return r;
 }
 
 /// Renders page `index` (0-based); an empty Grey when poppler cannot.
-Grey render(const poppler::document& doc, int index, double dpi) {
+Grey render(const pdf::RenderedDocument& doc, int index, double dpi) {
   Grey g;
-  const Rendered r = renderArgb(doc, index, dpi);
-  if (!r.image.is_valid()) return g;
-  const poppler::image& img = r.image;
-  const auto& page = r.page;
+  const Rendered r = renderBgra(doc, index, dpi);
+  if (!r.drawn) return g;
+  const pdf::PageBitmap& img = r.bitmap;
   g.dpi = r.dpi;
-  g.width = img.width();
-  g.height = img.height();
+  g.width = img.width;
+  g.height = img.height;
   g.px.resize(static_cast<std::size_t>(g.width) * static_cast<std::size_t>(g.height));
-  const char* data = img.const_data();
   for (int y = 0; y < g.height; ++y) {
-    const auto* row =
-        reinterpret_cast<const std::uint8_t*>(data + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
+    const std::uint8_t* row = img.bgra.data() + static_cast<std::ptrdiff_t>(y) * img.stride;
     for (int x = 0; x < g.width; ++x) {
       const std::uint8_t* p = row + std::ptrdiff_t{4} * x;
       g.px[static_cast<std::size_t>(y) * static_cast<std::size_t>(g.width) + static_cast<std::size_t>(x)] =
           static_cast<std::uint8_t>((p[2] * 299 + p[1] * 587 + p[0] * 114) / 1000);
     }
   }
-  const poppler::rectf crop = page->page_rect(poppler::crop_box);
-  g.x0 = crop.x();
-  g.y0 = crop.y();
-  g.w = crop.width();
-  g.h = crop.height();
-  switch (page->orientation()) {
-    case poppler::page::landscape:
-      g.rotation = 90;
-      break;
-    case poppler::page::upside_down:
-      g.rotation = 180;
-      break;
-    case poppler::page::seascape:
-      g.rotation = 270;
-      break;
-    default:
-      g.rotation = 0;
-  }
+  g.x0 = r.box.x0;
+  g.y0 = r.box.y0;
+  g.w = r.box.width;
+  g.h = r.box.height;
+  g.rotation = r.box.rotation;
   return g;
 }
 
@@ -185,22 +153,21 @@ constexpr std::size_t kMinPixels = 6;
 }  // namespace
 
 PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length, int page, double dpi) {
-  const Document d = load(file, length);
-  if (page < 1 || page > d.doc->pages()) {
+  const pdf::RenderedDocument d = load(file, length);
+  if (page < 1 || page > d.pages()) {
     throw Error(Category::Malformed, format(tr("the PDF has no page {0}"), {page}), file.string());
   }
-  const Rendered r = renderArgb(*d.doc, page - 1, dpi);
-  const poppler::image& img = r.image;
-  if (!img.is_valid()) {
+  const Rendered r = renderBgra(d, page - 1, dpi);
+  if (!r.drawn) {
     throw Error(Category::Malformed, format(tr("page {0} cannot be rendered"), {page}), file.string());
   }
+  const pdf::PageBitmap& img = r.bitmap;
   PageImage out;
-  out.width = img.width();
-  out.height = img.height();
+  out.width = img.width;
+  out.height = img.height;
   out.rgb.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
   for (int y = 0; y < out.height; ++y) {
-    const auto* row =
-        reinterpret_cast<const std::uint8_t*>(img.const_data() + static_cast<std::ptrdiff_t>(y) * img.bytes_per_row());
+    const std::uint8_t* row = img.bgra.data() + static_cast<std::ptrdiff_t>(y) * img.stride;
     for (int x = 0; x < out.width; ++x) {
       std::uint8_t* o =
           &out.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(out.width) + static_cast<std::size_t>(x)) *
@@ -225,32 +192,39 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
     result.notCompared = Note{"visual-file-too-large", N_("the file is too large to compare page images")};
     return result;
   }
-  Document before;
-  Document after;
+  std::optional<pdf::RenderedDocument> before;
+  std::optional<pdf::RenderedDocument> after;
   try {
-    before = load(file, signedBytes);
-    after = load(file, 0);
-  } catch (const Error&) {
+    before.emplace(load(file, signedBytes));
+    after.emplace(load(file, 0));
+  } catch (const Error& e) {
+    if (e.category() == Category::Unsupported) {
+      // Installed without its page renderer (securedoc_poppler.so): the
+      // structural analysis has judged every object; the report says the
+      // pages were not compared and why.
+      result.notCompared = Note{"visual-renderer-missing", N_("the page renderer is not installed")};
+      return result;
+    }
     // Why poppler gave up is technical; the report says only that the pages
     // could not be drawn (the structural analysis still judged the objects).
     result.notCompared = Note{"visual-not-rendered", N_("the pages cannot be drawn to compare them")};
     return result;
   }
-  const int pages = after.doc->pages();
+  const int pages = after->pages();
   if (pages > kVisualMaxPages) {
     result.notCompared = Note{"visual-too-many-pages",
                               N_("the document has more than {max} pages"),
                               {{"max", std::to_string(kVisualMaxPages)}}};
     return result;
   }
-  if (before.doc->pages() != pages) {
+  if (before->pages() != pages) {
     // A page added or removed is a structural change the analysis reports.
     result.notCompared = Note{"visual-page-count-changed", N_("the signed version has another number of pages")};
     return result;
   }
   for (int i = 0; i < pages; ++i) {
-    const Grey a = render(*before.doc, i, kDpi);
-    const Grey b = render(*after.doc, i, kDpi);
+    const Grey a = render(*before, i, kDpi);
+    const Grey b = render(*after, i, kDpi);
     const std::string page = std::to_string(i + 1);
     if (a.px.empty() || b.px.empty() || a.width != b.width || a.height != b.height) {
       result.findings.push_back(Modification{ModificationLevel::Other, "page-looks-different", {{"page", page}}});

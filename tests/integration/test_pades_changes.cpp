@@ -36,6 +36,7 @@
 #include "pdf_edit.h"
 #include "../../formats/src/pdf_diff.h"
 #include "../../formats/src/pdf_objects.h"
+#include "../../formats/src/pdf_visual.h"
 
 #include <securedoc/crypto/digest.h>
 
@@ -964,3 +965,75 @@ BOOST_AUTO_TEST_CASE(a_document_without_info_loaded_a_second_apart_reads_as_unch
                                                  << (d.changes.empty() ? std::string() : d.changes[0].code));
   BOOST_TEST((d.level == securedoc::ModificationLevel::None), "the level is none");
 }
+
+// --------------------------------------------------- pages compared as seen ---
+
+// The visual comparison (formats/src/pdf_visual.h) driven directly: what a
+// later revision draws outside the footprints of its allowed changes is
+// "page-looks-different"; what it draws inside them over signed ink is
+// "content-covered"; an update that draws nothing new is compared and clean.
+// The renderer is a module loaded on first use (formats/src/pdf_renderer.h);
+// without it the report says the pages were not compared, and why.
+BOOST_FIXTURE_TEST_SUITE(pades_changes_visual, Changes)
+
+BOOST_AUTO_TEST_CASE(a_changed_amount_looks_different_and_an_info_update_does_not) {
+  namespace pdf = securedoc::pdf;
+  const std::uint64_t signedEnd = signedPdf.size();
+
+  const std::string forged =
+      withUpdate(signedPdf, {{s.content, stream("", forgedAmount(streamData(latestBody(signedPdf, s.content))))}});
+  writeFile(dir / "visual-forged.pdf", forged);
+  const pdf::VisualResult changed = pdf::compareVisually(dir / "visual-forged.pdf", signedEnd, {});
+  BOOST_TEST_REQUIRE(changed.compared, "the pages were compared: " << changed.notCompared.code);
+  BOOST_TEST_REQUIRE(changed.findings.size() == 1U, changed.findings.size() << " findings");
+  BOOST_TEST(changed.findings[0].code == "page-looks-different");
+  BOOST_TEST(changed.findings[0].arg("page") == "1");
+
+  // The same change inside the footprint of an allowed change (the whole
+  // page, as a field's widget might claim): it paints over signed ink.
+  const pdf::VisualResult covered =
+      pdf::compareVisually(dir / "visual-forged.pdf", signedEnd, {pdf::Footprint{1, 0, 0, 2000, 2000, "Amount"}});
+  BOOST_TEST_REQUIRE(covered.compared);
+  BOOST_TEST_REQUIRE(covered.findings.size() == 1U, covered.findings.size() << " findings");
+  BOOST_TEST(covered.findings[0].code == "content-covered");
+  BOOST_TEST(covered.findings[0].arg("field") == "Amount");
+
+  // A footprint on the other page allows nothing on page 1.
+  const pdf::VisualResult elsewhere =
+      pdf::compareVisually(dir / "visual-forged.pdf", signedEnd, {pdf::Footprint{2, 0, 0, 2000, 2000, "Amount"}});
+  BOOST_TEST_REQUIRE(elsewhere.findings.size() == 1U);
+  BOOST_TEST(elsewhere.findings[0].code == "page-looks-different");
+
+  const int info = nextObject(signedPdf);
+  writeFile(dir / "visual-info.pdf",
+            withUpdate(signedPdf, Update{{{info, "<< /Producer (an editor) >>"}}, {}, 0, info}));
+  const pdf::VisualResult same = pdf::compareVisually(dir / "visual-info.pdf", signedEnd, {});
+  BOOST_TEST(same.compared);
+  BOOST_TEST(same.findings.empty(), same.findings.size() << " findings");
+}
+
+BOOST_AUTO_TEST_CASE(without_the_page_renderer_the_report_says_the_pages_were_not_compared) {
+  // An allowed update (a new /Info): the pages would be compared next.
+  const int info = nextObject(signedPdf);
+  const std::string updated = withUpdate(signedPdf, Update{{{info, "<< /Producer (an editor) >>"}}, {}, 0, info});
+  writeFile(dir / "visual-no-renderer.pdf", updated);
+  auto visualCheck = [&](const std::vector<std::string>& env) {
+    const RunResult r = cli({"verify", "--format", "json", "--trust-anchor", (pki / "root-ca.pem").string(),
+                             (dir / "visual-no-renderer.pdf").string()},
+                            env);
+    BOOST_TEST_REQUIRE(r.exitCode == 0, "TOTAL-PASSED: exit " << r.exitCode << " " << r.err);
+    const json checks = json::parse(r.out)["signatures"].at(0)["checks"];
+    for (const json& c : checks) {
+      if (c.value("id", "") == "visualComparison") return c;
+    }
+    return json{{"absent", checks}};
+  };
+  const json with = visualCheck({});
+  BOOST_TEST(with.value("status", "") == "passed", with.dump());
+  const TempDir noPlugins;
+  const json without = visualCheck({"SECUREDOC_PLUGINDIR=" + noPlugins.path().string()});
+  BOOST_TEST(without.value("status", "") == "notChecked", without.dump());
+  BOOST_TEST(without.dump().find("visual-renderer-missing") != std::string::npos, without.dump());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
