@@ -33,8 +33,10 @@ _securedoc_forbid(securedoc_app "securedoc_ui")
 # The page renderer module stands alone (it is loaded, not linked).
 _securedoc_forbid(securedoc_poppler
   "securedoc_base;securedoc_crypto;securedoc_signers;securedoc_otp;securedoc_formats;securedoc_app;securedoc_ui;securedoc_cloud")
-# Start-up pays only for what a command uses (base/library.h): libcurl and
-# poppler are loaded on first use, so no library or program of ours links them.
+_securedoc_forbid(securedoc_xades_impl "securedoc_signers;securedoc_otp;securedoc_app;securedoc_ui;securedoc_cloud")
+# Start-up pays only for what a command uses (base/library.h): libcurl,
+# p11-kit, poppler and XAdES (libxml2, xmlsec) are loaded on first use, so no library
+# or program of ours links them.
 foreach(_t IN LISTS _securedoc_non_gui_targets ITEMS securedoc_ui securedoc securedoc-otp securedoc-cloud)
-  _securedoc_forbid(${_t} "CURL::libcurl;PkgConfig::POPPLER_CPP")
+  _securedoc_forbid(${_t} "CURL::libcurl;PkgConfig::P11KIT;PkgConfig::POPPLER_CPP;PkgConfig::XMLSEC;securedoc_xades_impl")
 endforeach()

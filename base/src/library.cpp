@@ -47,6 +47,10 @@ void* SharedLibrary::symbol(const char* symbol) const {
   return address;
 }
 
+void throwModuleFromOtherBuild(const std::string& name) {
+  throw Error(Category::Unsupported, format(tr("the library {0} is from another version"), {name}));
+}
+
 std::filesystem::path pluginDir() {
   if (const char* env = std::getenv("SECUREDOC_PLUGINDIR"); env != nullptr && *env != '\0') return env;
   // The build tree's modules only for the build tree's programs: an installed

@@ -2,9 +2,6 @@
 
 #include <securedoc/base/library.h>
 
-#include <memory>
-#include <mutex>
-
 namespace securedoc::curl {
 
 namespace {
@@ -42,25 +39,14 @@ Api bind(const SharedLibrary& lib) {
 }  // namespace
 
 const Api& api() {
-  // curl_global_init is not thread-safe itself, so it runs inside the
-  // once; a failure is remembered and thrown again to every caller.
-  static std::once_flag once;
-  static Api table{};
-  static std::unique_ptr<Error> failure;
-  std::call_once(once, [] {
-    try {
-      static const SharedLibrary lib(kSoname);
-      table = bind(lib);
-      const CURLcode rc = table.global_init(CURL_GLOBAL_DEFAULT);
-      if (rc != CURLE_OK) {
-        throw Error(Category::Internal, "curl_global_init", {}, table.easy_strerror(rc));
-      }
-    } catch (const Error& e) {
-      failure = std::make_unique<Error>(e);
-    }
+  // curl_global_init is not thread-safe itself, so it runs inside the once.
+  return oncePerProcess<Api>([] {
+    static const SharedLibrary lib(kSoname);
+    const Api a = bind(lib);
+    const CURLcode rc = a.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) throw Error(Category::Internal, "curl_global_init", {}, a.easy_strerror(rc));
+    return a;
   });
-  if (failure) throw *failure;
-  return table;
 }
 
 }  // namespace securedoc::curl

@@ -35,7 +35,7 @@ struct Pair {
 
 TokenInfo describe(CK_FUNCTION_LIST* module, CK_SLOT_ID slot, const CK_SLOT_INFO& si, const CK_TOKEN_INFO& ti) {
   TokenInfo t;
-  t.module = takeString(p11_kit_module_get_filename(module));
+  t.module = takeString(p11::kit().module_get_filename(module));
   t.slotId = slot;
   t.slotDescription = spaceTrimmed(si.slotDescription, sizeof si.slotDescription);
   t.label = spaceTrimmed(ti.label, sizeof ti.label);
@@ -77,18 +77,18 @@ struct Pkcs11Signer::Impl {
 
   /// The URI's object selection: label, id, class (empty when not given).
   std::optional<std::string> objectLabel() const {
-    const CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_LABEL);
+    const CK_ATTRIBUTE* a = p11::kit().uri_get_attribute(uri.get(), CKA_LABEL);
     if (!a) return std::nullopt;
     return std::string(static_cast<const char*>(a->pValue), a->ulValueLen);
   }
   std::optional<Bytes> objectId() const {
-    const CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_ID);
+    const CK_ATTRIBUTE* a = p11::kit().uri_get_attribute(uri.get(), CKA_ID);
     if (!a) return std::nullopt;
     const auto* p = static_cast<const unsigned char*>(a->pValue);
     return Bytes(p, p + a->ulValueLen);
   }
   std::optional<CK_OBJECT_CLASS> objectClass() const {
-    const CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(uri.get(), CKA_CLASS);
+    const CK_ATTRIBUTE* a = p11::kit().uri_get_attribute(uri.get(), CKA_CLASS);
     if (!a || a->ulValueLen != sizeof(CK_OBJECT_CLASS)) return std::nullopt;
     CK_OBJECT_CLASS c = 0;
     std::memcpy(&c, a->pValue, sizeof c);
@@ -178,9 +178,9 @@ void Pkcs11Signer::Impl::login(Token& t) {
 }
 
 std::string Pkcs11Signer::Impl::keyUri(const Token& t, const std::string& label, const Bytes& id) const {
-  Uri u(p11_kit_uri_new());
+  Uri u(p11::kit().uri_new());
   if (!u) throw std::bad_alloc();
-  CK_TOKEN_INFO* ti = p11_kit_uri_get_token_info(u.get());
+  CK_TOKEN_INFO* ti = p11::kit().uri_get_token_info(u.get());
   std::memcpy(ti->label, t.raw.label, sizeof ti->label);
   std::memcpy(ti->manufacturerID, t.raw.manufacturerID, sizeof ti->manufacturerID);
   std::memcpy(ti->model, t.raw.model, sizeof ti->model);
@@ -188,11 +188,11 @@ std::string Pkcs11Signer::Impl::keyUri(const Token& t, const std::string& label,
   Bytes idCopy = id;
   std::string labelCopy = label;
   CK_ATTRIBUTE attrs[2] = {{CKA_ID, idCopy.data(), idCopy.size()}, {CKA_LABEL, labelCopy.data(), labelCopy.size()}};
-  p11_kit_uri_set_attribute(u.get(), &attrs[0]);
-  if (!label.empty()) p11_kit_uri_set_attribute(u.get(), &attrs[1]);
-  if (!modulePath.empty()) p11_kit_uri_set_module_path(u.get(), modulePath.c_str());
+  p11::kit().uri_set_attribute(u.get(), &attrs[0]);
+  if (!label.empty()) p11::kit().uri_set_attribute(u.get(), &attrs[1]);
+  if (!modulePath.empty()) p11::kit().uri_set_module_path(u.get(), modulePath.c_str());
   char* out = nullptr;
-  if (p11_kit_uri_format(u.get(), P11_KIT_URI_FOR_ANY, &out) != P11_KIT_URI_OK) {
+  if (p11::kit().uri_format(u.get(), P11_KIT_URI_FOR_ANY, &out) != P11_KIT_URI_OK) {
     throw Error(Category::Internal, "cannot format a pkcs11: URI");
   }
   return takeString(out);

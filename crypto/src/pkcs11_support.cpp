@@ -1,5 +1,7 @@
 #include "pkcs11_support.h"
 
+#include <securedoc/base/library.h>
+
 #include <securedoc/crypto/ossl.h>
 
 #include <openssl/err.h>
@@ -9,6 +11,46 @@
 #include <cstring>
 
 namespace securedoc::p11 {
+
+const KitApi& kit() {
+  return oncePerProcess<KitApi>([] {
+    static const SharedLibrary lib("libp11-kit.so.0");
+    KitApi table{};
+#define SECUREDOC_P11_BIND(name) table.name = lib.function<decltype(table.name)>("p11_kit_" #name)
+    SECUREDOC_P11_BIND(config_option);
+    SECUREDOC_P11_BIND(message);
+    SECUREDOC_P11_BIND(module_finalize);
+    SECUREDOC_P11_BIND(module_get_filename);
+    SECUREDOC_P11_BIND(module_get_name);
+    SECUREDOC_P11_BIND(module_initialize);
+    SECUREDOC_P11_BIND(module_load);
+    SECUREDOC_P11_BIND(module_release);
+    SECUREDOC_P11_BIND(modules_finalize_and_release);
+    SECUREDOC_P11_BIND(modules_load_and_initialize);
+    SECUREDOC_P11_BIND(space_strlen);
+    SECUREDOC_P11_BIND(strerror);
+    SECUREDOC_P11_BIND(uri_any_unrecognized);
+    SECUREDOC_P11_BIND(uri_format);
+    SECUREDOC_P11_BIND(uri_free);
+    SECUREDOC_P11_BIND(uri_get_attribute);
+    SECUREDOC_P11_BIND(uri_get_module_name);
+    SECUREDOC_P11_BIND(uri_get_module_path);
+    SECUREDOC_P11_BIND(uri_get_pin_source);
+    SECUREDOC_P11_BIND(uri_get_pin_value);
+    SECUREDOC_P11_BIND(uri_get_slot_id);
+    SECUREDOC_P11_BIND(uri_get_token_info);
+    SECUREDOC_P11_BIND(uri_match_module_info);
+    SECUREDOC_P11_BIND(uri_match_slot_info);
+    SECUREDOC_P11_BIND(uri_match_token_info);
+    SECUREDOC_P11_BIND(uri_message);
+    SECUREDOC_P11_BIND(uri_new);
+    SECUREDOC_P11_BIND(uri_parse);
+    SECUREDOC_P11_BIND(uri_set_attribute);
+    SECUREDOC_P11_BIND(uri_set_module_path);
+#undef SECUREDOC_P11_BIND
+    return table;
+  });
+}
 
 namespace {
 const char* rvName(CK_RV rv) {
@@ -53,12 +95,12 @@ std::string takeString(char* s) {
   return s ? std::string(s) : std::string();
 }
 std::string spaceTrimmed(const unsigned char* s, std::size_t max) {
-  return std::string(reinterpret_cast<const char*>(s), p11_kit_space_strlen(s, max));
+  return std::string(reinterpret_cast<const char*>(s), kit().space_strlen(s, max));
 }
 std::string rvDetail(CK_RV rv) {
   char hex[32];
   std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(rv));
-  std::string d = p11_kit_strerror(rv);
+  std::string d = kit().strerror(rv);
   const std::string name = rvName(rv);
   d += " (" + (name.empty() ? std::string(hex) : name) + ")";
   return d;
@@ -154,26 +196,26 @@ std::vector<CK_OBJECT_HANDLE> findObjects(Session& s, CK_OBJECT_CLASS cls, const
 ParsedUri parseUri(const std::string& text) {
   ParsedUri p;
   p.text = text.rfind("pkcs11:", 0) == 0 ? text : "pkcs11:" + text;
-  p.uri.reset(p11_kit_uri_new());
+  p.uri.reset(kit().uri_new());
   if (!p.uri) throw std::bad_alloc();
-  const int rc = p11_kit_uri_parse(p.text.c_str(), P11_KIT_URI_FOR_ANY, p.uri.get());
+  const int rc = kit().uri_parse(p.text.c_str(), P11_KIT_URI_FOR_ANY, p.uri.get());
   if (rc != P11_KIT_URI_OK) {
     throw Error(Category::Usage,
                 // xgettext:no-c-format
                 format(tr("bad PKCS#11 URI \"{0}\" (RFC 7512, e.g. pkcs11:token=My%20Card)"), {p.text}), {},
-                p11_kit_uri_message(rc));
+                kit().uri_message(rc));
   }
-  if (p11_kit_uri_get_pin_value(p.uri.get())) {
+  if (kit().uri_get_pin_value(p.uri.get())) {
     throw Error(Category::Usage, tr("a PIN never goes on the command line: remove pin-value from the URI and use "
                                     "--pin-file, SECUREDOC_PIN or the prompt"));
   }
-  if (p11_kit_uri_any_unrecognized(p.uri.get())) {
+  if (kit().uri_any_unrecognized(p.uri.get())) {
     throw Error(Category::Usage,
                 format(tr("the PKCS#11 URI \"{0}\" has attributes SecureDoc does not know"), {p.text}));
   }
-  if (const char* v = p11_kit_uri_get_pin_source(p.uri.get())) p.pinSource = v;
-  if (const char* v = p11_kit_uri_get_module_path(p.uri.get())) p.modulePath = v;
-  if (const char* v = p11_kit_uri_get_module_name(p.uri.get())) p.moduleName = v;
+  if (const char* v = kit().uri_get_pin_source(p.uri.get())) p.pinSource = v;
+  if (const char* v = kit().uri_get_module_path(p.uri.get())) p.modulePath = v;
+  if (const char* v = kit().uri_get_module_name(p.uri.get())) p.moduleName = v;
   return p;
 }
 
@@ -187,10 +229,10 @@ void loadModules(Modules& modules, const ParsedUri& uri) {
 
 std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri) {
   std::vector<FoundToken> out;
-  const CK_SLOT_ID wantedSlot = p11_kit_uri_get_slot_id(uri);
+  const CK_SLOT_ID wantedSlot = kit().uri_get_slot_id(uri);
   for (CK_FUNCTION_LIST* module : modules.list()) {
     CK_INFO mi{};
-    if (module->C_GetInfo(&mi) != CKR_OK || !p11_kit_uri_match_module_info(uri, &mi)) continue;
+    if (module->C_GetInfo(&mi) != CKR_OK || !kit().uri_match_module_info(uri, &mi)) continue;
     CK_ULONG count = 0;
     if (module->C_GetSlotList(CK_TRUE, nullptr, &count) != CKR_OK || count == 0) continue;
     std::vector<CK_SLOT_ID> slots(count);
@@ -199,9 +241,8 @@ std::vector<FoundToken> matchTokens(const Modules& modules, P11KitUri* uri) {
     for (CK_SLOT_ID slot : slots) {
       if (wantedSlot != static_cast<CK_SLOT_ID>(-1) && wantedSlot != slot) continue;
       FoundToken t{module, slot, {}, {}};
-      if (module->C_GetSlotInfo(slot, &t.slotInfo) != CKR_OK || !p11_kit_uri_match_slot_info(uri, &t.slotInfo))
-        continue;
-      if (module->C_GetTokenInfo(slot, &t.tokenInfo) != CKR_OK || !p11_kit_uri_match_token_info(uri, &t.tokenInfo))
+      if (module->C_GetSlotInfo(slot, &t.slotInfo) != CKR_OK || !kit().uri_match_slot_info(uri, &t.slotInfo)) continue;
+      if (module->C_GetTokenInfo(slot, &t.tokenInfo) != CKR_OK || !kit().uri_match_token_info(uri, &t.tokenInfo))
         continue;
       // SoftHSM2 and others show a free slot with an uninitialised token.
       if (!(t.tokenInfo.flags & CKF_TOKEN_INITIALIZED)) continue;

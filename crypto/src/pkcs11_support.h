@@ -22,8 +22,47 @@
 
 namespace securedoc::p11 {
 
+/// p11-kit, loaded on first use like libcurl (base/library.h says why): its
+/// functions with exactly the types p11-kit's headers declare.  Nothing here
+/// links libp11-kit, so a direct p11_kit_* call fails to link.
+struct KitApi {
+  decltype(&::p11_kit_config_option) config_option;
+  decltype(&::p11_kit_message) message;
+  decltype(&::p11_kit_module_finalize) module_finalize;
+  decltype(&::p11_kit_module_get_filename) module_get_filename;
+  decltype(&::p11_kit_module_get_name) module_get_name;
+  decltype(&::p11_kit_module_initialize) module_initialize;
+  decltype(&::p11_kit_module_load) module_load;
+  decltype(&::p11_kit_module_release) module_release;
+  decltype(&::p11_kit_modules_finalize_and_release) modules_finalize_and_release;
+  decltype(&::p11_kit_modules_load_and_initialize) modules_load_and_initialize;
+  decltype(&::p11_kit_space_strlen) space_strlen;
+  decltype(&::p11_kit_strerror) strerror;
+  decltype(&::p11_kit_uri_any_unrecognized) uri_any_unrecognized;
+  decltype(&::p11_kit_uri_format) uri_format;
+  decltype(&::p11_kit_uri_free) uri_free;
+  decltype(&::p11_kit_uri_get_attribute) uri_get_attribute;
+  decltype(&::p11_kit_uri_get_module_name) uri_get_module_name;
+  decltype(&::p11_kit_uri_get_module_path) uri_get_module_path;
+  decltype(&::p11_kit_uri_get_pin_source) uri_get_pin_source;
+  decltype(&::p11_kit_uri_get_pin_value) uri_get_pin_value;
+  decltype(&::p11_kit_uri_get_slot_id) uri_get_slot_id;
+  decltype(&::p11_kit_uri_get_token_info) uri_get_token_info;
+  decltype(&::p11_kit_uri_match_module_info) uri_match_module_info;
+  decltype(&::p11_kit_uri_match_slot_info) uri_match_slot_info;
+  decltype(&::p11_kit_uri_match_token_info) uri_match_token_info;
+  decltype(&::p11_kit_uri_message) uri_message;
+  decltype(&::p11_kit_uri_new) uri_new;
+  decltype(&::p11_kit_uri_parse) uri_parse;
+  decltype(&::p11_kit_uri_set_attribute) uri_set_attribute;
+  decltype(&::p11_kit_uri_set_module_path) uri_set_module_path;
+};
+/// libp11-kit.so.0 (its soname since 0.1), loaded once; Error(Unsupported)
+/// when it cannot be.
+const KitApi& kit();
+
 struct UriFree {
-  void operator()(P11KitUri* u) const { p11_kit_uri_free(u); }
+  void operator()(P11KitUri* u) const { kit().uri_free(u); }
 };
 using Uri = std::unique_ptr<P11KitUri, UriFree>;
 struct CFree {
@@ -55,22 +94,22 @@ class Modules {
   Modules(const Modules&) = delete;
   Modules& operator=(const Modules&) = delete;
   ~Modules() {
-    if (m_configured) p11_kit_modules_finalize_and_release(m_configured);
+    if (m_configured) kit().modules_finalize_and_release(m_configured);
     if (m_single) {
-      p11_kit_module_finalize(m_single);
-      p11_kit_module_release(m_single);
+      kit().module_finalize(m_single);
+      kit().module_release(m_single);
     }
   }
 
   void loadPath(const std::string& path) {
-    m_single = p11_kit_module_load(path.c_str(), 0);
+    m_single = kit().module_load(path.c_str(), 0);
     if (!m_single) {
-      const char* why = p11_kit_message();
+      const char* why = kit().message();
       throw Error(Category::Io, tr("cannot load the PKCS#11 module"), path, why ? why : "");
     }
-    const CK_RV rv = p11_kit_module_initialize(m_single);
+    const CK_RV rv = kit().module_initialize(m_single);
     if (rv != CKR_OK) {
-      p11_kit_module_release(m_single);
+      kit().module_release(m_single);
       m_single = nullptr;
       throw Error(Category::Crypto, tr("the PKCS#11 module failed to start"), path, rvDetail(rv));
     }
@@ -80,14 +119,14 @@ class Modules {
   /// The modules of p11-kit's configuration, without trust-policy modules
   /// (they hold CA lists, never keys) and, if `name` is set, only that one.
   void loadConfigured(const std::string& name) {
-    m_configured = p11_kit_modules_load_and_initialize(0);
+    m_configured = kit().modules_load_and_initialize(0);
     if (!m_configured) {
-      const char* why = p11_kit_message();
+      const char* why = kit().message();
       throw Error(Category::Crypto, tr("p11-kit could not load the configured PKCS#11 modules"), {}, why ? why : "");
     }
     for (CK_FUNCTION_LIST** m = m_configured; *m; ++m) {
-      if (takeString(p11_kit_config_option(*m, "trust-policy")) == "yes") continue;
-      if (!name.empty() && takeString(p11_kit_module_get_name(*m)) != name) continue;
+      if (takeString(kit().config_option(*m, "trust-policy")) == "yes") continue;
+      if (!name.empty() && takeString(kit().module_get_name(*m)) != name) continue;
       m_list.push_back(*m);
     }
     if (!name.empty() && m_list.empty()) {

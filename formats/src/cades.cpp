@@ -73,13 +73,6 @@ std::unique_ptr<PendingSignature> CadesModule::prepare(const std::filesystem::pa
     throw Error(Category::Usage,
                 format(tr("CAdES signatures are detached or attached, not {0}"), {packagingName(packaging)}));
   }
-  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
-    throw Error(Category::Unsupported,
-                format(tr("CAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
-  }
-  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
-  }
   auto pending = std::make_unique<CadesPending>();
   pending->input = input;
   pending->params = params;

@@ -512,13 +512,6 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
                                       N_("PAdES signatures are inside the PDF; the {mode} mode does not apply"),
                                       {{"mode", packagingName(params.packaging)}}});
   }
-  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
-    throw Error(Category::Unsupported,
-                format(tr("PAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
-  }
-  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
-  }
   const std::string file = input.string();
   auto pending = std::make_unique<PadesPending>();
   pending->input = input;

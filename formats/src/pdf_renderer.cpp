@@ -5,7 +5,6 @@
 #include <securedoc/i18n.h>
 
 #include <limits>
-#include <mutex>
 #include <utility>
 
 namespace securedoc::pdf {
@@ -17,26 +16,7 @@ constexpr const char* kEntry = "securedoc_pdf_renderer";
 
 }  // namespace
 
-const RendererTable& renderer() {
-  static std::once_flag once;
-  static const RendererTable* table = nullptr;
-  static std::unique_ptr<Error> failure;
-  std::call_once(once, [] {
-    try {
-      static const SharedLibrary lib((pluginDir() / kModule).string());
-      const auto entry = lib.function<const RendererTable* (*)()>(kEntry);
-      const RendererTable* t = entry();
-      if (t == nullptr || t->version != RendererTable::kVersion) {
-        throw Error(Category::Unsupported, format(tr("the library {0} is from another version"), {lib.name()}));
-      }
-      table = t;
-    } catch (const Error& e) {
-      failure = std::make_unique<Error>(e);
-    }
-  });
-  if (failure) throw *failure;
-  return *table;
-}
+const RendererTable& renderer() { return moduleTable<RendererTable>(kModule, kEntry); }
 
 RenderedDocument::RenderedDocument(std::vector<std::uint8_t> bytes)
     : bytes_(std::make_unique<std::vector<std::uint8_t>>(std::move(bytes))) {

@@ -1,5 +1,6 @@
 #pragma once
-// Internal to the XAdES module: what its three parts share.
+// Internal to the XAdES module (securedoc_xades.so, xades_backend.h): what
+// its three parts share.
 //   xades_sign.cpp        the template, its references and QualifyingProperties, PendingSignature
 //   xades_references.cpp  which ds:Signature elements there are, what each Reference names and
 //                         covers (dereferencing, transforms), and the signature-wrapping defences
@@ -22,6 +23,14 @@
 #include <vector>
 
 namespace securedoc::xades {
+
+// ------------------------------------------------------- the entry points ---
+// What securedoc_xades.so exports (xades_backend.h); tests may call them.
+
+std::unique_ptr<PendingSignature> prepareSignature(const std::filesystem::path& input, const SignParams& params,
+                                                   const OfferedCertificate& offered);
+VerificationReport verifyFile(const std::filesystem::path& file, const VerifyOptions& options);
+Inspection inspectFile(const std::filesystem::path& file);
 
 inline constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
 inline constexpr std::string_view kXadesAny = "http://uri.etsi.org/01903/v1.";  // 1.1.1, 1.2.2, 1.3.2, 1.4.1

@@ -11,6 +11,7 @@
 #include <securedoc/formats/xades.h>
 
 #include "cms_support.h"
+#include "xades_backend.h"
 #include "xades_internal.h"
 
 #include <securedoc/crypto/digest.h>
@@ -214,13 +215,6 @@ EVP_PKEY* refuseUnsupported(Packaging packaging, bool isXml, const SignParams& p
   if (packaging == Packaging::Enveloped && !isXml) {
     throw Error(Category::Usage,
                 Note{"enveloped-needs-xml", N_("only an XML document can hold an enveloped signature")});
-  }
-  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
-    throw Error(Category::Unsupported,
-                format(tr("XAdES level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
-  }
-  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
   }
   EVP_PKEY* pub = X509_get0_pubkey(offered.certificate.native());
   if (!pub) throw Error(Category::Crypto, tr("the certificate has no usable public key"));
@@ -432,36 +426,13 @@ void addSignatureTimeStamp(XadesPending& p, xmlNs* dsNs) {
 
 using xml::X;
 
-bool XadesModule::recognises(const ContentSniff& c) const { return looksLikeXml(c.head); }
-bool XadesModule::isDefaultFor(const ContentSniff& c) const { return looksLikeXml(c.head); }
-bool XadesModule::canSign(const ContentSniff&) const { return true; }
-Packaging XadesModule::packagingFor(const ContentSniff& c) const {
-  return looksLikeXml(c.head) ? Packaging::Enveloped : Packaging::Detached;
-}
-
-fs::path XadesModule::outputName(const fs::path& input, Packaging p) const {
-  if (p == Packaging::Detached) {
-    fs::path out = input;
-    out += kDetachedXadesSuffix;
-    return out;
-  }
-  const bool xml = looksLikeXml(ContentSniff::of(input).head);  // read once
-  if (p == Packaging::Default && !xml) return outputName(input, Packaging::Detached);
-  fs::path out = input;
-  if (xml) {
-    out.replace_filename(input.stem().string() + "-signed" + input.extension().string());
-  } else {
-    out += "-signed.xml";  // enveloping a non-XML file: "scan.tiff-signed.xml"
-  }
-  return out;
-}
-
-std::unique_ptr<PendingSignature> XadesModule::prepare(const fs::path& input, const SignParams& params,
-                                                       const OfferedCertificate& offered) {
+std::unique_ptr<PendingSignature> xades::prepareSignature(const fs::path& input, const SignParams& params,
+                                                          const OfferedCertificate& offered) {
   xml::initialise();
-  const ContentSniff sniff = ContentSniff::of(input);
+  // The plan's sniff when the signing service made one (SignParams::content).
+  const ContentSniff sniff = params.content ? *params.content : ContentSniff::of(input);
   const bool isXml = looksLikeXml(sniff.head);
-  const Packaging packaging = params.packaging == Packaging::Default ? packagingFor(sniff) : params.packaging;
+  const Packaging packaging = params.packaging == Packaging::Default ? xadesPackagingFor(sniff) : params.packaging;
   EVP_PKEY* pub = xades::refuseUnsupported(packaging, isXml, params, offered);
   const bool ec = EVP_PKEY_is_a(pub, "EC");
 

@@ -932,7 +932,7 @@ std::string signatureId(xmlNode* sig, std::size_t index) {
 
 }  // namespace xades
 
-VerificationReport XadesModule::verify(const fs::path& file, const VerifyOptions& options) {
+VerificationReport xades::verifyFile(const fs::path& file, const VerifyOptions& options) {
   using namespace xades;
   SignedDocument p = parseSigned(file);
   VerificationReport report;
@@ -951,7 +951,7 @@ VerificationReport XadesModule::verify(const fs::path& file, const VerifyOptions
   return report;
 }
 
-Inspection XadesModule::inspect(const fs::path& file) {
+Inspection xades::inspectFile(const fs::path& file) {
   using namespace xades;
   SignedDocument p = parseSigned(file);
   Inspection in;

@@ -15,7 +15,6 @@
 // An OTP step is accepted once per credential: before a run that needs a
 // code, the test reads the credential's last accepted step from the database
 // and waits for a later one.
-#include "printers.h"
 #include "test_support.h"
 
 #include <boost/test/unit_test.hpp>

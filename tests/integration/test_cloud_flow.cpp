@@ -7,7 +7,7 @@
 // OTP step is accepted once per credential (RFC 6238 §5.2: no replay), so in-process
 // codes are computed for the next unused step (T+1 is accepted) and the test
 // waits for a new step only when it has used T+1 too.
-#include "printers.h"
+#include "crypto_printers.h"
 #include "test_support.h"
 
 #include <securedoc/app/signing.h>

@@ -205,17 +205,6 @@ BOOST_AUTO_TEST_CASE(certification_must_come_first) {
                         hasCategory(Category::Usage));
 }
 
-BOOST_AUTO_TEST_CASE(levels_beyond_b_t_are_refused_as_unsupported) {
-  SignParams p;
-  p.level = SignatureLevel::B_LT;
-  Pkcs12Signer signer(pki / "signer-rsa.p12", ui);
-  PadesModule pades;
-  BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error,
-                        hasCategory(Category::Unsupported));
-  p.level = SignatureLevel::B_T;  // no --tsa
-  BOOST_CHECK_EXCEPTION(pades.prepare(contract, p, signer.certificates().at(0)), Error, hasCategory(Category::Usage));
-}
-
 BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_signer_and_time_on_the_chosen_page) {
   SignParams p;
   p.visible = SignParams::Visible{2, 330, 60, 230, 62};

@@ -3,7 +3,7 @@
 // and, as the independent party, openssl ts and the curl command.
 #include <boost/test/unit_test.hpp>
 
-#include "printers.h"
+#include "crypto_printers.h"
 #include "test_support.h"
 
 #include <securedoc/cloud/tsa.h>

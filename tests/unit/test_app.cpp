@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "app_printers.h"
 #include "printers.h"
 #include "test_support.h"
 
@@ -150,6 +151,40 @@ BOOST_AUTO_TEST_CASE(the_expired_certificate_is_refused_before_anything_is_writt
   BOOST_CHECK_EXCEPTION(SigningService(reg).sign(req, signer, signer.certificates().at(0), ui), Error,
                         hasCategory(Category::Policy));
   BOOST_TEST(test::listDir(dir.path()).size() == 1u);
+}
+
+// The level is checked once for a batch, in the service, for every format
+// (moved here from test_cades, test_pades and test_xades, which asserted the
+// same categories on each module).
+BOOST_AUTO_TEST_CASE(levels_beyond_b_t_are_unsupported_and_b_t_needs_a_tsa_in_every_format) {
+  TempDir dir;
+  test::writeFile(dir / "doc.txt", "content");
+  test::writeFile(dir / "umowa.xml", "<?xml version=\"1.0\"?><umowa>tak</umowa>");
+  fs::copy_file(test::sourceDir() / "samples" / "documents" / "contract.pdf", dir / "contract.pdf");
+  FormatRegistry reg;
+  registerBuiltinFormats(reg);
+  Demo ui;
+  Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
+  const std::vector<std::pair<std::string, fs::path>> jobs{
+      {"cades", dir / "doc.txt"}, {"pades", dir / "contract.pdf"}, {"xades", dir / "umowa.xml"}};
+  for (const auto& [format, input] : jobs) {
+    BOOST_TEST_CONTEXT(format) {
+      SignRequest req;
+      req.format = format;
+      req.inputs = {input};
+      for (SignatureLevel level : {SignatureLevel::B_LT, SignatureLevel::B_LTA}) {
+        req.params.level = level;
+        req.params.tsaUrl = "http://127.0.0.1:9/tsa";
+        BOOST_CHECK_EXCEPTION(SigningService(reg).sign(req, signer, signer.certificates().at(0), ui), Error,
+                              hasCategory(Category::Unsupported));
+      }
+      req.params.level = SignatureLevel::B_T;
+      req.params.tsaUrl.clear();
+      BOOST_CHECK_EXCEPTION(SigningService(reg).sign(req, signer, signer.certificates().at(0), ui), Error,
+                            hasCategory(Category::Usage));
+    }
+  }
+  BOOST_TEST(test::listDir(dir.path()).size() == 3u, "nothing written");
 }
 
 BOOST_AUTO_TEST_CASE(bad_signer_specs_are_usage_errors) {

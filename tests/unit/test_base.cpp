@@ -3,7 +3,7 @@
 // wiper with its holders (SecretString, SecretBytes, WipeOnExit).
 #include <boost/test/unit_test.hpp>
 
-#include "printers.h"
+#include "base_printers.h"
 #include "test_support.h"
 
 #include <securedoc/base/error.h>

@@ -187,17 +187,12 @@ BOOST_AUTO_TEST_CASE(an_expired_signer_without_proof_of_existence_is_out_of_boun
   BOOST_TEST(subIndicationCode(r.subIndication) == std::string("OUT_OF_BOUNDS_NO_POE"));
 }
 
-BOOST_AUTO_TEST_CASE(b_t_needs_a_tsa_and_levels_beyond_it_are_refused_as_unsupported) {
+// The level checks moved to the service (test_app:
+// levels_beyond_b_t_are_unsupported_and_b_t_needs_a_tsa_in_every_format).
+BOOST_AUTO_TEST_CASE(packaging_other_than_detached_or_attached_is_a_usage_error) {
   test::writeFile(dir / "doc.txt", "content");
   Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
   SignParams params;
-  params.level = SignatureLevel::B_T;
-  BOOST_CHECK_EXCEPTION(cades.prepare(dir / "doc.txt", params, signer.certificates().at(0)), Error,
-                        hasCategory(Category::Usage));
-  params.level = SignatureLevel::B_LTA;
-  BOOST_CHECK_EXCEPTION(cades.prepare(dir / "doc.txt", params, signer.certificates().at(0)), Error,
-                        hasCategory(Category::Unsupported));
-  params.level = SignatureLevel::B_B;
   params.packaging = Packaging::Enveloped;
   BOOST_CHECK_EXCEPTION(cades.prepare(dir / "doc.txt", params, signer.certificates().at(0)), Error,
                         hasCategory(Category::Usage));

@@ -4,7 +4,7 @@
 // with `openssl crl` and `openssl ocsp`), hostile OCSP input and threads.
 #include <boost/test/unit_test.hpp>
 
-#include "printers.h"
+#include "base_printers.h"
 #include "test_support.h"
 
 #include <securedoc/cloud/ca.h>

@@ -4,7 +4,7 @@
 // secret reaches the database file.
 #include <boost/test/unit_test.hpp>
 
-#include "printers.h"
+#include "crypto_printers.h"
 #include "test_support.h"
 
 #include <securedoc/cloud/store.h>

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "printers.h"
+#include "crypto_printers.h"
 #include "test_support.h"
 
 #include <securedoc/crypto/chain.h>

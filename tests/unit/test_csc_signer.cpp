@@ -2,7 +2,7 @@
 // (cpp-httplib), which signs with an EC key of its own: the client's flow
 // (login, list, authorize with an OTP, extendTransaction, signHash), its error
 // mapping and its checks, without the real service (test_cloud_flow has that).
-#include "printers.h"
+#include "crypto_printers.h"
 #include "test_support.h"
 
 #include <securedoc/crypto/csc_signer.h>

@@ -1,7 +1,7 @@
 // TOTP core (RFC 6238), Base32 (RFC 4648), otpauth:// URIs and QR code PNGs.
 // Vectors come from the RFCs; codes and images are cross-checked with
 // oathtool, qrencode and zbarimg.
-#include "printers.h"
+#include "base_printers.h"
 #include "test_support.h"
 
 #include <securedoc/base/error.h>

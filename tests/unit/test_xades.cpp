@@ -872,24 +872,15 @@ BOOST_AUTO_TEST_CASE(enveloping_takes_files_up_to_what_the_verifier_can_read_bac
       hasCategory(Category::Usage));
 }
 
-BOOST_AUTO_TEST_CASE(unsupported_packaging_and_levels_are_refused_with_their_categories) {
+BOOST_AUTO_TEST_CASE(unsupported_packaging_is_refused_with_its_category) {
   Pkcs12Signer signer(pkiDir() / "signer-rsa.p12", ui);
   const auto cert = signer.certificates().at(0);
   BOOST_CHECK_EXCEPTION(xades.prepare(dir / "umowa.xml", params(Packaging::Attached), cert), Error,
                         hasCategory(Category::Usage));
   BOOST_CHECK_EXCEPTION(xades.prepare(dir / "photo.png", params(Packaging::Enveloped), cert), Error,
                         hasCategory(Category::Usage));
-  for (SignatureLevel level : {SignatureLevel::B_LT, SignatureLevel::B_LTA}) {
-    BOOST_TEST_CONTEXT(levelName(level)) {
-      SignParams p = params(Packaging::Enveloped);
-      p.level = level;
-      p.tsaUrl = "http://127.0.0.1:9/tsa";
-      BOOST_CHECK_EXCEPTION(xades.prepare(dir / "umowa.xml", p, cert), Error, hasCategory(Category::Unsupported));
-    }
-  }
-  SignParams p = params(Packaging::Enveloped);
-  p.level = SignatureLevel::B_T;  // no tsaUrl
-  BOOST_CHECK_EXCEPTION(xades.prepare(dir / "umowa.xml", p, cert), Error, hasCategory(Category::Usage));
+  // The level checks moved to the service (test_app:
+  // levels_beyond_b_t_are_unsupported_and_b_t_needs_a_tsa_in_every_format).
   BOOST_TEST(test::listDir(dir.path()) == (std::vector<std::string>{"photo.png", "umowa.xml"}), "nothing written");
 }
 

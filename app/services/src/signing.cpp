@@ -99,6 +99,18 @@ void forEachParallel(std::size_t n, Fn fn) {
 }  // namespace
 
 namespace {
+/// The level asked for, checked once for the batch (every format makes B-B
+/// and B-T; B-T needs an RFC 3161 service).  Modules trust it.
+void checkLevel(const SignParams& params) {
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
+    throw Error(Category::Unsupported,
+                format(tr("level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
+  }
+  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
+    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
+  }
+}
+
 /// The packaging of one file: the one asked for, else the module's for its content.
 Packaging packagingOf(const SignRequest& request, const ContentSniff& sniff, const FormatModule& module) {
   return request.params.packaging == Packaging::Default ? module.packagingFor(sniff) : request.params.packaging;
@@ -129,6 +141,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       throw Error(Category::Io, tr("the output folder does not exist"), request.outputDir->string());
     }
   }
+  checkLevel(request.params);
   checkCertificateCanSign(cert.certificate, request.params.signingTime.value_or(std::time(nullptr)));
 
   // One plan per file, made once in phase 1 from one look at its content:
@@ -173,6 +186,7 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       SignParams params = request.params;
       params.packaging = p;
       params.workDir = it.output.parent_path().empty() ? fs::path(".") : it.output.parent_path();
+      params.content = sniff;
       it.pending = it.module->prepare(request.inputs[i], params, cert);
     } catch (const Error& e) {
       if (e.category() == Category::Usage) throw;

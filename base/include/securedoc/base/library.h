@@ -7,7 +7,11 @@
 // (crypto/src/curl_support.h) and the page renderer
 // (formats/src/pdf_renderer.h) are loaded here when first used.
 // bench/startup.sh measures the difference.
+#include <securedoc/base/error.h>
+
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace securedoc {
@@ -42,5 +46,42 @@ class SharedLibrary {
 /// running program is itself inside the build tree, else the installed
 /// folder (CMAKE_INSTALL_FULL_LIBDIR/securedoc).
 std::filesystem::path pluginDir();
+
+/// What `make()` returns, made once per process (thread-safe) and kept; an
+/// Error it throws is kept too and thrown again to every caller, so a
+/// missing library is reported the same way each time.  One state per call
+/// site (each lambda is its own type).
+template <class T, class Make>
+const T& oncePerProcess(Make make) {
+  static std::once_flag once;
+  static std::optional<T> value;
+  static std::optional<Error> failure;
+  std::call_once(once, [&make] {
+    try {
+      value.emplace(make());
+    } catch (const Error& e) {
+      failure.emplace(e);
+    }
+  });
+  if (failure) throw *failure;
+  return *value;
+}
+
+/// Error(Unsupported): the module `name` is from another build.
+[[noreturn]] void throwModuleFromOtherBuild(const std::string& name);
+
+/// The table a SecureDoc module exports: `file` in pluginDir(), whose
+/// function `entry` returns a `const Table*` with `version ==
+/// Table::kVersion`.  Loaded on the first call; Error(Unsupported) when the
+/// module is missing or from another build.
+template <class Table>
+const Table& moduleTable(const char* file, const char* entry) {
+  return *oncePerProcess<const Table*>([file, entry] {
+    static const SharedLibrary lib((pluginDir() / file).string());
+    const Table* t = lib.function<const Table* (*)()>(entry)();
+    if (t == nullptr || t->version != Table::kVersion) throwModuleFromOtherBuild(lib.name());
+    return t;
+  });
+}
 
 }  // namespace securedoc

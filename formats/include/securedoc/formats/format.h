@@ -25,6 +25,20 @@ enum class Packaging { Default, Detached, Attached, Enveloped, Enveloping };
 const char* packagingName(Packaging p);
 Packaging parsePackaging(const std::string& s);
 
+struct ContentSniff {
+  std::filesystem::path file;
+  Bytes head;  ///< up to 4 KiB from the start
+  std::uintmax_t size = 0;
+  static ContentSniff of(const std::filesystem::path& file);
+  /// What the content is, as a media type (RFC 6838), from its first bytes:
+  /// "text/xml", "application/pdf", "image/png", "image/jpeg", "image/gif",
+  /// "image/tiff", an OpenDocument's own type (its first entry, "mimetype",
+  /// names it), "application/zip", "text/plain" (UTF-8 without control
+  /// characters), "application/x-zerosize" (shared-mime-info's name for an
+  /// empty file), else "application/octet-stream".  A name, not words.
+  std::string mediaType() const;
+};
+
 struct SignParams {
   DigestAlgorithm digest = DigestAlgorithm::Sha256;
   SignatureLevel level = SignatureLevel::B_B;
@@ -56,6 +70,9 @@ struct SignParams {
   /// Where a module may keep scratch files between prepare and finish (the
   /// output folder, so the final rename stays on one file system).
   std::filesystem::path workDir;
+  /// The file's first bytes as the signing plan read them (SigningService
+  /// reads them once per file); a module reads them itself when absent.
+  std::optional<ContentSniff> content;
 };
 
 struct VerifyOptions {
@@ -84,19 +101,6 @@ bool looksLikePdf(const Bytes& head);
 
 /// The first few bytes of a file, for content-based detection: the one place
 /// that says what a file is by its content, never by its name.
-struct ContentSniff {
-  std::filesystem::path file;
-  Bytes head;  ///< up to 4 KiB from the start
-  std::uintmax_t size = 0;
-  static ContentSniff of(const std::filesystem::path& file);
-  /// What the content is, as a media type (RFC 6838), from its first bytes:
-  /// "text/xml", "application/pdf", "image/png", "image/jpeg", "image/gif",
-  /// "image/tiff", an OpenDocument's own type (its first entry, "mimetype",
-  /// names it), "application/zip", "text/plain" (UTF-8 without control
-  /// characters), "application/x-zerosize" (shared-mime-info's name for an
-  /// empty file), else "application/octet-stream".  A name, not words.
-  std::string mediaType() const;
-};
 
 /// What `inspect` shows: structure only, nothing is validated.
 struct InspectedSignature {
@@ -167,6 +171,8 @@ class FormatModule {
   virtual std::filesystem::path outputName(const std::filesystem::path& input, Packaging p) const = 0;
 
   /// Phase 1: read the document, build the signature without its value.
+  /// The level is the caller's to check, once for a batch (SigningService:
+  /// B-B or B-T, and B-T with a time-stamp service).
   virtual std::unique_ptr<PendingSignature> prepare(const std::filesystem::path& input, const SignParams& params,
                                                     const OfferedCertificate& cert) = 0;
   /// Verify every signature in `file`.  Throws Error(Malformed/Io) only when
