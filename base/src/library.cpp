@@ -17,6 +17,9 @@
 #ifndef SECUREDOC_INSTALL_PLUGINDIR
 #define SECUREDOC_INSTALL_PLUGINDIR "/usr/local/lib/securedoc"
 #endif
+#ifndef SECUREDOC_INSTALL_RELATIVE_PLUGINDIR
+#define SECUREDOC_INSTALL_RELATIVE_PLUGINDIR "lib/securedoc"
+#endif
 
 namespace securedoc {
 
@@ -55,16 +58,20 @@ std::filesystem::path pluginDir() {
   if (const char* env = std::getenv("SECUREDOC_PLUGINDIR"); env != nullptr && *env != '\0') return env;
   // The build tree's modules only for the build tree's programs: an installed
   // program must not load code from a folder it merely finds on disk.
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return SECUREDOC_INSTALL_PLUGINDIR;
   const std::string build = SECUREDOC_BUILD_DIR;
   if (!build.empty()) {
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-      const std::filesystem::path root = std::filesystem::path(build).lexically_normal();
-      const auto [r, s] = std::mismatch(root.begin(), root.end(), self.begin(), self.end());
-      if (r == root.end()) return SECUREDOC_BUILD_PLUGINDIR;
-    }
+    const std::filesystem::path root = std::filesystem::path(build).lexically_normal();
+    const auto [r, s] = std::mismatch(root.begin(), root.end(), self.begin(), self.end());
+    if (r == root.end()) return SECUREDOC_BUILD_PLUGINDIR;
   }
+  // Installed: beside the program's prefix (bin/../lib/<arch>/securedoc),
+  // so that `cmake --install --prefix` anywhere works, else where it was
+  // configured to go.
+  std::filesystem::path relative = self.parent_path().parent_path() / SECUREDOC_INSTALL_RELATIVE_PLUGINDIR;
+  if (std::filesystem::is_directory(relative, ec)) return relative;
   return SECUREDOC_INSTALL_PLUGINDIR;
 }
 

@@ -191,18 +191,22 @@ struct CscSigner::Impl {
   auto withSession(Fn fn) -> decltype(fn());
 };
 
-Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_view authorization, long timeout) {
-  const std::string url = base + "/" + method;
-  const SecretString text(body.dump());
-  wipeJson(body);
+namespace {
 
+/// The one handle, made on first use, else with its options back to
+/// defaults (the connection stays).
+CURL* freshHandle(CurlEasy& handle) {
   if (!handle) {
     handle.reset(curl::api().easy_init());
     if (!handle) throw Error(Category::Internal, "curl_easy_init");
   } else {
     curl::api().easy_reset(handle.get());  // options back to defaults; the connection stays
   }
-  CURL* const h = handle.get();
+  return handle.get();
+}
+
+/// The request's headers: JSON both ways, and `authorization` when given.
+CurlSlist requestHeaders(std::string_view authorization) {
   CurlSlist headers(curl::api().slist_append(nullptr, "Content-Type: application/json"));
   if (!headers || !curl::api().slist_append(headers.get(), "Accept: application/json")) {
     throw Error(Category::Internal, "curl_slist_append");
@@ -213,15 +217,20 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
     if (curl::api().slist_append(headers.get(), line.c_str()) == nullptr)
       throw Error(Category::Internal, "curl_slist_append");
   }
-  Sink sink;
-  char errorBuffer[CURL_ERROR_SIZE] = {};
+  return headers;
+}
+
+/// What one POST of `text` to `url` needs on the handle, the answer going
+/// to `sink`; every pointer given must live until the handle is reset.
+void setPostOptions(CURL* h, const std::string& url, const SecretString& text, curl_slist* headers, Sink& sink,
+                    char* errorBuffer, const CscOptions& o, long timeout) {
   setopt(h, CURLOPT_URL, url.c_str());
   setopt(h, CURLOPT_PROTOCOLS_STR, "https");
   setopt(h, CURLOPT_NOSIGNAL, 1L);
   setopt(h, CURLOPT_CONNECTTIMEOUT, o.connectTimeoutSeconds);
   setopt(h, CURLOPT_TIMEOUT, timeout);
   setopt(h, CURLOPT_USERAGENT, "SecureDoc/0.1");
-  setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  setopt(h, CURLOPT_HTTPHEADER, headers);
   setopt(h, CURLOPT_POST, 1L);
   setopt(h, CURLOPT_POSTFIELDS, text.c_str());
   setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(text.size()));
@@ -234,15 +243,12 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
   setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   setopt(h, CURLOPT_CAINFO, o.caFile.c_str());
   setopt(h, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+}
 
-  // The handle outlives this call; it must not keep pointers to the header
-  // list, the body or the error buffer that go out of scope here.
-  struct ResetAfter {
-    CURL* h;
-    ~ResetAfter() { curl::api().easy_reset(h); }
-  } resetAfter{h};
-  const CURLcode rc = curl::api().easy_perform(h);
-  const std::string detail = errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc);
+/// Refuses a transfer that failed (`rc`, `detail`: curl's words) or whose
+/// answer did not fit `sink`.
+void checkTransfer(CURLcode rc, const Sink& sink, const std::string& url, const std::string& detail,
+                   const CscOptions& o) {
   if (sink.overflow) {
     throw Error(Category::Network, format(tr("the answer of the signing service {0} is too large"), {url}));
   }
@@ -264,6 +270,11 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
   if (rc != CURLE_OK) {
     throw Error(Category::Network, format(tr("cannot reach the signing service {0}"), {url}), {}, detail);
   }
+}
+
+/// The HTTP status and the JSON body of the answer in `sink`; a body that is
+/// not JSON is refused with a 2xx status, else taken as an empty object.
+Reply readReply(CURL* h, const Sink& sink, const std::string& url) {
   Reply r;
   curl::api().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   if (!sink.data.empty()) {
@@ -277,6 +288,31 @@ Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_v
     }
   }
   return r;
+}
+
+}  // namespace
+
+Reply CscSigner::Impl::post(const std::string& method, Json& body, std::string_view authorization, long timeout) {
+  const std::string url = base + "/" + method;
+  const SecretString text(body.dump());
+  wipeJson(body);
+
+  CURL* const h = freshHandle(handle);
+  const CurlSlist headers = requestHeaders(authorization);
+  Sink sink;
+  char errorBuffer[CURL_ERROR_SIZE] = {};
+  setPostOptions(h, url, text, headers.get(), sink, errorBuffer, o, timeout);
+
+  // The handle outlives this call; it must not keep pointers to the header
+  // list, the body or the error buffer that go out of scope here.
+  struct ResetAfter {
+    CURL* h;
+    ~ResetAfter() { curl::api().easy_reset(h); }
+  } resetAfter{h};
+  const CURLcode rc = curl::api().easy_perform(h);
+  const std::string detail = errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc);
+  checkTransfer(rc, sink, url, detail, o);
+  return readReply(h, sink, url);
 }
 
 void CscSigner::Impl::refused(const std::string& method, const Reply& r) const {

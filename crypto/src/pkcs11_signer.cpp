@@ -198,33 +198,42 @@ std::string Pkcs11Signer::Impl::keyUri(const Token& t, const std::string& label,
   return takeString(out);
 }
 
-Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeysPair) {
-  struct Object {
-    CK_OBJECT_HANDLE handle;
-    std::string label;
-    Bytes id;
-    bool isPrivate;
-  };
-  Scan scan;
+namespace {
+
+/// A certificate or key object on a token, with what pairs it (CKA_ID).
+struct TokenObject {
+  CK_OBJECT_HANDLE handle;
+  std::string label;
+  Bytes id;
+  bool isPrivate;
+};
+
+/// The token's X.509 certificates; one that cannot be read goes into `problems`.
+std::vector<std::pair<TokenObject, Certificate>> readCertificates(const Token& t, std::vector<std::string>& problems) {
   Session& s = *t.session;
-  std::vector<std::pair<Object, Certificate>> certs;
+  std::vector<std::pair<TokenObject, Certificate>> certs;
   for (CK_OBJECT_HANDLE h : findObjects(s, CKO_CERTIFICATE, t.info.label)) {
     if (ulongAttribute(s.f, s.h, h, CKA_CERTIFICATE_TYPE, CKC_X_509) != CKC_X_509) continue;
     const auto value = attribute(s.f, s.h, h, CKA_VALUE);
     const auto label = attribute(s.f, s.h, h, CKA_LABEL);
-    const Object o{h, label ? std::string(label->begin(), label->end()) : std::string(),
-                   attribute(s.f, s.h, h, CKA_ID).value_or(Bytes()), false};
+    const TokenObject o{h, label ? std::string(label->begin(), label->end()) : std::string(),
+                        attribute(s.f, s.h, h, CKA_ID).value_or(Bytes()), false};
     if (!value) continue;
     try {
       certs.emplace_back(o, Certificate::fromDer(*value));
     } catch (const Error&) {
-      scan.problems.push_back(
+      problems.push_back(
           format(tr("the certificate \"{0}\" on token \"{1}\" cannot be read"), {o.label, t.info.label}));
     }
   }
-  // Private keys; before login also public keys, which many cards show
-  // while their private keys stay hidden until the PIN is given.
-  std::vector<Object> keys;
+  return certs;
+}
+
+/// Private keys; before login also public keys (`publicKeysPair`), which
+/// many cards show while their private keys stay hidden until the PIN is given.
+std::vector<TokenObject> readKeys(const Token& t, bool publicKeysPair) {
+  Session& s = *t.session;
+  std::vector<TokenObject> keys;
   std::vector<CK_OBJECT_CLASS> classes{CKO_PRIVATE_KEY};
   if (publicKeysPair) classes.push_back(CKO_PUBLIC_KEY);
   for (CK_OBJECT_CLASS cls : classes) {
@@ -234,14 +243,49 @@ Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeys
                       attribute(s.f, s.h, h, CKA_ID).value_or(Bytes()), cls == CKO_PRIVATE_KEY});
     }
   }
+  return keys;
+}
+
+/// The key with the certificate's CKA_ID, if any; a private key wins over a public one.
+std::optional<std::size_t> keyOf(const TokenObject& cert, const std::vector<TokenObject>& keys) {
+  std::optional<std::size_t> k;
+  for (std::size_t i = 0; i < keys.size() && !cert.id.empty(); ++i) {
+    if (keys[i].id == cert.id && (!k || (keys[i].isPrivate && !keys[*k].isPrivate))) k = i;
+  }
+  return k;
+}
+
+/// The issuers of `cert` the token holds, leaf upwards, without the root.
+std::vector<Certificate> issuersOnToken(const Certificate& cert,
+                                        const std::vector<std::pair<TokenObject, Certificate>>& certs) {
+  std::vector<Certificate> chain;
+  const Certificate* current = &cert;
+  for (int depth = 0; depth < 8; ++depth) {
+    const Certificate* issuer = nullptr;
+    for (const auto& [o2, c2] : certs) {
+      if (!(c2 == *current) && c2.isCa() && X509_check_issued(c2.native(), current->native()) == X509_V_OK) {
+        issuer = &c2;
+      }
+    }
+    if (!issuer || issuer->selfIssued()) break;
+    chain.push_back(*issuer);
+    current = issuer;
+  }
+  return chain;
+}
+
+}  // namespace
+
+Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeysPair) {
+  Scan scan;
+  Session& s = *t.session;
+  const std::vector<std::pair<TokenObject, Certificate>> certs = readCertificates(t, scan.problems);
+  const std::vector<TokenObject> keys = readKeys(t, publicKeysPair);
   scan.anyObject = !certs.empty() || !keys.empty();
 
   std::vector<bool> keyUsed(keys.size(), false);
   for (const auto& [co, cert] : certs) {
-    std::optional<std::size_t> k;  // a private key wins over a public one
-    for (std::size_t i = 0; i < keys.size() && !co.id.empty(); ++i) {
-      if (keys[i].id == co.id && (!k || (keys[i].isPrivate && !keys[*k].isPrivate))) k = i;
-    }
+    const std::optional<std::size_t> k = keyOf(co, keys);
     const bool certSelected = selects(CKO_CERTIFICATE, co.label, co.id);
     const bool keySelected = k && selects(CKO_PRIVATE_KEY, keys[*k].label, keys[*k].id);
     if (k) keyUsed[*k] = true;
@@ -255,7 +299,7 @@ Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeys
       }
       continue;
     }
-    const Object& key = keys[*k];
+    const TokenObject& key = keys[*k];
     const std::string label = co.label.empty() ? key.label : co.label;
     Pair p{OfferedCertificate{cert, {}, keyUri(t, label, co.id), t.info.label, label, hex(co.id)},
            &t,
@@ -263,19 +307,7 @@ Pkcs11Signer::Impl::Scan Pkcs11Signer::Impl::scanToken(Token& t, bool publicKeys
            key.isPrivate ? key.handle : 0,
            ulongAttribute(s.f, s.h, key.handle, CKA_KEY_TYPE, CKK_RSA),
            key.isPrivate && boolAttribute(s.f, s.h, key.handle, CKA_ALWAYS_AUTHENTICATE)};
-    // The issuers the token holds, leaf upwards, without the root.
-    const Certificate* current = &cert;
-    for (int depth = 0; depth < 8; ++depth) {
-      const Certificate* issuer = nullptr;
-      for (const auto& [o2, c2] : certs) {
-        if (!(c2 == *current) && c2.isCa() && X509_check_issued(c2.native(), current->native()) == X509_V_OK) {
-          issuer = &c2;
-        }
-      }
-      if (!issuer || issuer->selfIssued()) break;
-      p.offered.chain.push_back(*issuer);
-      current = issuer;
-    }
+    p.offered.chain = issuersOnToken(cert, certs);
     scan.pairs.push_back(std::move(p));
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {

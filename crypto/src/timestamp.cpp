@@ -84,36 +84,38 @@ TimestampCheck checkTimestampToken(const Bytes& token, const Bytes& imprintedDat
       anchors, extraCerts, validationTime);
 }
 
-TimestampCheck checkTimestampTokenWith(const Bytes& token,
-                                       const std::function<std::optional<Bytes>(const std::string& digestName)>& hashOf,
-                                       const std::vector<Certificate>& anchors,
-                                       const std::vector<Certificate>& extraCerts,
-                                       std::optional<std::time_t> validationTime) {
-  TimestampCheck r;
+namespace {
+
+/// The token as CMS SignedData of an RFC 3161 TSTInfo (RFC 3161 §2.4.2), and
+/// its TSTInfo in `info`; null with `r.detail` set when it is not one.
+ossl::Cms parseToken(const Bytes& token, TstInfo& info, TimestampCheck& r) {
   const unsigned char* p = token.data();
   ossl::Cms cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(token.size())));
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed ||
       OBJ_obj2nid(CMS_get0_eContentType(cms.get())) != NID_id_smime_ct_TSTInfo) {
     r.detail = "not an RFC 3161 time-stamp token";
     ERR_clear_error();
-    return r;
+    return nullptr;
   }
   ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
   if (!content || !*content) {
     r.detail = "time-stamp token without TSTInfo";
-    return r;
+    return nullptr;
   }
   const unsigned char* tp = ASN1_STRING_get0_data(*content);
-  TstInfo info(d2i_TS_TST_INFO(nullptr, &tp, ASN1_STRING_length(*content)));
+  info.reset(d2i_TS_TST_INFO(nullptr, &tp, ASN1_STRING_length(*content)));
   if (!info) {
     r.detail = "unreadable TSTInfo";
     ERR_clear_error();
-    return r;
+    return nullptr;
   }
-  r.parsed = true;
-  r.genTime = generalizedTime(TS_TST_INFO_get_time(info.get()));
+  return cms;
+}
 
-  TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(info.get());
+/// The message imprint (RFC 3161 §2.4.2) against `hashOf` the imprinted data.
+void checkImprint(TimestampCheck& r, TS_TST_INFO* info,
+                  const std::function<std::optional<Bytes>(const std::string& digestName)>& hashOf) {
+  TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(info);
   const EVP_MD* md = EVP_get_digestbyobj(TS_MSG_IMPRINT_get_algo(mi)->algorithm);
   if (md) {
     const std::optional<Bytes> h = hashOf(EVP_MD_get0_name(md));
@@ -122,8 +124,10 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
                        CRYPTO_memcmp(ASN1_STRING_get0_data(msg), h->data(), h->size()) == 0;
   }
   if (!r.imprintMatches) r.detail = "the time-stamp does not cover this signature (message imprint differs)";
+}
 
-  // The TSA's signature: the content digest and signature value of the token.
+/// The TSA's signature: the content digest and signature value of the token.
+void checkTsaSignature(TimestampCheck& r, CMS_ContentInfo* cms, const std::vector<Certificate>& extraCerts) {
   ossl::X509Stack extra(sk_X509_new_null());
   for (const auto& c : extraCerts) {
     X509_up_ref(c.native());
@@ -131,43 +135,73 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
   }
   ossl::X509Store emptyStore(X509_STORE_new());
   const int ok =
-      CMS_verify(cms.get(), extra.get(), emptyStore.get(), nullptr, nullptr, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+      CMS_verify(cms, extra.get(), emptyStore.get(), nullptr, nullptr, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
   r.signatureValid = ok == 1;
   if (!r.signatureValid && r.detail.empty())
     r.detail = "the time-stamp signature does not verify: " + drainOpenSslErrors();
   ERR_clear_error();
+}
 
+/// The TSA's certificate: the signer's, else the token's first one.
+void findTsa(TimestampCheck& r, CMS_ContentInfo* cms) {
   // CMS_get0_signers returns a new stack of borrowed certificates.
-  ossl::BorrowedX509Stack signers(CMS_get0_signers(cms.get()));
+  ossl::BorrowedX509Stack signers(CMS_get0_signers(cms));
   if (signers && sk_X509_num(signers.get()) > 0) r.tsa.emplace(sk_X509_value(signers.get(), 0));
   ERR_clear_error();
   if (!r.tsa) {
     // Find the TSA certificate among the token's and the signature's certificates.
-    ossl::X509Stack tokenCerts(CMS_get1_certs(cms.get()));
+    ossl::X509Stack tokenCerts(CMS_get1_certs(cms));
     if (tokenCerts && sk_X509_num(tokenCerts.get()) > 0) r.tsa.emplace(sk_X509_value(tokenCerts.get(), 0));
   }
+}
+
+/// The chain material: `extraCerts` and the token's certificates.
+std::vector<Certificate> certificatePool(CMS_ContentInfo* cms, const std::vector<Certificate>& extraCerts) {
   std::vector<Certificate> pool = extraCerts;
-  {
-    ossl::X509Stack tokenCerts(CMS_get1_certs(cms.get()));
-    for (int i = 0; tokenCerts && i < sk_X509_num(tokenCerts.get()); ++i)
-      pool.emplace_back(sk_X509_value(tokenCerts.get(), i));
-    ERR_clear_error();
+  ossl::X509Stack tokenCerts(CMS_get1_certs(cms));
+  for (int i = 0; tokenCerts && i < sk_X509_num(tokenCerts.get()); ++i)
+    pool.emplace_back(sk_X509_value(tokenCerts.get(), i));
+  ERR_clear_error();
+  return pool;
+}
+
+/// The TSA rules (RFC 3161 §2.3, §2.4.2; RFC 5816), which hold whatever the
+/// trust, and the chain of the TSA certificate (`r.tsa`, which must be set)
+/// at the token's time.
+void checkTsaCertificate(TimestampCheck& r, CMS_ContentInfo* cms, const std::vector<Certificate>& pool,
+                         const std::vector<Certificate>& anchors) {
+  r.ekuValid = isTimeStampingOnly(r.tsa->native());
+  if (!r.ekuValid && r.detail.empty()) {
+    r.detail = "RFC 3161 2.3: the TSA certificate's extendedKeyUsage must be critical and hold only id-kp-timeStamping";
   }
+  std::vector<Certificate> others = pool;
+  others.insert(others.end(), anchors.begin(), anchors.end());
+  r.essCertificateMatches = essNamesTsa(cms, r.tsa->native(), others);
+  if (!r.essCertificateMatches && r.detail.empty()) {
+    r.detail = "RFC 3161 2.4.2: the token's ESS signing-certificate attribute is missing or names another certificate";
+  }
+  r.chain = validateChain(*r.tsa, pool, anchors, r.genTime.value_or(std::time(nullptr)));
+}
+
+}  // namespace
+
+TimestampCheck checkTimestampTokenWith(const Bytes& token,
+                                       const std::function<std::optional<Bytes>(const std::string& digestName)>& hashOf,
+                                       const std::vector<Certificate>& anchors,
+                                       const std::vector<Certificate>& extraCerts,
+                                       std::optional<std::time_t> validationTime) {
+  TimestampCheck r;
+  TstInfo info;
+  const ossl::Cms cms = parseToken(token, info, r);
+  if (!cms) return r;
+  r.parsed = true;
+  r.genTime = generalizedTime(TS_TST_INFO_get_time(info.get()));
+  checkImprint(r, info.get(), hashOf);
+  checkTsaSignature(r, cms.get(), extraCerts);
+  findTsa(r, cms.get());
+  const std::vector<Certificate> pool = certificatePool(cms.get(), extraCerts);
   if (r.tsa) {
-    // The TSA rules (RFC 3161 §2.3, §2.4.2; RFC 5816) hold whatever the trust.
-    r.ekuValid = isTimeStampingOnly(r.tsa->native());
-    if (!r.ekuValid && r.detail.empty()) {
-      r.detail =
-          "RFC 3161 2.3: the TSA certificate's extendedKeyUsage must be critical and hold only id-kp-timeStamping";
-    }
-    std::vector<Certificate> others = pool;
-    others.insert(others.end(), anchors.begin(), anchors.end());
-    r.essCertificateMatches = essNamesTsa(cms.get(), r.tsa->native(), others);
-    if (!r.essCertificateMatches && r.detail.empty()) {
-      r.detail =
-          "RFC 3161 2.4.2: the token's ESS signing-certificate attribute is missing or names another certificate";
-    }
-    r.chain = validateChain(*r.tsa, pool, anchors, r.genTime.value_or(std::time(nullptr)));
+    checkTsaCertificate(r, cms.get(), pool, anchors);
   } else if (r.detail.empty()) {
     r.detail = "the time-stamp token does not carry its TSA certificate";
   }

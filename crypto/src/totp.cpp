@@ -273,8 +273,12 @@ Bytes base32Decode(std::string_view text) {
   return Bytes(bytes, bytes + decoded.view().size());
 }
 
-OtpAuth OtpAuth::parse(const std::string& uri) {
-  // Never put the URI itself into a message: it carries the secret.
+namespace {
+
+/// The URI parsed by curl (RFC 3986), after what is checked on its text:
+/// the length, the scheme and raw control characters.  Never put the URI
+/// itself into a message: it carries the secret.
+CurlUrl parseUriText(const std::string& uri) {
   if (uri.size() > kMaxUriLength) badUri(tr("otpauth URI: too long"));
   // Key Uri Format: otpauth://TYPE/LABEL?PARAMETERS.  The scheme is checked on
   // the text: curl's parser also takes "otpauth:/totp/..." (one slash).
@@ -285,7 +289,7 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
   // in a parameter we do not read or in the fragment), and a NUL would end the
   // C string early.  The message is ours, given before any other.
   refuseControls(uri);
-  const CurlUrl url(curl::api().url());
+  CurlUrl url(curl::api().url());
   if (!url) throw std::bad_alloc();
   // RFC 3986 parsing by curl.  otpauth is no scheme curl knows; PATH_AS_IS
   // keeps "./" and "../" in a label as they are; ALLOW_SPACE takes the
@@ -296,12 +300,16 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
   // With the scheme and control bytes checked, what curl still refuses is the
   // authority (a host name with a space, a bad port...), where the type is.
   if (rc != CURLUE_OK) badUri(tr("otpauth URI: the type must be totp"));
+  return url;
+}
 
-  // The type is the whole authority and "/" follows it.  curl's parts cannot
-  // show what it normalised away ("%74otp", "user@", an empty port, a missing
-  // path it gives as "/"), so that is checked on the text.  HOTP is named when
-  // the type ends at "/", "#" or the end of the text, as before.
-  const CurlText host = urlPart(url.get(), CURLUPART_HOST);
+/// Refuses any type but totp.  The type is the whole authority and "/"
+/// follows it.  curl's parts cannot show what it normalised away ("%74otp",
+/// "user@", an empty port, a missing path it gives as "/"), so that is
+/// checked on the text.  HOTP is named when the type ends at "/", "#" or the
+/// end of the text, as before.
+void checkType(CURLU* url, const std::string& uri) {
+  const CurlText host = urlPart(url, CURLUPART_HOST);
   const std::string_view type = host.view();
   const std::string_view afterScheme = std::string_view(uri).substr(kScheme.size());
   const bool bare = afterScheme.substr(0, type.size()) == type;
@@ -310,21 +318,71 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
     badUri(tr("otpauth URI: counter-based (HOTP) codes are not supported, only TOTP"));
   }
   if (!bare || next != '/' || !equalsIgnoreCase(type, "totp")) badUri(tr("otpauth URI: the type must be totp"));
+}
 
-  // The label is the path after its "/", RFC 3986 percent-decoded by curl
-  // ("+" stays "+" in a path).
-  checkEscapes(urlPart(url.get(), CURLUPART_PATH).view());
-  const CurlText path = urlPart(url.get(), CURLUPART_PATH, CURLU_URLDECODE);
-  const std::string label(path.view().empty() ? std::string_view() : path.view().substr(1));
+/// The label: the path after its "/", RFC 3986 percent-decoded by curl
+/// ("+" stays "+" in a path).
+std::string labelOf(CURLU* url) {
+  checkEscapes(urlPart(url, CURLUPART_PATH).view());
+  const CurlText path = urlPart(url, CURLUPART_PATH, CURLU_URLDECODE);
+  return std::string(path.view().empty() ? std::string_view() : path.view().substr(1));
+}
 
-  // Parameters.  curl 7.88 has no reader for single query parameters, and a
-  // parameter given twice must be refused, so the query (without the
-  // fragment, held in a wiped buffer: it carries the secret) is split here.
-  const CurlText rawQuery = urlPart(url.get(), CURLUPART_QUERY);
-  const std::string_view query = rawQuery.view();
-  OtpAuth a;
-  bool haveSecret = false, haveIssuer = false, haveAlgorithm = false, haveDigits = false, havePeriod = false;
+/// Which parameters the query gave, each allowed once, and the issuer
+/// parameter's value.
+struct SeenParameters {
+  bool secret = false, issuer = false, algorithm = false, digits = false, period = false;
   std::string issuerParam;
+};
+
+/// Reads one query parameter into `a` (Key Uri Format: secret, issuer,
+/// algorithm, digits, period); others (image, color...) are ignored, as the
+/// apps do.
+void readParameter(std::string_view key, std::string_view rawValue, OtpAuth& a, SeenParameters& seen) {
+  auto once = [](bool& s) {
+    if (s) badUri(tr("otpauth URI: a parameter appears twice"));
+    s = true;
+  };
+  if (key == "secret") {
+    once(seen.secret);
+    const SecretString value(decodeQueryValue(rawValue));
+    try {
+      a.secret = base32Decode(value.view());
+    } catch (const Error&) {
+      badUri(tr("otpauth URI: the secret is not Base32"));
+    }
+  } else if (key == "issuer") {
+    once(seen.issuer);
+    seen.issuerParam = decodeQueryValue(rawValue);
+  } else if (key == "algorithm") {
+    once(seen.algorithm);
+    std::string alg = decodeQueryValue(rawValue);
+    for (auto& c : alg) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    if (!oathFlags(alg)) badUri(tr("otpauth URI: the algorithm must be SHA1, SHA256 or SHA512"));
+    a.algorithm = alg;
+  } else if (key == "digits") {
+    once(seen.digits);
+    const auto d = parseSmallInt(rawValue);
+    if (!d || *d < 6 || *d > 8) badUri(tr("otpauth URI: digits must be 6, 7 or 8"));
+    a.digits = *d;
+  } else if (key == "period") {
+    once(seen.period);
+    const auto p = parseSmallInt(rawValue);
+    if (!p || *p < 15 || *p > 120) badUri(tr("otpauth URI: the period must be 15 to 120 seconds"));
+    a.period = *p;
+  }
+}
+
+/// Reads the parameters into `a`.  curl 7.88 has no reader for single query
+/// parameters, and a parameter given twice must be refused, so the query
+/// (without the fragment, held in a wiped buffer: it carries the secret) is
+/// split here.
+SeenParameters readParameters(CURLU* url, OtpAuth& a) {
+  const CurlText rawQuery = urlPart(url, CURLUPART_QUERY);
+  const std::string_view query = rawQuery.view();
+  SeenParameters seen;
   std::size_t pos = 0;
   while (pos <= query.size() && !query.empty()) {
     const auto amp = query.find('&', pos);
@@ -334,53 +392,20 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
     const auto eq = pair.find('=');
     const std::string_view key = pair.substr(0, eq);
     const std::string_view rawValue = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    auto once = [](bool& seen) {
-      if (seen) badUri(tr("otpauth URI: a parameter appears twice"));
-      seen = true;
-    };
-    if (key == "secret") {
-      once(haveSecret);
-      const SecretString value(decodeQueryValue(rawValue));
-      try {
-        a.secret = base32Decode(value.view());
-      } catch (const Error&) {
-        badUri(tr("otpauth URI: the secret is not Base32"));
-      }
-    } else if (key == "issuer") {
-      once(haveIssuer);
-      issuerParam = decodeQueryValue(rawValue);
-    } else if (key == "algorithm") {
-      once(haveAlgorithm);
-      std::string alg = decodeQueryValue(rawValue);
-      for (auto& c : alg) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      }
-      if (!oathFlags(alg)) badUri(tr("otpauth URI: the algorithm must be SHA1, SHA256 or SHA512"));
-      a.algorithm = alg;
-    } else if (key == "digits") {
-      once(haveDigits);
-      const auto d = parseSmallInt(rawValue);
-      if (!d || *d < 6 || *d > 8) badUri(tr("otpauth URI: digits must be 6, 7 or 8"));
-      a.digits = *d;
-    } else if (key == "period") {
-      once(havePeriod);
-      const auto p = parseSmallInt(rawValue);
-      if (!p || *p < 15 || *p > 120) badUri(tr("otpauth URI: the period must be 15 to 120 seconds"));
-      a.period = *p;
-    }
-    // Other parameters (image, color...) are ignored, as the apps do.
+    readParameter(key, rawValue, a, seen);
   }
-  // "Key Uri Format": digits default to 6 when the URI does not say.
-  if (!haveDigits) a.digits = 6;
-  if (!haveSecret || a.secret.empty()) badUri(tr("otpauth URI: no secret"));
-  if (a.secret.size() < kMinSecretBytes) badUri(tr("otpauth URI: the secret is too short (at least 10 bytes)"));
-  if (a.secret.size() > kMaxSecretBytes) badUri(tr("otpauth URI: the secret is too long"));
-  // The label is "issuer:account" (the colon literal or %3A) or "account";
-  // spaces may follow the colon.  An issuer should hold no colon; when the
-  // issuer parameter has one and the label starts with it, it is the prefix.
+  return seen;
+}
+
+/// The issuer and the account from the label and the issuer parameter.  The
+/// label is "issuer:account" (the colon literal or %3A) or "account"; spaces
+/// may follow the colon.  An issuer should hold no colon; when the issuer
+/// parameter has one and the label starts with it, it is the prefix.
+void nameFromLabel(const std::string& label, const SeenParameters& seen, OtpAuth& a) {
+  const std::string& issuerParam = seen.issuerParam;
   std::string prefix;
   std::size_t accountStart = 0;
-  if (haveIssuer && !issuerParam.empty() && label.size() > issuerParam.size() &&
+  if (seen.issuer && !issuerParam.empty() && label.size() > issuerParam.size() &&
       label.compare(0, issuerParam.size(), issuerParam) == 0 && label[issuerParam.size()] == ':') {
     prefix = issuerParam;
     accountStart = issuerParam.size() + 1;
@@ -391,10 +416,27 @@ OtpAuth OtpAuth::parse(const std::string& uri) {
   if (accountStart > 0) accountStart = std::min(label.find_first_not_of(' ', accountStart), label.size());
   a.account = label.substr(accountStart);
   if (a.account.empty()) badUri(tr("otpauth URI: the label names no account"));
-  if (haveIssuer && !prefix.empty() && issuerParam != prefix) {
+  if (seen.issuer && !prefix.empty() && issuerParam != prefix) {
     badUri(tr("otpauth URI: the issuer in the label and the issuer parameter differ"));
   }
-  a.issuer = haveIssuer && !issuerParam.empty() ? issuerParam : prefix;
+  a.issuer = seen.issuer && !issuerParam.empty() ? issuerParam : prefix;
+}
+
+}  // namespace
+
+OtpAuth OtpAuth::parse(const std::string& uri) {
+  // Never put the URI itself into a message: it carries the secret.
+  const CurlUrl url = parseUriText(uri);
+  checkType(url.get(), uri);
+  const std::string label = labelOf(url.get());
+  OtpAuth a;
+  const SeenParameters seen = readParameters(url.get(), a);
+  // "Key Uri Format": digits default to 6 when the URI does not say.
+  if (!seen.digits) a.digits = 6;
+  if (!seen.secret || a.secret.empty()) badUri(tr("otpauth URI: no secret"));
+  if (a.secret.size() < kMinSecretBytes) badUri(tr("otpauth URI: the secret is too short (at least 10 bytes)"));
+  if (a.secret.size() > kMaxSecretBytes) badUri(tr("otpauth URI: the secret is too long"));
+  nameFromLabel(label, seen, a);
   return a;
 }
 

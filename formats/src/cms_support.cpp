@@ -290,6 +290,115 @@ Check makeCheck(const char* id, Check::Status status, Note detail) {
   return checks::makeCheck(id, status, std::move(detail));
 }
 
+namespace {
+
+/// The report of a signature whose signing certificate is not included.
+void reportNoSigningCertificate(SignatureReport& r) {
+  r.checks.push_back(
+      makeCheck("signingCertificate", Check::Status::Failed,
+                Note{"signing-certificate-missing", N_("the signing certificate is not in the signature")}));
+  r.messages.push_back(Note{"signing-certificate-missing-message",
+                            N_("The certificate that made this signature is not included, so it cannot be checked.")});
+  r.indication = Indication::Indeterminate;
+  r.subIndication = SubIndication::NoSigningCertificateFound;
+}
+
+/// The report of a signature made with a digest algorithm we do not support.
+void reportUnsupportedDigest(SignatureReport& r) {
+  r.checks.push_back(makeCheck("digestAlgorithm", Check::Status::Failed,
+                               Note{"digest-algorithm-unsupported",
+                                    N_("unsupported digest algorithm {algorithm}"),
+                                    {{"algorithm", r.digestAlgorithm}}}));
+  r.indication = Indication::Indeterminate;
+  r.subIndication = SubIndication::CryptoConstraintsFailure;
+  r.messages.push_back(Note{"digest-algorithm-unsupported-message",
+                            N_("The digest algorithm {algorithm} is not supported."),
+                            {{"algorithm", r.digestAlgorithm}}});
+}
+
+/// Step 1, the content: the messageDigest attribute (RFC 5652 §11.2)
+/// against `content`, the digest of the signed content (nullptr: not available).
+void checkMessageDigest(SignatureReport& r, CMS_SignerInfo* si, const Bytes* content) {
+  ASN1_OCTET_STRING* mdAttr = static_cast<ASN1_OCTET_STRING*>(
+      CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
+  if (!mdAttr) {
+    r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed,
+                                 Note{"message-digest-missing", N_("the message-digest attribute is missing")}));
+    checks::lower(r, Indication::TotalFailed, SubIndication::FormatFailure);
+  } else if (!content) {
+    r.checks.push_back(makeCheck("messageDigest", Check::Status::NotChecked,
+                                 Note{"signed-content-missing", N_("the signed content is not available")}));
+    r.messages.push_back(
+        Note{"detached-content-missing", N_("This is a detached signature: its signed file is needed to check it.")});
+    checks::lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
+  } else if (static_cast<std::size_t>(ASN1_STRING_length(mdAttr)) != content->size() ||
+             CRYPTO_memcmp(ASN1_STRING_get0_data(mdAttr), content->data(), content->size()) != 0) {
+    r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed,
+                                 Note{"content-changed", N_("the content changed after signing")}));
+    r.messages.push_back(Note{"content-changed-message", N_("The signed content was changed after it was signed.")});
+    checks::lower(r, Indication::TotalFailed, SubIndication::HashFailure);
+  } else {
+    r.checks.push_back(makeCheck("messageDigest", Check::Status::Passed));
+  }
+}
+
+/// Step 2, the signature value: over the signed attributes, or without them
+/// over the content digest (`content`, nullptr when not available).
+void checkSignatureValue(SignatureReport& r, CMS_SignerInfo* si, EVP_PKEY* pk, const EVP_MD* md, const Bytes* content,
+                         bool hasSignedAttrs) {
+  bool valueOk = false;
+  if (hasSignedAttrs) {
+    valueOk = CMS_SignerInfo_verify(si) == 1;
+    ERR_clear_error();
+    if (!valueOk && CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) < 0) {
+      valueOk = verifyOverSignedAttributes(si, pk, md);
+    }
+  } else if (content) {
+    valueOk = verifyOverContentDigest(si, pk, md, *content);
+    r.messages.push_back(
+        Note{"no-signed-attributes", N_("The signature has no signed attributes (plain PKCS#7, not CAdES).")});
+  }
+  if (!hasSignedAttrs && !content) {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
+                                 Note{"signed-content-missing", N_("the signed content is not available")}));
+    checks::lower(r, Indication::Indeterminate, SubIndication::SignedDataNotFound);
+  } else if (valueOk) {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::Passed));
+  } else {
+    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed,
+                                 Note{"signature-value-mismatch", N_("the signature value does not match")}));
+    r.messages.push_back(
+        Note{"signature-value-mismatch-message", N_("The signature value is not valid for the signing certificate.")});
+    checks::lower(r, Indication::TotalFailed, SubIndication::SigCryptoFailure);
+  }
+}
+
+/// Step 3, the signed reference to the signing certificate (RFC 5035).
+void checkSigningCertificateReference(SignatureReport& r, CMS_SignerInfo* si, X509* signer) {
+  const auto ess = essMatches(si, signer);
+  if (!ess) {
+    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Warning,
+                                 Note{"no-signing-certificate-attribute",
+                                      N_("no signing-certificate attribute (not a CAdES baseline signature)")}));
+  } else if (*ess) {
+    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Passed));
+  } else {
+    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
+                                 Note{"signing-certificate-reference-mismatch",
+                                      N_("the signing-certificate attribute names another certificate")}));
+    r.messages.push_back(Note{"signing-certificate-reference-mismatch-message",
+                              N_("The signature refers to a different certificate than the one included.")});
+    // ETSI EN 319 102-1 §5.2.3 (identification of the signing certificate):
+    // NO_SIGNING_CERTIFICATE_FOUND, INDETERMINATE.  A swapped certificate with
+    // another key has already failed the value above (SIG_CRYPTO_FAILURE,
+    // TOTAL-FAILED, which lower() keeps); only a certificate with the same
+    // key but other contents gets here with a valid value.
+    checks::lower(r, Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+  }
+}
+
+}  // namespace
+
 /// Verifies one SignerInfo.  `contentDigest(md)` gives the digest of what the
 /// signature covers, or nullptr when that content is not available.
 SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, const VerifyContext& vc,
@@ -312,109 +421,25 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
 
   const EVP_MD* md = signerDigest(si);
   const bool hasSignedAttrs = CMS_signed_get_attr_count(si) > 0;
-
-  auto setResult = [&r](Indication i, SubIndication s) { checks::lower(r, i, s); };
   r.indication = Indication::TotalPassed;
 
   if (!signer) {
-    r.checks.push_back(
-        makeCheck("signingCertificate", Check::Status::Failed,
-                  Note{"signing-certificate-missing", N_("the signing certificate is not in the signature")}));
-    r.messages.push_back(
-        Note{"signing-certificate-missing-message",
-             N_("The certificate that made this signature is not included, so it cannot be checked.")});
-    r.indication = Indication::Indeterminate;
-    r.subIndication = SubIndication::NoSigningCertificateFound;
+    reportNoSigningCertificate(r);
     return r;
   }
   r.signer.emplace(signer);
   if (!md) {
-    r.checks.push_back(makeCheck("digestAlgorithm", Check::Status::Failed,
-                                 Note{"digest-algorithm-unsupported",
-                                      N_("unsupported digest algorithm {algorithm}"),
-                                      {{"algorithm", r.digestAlgorithm}}}));
-    r.indication = Indication::Indeterminate;
-    r.subIndication = SubIndication::CryptoConstraintsFailure;
-    r.messages.push_back(Note{"digest-algorithm-unsupported-message",
-                              N_("The digest algorithm {algorithm} is not supported."),
-                              {{"algorithm", r.digestAlgorithm}}});
+    reportUnsupportedDigest(r);
     return r;
   }
 
   // 1. The content: messageDigest (RFC 5652 §11.2).
   const Bytes* content = contentDigest(md);
-  if (hasSignedAttrs) {
-    ASN1_OCTET_STRING* mdAttr = static_cast<ASN1_OCTET_STRING*>(
-        CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
-    if (!mdAttr) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed,
-                                   Note{"message-digest-missing", N_("the message-digest attribute is missing")}));
-      setResult(Indication::TotalFailed, SubIndication::FormatFailure);
-    } else if (!content) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::NotChecked,
-                                   Note{"signed-content-missing", N_("the signed content is not available")}));
-      r.messages.push_back(
-          Note{"detached-content-missing", N_("This is a detached signature: its signed file is needed to check it.")});
-      setResult(Indication::Indeterminate, SubIndication::SignedDataNotFound);
-    } else if (static_cast<std::size_t>(ASN1_STRING_length(mdAttr)) != content->size() ||
-               CRYPTO_memcmp(ASN1_STRING_get0_data(mdAttr), content->data(), content->size()) != 0) {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::Failed,
-                                   Note{"content-changed", N_("the content changed after signing")}));
-      r.messages.push_back(Note{"content-changed-message", N_("The signed content was changed after it was signed.")});
-      setResult(Indication::TotalFailed, SubIndication::HashFailure);
-    } else {
-      r.checks.push_back(makeCheck("messageDigest", Check::Status::Passed));
-    }
-  }
-
+  if (hasSignedAttrs) checkMessageDigest(r, si, content);
   // 2. The signature value.
-  bool valueOk = false;
-  if (hasSignedAttrs) {
-    valueOk = CMS_SignerInfo_verify(si) == 1;
-    ERR_clear_error();
-    if (!valueOk && CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1) < 0) {
-      valueOk = verifyOverSignedAttributes(si, pk, md);
-    }
-  } else if (content) {
-    valueOk = verifyOverContentDigest(si, pk, md, *content);
-    r.messages.push_back(
-        Note{"no-signed-attributes", N_("The signature has no signed attributes (plain PKCS#7, not CAdES).")});
-  }
-  if (!hasSignedAttrs && !content) {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::NotChecked,
-                                 Note{"signed-content-missing", N_("the signed content is not available")}));
-    setResult(Indication::Indeterminate, SubIndication::SignedDataNotFound);
-  } else if (valueOk) {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::Passed));
-  } else {
-    r.checks.push_back(makeCheck("signatureValue", Check::Status::Failed,
-                                 Note{"signature-value-mismatch", N_("the signature value does not match")}));
-    r.messages.push_back(
-        Note{"signature-value-mismatch-message", N_("The signature value is not valid for the signing certificate.")});
-    setResult(Indication::TotalFailed, SubIndication::SigCryptoFailure);
-  }
-
+  checkSignatureValue(r, si, pk, md, content, hasSignedAttrs);
   // 3. The signed reference to the signing certificate (RFC 5035).
-  const auto ess = essMatches(si, signer);
-  if (!ess) {
-    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Warning,
-                                 Note{"no-signing-certificate-attribute",
-                                      N_("no signing-certificate attribute (not a CAdES baseline signature)")}));
-  } else if (*ess) {
-    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Passed));
-  } else {
-    r.checks.push_back(makeCheck("signingCertificateReference", Check::Status::Failed,
-                                 Note{"signing-certificate-reference-mismatch",
-                                      N_("the signing-certificate attribute names another certificate")}));
-    r.messages.push_back(Note{"signing-certificate-reference-mismatch-message",
-                              N_("The signature refers to a different certificate than the one included.")});
-    // ETSI EN 319 102-1 §5.2.3 (identification of the signing certificate):
-    // NO_SIGNING_CERTIFICATE_FOUND, INDETERMINATE.  A swapped certificate with
-    // another key has already failed the value above (SIG_CRYPTO_FAILURE,
-    // TOTAL-FAILED, which lower() keeps); only a certificate with the same
-    // key but other contents gets here with a valid value.
-    setResult(Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
-  }
+  checkSigningCertificateReference(r, si, signer);
 
   // 4. Signature time-stamps: the imprint covers the signature value octets
   // (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A).  checks:: adds the

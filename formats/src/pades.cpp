@@ -263,12 +263,9 @@ std::string serialise(const PdfDictionary& dict, EPdfWriteMode mode) {
   return out;
 }
 
-/// Replaces the cross-reference section PdfWriter appended to `update` (the
-/// bytes after the input; `base` is the input's size) by the one the update
-/// needs: a table or a stream, chained to `prev`.  Returns the new update.
-std::string rewriteUpdateSection(const std::string& update, std::uint64_t base, const PreviousSection& prev,
-                                 const PdfObject& previousTrailer, std::uint64_t objectsEnd, EPdfWriteMode mode,
-                                 const std::string& file) {
+/// Where PdfWriter's cross-reference table starts in `update`, from the
+/// startxref it wrote (ISO 32000-1 §7.5.5); `base` is the input's size.
+std::size_t writtenTableAt(const std::string& update, std::uint64_t base, const std::string& file) {
   const std::size_t kw = update.rfind("startxref");
   if (kw == std::string::npos) throw Error(Category::Internal, "PoDoFo wrote no startxref", file);
   std::uint64_t written = 0;
@@ -281,9 +278,13 @@ std::string rewriteUpdateSection(const std::string& update, std::uint64_t base, 
   }
   if (written < base || written - base >= kw)
     throw Error(Category::Internal, "PoDoFo's startxref is outside its update", file);
-  const std::size_t tableAt = static_cast<std::size_t>(written - base);
-  std::map<std::uint32_t, XrefEntry> entries = parseWrittenTable(update, tableAt, file);
+  return static_cast<std::size_t>(written - base);
+}
 
+/// The update's /Size: the previous trailer's, or more if an object
+/// numbered past it exists (ISO 32000-1 §7.5.5, Table 15).
+std::uint64_t updateSize(const PdfObject& previousTrailer, std::uint64_t objectsEnd,
+                         const std::map<std::uint32_t, XrefEntry>& entries) {
   std::uint64_t size = 1;
   const PdfObject* oldSize =
       previousTrailer.IsDictionary() ? previousTrailer.GetDictionary().GetKey(PdfName::KeySize) : nullptr;
@@ -292,69 +293,104 @@ std::string rewriteUpdateSection(const std::string& update, std::uint64_t base, 
   // Past every object PoDoFo knows too, in case the input's /Size was short.
   size = std::max(size, objectsEnd);
   if (!entries.empty()) size = std::max<std::uint64_t>(size, entries.rbegin()->first + 1ull);
+  return size;
+}
 
-  // A new changing identifier: a digest of the objects of this update.
+/// A new changing identifier (ISO 32000-1 §14.4): a digest of the objects of this update.
+Bytes changingIdentifier(std::string_view objects) {
   Digester idDigest(DigestAlgorithm::Sha256);
-  idDigest.update(std::string_view(update).substr(0, tableAt));
+  idDigest.update(objects);
   Bytes newId = idDigest.finish();
   newId.resize(16);
+  return newId;
+}
 
+/// A classic section (ISO 32000-1 §7.5.4): "xref", subsections "first
+/// count", 20-byte entries, then the trailer (§7.5.5).
+std::string tableSection(const std::map<std::uint32_t, XrefEntry>& entries, const PdfDictionary& trailer,
+                         EPdfWriteMode mode) {
+  std::string out = "xref\n";
+  for (const auto& [first, count] : subsections(entries)) {
+    out += std::to_string(first) + ' ' + std::to_string(count) + '\n';
+    for (std::uint32_t n = first; n < first + count; ++n) {
+      const XrefEntry& e = entries.at(n);
+      char line[32];
+      std::snprintf(line, sizeof line, "%010llu %05u %c \n", static_cast<unsigned long long>(e.offset),
+                    static_cast<unsigned>(e.generation), e.inUse ? 'n' : 'f');
+      out += line;
+    }
+  }
+  out += "trailer\n" + serialise(trailer, mode) + "\n";
+  return out;
+}
+
+/// The bytes of a cross-reference stream's entries (ISO 32000-1 §7.5.8.2,
+/// Table 18): type 0 (free: next free object, generation), type 1 (in use:
+/// offset, generation); fields high-order byte first, the offset `width` bytes.
+std::string streamEntries(const std::map<std::uint32_t, XrefEntry>& entries, int width) {
+  std::string data;
+  for (const auto& [n, e] : entries) {
+    (void)n;
+    data.push_back(static_cast<char>(e.inUse ? 1 : 0));
+    for (int b = width - 1; b >= 0; --b) data.push_back(static_cast<char>((e.offset >> (8 * b)) & 0xFF));
+    data.push_back(static_cast<char>((e.generation >> 8) & 0xFF));
+    data.push_back(static_cast<char>(e.generation & 0xFF));
+  }
+  return data;
+}
+
+/// A cross-reference stream (ISO 32000-1 §7.5.8): an object of its own at
+/// `sectionAt`, with an entry for itself (§7.5.8.3), numbered `size`, after
+/// every other object; `dict` starts as the update's trailer, its /Size
+/// counting the stream.
+std::string streamSection(std::map<std::uint32_t, XrefEntry> entries, std::uint64_t sectionAt, std::uint64_t size,
+                          PdfDictionary dict, EPdfWriteMode mode, const std::string& file) {
+  const std::uint32_t self = static_cast<std::uint32_t>(size);
+  if (self == std::numeric_limits<std::uint32_t>::max())
+    throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
+  entries[self] = XrefEntry{true, sectionAt, 0};
+  std::uint64_t widest = 0;
+  for (const auto& [n, e] : entries) {
+    (void)n;
+    widest = std::max(widest, e.offset);
+  }
+  int width = 1;
+  while (width < 8 && (widest >> (8 * width)) != 0) ++width;
+  const std::string data = streamEntries(entries, width);
+  dict.AddKey("Type", PdfName("XRef"));
+  PdfArray w;
+  w.push_back(static_cast<pdf_int64>(1));
+  w.push_back(static_cast<pdf_int64>(width));
+  w.push_back(static_cast<pdf_int64>(2));
+  dict.AddKey("W", w);
+  PdfArray index;
+  for (const auto& [first, count] : subsections(entries)) {
+    index.push_back(static_cast<pdf_int64>(first));
+    index.push_back(static_cast<pdf_int64>(count));
+  }
+  dict.AddKey("Index", index);
+  dict.AddKey("Length", static_cast<pdf_int64>(data.size()));
+  // §7.3.8.1: "stream" then CRLF or LF, the data, an EOL, "endstream".
+  return std::to_string(self) + " 0 obj\n" + serialise(dict, mode) + "\nstream\n" + data + "\nendstream\nendobj\n";
+}
+
+/// Replaces the cross-reference section PdfWriter appended to `update` (the
+/// bytes after the input; `base` is the input's size) by the one the update
+/// needs: a table or a stream, chained to `prev`.  Returns the new update.
+std::string rewriteUpdateSection(const std::string& update, std::uint64_t base, const PreviousSection& prev,
+                                 const PdfObject& previousTrailer, std::uint64_t objectsEnd, EPdfWriteMode mode,
+                                 const std::string& file) {
+  const std::size_t tableAt = writtenTableAt(update, base, file);
+  const std::map<std::uint32_t, XrefEntry> entries = parseWrittenTable(update, tableAt, file);
+  const std::uint64_t size = updateSize(previousTrailer, objectsEnd, entries);
+  const Bytes newId = changingIdentifier(std::string_view(update).substr(0, tableAt));
   std::string out = update.substr(0, tableAt);
   const std::uint64_t sectionAt = base + tableAt;
   if (!prev.stream) {
-    // §7.5.4: "xref", subsections "first count", 20-byte entries, then the trailer (§7.5.5).
-    out += "xref\n";
-    for (const auto& [first, count] : subsections(entries)) {
-      out += std::to_string(first) + ' ' + std::to_string(count) + '\n';
-      for (std::uint32_t n = first; n < first + count; ++n) {
-        const XrefEntry& e = entries.at(n);
-        char line[32];
-        std::snprintf(line, sizeof line, "%010llu %05u %c \n", static_cast<unsigned long long>(e.offset),
-                      static_cast<unsigned>(e.generation), e.inUse ? 'n' : 'f');
-        out += line;
-      }
-    }
-    out += "trailer\n" + serialise(updateTrailer(previousTrailer, size, prev.offset, newId), mode) + "\n";
+    out += tableSection(entries, updateTrailer(previousTrailer, size, prev.offset, newId), mode);
   } else {
-    // §7.5.8: the section is a stream object of its own, with an entry for
-    // itself (§7.5.8.3), numbered after every other object.
-    const std::uint32_t self = static_cast<std::uint32_t>(size);
-    if (self == std::numeric_limits<std::uint32_t>::max())
-      throw Error(Category::Unsupported, tr("the PDF is too large to sign"), file);
-    entries[self] = XrefEntry{true, sectionAt, 0};
-    std::uint64_t widest = 0;
-    for (const auto& [n, e] : entries) {
-      (void)n;
-      widest = std::max(widest, e.offset);
-    }
-    int width = 1;
-    while (width < 8 && (widest >> (8 * width)) != 0) ++width;
-    // Table 18: type 0 (free: next free object, generation), type 1 (in use:
-    // offset, generation); fields high-order byte first (§7.5.8.2).
-    std::string data;
-    for (const auto& [n, e] : entries) {
-      (void)n;
-      data.push_back(static_cast<char>(e.inUse ? 1 : 0));
-      for (int b = width - 1; b >= 0; --b) data.push_back(static_cast<char>((e.offset >> (8 * b)) & 0xFF));
-      data.push_back(static_cast<char>((e.generation >> 8) & 0xFF));
-      data.push_back(static_cast<char>(e.generation & 0xFF));
-    }
-    PdfDictionary dict = updateTrailer(previousTrailer, size + 1, prev.offset, newId);
-    dict.AddKey("Type", PdfName("XRef"));
-    PdfArray w;
-    w.push_back(static_cast<pdf_int64>(1));
-    w.push_back(static_cast<pdf_int64>(width));
-    w.push_back(static_cast<pdf_int64>(2));
-    dict.AddKey("W", w);
-    PdfArray index;
-    for (const auto& [first, count] : subsections(entries)) {
-      index.push_back(static_cast<pdf_int64>(first));
-      index.push_back(static_cast<pdf_int64>(count));
-    }
-    dict.AddKey("Index", index);
-    dict.AddKey("Length", static_cast<pdf_int64>(data.size()));
-    // §7.3.8.1: "stream" then CRLF or LF, the data, an EOL, "endstream".
-    out += std::to_string(self) + " 0 obj\n" + serialise(dict, mode) + "\nstream\n" + data + "\nendstream\nendobj\n";
+    out += streamSection(entries, sectionAt, size, updateTrailer(previousTrailer, size + 1, prev.offset, newId), mode,
+                         file);
   }
   out += "startxref\n" + std::to_string(sectionAt) + "\n%%EOF\n";
   return out;
@@ -489,6 +525,247 @@ std::set<std::string> existingFieldNames(PdfAcroForm* form) {
   return names;
 }
 
+/// Inputs up to this size are prepared in memory, larger ones in a scratch file.
+constexpr std::uint64_t kInMemory = 2u << 20;
+
+/// An empty scratch file in the output folder (params.workDir, else the
+/// input's folder), for a large input's prepared PDF; returns its name.
+fs::path makeScratchFile(const fs::path& input, const SignParams& params) {
+  const fs::path dir = params.workDir.empty() ? input.parent_path() : params.workDir;
+  std::string tmpl = ((dir.empty() ? fs::path(".") : dir) / ("." + input.filename().string() + ".XXXXXX")).string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!UniqueFd(::mkstemp(buf.data()))) {
+    throw Error(Category::Io, format(tr("cannot write in this folder: {0}"), {std::strerror(errno)}),
+                dir.empty() ? std::string(".") : dir.string());
+  }
+  return buf.data();
+}
+
+/// Loads the input into `doc` (from `source`, read here, when in memory) and
+/// finds its last cross-reference section; `base` becomes the size read.
+PreviousSection loadInput(PdfMemDocument& doc, const fs::path& input, bool inMemory, Bytes& source, std::uint64_t& base,
+                          const std::string& file) {
+  if (inMemory) {
+    source = readFile(input, kInMemory);
+    base = source.size();
+    doc.LoadFromBuffer(reinterpret_cast<const char*>(source.data()), static_cast<long>(source.size()), true);
+    const std::string_view all(reinterpret_cast<const char*>(source.data()), source.size());
+    return previousSection(
+        all.substr(all.size() - std::min<std::size_t>(all.size(), 2048)), base,
+        [&](std::uint64_t at, std::size_t n) { return std::string(all.substr(at, n)); },
+        PdfRefCountedInputDevice(all.data(), all.size()), file);
+  }
+  doc.Load(file.c_str(), true);
+  const std::uint64_t n = std::min<std::uint64_t>(base, 2048);
+  const Bytes tail = readFileRange(input, base - n, n);
+  return previousSection(
+      std::string_view(reinterpret_cast<const char*>(tail.data()), tail.size()), base,
+      [&](std::uint64_t at, std::size_t len) {
+        const Bytes b = readFileRange(input, at, len);
+        return std::string(b.begin(), b.end());
+      },
+      PdfRefCountedInputDevice(file.c_str(), "rb"), file);
+}
+
+/// The catalogue of a document that can take another signature: one with
+/// pages, not certified with no changes allowed (ISO 32000-1 §12.8.2.2).
+PdfObject* signableCatalog(PdfMemDocument& doc, const std::string& file) {
+  if (doc.GetPageCount() < 1) throw Error(Category::Malformed, tr("the PDF has no pages"), file);
+  PdfObject* catalog = doc.GetCatalog();
+  const int mdp = pdf::docMdpPermission(doc);
+  if (mdp == 1) {
+    throw Error(Category::Policy,
+                tr("the document is certified with no changes allowed; another signature would break it"), file);
+  }
+  return catalog;
+}
+
+/// The signature's widget annotation: on its page in its box for a visible
+/// signature (both checked first), else on the first page.
+PdfAnnotation* createWidget(PdfMemDocument& doc, const SignParams::Visible* visible, const std::string& file) {
+  if (visible && (visible->page < 1 || visible->page > doc.GetPageCount())) {
+    throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible->page}),
+                file);
+  }
+  if (visible && (visible->width < 20 || visible->height < 10)) {
+    throw Error(Category::Usage, tr("the visible signature needs a box of at least 20 x 10 points"), file);
+  }
+  PdfPage* page = doc.GetPage(visible ? visible->page - 1 : 0);
+  // An invisible signature is a widget with an empty rectangle (ISO 32000-1
+  // §12.7.4.5 allows it; it is what PoDoFo's podofosign writes).
+  const PdfRect rect = visible ? PdfRect(visible->x, visible->y, visible->width, visible->height) : PdfRect(0, 0, 0, 0);
+  PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, rect);
+  widget->SetFlags(static_cast<EPdfAnnotationFlags>(ePdfAnnotationFlags_Print | ePdfAnnotationFlags_Locked));
+  return widget;
+}
+
+/// The first of Signature1, Signature2... that no field has.
+std::string newFieldName(const std::set<std::string>& names) {
+  std::string name;
+  for (int n = 1;; ++n) {
+    name = "Signature" + std::to_string(n);
+    if (!names.count(name)) break;
+  }
+  return name;
+}
+
+/// Makes the signature a certification with permission `p`: ISO 32000-1
+/// §12.8.2.2, a DocMDP transform in the signature and /Perms in the catalogue.
+void addCertification(PdfSignatureField& field, PdfObject& catalog, int p) {
+  if (p < 1 || p > 3) throw Error(Category::Usage, tr("the certification permission is 1, 2 or 3"));
+  PdfDictionary transform;
+  transform.AddKey("Type", PdfName("TransformParams"));
+  transform.AddKey("P", PdfObject(static_cast<pdf_int64>(p)));
+  transform.AddKey("V", PdfName("1.2"));
+  PdfDictionary sigRef;
+  sigRef.AddKey("Type", PdfName("SigRef"));
+  sigRef.AddKey("TransformMethod", PdfName("DocMDP"));
+  sigRef.AddKey("TransformParams", transform);
+  PdfArray refs;
+  refs.push_back(PdfObject(sigRef));
+  field.GetSignatureObject()->GetDictionary().AddKey("Reference", refs);
+  PdfDictionary perms;
+  perms.AddKey("DocMDP", field.GetSignatureObject()->Reference());
+  catalog.GetDictionary().AddKey("Perms", perms);
+}
+
+/// The signature dictionary's filter, time, contact and signer's name.
+void describeSignature(PdfSignatureField& field, const SignParams& params, const OfferedCertificate& cert,
+                       std::time_t when) {
+  PdfDictionary& sig = field.GetSignatureObject()->GetDictionary();
+  // PoDoFo 0.9.8 writes adbe.pkcs7.detached; PAdES baseline wants this
+  // (ETSI EN 319 142-1 §5.3).  The time goes in /M, not in signing-time.
+  sig.AddKey("Filter", PdfName("Adobe.PPKLite"));
+  sig.AddKey("SubFilter", PdfName("ETSI.CAdES.detached"));
+  sig.AddKey("M", PdfString(pdfDateUtc(when)));
+  if (!params.contactInfo.empty()) sig.AddKey("ContactInfo", utf8String(params.contactInfo));
+  sig.AddKey("Name", utf8String(cert.certificate.commonName()));
+}
+
+/// What phase 1's PoDoFo part leaves for the rest of prepare().
+struct WrittenUpdate {
+  std::string beacon;
+  std::uint64_t base = 0;  ///< where the update starts: the input's size
+  PreviousSection prev;
+  PdfObject previousTrailer;
+  EPdfWriteMode writeMode = ePdfWriteMode_Default;
+  std::uint64_t objectsEnd = 0;  ///< one past the highest object number PoDoFo knows
+};
+
+/// Not doc.WriteUpdate(): see "incremental update" above.  PdfWriter
+/// copies the input, then appends the objects that changed (never the
+/// whole table: no rewrite) and a classic section that we replace later.
+void appendUpdate(PdfMemDocument& doc, PdfSignOutputDevice& signer, const WrittenUpdate& w, bool inMemory,
+                  const Bytes& source, const std::string& file) {
+  doc.EmbedSubsetFonts();
+  PdfWriter writer(doc.PdfDocument::GetObjects(), doc.GetTrailer());
+  writer.SetPdfVersion(doc.GetPdfVersion());
+  writer.SetWriteMode(w.writeMode);
+  writer.SetPrevXRefOffset(static_cast<pdf_int64>(w.prev.offset));
+  const std::unique_ptr<PdfInputDevice> original =
+      inMemory ? std::make_unique<PdfInputDevice>(reinterpret_cast<const char*>(source.data()), source.size())
+               : std::make_unique<PdfInputDevice>(file.c_str());
+  writer.WriteUpdate(&signer, original.get(), false);
+  signer.Flush();
+}
+
+/// Phase 1 with PoDoFo: loads the input, adds the signature field with its
+/// placeholders and writes the input and the update after it, into
+/// `pending.prepared` (in memory) or the scratch file.
+WrittenUpdate writeSignatureField(PadesPending& pending, bool inMemory, std::uint64_t inputSize,
+                                  const OfferedCertificate& cert, std::time_t when, const std::string& file) {
+  const SignParams& params = pending.params;
+  WrittenUpdate w;
+  w.base = inputSize;
+  PdfRefCountedBuffer memory;
+  try {
+    PdfMemDocument doc;
+    Bytes source;
+    w.prev = loadInput(doc, pending.input, inMemory, source, w.base, file);
+    w.previousTrailer = *doc.GetTrailer();
+    w.writeMode = doc.GetWriteMode();
+    PdfObject* catalog = signableCatalog(doc, file);
+    PdfAcroForm* form = doc.GetAcroForm(true);
+    const std::set<std::string> names = existingFieldNames(form);
+    if (params.certifyPermission && (!pdf::findSignatures(doc).empty())) {
+      throw Error(Category::Usage, tr("a certification signature must be the first signature in the document"), file);
+    }
+    form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
+    const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
+    PdfSignatureField field(createWidget(doc, visible, file), form, &doc);
+    if (visible) drawAppearance(doc, field, *visible, cert.certificate.commonName(), when, file);
+    field.SetFieldName(PdfString(newFieldName(names)));
+    if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
+    if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
+
+    std::unique_ptr<PdfOutputDevice> out = inMemory ? std::make_unique<PdfOutputDevice>(&memory)
+                                                    : std::make_unique<PdfOutputDevice>(pending.scratch.c_str(), true);
+    PdfSignOutputDevice signer(out.get());
+    signer.SetSignatureSize(placeholderSize(cert, params.level));
+    field.SetSignature(*signer.GetSignatureBeacon());
+    if (params.certifyPermission) addCertification(field, *catalog, *params.certifyPermission);
+    describeSignature(field, params, cert, when);
+    appendUpdate(doc, signer, w, inMemory, source, file);
+    w.objectsEnd = doc.GetObjects().GetObjectCount();
+    w.beacon = signer.GetSignatureBeacon()->data();
+    if (inMemory) pending.prepared.assign(memory.GetBuffer(), out->GetLength());
+  } catch (const PdfError& e) {
+    pdf::rethrowPdfError(e, file);
+  }
+  return w;
+}
+
+/// The update PdfWriter appended after the input's `base` bytes, read back
+/// from memory or from the scratch file.
+std::string writtenUpdate(const PadesPending& pending, bool inMemory, std::uint64_t base, const std::string& file) {
+  if (inMemory) {
+    if (pending.prepared.size() < base) throw Error(Category::Internal, "PoDoFo wrote less than the input", file);
+    return pending.prepared.substr(base);
+  }
+  std::error_code ec;
+  const std::uint64_t written = fs::file_size(pending.scratch, ec);
+  if (ec || written < base) throw Error(Category::Io, tr("cannot write the file"), pending.scratch.string());
+  const Bytes b = readFileRange(pending.scratch, base, written - base);
+  return std::string(b.begin(), b.end());
+}
+
+/// Puts the final update after the input in memory, fills /ByteRange and
+/// drafts the CMS over the digest of the signed ranges.
+void completeInMemory(PadesPending& pending, const std::string& update, std::uint64_t base, std::uint64_t total,
+                      const std::string& beacon, const OfferedCertificate& cert, const std::string& file) {
+  const SignParams& params = pending.params;
+  std::string& pdfBytes = pending.prepared;
+  pdfBytes.resize(base);
+  pdfBytes += update;
+  const auto ph = locatePlaceholders(update, base, total, beacon, file);
+  pdfBytes.replace(ph.byteRangeAt, ph.byteRange.size(), ph.byteRange);
+  pending.contentsOffset = ph.gapStart;
+  pending.contentsLength = ph.gapEnd - ph.gapStart;
+  Digester h(params.digest);
+  h.update(pdfBytes.data(), ph.gapStart);
+  h.update(pdfBytes.data() + ph.gapEnd, ph.rest);
+  const Bytes contentDigest = h.finish();
+  pending.draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
+}
+
+/// The same in the scratch file: the final update written over PdfWriter's,
+/// /ByteRange filled, the signed ranges digested from the file.
+void completeInScratch(PadesPending& pending, const std::string& update, std::uint64_t base, std::uint64_t total,
+                       const std::string& beacon, const OfferedCertificate& cert, const std::string& file) {
+  const SignParams& params = pending.params;
+  ContentDigests d;
+  const EVP_MD* md = ossl::evpDigest(params.digest);
+  d.need(md);
+  writeAt(pending.scratch, base, update, false, true);
+  const auto ph = locatePlaceholders(update, base, total, beacon, file);
+  writeAt(pending.scratch, ph.byteRangeAt, ph.byteRange, false);
+  pending.contentsOffset = ph.gapStart;
+  pending.contentsLength = ph.gapEnd - ph.gapStart;
+  d.computeFromRanges(pending.scratch, {{0, ph.gapStart}, {ph.gapEnd, ph.rest}});
+  pending.draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
+}
+
 }  // namespace
 
 // ------------------------------------------------------------- detection ---
@@ -521,189 +798,26 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   // Small PDFs are prepared in memory (a batch of many files then costs no
   // scratch files); large ones in a scratch file in the output folder, so
   // that phase 3 can rename it and memory stays flat.
-  constexpr std::uint64_t kInMemory = 2u << 20;
   std::error_code sizeError;
   const std::uint64_t inputSize = fs::file_size(input, sizeError);
   const bool inMemory = !sizeError && inputSize <= kInMemory;
-  if (!inMemory) {
-    const fs::path dir = params.workDir.empty() ? input.parent_path() : params.workDir;
-    std::string tmpl = ((dir.empty() ? fs::path(".") : dir) / ("." + input.filename().string() + ".XXXXXX")).string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (!UniqueFd(::mkstemp(buf.data()))) {
-      throw Error(Category::Io, format(tr("cannot write in this folder: {0}"), {std::strerror(errno)}),
-                  dir.empty() ? std::string(".") : dir.string());
-    }
-    pending->scratch = buf.data();
-  }
+  if (!inMemory) pending->scratch = makeScratchFile(input, params);
 
-  std::string beacon;
-  PdfRefCountedBuffer memory;
-  std::uint64_t base = inputSize;  ///< where the update starts: the input's size
-  PreviousSection prev;
-  PdfObject previousTrailer;
-  EPdfWriteMode writeMode = ePdfWriteMode_Default;
-  std::uint64_t objectsEnd = 0;  ///< one past the highest object number PoDoFo knows
-  try {
-    PdfMemDocument doc;
-    Bytes source;
-    if (inMemory) {
-      source = readFile(input, kInMemory);
-      base = source.size();
-      doc.LoadFromBuffer(reinterpret_cast<const char*>(source.data()), static_cast<long>(source.size()), true);
-      const std::string_view all(reinterpret_cast<const char*>(source.data()), source.size());
-      prev = previousSection(
-          all.substr(all.size() - std::min<std::size_t>(all.size(), 2048)), base,
-          [&](std::uint64_t at, std::size_t n) { return std::string(all.substr(at, n)); },
-          PdfRefCountedInputDevice(all.data(), all.size()), file);
-    } else {
-      doc.Load(file.c_str(), true);
-      const std::uint64_t n = std::min<std::uint64_t>(base, 2048);
-      const Bytes tail = readFileRange(input, base - n, n);
-      prev = previousSection(
-          std::string_view(reinterpret_cast<const char*>(tail.data()), tail.size()), base,
-          [&](std::uint64_t at, std::size_t len) {
-            const Bytes b = readFileRange(input, at, len);
-            return std::string(b.begin(), b.end());
-          },
-          PdfRefCountedInputDevice(file.c_str(), "rb"), file);
-    }
-    previousTrailer = *doc.GetTrailer();
-    writeMode = doc.GetWriteMode();
-    if (doc.GetPageCount() < 1) throw Error(Category::Malformed, tr("the PDF has no pages"), file);
-    PdfObject* catalog = doc.GetCatalog();
-    const int mdp = pdf::docMdpPermission(doc);
-    if (mdp == 1) {
-      throw Error(Category::Policy,
-                  tr("the document is certified with no changes allowed; another signature would break it"), file);
-    }
-    PdfAcroForm* form = doc.GetAcroForm(true);
-    const std::set<std::string> names = existingFieldNames(form);
-    if (params.certifyPermission && (!pdf::findSignatures(doc).empty())) {
-      throw Error(Category::Usage, tr("a certification signature must be the first signature in the document"), file);
-    }
-    form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
-    const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
-    if (visible && (visible->page < 1 || visible->page > doc.GetPageCount())) {
-      throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible->page}),
-                  file);
-    }
-    if (visible && (visible->width < 20 || visible->height < 10)) {
-      throw Error(Category::Usage, tr("the visible signature needs a box of at least 20 x 10 points"), file);
-    }
-    PdfPage* page = doc.GetPage(visible ? visible->page - 1 : 0);
-    // An invisible signature is a widget with an empty rectangle (ISO 32000-1
-    // §12.7.4.5 allows it; it is what PoDoFo's podofosign writes).
-    const PdfRect rect =
-        visible ? PdfRect(visible->x, visible->y, visible->width, visible->height) : PdfRect(0, 0, 0, 0);
-    PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, rect);
-    widget->SetFlags(static_cast<EPdfAnnotationFlags>(ePdfAnnotationFlags_Print | ePdfAnnotationFlags_Locked));
-    PdfSignatureField field(widget, form, &doc);
-    if (visible) drawAppearance(doc, field, *visible, cert.certificate.commonName(), when, file);
-    std::string name;
-    for (int n = 1;; ++n) {
-      name = "Signature" + std::to_string(n);
-      if (!names.count(name)) break;
-    }
-    field.SetFieldName(PdfString(name));
-    if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
-    if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
-
-    std::unique_ptr<PdfOutputDevice> out = inMemory ? std::make_unique<PdfOutputDevice>(&memory)
-                                                    : std::make_unique<PdfOutputDevice>(pending->scratch.c_str(), true);
-    PdfSignOutputDevice signer(out.get());
-    signer.SetSignatureSize(placeholderSize(cert, params.level));
-    field.SetSignature(*signer.GetSignatureBeacon());
-    if (params.certifyPermission) {
-      // ISO 32000-1 §12.8.2.2: a DocMDP transform in the signature and /Perms in the catalogue.
-      const int p = *params.certifyPermission;
-      if (p < 1 || p > 3) throw Error(Category::Usage, tr("the certification permission is 1, 2 or 3"));
-      PdfDictionary transform;
-      transform.AddKey("Type", PdfName("TransformParams"));
-      transform.AddKey("P", PdfObject(static_cast<pdf_int64>(p)));
-      transform.AddKey("V", PdfName("1.2"));
-      PdfDictionary sigRef;
-      sigRef.AddKey("Type", PdfName("SigRef"));
-      sigRef.AddKey("TransformMethod", PdfName("DocMDP"));
-      sigRef.AddKey("TransformParams", transform);
-      PdfArray refs;
-      refs.push_back(PdfObject(sigRef));
-      field.GetSignatureObject()->GetDictionary().AddKey("Reference", refs);
-      PdfDictionary perms;
-      perms.AddKey("DocMDP", field.GetSignatureObject()->Reference());
-      catalog->GetDictionary().AddKey("Perms", perms);
-    }
-    PdfDictionary& sig = field.GetSignatureObject()->GetDictionary();
-    // PoDoFo 0.9.8 writes adbe.pkcs7.detached; PAdES baseline wants this
-    // (ETSI EN 319 142-1 §5.3).  The time goes in /M, not in signing-time.
-    sig.AddKey("Filter", PdfName("Adobe.PPKLite"));
-    sig.AddKey("SubFilter", PdfName("ETSI.CAdES.detached"));
-    sig.AddKey("M", PdfString(pdfDateUtc(when)));
-    if (!params.contactInfo.empty()) sig.AddKey("ContactInfo", utf8String(params.contactInfo));
-    sig.AddKey("Name", utf8String(cert.certificate.commonName()));
-    // Not doc.WriteUpdate(): see "incremental update" above.  PdfWriter
-    // copies the input, then appends the objects that changed (never the
-    // whole table: no rewrite) and a classic section that we replace below.
-    doc.EmbedSubsetFonts();
-    PdfWriter writer(doc.PdfDocument::GetObjects(), doc.GetTrailer());
-    writer.SetPdfVersion(doc.GetPdfVersion());
-    writer.SetWriteMode(writeMode);
-    writer.SetPrevXRefOffset(static_cast<pdf_int64>(prev.offset));
-    const std::unique_ptr<PdfInputDevice> original =
-        inMemory ? std::make_unique<PdfInputDevice>(reinterpret_cast<const char*>(source.data()), source.size())
-                 : std::make_unique<PdfInputDevice>(file.c_str());
-    writer.WriteUpdate(&signer, original.get(), false);
-    signer.Flush();
-    objectsEnd = doc.GetObjects().GetObjectCount();
-    beacon = signer.GetSignatureBeacon()->data();
-    if (inMemory) pending->prepared.assign(memory.GetBuffer(), out->GetLength());
-  } catch (const PdfError& e) {
-    pdf::rethrowPdfError(e, file);
-  }
+  const WrittenUpdate w = writeSignatureField(*pending, inMemory, inputSize, cert, when, file);
   // The update without PdfWriter's cross-reference section, then ours; the
   // placeholders are found in it and /ByteRange filled only after this.
-  std::string update;
-  if (inMemory) {
-    if (pending->prepared.size() < base) throw Error(Category::Internal, "PoDoFo wrote less than the input", file);
-    update = pending->prepared.substr(base);
-  } else {
-    std::error_code ec;
-    const std::uint64_t written = fs::file_size(pending->scratch, ec);
-    if (ec || written < base) throw Error(Category::Io, tr("cannot write the file"), pending->scratch.string());
-    const Bytes b = readFileRange(pending->scratch, base, written - base);
-    update.assign(b.begin(), b.end());
-  }
+  std::string update = writtenUpdate(*pending, inMemory, w.base, file);
   try {
-    update = rewriteUpdateSection(update, base, prev, previousTrailer, objectsEnd, writeMode, file);
+    update = rewriteUpdateSection(update, w.base, w.prev, w.previousTrailer, w.objectsEnd, w.writeMode, file);
   } catch (const PdfError& e) {
     pdf::rethrowPdfError(e, file);
   }
-  const std::uint64_t total = base + update.size();
-  ContentDigests d;
-  const EVP_MD* md = ossl::evpDigest(params.digest);
-  d.need(md);
+  const std::uint64_t total = w.base + update.size();
   if (inMemory) {
-    std::string& pdfBytes = pending->prepared;
-    pdfBytes.resize(base);
-    pdfBytes += update;
-    const auto ph = locatePlaceholders(update, base, total, beacon, file);
-    pdfBytes.replace(ph.byteRangeAt, ph.byteRange.size(), ph.byteRange);
-    pending->contentsOffset = ph.gapStart;
-    pending->contentsLength = ph.gapEnd - ph.gapStart;
-    Digester h(params.digest);
-    h.update(pdfBytes.data(), ph.gapStart);
-    h.update(pdfBytes.data() + ph.gapEnd, ph.rest);
-    const Bytes contentDigest = h.finish();
-    pending->draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
-    return pending;
+    completeInMemory(*pending, update, w.base, total, w.beacon, cert, file);
+  } else {
+    completeInScratch(*pending, update, w.base, total, w.beacon, cert, file);
   }
-  writeAt(pending->scratch, base, update, false, true);
-  const auto ph = locatePlaceholders(update, base, total, beacon, file);
-  writeAt(pending->scratch, ph.byteRangeAt, ph.byteRange, false);
-  pending->contentsOffset = ph.gapStart;
-  pending->contentsLength = ph.gapEnd - ph.gapStart;
-  d.computeFromRanges(pending->scratch, {{0, ph.gapStart}, {ph.gapEnd, ph.rest}});
-  pending->draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
   return pending;
 }
 

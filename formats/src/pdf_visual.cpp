@@ -183,17 +183,19 @@ PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length,
 
 namespace pdf {
 
-VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t signedBytes,
-                             const std::vector<Footprint>& footprints) {
-  VisualResult result;
+namespace {
+
+/// Loads the signed revision (the first `signedBytes`) into `before` and
+/// the whole file into `after`.  Returns why they cannot be compared, or
+/// nullopt when they can.
+std::optional<Note> loadRevisions(const std::filesystem::path& file, std::uint64_t signedBytes,
+                                  std::optional<pdf::RenderedDocument>& before,
+                                  std::optional<pdf::RenderedDocument>& after) {
   std::error_code ec;
   const std::uint64_t size = std::filesystem::file_size(file, ec);
   if (ec || size > kVisualMaxBytes) {
-    result.notCompared = Note{"visual-file-too-large", N_("the file is too large to compare page images")};
-    return result;
+    return Note{"visual-file-too-large", N_("the file is too large to compare page images")};
   }
-  std::optional<pdf::RenderedDocument> before;
-  std::optional<pdf::RenderedDocument> after;
   try {
     before.emplace(load(file, signedBytes));
     after.emplace(load(file, 0));
@@ -202,26 +204,92 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
       // Installed without its page renderer (securedoc_poppler.so): the
       // structural analysis has judged every object; the report says the
       // pages were not compared and why.
-      result.notCompared = Note{"visual-renderer-missing", N_("the page renderer is not installed")};
-      return result;
+      return Note{"visual-renderer-missing", N_("the page renderer is not installed")};
     }
     // Why poppler gave up is technical; the report says only that the pages
     // could not be drawn (the structural analysis still judged the objects).
-    result.notCompared = Note{"visual-not-rendered", N_("the pages cannot be drawn to compare them")};
-    return result;
+    return Note{"visual-not-rendered", N_("the pages cannot be drawn to compare them")};
   }
   const int pages = after->pages();
   if (pages > kVisualMaxPages) {
-    result.notCompared = Note{"visual-too-many-pages",
-                              N_("the document has more than {max} pages"),
-                              {{"max", std::to_string(kVisualMaxPages)}}};
-    return result;
+    return Note{"visual-too-many-pages",
+                N_("the document has more than {max} pages"),
+                {{"max", std::to_string(kVisualMaxPages)}}};
   }
   if (before->pages() != pages) {
     // A page added or removed is a structural change the analysis reports.
-    result.notCompared = Note{"visual-page-count-changed", N_("the signed version has another number of pages")};
+    return Note{"visual-page-count-changed", N_("the signed version has another number of pages")};
+  }
+  return std::nullopt;
+}
+
+/// Whether the signed page `a` has ink at or next to (x, y).
+bool inkNear(const Grey& a, int x, int y) {
+  for (int dy = -1; dy <= 1; ++dy) {
+    for (int dx = -1; dx <= 1; ++dx) {
+      const int nx = x + dx;
+      const int ny = y + dy;
+      if (nx < 0 || ny < 0 || nx >= a.width || ny >= a.height) continue;
+      if (a.px[static_cast<std::size_t>(ny) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(nx)] <
+          kInk) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/// Where page `a` (signed) and page `b` (now) may differ: the footprints of
+/// the fields on it, in pixels, each with its field's name.
+using AllowedAreas = std::vector<std::pair<PixelRect, std::string>>;
+
+/// Compares page `page` pixel by pixel: differences outside `allowed`, and
+/// signed content covered inside each allowed area, go into `findings`.
+void comparePage(const Grey& a, const Grey& b, const AllowedAreas& allowed, const std::string& page,
+                 std::vector<Modification>& findings) {
+  std::size_t outside = 0;
+  std::vector<std::size_t> covered(allowed.size(), 0);
+  for (int y = 0; y < a.height; ++y) {
+    for (int x = 0; x < a.width; ++x) {
+      const std::size_t k =
+          static_cast<std::size_t>(y) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(x);
+      const int va = a.px[k];
+      const int vb = b.px[k];
+      if (std::abs(va - vb) <= kDiffer) continue;
+      bool inAllowed = false;
+      for (std::size_t n = 0; n < allowed.size(); ++n) {
+        if (!inside(allowed[n].first, x, y)) continue;
+        inAllowed = true;
+        // Signed ink wiped out, or new ink drawn onto signed ink: the new
+        // appearance paints over what was signed.
+        if ((va < kInk && vb > kLight) || (vb < va && inkNear(a, x, y))) ++covered[n];
+      }
+      if (!inAllowed) ++outside;
+    }
+  }
+  if (outside >= kMinPixels) {
+    findings.push_back(Modification{ModificationLevel::Other, "page-looks-different", {{"page", page}}});
+  }
+  for (std::size_t n = 0; n < allowed.size(); ++n) {
+    if (covered[n] >= kMinPixels) {
+      findings.push_back(
+          Modification{ModificationLevel::Other, "content-covered", {{"page", page}, {"field", allowed[n].second}}});
+    }
+  }
+}
+
+}  // namespace
+
+VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t signedBytes,
+                             const std::vector<Footprint>& footprints) {
+  VisualResult result;
+  std::optional<pdf::RenderedDocument> before;
+  std::optional<pdf::RenderedDocument> after;
+  if (std::optional<Note> why = loadRevisions(file, signedBytes, before, after)) {
+    result.notCompared = std::move(*why);
     return result;
   }
+  const int pages = after->pages();
   for (int i = 0; i < pages; ++i) {
     const Grey a = render(*before, i, kDpi);
     const Grey b = render(*after, i, kDpi);
@@ -230,54 +298,11 @@ VisualResult compareVisually(const std::filesystem::path& file, std::uint64_t si
       result.findings.push_back(Modification{ModificationLevel::Other, "page-looks-different", {{"page", page}}});
       continue;
     }
-    std::vector<std::pair<PixelRect, std::string>> allowed;
+    AllowedAreas allowed;
     for (const auto& f : footprints) {
       if (f.page == i + 1) allowed.emplace_back(toPixels(b, f, 2), f.field);
     }
-    // Whether the signed page has ink at or next to (x, y).
-    auto inkNear = [&a](int x, int y) {
-      for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) {
-          const int nx = x + dx;
-          const int ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= a.width || ny >= a.height) continue;
-          if (a.px[static_cast<std::size_t>(ny) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(nx)] <
-              kInk) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    std::size_t outside = 0;
-    std::vector<std::size_t> covered(allowed.size(), 0);
-    for (int y = 0; y < a.height; ++y) {
-      for (int x = 0; x < a.width; ++x) {
-        const std::size_t k =
-            static_cast<std::size_t>(y) * static_cast<std::size_t>(a.width) + static_cast<std::size_t>(x);
-        const int va = a.px[k];
-        const int vb = b.px[k];
-        if (std::abs(va - vb) <= kDiffer) continue;
-        bool inAllowed = false;
-        for (std::size_t n = 0; n < allowed.size(); ++n) {
-          if (!inside(allowed[n].first, x, y)) continue;
-          inAllowed = true;
-          // Signed ink wiped out, or new ink drawn onto signed ink: the new
-          // appearance paints over what was signed.
-          if ((va < kInk && vb > kLight) || (vb < va && inkNear(x, y))) ++covered[n];
-        }
-        if (!inAllowed) ++outside;
-      }
-    }
-    if (outside >= kMinPixels) {
-      result.findings.push_back(Modification{ModificationLevel::Other, "page-looks-different", {{"page", page}}});
-    }
-    for (std::size_t n = 0; n < allowed.size(); ++n) {
-      if (covered[n] >= kMinPixels) {
-        result.findings.push_back(
-            Modification{ModificationLevel::Other, "content-covered", {{"page", page}, {"field", allowed[n].second}}});
-      }
-    }
+    comparePage(a, b, allowed, page, result.findings);
   }
   result.compared = true;
   return result;

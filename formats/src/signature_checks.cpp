@@ -58,71 +58,78 @@ void lower(SignatureReport& r, Indication i, SubIndication s) {
   r.subIndication = s;
 }
 
-TimestampReport timestampReport(const TimestampCheck& tc, const char* type, const VerifyOptions& options) {
-  TimestampReport t;
-  t.type = type;
-  t.time = tc.genTime;
-  t.tsa = tc.tsa;
-  const Note::Args why{{"reason", tc.detail}};
+namespace {
+
+/// The checks on the token itself: read, imprint, the TSA's signature and
+/// its certificate in the token (RFC 3161 §2.4.2).
+void tokenChecks(TimestampReport& t, const TimestampCheck& tc, const char* type, const Note::Args& why) {
   t.checks.push_back(
       makeCheck("parsed", passedIf(tc.parsed),
                 tc.parsed ? Note{} : Note{"timestamp-unreadable", N_("the token cannot be read: {reason}"), why}));
-  if (tc.parsed) {
-    t.checks.push_back(
-        makeCheck("imprint", passedIf(tc.imprintMatches),
-                  tc.imprintMatches ? Note{}
-                  : std::string_view(type) == "document"
-                      ? Note{"document-timestamp-imprint-mismatch",
-                             N_("the document changed after it was time-stamped (the message imprint differs)")}
-                      : Note{"timestamp-imprint-mismatch",
-                             N_("the time-stamp does not cover this signature (its message imprint differs)")}));
-    t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
-                                 tc.signatureValid ? Note{}
-                                                   : Note{"timestamp-signature-invalid",
-                                                          N_("the TSA's signature does not verify: {reason}"), why}));
-    t.checks.push_back(
-        makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
-                  tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
-                         : Note{"timestamp-no-tsa-certificate", N_("the token does not carry the TSA's certificate")}));
-  }
-  if (tc.tsa) {
-    const std::vector<std::string> ekus = tc.tsa->extendedKeyUsage();
-    t.checks.push_back(
-        makeCheck("extendedKeyUsage", passedIf(tc.ekuValid),
-                  tc.ekuValid ? Note{}
-                              : Note{"timestamp-tsa-eku",
-                                     N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
-                                        "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
-                                     {{"usages", ekus.empty() ? "-" : join(ekus)},
-                                      {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
-    t.checks.push_back(makeCheck(
-        "essCertificate", passedIf(tc.essCertificateMatches),
-        tc.essCertificateMatches
-            ? Note{}
-            : Note{"timestamp-ess-mismatch", N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
-                                                "is missing or does not name the TSA certificate")}));
-    if (tc.chain.status == ChainStatus::Valid) {
-      t.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
-    } else {
-      t.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
-                                   options.trustAnchors.empty()
-                                       ? Note{"no-trust-anchor", N_("no trust anchor was given")}
-                                       : Note{"chain-not-trusted",
-                                              N_("the certificate does not chain to a trusted root: {reason}"),
-                                              {{"reason", tc.chain.detail}}}));
-    }
-  }
-  if (tc.parsed) {
-    const std::time_t limit = options.time.value_or(std::time(nullptr));
-    t.checks.push_back(
-        makeCheck("genTime", passedIf(tc.genTimeAcceptable),
-                  tc.genTimeAcceptable ? Note{}
-                  : tc.genTime         ? Note{"timestamp-gentime-future",
-                                      N_("the time-stamp's time {time} is after the validation time {validationTime}"),
-                                      {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
-                               : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
-  }
+  if (!tc.parsed) return;
+  t.checks.push_back(
+      makeCheck("imprint", passedIf(tc.imprintMatches),
+                tc.imprintMatches ? Note{}
+                : std::string_view(type) == "document"
+                    ? Note{"document-timestamp-imprint-mismatch",
+                           N_("the document changed after it was time-stamped (the message imprint differs)")}
+                    : Note{"timestamp-imprint-mismatch",
+                           N_("the time-stamp does not cover this signature (its message imprint differs)")}));
+  t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
+                               tc.signatureValid ? Note{}
+                                                 : Note{"timestamp-signature-invalid",
+                                                        N_("the TSA's signature does not verify: {reason}"), why}));
+  t.checks.push_back(
+      makeCheck("tsaCertificate", passedIf(tc.tsa.has_value()),
+                tc.tsa ? Note{"timestamp-tsa", N_("issued by {subject}"), {{"subject", tc.tsa->subject()}}}
+                       : Note{"timestamp-no-tsa-certificate", N_("the token does not carry the TSA's certificate")}));
+}
 
+/// The checks on the TSA's certificate (`tc.tsa`, which must be set): its
+/// extended key usage (RFC 3161 §2.3), the token's ESS reference to it
+/// (RFC 3161 §2.4.2 / RFC 5816) and its chain.
+void tsaCertificateChecks(TimestampReport& t, const TimestampCheck& tc, const VerifyOptions& options) {
+  const std::vector<std::string> ekus = tc.tsa->extendedKeyUsage();
+  t.checks.push_back(
+      makeCheck("extendedKeyUsage", passedIf(tc.ekuValid),
+                tc.ekuValid ? Note{}
+                            : Note{"timestamp-tsa-eku",
+                                   N_("RFC 3161 §2.3: the TSA certificate must have one critical extended key usage, "
+                                      "id-kp-timeStamping only; it has: {usages} (critical: {critical})"),
+                                   {{"usages", ekus.empty() ? "-" : join(ekus)},
+                                    {"critical", tc.tsa->extendedKeyUsageCritical() ? "yes" : "no"}}}));
+  t.checks.push_back(makeCheck(
+      "essCertificate", passedIf(tc.essCertificateMatches),
+      tc.essCertificateMatches
+          ? Note{}
+          : Note{"timestamp-ess-mismatch", N_("RFC 3161 §2.4.2 / RFC 5816: the token's signing-certificate attribute "
+                                              "is missing or does not name the TSA certificate")}));
+  if (tc.chain.status == ChainStatus::Valid) {
+    t.checks.push_back(makeCheck("certificateChain", Check::Status::Passed));
+  } else {
+    t.checks.push_back(makeCheck("certificateChain", Check::Status::Failed,
+                                 options.trustAnchors.empty()
+                                     ? Note{"no-trust-anchor", N_("no trust anchor was given")}
+                                     : Note{"chain-not-trusted",
+                                            N_("the certificate does not chain to a trusted root: {reason}"),
+                                            {{"reason", tc.chain.detail}}}));
+  }
+}
+
+/// genTime (RFC 3161 §2.4.2) may not be after the validation time.
+void genTimeCheck(TimestampReport& t, const TimestampCheck& tc, const VerifyOptions& options) {
+  const std::time_t limit = options.time.value_or(std::time(nullptr));
+  t.checks.push_back(
+      makeCheck("genTime", passedIf(tc.genTimeAcceptable),
+                tc.genTimeAcceptable ? Note{}
+                : tc.genTime         ? Note{"timestamp-gentime-future",
+                                    N_("the time-stamp's time {time} is after the validation time {validationTime}"),
+                                    {{"time", isoTime(*tc.genTime)}, {"validationTime", isoTime(limit)}}}
+                             : Note{"timestamp-gentime-unreadable", N_("the time-stamp's time cannot be read")}));
+}
+
+/// The token's indication, sub-indication and detail from its checks.
+void judgeTimestamp(TimestampReport& t, const TimestampCheck& tc, const VerifyOptions& options, const Note::Args& why) {
   // Which indication a failed rule gives.  Each of them means the token is
   // not a time-stamp over this signature, whatever trust is added later,
   // so all are TOTAL-FAILED and prove nothing (ETSI EN 319 102-1 §5.4;
@@ -160,6 +167,20 @@ TimestampReport timestampReport(const TimestampCheck& tc, const char* type, cons
   } else {
     t.indication = Indication::TotalPassed;
   }
+}
+
+}  // namespace
+
+TimestampReport timestampReport(const TimestampCheck& tc, const char* type, const VerifyOptions& options) {
+  TimestampReport t;
+  t.type = type;
+  t.time = tc.genTime;
+  t.tsa = tc.tsa;
+  const Note::Args why{{"reason", tc.detail}};
+  tokenChecks(t, tc, type, why);
+  if (tc.tsa) tsaCertificateChecks(t, tc, options);
+  if (tc.parsed) genTimeCheck(t, tc, options);
+  judgeTimestamp(t, tc, options, why);
   return t;
 }
 
@@ -190,9 +211,12 @@ bool hasUsableSignatureTimestamp(const SignatureReport& r) {
   });
 }
 
-void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe, std::time_t now,
-                              const std::vector<std::string>& moreDigests) {
-  using crypto_policy::Status;
+namespace {
+
+/// The signature's algorithms, each once: its digests (`r.digestAlgorithm`
+/// and `moreDigests`), the digest its signature algorithm implies, the signer's key.
+std::vector<crypto_policy::Verdict> algorithmsOf(const SignatureReport& r,
+                                                 const std::vector<std::string>& moreDigests) {
   using crypto_policy::Verdict;
   std::vector<Verdict> items;
   auto add = [&items](Verdict v) {
@@ -206,76 +230,97 @@ void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe
   }
   if (auto v = crypto_policy::digestOfSignatureAlgorithm(r.signatureAlgorithm)) add(std::move(*v));
   if (r.signer) add(crypto_policy::signingKey(*r.signer));
+  return items;
+}
 
-  // ETSI EN 319 102-1 §5.2.8 (and §5.6.2.5 for past validation): an
-  // algorithm no longer acceptable at the validation time still is when a
-  // proof of existence shows the signature was made before its end date.
-  const Verdict* forbidden = nullptr;
-  const Verdict* expired = nullptr;
-  const Verdict* proven = nullptr;
-  const Verdict* unknown = nullptr;
+/// The first algorithm of each kind of verdict (pointers into the items
+/// judged), and the names of all of them.
+struct AlgorithmVerdicts {
+  const crypto_policy::Verdict* forbidden = nullptr;
+  const crypto_policy::Verdict* expired = nullptr;
+  const crypto_policy::Verdict* proven = nullptr;
+  const crypto_policy::Verdict* unknown = nullptr;
   std::vector<std::string> names;
+};
+
+/// ETSI EN 319 102-1 §5.2.8 (and §5.6.2.5 for past validation): an
+/// algorithm no longer acceptable at the validation time still is when a
+/// proof of existence shows the signature was made before its end date.
+AlgorithmVerdicts judgeAlgorithms(const std::vector<crypto_policy::Verdict>& items, std::optional<std::time_t> poe,
+                                  std::time_t now) {
+  using crypto_policy::Status;
+  using crypto_policy::Verdict;
+  AlgorithmVerdicts j;
   for (const Verdict& v : items) {
-    names.push_back(v.algorithm);
+    j.names.push_back(v.algorithm);
     switch (v.status) {
       case Status::Acceptable:
         break;
       case Status::Forbidden:
-        if (!forbidden) forbidden = &v;
+        if (!j.forbidden) j.forbidden = &v;
         break;
       case Status::Legacy:
         if (v.end && now < *v.end) break;
         if (v.end && poe && *poe < *v.end) {
-          if (!proven) proven = &v;
-        } else if (!expired) {
-          expired = &v;
+          if (!j.proven) j.proven = &v;
+        } else if (!j.expired) {
+          j.expired = &v;
         }
         break;
       case Status::Unknown:
-        if (!unknown) unknown = &v;
+        if (!j.unknown) j.unknown = &v;
         break;
     }
   }
-  if (forbidden) {
+  return j;
+}
+
+}  // namespace
+
+void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe, std::time_t now,
+                              const std::vector<std::string>& moreDigests) {
+  const std::vector<crypto_policy::Verdict> items = algorithmsOf(r, moreDigests);
+  const AlgorithmVerdicts j = judgeAlgorithms(items, poe, now);
+  if (j.forbidden) {
     r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Failed,
                                  Note{"crypto-algorithm-forbidden",
                                       N_("{algorithm} is not acceptable for signatures at any date ({source})"),
-                                      {{"algorithm", forbidden->algorithm}, {"source", forbidden->source}}}));
+                                      {{"algorithm", j.forbidden->algorithm}, {"source", j.forbidden->source}}}));
     r.messages.push_back(Note{"crypto-algorithm-forbidden-message",
                               N_("The signature uses {algorithm}, which is too weak to prove anything."),
-                              {{"algorithm", forbidden->algorithm}}});
+                              {{"algorithm", j.forbidden->algorithm}}});
     lower(r, Indication::Indeterminate, SubIndication::CryptoConstraintsFailure);
-  } else if (expired) {
-    const std::string end = isoTime(*expired->end);
+  } else if (j.expired) {
+    const std::string end = isoTime(*j.expired->end);
     r.checks.push_back(
         makeCheck("cryptographicConstraints", Check::Status::Failed,
                   Note{"crypto-algorithm-expired",
                        N_("{algorithm} is acceptable only for signatures proven to exist before {date}, "
                           "and no proof of existence before then was found ({source})"),
-                       {{"algorithm", expired->algorithm}, {"date", end}, {"source", expired->source}}}));
+                       {{"algorithm", j.expired->algorithm}, {"date", end}, {"source", j.expired->source}}}));
     r.messages.push_back(Note{"crypto-algorithm-expired-message",
                               N_("The signature uses {algorithm}, no longer acceptable since {date}, and nothing "
                                  "proves it was made before then."),
-                              {{"algorithm", expired->algorithm}, {"date", end}}});
+                              {{"algorithm", j.expired->algorithm}, {"date", end}}});
     lower(r, Indication::Indeterminate, SubIndication::CryptoConstraintsFailureNoPoe);
-  } else if (proven) {
-    r.checks.push_back(
-        makeCheck("cryptographicConstraints", Check::Status::Passed,
-                  Note{"crypto-algorithm-proven-in-time",
-                       N_("{algorithm} is no longer acceptable since {date}, but a time-stamp proves the "
-                          "signature existed at {poe}"),
-                       {{"algorithm", proven->algorithm}, {"date", isoTime(*proven->end)}, {"poe", isoTime(*poe)}}}));
-  } else if (unknown) {
+  } else if (j.proven) {
+    r.checks.push_back(makeCheck(
+        "cryptographicConstraints", Check::Status::Passed,
+        Note{"crypto-algorithm-proven-in-time",
+             N_("{algorithm} is no longer acceptable since {date}, but a time-stamp proves the "
+                "signature existed at {poe}"),
+             {{"algorithm", j.proven->algorithm}, {"date", isoTime(*j.proven->end)}, {"poe", isoTime(*poe)}}}));
+  } else if (j.unknown) {
     r.checks.push_back(
         makeCheck("cryptographicConstraints", Check::Status::Warning,
                   Note{"crypto-algorithm-unknown",
                        N_("{algorithm} is not in the table of algorithms (ETSI TS 119 312); it was not judged"),
-                       {{"algorithm", unknown->algorithm}}}));
+                       {{"algorithm", j.unknown->algorithm}}}));
   } else {
-    r.checks.push_back(makeCheck(
-        "cryptographicConstraints", Check::Status::Passed,
-        Note{
-            "crypto-algorithms-acceptable", N_("acceptable algorithms: {algorithms}"), {{"algorithms", join(names)}}}));
+    r.checks.push_back(makeCheck("cryptographicConstraints", Check::Status::Passed,
+                                 Note{"crypto-algorithms-acceptable",
+                                      N_("acceptable algorithms: {algorithms}"),
+                                      {{"algorithms", join(j.names)}}}));
   }
 }
 
@@ -289,11 +334,12 @@ void archiveTimestampNotValidated(SignatureReport& r) {
                             N_("Archive time-stamps (B-LTA) are recognised but not yet validated.")});
 }
 
-void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool, const VerifyOptions& options,
-                       std::time_t now, std::optional<std::time_t> poe) {
-  const Certificate& cert = *r.signer;
-  const ChainResult chain = validateChain(cert, withExtra(pool, options), options.trustAnchors, now);
-  r.chain = chain.path;
+namespace {
+
+/// The check "certificateChain" of the signer's certificate `cert` from its
+/// validated `chain`; an expired one is judged at the proof of existence `poe`.
+void chainCheck(SignatureReport& r, const Certificate& cert, const ChainResult& chain, const VerifyOptions& options,
+                std::optional<std::time_t> poe) {
   const Note::Args reason{{"reason", chain.detail}};
   switch (chain.status) {
     case ChainStatus::Valid:
@@ -347,13 +393,15 @@ void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool,
       lower(r, Indication::Indeterminate, SubIndication::CertificateChainGeneralFailure);
       break;
   }
+}
 
-  // The signing certificate must be meant for signatures (ETSI EN 319 102-1
-  // §5.2.6: X.509 validation constraints; a failure is INDETERMINATE /
-  // CHAIN_CONSTRAINTS_FAILURE).  keyUsage, when present, must allow
-  // nonRepudiation (contentCommitment) or digitalSignature (RFC 5280
-  // §4.2.1.3); extendedKeyUsage, when present, must name a document-signing
-  // purpose (RFC 5280 §4.2.1.12; the list above).
+/// The check "keyUsage": the signing certificate must be meant for
+/// signatures (ETSI EN 319 102-1 §5.2.6: X.509 validation constraints; a
+/// failure is INDETERMINATE / CHAIN_CONSTRAINTS_FAILURE).  keyUsage, when
+/// present, must allow nonRepudiation (contentCommitment) or
+/// digitalSignature (RFC 5280 §4.2.1.3); extendedKeyUsage, when present,
+/// must name a document-signing purpose (RFC 5280 §4.2.1.12; the list above).
+void keyUsageCheck(SignatureReport& r, const Certificate& cert) {
   const std::vector<std::string> usages = cert.keyUsage();
   const bool kuOk = !cert.hasKeyUsageExtension() || std::any_of(usages.begin(), usages.end(), [](const std::string& u) {
     return u == "nonRepudiation" || u == "digitalSignature";
@@ -384,6 +432,17 @@ void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool,
                               N_("The signer's certificate is not meant for signing documents.")});
     lower(r, Indication::Indeterminate, SubIndication::ChainConstraintsFailure);
   }
+}
+
+}  // namespace
+
+void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool, const VerifyOptions& options,
+                       std::time_t now, std::optional<std::time_t> poe) {
+  const Certificate& cert = *r.signer;
+  const ChainResult chain = validateChain(cert, withExtra(pool, options), options.trustAnchors, now);
+  r.chain = chain.path;
+  chainCheck(r, cert, chain, options, poe);
+  keyUsageCheck(r, cert);
   r.checks.push_back(
       makeCheck("revocation", Check::Status::NotChecked,
                 Note{"revocation-not-checked", N_("revocation data (OCSP/CRL) is not checked by this version")}));

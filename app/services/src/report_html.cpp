@@ -192,36 +192,9 @@ void signerRows(std::ostringstream& o, const Certificate& c) {
     << esc(isoTime(c.notAfter())) << "</td></tr>\n";
 }
 
-void signatureSection(std::ostringstream& o, const SignatureReport& s) {
-  o << "<section class=\"signature\">\n<h2>";
-  if (s.counterSignatureOf.empty()) {
-    o << esc(format(tr("Signature {0} ({1} {2})"), {s.id, s.format, s.level}));
-  } else {
-    o << esc(format(tr("Counter-signature {0} of {1} ({2})"), {s.id, s.counterSignatureOf, s.format}));
-  }
-  o << "</h2>\n<p>" << resultHtml(s.indication, s.subIndication) << "</p>\n";
-
-  o << "<table class=\"facts\">\n";
-  if (s.signer) {
-    signerRows(o, *s.signer);
-  } else {
-    o << "<tr><th>" << esc(tr("Signed by:")) << "</th><td>" << esc(tr("unknown (no signing certificate)"))
-      << "</td></tr>\n";
-  }
-  o << "<tr><th>" << esc(tr("Signing time (claimed by the signer):")) << "</th><td>"
-    << (s.signingTime ? esc(isoTime(*s.signingTime)) : esc(tr("not stated"))) << "</td></tr>\n";
-  o << "<tr><th>" << esc(tr("Format:")) << "</th><td>" << esc(s.format);
-  if (!s.level.empty()) o << ' ' << esc(s.level);
-  o << "</td></tr>\n";
-  if (!s.counterSignatureOf.empty()) {
-    o << "<tr><th>" << esc(tr("Counter-signature of:")) << "</th><td>" << esc(s.counterSignatureOf) << "</td></tr>\n";
-  }
-  if (!s.digestAlgorithm.empty()) {
-    o << "<tr><th>" << esc(tr("Digest algorithm:")) << "</th><td>" << esc(s.digestAlgorithm) << "</td></tr>\n";
-  }
-  if (!s.signatureAlgorithm.empty()) {
-    o << "<tr><th>" << esc(tr("Signature algorithm:")) << "</th><td>" << esc(s.signatureAlgorithm) << "</td></tr>\n";
-  }
+/// The rows on what the signature protects: integrity, coverage of the
+/// document and the changes made after signing.
+void integrityRows(std::ostringstream& o, const SignatureReport& s) {
   o << "<tr><th>" << esc(tr("Integrity:")) << "</th><td>";
   if (integrityOf(s) == Check::Status::Failed) {
     o << "<strong class=\"badge failed\">" << esc(integrityWords(integrityOf(s))) << "</strong>";
@@ -247,34 +220,66 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
     o << "</ul>";
   }
   o << "</td></tr>\n";
+}
+
+/// The table of facts: signer, time, format, algorithms, integrity, what was signed.
+void factsTable(std::ostringstream& o, const SignatureReport& s) {
+  o << "<table class=\"facts\">\n";
+  if (s.signer) {
+    signerRows(o, *s.signer);
+  } else {
+    o << "<tr><th>" << esc(tr("Signed by:")) << "</th><td>" << esc(tr("unknown (no signing certificate)"))
+      << "</td></tr>\n";
+  }
+  o << "<tr><th>" << esc(tr("Signing time (claimed by the signer):")) << "</th><td>"
+    << (s.signingTime ? esc(isoTime(*s.signingTime)) : esc(tr("not stated"))) << "</td></tr>\n";
+  o << "<tr><th>" << esc(tr("Format:")) << "</th><td>" << esc(s.format);
+  if (!s.level.empty()) o << ' ' << esc(s.level);
+  o << "</td></tr>\n";
+  if (!s.counterSignatureOf.empty()) {
+    o << "<tr><th>" << esc(tr("Counter-signature of:")) << "</th><td>" << esc(s.counterSignatureOf) << "</td></tr>\n";
+  }
+  if (!s.digestAlgorithm.empty()) {
+    o << "<tr><th>" << esc(tr("Digest algorithm:")) << "</th><td>" << esc(s.digestAlgorithm) << "</td></tr>\n";
+  }
+  if (!s.signatureAlgorithm.empty()) {
+    o << "<tr><th>" << esc(tr("Signature algorithm:")) << "</th><td>" << esc(s.signatureAlgorithm) << "</td></tr>\n";
+  }
+  integrityRows(o, s);
   if (!s.signedData.empty()) {
     o << "<tr><th>" << esc(tr("Signed:")) << "</th><td><ul>";
     for (const auto& d : s.signedData) o << "<li>" << esc(describe(d)) << "</li>";
     o << "</ul></td></tr>\n";
   }
   o << "</table>\n";
+}
 
+/// The time-stamps, one row each with its result and the checks that did not pass.
+void timestampsTable(std::ostringstream& o, const SignatureReport& s) {
   o << "<h3>" << esc(tr("Time-stamps:")) << "</h3>\n";
   if (s.timestamps.empty()) {
     o << "<p>" << esc(tr("none")) << "</p>\n";
-  } else {
-    o << "<table class=\"grid\"><thead><tr><th>" << esc(tr("Type")) << "</th><th>" << esc(tr("Time")) << "</th><th>"
-      << esc(tr("Time-stamping authority")) << "</th><th>" << esc(tr("Result")) << "</th></tr></thead><tbody>\n";
-    for (const auto& t : s.timestamps) {
-      o << "<tr><td>" << esc(timestampTypeName(t.type)) << "</td><td>" << (t.time ? esc(isoTime(*t.time)) : "?")
-        << "</td><td>" << (t.tsa ? esc(certName(*t.tsa)) : esc(tr("unknown"))) << "</td><td>"
-        << resultHtml(t.indication, t.subIndication);
-      if (!t.detail.empty()) o << "<br>" << esc(describe(t.detail));
-      for (const auto& c : t.checks) {
-        if (c.status == Check::Status::Passed) continue;
-        o << "<br>" << checkStatusSymbol(c.status) << ' ' << esc(checkLabel(c.id));
-        if (!c.detail.empty()) o << ": " << esc(describe(c.detail));
-      }
-      o << "</td></tr>\n";
-    }
-    o << "</tbody></table>\n";
+    return;
   }
+  o << "<table class=\"grid\"><thead><tr><th>" << esc(tr("Type")) << "</th><th>" << esc(tr("Time")) << "</th><th>"
+    << esc(tr("Time-stamping authority")) << "</th><th>" << esc(tr("Result")) << "</th></tr></thead><tbody>\n";
+  for (const auto& t : s.timestamps) {
+    o << "<tr><td>" << esc(timestampTypeName(t.type)) << "</td><td>" << (t.time ? esc(isoTime(*t.time)) : "?")
+      << "</td><td>" << (t.tsa ? esc(certName(*t.tsa)) : esc(tr("unknown"))) << "</td><td>"
+      << resultHtml(t.indication, t.subIndication);
+    if (!t.detail.empty()) o << "<br>" << esc(describe(t.detail));
+    for (const auto& c : t.checks) {
+      if (c.status == Check::Status::Passed) continue;
+      o << "<br>" << checkStatusSymbol(c.status) << ' ' << esc(checkLabel(c.id));
+      if (!c.detail.empty()) o << ": " << esc(describe(c.detail));
+    }
+    o << "</td></tr>\n";
+  }
+  o << "</tbody></table>\n";
+}
 
+/// The certificate chain, the checks and the messages, each only when there are any.
+void chainChecksAndMessages(std::ostringstream& o, const SignatureReport& s) {
   if (!s.chain.empty()) {
     o << "<h3>" << esc(tr("Certificate chain:")) << "</h3>\n<ol>";
     for (const auto& c : s.chain) o << "<li>" << esc(c.subject()) << "</li>";
@@ -297,6 +302,19 @@ void signatureSection(std::ostringstream& o, const SignatureReport& s) {
     for (const auto& m : s.messages) o << "<li>" << esc(describe(m)) << "</li>";
     o << "</ul>\n";
   }
+}
+
+void signatureSection(std::ostringstream& o, const SignatureReport& s) {
+  o << "<section class=\"signature\">\n<h2>";
+  if (s.counterSignatureOf.empty()) {
+    o << esc(format(tr("Signature {0} ({1} {2})"), {s.id, s.format, s.level}));
+  } else {
+    o << esc(format(tr("Counter-signature {0} of {1} ({2})"), {s.id, s.counterSignatureOf, s.format}));
+  }
+  o << "</h2>\n<p>" << resultHtml(s.indication, s.subIndication) << "</p>\n";
+  factsTable(o, s);
+  timestampsTable(o, s);
+  chainChecksAndMessages(o, s);
   o << "</section>\n";
 }
 

@@ -128,8 +128,9 @@ fs::path SigningService::plannedOutput(const SignRequest& request, const fs::pat
   return outputOf(request, input, module, packagingOf(request, ContentSniff::of(input), module));
 }
 
-std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer& signer,
-                                              const OfferedCertificate& cert, Interaction& interaction) const {
+namespace {
+/// The request's own errors, which stop the batch before any file is read.
+void checkRequest(const SignRequest& request) {
   if (request.inputs.empty()) throw Error(Category::Usage, tr("no files to sign"));
   if (request.output && request.inputs.size() != 1) {
     throw Error(Category::Usage,
@@ -141,123 +142,172 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
       throw Error(Category::Io, tr("the output folder does not exist"), request.outputDir->string());
     }
   }
+}
+
+/// One plan per file, made once in phase 1 from one look at its content:
+/// the module, the packaging and the output name; phase 3 looks nothing up.
+struct Item {
+  SignOutcome outcome;
+  FormatModule* module = nullptr;
+  fs::path output;  ///< the name wanted, before collision handling
+  std::unique_ptr<PendingSignature> pending;
+};
+
+/// The calls into `interaction` from the worker threads, one at a time; the
+/// progress counts both phases that touch files (`steps` in all).
+class SerialInteraction {
+ public:
+  SerialInteraction(Interaction& interaction, std::size_t steps) : m_interaction(interaction), m_steps(steps) {}
+  bool cancelled() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_interaction.cancelled();
+  }
+  void progress(const std::string& item) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_interaction.progress(m_progressed++, m_steps, item);
+  }
+
+ private:
+  Interaction& m_interaction;
+  std::size_t m_steps;
+  std::mutex m_mutex;
+  std::atomic<std::size_t> m_progressed{0};
+};
+
+/// Phase 1 for one file: its plan and the digest it needs signed.  An error
+/// of the file goes into its outcome; a usage error stops the batch.
+void planAndPrepare(Item& it, const SignRequest& request, const fs::path& input, const FormatRegistry& registry,
+                    const OfferedCertificate& cert) {
+  try {
+    const ContentSniff sniff = ContentSniff::of(input);
+    it.module = request.format == "auto" ? &registry.forSigning(sniff) : &registry.byId(request.format);
+    if (!it.module->canSign(sniff)) {
+      throw Error(Category::Malformed, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
+    }
+    it.outcome.format = it.module->displayName();
+    const Packaging p = packagingOf(request, sniff, *it.module);
+    it.outcome.packaging = packagingName(p);
+    it.output = outputOf(request, input, *it.module, p);
+    SignParams params = request.params;
+    params.packaging = p;
+    params.workDir = it.output.parent_path().empty() ? fs::path(".") : it.output.parent_path();
+    params.content = sniff;
+    it.pending = it.module->prepare(input, params, cert);
+  } catch (const Error& e) {
+    if (e.category() == Category::Usage) throw;
+    it.outcome.error = e.withFile(input.string());
+  }
+}
+
+/// The digests phase 2 signs, those of the files phase 1 prepared (`index`:
+/// their items), all of one signature scheme.
+struct DigestBatch {
+  std::vector<Bytes> digests;
+  std::vector<std::size_t> index;
+  std::optional<SignatureScheme> scheme;
+};
+
+DigestBatch collectDigests(const std::vector<Item>& items) {
+  DigestBatch b;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].pending) continue;
+    if (b.scheme && *b.scheme != items[i].pending->scheme())
+      throw Error(Category::Internal, "mixed signature schemes in one batch");
+    b.scheme = items[i].pending->scheme();
+    b.digests.push_back(items[i].pending->digestToSign());
+    b.index.push_back(i);
+  }
+  return b;
+}
+
+/// Phase 3, first part: each output written under a temporary name (in
+/// parallel) and flushed; a large batch flushes its file system once later
+/// instead of once per file.  A file that fails gets no output.
+std::vector<std::optional<AtomicFile>> writeOutputs(std::vector<Item>& items, const std::vector<std::size_t>& index,
+                                                    const std::vector<Bytes>& values, SerialInteraction& ui) {
+  std::vector<std::optional<AtomicFile>> outputs(index.size());
+  forEachParallel(index.size(), [&](std::size_t k) {
+    if (ui.cancelled()) return;  // the batch is dropped by the caller
+    Item& it = items[index[k]];
+    ui.progress(it.outcome.input.string());
+    try {
+      outputs[k].emplace(it.output);
+      it.pending->finish(values[k], *outputs[k]);
+      if (index.size() < kBatchFlush) {
+        outputs[k]->sync();
+      } else {
+        outputs[k]->syncWithFileSystem();  // flushFileSystemOf in placeOutputs
+      }
+    } catch (const Error& e) {
+      it.outcome.error = e.withFile(it.outcome.input.string());
+      outputs[k].reset();
+    }
+    it.pending.reset();  // its memory is not needed any more
+  });
+  return outputs;
+}
+
+/// Phase 3, last part: the flushed outputs get their names (a free one if
+/// the name is taken), then each output folder's entries are flushed once.
+void placeOutputs(std::vector<Item>& items, const std::vector<std::size_t>& index,
+                  std::vector<std::optional<AtomicFile>>& outputs) {
+  std::set<fs::path> folders;
+  for (const auto& o : outputs) {
+    if (o) folders.insert(o->folder());
+  }
+  if (index.size() >= kBatchFlush) {
+    for (const auto& dir : folders) flushFileSystemOf(dir);
+  }
+  for (std::size_t k = 0; k < index.size(); ++k) {
+    if (!outputs[k]) continue;
+    Item& it = items[index[k]];
+    try {
+      it.outcome.output = outputs[k]->placeAsNewOrNextFree(false);
+    } catch (const Error& e) {
+      it.outcome.error = e.withFile(it.outcome.input.string());
+    }
+    outputs[k].reset();
+  }
+  for (const auto& dir : folders) syncFolder(dir);
+}
+}  // namespace
+
+std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer& signer,
+                                              const OfferedCertificate& cert, Interaction& interaction) const {
+  checkRequest(request);
   checkLevel(request.params);
   checkCertificateCanSign(cert.certificate, request.params.signingTime.value_or(std::time(nullptr)));
 
-  // One plan per file, made once in phase 1 from one look at its content:
-  // the module, the packaging and the output name; phase 3 looks nothing up.
-  struct Item {
-    SignOutcome outcome;
-    FormatModule* module = nullptr;
-    fs::path output;  ///< the name wanted, before collision handling
-    std::unique_ptr<PendingSignature> pending;
-  };
   std::vector<Item> items(request.inputs.size());
   const std::size_t total = request.inputs.size();
 
   // Phase 1: every file gives the digest it needs signed.  Files are
   // independent, so a batch uses every core; calls into `interaction` are
   // serialised.
-  std::mutex uiMutex;
-  std::atomic<std::size_t> progressed{0};
-  auto cancelled = [&] {
-    std::lock_guard<std::mutex> lock(uiMutex);
-    return interaction.cancelled();
-  };
-  auto progress = [&](const std::string& item) {
-    std::lock_guard<std::mutex> lock(uiMutex);
-    interaction.progress(progressed++, total * 2, item);
-  };
+  SerialInteraction ui(interaction, total * 2);
   forEachParallel(total, [&](std::size_t i) {
-    if (cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+    if (ui.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
     Item& it = items[i];
     it.outcome.input = request.inputs[i];
-    progress(request.inputs[i].string());
-    try {
-      const ContentSniff sniff = ContentSniff::of(request.inputs[i]);
-      it.module = request.format == "auto" ? &m_registry.forSigning(sniff) : &m_registry.byId(request.format);
-      if (!it.module->canSign(sniff)) {
-        throw Error(Category::Malformed, format(tr("{0} cannot sign this kind of file"), {it.module->displayName()}));
-      }
-      it.outcome.format = it.module->displayName();
-      const Packaging p = packagingOf(request, sniff, *it.module);
-      it.outcome.packaging = packagingName(p);
-      it.output = outputOf(request, request.inputs[i], *it.module, p);
-      SignParams params = request.params;
-      params.packaging = p;
-      params.workDir = it.output.parent_path().empty() ? fs::path(".") : it.output.parent_path();
-      params.content = sniff;
-      it.pending = it.module->prepare(request.inputs[i], params, cert);
-    } catch (const Error& e) {
-      if (e.category() == Category::Usage) throw;
-      it.outcome.error = e.withFile(request.inputs[i].string());
-    }
+    ui.progress(request.inputs[i].string());
+    planAndPrepare(it, request, request.inputs[i], m_registry, cert);
   });
 
   // Phase 2: one call signs every digest (one PIN / OTP for the batch).
-  std::vector<Bytes> digests;
-  std::vector<std::size_t> index;
-  std::optional<SignatureScheme> scheme;
-  for (std::size_t i = 0; i < total; ++i) {
-    if (!items[i].pending) continue;
-    if (scheme && *scheme != items[i].pending->scheme())
-      throw Error(Category::Internal, "mixed signature schemes in one batch");
-    scheme = items[i].pending->scheme();
-    digests.push_back(items[i].pending->digestToSign());
-    index.push_back(i);
-  }
-  if (!digests.empty()) {
+  const DigestBatch batch = collectDigests(items);
+  if (!batch.digests.empty()) {
     if (interaction.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
-    const std::vector<Bytes> values = signer.signDigests(cert, request.params.digest, *scheme, digests);
-    if (values.size() != digests.size()) {
+    const std::vector<Bytes> values = signer.signDigests(cert, request.params.digest, *batch.scheme, batch.digests);
+    if (values.size() != batch.digests.size()) {
       throw Error(Category::Crypto, tr("the signer returned a wrong number of signature values"));
     }
-    // Phase 3: embed and write, each output through a temporary file; each
-    // output folder's entries are flushed once at the end.
-    // Each output is written under a temporary name (in parallel), flushed,
-    // and only then given its name: an interrupted batch leaves no partial
-    // file.  A large batch flushes its file system once instead of once per
-    // file.
-    std::vector<std::optional<AtomicFile>> outputs(index.size());
-    forEachParallel(index.size(), [&](std::size_t k) {
-      if (cancelled()) return;  // the batch is dropped below
-      Item& it = items[index[k]];
-      progress(it.outcome.input.string());
-      try {
-        outputs[k].emplace(it.output);
-        it.pending->finish(values[k], *outputs[k]);
-        if (index.size() < kBatchFlush) {
-          outputs[k]->sync();
-        } else {
-          outputs[k]->syncWithFileSystem();  // flushFileSystemOf below
-        }
-      } catch (const Error& e) {
-        it.outcome.error = e.withFile(it.outcome.input.string());
-        outputs[k].reset();
-      }
-      it.pending.reset();  // its memory is not needed any more
-    });
+    // Phase 3: embed and write, each output through a temporary file, and
+    // only then given its name: an interrupted batch leaves no partial file.
+    std::vector<std::optional<AtomicFile>> outputs = writeOutputs(items, batch.index, values, ui);
     // Cancel is honoured until the first output gets its name: every
     // temporary file is then removed (AtomicFile) and nothing is written.
-    if (cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
-    std::set<fs::path> folders;
-    for (const auto& o : outputs) {
-      if (o) folders.insert(o->folder());
-    }
-    if (index.size() >= kBatchFlush) {
-      for (const auto& dir : folders) flushFileSystemOf(dir);
-    }
-    for (std::size_t k = 0; k < index.size(); ++k) {
-      if (!outputs[k]) continue;
-      Item& it = items[index[k]];
-      try {
-        it.outcome.output = outputs[k]->placeAsNewOrNextFree(false);
-      } catch (const Error& e) {
-        it.outcome.error = e.withFile(it.outcome.input.string());
-      }
-      outputs[k].reset();
-    }
-    for (const auto& dir : folders) syncFolder(dir);
+    if (ui.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
+    placeOutputs(items, batch.index, outputs);
   }
   std::vector<SignOutcome> out;
   out.reserve(total);

@@ -44,7 +44,8 @@ class SharedLibrary {
 /// Where SecureDoc's own plugins (modules built with it) are: the
 /// SECUREDOC_PLUGINDIR environment variable, else the build tree when the
 /// running program is itself inside the build tree, else the installed
-/// folder (CMAKE_INSTALL_FULL_LIBDIR/securedoc).
+/// folder beside the program (bin/../LIBDIR/securedoc), else the folder it
+/// was configured to be installed in (CMAKE_INSTALL_FULL_LIBDIR/securedoc).
 std::filesystem::path pluginDir();
 
 /// What `make()` returns, made once per process (thread-safe) and kept; an
