@@ -261,6 +261,9 @@ int runVerify(const Options& o, const FormatRegistry& registry) {
 
 }  // namespace
 
+// Long on purpose: the command line is
+// one table, every subcommand and option in the order --help lists them,
+// then the dispatch; split up, --help and this would no longer read alike.
 int run(int argc, char** argv) {
   FormatRegistry registry;
   registerBuiltinFormats(registry);

@@ -138,6 +138,8 @@ MainFrame::~MainFrame() {
   joinBackground();
 }
 
+// Long on purpose: every menu and its items in the order they appear, with
+// their mnemonics and shortcuts side by side so collisions are visible.
 void MainFrame::buildMenus() {
   auto* file = new wxMenu;
   file->Append(kIdAdd, _("&Add files…\tCtrl+O"), _("Add documents to the list"));

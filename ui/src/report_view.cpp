@@ -872,6 +872,9 @@ wxWindow* ReportDialog::makeHeader(wxWindow* parent) {
   return panel;
 }
 
+// Long on purpose: it lays out one signature's page top to bottom in the
+// order a person reads it (verdict, signer, times, checks, changes); the
+// pieces it shares with other pages are already functions of their own.
 wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
   const SignatureReport& s = m_report.signatures[index];
   auto* page = new wxScrolledWindow(parent, wxID_ANY, wxDefaultPosition, wxDefaultSize, wxVSCROLL);

@@ -22,6 +22,8 @@ const wxString kPemFiles = "PEM (*.pem;*.crt;*.cer)|*.pem;*.crt;*.cer|*|*";
 
 }  // namespace
 
+// Long on purpose: the dialog's controls in the order they are shown, each
+// next to its label and tooltip; splitting would scatter one layout.
 SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     : wxDialog(parent, wxID_ANY, _("Settings"), wxDefaultPosition, wxDefaultSize,
                wxDEFAULT_DIALOG_STYLE | wxRESIZE_BORDER),
