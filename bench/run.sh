@@ -103,7 +103,9 @@ openssl pkcs12 -in "$p12" -passin "file:$pwfile" -nokeys -clcerts -out "$run_dir
 # content; without it openssl already reads the content in constant memory.
 ossl_sign=(openssl cms -sign -binary -cades -outform DER -signer "$run_dir/signer.pem" -inkey "$run_dir/key.pem"
            -certfile "$pki/issuing-ca.pem" -md sha256 -nosmimecap)
-sd_sign=("$cli" sign --signer "pkcs12:$p12" --password-file "$pwfile" -q)
+# --format cades: a random file that happens to start with "<" would otherwise be
+# taken for XML (the format is chosen by content) and get XAdES.
+sd_sign=("$cli" sign --format cades --signer "pkcs12:$p12" --password-file "$pwfile" -q)
 
 # ------------------------------------------------------------------ helpers ---
 

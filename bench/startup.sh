@@ -46,8 +46,10 @@ sd=("$cli" sign --signer "pkcs12:$pki/signer-rsa.p12" --password-file "$pki/pass
 # (openssl pkcs12 -certpbe NONE): two password-based key derivations (the
 # MAC, the key bag) instead of three, nearer to podofosign's one for its
 # encrypted PEM key.  Shown as a third row: the key file's own cost.
-openssl pkcs12 -in "$pki/signer-rsa.p12" -passin "file:$pki/password.txt" -nodes 2>/dev/null |
-  openssl pkcs12 -export -certpbe NONE -passout "pass:$pass" -out "$work/lean.p12"
+# (openssl pkcs12 -export reads its -in twice: a file, not a pipe.)
+openssl pkcs12 -in "$pki/signer-rsa.p12" -passin "file:$pki/password.txt" -nodes -out "$work/all.pem"
+openssl pkcs12 -export -in "$work/all.pem" -certpbe NONE -passout "pass:$pass" -out "$work/lean.p12"
+rm -f "$work/all.pem"
 sl=("$cli" sign --signer "pkcs12:$work/lean.p12" --password-file "$pki/password.txt" -q
     --output "$work/sl.pdf" "$work/in.pdf")
 pf=(podofosign -in "$work/in.pdf" -out "$work/pf.pdf" -cert "$work/cert.pem" -pkey "$work/key.pem"
