@@ -14,6 +14,7 @@
 
 #include <algorithm>
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -122,6 +123,46 @@ struct Options {
   bool json = false;
 };
 
+/// --visible PAGE,X,Y,WIDTH,HEIGHT: PAGE is a number from 1, "last", or -N
+/// (the N-th page from the end, -1 the last), so that one box fits every PDF
+/// of a batch; the rest are points from the page's bottom-left corner.
+SignParams::Visible parseVisibleBox(const std::string& spec) {
+  auto bad = [&spec] {
+    return Error(Category::Usage,
+                 format(tr("bad --visible \"{0}\" (use PAGE,X,Y,WIDTH,HEIGHT in points, PAGE a number, last or -N "
+                           "for the N-th page from the end, e.g. last,36,36,220,60)"),
+                        {spec}));
+  };
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t comma = spec.find(',');; comma = spec.find(',', from)) {
+    parts.push_back(spec.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  if (parts.size() != 5) throw bad();
+  SignParams::Visible v;
+  const std::string& page = parts[0];
+  if (page == "last") {
+    v.page = 1;
+    v.fromEnd = true;
+  } else {
+    const bool negative = !page.empty() && page[0] == '-';
+    const char* first = page.data() + (negative ? 1 : 0);
+    const char* last = page.data() + page.size();
+    const auto [end, ec] = std::from_chars(first, last, v.page);
+    if (ec != std::errc() || end != last || v.page < 1) throw bad();
+    v.fromEnd = negative;
+  }
+  double* const box[] = {&v.x, &v.y, &v.width, &v.height};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::string& t = parts[i + 1];
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), *box[i]);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size()) throw bad();
+  }
+  return v;
+}
+
 CloudSignerOptions cloudOptions(const Options& o) {
   CloudSignerOptions c;
   c.caFile = o.cloudCa;
@@ -146,15 +187,7 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   req.params.reason = o.reason;
   req.params.location = o.location;
   req.params.contactInfo = o.contact;
-  if (!o.visible.empty()) {
-    SignParams::Visible v;
-    if (std::sscanf(o.visible.c_str(), "%d,%lf,%lf,%lf,%lf", &v.page, &v.x, &v.y, &v.width, &v.height) != 5) {
-      throw Error(
-          Category::Usage,
-          format(tr("bad --visible \"{0}\" (use PAGE,X,Y,WIDTH,HEIGHT in points, e.g. 1,36,36,220,60)"), {o.visible}));
-    }
-    req.params.visible = v;
-  }
+  if (!o.visible.empty()) req.params.visible = parseVisibleBox(o.visible);
   if (o.certify == "no-changes") req.params.certifyPermission = 1;
   if (o.certify == "form-filling") req.params.certifyPermission = 2;
   if (o.certify == "annotations") req.params.certifyPermission = 3;
@@ -311,7 +344,8 @@ int run(int argc, char** argv) {
   sign->add_option("--location", o.location, tr("PDF: where the document was signed"))->type_name(tr("TEXT"));
   sign->add_option("--contact", o.contact, tr("PDF: how to contact the signer"))->type_name(tr("TEXT"));
   sign->add_option("--visible", o.visible,
-                   tr("PDF: a visible signature box PAGE,X,Y,WIDTH,HEIGHT in points from the bottom-left corner"))
+                   tr("PDF: a visible signature box PAGE,X,Y,WIDTH,HEIGHT in points from the bottom-left corner; PAGE "
+                      "is a number, last, or -N for the N-th page from the end (the same box on every PDF of a batch)"))
       ->type_name(tr("BOX"));
   sign->add_option(
           "--certify", o.certify,

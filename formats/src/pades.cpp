@@ -581,17 +581,30 @@ PdfObject* signableCatalog(PdfMemDocument& doc, const std::string& file) {
   return catalog;
 }
 
+/// The 0-based index of the visible signature's page, counted from the
+/// start or, with `fromEnd`, from the last page; Error(Usage) when the PDF
+/// has no such page.
+int visiblePageIndex(const PdfMemDocument& doc, const SignParams::Visible& visible, const std::string& file) {
+  const int count = doc.GetPageCount();
+  const int index = visible.fromEnd ? count - visible.page : visible.page - 1;
+  if (visible.page < 1 || index < 0 || index >= count) {
+    if (visible.fromEnd) {
+      throw Error(Category::Usage,
+                  format(tr("the PDF has no page {0} from the end for the visible signature"), {visible.page}), file);
+    }
+    throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible.page}), file);
+  }
+  return index;
+}
+
 /// The signature's widget annotation: on its page in its box for a visible
 /// signature (both checked first), else on the first page.
 PdfAnnotation* createWidget(PdfMemDocument& doc, const SignParams::Visible* visible, const std::string& file) {
-  if (visible && (visible->page < 1 || visible->page > doc.GetPageCount())) {
-    throw Error(Category::Usage, format(tr("the PDF has no page {0} for the visible signature"), {visible->page}),
-                file);
-  }
+  const int index = visible ? visiblePageIndex(doc, *visible, file) : 0;
   if (visible && (visible->width < 20 || visible->height < 10)) {
     throw Error(Category::Usage, tr("the visible signature needs a box of at least 20 x 10 points"), file);
   }
-  PdfPage* page = doc.GetPage(visible ? visible->page - 1 : 0);
+  PdfPage* page = doc.GetPage(index);
   // An invisible signature is a widget with an empty rectangle (ISO 32000-1
   // §12.7.4.5 allows it; it is what PoDoFo's podofosign writes).
   const PdfRect rect = visible ? PdfRect(visible->x, visible->y, visible->width, visible->height) : PdfRect(0, 0, 0, 0);

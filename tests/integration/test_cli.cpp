@@ -170,6 +170,47 @@ BOOST_AUTO_TEST_CASE(a_batch_goes_to_the_output_folder) {
   BOOST_TEST(r.err.find("[") != std::string::npos, "batch progress on stderr");
 }
 
+// One box for a batch of PDFs of different lengths (issue 16): "last" and
+// -N count pages from the end of each file.
+BOOST_AUTO_TEST_CASE(a_visible_box_on_the_last_page_lands_on_each_pdfs_own_last_page) {
+  requireTool("qpdf", "the Debian package qpdf");
+  requireTool("pdftotext", "the Debian package poppler-utils");
+  const fs::path contract = sourceDir() / "samples" / "documents" / "contract.pdf";
+  fs::copy_file(contract, dir / "two.pdf");
+  BOOST_TEST_REQUIRE(
+      run({"qpdf", "--empty", "--pages", contract.string(), contract.string(), "1", "--", (dir / "three.pdf").string()})
+          .exitCode == 0);
+  fs::create_directory(dir / "out");
+  const auto r = sign("signer-ec.p12", {"--visible", "last,330,60,230,62", "--output-dir", (dir / "out").string(),
+                                        (dir / "two.pdf").string(), (dir / "three.pdf").string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+  // The demo signer "Anna Nowak" appears nowhere in the contract itself.
+  auto onPage = [](const fs::path& pdf, int page) {
+    const auto t = run({"pdftotext", "-f", std::to_string(page), "-l", std::to_string(page), pdf.string(), "-"});
+    return t.out.find("Anna Nowak") != std::string::npos;
+  };
+  BOOST_TEST(onPage(dir / "out" / "two-signed.pdf", 2));
+  BOOST_TEST(!onPage(dir / "out" / "two-signed.pdf", 1));
+  BOOST_TEST(onPage(dir / "out" / "three-signed.pdf", 3));
+  BOOST_TEST(!onPage(dir / "out" / "three-signed.pdf", 2));
+  // -3 is the first page of three.pdf and beyond the start of two.pdf.
+  const auto third = sign("signer-ec.p12", {"--visible=-3,330,60,230,62", "--output-dir", (dir / "out").string(),
+                                            (dir / "three.pdf").string()});
+  BOOST_TEST_REQUIRE(third.exitCode == 0, third.err);
+  BOOST_TEST(onPage(dir / "out" / "three-signed (2).pdf", 1));
+  const auto beyond = sign("signer-ec.p12", {"--visible=-3,330,60,230,62", (dir / "two.pdf").string()});
+  BOOST_TEST(beyond.exitCode == 64, beyond.err);
+  BOOST_TEST(beyond.err.find("page 3 from the end") != std::string::npos, beyond.err);
+  for (const std::string bad : {"0,1,1,100,50", "first,1,1,100,50", "1,2,3,4", "1,36,36,220,60,", "-,1,1,100,50",
+                                "1,36,x,220,60", "--1,1,1,100,50"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      const auto b = sign("signer-ec.p12", {"--visible=" + bad, (dir / "two.pdf").string()});
+      BOOST_TEST(b.exitCode == 64, b.err);
+      BOOST_TEST(b.err.find("bad --visible") != std::string::npos, b.err);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(inspect_and_certs_describe_without_validating) {
   writeFile(dir / "doc.txt", "x");
   BOOST_TEST_REQUIRE(sign("signer-rsa.p12", {"--mode", "attached", (dir / "doc.txt").string()}).exitCode == 0);

@@ -226,6 +226,15 @@ BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_signer_and_time_on_the_chosen
   req.params = p;
   BOOST_CHECK_EXCEPTION(SigningService(registry).sign(req, signer, signer.certificates().at(0), ui), Error,
                         hasCategory(Category::Usage));
+  // Counted from the end: 2 from the end of the two-page contract is page 1;
+  // 3 from the end is no page.
+  p.visible = SignParams::Visible{2, 330, 60, 230, 62, true};
+  const fs::path first = sign(contract, "signer-ec.p12", p);
+  const auto page1 = run({"pdftotext", "-f", "1", "-l", "1", "-layout", first.string(), "-"});
+  BOOST_TEST(page1.out.find("Anna Nowak") != std::string::npos, "drawn on page 1: " << page1.out);
+  req.params.visible = SignParams::Visible{3, 330, 60, 230, 62, true};
+  BOOST_CHECK_EXCEPTION(SigningService(registry).sign(req, signer, signer.certificates().at(0), ui), Error,
+                        hasCategory(Category::Usage));
 }
 
 BOOST_AUTO_TEST_CASE(inspect_lists_each_revision_and_what_it_changed) {

@@ -61,6 +61,9 @@ struct SignParams {
   struct Visible {
     int page = 1;  ///< 1-based
     double x = 0, y = 0, width = 0, height = 0;
+    /// `page` counts from the end: 1 is the last page, 2 the one before.  A
+    /// batch of PDFs of different lengths puts the box on each one's last page.
+    bool fromEnd = false;
   };
   std::optional<Visible> visible;
   /// RSA keys sign with RSASSA-PSS (RFC 4055: MGF1 with the digest, salt as
