@@ -451,11 +451,7 @@ bool isUpperHex(const std::string& s) {
 
 Bytes ocspStatusOnly(int status) {
   OcspResponse resp(OCSP_response_create(status, nullptr));
-  unsigned char* der = nullptr;
-  const int len = resp ? i2d_OCSP_RESPONSE(resp.get(), &der) : -1;
-  ossl::Bytes owned(der);
-  if (len <= 0) throwOpenSsl(Category::Internal, "i2d_OCSP_RESPONSE");
-  return Bytes(der, der + len);
+  return ossl::der(i2d_OCSP_RESPONSE, resp.get(), Category::Internal, "i2d_OCSP_RESPONSE");
 }
 
 }  // namespace
@@ -604,11 +600,7 @@ struct DemoCa::Impl {
       throwOpenSsl(Category::Crypto, tr("the OCSP response could not be signed"));
     }
     OcspResponse resp(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
-    unsigned char* der = nullptr;
-    const int len = resp ? i2d_OCSP_RESPONSE(resp.get(), &der) : -1;
-    ossl::Bytes owned(der);
-    if (len <= 0) throwOpenSsl(Category::Internal, "i2d_OCSP_RESPONSE");
-    return Bytes(der, der + len);
+    return ossl::der(i2d_OCSP_RESPONSE, resp.get(), Category::Internal, "i2d_OCSP_RESPONSE");
   }
 };
 
@@ -912,11 +904,7 @@ Bytes DemoCa::crl(std::int64_t now) const {
   if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), m_impl->issuingKey.get(), EVP_sha256()) <= 0) {
     throwOpenSsl(Category::Crypto, tr("the CRL could not be signed"));
   }
-  unsigned char* der = nullptr;
-  const int len = i2d_X509_CRL(crl.get(), &der);
-  ossl::Bytes owned(der);
-  if (len <= 0) throwOpenSsl(Category::Internal, "i2d_X509_CRL");
-  return Bytes(der, der + len);
+  return ossl::der(i2d_X509_CRL, crl.get(), Category::Internal, "i2d_X509_CRL");
 }
 
 Bytes DemoCa::ocspRespond(const Bytes& requestDer, std::int64_t now) const {

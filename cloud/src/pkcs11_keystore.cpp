@@ -26,11 +26,7 @@ using Params = ossl::Ptr<OSSL_PARAM, OSSL_PARAM_free>;
 Bytes p256Params() { return {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}; }
 
 Bytes spkiDer(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int len = i2d_PUBKEY(key, &der);
-  if (len <= 0) throwOpenSsl(Category::Crypto, tr("cannot encode the public key"));
-  ossl::Bytes owned(der);
-  return Bytes(der, der + len);
+  return ossl::der(i2d_PUBKEY, key, Category::Crypto, tr("cannot encode the public key"));
 }
 
 ossl::EvpPkey keyFromParams(const char* type, OSSL_PARAM* params) {

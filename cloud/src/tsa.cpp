@@ -148,11 +148,7 @@ Bytes TsaResponder::respond(const Bytes& requestDer) {
   // A rejection leaves its reasons in the queue; the response already says them.
   ERR_clear_error();
   if (!resp) throw Error(Category::Internal, tr("the time-stamp response could not be built"));
-  unsigned char* der = nullptr;
-  const int len = i2d_TS_RESP(resp.get(), &der);
-  ossl::Bytes owned(der);
-  if (len <= 0) throwOpenSsl(Category::Internal, "i2d_TS_RESP");
-  return Bytes(owned.get(), owned.get() + len);
+  return ossl::der(i2d_TS_RESP, resp.get(), Category::Internal, "i2d_TS_RESP");
 }
 
 // ------------------------------------------------------------------ HTTP

@@ -125,11 +125,7 @@ Bytes pssParams(DigestAlgorithm alg) {
     ASN1_STRING_free(mgfParams);
     throwOpenSsl(Category::Internal, "RSA_PSS_PARAMS mgf1");
   }
-  unsigned char* der = nullptr;
-  const int len = i2d_RSA_PSS_PARAMS(pss.get(), &der);
-  ossl::Bytes owned(der);
-  if (len <= 0) throwOpenSsl(Category::Internal, "i2d_RSA_PSS_PARAMS");
-  return Bytes(der, der + len);
+  return ossl::der(i2d_RSA_PSS_PARAMS, pss.get(), Category::Internal, "i2d_RSA_PSS_PARAMS");
 }
 
 /// The 401 answers that mean "log in again": the access token expired or the

@@ -18,11 +18,7 @@ Bytes ecdsaRawToDer(const Bytes& raw) {
   }
   (void)r.release();
   (void)s.release();
-  unsigned char* der = nullptr;
-  const int len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (len <= 0) throwOpenSsl(Category::Crypto, tr("cannot encode an ECDSA signature value"));
-  ossl::Bytes owned(der);
-  return Bytes(der, der + len);
+  return ossl::der(i2d_ECDSA_SIG, sig.get(), Category::Crypto, tr("cannot encode an ECDSA signature value"));
 }
 
 Bytes ecdsaDerToRaw(const Bytes& der, std::size_t fieldSize) {

@@ -691,11 +691,7 @@ Bytes signatureValue(CMS_SignerInfo* si) {
 }
 
 Bytes toDer(CMS_ContentInfo* cms) {
-  unsigned char* der = nullptr;
-  const int len = i2d_CMS_ContentInfo(cms, &der);
-  if (len <= 0) throwOpenSsl(Category::Crypto, tr("cannot encode the CMS structure"));
-  ossl::Bytes owned(der);
-  return Bytes(der, der + len);
+  return ossl::der(i2d_CMS_ContentInfo, cms, Category::Crypto, tr("cannot encode the CMS structure"));
 }
 
 ossl::Cms readCms(const std::filesystem::path& file) {

@@ -13,7 +13,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <securedoc/base/bytes.h>
+#include <securedoc/base/error.h>
+
 #include <memory>
+#include <string>
 
 namespace securedoc {
 enum class DigestAlgorithm;
@@ -77,5 +81,18 @@ inline void freeOpenSslBytes(unsigned char* p) { OPENSSL_free(p); }
 using Bytes = Ptr<unsigned char, freeOpenSslBytes>;
 inline void freeOpenSslChars(char* p) { OPENSSL_free(p); }
 using Chars = Ptr<char, freeOpenSslChars>;
+
+/// The DER encoding of `object` by OpenSSL's i2d function for its type
+/// (i2d_PUBKEY, i2d_CMS_ContentInfo...): the one place that takes OpenSSL's
+/// buffer and frees it.  throwOpenSsl(category, message) when `object` is
+/// null or cannot be encoded.
+template <class I2d, class T>
+securedoc::Bytes der(I2d i2d, T* object, Category category, const std::string& message) {
+  unsigned char* out = nullptr;
+  const int len = object != nullptr ? i2d(object, &out) : -1;
+  const Bytes owned(out);
+  if (len <= 0) throwOpenSsl(category, message);
+  return securedoc::Bytes(out, out + len);
+}
 
 }  // namespace securedoc::ossl
