@@ -3,6 +3,9 @@
 
 Usage: make_pdfs.py small DIR N   N one-page PDFs DIR/doc00001.pdf ... (Helvetica text,
                                   40 random lines each, about 2.7 KB)
+       make_pdfs.py pages FILE N  one PDF of N text pages (each like a "small" one, its
+                                  own content stream, one shared font, a flat page tree),
+                                  for the window's preview (bench/gui.sh)
        make_pdfs.py big FILE MIB  one page showing an uncompressed RGB image of random
                                   bytes, MIB MiB, so the file cannot shrink and every
                                   byte must be hashed
@@ -62,6 +65,23 @@ def big(path, mib):
         f.write(b"\nendstream")
     content = b"q 595 0 0 842 0 0 cm /Im1 Do Q\nBT /F1 18 Tf 56 780 Td (SecureDoc large document) Tj ET\n"
     write_pdf(path, catalog_and_page(b" /XObject << /Im1 6 0 R >>") + [stream(content), FONT, image])
+
+def pages(path, n):
+    # Objects: 1 catalog, 2 page tree, 3 font, then page k at 4 + 2k and its
+    # content at 5 + 2k.
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + 2 * k) for k in range(n)) + b"] /Count %d >>" % n,
+            FONT]
+    for k in range(n):
+        ops = [b"BT /F1 18 Tf 56 780 Td (SecureDoc long document, page %d of %d) Tj ET" % (k + 1, n),
+               b"BT /F1 10 Tf 56 750 Td 14 TL"]
+        for _ in range(48):
+            ops.append(b"(Clause text %s) '" % os.urandom(20).hex().encode())
+        ops.append(b"ET")
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>"
+                    b" /Contents %d 0 R >>" % (5 + 2 * k))
+        objs.append(stream(b"\n".join(ops) + b"\n"))
+    write_pdf(path, objs)
 
 import re
 
@@ -137,6 +157,8 @@ def flood(base_path, variant, mib, out):
 
 if sys.argv[1] == "flood":
     flood(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5])
+elif sys.argv[1] == "pages":
+    pages(sys.argv[2], int(sys.argv[3]))
 elif sys.argv[1] == "small":
     for i in range(1, int(sys.argv[3]) + 1):
         small(os.path.join(sys.argv[2], "doc%05d.pdf" % i), i)

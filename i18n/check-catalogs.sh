@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 find base crypto formats app ui cloud -name '*.cpp' -o -name '*.h' 2>/dev/null | sort > "$tmp/POTFILES"
-xgettext --from-code=UTF-8 --language=C++ --keyword=tr --keyword=trn:1,2 --keyword=N_ --keyword=T --keyword=_ \
+xgettext --from-code=UTF-8 --language=C++ --keyword=tr --keyword=trn:1,2 --keyword=trc:1c,2 --keyword=NC_:1c,2 --keyword=N_ --keyword=T --keyword=_ \
   --keyword=wxPLURAL:1,2 --keyword=wxTRANSLATE --files-from="$tmp/POTFILES" -o "$tmp/now.pot"
 status=0
 for lang in pl en; do

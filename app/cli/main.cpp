@@ -98,6 +98,7 @@ struct Options {
   std::string contact;
   std::string certify;
   std::string visible;
+  std::string visibleImage;
   std::vector<std::string> tsaAnchors;
   std::vector<std::string> inputs;
   // verify
@@ -188,6 +189,7 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   req.params.location = o.location;
   req.params.contactInfo = o.contact;
   if (!o.visible.empty()) req.params.visible = parseVisibleBox(o.visible);
+  if (req.params.visible) req.params.visible->image = o.visibleImage;
   if (o.certify == "no-changes") req.params.certifyPermission = 1;
   if (o.certify == "form-filling") req.params.certifyPermission = 2;
   if (o.certify == "annotations") req.params.certifyPermission = 3;
@@ -343,10 +345,15 @@ int run(int argc, char** argv) {
   sign->add_option("--reason", o.reason, tr("PDF: the reason for signing"))->type_name(tr("TEXT"));
   sign->add_option("--location", o.location, tr("PDF: where the document was signed"))->type_name(tr("TEXT"));
   sign->add_option("--contact", o.contact, tr("PDF: how to contact the signer"))->type_name(tr("TEXT"));
-  sign->add_option("--visible", o.visible,
-                   tr("PDF: a visible signature box PAGE,X,Y,WIDTH,HEIGHT in points from the bottom-left corner; PAGE "
-                      "is a number, last, or -N for the N-th page from the end (the same box on every PDF of a batch)"))
-      ->type_name(tr("BOX"));
+  auto* visible = sign->add_option(
+      "--visible", o.visible,
+      tr("PDF: a visible signature box PAGE,X,Y,WIDTH,HEIGHT in points from the bottom-left corner; PAGE "
+         "is a number, last, or -N for the N-th page from the end (the same box on every PDF of a batch)"));
+  visible->type_name(tr("BOX"));
+  sign->add_option("--visible-image", o.visibleImage,
+                   tr("PDF: a PNG or JPEG (a handwritten signature, a logo) drawn in the visible box, scaled to fit"))
+      ->needs(visible)
+      ->type_name(tr("FILE"));
   sign->add_option(
           "--certify", o.certify,
           tr("PDF: a certification (DocMDP) signature allowing no-changes, form-filling or annotations afterwards"))

@@ -32,6 +32,17 @@ void* open(const std::uint8_t* data, int size) noexcept {
   }
 }
 
+void* openFile(const char* path) noexcept {
+  try {
+    // poppler keeps the file open and reads objects as pages need them.
+    std::unique_ptr<poppler::document> d(poppler::document::load_from_file(path));
+    if (!d || d->is_locked()) return nullptr;
+    return d.release();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 void close(void* d) noexcept { delete doc(d); }
 
 int pageCount(void* d) noexcept {
@@ -96,7 +107,7 @@ bool render(void* d, int index, double dpi, PageBitmap* out) noexcept {
   }
 }
 
-const RendererTable kTable{RendererTable::kVersion, &open, &close, &pageCount, &pageBox, &render};
+const RendererTable kTable{RendererTable::kVersion, &open, &openFile, &close, &pageCount, &pageBox, &render};
 
 }  // namespace
 

@@ -5,11 +5,13 @@
 // the program's.
 #include "../src/xades_backend.h"
 #include "../src/xades_internal.h"
+#include "../src/xml_support.h"
 
 namespace {
 
 const securedoc::XadesBackend kBackend{securedoc::XadesBackend::kVersion, &securedoc::xades::prepareSignature,
-                                       &securedoc::xades::verifyFile, &securedoc::xades::inspectFile};
+                                       &securedoc::xades::verifyFile, &securedoc::xades::inspectFile,
+                                       &securedoc::xml::prettyPrint};
 
 }  // namespace
 

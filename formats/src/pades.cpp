@@ -438,27 +438,82 @@ Placeholders locatePlaceholders(std::string_view tail, std::uint64_t from, std::
   return p;
 }
 
-/// The visible box: a frame and three lines of text in DejaVu Sans, which
-/// covers Polish letters (the PDF standard 14 fonts do not).
-void drawAppearance(PdfMemDocument& doc, PdfSignatureField& field, const SignParams::Visible& box,
-                    const std::string& signer, std::time_t when, const std::string& file) {
+const char* appearanceFont(const std::string& file) {
   static const char* const kFonts[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                                        "/usr/share/fonts/TTF/DejaVuSans.ttf"};
-  const char* fontFile = nullptr;
   for (const char* f : kFonts) {
-    if (::access(f, R_OK) == 0) {
-      fontFile = f;
-      break;
+    if (::access(f, R_OK) == 0) return f;
+  }
+  throw Error(Category::Unsupported,
+              tr("visible signatures need the DejaVu Sans font (Debian package fonts-dejavu-core)"), file);
+}
+
+}  // namespace
+
+/// Only PNG and JPEG, told by their signatures (PNG spec §5.2; JPEG's SOI
+/// marker), up to 8 MiB: PoDoFo would also take TIFF, which a person does
+/// not mean here.
+Bytes checkSignatureImage(const fs::path& image) {
+  constexpr std::uintmax_t kMaxImage = 8U << 20U;
+  std::error_code ec;
+  const auto size = fs::file_size(image, ec);
+  if (ec) {
+    throw Error(Category::Usage, format(tr("the signature image cannot be read: {0}"), {ec.message()}), image.string());
+  }
+  if (size > kMaxImage) throw Error(Category::Usage, tr("the signature image is larger than 8 MiB"), image.string());
+  Bytes bytes = readFile(image, kMaxImage);
+  static constexpr std::uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  const bool png = bytes.size() >= sizeof kPng && std::equal(std::begin(kPng), std::end(kPng), bytes.begin());
+  const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff;
+  if (!png && !jpeg) throw Error(Category::Usage, tr("the signature image must be a PNG or JPEG file"), image.string());
+  return bytes;
+}
+
+namespace {
+
+/// The signer's picture for the box (checked by checkSignatureImage).
+std::unique_ptr<PdfImage> loadAppearanceImage(PdfMemDocument& doc, const fs::path& image) {
+  const Bytes bytes = checkSignatureImage(image);
+  const bool png = bytes[0] == 0x89;
+  auto out = std::make_unique<PdfImage>(&doc);
+  try {
+    if (png) {
+      out->LoadFromPngData(bytes.data(), static_cast<pdf_long>(bytes.size()));
+    } else {
+      out->LoadFromJpegData(bytes.data(), static_cast<pdf_long>(bytes.size()));
     }
+  } catch (const PdfError&) {
+    throw Error(Category::Malformed, tr("the signature image is damaged"), image.string());
   }
-  if (!fontFile) {
-    throw Error(Category::Unsupported,
-                tr("visible signatures need the DejaVu Sans font (Debian package fonts-dejavu-core)"), file);
+  if (out->GetWidth() < 1 || out->GetHeight() < 1) {
+    throw Error(Category::Malformed, tr("the signature image is damaged"), image.string());
   }
-  // A subset keeps the file small; PdfMemDocument::WriteUpdate embeds it.
+  return out;
+}
+
+/// The lines of the box, in the signer's language and time zone (the
+/// process's): who, when, and why and where when given.
+std::vector<std::string> appearanceLines(const std::string& signer, std::time_t when, const SignParams& params) {
+  std::vector<std::string> lines = {tr("Signed electronically by"), signer,
+                                    format(tr("Date: {0}"), {readableTimeWithOffset(when)})};
+  if (!params.reason.empty()) lines.push_back(format(tr("Reason: {0}"), {params.reason}));
+  if (!params.location.empty()) lines.push_back(format(tr("Location: {0}"), {params.location}));
+  return lines;
+}
+
+/// The visible box (ISO 32000-1 §12.7.4.5, the widget's normal appearance):
+/// a frame, the optional image at the left, and the lines in DejaVu Sans,
+/// which covers Polish letters (the standard 14 fonts do not), embedded as a
+/// subset with a ToUnicode map so readers can select and search the text.
+void drawAppearance(PdfMemDocument& doc, PdfSignatureField& field, const SignParams& params, const std::string& signer,
+                    std::time_t when, const std::string& file) {
+  const SignParams::Visible& box = *params.visible;
+  const char* fontFile = appearanceFont(file);
+  // A subset keeps the file small; PdfMemDocument::EmbedSubsetFonts embeds it.
   PdfFont* font = doc.CreateFontSubset("DejaVu Sans", false, false, false,
                                        PdfEncodingFactory::GlobalIdentityEncodingInstance(), fontFile);
   if (!font) throw Error(Category::Unsupported, tr("the font for the visible signature cannot be loaded"), file);
+  const std::unique_ptr<PdfImage> image = box.image.empty() ? nullptr : loadAppearanceImage(doc, box.image);
   PdfXObject appearance(PdfRect(0, 0, box.width, box.height), &doc);
   PdfPainter painter;
   painter.SetPage(&appearance);
@@ -466,19 +521,33 @@ void drawAppearance(PdfMemDocument& doc, PdfSignatureField& field, const SignPar
   painter.SetStrokeWidth(1.0);
   painter.Rectangle(0.5, 0.5, box.width - 1.0, box.height - 1.0);
   painter.Stroke();
-  const double size = std::min(11.0, (box.height - 6.0) / 3.6);
+  constexpr double kPad = 4.0;
+  double textLeft = kPad;
+  if (image) {
+    // At most 40 % of the width, proportions kept, centred vertically.
+    const double room = std::max(1.0, box.height - 2 * kPad);
+    const double scale = std::min(room / image->GetHeight(), box.width * 0.4 / image->GetWidth());
+    const double w = image->GetWidth() * scale;
+    const double h = image->GetHeight() * scale;
+    painter.DrawImage(kPad, (box.height - h) / 2, image.get(), scale, scale);
+    textLeft = kPad + w + kPad;
+  }
+  const std::vector<std::string> lines = appearanceLines(signer, when, params);
+  // As large as fits: every line's height and the widest line's width.
+  double size = std::min(11.0, (box.height - 2 * kPad) / (1.2 * static_cast<double>(lines.size())));
+  font->SetFontSize(1.0F);
+  double widest = 0;
+  for (const auto& line : lines) widest = std::max(widest, font->GetFontMetrics()->StringWidth(utf8String(line)));
+  if (widest > 0) size = std::min(size, (box.width - textLeft - kPad) / widest);
+  size = std::max(size, 1.0);
   font->SetFontSize(static_cast<float>(size));
   painter.SetFont(font);
   painter.SetColor(PdfColor(0.0, 0.0, 0.0));
-  struct tm tm {};
-  gmtime_r(&when, &tm);
-  char date[64];
-  std::snprintf(date, sizeof date, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  const std::string lines[] = {tr("Signed electronically by"), signer, format(tr("Date: {0}"), {date})};
-  double y = box.height - 3.0 - size;
+  // The block of lines centred vertically; its first baseline one size down.
+  const double block = size * 1.2 * static_cast<double>(lines.size());
+  double y = (box.height + block) / 2 - size;
   for (const auto& line : lines) {
-    painter.DrawText(4.0, y, PdfString(reinterpret_cast<const pdf_utf8*>(line.c_str())));
+    painter.DrawText(textLeft, y, utf8String(line));
     y -= size * 1.2;
   }
   painter.FinishPage();
@@ -707,7 +776,7 @@ WrittenUpdate writeSignatureField(PadesPending& pending, bool inMemory, std::uin
     form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
     const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
     PdfSignatureField field(createWidget(doc, visible, file), form, &doc);
-    if (visible) drawAppearance(doc, field, *visible, cert.certificate.commonName(), when, file);
+    if (visible) drawAppearance(doc, field, params, cert.certificate.commonName(), when, file);
     field.SetFieldName(PdfString(newFieldName(names)));
     if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
     if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));

@@ -465,7 +465,10 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   if (fields.empty()) return report;
   const bool hasDss = view.loaded && key(objects, view.doc.GetCatalog(), "DSS") != nullptr;
 
-  for (const auto& f : fields) report.signatures.push_back(verifyField(f, objects, file, options, now));
+  for (const auto& f : fields) {
+    report.signatures.push_back(verifyField(f, objects, file, options, now));
+    if (view.loaded) report.signatures.back().appearance = appearanceOf(view.doc, f.field);
+  }
   assignLevels(report, fields, hasDss);
 
   // What changed after each signature (pdf_revision_analysis.h).

@@ -9,8 +9,13 @@
 // library, so the table below passes C++ types; RendererTable::version
 // guards against a module from another build.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <vector>
+
+namespace securedoc {
+struct PageImage;  // securedoc/formats/pdf_render.h; the module itself never sees one
+}
 
 namespace securedoc::pdf {
 
@@ -32,11 +37,16 @@ struct PageBitmap {
 
 /// What the module exports, as securedoc_pdf_renderer().
 struct RendererTable {
-  static constexpr int kVersion = 1;
+  /// 2: openFile (the preview reads a PDF where it lies, not into memory).
+  static constexpr int kVersion = 2;
   int version = kVersion;
   /// A document read from `size` bytes at `data`, which must outlive it;
   /// nullptr when poppler cannot read it or it is encrypted.
   void* (*open)(const std::uint8_t* data, int size) = nullptr;
+  /// A document read from the file named `path` as pages are drawn (poppler
+  /// keeps it open and reads the cross-reference table and the page tree's
+  /// root, not every page); nullptr as for `open`.
+  void* (*openFile)(const char* path) = nullptr;
   void (*close)(void* document) = nullptr;
   int (*pageCount)(void* document) = nullptr;
   /// false when there is no page `index` (0-based).
@@ -55,6 +65,9 @@ class RenderedDocument {
   /// Throws Error(Unsupported) without the module; nullptr-like (`!*this`)
   /// when poppler cannot read the bytes.
   explicit RenderedDocument(std::vector<std::uint8_t> bytes);
+  /// The whole of `file`, read by poppler as it needs it (nothing is copied
+  /// into memory first); `!*this` when poppler cannot read it.
+  static RenderedDocument fromFile(const std::filesystem::path& file);
   RenderedDocument(RenderedDocument&&) noexcept;
   RenderedDocument& operator=(RenderedDocument&&) noexcept;
   RenderedDocument(const RenderedDocument&) = delete;
@@ -67,8 +80,17 @@ class RenderedDocument {
   [[nodiscard]] bool render(int index, double dpi, PageBitmap& bitmap) const;
 
  private:
-  std::unique_ptr<std::vector<std::uint8_t>> bytes_;  // stable address for poppler
+  RenderedDocument() = default;
+  std::unique_ptr<std::vector<std::uint8_t>> bytes_;  // stable address for poppler; empty for fromFile
   void* document_ = nullptr;
 };
+
+/// A page is drawn with at most this many pixels (a /MediaBox may claim 200
+/// inches square): the resolution drops for such a page.
+inline constexpr double kMaxPagePixels = 16e6;
+/// `dpi`, lowered so that a page of `box` fits in kMaxPagePixels.
+double fittingDpi(const PageBox& box, double dpi);
+/// The bitmap as RGB bytes (alpha dropped: poppler paints the paper white).
+PageImage toPageImage(const PageBitmap& bitmap);
 
 }  // namespace securedoc::pdf

@@ -6,6 +6,7 @@
 #include <securedoc/i18n.h>
 
 #include <cctype>
+#include <cmath>
 #include <set>
 #include <tuple>
 
@@ -61,8 +62,19 @@ void collectFields(const PdfVecObjects& objects, const PdfObject* field, const s
   }
   if (type == "Sig") {
     const PdfObject* v = key(objects, field, "V");
-    if (v && v->IsDictionary())
-      out.push_back(SignatureField{name.empty() ? "Signature" : name, const_cast<PdfObject*>(v)});
+    if (v && v->IsDictionary()) {
+      const PdfObject* widget = key(objects, field, "Rect") ? field : nullptr;
+      if (!widget && kids && kids->IsArray()) {
+        for (const auto& k : kids->GetArray()) {
+          const PdfObject* kid = resolve(objects, &k);
+          if (kid && kid->IsDictionary() && key(objects, kid, "Rect")) {
+            widget = kid;
+            break;
+          }
+        }
+      }
+      out.push_back(SignatureField{name.empty() ? "Signature" : name, const_cast<PdfObject*>(v), widget});
+    }
   }
 }
 
@@ -93,6 +105,61 @@ std::vector<SignatureField> findSignatures(PdfMemDocument& doc) {
   std::set<const PdfObject*> seen;
   for (const auto& f : fields->GetArray()) collectFields(objects, resolve(objects, &f), "", "", seen, 0, out);
   return out;
+}
+
+namespace {
+
+/// The 1-based number of the page whose /Annots lists `widget`, else of the
+/// page its /P names; 0 when none does.
+int pageOfWidget(PdfMemDocument& doc, const PdfObject* widget) {
+  const PdfVecObjects& objects = doc.GetObjects();
+  const PdfObject* named = key(objects, widget, "P");
+  const int count = doc.GetPageCount();
+  int byP = 0;
+  for (int i = 0; i < count; ++i) {
+    const PdfPage* page = doc.GetPage(i);
+    if (!page) continue;
+    const PdfObject* pageObject = page->GetObject();
+    if (named && byP == 0 && pageObject == named) byP = i + 1;
+    const PdfObject* annots = key(objects, pageObject, "Annots");
+    if (!annots || !annots->IsArray()) continue;
+    for (const auto& a : annots->GetArray()) {
+      if (resolve(objects, &a) == widget) return i + 1;
+    }
+  }
+  return byP;
+}
+
+}  // namespace
+
+std::optional<SignatureAppearance> appearanceOf(PdfMemDocument& doc, const SignatureField& field) {
+  if (!field.widget) return std::nullopt;
+  const PdfVecObjects& objects = doc.GetObjects();
+  const PdfObject* rect = key(objects, field.widget, "Rect");
+  if (!rect || !rect->IsArray() || rect->GetArray().size() != 4) return std::nullopt;
+  double v[4];
+  for (std::size_t i = 0; i < 4; ++i) {
+    const PdfObject* n = resolve(objects, &rect->GetArray()[i]);
+    if (!n || (!n->IsNumber() && !n->IsReal())) return std::nullopt;
+    v[i] = n->GetReal();
+  }
+  // §12.5.3: Hidden (bit 2) and NoView (bit 6) are not displayed.
+  const PdfObject* flags = key(objects, field.widget, "F");
+  if (flags && flags->IsNumber() && (flags->GetNumber() & ((1 << 1) | (1 << 5))) != 0) return std::nullopt;
+  // §7.9.5: a rectangle's corners in either order.
+  SignatureAppearance a;
+  a.x = std::min(v[0], v[2]);
+  a.y = std::min(v[1], v[3]);
+  a.width = std::abs(v[2] - v[0]);
+  a.height = std::abs(v[3] - v[1]);
+  if (!(a.width >= 1 && a.height >= 1) || !std::isfinite(a.width) || !std::isfinite(a.height)) return std::nullopt;
+  try {
+    a.page = pageOfWidget(doc, field.widget);
+  } catch (const PdfError&) {
+    return std::nullopt;  // a damaged page tree: where it shows is unknown
+  }
+  if (a.page == 0) return std::nullopt;
+  return a;
 }
 
 int docMdpPermission(PdfMemDocument& doc) {

@@ -22,6 +22,9 @@ namespace securedoc::pdf {
 struct SignatureField {
   std::string name;                    ///< fully qualified field name
   PoDoFo::PdfObject* value = nullptr;  ///< the signature dictionary (/V)
+  /// The field's widget annotation (the field itself when merged, else its
+  /// first kid with a /Rect; ISO 32000-1 §12.7.3.1), if any.
+  const PoDoFo::PdfObject* widget = nullptr;
 };
 
 /// Turns a PoDoFo failure into Error: encrypted (Malformed, exit 4), not
@@ -30,6 +33,10 @@ struct SignatureField {
 
 /// Every signature field with a value, in AcroForm order.
 std::vector<SignatureField> findSignatures(PoDoFo::PdfMemDocument& doc);
+/// Where the widget of `field` shows (ISO 32000-1 §12.5.2 /Rect on the page
+/// whose /Annots lists it, else its /P): none when it has no area, is
+/// hidden (annotation flags Hidden, NoView; §12.5.3) or is on no page.
+std::optional<SignatureAppearance> appearanceOf(PoDoFo::PdfMemDocument& doc, const SignatureField& field);
 /// The DocMDP permission P of the certification signature (1, 2, 3), or 0.
 int docMdpPermission(PoDoFo::PdfMemDocument& doc);
 

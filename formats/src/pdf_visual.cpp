@@ -20,15 +20,6 @@ namespace {
 /// 72 dpi: one pixel a point.  Enough to see a changed word; 20 pages of it
 /// render in well under a second.
 constexpr double kDpi = 72.0;
-/// A page is rendered with at most this many pixels (a /MediaBox may claim
-/// 200 inches square): the resolution drops for such a page.
-constexpr double kMaxPixels = 16e6;
-
-/// `dpi`, lowered so that a page of `box` fits in kMaxPixels.
-double fittingDpi(const pdf::PageBox& box, double dpi) {
-  const double area = std::fabs(box.width * box.height) * (dpi / 72.0) * (dpi / 72.0);
-  return area > kMaxPixels ? dpi * std::sqrt(kMaxPixels / area) : dpi;
-}
 /// The largest PDF compared visually (the whole file is read into poppler).
 constexpr std::uint64_t kVisualMaxBytes = 64u << 20;
 
@@ -69,7 +60,7 @@ struct Rendered {
 Rendered renderBgra(const pdf::RenderedDocument& doc, int index, double dpi) {
   Rendered r;
   if (!doc.pageBox(index, r.box)) return r;
-  r.dpi = fittingDpi(r.box, dpi);
+  r.dpi = pdf::fittingDpi(r.box, dpi);
   r.drawn = doc.render(index, r.dpi, r.bitmap);
   return r;
 }
@@ -161,24 +152,7 @@ PageImage renderPdfPage(const std::filesystem::path& file, std::uint64_t length,
   if (!r.drawn) {
     throw Error(Category::Malformed, format(tr("page {0} cannot be rendered"), {page}), file.string());
   }
-  const pdf::PageBitmap& img = r.bitmap;
-  PageImage out;
-  out.width = img.width;
-  out.height = img.height;
-  out.rgb.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
-  for (int y = 0; y < out.height; ++y) {
-    const std::uint8_t* row = img.bgra.data() + static_cast<std::ptrdiff_t>(y) * img.stride;
-    for (int x = 0; x < out.width; ++x) {
-      std::uint8_t* o =
-          &out.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(out.width) + static_cast<std::size_t>(x)) *
-                   3];
-      const std::uint8_t* pixel = row + std::ptrdiff_t{4} * x;  // BGRA
-      o[0] = pixel[2];
-      o[1] = pixel[1];
-      o[2] = pixel[0];
-    }
-  }
-  return out;
+  return pdf::toPageImage(r.bitmap);
 }
 
 namespace pdf {

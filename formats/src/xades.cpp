@@ -1,11 +1,13 @@
 // XadesModule: what needs only a file's first bytes is answered here; making,
 // verifying and inspecting signatures goes to the XAdES module
-// (xades_backend.h).
+// (xades_backend.h), and so does prettyXml (xml_text.h): libxml2 is loaded
+// only with that module.
 #include "xades_backend.h"
 
 #include <securedoc/base/error.h>
 #include <securedoc/base/library.h>
 #include <securedoc/formats/xades.h>
+#include <securedoc/formats/xml_text.h>
 #include <securedoc/i18n.h>
 
 namespace securedoc {
@@ -57,5 +59,9 @@ VerificationReport XadesModule::verify(const fs::path& file, const VerifyOptions
 }
 
 Inspection XadesModule::inspect(const fs::path& file) { return xadesBackend().inspect(file); }
+
+std::string prettyXml(const fs::path& file, std::uintmax_t maxBytes) {
+  return xadesBackend().prettyXml(file, maxBytes);
+}
 
 }  // namespace securedoc

@@ -13,8 +13,10 @@
 // it is caught outside (libstdc++ compares exception types by name).
 #include <securedoc/formats/format.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace securedoc {
 
@@ -23,12 +25,15 @@ Packaging xadesPackagingFor(const ContentSniff& content);
 
 /// What the module exports, as securedoc_xades_backend().
 struct XadesBackend {
-  static constexpr int kVersion = 1;
+  /// 2: prettyXml.
+  static constexpr int kVersion = 2;
   int version = kVersion;
   std::unique_ptr<PendingSignature> (*prepare)(const std::filesystem::path& input, const SignParams& params,
                                                const OfferedCertificate& certificate) = nullptr;
   VerificationReport (*verify)(const std::filesystem::path& file, const VerifyOptions& options) = nullptr;
   Inspection (*inspect)(const std::filesystem::path& file) = nullptr;
+  /// securedoc/formats/xml_text.h's prettyXml (xml::prettyPrint).
+  std::string (*prettyXml)(const std::filesystem::path& file, std::uintmax_t maxBytes) = nullptr;
 };
 
 /// The module's table, loaded once; Error(Unsupported) naming the file and

@@ -7,6 +7,7 @@
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlsave.h>
 #include <xmlsec/base64.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
@@ -165,7 +166,10 @@ void initialise() {
   }
 }
 
-Doc parseFile(const std::filesystem::path& file) {
+namespace {
+
+/// parseFile with `options` (kParseOptions, maybe plus XML_PARSE_NOBLANKS).
+Doc parseFileWith(const std::filesystem::path& file, int options) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) throw Error(Category::Io, format(tr("cannot read the file: {0}"), {ec.message()}), file.string());
@@ -178,8 +182,60 @@ Doc parseFile(const std::filesystem::path& file) {
   if (!UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC))) {
     throw Error(Category::Io, format(tr("cannot open the file: {0}"), {std::strerror(errno)}), file.string());
   }
-  return parseWith(file.string(),
-                   [&](xmlParserCtxt* c) { return xmlCtxtReadFile(c, file.c_str(), nullptr, kParseOptions); });
+  return parseWith(file.string(), [&](xmlParserCtxt* c) { return xmlCtxtReadFile(c, file.c_str(), nullptr, options); });
+}
+
+struct BufferFree {
+  void operator()(xmlBuffer* b) const { xmlBufferFree(b); }
+};
+struct SaveClose {
+  void operator()(xmlSaveCtxt* c) const { xmlSaveClose(c); }
+};
+
+/// The XML declaration as the document wrote it (W3C XML 1.0 §2.8), empty
+/// when it had none: the text shown is UTF-8, but the declaration says what
+/// the file is.
+std::string declarationOf(const xmlDoc& doc) {
+  // libxml2: -1 when there is no declaration, -2 when it has no standalone.
+  if (doc.standalone == -1) return {};
+  std::string d = "<?xml version=\"";
+  d += doc.version ? reinterpret_cast<const char*>(doc.version) : "1.0";
+  d += '"';
+  if (doc.encoding) d += std::string(" encoding=\"") + reinterpret_cast<const char*>(doc.encoding) + '"';
+  if (doc.standalone >= 0) d += doc.standalone == 1 ? " standalone=\"yes\"" : " standalone=\"no\"";
+  return d + "?>\n";
+}
+
+}  // namespace
+
+Doc parseFile(const std::filesystem::path& file) { return parseFileWith(file, kParseOptions); }
+
+std::string prettyPrint(const std::filesystem::path& file, std::uintmax_t maxBytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > maxBytes) {
+    const std::string limit =
+        maxBytes % (1u << 20) == 0 ? std::to_string(maxBytes >> 20) + " MiB" : std::to_string(maxBytes) + " B";
+    throw Error(Category::Unsupported,
+                format(tr("the XML document is larger than {0}, the most the preview shows"), {limit}), file.string());
+  }
+  // Blank text between elements is dropped so that every element starts a
+  // line of its own; text inside mixed content stays as written.
+  const Doc doc = parseFileWith(file, kParseOptions | XML_PARSE_NOBLANKS);
+  const std::unique_ptr<xmlBuffer, BufferFree> buffer(xmlBufferCreate());
+  if (!buffer) throw Error(Category::Internal, "out of memory", file.string());
+  {
+    // libxml2 decoded the document from the encoding it declares (or its
+    // byte-order mark); written out as UTF-8, indented, declaration apart.
+    const std::unique_ptr<xmlSaveCtxt, SaveClose> save(
+        xmlSaveToBuffer(buffer.get(), "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL));
+    if (!save || xmlSaveDoc(save.get(), doc.get()) < 0) {
+      throw Error(Category::Internal, "the XML document could not be written out", file.string());
+    }
+  }  // xmlSaveClose flushes into the buffer
+  const auto* content = reinterpret_cast<const char*>(xmlBufferContent(buffer.get()));
+  return declarationOf(*doc) +
+         std::string(content ? content : "", static_cast<std::size_t>(xmlBufferLength(buffer.get())));
 }
 
 Doc parseMemory(const Bytes& data, const std::string& name) {

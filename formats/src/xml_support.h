@@ -49,6 +49,10 @@ inline constexpr std::uintmax_t kMaxDocumentSize = 1ull << 30;
 /// Parses `file` safely; Error(Malformed) naming the file for anything that is
 /// not a well-formed XML document without a DTD, Error(Io) when unreadable.
 Doc parseFile(const std::filesystem::path& file);
+/// `file` parsed as parseFile does, as UTF-8 text indented two spaces a
+/// level, for people to read; its XML declaration as the file wrote it.
+/// Error(Unsupported) when the file is over `maxBytes`, else as parseFile.
+std::string prettyPrint(const std::filesystem::path& file, std::uintmax_t maxBytes);
 /// The same for a document in memory (`name` for messages).
 Doc parseMemory(const Bytes& data, const std::string& name);
 

@@ -7,6 +7,7 @@
 //
 // Dialogs are answered by a wxModalDialogHook: each expected dialog gets a
 // step that runs inside its modal loop once it is on screen.
+#include "pages_pdf.h"
 #include "pdf_edit.h"
 #include "printers.h"
 #include "test_support.h"
@@ -14,6 +15,7 @@
 #include "cloud_dialogs.h"
 #include "file_list.h"
 #include "main_frame.h"
+#include "preview_pane.h"
 #include "report_view.h"
 #include "secret_dialogs.h"
 #include "settings_dialog.h"
@@ -24,6 +26,7 @@
 #include <securedoc/app/verification.h>
 #include <securedoc/ui/app.h>
 
+#include <securedoc/crypto/digest.h>
 #include <securedoc/crypto/totp.h>
 
 #include <boost/test/unit_test.hpp>
@@ -33,6 +36,7 @@
 #include <wx/checkbox.h>
 #include <wx/choice.h>
 #include <wx/dnd.h>
+#include <wx/image.h>
 #include <wx/filepicker.h>
 #include <wx/gauge.h>
 #include <wx/menu.h>
@@ -40,6 +44,7 @@
 #include <wx/msgdlg.h>
 #include <wx/notebook.h>
 #include <wx/scrolwin.h>
+#include <wx/splitter.h>
 #include <wx/stattext.h>
 #include <wx/textctrl.h>
 #include <wx/translation.h>
@@ -57,6 +62,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <sstream>
@@ -404,6 +412,70 @@ struct IfPolishRun {
   }
 };
 
+// ------------------------------------------------------------ the preview
+
+/// Selects row `row` alone, as a click does, and waits until the preview
+/// has shown it (PDF: its page drawn; other files: the digest computed).
+void selectRow(std::size_t row) {
+  ui::FileList& list = gui->frame->fileList();
+  for (const std::size_t r : list.selected()) list.Select(static_cast<long>(r), false);
+  list.Select(static_cast<long>(row));
+  list.Focus(static_cast<long>(row));
+}
+
+bool previewShows(const fs::path& file, int seconds = 30) {
+  ui::PreviewPane& p = gui->frame->preview();
+  return waitUntil([&] { return p.file() == file && p.ready(); }, seconds);
+}
+
+/// The dark pixels of a bitmap (grey level below 128).
+std::size_t darkPixels(const wxBitmap& bitmap) {
+  const wxImage img = bitmap.ConvertToImage();
+  std::size_t n = 0;
+  const unsigned char* d = img.GetData();
+  for (int i = 0; i < img.GetWidth() * img.GetHeight(); ++i, d += 3) n += (d[0] + d[1] + d[2]) / 3 < 128 ? 1 : 0;
+  return n;
+}
+
+/// The files the preview cases list: a 3-page PDF, an ISO-8859-2 XML with
+/// Polish letters, a PNG made here, and bytes of no known type.
+struct PreviewFiles {
+  fs::path pdf, xml, png, other;
+};
+
+PreviewFiles& previewFiles() {
+  static PreviewFiles files = [] {
+    const fs::path dir = gui->folder("preview");
+    PreviewFiles f{dir / "three-pages.pdf", dir / "faktura-latin2.xml", dir / "picture.png", dir / "data.bin"};
+    writeFile(f.pdf, test::pagesPdf(test::PagesPdf{}));
+    // ISO-8859-2: "Zażółć gęślą jaźń" (ż BF, ó F3, ł B3, ć E6, ę EA, ś B6, ą B1, ź BC, ń F1).
+    writeFile(f.xml,
+              "<?xml version=\"1.0\" encoding=\"ISO-8859-2\"?>\n<faktura numer=\"FV/16/2026\"><sprzedawca>"
+              "<nazwa>Zak\xb3\x61\x64 Us\xb3ug \xa3\xf3\x64\xbc</nazwa></sprzedawca><pozycje><pozycja ilosc=\"1\">"
+              "Za\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1</pozycja><pozycja ilosc=\"2\">Us\xb3uga</pozycja>"
+              "</pozycje><razem>123,45</razem></faktura>");
+    wxImage picture(480, 320);
+    picture.SetRGB(wxRect(0, 0, 480, 320), 0xF4, 0xF1, 0xE8);
+    picture.SetRGB(wxRect(40, 40, 180, 120), 0xC0, 0x20, 0x20);
+    picture.SetRGB(wxRect(260, 160, 180, 120), 0x20, 0x50, 0xB0);
+    BOOST_TEST_REQUIRE(picture.SaveFile(wxString::FromUTF8(f.png.string()), wxBITMAP_TYPE_PNG));
+    std::string bytes;
+    for (int i = 0; i < 1500; ++i) bytes += static_cast<char>((i * 37 + 11) & 0xff);
+    writeFile(f.other, bytes);
+    return f;
+  }();
+  return files;
+}
+
+/// A fresh list holding the preview files, in this order: PDF, XML, PNG, other.
+void listPreviewFiles() {
+  ui::MainFrame& f = *gui->frame;
+  f.fileList().clearAll();
+  f.updatePreview();
+  const PreviewFiles& p = previewFiles();
+  BOOST_TEST_REQUIRE(f.addFiles({p.pdf, p.xml, p.png, p.other}) == 4u);
+}
+
 }  // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(AssertRecorder);  // before the window exists
@@ -416,11 +488,59 @@ BOOST_AUTO_TEST_CASE(starts_empty_and_says_what_to_do) {
   BOOST_TEST(f.IsShown());
   BOOST_TEST(f.fileList().count() == 0u);
   BOOST_TEST(!child(&f, "signButton")->IsEnabled(), "nothing to sign yet");
-  BOOST_TEST(child(&f, "signButton")->GetLabel() == tr_("Sign files"));
+  BOOST_TEST(child(&f, "signButton")->GetLabel() == tr_("Si&gn files"));
   if (language() == "pl") {
-    BOOST_TEST(child(&f, "signButton")->GetLabel().utf8_string() != "Sign files", "the Polish catalog is used");
+    BOOST_TEST(child(&f, "signButton")->GetLabel().utf8_string() != "Si&gn files", "the Polish catalog is used");
   }
   screenshot("start");
+}
+
+// Keyboard access (issue 16): Alt+letter reaches every action, and no two
+// of the menu bar's and the buttons' letters collide, in either language.
+BOOST_AUTO_TEST_CASE(every_action_has_its_own_mnemonic) {
+  ui::MainFrame& f = *gui->frame;
+  std::vector<wxString> letters;
+  const auto mnemonic = [](const wxString& label) {
+    const int at = label.Find('&');
+    return at == wxNOT_FOUND || static_cast<std::size_t>(at) + 1 >= label.length()
+               ? wxString()
+               : label.Mid(static_cast<std::size_t>(at) + 1, 1).Lower();
+  };
+  wxMenuBar* bar = f.GetMenuBar();
+  for (std::size_t i = 0; i < bar->GetMenuCount(); ++i) letters.push_back(mnemonic(bar->GetMenuLabel(i)));
+  for (const char* name : {"addButton", "removeButton", "verifyButton", "signButton"}) {
+    const wxString letter = mnemonic(child(&f, name)->GetLabel());
+    BOOST_TEST(!letter.empty(), name << " has a mnemonic: " << child(&f, name)->GetLabel().utf8_string());
+    letters.push_back(letter);
+  }
+  std::vector<wxString> sorted = letters;
+  std::sort(sorted.begin(), sorted.end());
+  BOOST_TEST((std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()), "unique mnemonics");
+}
+
+// The window keeps its size, the split and the last folder for the next run.
+BOOST_AUTO_TEST_CASE(the_window_remembers_its_size_split_and_folder) {
+  ui::MainFrame& f = *gui->frame;
+  const wxSize before = f.GetSize();
+  const int sashBefore = f.splitter().GetSashPosition();
+  f.SetSize(wxSize(1000, 640));
+  pump(200);
+  f.splitter().SetSashPosition(430);
+  pump(100);
+  const wxSize asShown = f.GetSize();
+  f.rememberWindow();
+  auto* next = new ui::MainFrame(gui->app->registry(), f.settings());
+  next->Show();
+  pump(300);
+  BOOST_TEST(next->GetSize().GetWidth() == asShown.GetWidth());
+  BOOST_TEST(next->GetSize().GetHeight() == asShown.GetHeight());
+  BOOST_TEST(next->splitter().GetSashPosition() == 430);
+  next->Destroy();
+  pump(100);
+  f.SetSize(before);
+  pump(100);
+  f.splitter().SetSashPosition(sashBefore);
+  f.rememberWindow();
 }
 
 BOOST_AUTO_TEST_CASE(files_are_listed_with_type_and_size) {
@@ -908,6 +1028,186 @@ BOOST_AUTO_TEST_CASE(cancel_leaves_no_partial_output) {
   screenshot("cancelled");
 }
 
+BOOST_AUTO_TEST_CASE(the_preview_shows_the_pages_of_a_pdf) {
+  ui::MainFrame& f = *gui->frame;
+  listPreviewFiles();
+  ui::PreviewPane& p = f.preview();
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Nothing), "nothing selected: the hint");
+  BOOST_TEST(f.splitter().IsSplit(), "the list and the preview side by side");
+  BOOST_TEST(f.splitter().GetWindow1() == &f.fileList());
+  screenshot("preview-nothing-selected");
+
+  selectRow(0);
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().pdf), "the first page is shown");
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Pdf));
+  BOOST_TEST(p.pageCount() == 3);
+  BOOST_TEST(p.pageLabel() == wxString::Format(tr_("Page %d of %d"), 1, 3));
+  BOOST_TEST_REQUIRE(p.lastWorkerThread().has_value());
+  BOOST_TEST((*p.lastWorkerThread() != std::this_thread::get_id()), "drawn off the GUI thread");
+  const wxImage first = p.pageView().bitmap().ConvertToImage();
+  BOOST_TEST(!child(&f, "previousPage")->IsEnabled(), "no page before the first");
+
+  click(child(&f, "nextPage"));
+  BOOST_TEST(p.pageLabel() == wxString::Format(tr_("Page %d of %d"), 2, 3), "the label follows at once");
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().pdf), "page 2 is drawn");
+  BOOST_TEST(p.page() == 1);
+  BOOST_TEST((*p.lastWorkerThread() != std::this_thread::get_id()), "drawn off the GUI thread");
+  const wxBitmap& two = p.pageView().bitmap();
+  BOOST_TEST_REQUIRE(two.IsOk());
+  BOOST_TEST(darkPixels(two) > 2000u, "the page is drawn, not blank");
+  const wxImage second = two.ConvertToImage();
+  BOOST_TEST(std::memcmp(first.GetData(), second.GetData(),
+                         static_cast<std::size_t>(
+                             std::min(first.GetWidth() * first.GetHeight(), second.GetWidth() * second.GetHeight())) *
+                             3) != 0,
+             "page 2 is not page 1");
+  // Fit width: the page fills the pane's width.
+  const int viewWidth = p.pageView().GetClientSize().GetWidth();
+  BOOST_TEST(two.GetWidth() > viewWidth * 3 / 4, two.GetWidth() << " of " << viewWidth);
+  BOOST_TEST(two.GetWidth() <= viewWidth, two.GetWidth() << " of " << viewWidth);
+  screenshot("preview-pdf-page-2");
+
+  // Where the page's black square (user space 400..500, 100..200) is on screen.
+  ui::PageView& view = p.pageView();
+  const wxPoint2DDouble centre = view.toWindow(PagePoint{450, 150});
+  const wxPoint origin = view.CalcScrolledPosition(view.pageOrigin());
+  const int bx = static_cast<int>(centre.m_x) - origin.x, by = static_cast<int>(centre.m_y) - origin.y;
+  BOOST_TEST_REQUIRE((bx >= 0 && by >= 0 && bx < second.GetWidth() && by < second.GetHeight()));
+  BOOST_TEST(second.GetRed(bx, by) < 60, "the square is where the mapping says");
+  const PagePoint back = view.fromWindow(centre);
+  BOOST_TEST(std::fabs(back.x - 450) < 1e-6);
+  BOOST_TEST(std::fabs(back.y - 150) < 1e-6);
+  view.setOverlay(ui::PageRect{400, 100, 500, 200});
+  const wxRect frame = view.toWindow(ui::PageRect{400, 100, 500, 200});
+  BOOST_TEST(std::abs(frame.GetWidth() - static_cast<int>(100 * view.scale())) <= 2, "whole pixels around it");
+
+  // Page Down and Page Up, as a person presses them in the page.
+  const auto press = [&](int key) {
+    wxKeyEvent e(wxEVT_CHAR_HOOK);
+    e.m_keyCode = key;
+    e.SetEventObject(&view);
+    view.GetEventHandler()->ProcessEvent(e);
+  };
+  press(WXK_PAGEDOWN);
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().pdf));
+  BOOST_TEST(p.pageLabel() == wxString::Format(tr_("Page %d of %d"), 3, 3));
+  BOOST_TEST(!child(&f, "nextPage")->IsEnabled(), "no page after the last");
+  press(WXK_PAGEUP);
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().pdf));
+  BOOST_TEST(p.page() == 1);
+
+  // Fit page: the whole page in the view.
+  p.setZoom(ui::Zoom::FitPage);
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().pdf));
+  BOOST_TEST(view.bitmap().GetHeight() <= view.GetClientSize().GetHeight());
+  screenshot("preview-pdf-fit-page");
+  p.setZoom(ui::Zoom::FitWidth);
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().pdf));
+}
+
+BOOST_AUTO_TEST_CASE(the_preview_shows_xml_in_its_declared_encoding) {
+  ui::MainFrame& f = *gui->frame;
+  if (f.fileList().count() != 4) listPreviewFiles();
+  selectRow(1);
+  ui::PreviewPane& p = f.preview();
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().xml));
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Xml));
+  const wxString text = p.xmlText().GetValue();
+  BOOST_TEST(text.Contains(wxString::FromUTF8("Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144")),
+             text.utf8_string());
+  BOOST_TEST(text.Contains(wxString::FromUTF8("Zak\u0142ad Us\u0142ug \u0141\u00f3d\u017a")), text.utf8_string());
+  BOOST_TEST(text.Contains("encoding=\"ISO-8859-2\""), "the declaration as the file wrote it");
+  BOOST_TEST(text.Contains("\n    <pozycja"), "indented, one element a line: " << text.utf8_string());
+  BOOST_TEST(!p.xmlText().IsEditable());
+  BOOST_TEST((*p.lastWorkerThread() != std::this_thread::get_id()), "read off the GUI thread");
+  screenshot("preview-xml");
+}
+
+BOOST_AUTO_TEST_CASE(the_preview_shows_a_picture) {
+  ui::MainFrame& f = *gui->frame;
+  if (f.fileList().count() != 4) listPreviewFiles();
+  selectRow(2);
+  ui::PreviewPane& p = f.preview();
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().png));
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Image));
+  auto* picture = dynamic_cast<ui::PageView*>(child(&f, "previewPicture"));
+  BOOST_TEST_REQUIRE(picture != nullptr);
+  BOOST_TEST_REQUIRE(picture->hasPage());
+  const wxImage shown = picture->bitmap().ConvertToImage();
+  BOOST_TEST(shown.GetWidth() <= 480);
+  BOOST_TEST(shown.GetWidth() <= picture->GetClientSize().GetWidth());
+  // The red block of the picture, where it was painted (scaled as shown).
+  const double s = picture->scale();
+  const int x = static_cast<int>(100 * s), y = static_cast<int>(100 * s);
+  BOOST_TEST(shown.GetRed(x, y) > 150);
+  BOOST_TEST(shown.GetGreen(x, y) < 80);
+  auto* caption = dynamic_cast<wxStaticText*>(child(&f, "previewPictureText"));
+  BOOST_TEST_REQUIRE(caption != nullptr);
+  BOOST_TEST(caption->GetLabelText().Contains("480"), caption->GetLabelText().utf8_string());
+  screenshot("preview-picture");
+}
+
+BOOST_AUTO_TEST_CASE(other_files_are_described_with_type_size_and_digest) {
+  ui::MainFrame& f = *gui->frame;
+  if (f.fileList().count() != 4) listPreviewFiles();
+  selectRow(3);
+  ui::PreviewPane& p = f.preview();
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().other));
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Other));
+  const wxString d = p.description();
+  std::string hex = toHex(digestFile(DigestAlgorithm::Sha256, previewFiles().other));
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  BOOST_TEST(d.Contains(wxString::FromUTF8(readableCount(1500))), d.utf8_string());  // "1,500" or "1500"
+  BOOST_TEST(d.Contains(hex), d.utf8_string());
+  BOOST_TEST(d.Contains(tr_("Binary data")), d.utf8_string());
+  BOOST_TEST(d.Contains("application/octet-stream"), d.utf8_string());
+  screenshot("preview-other");
+}
+
+BOOST_AUTO_TEST_CASE(a_new_selection_cancels_the_render_in_flight) {
+  ui::MainFrame& f = *gui->frame;
+  // A page of 150,000 small squares: poppler needs a good while to draw it.
+  test::PagesPdf slow;
+  slow.pages = 1;
+  std::string ops = "0.5 g\n";
+  for (int i = 0; i < 150000; ++i)
+    ops += std::to_string(i % 590) + " " + std::to_string((i / 590) % 830) + " 3 3 re f\n";
+  slow.extraContent = ops;
+  const fs::path big = gui->folder("preview") / "slow-page.pdf";
+  writeFile(big, test::pagesPdf(slow));
+  if (f.fileList().count() != 4) listPreviewFiles();
+  f.addFiles({big});
+  const std::size_t bigRow = *f.fileList().indexOf(big);
+  ui::PreviewPane& p = f.preview();
+  std::vector<ui::PreviewPane::Kind> shownKinds;
+  p.onShown = [&] { shownKinds.push_back(p.kind()); };
+  selectRow(bigRow);
+  f.updatePreview();  // the selection reaches the pane now, not at the next event
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Loading));
+  const std::uint64_t generation = p.generation();
+  pump(50);  // the reader is under way
+  selectRow(1);
+  f.updatePreview();
+  BOOST_TEST(p.generation() > generation, "the new selection bumped the generation");
+  BOOST_TEST_REQUIRE(previewShows(previewFiles().xml), "the second file is shown");
+  BOOST_TEST(waitUntil([] { return ui::backgroundThreads() == 0; }, 60), "the abandoned reader ends");
+  pump(300);
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Xml), "still the second file");
+  BOOST_TEST((p.file() == previewFiles().xml));
+  BOOST_TEST((std::find(shownKinds.begin(), shownKinds.end(), ui::PreviewPane::Kind::Pdf) == shownKinds.end()),
+             "the slow PDF never appeared");
+  p.onShown = nullptr;
+  screenshot("preview-after-cancel");
+  // The slow page itself, when it is what the person wants.
+  selectRow(bigRow);
+  BOOST_TEST(previewShows(big, 120), "the slow page is drawn in the end");
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Pdf));
+  f.fileList().clearAll();
+  f.updatePreview();
+  BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Nothing), "an empty list shows the hint");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // Without the pl_PL.UTF-8 locale (a fresh system, a container) LANG=pl_PL.UTF-8
@@ -967,8 +1267,8 @@ BOOST_AUTO_TEST_CASE(the_menus_have_polish_labels_and_no_assertion_fired) {
   }
   // The libraries' messages (gettext, as the CLI) are Polish too.
   BOOST_TEST(std::string(securedoc::tr("the file holds no signature")) == "plik nie zawiera podpisu");
-  BOOST_TEST(child(gui->frame, "signButton")->GetLabel() == tr_("Sign files"));
-  BOOST_TEST(child(gui->frame, "signButton")->GetLabel().utf8_string() != "Sign files");
+  BOOST_TEST(child(gui->frame, "signButton")->GetLabel() == tr_("Si&gn files"));
+  BOOST_TEST(child(gui->frame, "signButton")->GetLabel().utf8_string() != "Si&gn files");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,8 +3,12 @@
 
 #include "test_support.h"
 
+#include <securedoc/i18n.h>
+
 #include <nlohmann/json.hpp>
 
+#include <ctime>
+#include <sstream>
 #include <unistd.h>
 
 using namespace securedoc::test;
@@ -209,6 +213,163 @@ BOOST_AUTO_TEST_CASE(a_visible_box_on_the_last_page_lands_on_each_pdfs_own_last_
       BOOST_TEST(b.err.find("bad --visible") != std::string::npos, b.err);
     }
   }
+}
+
+namespace {
+/// A page rendered by pdftoppm at 72 dpi, so a pixel is a point; rows top down.
+struct Raster {
+  int width = 0, height = 0;
+  std::string rgb;
+  [[nodiscard]] bool red(int x, int y) const {
+    const auto at = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * 3;
+    return static_cast<unsigned char>(rgb[at]) > 200 && static_cast<unsigned char>(rgb[at + 1]) < 90 &&
+           static_cast<unsigned char>(rgb[at + 2]) < 90;
+  }
+};
+Raster renderPage(const fs::path& pdf, int page, const fs::path& dir) {
+  const auto r = run({"pdftoppm", "-r", "72", "-f", std::to_string(page), "-l", std::to_string(page), "-singlefile",
+                      pdf.string(), (dir / "raster").string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+  std::istringstream in(readText(dir / "raster.ppm"));
+  std::string magic;
+  int maxval = 0;
+  Raster out;
+  in >> magic >> out.width >> out.height >> maxval;
+  in.get();
+  BOOST_TEST_REQUIRE((magic == "P6" && maxval == 255 && out.width > 0 && out.height > 0));
+  out.rgb.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
+  in.read(out.rgb.data(), static_cast<std::streamsize>(out.rgb.size()));
+  BOOST_TEST_REQUIRE(in.gcount() == static_cast<std::streamsize>(out.rgb.size()));
+  return out;
+}
+}  // namespace
+
+// The appearance of a visible signature (issue 16): an image (PNG with
+// transparency, JPEG) inside the box, the signer's name, the time in the
+// signer's language and zone, and the reason and location, as text a reader
+// can search, in an embedded font subset that has the Polish letters.
+BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_image_name_time_reason_and_location) {
+  requireTool("convert", "the Debian package imagemagick");
+  requireTool("pdffonts", "the Debian package poppler-utils");
+  const fs::path contract = sourceDir() / "samples" / "documents" / "contract.pdf";
+  fs::copy_file(contract, dir / "doc.pdf");
+  // A red disc, so the rendered page tells image pixels from everything else.
+  BOOST_TEST_REQUIRE(run({"convert", "-size", "200x100", "xc:white", "-fill", "red", "-draw", "circle 100,50 100,5",
+                          (dir / "logo.jpg").string()})
+                         .exitCode == 0);
+  BOOST_TEST_REQUIRE(run({"convert", "-size", "300x120", "xc:none", "-fill", "red", "-draw", "rectangle 20,20 280,100",
+                          (dir / "hand.png").string()})
+                         .exitCode == 0);
+  const std::vector<std::string> polish{"LANGUAGE=pl", "TZ=Europe/Warsaw"};
+  // The test PKI is made at each run, so the time is now; what a Polish
+  // reader in Warsaw reads for it comes from the function test_base pins
+  // down ("7 grudnia 2026, 01:27:17 UTC+01:00" for 00:27:17Z).
+  const std::time_t when = std::time(nullptr);
+  char iso[32];
+  struct tm utc {};
+  gmtime_r(&when, &utc);
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  ::setenv("LANGUAGE", "pl", 1);
+  ::setenv("TZ", "Europe/Warsaw", 1);
+  ::tzset();
+  securedoc::initI18n();
+  const std::string warsaw = securedoc::readableTimeWithOffset(when);
+  ::unsetenv("LANGUAGE");
+  ::unsetenv("TZ");
+  ::tzset();
+  securedoc::initI18n();
+  BOOST_TEST_REQUIRE(warsaw.find(" 20") != std::string::npos, warsaw);
+  for (const char* image : {"logo.jpg", "hand.png"}) {
+    BOOST_TEST_CONTEXT(image) {
+      const fs::path out = dir / (std::string(image) + ".pdf");
+      const auto r =
+          cli({"sign", "--signer", signerArg("signer-ec.p12"), "--password-file", pwFile(), "--visible",
+               "2,300,60,260,80", "--visible-image", (dir / image).string(), "--reason", "Zażółć gęślą jaźń",
+               "--location", "Łódź", "--signing-time", iso, "--output", out.string(), (dir / "doc.pdf").string()},
+              polish);
+      BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+      BOOST_TEST(run({"pdfsig", out.string()}).out.find("Signature is Valid") != std::string::npos);
+      const std::string text = run({"pdftotext", "-f", "2", "-l", "2", out.string(), "-"}).out;
+      for (const std::string& expected : {std::string("Podpisano elektronicznie przez"), std::string("Anna Nowak"),
+                                          "Data: " + warsaw, std::string("Zażółć gęślą jaźń"), std::string("Łódź")})
+        BOOST_TEST(text.find(expected) != std::string::npos, expected << " in: " << text);
+      // pdffonts: "AAAAAA+DejaVuSans CID TrueType Identity-H yes yes yes".
+      const std::string fonts = run({"pdffonts", out.string()}).out;
+      const auto line = fonts.find("+DejaVuSans");
+      BOOST_TEST_REQUIRE(line != std::string::npos, fonts);
+      BOOST_TEST(fonts.substr(line, fonts.find('\n', line) - line).find("yes yes yes") != std::string::npos, fonts);
+      // Every red pixel of page 2 is inside the box (x 300..560, y 60..140 up
+      // from the bottom), and there are some.
+      const Raster page = renderPage(out, 2, dir.path());
+      int inside = 0;
+      int outside = 0;
+      for (int y = 0; y < page.height; ++y) {
+        for (int x = 0; x < page.width; ++x) {
+          if (!page.red(x, y)) continue;
+          const int up = page.height - 1 - y;
+          (x >= 300 && x <= 560 && up >= 60 && up <= 140 ? inside : outside)++;
+        }
+      }
+      BOOST_TEST(inside > 500);
+      BOOST_TEST(outside == 0);
+    }
+  }
+}
+
+// Times a person reads (issue 16): the text report in the reader's zone and
+// language with UTC beside it; the JSON report keeps ISO 8601 UTC.
+BOOST_AUTO_TEST_CASE(the_text_report_gives_local_time_and_utc_and_json_keeps_iso) {
+  writeFile(dir / "doc.txt", "x");
+  const std::time_t when = std::time(nullptr);
+  char iso[32];
+  struct tm utc {};
+  gmtime_r(&when, &utc);
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  BOOST_TEST_REQUIRE(sign("signer-ec.p12", {"--signing-time", iso, (dir / "doc.txt").string()}).exitCode == 0);
+  const std::string p7s = (dir / "doc.txt.p7s").string();
+  for (const char* zone : {"Europe/Warsaw", "Asia/Tokyo"}) {
+    BOOST_TEST_CONTEXT(zone) {
+      ::setenv("LANGUAGE", "pl", 1);
+      ::setenv("TZ", zone, 1);
+      ::tzset();
+      securedoc::initI18n();
+      const std::string expected = securedoc::readableTimeAndUtc(when);
+      ::unsetenv("LANGUAGE");
+      ::unsetenv("TZ");
+      ::tzset();
+      securedoc::initI18n();
+      const std::string content = (dir / "doc.txt").string();
+      const auto text = cli({"verify", "--trust-anchor", root(), "--detached-content", content, p7s},
+                            {"LANGUAGE=pl", std::string("TZ=") + zone});
+      BOOST_TEST(text.exitCode == 0, text.err);
+      BOOST_TEST(
+          text.out.find("Czas złożenia podpisu (deklarowany przez podpisującego): " + expected) != std::string::npos,
+          expected << " in: " << text.out);
+      const auto j = cli({"verify", "--json", "--trust-anchor", root(), "--detached-content", content, p7s},
+                         {"LANGUAGE=pl", std::string("TZ=") + zone});
+      BOOST_TEST(nlohmann::json::parse(j.out)["signatures"][0]["signingTime"] == iso);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_signature_image_stops_the_batch_before_any_file) {
+  fs::copy_file(sourceDir() / "samples" / "documents" / "contract.pdf", dir / "doc.pdf");
+  writeFile(dir / "fake.png", "GIF89a not a png");
+  writeFile(dir / "empty.jpg", "");
+  for (const char* image : {"fake.png", "empty.jpg", "missing.png"}) {
+    BOOST_TEST_CONTEXT(image) {
+      const auto r = sign("signer-ec.p12", {"--visible", "1,36,36,200,60", "--visible-image", (dir / image).string(),
+                                            (dir / "doc.pdf").string()});
+      BOOST_TEST(r.exitCode == 64, r.err);
+      BOOST_TEST(r.err.find("signature image") != std::string::npos, r.err);
+      BOOST_TEST(!fs::exists(dir / "doc-signed.pdf"));
+    }
+  }
+  // An image without a box has nowhere to go.
+  writeFile(dir / "ok.jpg", "\xff\xd8\xff");
+  const auto r = sign("signer-ec.p12", {"--visible-image", (dir / "ok.jpg").string(), (dir / "doc.pdf").string()});
+  BOOST_TEST(r.exitCode == 64, r.err);
+  BOOST_TEST(r.err.find("--visible") != std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(inspect_and_certs_describe_without_validating) {

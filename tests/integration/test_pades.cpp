@@ -12,6 +12,7 @@
 #include <securedoc/cloud/tsa.h>
 #include <securedoc/crypto/pkcs12_signer.h>
 #include <securedoc/formats/pades.h>
+#include <securedoc/i18n.h>
 
 #include <nlohmann/json.hpp>
 #include <openssl/cms.h>
@@ -207,19 +208,25 @@ BOOST_AUTO_TEST_CASE(certification_must_come_first) {
 
 BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_signer_and_time_on_the_chosen_page) {
   SignParams p;
-  p.visible = SignParams::Visible{2, 330, 60, 230, 62};
+  p.visible = SignParams::Visible{2, 330, 60, 230, 62, false, {}};
   // A fixed time inside the demo certificate's validity, to look for on the page.
   p.signingTime = Certificate::loadFile(pki / "signer-ec.pem").at(0).notBefore() + 3600;
-  std::string shown = isoTime(*p.signingTime);  // 2026-01-01T00:00:00Z -> 2026-01-01 00:00:00 UTC
-  shown = shown.substr(0, 10) + " " + shown.substr(11, 8) + " UTC";
+  // The process's zone and language (test_base pins the words down).
+  const std::string shown = readableTimeWithOffset(*p.signingTime);
   const fs::path out = sign(contract, "signer-ec.p12", p);
-  BOOST_TEST(verify(out).indication == Indication::TotalPassed);
+  const VerificationReport report = verify(out);
+  BOOST_TEST(report.indication == Indication::TotalPassed);
+  // The report says where the signature shows (the window draws it there).
+  BOOST_TEST_REQUIRE(report.signatures.at(0).appearance.has_value());
+  const SignatureAppearance& a = *report.signatures[0].appearance;
+  BOOST_TEST((a.page == 2 && a.x == 330 && a.y == 60 && a.width == 230 && a.height == 62));
+  BOOST_TEST(!verify(sign(contract, "signer-ec.p12")).signatures.at(0).appearance.has_value(), "invisible: none");
   const auto text = run({"pdftotext", "-f", "2", "-l", "2", "-layout", out.string(), "-"});
   BOOST_TEST(text.out.find("Anna Nowak") != std::string::npos, "the signer's name is drawn on page 2: " << text.out);
   BOOST_TEST(text.out.find(shown) != std::string::npos, "and the signing time " << shown);
   const auto fonts = run({"pdffonts", out.string()});
   BOOST_TEST(fonts.out.find("DejaVuSans") != std::string::npos, "an embedded Unicode font: " << fonts.out);
-  p.visible = SignParams::Visible{9, 0, 0, 200, 50};
+  p.visible = SignParams::Visible{9, 0, 0, 200, 50, false, {}};
   Pkcs12Signer signer(pki / "signer-ec.p12", ui);
   SignRequest req;
   req.inputs = {contract};
@@ -228,11 +235,11 @@ BOOST_AUTO_TEST_CASE(a_visible_signature_shows_the_signer_and_time_on_the_chosen
                         hasCategory(Category::Usage));
   // Counted from the end: 2 from the end of the two-page contract is page 1;
   // 3 from the end is no page.
-  p.visible = SignParams::Visible{2, 330, 60, 230, 62, true};
+  p.visible = SignParams::Visible{2, 330, 60, 230, 62, true, {}};
   const fs::path first = sign(contract, "signer-ec.p12", p);
   const auto page1 = run({"pdftotext", "-f", "1", "-l", "1", "-layout", first.string(), "-"});
   BOOST_TEST(page1.out.find("Anna Nowak") != std::string::npos, "drawn on page 1: " << page1.out);
-  req.params.visible = SignParams::Visible{3, 330, 60, 230, 62, true};
+  req.params.visible = SignParams::Visible{3, 330, 60, 230, 62, true, {}};
   BOOST_CHECK_EXCEPTION(SigningService(registry).sign(req, signer, signer.certificates().at(0), ui), Error,
                         hasCategory(Category::Usage));
 }

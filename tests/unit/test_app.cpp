@@ -9,6 +9,7 @@
 
 #include <securedoc/base/file.h>
 #include <securedoc/app/report_render.h>
+#include <securedoc/app/settings.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/app/verification.h>
 #include <securedoc/crypto/pkcs12_signer.h>
@@ -273,6 +274,47 @@ BOOST_AUTO_TEST_CASE(exit_status_follows_the_worst_signature) {
   r.signatures[0].indication = Indication::TotalFailed;
   r.computeOverall();
   BOOST_TEST(exitFor(r) == VerifyExit::Failed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The sign dialog's visible signature (issue 16): remembered per person, and
+// what a request made from it carries.
+BOOST_AUTO_TEST_SUITE(visible_placement)
+
+BOOST_AUTO_TEST_CASE(a_person_is_their_national_id_whatever_the_certificate) {
+  const Certificate rsa = Certificate::loadFile(pkiDir() / "signer-rsa.pem").at(0);
+  const Certificate ec = Certificate::loadFile(pkiDir() / "signer-ec.pem").at(0);
+  // The national ID, not the certificate: a person's token and cloud
+  // certificates share it.  The two demo signers are two people.
+  BOOST_TEST(personKey(rsa) == "serialNumber=PNOPL-80010112345");
+  BOOST_TEST(personKey(ec) == "serialNumber=PNOPL-85020254321");
+  // Without a serialNumber the DN stands for the person.
+  const Certificate root = Certificate::loadFile(pkiDir() / "root-ca.pem").at(0);
+  BOOST_TEST(personKey(root) == root.subject());
+}
+
+BOOST_AUTO_TEST_CASE(a_request_with_a_placement_draws_the_box_with_reason_and_location) {
+  Settings s;
+  s.outputDir = "/tmp/out";
+  VisiblePlacement v;
+  v.box.page = 1;
+  v.box.fromEnd = true;
+  v.box.x = 330;
+  v.box.y = 60;
+  v.box.width = 230;
+  v.box.height = 62;
+  v.box.image = "/home/anna/podpis.png";
+  v.reason = "Zatwierdzam";
+  v.location = "Łódź";
+  const SignRequest r = signRequestFor(s, {"a.pdf", "b.pdf"}, "auto", SignatureLevel::B_B, v);
+  BOOST_TEST_REQUIRE(r.params.visible.has_value());
+  BOOST_TEST((r.params.visible->fromEnd && r.params.visible->page == 1 && r.params.visible->width == 230));
+  BOOST_TEST(r.params.visible->image == fs::path("/home/anna/podpis.png"));
+  BOOST_TEST(r.params.reason == "Zatwierdzam");
+  BOOST_TEST(r.params.location == "Łódź");
+  BOOST_TEST((r.outputDir == fs::path("/tmp/out")));
+  BOOST_TEST(!signRequestFor(s, {"a.pdf"}, "auto", SignatureLevel::B_B).params.visible.has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,6 +12,7 @@
 #include <securedoc/i18n.h>
 
 #include <cerrno>
+#include <ctime>
 #include <fcntl.h>
 #include <algorithm>
 #include <fstream>
@@ -338,6 +339,76 @@ BOOST_AUTO_TEST_CASE(numbers_do_not_follow_the_users_locale) {
   }
   BOOST_TEST(format("{0}", {1234567}) == "1234567");
   std::locale::global(previous);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Text for people (issue 16): times in the local zone and the language's
+// words, counts and sizes in the language's style.  The catalogs are the
+// build tree's (SECUREDOC_LOCALEDIR); gettext follows LANGUAGE.
+namespace {
+struct InLanguage {
+  InLanguage(const char* language, const char* zone) {
+    ::setenv("LANGUAGE", language, 1);
+    ::setenv("TZ", zone, 1);
+    ::tzset();
+    initI18n();
+  }
+  ~InLanguage() {
+    ::setenv("LANGUAGE", "en", 1);
+    ::unsetenv("TZ");
+    ::tzset();
+    initI18n();
+  }
+  InLanguage(const InLanguage&) = delete;
+  InLanguage& operator=(const InLanguage&) = delete;
+};
+constexpr std::time_t kSevenDecember = 1796603237;  // 2026-12-07T00:27:17Z
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(readable)
+
+BOOST_AUTO_TEST_CASE(polish_time_is_local_with_the_month_in_the_genitive) {
+  InLanguage pl("pl", "Europe/Warsaw");
+  BOOST_TEST(catalogLanguage() == "pl");
+  BOOST_TEST(readableTime(kSevenDecember) == "7 grudnia 2026, 01:27:17");
+  // Summer time moves the clock two hours; July is "lipca".
+  BOOST_TEST(readableTime(1783470437) == "8 lipca 2026, 02:27:17");  // 2026-07-08T00:27:17Z
+  BOOST_TEST(utcTime(kSevenDecember) == "2026-12-07 00:27:17 UTC");
+  BOOST_TEST(readableTimeWithOffset(kSevenDecember) == "7 grudnia 2026, 01:27:17 UTC+01:00");
+  BOOST_TEST(readableTimeWithOffset(1783470437) == "8 lipca 2026, 02:27:17 UTC+02:00");
+  BOOST_TEST(readableTimeAndUtc(kSevenDecember) == "7 grudnia 2026, 01:27:17 (2026-12-07 00:27:17 UTC)");
+}
+
+BOOST_AUTO_TEST_CASE(english_time_follows_the_zone_it_is_given) {
+  InLanguage en("en", "America/New_York");
+  BOOST_TEST(catalogLanguage() == "en");
+  BOOST_TEST(readableTime(kSevenDecember) == "6 December 2026, 19:27:17");
+  BOOST_TEST(readableTimeWithOffset(kSevenDecember) == "6 December 2026, 19:27:17 UTC-05:00");
+  ::setenv("TZ", "UTC", 1);
+  ::tzset();
+  BOOST_TEST(readableTime(kSevenDecember) == "7 December 2026, 00:27:17");
+}
+
+BOOST_AUTO_TEST_CASE(counts_and_sizes_use_the_languages_separators) {
+  {
+    InLanguage pl("pl", "UTC");
+    BOOST_TEST(readableCount(999) == "999");
+    BOOST_TEST(readableCount(1234) == "1234");  // Polish groups from five digits
+    BOOST_TEST(readableCount(12345) == "12\u00a0345");
+    BOOST_TEST(readableCount(1234567) == "1\u00a0234\u00a0567");
+    BOOST_TEST(readableSize(0) == "0 B");
+    BOOST_TEST(readableSize(1023) == "1023 B");
+    BOOST_TEST(readableSize(1536) == "1,5 KiB");
+    BOOST_TEST(readableSize(3355443) == "3,2 MiB");
+    BOOST_TEST(readableSize(1048575) == "1,0 MiB");  // 1023.999 KiB rounds up a unit
+  }
+  InLanguage en("en", "UTC");
+  BOOST_TEST(readableCount(1234) == "1,234");
+  BOOST_TEST(readableCount(std::numeric_limits<std::uint64_t>::max()) == "18,446,744,073,709,551,615");
+  BOOST_TEST(readableSize(1536) == "1.5 KiB");
+  BOOST_TEST(readableSize(std::uint64_t{5} << 40) == "5.0 TiB");
+  BOOST_TEST(readableSize(std::numeric_limits<std::uint64_t>::max()) == "16,777,216.0 TiB");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 
 #include <wx/cmdline.h>
 #include <wx/config.h>
+#include <wx/image.h>
 #include <wx/intl.h>
 #include <wx/translation.h>
 
@@ -90,6 +91,9 @@ bool App::OnInit() {
   applyLanguage(resolveLanguage(settings.language));
   if (!wxApp::OnInit()) return false;  // parses the command line
   registerBuiltinFormats(m_registry);
+  // The preview decodes PNG and JPEG pictures (wx adds only BMP by itself).
+  if (!wxImage::FindHandler(wxBITMAP_TYPE_PNG)) wxImage::AddHandler(new wxPNGHandler);
+  if (!wxImage::FindHandler(wxBITMAP_TYPE_JPEG)) wxImage::AddHandler(new wxJPEGHandler);
   m_frame = new MainFrame(m_registry, std::move(settings));
   m_frame->Show();
   for (const auto& f : m_files) {

@@ -1,5 +1,7 @@
 #include "cloud_dialogs.h"
 
+#include <securedoc/i18n.h>
+
 #include <wx/button.h>
 #include <wx/checkbox.h>
 #include <wx/sizer.h>
@@ -87,12 +89,13 @@ CloudAccountDialog::CloudAccountDialog(wxWindow* parent, const wxString& account
     auto* box = new wxStaticBoxSizer(wxVERTICAL, this, _("Certificate"));
     auto* grid = new wxFlexGridSizer(2, gap, gap * 2);
     grid->AddGrowableCol(1);
-    const auto row = [&](const wxString& label, const std::string& value) {
+    const auto row = [&](const wxString& label, const std::string& value, const std::string& hover = {}) {
       if (value.empty()) return;
       grid->Add(new wxStaticText(box->GetStaticBox(), wxID_ANY, label));
       auto* v = new wxStaticText(box->GetStaticBox(), wxID_ANY, wxString::FromUTF8(value), wxDefaultPosition,
                                  wxDefaultSize, wxST_NO_AUTORESIZE);
       v->SetLabelText(wxString::FromUTF8(value));  // no & mnemonics from the certificate
+      if (!hover.empty()) v->SetToolTip(wxString::FromUTF8(hover));
       grid->Add(v, 1, wxEXPAND);
     };
     row(_("Name:"), c.commonName());
@@ -100,8 +103,9 @@ CloudAccountDialog::CloudAccountDialog(wxWindow* parent, const wxString& account
     row(_("Country:"), c.subjectField("C"));
     row(_("Organisation:"), c.subjectField("O"));
     row(_("Serial number:"), c.serialHex());
-    row(_("Valid from:"), isoTime(c.notBefore()));
-    row(_("Valid until:"), isoTime(c.notAfter()));
+    // Local time in the language's words, to the second; UTC on hover.
+    row(_("Valid from:"), readableTime(c.notBefore()), utcTime(c.notBefore()));
+    row(_("Valid until:"), readableTime(c.notAfter()), utcTime(c.notAfter()));
     row(_("Issuer:"), oc.chain.empty() ? c.issuer() : oc.chain.front().commonName());
     box->Add(grid, 1, wxALL | wxEXPAND, gap);
     top->Add(box, 0, wxALL | wxEXPAND, FromDIP(12));

@@ -1,5 +1,7 @@
 #include "file_list.h"
 
+#include <securedoc/i18n.h>
+
 #include <securedoc/base/error.h>
 
 #include <algorithm>
@@ -13,10 +15,11 @@ namespace fs = std::filesystem;
 FileList::FileList(wxWindow* parent, const FormatRegistry& registry)
     : wxListView(parent, wxID_ANY, wxDefaultPosition, wxDefaultSize, wxLC_REPORT | wxLC_VIRTUAL), m_registry(registry) {
   SetName("files");
-  AppendColumn(_("Name"), wxLIST_FORMAT_LEFT, FromDIP(280));
-  AppendColumn(_("Type"), wxLIST_FORMAT_LEFT, FromDIP(150));
-  AppendColumn(_("Size"), wxLIST_FORMAT_RIGHT, FromDIP(90));
-  AppendColumn(_("Status"), wxLIST_FORMAT_LEFT, FromDIP(320));
+  // Name, type and size fit beside the preview; the status runs on.
+  AppendColumn(_("Name"), wxLIST_FORMAT_LEFT, FromDIP(200));
+  AppendColumn(_("Type"), wxLIST_FORMAT_LEFT, FromDIP(120));
+  AppendColumn(_("Size"), wxLIST_FORMAT_RIGHT, FromDIP(80));
+  AppendColumn(_("Status"), wxLIST_FORMAT_LEFT, FromDIP(300));
   SetItemCount(0);
 }
 
@@ -130,14 +133,9 @@ std::optional<std::size_t> FileList::indexOf(const fs::path& p) const {
 }
 
 wxString FileList::sizeText(std::uintmax_t bytes) {
-  // wxFileName::GetHumanReadableSize would do, but it uses the locale's
-  // decimal separator inconsistently; this is enough for a list.
-  if (bytes < 1024) return wxString::Format(_("%llu B"), static_cast<unsigned long long>(bytes));
-  const double kib = static_cast<double>(bytes) / 1024.0;
-  if (kib < 1024) return wxString::Format(_("%.1f KiB"), kib);
-  const double mib = kib / 1024.0;
-  if (mib < 1024) return wxString::Format(_("%.1f MiB"), mib);
-  return wxString::Format(_("%.1f GiB"), mib / 1024.0);
+  // One home for sizes a person reads (i18n.h): the language's decimal
+  // separator and digit groups whatever the system locale.
+  return wxString::FromUTF8(readableSize(bytes));
 }
 
 wxString FileList::stateText(FileEntry::State s) {

@@ -1,7 +1,10 @@
 #include "main_frame.h"
 
+#include <securedoc/i18n.h>
+
 #include "background.h"
 #include "cloud_dialogs.h"
+#include "preview_pane.h"
 #include "report_view.h"
 #include "settings_dialog.h"
 #include "settings_store.h"
@@ -20,9 +23,11 @@
 #include <wx/panel.h>
 #include <wx/settings.h>
 #include <wx/sizer.h>
+#include <wx/splitter.h>
 #include <wx/statusbr.h>
 #include <wx/stattext.h>
 
+#include <algorithm>
 #include <atomic>
 
 namespace securedoc::ui {
@@ -112,9 +117,22 @@ MainFrame::MainFrame(const FormatRegistry& registry, Settings settings)
   GetStatusBar()->SetStatusWidths(3, widths);
   SetStatusText(_("Ready"), kMessage);
   updateCounts();
-  SetSize(FromDIP(wxSize(900, 600)));
-  SetMinSize(FromDIP(wxSize(640, 420)));
+  // Wide enough for the list's columns beside a readable page.
+  // The size, split and folder of the last run (settings_store.h), else
+  // wide enough for the list's columns beside a readable page.
+  const WindowState remembered = loadWindowState();
+  m_lastFolder = wxString::FromUTF8(remembered.lastFolder);
+  SetMinSize(FromDIP(wxSize(760, 460)));
+  SetSize(remembered.width > 0 && remembered.height > 0 ? wxSize(remembered.width, remembered.height)
+                                                        : FromDIP(wxSize(1180, 720)));
+  // The sash once the splitter has its size: the list a little wider than
+  // the page beside it (a split made before that is clamped to nothing).
+  Layout();
+  const int splitWidth = m_splitter->GetClientSize().GetWidth();
+  m_splitter->SetSashPosition(remembered.splitter > 0 && remembered.splitter < splitWidth ? remembered.splitter
+                                                                                          : splitWidth * 11 / 20);
   Centre();
+  if (remembered.maximized) Maximize();
   Bind(wxEVT_CLOSE_WINDOW, &MainFrame::onClose, this);
   m_clock.SetOwner(this);
   Bind(
@@ -171,9 +189,10 @@ void MainFrame::buildMenus() {
   Bind(
       wxEVT_MENU,
       [this](wxCommandEvent&) {
-        wxFileDialog d(this, _("Add files"), wxEmptyString, wxEmptyString, _("All files|*"),
+        wxFileDialog d(this, _("Add files"), m_lastFolder, wxEmptyString, _("All files|*"),
                        wxFD_OPEN | wxFD_MULTIPLE | wxFD_FILE_MUST_EXIST);
         if (d.ShowModal() != wxID_OK) return;
+        m_lastFolder = d.GetDirectory();
         wxArrayString paths;
         d.GetPaths(paths);
         std::vector<fs::path> files;
@@ -184,10 +203,12 @@ void MainFrame::buildMenus() {
   Bind(
       wxEVT_MENU,
       [this](wxCommandEvent&) {
-        wxFileDialog d(this, _("Open signed file"), wxEmptyString, wxEmptyString,
+        wxFileDialog d(this, _("Open signed file"), m_lastFolder, wxEmptyString,
                        _("Signed files (*.pdf;*.xml;*.p7s;*.p7m;*.sig)|*.pdf;*.xml;*.p7s;*.p7m;*.sig|All files|*"),
                        wxFD_OPEN | wxFD_FILE_MUST_EXIST);
-        if (d.ShowModal() == wxID_OK) openPath(d.GetPath().utf8_string());
+        if (d.ShowModal() != wxID_OK) return;
+        m_lastFolder = d.GetDirectory();
+        openPath(d.GetPath().utf8_string());
       },
       kIdOpenSigned);
   Bind(
@@ -196,6 +217,7 @@ void MainFrame::buildMenus() {
         if (!busy()) {
           m_list->removeSelected();
           updateCounts();
+          updatePreview();
         }
       },
       kIdRemove);
@@ -205,6 +227,7 @@ void MainFrame::buildMenus() {
         if (!busy()) {
           m_list->clearAll();
           updateCounts();
+          updatePreview();
         }
       },
       kIdClear);
@@ -242,10 +265,14 @@ void MainFrame::buildBody() {
   const int gap = FromDIP(8);
 
   auto* buttons = new wxBoxSizer(wxHORIZONTAL);
-  m_add = new wxButton(panel, kIdAdd, _("Add files…"));
-  m_remove = new wxButton(panel, kIdRemove, _("Remove"));
-  m_sign = new wxButton(panel, kIdSign, _("Sign files"));
-  m_verify = new wxButton(panel, kIdVerify, _("Verify"));
+  // Mnemonics (Alt+letter) unique among the buttons and the menu bar's in
+  // each language; the GUI test checks that.
+  m_add = new wxButton(panel, kIdAdd, _("&Add files…"));
+  m_remove = new wxButton(panel, kIdRemove, _("&Remove"));
+  m_sign = new wxButton(panel, kIdSign, _("Si&gn files"));
+  m_verify = new wxButton(panel, kIdVerify, _("&Verify"));
+  m_add->SetName("addButton");
+  m_remove->SetName("removeButton");
   m_sign->SetName("signButton");
   m_verify->SetName("verifyButton");
   wxFont bold = m_sign->GetFont();
@@ -264,9 +291,18 @@ void MainFrame::buildBody() {
   m_hint->SetForegroundColour(wxSystemSettings::GetColour(wxSYS_COLOUR_GRAYTEXT));
   top->Add(m_hint, 0, wxLEFT | wxRIGHT | wxBOTTOM, gap);
 
-  m_list = new FileList(panel, m_registry);
+  // The list and the preview of the selected file side by side; both
+  // grow with the window, and neither can be squeezed away.
+  m_splitter = new wxSplitterWindow(panel, wxID_ANY, wxDefaultPosition, wxDefaultSize, wxSP_LIVE_UPDATE | wxSP_3DSASH);
+  m_splitter->SetName("splitter");
+  m_list = new FileList(m_splitter, m_registry);
   m_list->SetDropTarget(new DropTarget(this));
-  top->Add(m_list, 1, wxLEFT | wxRIGHT | wxEXPAND, gap);
+  m_preview = new PreviewPane(m_splitter);
+  m_preview->SetDropTarget(new DropTarget(this));
+  m_splitter->SetMinimumPaneSize(FromDIP(260));
+  m_splitter->SetSashGravity(0.5);
+  m_splitter->SplitVertically(m_list, m_preview, FromDIP(560));
+  top->Add(m_splitter, 1, wxLEFT | wxRIGHT | wxEXPAND, gap);
 
   m_progressPanel = new wxPanel(panel);
   auto* p = new wxBoxSizer(wxHORIZONTAL);
@@ -295,6 +331,17 @@ void MainFrame::buildBody() {
   m_sign->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { signFiles(); });
   m_verify->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { verifyFiles(); });
   m_cancel->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { cancelJob(); });
+  // Selecting a row shows it; a range selected with Shift sends an event
+  // per row, so the preview follows once they have all come.
+  const auto selectionChanged = [this](wxListEvent& e) {
+    if (!m_previewPending) {
+      m_previewPending = true;
+      CallAfter([this] { updatePreview(); });
+    }
+    e.Skip();
+  };
+  m_list->Bind(wxEVT_LIST_ITEM_SELECTED, selectionChanged);
+  m_list->Bind(wxEVT_LIST_ITEM_DESELECTED, selectionChanged);
   m_list->Bind(wxEVT_LIST_ITEM_ACTIVATED, [this](wxListEvent& e) {
     const auto row = static_cast<std::size_t>(e.GetIndex());
     if (row >= m_list->count()) return;
@@ -311,6 +358,21 @@ std::size_t MainFrame::addFiles(const std::vector<fs::path>& files) {
                   kMessage);
   }
   return added;
+}
+
+void MainFrame::updatePreview() {
+  m_previewPending = false;
+  const auto rows = m_list->selected();
+  if (rows.empty()) {
+    m_preview->clear();
+    return;
+  }
+  // Of several rows, the one last clicked (it has the focus), else the first.
+  const long focused = m_list->GetFocusedItem();
+  const bool focusedSelected =
+      focused >= 0 && std::find(rows.begin(), rows.end(), static_cast<std::size_t>(focused)) != rows.end();
+  const std::size_t row = focusedSelected ? static_cast<std::size_t>(focused) : rows.front();
+  if (row < m_list->count()) m_preview->show(m_list->entry(row).path);
 }
 
 void MainFrame::openPath(const fs::path& file, bool showReport) {
@@ -361,8 +423,11 @@ void MainFrame::onProgress(std::size_t done, std::size_t total, const std::strin
   if (!m_progressPanel->IsShown()) return;
   m_gauge->SetRange(static_cast<int>(std::max<std::size_t>(total, 1)));
   m_gauge->SetValue(static_cast<int>(std::min(done, total)));
-  m_progressText->SetLabel(
-      wxString::Format(_("%zu of %zu: %s"), done, total, wxString::FromUTF8(fs::path(item).filename().string())));
+  // Files, not steps: "2 of 3 files done: umowa.pdf" (the file now worked on).
+  m_progressText->SetLabel(wxString::Format(
+      wxPLURAL("%s of %s file done: %s", "%s of %s files done: %s", static_cast<unsigned>(total % 1000000)),
+      wxString::FromUTF8(readableCount(done)), wxString::FromUTF8(readableCount(total)),
+      wxString::FromUTF8(fs::path(item).filename().string())));
 }
 
 void MainFrame::cancelJob() {
@@ -725,7 +790,21 @@ void MainFrame::onClose(wxCloseEvent& e) {
     e.Veto();
     return;
   }
+  rememberWindow();
   e.Skip();
+}
+
+void MainFrame::rememberWindow() const {
+  WindowState w = loadWindowState();
+  w.maximized = IsMaximized();
+  // A maximised window keeps the size it had before, for when it is restored.
+  if (!w.maximized) {
+    w.width = GetSize().GetWidth();
+    w.height = GetSize().GetHeight();
+  }
+  w.splitter = m_splitter->GetSashPosition();
+  w.lastFolder = m_lastFolder.utf8_string();
+  saveWindowState(w);
 }
 
 }  // namespace securedoc::ui

@@ -21,9 +21,12 @@
 class wxButton;
 class wxGauge;
 class wxPanel;
+class wxSplitterWindow;
 class wxStaticText;
 
 namespace securedoc::ui {
+
+class PreviewPane;
 
 class MainFrame final : public wxFrame {
  public:
@@ -63,7 +66,18 @@ class MainFrame final : public wxFrame {
   /// cloud service in the settings.
   wxString cloudStatus() const;
 
+  /// Keeps the window's size, the split and the last folder for the next
+  /// run (settings_store.h); closing the window does it.
+  void rememberWindow() const;
+  /// The folder the file dialogs open in (the last one files came from).
+  const wxString& lastFolder() const { return m_lastFolder; }
   FileList& fileList() { return *m_list; }
+  /// The preview of the selected row (the hint when none is selected).
+  PreviewPane& preview() { return *m_preview; }
+  wxSplitterWindow& splitter() { return *m_splitter; }
+  /// Shows the selected row in the preview now (selection events call it
+  /// once the selection has settled).
+  void updatePreview();
   const Settings& settings() const { return m_settings; }
   wxString statusText() const;
 
@@ -93,6 +107,10 @@ class MainFrame final : public wxFrame {
   std::unique_ptr<GuiInteraction> m_interaction;
   std::shared_ptr<Signer> m_cloud;  // the signed-in cloud account, kept between batches
   FileList* m_list = nullptr;
+  wxSplitterWindow* m_splitter = nullptr;
+  wxString m_lastFolder;
+  PreviewPane* m_preview = nullptr;
+  bool m_previewPending = false;  ///< an updatePreview() is on its way
   wxStaticText* m_hint = nullptr;
   wxButton* m_add = nullptr;
   wxButton* m_remove = nullptr;

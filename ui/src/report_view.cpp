@@ -861,7 +861,9 @@ wxWindow* ReportDialog::makeHeader(wxWindow* parent) {
   file->SetToolTip(fromReport(m_report.file));
   text->Add(file, 0, wxEXPAND | wxBOTTOM, FromDIP(2));
   if (m_report.validationTime) {
-    text->Add(plainText(panel, _("Validation time:") + ' ' + fromReport(isoTime(*m_report.validationTime))));
+    auto* when = plainText(panel, _("Validation time:") + ' ' + fromReport(readableTime(*m_report.validationTime)));
+    when->SetToolTip(fromReport(utcTime(*m_report.validationTime)));
+    text->Add(when);
   }
   row->Add(text, 1, wxALIGN_CENTRE_VERTICAL | wxTOP | wxBOTTOM | wxRIGHT, FromDIP(12));
   for (wxWindow* child : panel->GetChildren()) {
@@ -913,10 +915,13 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
     labels.push_back(plainText(page, label));
     grid->Add(labels.back(), 0, wxALIGN_TOP);
   };
-  const auto addRow = [&](const wxString& label, const wxString& value, bool strong = false) {
+  // `hover`: the times in UTC, for a reader who compares with another zone.
+  const auto addRow = [&](const wxString& label, const wxString& value, bool strong = false,
+                          const wxString& hover = wxString()) {
     addLabel(label);
     auto* v = plainText(page, value);
     if (strong) v->SetFont(v->GetFont().Bold());
+    if (!hover.empty()) v->SetToolTip(hover);
     values.push_back(v);
     grid->Add(v, 1, wxEXPAND);
   };
@@ -933,14 +938,17 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
     addRow(_("Signed by:"), _("unknown (no signing certificate)"));
   }
   addRow(_("Signing time (claimed by the signer):"),
-         s.signingTime ? fromReport(isoTime(*s.signingTime)) : _("not stated"));
+         s.signingTime ? fromReport(readableTime(*s.signingTime)) : _("not stated"), false,
+         s.signingTime ? fromReport(utcTime(*s.signingTime)) : wxString());
   addRow(_("Format:"), fromReport(s.level.empty() ? s.format : s.format + " " + s.level));
   if (!s.counterSignatureOf.empty()) addRow(_("Counter-signature of:"), fromReport(s.counterSignatureOf));
 
   wxString stamps;
+  wxString stampsUtc;
   for (const auto& t : s.timestamps) {
     if (!stamps.empty()) stamps << '\n';
-    stamps << timestampTypeName(t.type) << ", " << (t.time ? fromReport(isoTime(*t.time)) : wxString("?")) << ", "
+    if (t.time) stampsUtc << (stampsUtc.empty() ? "" : "\n") << fromReport(utcTime(*t.time));
+    stamps << timestampTypeName(t.type) << ", " << (t.time ? fromReport(readableTime(*t.time)) : wxString("?")) << ", "
            << (t.tsa ? certName(*t.tsa) : _("unknown")) << utf8(" \u2014 ") << utf8(lookOf(t.indication).symbol) << ' '
            << fromReport(describe(t.indication, t.subIndication)) << " (" << etsiCode(t.indication, t.subIndication)
            << ')';
@@ -951,7 +959,7 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
       if (!c.detail.empty()) stamps << ": " << fromReport(describe(c.detail));
     }
   }
-  addRow(_("Time-stamps:"), stamps.empty() ? _("none") : stamps);
+  addRow(_("Time-stamps:"), stamps.empty() ? _("none") : stamps, false, stampsUtc);
 
   wxString chain;
   for (std::size_t i = 0; i < s.chain.size(); ++i) {

@@ -3,6 +3,7 @@
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/base/error.h>
+#include <securedoc/i18n.h>
 
 #include <wx/button.h>
 #include <wx/choice.h>
@@ -18,7 +19,8 @@ namespace securedoc::ui {
 
 namespace {
 
-wxString dateText(std::time_t t) { return wxString::FromUTF8(isoTime(t)); }
+// Local time in the language's words (issue 16); certificates expire to the second.
+wxString dateText(std::time_t t) { return wxString::FromUTF8(readableTime(t)); }
 
 const char* const kFormats[] = {"auto", "pades", "xades", "cades"};
 

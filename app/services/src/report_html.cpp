@@ -44,6 +44,13 @@ std::string esc(std::string_view s) {
   return out;
 }
 
+/// A time for people (local zone, the language's words) in a <time> element
+/// whose machine-readable value and hover text are UTC (HTML Living
+/// Standard, "the time element").
+std::string timeHtml(std::time_t t) {
+  return "<time datetime=\"" + isoTime(t) + "\" title=\"" + esc(utcTime(t)) + "\">" + esc(readableTime(t)) + "</time>";
+}
+
 const char* indicationClass(Indication i) {
   switch (i) {
     case Indication::TotalPassed:
@@ -188,8 +195,8 @@ void signerRows(std::ostringstream& o, const Certificate& c) {
   o << "<tr><th>" << esc(tr("Issuer:")) << "</th><td>" << esc(c.issuer()) << "</td></tr>\n";
   o << "<tr><th>" << esc(tr("Serial number:")) << "</th><td><span class=\"code\">" << esc(c.serialHex())
     << "</span></td></tr>\n";
-  o << "<tr><th>" << esc(tr("Valid from:")) << "</th><td>" << esc(isoTime(c.notBefore())) << ' ' << esc(tr("to")) << ' '
-    << esc(isoTime(c.notAfter())) << "</td></tr>\n";
+  o << "<tr><th>" << esc(tr("Valid from:")) << "</th><td>" << timeHtml(c.notBefore()) << ' ' << esc(tr("to")) << ' '
+    << timeHtml(c.notAfter()) << "</td></tr>\n";
 }
 
 /// The rows on what the signature protects: integrity, coverage of the
@@ -232,7 +239,7 @@ void factsTable(std::ostringstream& o, const SignatureReport& s) {
       << "</td></tr>\n";
   }
   o << "<tr><th>" << esc(tr("Signing time (claimed by the signer):")) << "</th><td>"
-    << (s.signingTime ? esc(isoTime(*s.signingTime)) : esc(tr("not stated"))) << "</td></tr>\n";
+    << (s.signingTime ? timeHtml(*s.signingTime) : esc(tr("not stated"))) << "</td></tr>\n";
   o << "<tr><th>" << esc(tr("Format:")) << "</th><td>" << esc(s.format);
   if (!s.level.empty()) o << ' ' << esc(s.level);
   o << "</td></tr>\n";
@@ -264,7 +271,7 @@ void timestampsTable(std::ostringstream& o, const SignatureReport& s) {
   o << "<table class=\"grid\"><thead><tr><th>" << esc(tr("Type")) << "</th><th>" << esc(tr("Time")) << "</th><th>"
     << esc(tr("Time-stamping authority")) << "</th><th>" << esc(tr("Result")) << "</th></tr></thead><tbody>\n";
   for (const auto& t : s.timestamps) {
-    o << "<tr><td>" << esc(timestampTypeName(t.type)) << "</td><td>" << (t.time ? esc(isoTime(*t.time)) : "?")
+    o << "<tr><td>" << esc(timestampTypeName(t.type)) << "</td><td>" << (t.time ? timeHtml(*t.time) : "?")
       << "</td><td>" << (t.tsa ? esc(certName(*t.tsa)) : esc(tr("unknown"))) << "</td><td>"
       << resultHtml(t.indication, t.subIndication);
     if (!t.detail.empty()) o << "<br>" << esc(describe(t.detail));
@@ -350,7 +357,7 @@ std::string reportToHtml(const VerificationReport& r) {
     o << "<span class=\"code\">" << esc(etsiCode(r.indication, r.subIndication)) << "</span></p></div></section>\n";
   }
   if (r.validationTime) {
-    o << "<p>" << esc(tr("Validation time:")) << ' ' << esc(isoTime(*r.validationTime)) << "</p>\n";
+    o << "<p>" << esc(tr("Validation time:")) << ' ' << timeHtml(*r.validationTime) << "</p>\n";
   }
 
   for (const auto& s : r.signatures) signatureSection(o, s);

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <sstream>
 
 namespace securedoc {
@@ -335,6 +336,13 @@ std::string reportToJson(const VerificationReport& r) {
     if (s.signedBytes) {
       js["signedRevision"] = {{"revision", s.signedRevision}, {"bytes", *s.signedBytes}};
     }
+    if (s.appearance) {
+      const SignatureAppearance& a = *s.appearance;
+      // To 1/100 point: /Rect numbers are decimals, and 82.98 reads better
+      // than its nearest double's 82.97999999999999.
+      const auto pt = [](double v) { return std::round(v * 100) / 100; };
+      js["appearance"] = {{"page", a.page}, {"rect", {pt(a.x), pt(a.y), pt(a.width), pt(a.height)}}};
+    }
     js["modificationLevel"] = s.modificationLevel ? json(modificationLevelCode(*s.modificationLevel)) : json(nullptr);
     json mods = json::array();
     for (const auto& m : s.modifications) {
@@ -368,8 +376,8 @@ std::string certificateToText(const Certificate& c, const std::string& in) {
   }
   o << in << tr("Issuer:") << ' ' << c.issuer() << '\n';
   o << in << tr("Serial number:") << ' ' << c.serialHex() << '\n';
-  o << in << tr("Valid from:") << ' ' << isoTime(c.notBefore()) << ' ' << tr("to") << ' ' << isoTime(c.notAfter())
-    << '\n';
+  o << in << tr("Valid from:") << ' ' << readableTimeAndUtc(c.notBefore()) << ' ' << tr("to") << ' '
+    << readableTimeAndUtc(c.notAfter()) << '\n';
   o << in << tr("Key:") << ' ' << c.keyType() << '\n';
   const auto ku = c.keyUsage();
   if (!ku.empty()) {
@@ -398,7 +406,7 @@ std::string reportToText(const VerificationReport& r) {
   o << tr("Result:") << ' ' << indicationCode(r.indication);
   if (r.subIndication != SubIndication::None) o << " / " << subIndicationCode(r.subIndication);
   o << " - " << describe(r.indication, r.subIndication) << '\n';
-  if (r.validationTime) o << tr("Validation time:") << ' ' << isoTime(*r.validationTime) << '\n';
+  if (r.validationTime) o << tr("Validation time:") << ' ' << readableTimeAndUtc(*r.validationTime) << '\n';
   for (const auto& s : r.signatures) {
     o << '\n';
     if (s.counterSignatureOf.empty()) {
@@ -414,11 +422,12 @@ std::string reportToText(const VerificationReport& r) {
       o << certificateToText(*s.signer, "    ");
     }
     if (s.signingTime)
-      o << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*s.signingTime) << '\n';
+      o << "  " << tr("Signing time (claimed by the signer):") << ' ' << readableTimeAndUtc(*s.signingTime) << '\n';
     o << "  " << tr("Digest algorithm:") << ' ' << s.digestAlgorithm << '\n';
+    if (s.appearance) o << "  " << format(tr("Visible on page {0}"), {readableCount(s.appearance->page)}) << '\n';
     for (const auto& t : s.timestamps) {
       o << "  " << tr("Time-stamp:") << ' ' << timestampTypeName(t.type) << ' '
-        << (t.time ? isoTime(*t.time) : std::string("?")) << ' ' << indicationCode(t.indication);
+        << (t.time ? readableTimeAndUtc(*t.time) : std::string("?")) << ' ' << indicationCode(t.indication);
       if (!t.detail.empty()) o << " (" << describe(t.detail) << ')';
       o << '\n';
       for (const auto& c : t.checks) {
@@ -502,17 +511,18 @@ std::string inspectionToText(const Inspection& in) {
   o << tr("File:") << ' ' << in.file << '\n';
   o << tr("Format:") << ' ' << in.format << " (" << tr(in.packaging.c_str()) << ")\n";
   if (in.contentSize) {
-    o << tr("Attached content:") << ' ' << format(trn("{0} byte", "{0} bytes", *in.contentSize), {*in.contentSize})
-      << '\n';
+    o << tr("Attached content:") << ' '
+      << format(trn("{0} byte", "{0} bytes", *in.contentSize), {readableCount(*in.contentSize)}) << '\n';
   }
-  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {in.signatures.size()}) << '\n';
+  o << format(trn("{0} signature", "{0} signatures", in.signatures.size()), {readableCount(in.signatures.size())})
+    << '\n';
   std::string out = o.str();
   std::ostringstream s;
   for (const auto& sig : in.signatures) {
     s << '\n' << format(tr("Signature {0} ({1} {2})"), {sig.id, in.format, sig.level}) << '\n';
     if (sig.signer) s << "  " << tr("Signed by:") << ' ' << displayName(*sig.signer) << '\n';
     if (sig.signingTime)
-      s << "  " << tr("Signing time (claimed by the signer):") << ' ' << isoTime(*sig.signingTime) << '\n';
+      s << "  " << tr("Signing time (claimed by the signer):") << ' ' << readableTimeAndUtc(*sig.signingTime) << '\n';
     s << "  " << tr("Digest algorithm:") << ' ' << sig.digestAlgorithm << '\n';
     s << "  " << tr("Signature algorithm:") << ' ' << sig.signatureAlgorithm << '\n';
     s << "  " << tr("Signed attributes:") << ' ';

@@ -39,6 +39,20 @@ SignRequest signRequestFor(const Settings& s, const std::vector<fs::path>& input
   return r;
 }
 
+SignRequest signRequestFor(const Settings& s, const std::vector<fs::path>& inputs, const std::string& formatId,
+                           SignatureLevel level, const VisiblePlacement& visible) {
+  SignRequest r = signRequestFor(s, inputs, formatId, level);
+  r.params.visible = visible.box;
+  r.params.reason = visible.reason;
+  r.params.location = visible.location;
+  return r;
+}
+
+std::string personKey(const Certificate& signer) {
+  const std::string id = signer.subjectField("serialNumber");
+  return id.empty() ? signer.subject() : "serialNumber=" + id;
+}
+
 VerifyOptions verifyOptionsFor(const Settings& s) {
   VerifyOptions o;
   addAnchors(o.trustAnchors, s.trustAnchors);

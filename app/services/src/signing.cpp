@@ -3,6 +3,7 @@
 #include <securedoc/crypto/csc_signer.h>
 #include <securedoc/crypto/pkcs11_signer.h>
 #include <securedoc/crypto/pkcs12_signer.h>
+#include <securedoc/formats/pades.h>
 #include <securedoc/i18n.h>
 
 #include <algorithm>
@@ -42,11 +43,11 @@ std::unique_ptr<Signer> openSigner(const std::string& spec, Interaction& interac
 void checkCertificateCanSign(const Certificate& cert, std::time_t now) {
   if (now > cert.notAfter()) {
     throw Error(Category::Policy, format(tr("the certificate of {0} expired on {1}; it cannot make new signatures"),
-                                         {cert.commonName(), isoTime(cert.notAfter())}));
+                                         {cert.commonName(), readableTimeAndUtc(cert.notAfter())}));
   }
   if (now < cert.notBefore()) {
     throw Error(Category::Policy, format(tr("the certificate of {0} is not valid before {1}"),
-                                         {cert.commonName(), isoTime(cert.notBefore())}));
+                                         {cert.commonName(), readableTimeAndUtc(cert.notBefore())}));
   }
   if (cert.hasKeyUsageExtension()) {
     const auto ku = cert.keyUsage();
@@ -276,6 +277,9 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
                                               const OfferedCertificate& cert, Interaction& interaction) const {
   checkRequest(request);
   checkLevel(request.params);
+  // A bad image fails the batch once, before any file is prepared.
+  if (request.params.visible && !request.params.visible->image.empty())
+    checkSignatureImage(request.params.visible->image);
   checkCertificateCanSign(cert.certificate, request.params.signingTime.value_or(std::time(nullptr)));
 
   std::vector<Item> items(request.inputs.size());

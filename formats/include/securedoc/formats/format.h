@@ -64,6 +64,9 @@ struct SignParams {
     /// `page` counts from the end: 1 is the last page, 2 the one before.  A
     /// batch of PDFs of different lengths puts the box on each one's last page.
     bool fromEnd = false;
+    /// A PNG or JPEG drawn at the left of the box, scaled to fit with its
+    /// proportions kept (a handwritten signature, a logo); none when empty.
+    std::filesystem::path image;
   };
   std::optional<Visible> visible;
   /// RSA keys sign with RSASSA-PSS (RFC 4055: MGF1 with the digest, salt as

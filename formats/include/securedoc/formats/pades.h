@@ -6,6 +6,11 @@
 
 namespace securedoc {
 
+/// Refuses, as Error(Usage), an image for a visible signature's appearance
+/// that cannot be read, is over 8 MiB or is neither PNG nor JPEG; returns
+/// its bytes.  A batch calls it once before any file is touched.
+Bytes checkSignatureImage(const std::filesystem::path& image);
+
 class PadesModule final : public FormatModule {
  public:
   std::string id() const override { return "pades"; }

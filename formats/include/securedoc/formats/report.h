@@ -88,6 +88,14 @@ struct TimestampReport {
   std::vector<Check> checks;
 };
 
+/// A visible signature's box (ISO 32000-1 §12.5.2 /Rect): on page `page`
+/// (from 1), in the page's default user space (points, origin bottom left,
+/// before /Rotate).
+struct SignatureAppearance {
+  int page = 0;
+  double x = 0, y = 0, width = 0, height = 0;
+};
+
 struct SignatureReport {
   std::string id;
   std::string format;  ///< "CAdES", "PAdES"...
@@ -106,6 +114,8 @@ struct SignatureReport {
   /// bytes [0, signedBytes) of the file are exactly what was signed.
   int signedRevision = 0;
   std::optional<std::uint64_t> signedBytes;
+  /// PDF: where the signature shows on a page, when it is visible.
+  std::optional<SignatureAppearance> appearance;
   /// What the signature covers, one entry per signed object (XML: each
   /// reference, naming the element whose digest was checked).
   std::vector<Note> signedData;

@@ -6,10 +6,27 @@
 #include <securedoc/formats/format.h>
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace securedoc {
+
+/// A visible signature as a person last placed it in the sign dialog
+/// (issue 16): the page (from the start or the end), the box, the image,
+/// and the reason and location shown in it.
+struct VisiblePlacement {
+  SignParams::Visible box;
+  std::string reason;
+  std::string location;
+};
+
+/// Whom a placement belongs to: the same person signs with a token and a
+/// cloud certificate, so the key is the subject's serialNumber (the
+/// national ID of ETSI EN 319 412-1 §5.1.3) when there is one, else the
+/// subject DN.
+std::string personKey(const Certificate& signer);
 
 struct Settings {
   /// "system", "pl" or "en".
@@ -30,6 +47,8 @@ struct Settings {
   /// The level new signatures get: "default" (B-T when a TSA is set, else
   /// B-B), "B-B" or "B-T".
   std::string level = "default";
+  /// The last visible-signature placement of each person (personKey()).
+  std::map<std::string, VisiblePlacement> placements;
 };
 
 /// The level new signatures get with these settings.
@@ -40,6 +59,9 @@ SignatureLevel defaultLevel(const Settings& s);
 /// choose.  Throws Error(Io/Malformed) when an anchor file cannot be read.
 SignRequest signRequestFor(const Settings& s, const std::vector<std::filesystem::path>& inputs,
                            const std::string& formatId, SignatureLevel level);
+/// The same with a visible signature (PDFs): its box, image, reason and location.
+SignRequest signRequestFor(const Settings& s, const std::vector<std::filesystem::path>& inputs,
+                           const std::string& formatId, SignatureLevel level, const VisiblePlacement& visible);
 
 /// Verification options with the settings' trust anchors (offline).
 VerifyOptions verifyOptionsFor(const Settings& s);
