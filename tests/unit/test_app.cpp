@@ -25,7 +25,11 @@ namespace fs = std::filesystem;
 namespace {
 struct Demo final : Interaction {
   SecretString askSecret(Secret, const std::string&) override { return SecretString(std::string_view("demo")); }
-  void progress(std::size_t, std::size_t total, const std::string&) override { lastTotal = total; }
+  void progress(std::size_t done, std::size_t total, const std::string&) override {
+    lastDone = done;
+    lastTotal = total;
+  }
+  std::size_t lastDone = 0;
   std::size_t lastTotal = 0;
 };
 }  // namespace
@@ -87,11 +91,11 @@ BOOST_AUTO_TEST_CASE(a_batch_is_signed_with_one_signer_call_and_named_by_the_rul
   BOOST_TEST(out[0].output == dir / "scan.tiff.p7s");
   BOOST_TEST(out[1].output == dir / "notes.txt (2).p7s", "the older signature is kept");
   BOOST_TEST(test::readText(dir / "notes.txt.p7s") == "an older signature");
-  BOOST_TEST(ui.lastTotal == 4u, "progress covers prepare and write");
+  BOOST_TEST(ui.lastTotal == 2u, "progress counts files");
+  BOOST_TEST(ui.lastDone == 2u, "and ends with every file done");
 }
 
-/// Cancels once the batch has reached the writing phase (progress past the
-/// prepare step of every file).
+/// Cancels once the batch is writing: half of the files are done.
 struct CancelWhileWriting final : Interaction {
   SecretString askSecret(Secret, const std::string&) override { return SecretString(std::string_view("demo")); }
   void progress(std::size_t done, std::size_t total, const std::string&) override {

@@ -154,25 +154,33 @@ struct Item {
   std::unique_ptr<PendingSignature> pending;
 };
 
-/// The calls into `interaction` from the worker threads, one at a time; the
-/// progress counts both phases that touch files (`steps` in all).
+/// The calls into `interaction` from the worker threads, one at a time.
+/// Progress counts files, as a person does ("2 of 3 files done"): a file is
+/// done when its output is written; while files are prepared the count
+/// stays where it is and names the file at hand.
 class SerialInteraction {
  public:
-  SerialInteraction(Interaction& interaction, std::size_t steps) : m_interaction(interaction), m_steps(steps) {}
+  SerialInteraction(Interaction& interaction, std::size_t files) : m_interaction(interaction), m_files(files) {}
   bool cancelled() {
     std::lock_guard<std::mutex> lock(m_mutex);
     return m_interaction.cancelled();
   }
-  void progress(const std::string& item) {
+  /// `item` is being worked on.
+  void working(const std::string& item) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    m_interaction.progress(m_progressed++, m_steps, item);
+    m_interaction.progress(m_done, m_files, item);
+  }
+  /// `item`'s output is written.
+  void done(const std::string& item) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_interaction.progress(++m_done, m_files, item);
   }
 
  private:
   Interaction& m_interaction;
-  std::size_t m_steps;
+  std::size_t m_files;
   std::mutex m_mutex;
-  std::atomic<std::size_t> m_progressed{0};
+  std::size_t m_done = 0;
 };
 
 /// Phase 1 for one file: its plan and the digest it needs signed.  An error
@@ -230,7 +238,7 @@ std::vector<std::optional<AtomicFile>> writeOutputs(std::vector<Item>& items, co
   forEachParallel(index.size(), [&](std::size_t k) {
     if (ui.cancelled()) return;  // the batch is dropped by the caller
     Item& it = items[index[k]];
-    ui.progress(it.outcome.input.string());
+    ui.working(it.outcome.input.string());
     try {
       outputs[k].emplace(it.output);
       it.pending->finish(values[k], *outputs[k]);
@@ -244,6 +252,7 @@ std::vector<std::optional<AtomicFile>> writeOutputs(std::vector<Item>& items, co
       outputs[k].reset();
     }
     it.pending.reset();  // its memory is not needed any more
+    ui.done(it.outcome.input.string());
   });
   return outputs;
 }
@@ -288,13 +297,14 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
   // Phase 1: every file gives the digest it needs signed.  Files are
   // independent, so a batch uses every core; calls into `interaction` are
   // serialised.
-  SerialInteraction ui(interaction, total * 2);
+  SerialInteraction ui(interaction, total);
   forEachParallel(total, [&](std::size_t i) {
     if (ui.cancelled()) throw Error(Category::Cancelled, tr("signing was cancelled"));
     Item& it = items[i];
     it.outcome.input = request.inputs[i];
-    ui.progress(request.inputs[i].string());
+    ui.working(request.inputs[i].string());
     planAndPrepare(it, request, request.inputs[i], m_registry, cert);
+    if (!it.pending) ui.done(request.inputs[i].string());  // failed or nothing to sign: it is done
   });
 
   // Phase 2: one call signs every digest (one PIN / OTP for the batch).
