@@ -20,7 +20,8 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for run in 1 2 3 4 5; do
   echo "== run $run"
   SECUREDOC_CONFIG="$cfg" SECUREDOC_LOCALEDIR="$build/locale" \
-    xvfb-run -a -s "-screen 0 1280x800x24" "$bench" "${1:-5000}" "$pdf"
+    xvfb-run -a -s "-screen 0 1280x800x24" "$bench" "${1:-5000}" "$pdf" \
+    "$build/tests/pki/signer-ec.p12" "$build/tests/pki/password.txt"
   # The peer: poppler's own tool drawing the same first page (a new process,
   # so it loads poppler as the window's first preview does), at 72 dpi,
   # about the preview's fit-width size.

@@ -19,6 +19,7 @@
 #include "report_view.h"
 #include "secret_dialogs.h"
 #include "settings_dialog.h"
+#include "settings_store.h"
 #include "sign_dialog.h"
 #include "background.h"
 
@@ -719,10 +720,22 @@ BOOST_AUTO_TEST_CASE(a_pdf_signed_twice_offers_the_signed_version_of_the_first_s
     BOOST_TEST(child(second, "viewSignedVersion") == nullptr, "the last signature covers the whole file");
     wxWindow* view = child(first, "viewSignedVersion");
     BOOST_TEST_REQUIRE(view != nullptr, "the first signature offers its signed version");
-    BOOST_TEST(view->GetLabel() == tr_("View signed version"));
+    BOOST_TEST(view->GetLabel() == tr_("View &signed version"));
     scrollTo(first, child(first, "modificationLevel"));
     screenshot("report-signed-twice");
+    // The signed version in the report's own preview (issue 16).
     click(view);
+    ui::PreviewPane* pane = d->signaturePreview(0);
+    BOOST_TEST_REQUIRE(pane != nullptr);
+    BOOST_TEST_REQUIRE(waitUntil([&] { return pane->kind() == ui::PreviewPane::Kind::Pdf && pane->ready(); }, 60),
+                       "the signed version is shown in the report");
+    BOOST_TEST_REQUIRE(d->lastSignedVersion().has_value());
+    BOOST_TEST((pane->file() == *d->lastSignedVersion()));
+    BOOST_TEST(pane->pageView().hasPage());
+    BOOST_TEST(opened.empty(), "the preview starts no other program");
+    screenshot("report-signed-version-preview");
+    // And, on request, in the system's PDF viewer.
+    click(child(first, "openSignedVersion"));
     BOOST_TEST_REQUIRE(opened.size() == 1u, "the viewer is asked to open one file");
     BOOST_TEST((d->lastSignedVersion() == opened.front()));
   });
@@ -738,6 +751,70 @@ BOOST_AUTO_TEST_CASE(a_pdf_signed_twice_offers_the_signed_version_of_the_first_s
   struct stat st {};
   BOOST_TEST_REQUIRE(::stat(written.parent_path().c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 0777) == 0700u, "the folder is private");
+}
+
+// Issue 16: each visible signature is framed on its page in the report's
+// preview, and "View signed version" shows what the first of two visible
+// signatures covers, framed there too.
+BOOST_AUTO_TEST_CASE(the_report_frames_each_visible_signature_on_its_page) {
+  const fs::path dir = gui->folder("framed");
+  const fs::path contract = sourceDir() / "samples" / "documents" / "contract.pdf";
+  const std::string signer = "pkcs12:" + (pkiDir() / "signer-rsa.p12").string();
+  const std::string pw = (pkiDir() / "password.txt").string();
+  const fs::path once = dir / "once.pdf";
+  const fs::path twice = dir / "twice.pdf";
+  auto r = cli({"sign", "--signer", signer, "--password-file", pw, "--visible", "1,330,60,200,60", "--output",
+                once.string(), contract.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+  // Below the contract's last lines: a box over signed text would be a
+  // change the first signature does not allow (content-covered).
+  r = cli({"sign", "--signer", signer, "--password-file", pw, "--visible", "2,330,60,230,62", "--output",
+           twice.string(), once.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
+  const auto framedOn = [](ui::PreviewPane* pane, int pageIndex, const ui::PageRect& expected) {
+    return waitUntil(
+        [&] {
+          const auto& o = pane->pageView().overlay();
+          return pane->kind() == ui::PreviewPane::Kind::Pdf && pane->ready() && pane->page() == pageIndex && o &&
+                 o->x1 == expected.x1 && o->y1 == expected.y1 && o->x2 == expected.x2 && o->y2 == expected.y2;
+        },
+        60);
+  };
+  openAndReport(twice, [&](ui::ReportDialog* d) {
+    wxWindow* first = signaturePage(d, 0);
+    wxWindow* second = signaturePage(d, 1);
+    BOOST_TEST_REQUIRE((first && second));
+    BOOST_TEST(d->report().indication == Indication::TotalPassed, "two honest visible signatures");
+    BOOST_TEST_REQUIRE(child(second, "showSignatureOnPage") != nullptr);
+    BOOST_TEST(child(second, "viewSignedVersion") == nullptr, "the second covers the whole file");
+    // The second signature, on page 2 of the file as it is.
+    if (auto* book = dynamic_cast<wxNotebook*>(child(d, "signatures"))) book->SetSelection(1);
+    click(child(second, "showSignatureOnPage"));
+    ui::PreviewPane* pane2 = d->signaturePreview(1);
+    BOOST_TEST_REQUIRE(pane2 != nullptr);
+    BOOST_TEST_REQUIRE(framedOn(pane2, 1, ui::PageRect{330, 60, 560, 122}), "framed on page 2");
+    BOOST_TEST((pane2->file() == twice));
+    // The frame is where the page shows the appearance: in the window's
+    // pixels, the frame lies inside the drawn page.
+    const wxRect frame = pane2->pageView().toWindow(ui::PageRect{330, 60, 560, 122});
+    BOOST_TEST((frame.GetWidth() > 20 && frame.GetHeight() > 5));
+    screenshot("report-second-signature-framed");
+    // The first: its signed version, page 1, framed.
+    if (auto* book = dynamic_cast<wxNotebook*>(child(d, "signatures"))) book->SetSelection(0);
+    click(child(first, "viewSignedVersion"));
+    ui::PreviewPane* pane1 = d->signaturePreview(0);
+    BOOST_TEST_REQUIRE(pane1 != nullptr);
+    BOOST_TEST_REQUIRE(framedOn(pane1, 0, ui::PageRect{330, 60, 530, 120}), "the signed version, framed on page 1");
+    BOOST_TEST_REQUIRE(d->lastSignedVersion().has_value());
+    BOOST_TEST((pane1->file() == *d->lastSignedVersion()));
+    BOOST_TEST(fs::file_size(*d->lastSignedVersion()) == fs::file_size(once), "exactly the first revision");
+    screenshot("report-signed-version-framed");
+    // Turning to page 2 of the signed version: no frame there (the second
+    // signature is not in it).
+    pane1->nextPage();
+    BOOST_TEST_REQUIRE(waitUntil([&] { return pane1->page() == 1 && pane1->ready(); }, 60));
+    BOOST_TEST(!pane1->pageView().overlay().has_value());
+  });
 }
 
 BOOST_AUTO_TEST_CASE(cancel_returns_at_once_from_a_verification_and_drops_its_result) {
@@ -1206,6 +1283,307 @@ BOOST_AUTO_TEST_CASE(a_new_selection_cancels_the_render_in_flight) {
   f.fileList().clearAll();
   f.updatePreview();
   BOOST_TEST((p.kind() == ui::PreviewPane::Kind::Nothing), "an empty list shows the hint");
+}
+
+// ------------------------------------------------- the visible signature
+
+namespace {
+
+/// A fresh list holding exactly `files`, none selected: Sign files signs them all.
+void listOnly(const std::vector<fs::path>& files) {
+  ui::MainFrame& f = *gui->frame;
+  f.fileList().clearAll();
+  f.updatePreview();
+  BOOST_TEST_REQUIRE(f.addFiles(files) == files.size());
+  for (const std::size_t r : f.fileList().selected()) f.fileList().Select(static_cast<long>(r), false);
+}
+
+/// A PDF of `pages` pages (pages_pdf.h) in the "visible" folder.
+fs::path visiblePdf(const std::string& name, int pages) {
+  test::PagesPdf spec;
+  spec.pages = pages;
+  const fs::path file = gui->folder("visible") / name;
+  writeFile(file, test::pagesPdf(spec));
+  return file;
+}
+
+/// The mouse on the dialog's page, at the user-space point `p`.
+wxPoint at(ui::SignDialog* d, PagePoint p) {
+  const wxPoint2DDouble w = d->pageView()->toWindow(p);
+  return wxPoint(static_cast<int>(std::lround(w.m_x)), static_cast<int>(std::lround(w.m_y)));
+}
+
+/// Presses at `from`, moves in a few steps to `to` and lets go, as a hand does.
+void drag(ui::SignDialog* d, PagePoint from, PagePoint to) {
+  d->pressAt(at(d, from));
+  for (int i = 1; i <= 4; ++i)
+    d->dragTo(at(d, PagePoint{from.x + (to.x - from.x) * i / 4, from.y + (to.y - from.y) * i / 4}));
+  d->releaseAt(at(d, to));
+}
+
+/// Page `page` of `pdf` drawn by poppler's pdftoppm at 72 dpi: one pixel a point.
+wxImage pageAt72(const fs::path& pdf, int page) {
+  const fs::path out = gui->folder("visible") / ("page-" + std::to_string(page) + "-" + pdf.stem().string());
+  const auto r = run({"pdftoppm", "-r", "72", "-f", std::to_string(page), "-l", std::to_string(page), "-png",
+                      "-singlefile", pdf.string(), out.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, "pdftoppm " << pdf << ": " << r.err);
+  wxImage img;
+  BOOST_TEST_REQUIRE(img.LoadFile(wxString::FromUTF8(out.string() + ".png"), wxBITMAP_TYPE_PNG));
+  return img;
+}
+
+/// pdfsig's verdict on every signature of `pdf` (the demo CA is not in its
+/// trust store, so the certificate's trust is not asked for).
+void expectPdfsigValid(const fs::path& pdf) {
+  const auto r = run({"pdfsig", pdf.string()});
+  BOOST_TEST(r.out.find("Signature is Valid") != std::string::npos, "pdfsig " << pdf << ":\n" << r.out << r.err);
+}
+
+std::string pageText(const fs::path& pdf, int page) {
+  const auto r = run({"pdftotext", "-f", std::to_string(page), "-l", std::to_string(page), pdf.string(), "-"});
+  BOOST_TEST(r.exitCode == 0, "pdftotext " << pdf << ": " << r.err);
+  return r.out;
+}
+
+/// Whether a pixel of `img` at user-space point (x, y) of an A4 page drawn
+/// at 72 dpi lies within `r` grown by `margin` points.
+bool insideRect(const ui::PageRect& r, int px, int py, int height, double margin) {
+  const double x = px + 0.5, y = height - (py + 0.5);
+  return x >= r.x1 - margin && x <= r.x2 + margin && y >= r.y1 - margin && y <= r.y2 + margin;
+}
+
+/// Opens the PKCS#12 file of Jan Kowalski in the dialog (its password asked once).
+void expectPassword() {
+  gui->script.expect<ui::SecretDialog>("the PKCS#12 password", [](ui::SecretDialog* d) {
+    type(d, "secret", p12Password());
+    click(d->FindWindow(wxID_OK));
+  });
+}
+
+const ui::PageRect kDrawn{100, 300, 350, 400};  // blank on every page of pagesPdf
+
+/// Signs `pdf` alone with a box drawn on page 2, optionally with `image`;
+/// returns the signed file and the box as the dialog had it.
+std::pair<fs::path, ui::PageRect> signOnPageTwo(const fs::path& pdf, const fs::path& image, const std::string& shot) {
+  ui::MainFrame& f = *gui->frame;
+  listOnly({pdf});
+  expectPassword();
+  ui::PageRect drawn;
+  signSelected([&](ui::SignDialog* d) {
+    BOOST_TEST_REQUIRE(d->offersVisible(), "a PDF in the batch: the visible signature is offered");
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    d->setVisible(true);
+    d->setPlacementPage(2, false);
+    BOOST_TEST_REQUIRE(waitUntil([d] { return d->pageShown(); }, 30), "page 2 is drawn");
+    BOOST_TEST_REQUIRE(d->pageView()->bitmap().IsOk());
+    BOOST_TEST(darkPixels(d->pageView()->bitmap()) > 500u, "the page is drawn, not blank");
+    // A small drag still gives a box with room for a name and a time.
+    drag(d, PagePoint{300, 600}, PagePoint{316, 610});
+    BOOST_TEST_REQUIRE(d->rectangle().has_value());
+    BOOST_TEST(d->rectangle()->x2 - d->rectangle()->x1 >= ui::SignDialog::kMinWidth - 1e-6);
+    BOOST_TEST(d->rectangle()->y2 - d->rectangle()->y1 >= ui::SignDialog::kMinHeight - 1e-6);
+    // Drawn beyond the page's edge: kept on the page.
+    drag(d, PagePoint{500, 50}, PagePoint{700, -40});
+    BOOST_TEST(d->rectangle()->x2 <= 595 + 1e-6);
+    BOOST_TEST(d->rectangle()->y1 >= -1e-6);
+    // The box that is signed: drawn a little lower, then moved by dragging inside it.
+    drag(d, PagePoint{kDrawn.x1, kDrawn.y1 - 50}, PagePoint{kDrawn.x2, kDrawn.y2 - 50});
+    drag(d, PagePoint{200, 320}, PagePoint{200, 370});
+    drawn = *d->rectangle();
+    const double tolerance = 2.0 / d->pageView()->scale() + 0.5;  // whole pixels of the mouse
+    BOOST_TEST(std::fabs(drawn.x1 - kDrawn.x1) < tolerance, drawn.x1);
+    BOOST_TEST(std::fabs(drawn.y1 - kDrawn.y1) < tolerance, drawn.y1);
+    BOOST_TEST(std::fabs(drawn.x2 - kDrawn.x2) < tolerance, drawn.x2);
+    BOOST_TEST(std::fabs(drawn.y2 - kDrawn.y2) < tolerance, drawn.y2);
+    BOOST_TEST(d->pageView()->overlay().has_value(), "the box is shown on the page");
+    BOOST_TEST(unwrapped(dynamic_cast<wxStaticText*>(child(d, "visibleBatchText"))) ==
+               wxString::Format(tr_("The signature goes on page %d of the PDF."), 2));
+    type(d, "reason", "Zatwierdzam");
+    if (!image.empty()) d->setSignatureImage(wxString::FromUTF8(image.string()));
+    screenshot(shot);
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  const auto& e = f.fileList().entry(0);
+  BOOST_TEST_REQUIRE((e.state == ui::FileEntry::State::Signed), e.path << ": " << e.detail.utf8_string());
+  return {e.output, drawn};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_visible_signature_drawn_on_page_two_is_signed_there) {
+  const fs::path pdf = visiblePdf("three-pages.pdf", 3);
+  // Nothing remembered for Jan Kowalski yet: the box starts unticked.
+  listOnly({pdf});
+  expectPassword();
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    BOOST_TEST(!d->visible(), "off unless a placement is remembered");
+    BOOST_TEST(!d->choice()->visible.has_value());
+    // Every mnemonic of the dialog is its own, the new controls' included.
+    std::vector<wxString> letters;
+    std::function<void(wxWindow*)> collect = [&](wxWindow* w) {
+      for (wxWindow* c : w->GetChildren()) {
+        wxString label = c->GetLabel();
+        label.Replace("&&", "");
+        const int amp = label.Find('&');
+        if (amp != wxNOT_FOUND && static_cast<std::size_t>(amp) + 1 < label.length())
+          letters.push_back(label.Mid(static_cast<std::size_t>(amp) + 1, 1).Lower());
+        collect(c);
+      }
+    };
+    collect(d);
+    for (const char* name : {"visibleSignature", "removeImage"})
+      BOOST_TEST(child(d, name)->GetLabel().Contains("&"), name << " has a mnemonic");
+    std::vector<wxString> sorted = letters;
+    std::sort(sorted.begin(), sorted.end());
+    BOOST_TEST(letters.size() >= 6u);
+    BOOST_TEST((std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()), "unique mnemonics in the dialog");
+    d->EndModal(wxID_CANCEL);
+  });
+  BOOST_TEST(waitUntil([] { return gui->script.finished(); }, 30));
+  checkScript();
+
+  const auto [output, drawn] = signOnPageTwo(pdf, {}, "visible-signature-page-2");
+  expectVerifies(output);
+  expectPdfsigValid(output);
+  BOOST_TEST(pageText(output, 2).find("Jan Kowalski") != std::string::npos, "the name is text on page 2");
+  BOOST_TEST(pageText(output, 1).find("Jan Kowalski") == std::string::npos, "not on page 1");
+  BOOST_TEST(pageText(output, 3).find("Jan Kowalski") == std::string::npos, "not on page 3");
+
+  // The appearance is inside the drawn box; everything around it is as before.
+  const wxImage before = pageAt72(pdf, 2), after = pageAt72(output, 2);
+  BOOST_TEST_REQUIRE((before.GetSize() == after.GetSize()));
+  std::size_t inkInside = 0, changedOutside = 0;
+  for (int y = 0; y < after.GetHeight(); ++y) {
+    for (int x = 0; x < after.GetWidth(); ++x) {
+      const bool changed = std::abs(after.GetRed(x, y) - before.GetRed(x, y)) > 8 ||
+                           std::abs(after.GetGreen(x, y) - before.GetGreen(x, y)) > 8 ||
+                           std::abs(after.GetBlue(x, y) - before.GetBlue(x, y)) > 8;
+      if (insideRect(drawn, x, y, after.GetHeight(), 0)) {
+        if (changed) ++inkInside;
+      } else if (changed && !insideRect(drawn, x, y, after.GetHeight(), 1.0)) {
+        ++changedOutside;
+      }
+    }
+  }
+  BOOST_TEST(inkInside > 200u, "the appearance is drawn in the box: " << inkInside << " pixels");
+  BOOST_TEST(changedOutside == 0u, "nothing changed outside the box");
+}
+
+BOOST_AUTO_TEST_CASE(an_image_in_the_appearance_is_drawn_in_the_box) {
+  const fs::path pdf = visiblePdf("with-image.pdf", 3);
+  const fs::path png = gui->folder("visible") / "red-block.png";
+  wxImage red(200, 100);
+  red.SetRGB(wxRect(0, 0, 200, 100), 0xFF, 0xFF, 0xFF);
+  red.SetRGB(wxRect(20, 10, 160, 80), 0xE0, 0x10, 0x10);
+  BOOST_TEST_REQUIRE(red.SaveFile(wxString::FromUTF8(png.string()), wxBITMAP_TYPE_PNG));
+  const auto [output, drawn] = signOnPageTwo(pdf, png, "visible-signature-image");
+  expectPdfsigValid(output);
+  const wxImage page = pageAt72(output, 2);
+  std::size_t redInside = 0, redOutside = 0;
+  for (int y = 0; y < page.GetHeight(); ++y) {
+    for (int x = 0; x < page.GetWidth(); ++x) {
+      const bool isRed = page.GetRed(x, y) > 180 && page.GetGreen(x, y) < 80 && page.GetBlue(x, y) < 80;
+      if (!isRed) continue;
+      (insideRect(drawn, x, y, page.GetHeight(), 1.0) ? redInside : redOutside) += 1;
+    }
+  }
+  BOOST_TEST(redInside > 300u, "the red block is in the box: " << redInside << " pixels");
+  BOOST_TEST(redOutside == 0u, "and nowhere else");
+
+  // An image that is not PNG or JPEG is refused before the dialog closes.
+  const fs::path notImage = gui->folder("visible") / "not-an-image.png";
+  writeFile(notImage, "not a picture at all");
+  listOnly({pdf});
+  expectPassword();
+  signSelected([&](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    BOOST_TEST(d->visible(), "remembered from the signature before");
+    BOOST_TEST_REQUIRE(d->choice()->visible.has_value());
+    BOOST_TEST(d->choice()->visible->box.image == png, "the image is remembered too");
+    d->setSignatureImage(wxString::FromUTF8(notImage.string()));
+    click(d->FindWindow(wxID_OK));
+    BOOST_TEST(d->IsModal(), "the dialog stays open");
+    BOOST_TEST(gui->script.messages.size() == 1u, "a message says why");
+    gui->script.messages.clear();
+    d->removeSignatureImage();
+    BOOST_TEST(d->choice()->visible->box.image.empty());
+    d->EndModal(wxID_CANCEL);
+  });
+  BOOST_TEST(waitUntil([] { return gui->script.finished(); }, 30));
+  checkScript();
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_puts_the_signature_on_the_last_page_of_each_pdf) {
+  ui::MainFrame& f = *gui->frame;
+  const std::vector<fs::path> pdfs = {visiblePdf("one-page.pdf", 1), visiblePdf("two-pages.pdf", 2),
+                                      visiblePdf("five-pages.pdf", 5)};
+  listOnly(pdfs);
+  expectPassword();
+  signSelected([&](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    d->setVisible(true);
+    d->removeSignatureImage();
+    d->setPlacementPage(1, true);
+    BOOST_TEST_REQUIRE(waitUntil([d] { return d->pageShown(); }, 30), "the first PDF's last page is drawn");
+    const wxString said = unwrapped(dynamic_cast<wxStaticText*>(child(d, "visibleBatchText")));
+    BOOST_TEST(said.Contains(wxString::Format(tr_("The signature goes on the last page of each of the %s PDFs."), "3")),
+               said.utf8_string());
+    d->setRectangle(ui::PageRect{300, 60, 540, 130});
+    type(d, "location", "Kraków");
+    screenshot("visible-signature-batch-last-page");
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  const int lengths[] = {1, 2, 5};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto row = f.fileList().indexOf(pdfs[i]);
+    BOOST_TEST_REQUIRE(row.has_value());
+    const auto& e = f.fileList().entry(*row);
+    BOOST_TEST_REQUIRE((e.state == ui::FileEntry::State::Signed), e.path << ": " << e.detail.utf8_string());
+    expectPdfsigValid(e.output);
+    BOOST_TEST(pageText(e.output, lengths[i]).find("Jan Kowalski") != std::string::npos,
+               e.output << ": the name on its last page, " << lengths[i]);
+    if (lengths[i] > 1) {
+      BOOST_TEST(pageText(e.output, lengths[i] - 1).find("Jan Kowalski") == std::string::npos,
+                 e.output << ": not on the page before");
+    }
+  }
+  screenshot("visible-signature-batch-signed");
+}
+
+BOOST_AUTO_TEST_CASE(the_placement_is_remembered_for_the_person) {
+  const fs::path pdf = visiblePdf("again.pdf", 4);
+  listOnly({pdf});
+  expectPassword();
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    BOOST_TEST_REQUIRE(d->visible(), "ticked: a placement is remembered for Jan Kowalski");
+    BOOST_TEST_REQUIRE(waitUntil([d] { return d->pageShown(); }, 30));
+    const auto c = d->choice();
+    BOOST_TEST_REQUIRE(c->visible.has_value());
+    const VisiblePlacement& v = *c->visible;
+    BOOST_TEST(v.box.fromEnd);
+    BOOST_TEST(v.box.page == 1);
+    BOOST_TEST(v.box.x == 300.0);
+    BOOST_TEST(v.box.y == 60.0);
+    BOOST_TEST(v.box.width == 240.0);
+    BOOST_TEST(v.box.height == 70.0);
+    BOOST_TEST(v.location == "Kraków");
+    BOOST_TEST(v.reason == "Zatwierdzam");
+    BOOST_TEST(v.box.image.empty());
+    BOOST_TEST(d->pageView()->overlay().has_value(), "the box is shown on the page");
+    screenshot("visible-signature-remembered");
+    d->EndModal(wxID_CANCEL);
+  });
+  BOOST_TEST(waitUntil([] { return gui->script.finished(); }, 30));
+  checkScript();
+  // Kept with the settings, for the next start.
+  const Settings saved = ui::loadSettings();
+  BOOST_TEST(saved.placements.size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -449,12 +449,26 @@ void MainFrame::cancelJob() {
 void MainFrame::signFiles() {
   if (busy() || m_list->count() == 0) return;
   const auto rows = m_list->selectedOrAll();
-  SignDialog dialog(this, m_settings, *m_interaction, m_cloud, [this] { return signInToCloud(); });
+  std::vector<fs::path> inputs;
+  for (const std::size_t r : rows)
+    if (r < m_list->count()) inputs.push_back(m_list->entry(r).path);
+  SignDialog dialog(
+      this, m_settings, *m_interaction, m_cloud, [this] { return signInToCloud(); }, inputs);
   const int answer = dialog.ShowModal();
   if (dialog.cloudSigner()) m_cloud = dialog.cloudSigner();
   if (answer != wxID_OK) return;
   const auto choice = dialog.choice();
   if (!choice) return;
+  if (choice->visible) {
+    // The settings' one home is here: the dialog only reads them.
+    try {
+      m_settings.placements[personKey(choice->certificate.certificate)] = *choice->visible;
+      saveSettings(m_settings);
+    } catch (const Error&) {
+      // A subject that cannot be read has no key to remember it under; the
+      // signing itself does not need one.
+    }
+  }
   startSigning(rows, *choice);
 }
 
@@ -471,7 +485,8 @@ void MainFrame::startSigning(const std::vector<std::size_t>& rows, const Signing
   m_list->refreshRows(rows);
   SignRequest request;
   try {
-    request = signRequestFor(m_settings, inputs, choice.format, choice.level);
+    request = choice.visible ? signRequestFor(m_settings, inputs, choice.format, choice.level, *choice.visible)
+                             : signRequestFor(m_settings, inputs, choice.format, choice.level);
   } catch (const Error& e) {
     finishSigning(inputs, {}, e);
     return;

@@ -15,6 +15,7 @@
 #include <wx/button.h>
 #include <wx/choice.h>
 #include <wx/dcbuffer.h>
+#include <wx/graphics.h>
 #include <wx/log.h>
 #include <wx/settings.h>
 #include <wx/simplebook.h>
@@ -187,6 +188,16 @@ void PageView::setOverlay(std::optional<PageRect> r) {
   Refresh();
 }
 
+void PageView::setOverlayFill(const wxColour& colour) {
+  m_overlayFill = colour;
+  Refresh();
+}
+
+void PageView::setOverlayLabel(const wxString& label) {
+  m_overlayLabel = label;
+  Refresh();
+}
+
 void PageView::onPaint(wxPaintEvent&) {
   wxAutoBufferedPaintDC dc(this);
   // A mid grey ground, as document viewers use, so a white page stands out.
@@ -207,9 +218,31 @@ void PageView::onPaint(wxPaintEvent&) {
   dc.SetPen(wxPen(wxColour(0x50, 0x50, 0x50)));
   dc.SetBrush(*wxTRANSPARENT_BRUSH);
   dc.DrawRectangle(origin.x - 1, origin.y - 1, m_bitmap.GetWidth() + 2, m_bitmap.GetHeight() + 2);
+  if (m_overlay && m_overlayFill.IsOk()) {
+    // The DC itself ignores alpha; a graphics context on it blends.
+    const std::unique_ptr<wxGraphicsContext> gc(wxGraphicsContext::Create(dc));
+    if (gc) {
+      const wxRect r = toWindow(*m_overlay);
+      gc->SetPen(*wxTRANSPARENT_PEN);
+      gc->SetBrush(wxBrush(m_overlayFill));
+      gc->DrawRectangle(r.x, r.y, r.width, r.height);
+    }
+  }
   if (m_overlay) {
     dc.SetPen(wxPen(wxColour(0x1A, 0x5F, 0xD0), FromDIP(2), wxPENSTYLE_SHORT_DASH));
     dc.DrawRectangle(toWindow(*m_overlay));
+    if (!m_overlayLabel.empty()) {
+      const wxRect r = toWindow(*m_overlay).Deflate(FromDIP(3));
+      const int lines = 1 + static_cast<int>(m_overlayLabel.Freq('\n'));
+      // Small enough that every line fits the box's height, never unreadably small.
+      const int px = std::clamp(r.height / lines - 1, 7, FromDIP(13));
+      wxFont font = GetFont();
+      font.SetPixelSize(wxSize(0, px));
+      dc.SetFont(font);
+      dc.SetTextForeground(wxColour(0x10, 0x2A, 0x5C));
+      wxDCClipper clip(dc, r);
+      dc.DrawLabel(m_overlayLabel, r, wxALIGN_LEFT | wxALIGN_CENTER_VERTICAL);
+    }
   }
 }
 

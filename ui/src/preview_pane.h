@@ -5,6 +5,7 @@
 // previous one still reads (its results are dropped).
 #include <securedoc/formats/pdf_render.h>
 
+#include <wx/colour.h>
 #include <wx/geometry.h>
 #include <wx/image.h>
 #include <wx/panel.h>
@@ -69,6 +70,11 @@ class PageView final : public wxScrolledWindow {
   /// A frame over the page (user space); nullopt for none.
   void setOverlay(std::optional<PageRect> r);
   const std::optional<PageRect>& overlay() const { return m_overlay; }
+  /// Fills the overlay with `colour` (its alpha kept, so the page shows
+  /// through): the sign dialog's signature box reads as an area, not a frame.
+  void setOverlayFill(const wxColour& colour);
+  /// Words drawn inside the overlay, clipped to it (what the box will show).
+  void setOverlayLabel(const wxString& label);
   /// The pixels a page may fill: the client area less the margins.
   wxSize pageArea() const;
   /// The page's top-left corner in the scrolled (virtual) area.
@@ -83,6 +89,8 @@ class PageView final : public wxScrolledWindow {
   double m_scale = 1.0;
   wxString m_message;
   std::optional<PageRect> m_overlay;
+  wxColour m_overlayFill;
+  wxString m_overlayLabel;
 };
 
 /// The preview pane.  GUI thread only; its readers run on background

@@ -1,6 +1,7 @@
 #include "report_view.h"
 
 #include "background.h"
+#include "preview_pane.h"
 
 #include <securedoc/app/report_html.h>
 #include <securedoc/app/report_render.h>
@@ -652,7 +653,8 @@ ReportDialog::ReportDialog(wxWindow* parent, const VerificationReport& report, s
                wxDefaultPosition, wxDefaultSize, wxDEFAULT_DIALOG_STYLE | wxRESIZE_BORDER),
       m_report(report),
       m_stamp(verified ? verified : FileStamp::of(report.file)),
-      m_pages(report.signatures.size()) {
+      m_pages(report.signatures.size()),
+      m_previews(report.signatures.size(), nullptr) {
   SetName("reportDialog");
   // Wider when pages are shown side by side; known before the pages are made
   // so that their texts wrap to it.
@@ -732,9 +734,102 @@ bool ReportDialog::fileUnchanged(const wxString& title) {
   return false;
 }
 
-void ReportDialog::viewSignedVersion(std::size_t index) {
-  const wxString title = _("View signed version");
-  if (index >= m_report.signatures.size() || !fileUnchanged(title)) return;
+void ReportDialog::addSignedPagePreview(wxWindow* page, wxSizer* box, std::size_t index, int wrap) {
+  const SignatureReport& s = m_report.signatures[index];
+  const bool revision = s.coversWholeDocument && !*s.coversWholeDocument && s.signedBytes;
+  if (!s.appearance && !revision) return;
+  const wxColour grey = wxSystemSettings::GetColour(wxSYS_COLOUR_GRAYTEXT);
+  auto* row = new wxBoxSizer(wxHORIZONTAL);
+  if (s.appearance) {
+    auto* where = new wxButton(page, wxID_ANY, _("Show on the &page"));
+    where->SetName("showSignatureOnPage");
+    where->Bind(wxEVT_BUTTON, [this, index](wxCommandEvent&) { showInPreview(index, false); });
+    row->Add(where, 0, wxALIGN_CENTRE_VERTICAL | wxRIGHT, FromDIP(8));
+  }
+  if (revision) {
+    // What was signed, exactly: the revision this signature covers.
+    auto* view = new wxButton(page, wxID_ANY, _("View &signed version"));
+    view->SetName("viewSignedVersion");
+    view->Bind(wxEVT_BUTTON, [this, index](wxCommandEvent&) { showInPreview(index, true); });
+    row->Add(view, 0, wxALIGN_CENTRE_VERTICAL | wxRIGHT, FromDIP(8));
+    auto* open = new wxButton(page, wxID_ANY, _("Open in PDF &viewer"));
+    open->SetName("openSignedVersion");
+    open->SetToolTip(_("Opens exactly what this signature covers in your PDF viewer."));
+    open->Bind(wxEVT_BUTTON, [this, index](wxCommandEvent&) { viewSignedVersion(index); });
+    row->Add(open, 0, wxALIGN_CENTRE_VERTICAL);
+  }
+  box->Add(row, 0, wxLEFT | wxRIGHT | wxTOP, FromDIP(10));
+  const wxString hint =
+      s.appearance ? wxString::Format(_("The signature is shown on page %s, in the dashed frame."),
+                                      wxString::FromUTF8(readableCount(static_cast<std::uint64_t>(s.appearance->page))))
+                   : _("The signature is not shown on any page (an invisible signature).");
+  auto* hintText = plainText(page, revision ? hint + ' ' + _("The signed version is exactly what it covers.") : hint);
+  hintText->SetForegroundColour(grey);
+  hintText->Wrap(wrap);
+  box->Add(hintText, 0, wxLEFT | wxRIGHT | wxTOP, FromDIP(10));
+  // The preview, made now and shown when asked for: the same pane as the
+  // main window's, so pages, zoom and keys work alike.
+  auto* pane = new PreviewPane(page);
+  pane->SetName(wxString::Format("signaturePreview%zu", index));
+  pane->SetMinSize(wxSize(-1, FromDIP(460)));
+  pane->Hide();
+  box->Add(pane, 0, wxEXPAND | wxLEFT | wxRIGHT | wxTOP, FromDIP(10));
+  m_previews[index] = pane;
+}
+
+void ReportDialog::showInPreview(std::size_t index, bool signedVersion) {
+  if (index >= m_previews.size() || !m_previews[index]) return;
+  const wxString title = signedVersion ? _("View signed version") : _("Show on the page");
+  fs::path file = m_report.file;
+  if (signedVersion) {
+    const auto written = writeSignedVersion(index, title);
+    if (!written) return;
+    file = *written;
+  } else if (!fileUnchanged(title)) {
+    return;
+  }
+  PreviewPane* pane = m_previews[index];
+  const std::optional<SignatureAppearance> mark = m_report.signatures[index].appearance;
+  // On the signature's page first, its frame drawn there (and only there).
+  auto first = std::make_shared<bool>(true);
+  pane->onShown = [pane, mark, first] {
+    if (pane->kind() != PreviewPane::Kind::Pdf || !mark) return;
+    if (*first) {
+      *first = false;
+      if (mark->page - 1 != pane->page()) {
+        pane->goToPage(mark->page - 1);
+        return;
+      }
+    }
+    if (pane->page() != mark->page - 1) {
+      pane->pageView().setOverlay(std::nullopt);
+      return;
+    }
+    const PageRect rect{mark->x, mark->y, mark->x + mark->width, mark->y + mark->height};
+    PageView& view = pane->pageView();
+    view.setOverlay(rect);
+    // The frame in sight: a signature often sits at the foot of the page.
+    int unitX = 0;
+    int unitY = 0;
+    view.GetScrollPixelsPerUnit(&unitX, &unitY);
+    const wxPoint top = view.CalcUnscrolledPosition(view.toWindow(rect).GetTopLeft());
+    if (unitY > 0) view.Scroll(-1, std::max(0, top.y - view.FromDIP(40)) / unitY);
+  };
+  pane->Show();
+  pane->GetParent()->Layout();
+  if (auto* scrolled = dynamic_cast<wxScrolledWindow*>(pane->GetParent())) {
+    scrolled->FitInside();
+    // Brought into view: the pane is below the signature's details.
+    int unitX = 0;
+    int unitY = 0;
+    scrolled->GetScrollPixelsPerUnit(&unitX, &unitY);
+    if (unitY > 0) scrolled->Scroll(-1, pane->GetPosition().y / unitY + scrolled->GetViewStart().y);
+  }
+  pane->show(file);
+}
+
+std::optional<fs::path> ReportDialog::writeSignedVersion(std::size_t index, const wxString& title) {
+  if (index >= m_report.signatures.size() || !fileUnchanged(title)) return std::nullopt;
   fs::path written;
   try {
     wxBusyCursor wait;
@@ -744,23 +839,30 @@ void ReportDialog::viewSignedVersion(std::size_t index) {
     ::chmod(written.c_str(), 0400);  // for viewing: a viewer's Save cannot change what was signed
   } catch (const Error& e) {
     wxMessageBox(_("The signed version could not be saved.") + "\n\n" + errorText(e), title, wxOK | wxICON_ERROR, this);
-    return;
+    return std::nullopt;
   } catch (const std::exception& e) {
     wxMessageBox(_("The signed version could not be saved.") + "\n\n" + fromReport(e.what()), title,
                  wxOK | wxICON_ERROR, this);
-    return;
+    return std::nullopt;
   }
   // Copied while the file stayed the one verified?
   if (!fileUnchanged(title)) {
     std::error_code ec;
     fs::remove(written, ec);
-    return;
+    return std::nullopt;
   }
   m_lastSignedVersion = written;
-  if (!opener()(written)) {
+  return written;
+}
+
+void ReportDialog::viewSignedVersion(std::size_t index) {
+  const wxString title = _("Open in PDF viewer");
+  const auto written = writeSignedVersion(index, title);
+  if (!written) return;
+  if (!opener()(*written)) {
     wxMessageBox(
         wxString::Format(_("No program to show PDF files could be started. The signed version was saved as:\n%s"),
-                         fromReport(written.string())),
+                         fromReport(written->string())),
         title, wxOK | wxICON_WARNING, this);
   }
 }
@@ -1032,19 +1134,8 @@ wxWindow* ReportDialog::makeSignaturePage(wxWindow* parent, std::size_t index) {
     for (auto* v : values) v->Wrap(valueWrap);
   }
 
-  // What was signed, exactly: the revision this signature covers, in the PDF viewer.
-  if (s.coversWholeDocument && !*s.coversWholeDocument && s.signedBytes) {
-    auto* row = new wxBoxSizer(wxHORIZONTAL);
-    auto* view = new wxButton(page, wxID_ANY, _("View signed version"));
-    view->SetName("viewSignedVersion");
-    view->Bind(wxEVT_BUTTON, [this, index](wxCommandEvent&) { viewSignedVersion(index); });
-    row->Add(view, 0, wxALIGN_CENTRE_VERTICAL);
-    auto* hint = plainText(page, _("Opens exactly what this signature covers in your PDF viewer."));
-    hint->SetForegroundColour(grey);
-    hint->Wrap(wrap - view->GetBestSize().GetWidth());
-    row->Add(hint, 1, wxALIGN_CENTRE_VERTICAL | wxLEFT, FromDIP(10));
-    box->Add(row, 0, wxEXPAND | wxLEFT | wxRIGHT | wxTOP, FromDIP(10));
-  }
+  // Where it shows and what it signed, in the window's own preview.
+  addSignedPagePreview(page, box, index, wrap);
 
   // Pages that no longer look like what was signed: both renderings, side by side.
   std::set<int> pages;

@@ -32,6 +32,7 @@ struct FileStamp {
 };
 
 class PageComparison;
+class PreviewPane;
 
 /// Shows `report`: a header coloured by the overall result (with an icon and
 /// words, never colour alone), then each signature (one notebook page each
@@ -65,6 +66,16 @@ class ReportDialog final : public wxDialog {
   static std::filesystem::path signedVersionsFolder();
   /// The file the last "View signed version" wrote (tests).
   const std::optional<std::filesystem::path>& lastSignedVersion() const { return m_lastSignedVersion; }
+  /// Shows, in signature `index`'s own preview, the file as it is or
+  /// (`signedVersion`) the revision the signature covers, on the page where
+  /// the signature shows, framed.  Public for the tests, which press the
+  /// buttons that call it.
+  void showInPreview(std::size_t index, bool signedVersion);
+  const VerificationReport& report() const { return m_report; }
+  /// Signature `index`'s preview; null for a signature that has none.
+  PreviewPane* signaturePreview(std::size_t index) const {
+    return index < m_previews.size() ? m_previews[index] : nullptr;
+  }
   /// Page comparisons on every signature page, and how many have both images.
   std::size_t comparisons() const;
   std::size_t comparisonsShown() const;
@@ -74,7 +85,12 @@ class ReportDialog final : public wxDialog {
   wxWindow* makeSignaturePage(wxWindow* parent, std::size_t index);
   wxSizer* makeButtons();
   void onExport(bool html);
+  /// The external viewer: the signed version written, then opened.
   void viewSignedVersion(std::size_t index);
+  /// "Show on the page", "View signed version" and the preview they fill.
+  void addSignedPagePreview(wxWindow* page, wxSizer* box, std::size_t index, int wrap);
+  /// The signed revision in the private folder; nullopt after saying why not.
+  std::optional<std::filesystem::path> writeSignedVersion(std::size_t index, const wxString& title);
   /// Starts rendering the compared pages of signature `index`, once.
   void renderComparisons(std::size_t index);
   /// The file is still the one verified; else a message says so.
@@ -90,6 +106,7 @@ class ReportDialog final : public wxDialog {
     bool requested = false;
   };
   std::vector<Pages> m_pages;
+  std::vector<PreviewPane*> m_previews;  ///< per signature; null where none
   /// GUI thread only: false once the dialog is gone, so late renderings are dropped.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
   /// Tells the renderer to stop before its next page.
