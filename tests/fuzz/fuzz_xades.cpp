@@ -1,9 +1,10 @@
-// libFuzzer target: the XML reader and the XAdES / XML-DSig verifier on
-// arbitrary bytes.  Only securedoc::Error may escape.
+// libFuzzer target: the XML reader, the XAdES / XML-DSig verifier and the
+// preview's pretty-printer on arbitrary bytes.  Only securedoc::Error may escape.
 #include "fuzz_input.h"
 
 #include <securedoc/base/error.h>
 #include <securedoc/formats/xades.h>
+#include <securedoc/formats/xml_text.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static securedoc::XadesModule xades;
@@ -16,6 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     try {
       (void)xades.inspect(path);
+    } catch (const securedoc::Error&) {
+    }
+    try {
+      (void)securedoc::prettyXml(path, 1U << 20U);
     } catch (const securedoc::Error&) {
     }
   });
