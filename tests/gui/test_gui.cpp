@@ -1584,6 +1584,37 @@ BOOST_AUTO_TEST_CASE(the_placement_is_remembered_for_the_person) {
   // Kept with the settings, for the next start.
   const Settings saved = ui::loadSettings();
   BOOST_TEST(saved.placements.size() == 1u);
+
+  // Signed once with the box unticked: it comes back unticked, the
+  // placement kept for when it is ticked again.
+  ui::MainFrame& f = *gui->frame;
+  listOnly({pdf});
+  expectPassword();
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    d->setVisible(false);
+    BOOST_TEST(!d->choice()->visible.has_value(), "an invisible signature");
+    click(d->FindWindow(wxID_OK));
+  });
+  BOOST_TEST_REQUIRE(waitUntil([&] { return gui->script.finished() && !f.busy(); }, 120), "the signing job ends");
+  checkScript();
+  const Settings after = ui::loadSettings();
+  BOOST_TEST_REQUIRE(after.placements.size() == 1u);
+  const VisiblePlacement& kept = after.placements.begin()->second;
+  BOOST_TEST(!kept.enabled);
+  BOOST_TEST((kept.box.width == 240.0 && kept.location == "Kraków"), "the placement itself is kept");
+  listOnly({pdf});
+  expectPassword();
+  signSelected([](ui::SignDialog* d) {
+    BOOST_TEST(d->openCertificateFile(wxString::FromUTF8((pkiDir() / "signer-rsa.p12").string())));
+    BOOST_TEST(!d->visible(), "unticked, as last time");
+    const auto again = d->placementToRemember();
+    BOOST_TEST_REQUIRE(again.has_value());
+    BOOST_TEST(again->box.width == 240.0);
+    d->EndModal(wxID_CANCEL);
+  });
+  BOOST_TEST(waitUntil([] { return gui->script.finished(); }, 30));
+  checkScript();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

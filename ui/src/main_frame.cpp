@@ -459,11 +459,17 @@ void MainFrame::signFiles() {
   if (answer != wxID_OK) return;
   const auto choice = dialog.choice();
   if (!choice) return;
-  if (choice->visible) {
-    // The settings' one home is here: the dialog only reads them.
+  if (const auto remembered = dialog.placementToRemember()) {
+    // The settings' one home is here: the dialog only reads them.  A ticked
+    // box is remembered; an unticked one only over a placement the person
+    // had, so it comes back unticked (and someone who never ticked it keeps
+    // no placement).
     try {
-      m_settings.placements[personKey(choice->certificate.certificate)] = *choice->visible;
-      saveSettings(m_settings);
+      const std::string person = personKey(choice->certificate.certificate);
+      if (remembered->enabled || m_settings.placements.count(person) != 0) {
+        m_settings.placements[person] = *remembered;
+        saveSettings(m_settings);
+      }
     } catch (const Error&) {
       // A subject that cannot be read has no key to remember it under; the
       // signing itself does not need one.

@@ -65,6 +65,7 @@ void readPlacements(wxConfigBase& c, std::map<std::string, VisiblePlacement>& ou
     p.box.image = readString(c, "image", "");
     p.reason = readString(c, "reason", "");
     p.location = readString(c, "location", "");
+    p.enabled = c.ReadBool("enabled", true);
     // Only a box that can be drawn; a hand-edited file gets the defaults.
     if (!person.empty() && p.box.page >= 1 && p.box.width >= 1 && p.box.height >= 1) out[person] = p;
   }
@@ -87,6 +88,7 @@ void writePlacements(wxConfigBase& c, const std::map<std::string, VisiblePlaceme
     c.Write(key("image"), wxString::FromUTF8(p.box.image.string()));
     c.Write(key("reason"), wxString::FromUTF8(p.reason));
     c.Write(key("location"), wxString::FromUTF8(p.location));
+    c.Write(key("enabled"), p.enabled);
   }
 }
 

@@ -582,7 +582,7 @@ void SignDialog::applyRemembered() {
   const auto it = m_settings.placements.find(key);
   if (it != m_settings.placements.end()) {
     const VisiblePlacement& v = it->second;
-    m_visibleBox->SetValue(true);
+    m_visibleBox->SetValue(v.enabled);
     m_reason->ChangeValue(wxString::FromUTF8(v.reason));
     m_location->ChangeValue(wxString::FromUTF8(v.location));
     m_image->SetPath(wxString::FromUTF8(v.box.image.string()));
@@ -605,8 +605,14 @@ void SignDialog::applyRemembered() {
 }
 
 std::optional<VisiblePlacement> SignDialog::placement() const {
-  if (!visible() || !m_rect) return std::nullopt;
+  if (!visible()) return std::nullopt;
+  return placementToRemember();
+}
+
+std::optional<VisiblePlacement> SignDialog::placementToRemember() const {
+  if (!m_visibleBox || !m_rect) return std::nullopt;
   VisiblePlacement v;
+  v.enabled = visible();
   const PageRect r = normalised(*m_rect);
   // Whole hundredths of a point: what is remembered reads back the same.
   const auto round2 = [](double d) { return std::round(d * 100.0) / 100.0; };

@@ -55,6 +55,10 @@ class SignDialog final : public wxDialog {
   ~SignDialog() override;
 
   std::optional<SigningChoice> choice() const;
+  /// The placement on screen whether the box is ticked or not (`enabled`
+  /// says which), for remembering; nullopt without a box or a PDF.
+  std::optional<VisiblePlacement> placementToRemember() const;
+
   std::shared_ptr<Signer> cloudSigner() const { return m_cloud; }
 
   /// For tests and keyboard users: the file tab with this PKCS#12 file

@@ -20,6 +20,9 @@ struct VisiblePlacement {
   SignParams::Visible box;
   std::string reason;
   std::string location;
+  /// The box was ticked when the person last signed: an unticked box is
+  /// remembered unticked, its placement kept for when it is ticked again.
+  bool enabled = true;
 };
 
 /// Whom a placement belongs to: the same person signs with a token and a
