@@ -17,6 +17,7 @@ SECUREDOC_PACKAGES=(
   liboath-dev oathtool libargon2-dev libqrencode-dev libzbar-dev libpng-dev zbar-tools qrencode
   libsqlite3-dev sqlite3
   libwxgtk3.2-dev wx3.2-i18n xvfb xauth x11-utils imagemagick
+  tzdata
 )
 
 log() { printf '\n== %s\n' "$*" >&2; }
