@@ -4,11 +4,29 @@
 
 #include <openssl/err.h>
 #include <openssl/ess.h>
+#include <openssl/ts.h>
 #include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cstdint>
 
 namespace securedoc {
 
 namespace {
+
+/// The token's accuracy (RFC 3161 §2.4.2) in whole seconds, rounded up and
+/// capped at 60; 0 when it states none.
+std::time_t accuracySeconds(const TS_TST_INFO* info) {
+  const TS_ACCURACY* a = TS_TST_INFO_get_accuracy(const_cast<TS_TST_INFO*>(info));
+  if (!a) return 0;
+  const auto part = [](const ASN1_INTEGER* v) -> std::int64_t {
+    std::int64_t n = 0;
+    return v != nullptr && ASN1_INTEGER_get_int64(&n, v) == 1 && n > 0 ? n : 0;
+  };
+  const std::int64_t seconds = std::min<std::int64_t>(part(TS_ACCURACY_get_seconds(a)), 60);
+  const bool fraction = part(TS_ACCURACY_get_millis(a)) > 0 || part(TS_ACCURACY_get_micros(a)) > 0;
+  return static_cast<std::time_t>(std::min<std::int64_t>(60, seconds + (fraction ? 1 : 0)));
+}
 using TstInfo = ossl::Ptr<TS_TST_INFO, TS_TST_INFO_free>;
 
 std::optional<std::time_t> generalizedTime(const ASN1_GENERALIZEDTIME* t) {
@@ -206,7 +224,12 @@ TimestampCheck checkTimestampTokenWith(const Bytes& token,
     r.detail = "the time-stamp token does not carry its TSA certificate";
   }
   const std::time_t limit = validationTime.value_or(std::time(nullptr));
-  r.genTimeAcceptable = r.genTime && *r.genTime <= limit;
+  // RFC 3161 §2.4.2: the time is genTime within +/- accuracy, so a token is
+  // from the future only when genTime less its accuracy (whole seconds,
+  // rounded up, at most a minute) is after the validation time.  Our own
+  // TSA states one second; its clock and ours are read a moment apart
+  // (OpenSSL's gettimeofday against time(), which may lag a tick behind).
+  r.genTimeAcceptable = r.genTime && *r.genTime - accuracySeconds(info.get()) <= limit;
   if (!r.genTimeAcceptable && r.detail.empty()) {
     r.detail = r.genTime ? "genTime " + isoTime(*r.genTime) + " is after the validation time " + isoTime(limit)
                          : "the token's genTime cannot be read";

@@ -171,6 +171,20 @@ BOOST_AUTO_TEST_CASE(a_token_checked_at_a_time_before_its_gen_time_is_not_accept
   BOOST_TEST(checkTimestampToken(token, data, {load("root-ca.pem")}, {}, std::time(nullptr) + 60).ok());
 }
 
+// RFC 3161 §2.4.2: genTime is within +/- accuracy.  The test TSA states one
+// second, so a validation time one second before genTime is not "before the
+// time-stamp" (the two clocks are read a moment apart); two seconds is.
+BOOST_AUTO_TEST_CASE(the_tokens_accuracy_is_the_tolerance_for_a_gen_time_just_ahead) {
+  const Bytes data = bytesOf("a second ahead");
+  const Bytes token = requestTimestampToken(data, options);
+  const TimestampCheck now = checkTimestampToken(token, data, {load("root-ca.pem")}, {}, std::time(nullptr) + 5);
+  BOOST_TEST_REQUIRE(now.genTime.has_value());
+  const std::time_t genTime = *now.genTime;
+  BOOST_TEST(checkTimestampToken(token, data, {load("root-ca.pem")}, {}, genTime - 1).genTimeAcceptable,
+             "within the stated accuracy of one second");
+  BOOST_TEST(!checkTimestampToken(token, data, {load("root-ca.pem")}, {}, genTime - 2).genTimeAcceptable, "beyond it");
+}
+
 BOOST_AUTO_TEST_CASE(the_digest_variant_covers_a_precomputed_hash_and_checks_its_size) {
   const Bytes data = bytesOf("precomputed");
   const Bytes token = requestTimestampTokenForDigest(digest(DigestAlgorithm::Sha256, data), options);
