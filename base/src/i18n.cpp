@@ -122,14 +122,28 @@ std::string readableTime(std::time_t t) {
   return format(tr("{0} {1} {2}, {3}"), {tm.tm_mday, month, tm.tm_year + 1900, clock});
 }
 
-std::string utcTime(std::time_t t) {
+std::string formatUtc(std::time_t t, UtcLayout layout) {
   struct tm tm {};
-  gmtime_r(&t, &tm);
-  char b[40];
-  std::snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (gmtime_r(&t, &tm) == nullptr) return "?";
+  const int y = tm.tm_year + 1900;
+  const int mo = tm.tm_mon + 1;
+  char b[64];
+  switch (layout) {
+    case UtcLayout::Iso8601:
+      std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      break;
+    case UtcLayout::PdfDate:
+      std::snprintf(b, sizeof b, "D:%04d%02d%02d%02d%02d%02dZ", y, mo, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      break;
+    case UtcLayout::Readable:
+      std::snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d UTC", y, mo, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                    tm.tm_sec);
+      break;
+  }
   return b;
 }
+
+std::string utcTime(std::time_t t) { return formatUtc(t, UtcLayout::Readable); }
 
 std::string readableTimeWithOffset(std::time_t t) {
   struct tm tm {};

@@ -82,14 +82,7 @@ std::time_t asn1TimeToTimeT(const ASN1_TIME* t) {
 }
 }  // namespace
 
-std::string isoTime(std::time_t t) {
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
+std::string isoTime(std::time_t t) { return formatUtc(t, UtcLayout::Iso8601); }
 
 Certificate::Certificate(X509* cert) : m_cert(cert, X509_free) {
   if (!cert) throw Error(Category::Internal, "Certificate from a null X509");

@@ -53,14 +53,8 @@ bool hasPdfHeader(const ContentSniff& c) {
   return it != c.head.begin() + static_cast<std::ptrdiff_t>(window);
 }
 
-std::string pdfDateUtc(std::time_t t) {
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "D:%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
+/// ISO 32000-1 §7.9.4, in UTC.
+std::string pdfDateUtc(std::time_t t) { return formatUtc(t, UtcLayout::PdfDate); }
 
 PdfString utf8String(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
 

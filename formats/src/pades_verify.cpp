@@ -465,10 +465,7 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   if (fields.empty()) return report;
   const bool hasDss = view.loaded && key(objects, view.doc.GetCatalog(), "DSS") != nullptr;
 
-  for (const auto& f : fields) {
-    report.signatures.push_back(verifyField(f, objects, file, options, now));
-    if (view.loaded) report.signatures.back().appearance = appearanceOf(view.doc, f.field);
-  }
+  for (const auto& f : fields) report.signatures.push_back(verifyField(f, objects, file, options, now));
   assignLevels(report, fields, hasDss);
 
   // What changed after each signature (pdf_revision_analysis.h).
@@ -479,6 +476,13 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   const ChangeInputs in{file, size, finalDocument, view.loadError, ends, verified, revisions, objectsAfter};
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].problem.empty()) judgeChangesAfter(report.signatures[i], fields[i], in);
+  }
+  // Where each signature shows, last: PoDoFo builds its page tree while
+  // pages are looked up, and the change analysis above reads the document
+  // as the file has it.
+  if (view.loaded) {
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      report.signatures[i].appearance = appearanceOf(view.doc, fields[i].field);
   }
   report.computeOverall();
   return report;

@@ -377,6 +377,11 @@ BOOST_AUTO_TEST_CASE(polish_time_is_local_with_the_month_in_the_genitive) {
   BOOST_TEST(utcTime(kSevenDecember) == "2026-12-07 00:27:17 UTC");
   BOOST_TEST(readableTimeWithOffset(kSevenDecember) == "7 grudnia 2026, 01:27:17 UTC+01:00");
   BOOST_TEST(readableTimeWithOffset(1783470437) == "8 lipca 2026, 02:27:17 UTC+02:00");
+  // The one UTC formatter: the year padded to four digits, as ISO 8601 and
+  // PDF dates (ISO 32000-1 §7.9.4) need.
+  BOOST_TEST(formatUtc(kSevenDecember, UtcLayout::Iso8601) == "2026-12-07T00:27:17Z");
+  BOOST_TEST(formatUtc(-30641760000, UtcLayout::Iso8601) == "0999-01-01T00:00:00Z");
+  BOOST_TEST(formatUtc(kSevenDecember, UtcLayout::PdfDate) == "D:20261207002717Z");
   BOOST_TEST(readableTimeAndUtc(kSevenDecember) == "7 grudnia 2026, 01:27:17 (2026-12-07 00:27:17 UTC)");
 }
 

@@ -59,6 +59,15 @@ std::string catalogLanguage();
 std::string readableTime(std::time_t t);
 /// The same moment in UTC for a reader in another zone: "2026-12-07 00:27:17 UTC".
 std::string utcTime(std::time_t t);
+/// How formatUtc writes a time.
+enum class UtcLayout {
+  Iso8601,   ///< "2026-12-07T00:27:17Z" (JSON, logs, XML)
+  PdfDate,   ///< "D:20261207002717Z" (ISO 32000-1 §7.9.4)
+  Readable,  ///< "2026-12-07 00:27:17 UTC" (beside a local time, for people)
+};
+/// The one formatter of a UTC time, for files and people alike (isoTime,
+/// PDF dates, utcTime); the year always has four digits.
+std::string formatUtc(std::time_t t, UtcLayout layout);
 /// The local time with its offset from UTC, for what travels with a
 /// document (a signature's appearance): "7 grudnia 2026, 01:27:17 UTC+01:00".
 std::string readableTimeWithOffset(std::time_t t);
