@@ -106,6 +106,7 @@ struct Options {
   std::vector<std::string> anchors;
   std::vector<std::string> certificates;  ///< verify --certificate: untrusted chain material
   bool offline = false;
+  std::string cacheDir;
   std::string detachedContent;
   std::vector<std::string> publicKeys;
   std::string validationTime;
@@ -267,7 +268,11 @@ VerifyOptions verifyOptions(const Options& o) {
   VerifyOptions vo;
   vo.trustAnchors = certificatesOf(o.anchors, "--trust-anchor");
   vo.extraCertificates = certificatesOf(o.certificates, "--certificate");
-  vo.offline = true;  // this version never goes online (no OCSP/CRL fetching yet)
+  vo.offline = o.offline;
+  RevocationOptions ro;
+  ro.offline = o.offline;
+  ro.cacheDir = o.cacheDir.empty() ? defaultRevocationCacheDir() : std::optional<fs::path>(o.cacheDir);
+  vo.revocation = std::make_shared<RevocationChecker>(ro);
   if (!o.detachedContent.empty()) vo.detachedContent = fs::path(o.detachedContent);
   for (const auto& k : o.publicKeys) vo.publicKeys.emplace_back(k);
   if (!o.validationTime.empty()) vo.time = parseIsoTime(o.validationTime);
@@ -404,7 +409,13 @@ int run(int argc, char** argv) {
                    tr("Intermediate CA certificates the signature does not carry (PEM with one or more, or DER): "
                       "used only to build the chain to a trust anchor, never trusted themselves; repeatable"))
       ->type_name(tr("CERT"));
-  verify->add_flag("--offline", o.offline, tr("Never use the network (this version never does)"));
+  verify->add_flag("--offline", o.offline,
+                   tr("Never use the network: revocation data only from the signature and the cache"));
+  verify
+      ->add_option("--cache-dir", o.cacheDir,
+                   tr("Where OCSP responses and CRLs fetched online are kept and found again "
+                      "(default: ~/.cache/securedoc/revocation)"))
+      ->type_name(tr("DIR"));
   verify
       ->add_option(
           "--detached-content", o.detachedContent,

@@ -22,14 +22,21 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -73,6 +80,7 @@ struct Options {
   std::string dir;
   std::string login = "demo";
   int port = kDefaultPort;
+  int revocationPort = 0;  ///< demo: the plain-HTTP OCSP/CRL port; 0 picks a free one
   std::string givenName, surname, nationalId, country, organisation, email;
   std::string key = "ec-p256";
 };
@@ -96,6 +104,9 @@ struct Paths {
   fs::path outbox() const { return dir / "outbox"; }
   fs::path qr() const { return dir / "otp.png"; }
   fs::path demoJson() const { return dir / "demo.json"; }
+  /// "http://127.0.0.1:PORT": where the OCSP responder and the CRLs the
+  /// certificates name are served.  Absent in folders made before it existed.
+  fs::path revocationUrl() const { return dir / "revocation-url"; }
   fs::path rootPem() const { return dir / "ca" / "root-ca.pem"; }
   fs::path issuingPem() const { return dir / "ca" / "issuing-ca.pem"; }
 };
@@ -143,6 +154,49 @@ void requireWorld(const Paths& p) {
   }
 }
 
+/// A port on 127.0.0.1 free now: bound to port 0, read back, closed.  The
+/// certificates name it for years, so it is chosen once, at `demo`; another
+/// program may take it before `serve` binds it, which then says so.
+int pickFreePort() {
+  UniqueFd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (!sock || ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    const int err = errno;
+    throw Error(Category::Network, tr("cannot find a free port on 127.0.0.1"), {}, std::strerror(err));
+  }
+  return ntohs(addr.sin_port);
+}
+
+std::string revocationBaseFor(int port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+/// The revocation listener of a folder: its base URL and port; nullopt for
+/// a folder made before it existed (no revocation-url file).
+struct RevocationListener {
+  std::string base;
+  int port = 0;
+};
+
+std::optional<RevocationListener> readRevocation(const Paths& p) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(p.revocationUrl(), ec))) return std::nullopt;
+  const std::string line = readFirstLine(p.revocationUrl());
+  const std::string prefix = revocationBaseFor(0).substr(0, revocationBaseFor(0).size() - 1);
+  const std::string digits = line.rfind(prefix, 0) == 0 ? line.substr(prefix.size()) : std::string();
+  int port = 0;
+  if (!digits.empty() && digits.size() <= 5 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    port = std::stoi(digits);
+  if (port < 1 || port > 65535)
+    throw Error(Category::Malformed, tr("the revocation URL file must hold http://127.0.0.1:PORT"),
+                p.revocationUrl().string());
+  return RevocationListener{line, port};
+}
+
 Store openStore(const Paths& p) {
   requireWorld(p);
   return Store::open(p.db(), loadOrCreateServiceKey(p.serviceKey()));
@@ -163,15 +217,19 @@ Account requireAccount(Store& store, const std::string& login) {
 }
 
 /// A key in the HSM, a certificate for it and the credential; returns its id.
+/// `revocation`: where relying parties find its status (nullopt for an old
+/// folder: no URLs).
 std::string issueCredential(Store& store, Pkcs11KeyStore& hsm, DemoCa& ca, const Account& account,
-                            Pkcs11KeyStore::KeyKind kind) {
+                            Pkcs11KeyStore::KeyKind kind, const std::optional<RevocationListener>& revocation) {
   const bool ec = kind == Pkcs11KeyStore::KeyKind::EcP256;
   const auto generated = hsm.generate(kind, account.login + " signing key");
   SubjectFields subject{account.subject.givenName, account.subject.surname,      account.subject.nationalId,
                         account.subject.country,   account.subject.organisation, account.subject.email};
-  // The service's port is only known when it serves: the certificate names
-  // no OCSP or CRL URL (clients get /ocsp and /crl from the service itself).
-  const Certificate cert = ca.issueSigner(generated.publicKeyDer, subject, kSignerDays, "", "");
+  // RFC 5280 §4.2.2.1 (AIA id-ad-ocsp) and §4.2.1.13 (CRL distribution
+  // point): plain http, the plain listener of `serve` (RFC 6960 Appendix A).
+  const std::string ocspUrl = revocation ? revocation->base + "/ocsp" : std::string();
+  const std::string crlUrl = revocation ? revocation->base + "/crl" : std::string();
+  const Certificate cert = ca.issueSigner(generated.publicKeyDer, subject, kSignerDays, ocspUrl, crlUrl);
   NewCredential c;
   c.accountId = account.id;
   c.certificate = cert.der();
@@ -215,6 +273,11 @@ int runDemo(const Options& o) {
   if (fs::exists(p.db(), ec) || fs::exists(p.ca(), ec) || fs::exists(p.demoJson(), ec))
     throw Error(Category::Usage, tr("the folder already holds a demo world; serve it, or choose a new folder"),
                 p.dir.string());
+  if (o.revocationPort < 0 || o.revocationPort > 65535)
+    throw Error(Category::Usage, tr("the revocation port must be 0..65535"));
+  const int revocationPort = o.revocationPort == 0 ? pickFreePort() : o.revocationPort;
+  const RevocationListener revocation{revocationBaseFor(revocationPort), revocationPort};
+  const std::string& revocationBase = revocation.base;
   ::umask(077);
   fs::create_directories(p.dir);
   fs::create_directories(p.tls());
@@ -222,7 +285,12 @@ int runDemo(const Options& o) {
   fs::create_directories(p.hsm() / "tokens");
   fs::create_directories(p.outbox());
 
-  DemoCa ca = DemoCa::create(p.ca(), "SecureDoc Cloud Demo");
+  DemoCa ca = DemoCa::create(p.ca(), "SecureDoc Cloud Demo", revocationBase + "/crl/root");
+  {
+    AtomicFile url(p.revocationUrl(), 0644);  // no secret: the URL is in every certificate
+    url.write(revocationBase + "\n");
+    url.placeReplacing();
+  }
   ca.issueTlsServer(p.tlsCert(), p.tlsKey());
   fs::copy_file(p.rootPem(), p.tlsCa(), fs::copy_options::overwrite_existing);
   ::chmod(p.tlsCa().c_str(), 0644);
@@ -249,7 +317,8 @@ int runDemo(const Options& o) {
   std::string password = randomText(16);
   store.activate(created.activationToken, password, t, "demo");
   const Account account = requireAccount(store, o.login);
-  const std::string credentialId = issueCredential(store, *hsm, ca, account, Pkcs11KeyStore::KeyKind::EcP256);
+  const std::string credentialId =
+      issueCredential(store, *hsm, ca, account, Pkcs11KeyStore::KeyKind::EcP256, revocation);
 
   Bytes secret = randomOtpSecret();
   store.setOtpSecret(credentialId, SecretBytes(secret.begin(), secret.end()), t, "demo");
@@ -265,7 +334,9 @@ int runDemo(const Options& o) {
                   {"otpauth", otpauth},
                   {"qr", p.qr().string()},
                   {"trustAnchor", p.rootPem().string()},
-                  {"tsa", base + "/tsa"}};
+                  {"tsa", base + "/tsa"},
+                  {"ocsp", revocationBase + "/ocsp"},
+                  {"crl", revocationBase + "/crl"}};
   writePrivateFile(p.demoJson(), demo.dump(2) + "\n");
   wipe(password);
 
@@ -274,6 +345,7 @@ int runDemo(const Options& o) {
                       {o.login, p.demoJson().string()})
             << '\n'
             << format(tr("Add the OTP to your authenticator: securedoc-otp add {0}"), {p.qr().string()}) << '\n'
+            << format(tr("OCSP and CRLs over plain HTTP on {0} (named in the certificates)."), {revocationBase}) << '\n'
             << format(tr("Start the service: securedoc-cloud serve {0} [--port N]"), {p.dir.string()}) << '\n'
             << format(tr("Then sign: securedoc-cli sign --signer cloud:URL --cloud-ca {0} --login {1} FILE"),
                       {p.tlsCa().string(), o.login})
@@ -298,11 +370,36 @@ int runServe(const Options& o) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Whoever started us may stop reading stdout after the first line; that
+  // must not end the service.  httplib's sockets use MSG_NOSIGNAL already.
+  ::signal(SIGPIPE, SIG_IGN);
 
   httplib::SSLServer server(p.tlsCert().c_str(), p.tlsKey().c_str());
   if (!server.is_valid()) throw Error(Category::Io, tr("cannot load the TLS certificate and key"), p.tls().string());
   CscService service(store, *hsm, ca, tsa, CscServiceOptions{p.outbox(), {}, 12});
   service.registerRoutes(server);
+
+  // The plain-HTTP listener for the URLs in the certificates (RFC 6960
+  // Appendix A, RFC 5280 §4.2.1.13): on the port `demo` chose, or none for a
+  // folder made before it existed.  Bound before anything is announced.
+  const std::optional<RevocationListener> revocation = readRevocation(p);
+  std::unique_ptr<httplib::Server> revocationServer;
+  if (revocation) {
+    revocationServer = std::make_unique<httplib::Server>();
+    service.registerRevocationRoutes(*revocationServer);
+    // httplib's default is SO_REUSEPORT, which lets a second process bind
+    // the same port and take half the connections.  SO_REUSEADDR alone still
+    // allows a restart while old connections are in TIME_WAIT.
+    revocationServer->set_socket_options([](int sock) {
+      const int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    if (!revocationServer->bind_to_port("127.0.0.1", revocation->port))
+      throw Error(Category::Network,
+                  format(tr("cannot listen on 127.0.0.1 port {0} for OCSP and CRLs (the port in the certificates, "
+                            "{1}); is another program using it?"),
+                         {revocation->port, p.revocationUrl().string()}));
+  }
 
   int port = o.port;
   if (port == 0) {
@@ -323,17 +420,40 @@ int runServe(const Options& o) {
   store.purgeExpired(now());
   store.appendAudit("service.start", {}, {}, {}, "port=" + std::to_string(port), now());
 
-  std::thread stopper([&server, &signals] {
+  // httplib's stop() does nothing before listen has begun: the revocation
+  // server is running before a signal can be taken.
+  std::atomic<bool> revocationEnded{false};
+  bool revocationOk = true;
+  std::thread revocationThread;
+  if (revocationServer) {
+    revocationThread = std::thread([&] {
+      revocationOk = revocationServer->listen_after_bind();
+      revocationEnded = true;
+    });
+    while (!revocationServer->is_running() && !revocationEnded)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (revocationEnded) {
+      revocationThread.join();
+      throw Error(Category::Network, format(tr("cannot listen on 127.0.0.1 port {0}"), {revocation->port}));
+    }
+  }
+  std::thread stopper([&server, &revocationServer, &signals] {
     int sig = 0;
     sigwait(&signals, &sig);
     server.stop();
+    if (revocationServer) revocationServer->stop();
   });
-  std::cout << "listening on https://127.0.0.1:" << port << std::endl;
+  // One write for both lines: a reader that takes the first line and closes
+  // the pipe must not cut the second (and SIGPIPE is ignored besides).
+  std::string banner = "listening on https://127.0.0.1:" + std::to_string(port) + "\n";
+  if (revocation) banner += "revocation on " + revocation->base + "\n";
+  std::cout << banner << std::flush;
   const bool ok = server.listen_after_bind();
   ::kill(::getpid(), SIGTERM);  // wakes the stopper if the server ended on its own
   stopper.join();
+  if (revocationThread.joinable()) revocationThread.join();
   store.appendAudit("service.stop", {}, {}, {}, {}, now());
-  return ok ? 0 : kExitFailed;
+  return ok && revocationOk ? 0 : kExitFailed;
 }
 
 // ------------------------------------------------------------------ admin
@@ -367,7 +487,7 @@ int runCertificateIssue(const Options& o) {
   DemoCa ca = DemoCa::open(p.ca());
   auto hsm = openHsm(p);
   const auto existing = store.credentials(account.id);
-  const std::string id = issueCredential(store, *hsm, ca, account, kind);
+  const std::string id = issueCredential(store, *hsm, ca, account, kind, readRevocation(p));
   // One authenticator entry per account: a provisioned secret covers the new key too.
   for (const Credential& c : existing) {
     if (!c.hasOtpSecret) continue;
@@ -401,7 +521,8 @@ CLI::App* command(CLI::App& app, const char* name, const char* description) {
 
 int run(int argc, char** argv) {
   CLI::App app{tr("SecureDoc Cloud: the reference remote signing service (CSC API v2, TSA, OCSP, CRL) "
-                  "over TLS on 127.0.0.1. FOR DEMONSTRATION: SoftHSM2 is not a QSCD."),
+                  "over TLS on 127.0.0.1, OCSP and CRLs also over plain HTTP. FOR DEMONSTRATION: SoftHSM2 is not "
+                  "a QSCD."),
                "securedoc-cloud"};
   translateHelp(app, 30);
   app.option_defaults()->group(tr("Options"));
@@ -414,8 +535,14 @@ int run(int argc, char** argv) {
       command(app, "demo", tr("Make a demo world in DIR: CA, TLS, TSA, HSM token, one account, DIR/demo.json"));
   demo->add_option("dir", o.dir, tr("A new folder"))->required()->type_name(tr("DIR"));
   demo->add_option("--login", o.login, tr("The demo account's login (default: demo)"))->type_name(tr("LOGIN"));
+  demo->add_option("--revocation-port", o.revocationPort,
+                   tr("The plain-HTTP port of the OCSP responder and CRLs named in the certificates "
+                      "(http://127.0.0.1:N/ocsp, /crl; default 0 picks a free one now, kept in DIR/revocation-url)"))
+      ->type_name(tr("N"));
 
-  auto* serve = command(app, "serve", tr("Serve DIR on https://127.0.0.1:PORT until SIGTERM or SIGINT"));
+  auto* serve = command(app, "serve",
+                        tr("Serve DIR on https://127.0.0.1:PORT, and OCSP and CRLs on the plain-HTTP port in "
+                           "DIR/revocation-url, until SIGTERM or SIGINT"));
   serve->add_option("dir", o.dir, tr("A folder made by demo"))->required()->type_name(tr("DIR"));
   serve->add_option("--port", o.port, tr("The port (default 8443; 0 picks a free one)"))->type_name(tr("N"));
 

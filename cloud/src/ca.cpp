@@ -25,6 +25,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,20 +38,20 @@ namespace {
 // Handles ossl.h has no alias for.
 using X509Name = ossl::Ptr<X509_NAME, X509_NAME_free>;
 using X509Ext = ossl::Ptr<X509_EXTENSION, X509_EXTENSION_free>;
-using X509Crl = ossl::Ptr<X509_CRL, X509_CRL_free>;
+using ossl::X509Crl;
 using X509Revoked = ossl::Ptr<X509_REVOKED, X509_REVOKED_free>;
 using GeneralName = ossl::Ptr<GENERAL_NAME, GENERAL_NAME_free>;
 using GeneralNames = ossl::Ptr<GENERAL_NAMES, GENERAL_NAMES_free>;
 using AccessDescription = ossl::Ptr<ACCESS_DESCRIPTION, ACCESS_DESCRIPTION_free>;
-using AuthorityInfoAccess = ossl::Ptr<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>;
+using ossl::AuthorityInfoAccess;
 using DistPoint = ossl::Ptr<DIST_POINT, DIST_POINT_free>;
-using CrlDistPoints = ossl::Ptr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
+using ossl::CrlDistPoints;
 using Asn1Enumerated = ossl::Ptr<ASN1_ENUMERATED, ASN1_ENUMERATED_free>;
 using Asn1String = ossl::Ptr<ASN1_STRING, ASN1_STRING_free>;
-using OcspRequest = ossl::Ptr<OCSP_REQUEST, OCSP_REQUEST_free>;
-using OcspResponse = ossl::Ptr<OCSP_RESPONSE, OCSP_RESPONSE_free>;
-using OcspBasicResp = ossl::Ptr<OCSP_BASICRESP, OCSP_BASICRESP_free>;
-using OcspCertId = ossl::Ptr<OCSP_CERTID, OCSP_CERTID_free>;
+using ossl::OcspBasicResp;
+using ossl::OcspCertId;
+using ossl::OcspRequest;
+using ossl::OcspResponse;
 
 constexpr const char* kRootCert = "root-ca.pem";
 constexpr const char* kRootKey = "root-ca.key";
@@ -60,6 +61,11 @@ constexpr const char* kIssuingKey = "issuing-ca.key";
 constexpr const char* kRevoked = "revoked.txt";
 /// One line per certificate the issuing CA made: "SERIALHEX".
 constexpr const char* kIssued = "issued.txt";
+/// The root's revocations (issuing CA, TLS certificates), as kRevoked.  Kept
+/// apart so that each CRL lists only its own issuer's certificates (RFC 5280
+/// §5: a CRL names the certificates of one issuer).  A folder made before it
+/// existed lacks it: read as empty, created at the first root revocation.
+constexpr const char* kRootRevoked = "root-revoked.txt";
 
 constexpr std::int64_t kDay = 86400;
 constexpr int kRootDays = 3650;
@@ -454,6 +460,56 @@ Bytes ocspStatusOnly(int status) {
   return ossl::der(i2d_OCSP_RESPONSE, resp.get(), Category::Internal, "i2d_OCSP_RESPONSE");
 }
 
+/// A v2 CRL of `ca` signed with `key`, listing `revoked`; thisUpdate `now`,
+/// nextUpdate `now` + 1 day.
+Bytes buildCrl(X509* ca, EVP_PKEY* key, const std::map<std::string, Revocation>& revoked, std::int64_t now) {
+  X509Crl crl(X509_CRL_new());
+  if (!crl) throwOpenSsl(Category::Internal, "X509_CRL_new");
+  const ossl::Asn1Time thisUpdate = asn1Time(now);
+  const ossl::Asn1Time nextUpdate = asn1Time(now + kDay);
+  if (X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca)) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), thisUpdate.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), nextUpdate.get()) != 1) {
+    throwOpenSsl(Category::Internal, "X509_CRL");
+  }
+  for (const auto& [serialHex, r] : revoked) {
+    X509Revoked entry(X509_REVOKED_new());
+    const ossl::Asn1Integer serial = serialFromHex(serialHex);
+    const ossl::Asn1Time when = asn1Time(r.time);
+    if (!entry || X509_REVOKED_set_serialNumber(entry.get(), serial.get()) != 1 ||
+        X509_REVOKED_set_revocationDate(entry.get(), when.get()) != 1) {
+      throwOpenSsl(Category::Internal, "X509_REVOKED");
+    }
+    // RFC 5280 §5.3.1: "the reason code CRL entry extension SHOULD be absent
+    // instead of using the unspecified (0) reasonCode value".
+    if (r.reason != 0) {
+      Asn1Enumerated code(ASN1_ENUMERATED_new());
+      if (!code || ASN1_ENUMERATED_set(code.get(), r.reason) != 1 ||
+          X509_REVOKED_add1_ext_i2d(entry.get(), NID_crl_reason, code.get(), 0, 0) != 1) {
+        throwOpenSsl(Category::Internal, "CRLReason");
+      }
+    }
+    if (X509_CRL_add0_revoked(crl.get(), entry.get()) != 1) throwOpenSsl(Category::Internal, "X509_CRL_add0_revoked");
+    (void)entry.release();
+  }
+  // RFC 5280 §5.2.3: conforming CAs MUST include a monotonically increasing
+  // cRLNumber.  thisUpdate in seconds is one, as long as the clock is.
+  ossl::Asn1Integer crlNumber(ASN1_INTEGER_new());
+  if (!crlNumber || ASN1_INTEGER_set_int64(crlNumber.get(), now) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crlNumber.get(), 0, 0) != 1) {
+    throwOpenSsl(Category::Internal, "cRLNumber");
+  }
+  X509V3_CTX ctx{};
+  X509V3_set_ctx(&ctx, ca, nullptr, nullptr, crl.get(), 0);
+  X509Ext aki(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
+  if (!aki || X509_CRL_add_ext(crl.get(), aki.get(), -1) != 1) throwOpenSsl(Category::Internal, "CRL AKI");
+  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), key, EVP_sha256()) <= 0) {
+    throwOpenSsl(Category::Crypto, tr("the CRL could not be signed"));
+  }
+  return ossl::der(i2d_X509_CRL, crl.get(), Category::Internal, "i2d_X509_CRL");
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ Impl
@@ -481,8 +537,10 @@ struct DemoCa::Impl {
     return o.empty() ? std::string("SecureDoc") : o;
   }
 
-  std::map<std::string, Revocation> readRevocations() const {
-    const fs::path file = dir / kRevoked;
+  std::map<std::string, Revocation> readRevocations(const char* name = kRevoked) const {
+    const fs::path file = dir / name;
+    std::error_code ec;
+    if (std::string_view(name) == kRootRevoked && !fs::exists(fs::symlink_status(file, ec))) return {};
     std::istringstream in(readText(file));
     in.imbue(std::locale::classic());
     std::map<std::string, Revocation> out;
@@ -505,12 +563,12 @@ struct DemoCa::Impl {
     return out;
   }
 
-  void writeRevocations(const std::map<std::string, Revocation>& list) const {
+  void writeRevocations(const std::map<std::string, Revocation>& list, const char* name = kRevoked) const {
     std::ostringstream out;
     out.imbue(std::locale::classic());
     for (const auto& [serial, r] : list) out << serial << ' ' << r.time << ' ' << r.reason << '\n';
     const std::string text = out.str();
-    AtomicFile file(dir / kRevoked, 0644);
+    AtomicFile file(dir / name, 0644);
     file.write(text);
     file.placeReplacing();
   }
@@ -611,12 +669,13 @@ DemoCa::DemoCa(DemoCa&&) noexcept = default;
 DemoCa& DemoCa::operator=(DemoCa&&) noexcept = default;
 DemoCa::~DemoCa() = default;
 
-DemoCa DemoCa::create(const fs::path& dir, const std::string& name) {
+DemoCa DemoCa::create(const fs::path& dir, const std::string& name, const std::string& rootCrlUrl) {
   if (name.empty()) throw Error(Category::Usage, tr("the certification authority needs a name"));
+  if (!rootCrlUrl.empty()) checkUrl(rootCrlUrl);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error(Category::Io, tr("cannot create the folder"), dir.string(), ec.message());
-  for (const char* f : {kRootCert, kRootKey, kIssuingCert, kIssuingKey, kRevoked, kIssued}) {
+  for (const char* f : {kRootCert, kRootKey, kIssuingCert, kIssuingKey, kRevoked, kIssued, kRootRevoked}) {
     if (fs::exists(fs::symlink_status(dir / f))) {
       throw Error(Category::Usage, tr("the folder already holds a certification authority"), (dir / f).string());
     }
@@ -656,6 +715,9 @@ DemoCa DemoCa::create(const fs::path& dir, const std::string& name) {
     ext.conf(NID_key_usage, "critical,keyCertSign,cRLSign");
     ext.conf(NID_subject_key_identifier, "hash");
     ext.conf(NID_authority_key_identifier, "keyid:always");
+    // RFC 5280 §4.2.1.13: where a relying party checking the whole path
+    // finds the root's CRL, which says whether this CA is revoked.
+    if (!rootCrlUrl.empty()) addCrlDistributionPoint(ext, rootCrlUrl);
   }
   sign(issuing.get(), rootKey.get());
 
@@ -674,6 +736,7 @@ DemoCa DemoCa::create(const fs::path& dir, const std::string& name) {
   createFile(dir / kIssuingCert, issuingText, 0644);
   createFile(dir / kRevoked, "", 0644);
   createFile(dir / kIssued, "", 0644);
+  createFile(dir / kRootRevoked, "", 0644);
   syncFolder(dir);
 
   return DemoCa(std::make_unique<Impl>(dir, Certificate(root.get()), std::move(rootKey), Certificate(issuing.get()),
@@ -710,7 +773,9 @@ DemoCa DemoCa::open(const fs::path& dir) {
   }
   auto impl =
       std::make_unique<Impl>(dir, std::move(root), std::move(rootKey), std::move(issuing), std::move(issuingKey));
-  (void)impl->readRevocations();  // a damaged list is found now, not at the first OCSP request
+  // A damaged list is found now, not at the first OCSP request.
+  (void)impl->readRevocations();
+  (void)impl->readRevocations(kRootRevoked);
   return DemoCa(std::move(impl));
 }
 
@@ -843,68 +908,38 @@ void DemoCa::revoke(const Certificate& cert, int reason, std::int64_t when) {
     throw Error(Category::Usage, format(tr("{0} is not an RFC 5280 revocation reason"), {reason}));
   }
   if (when < 0) throw Error(Category::Usage, format(tr("{0} is not a representable time"), {when}));
-  X509* ca = m_impl->issuing.native();
-  if (X509_check_issued(ca, cert.native()) != X509_V_OK || X509_verify(cert.native(), X509_get0_pubkey(ca)) != 1) {
+  const auto issuedBy = [&](const Certificate& ca) {
+    const bool yes = X509_check_issued(ca.native(), cert.native()) == X509_V_OK &&
+                     X509_verify(cert.native(), X509_get0_pubkey(ca.native())) == 1;
     ERR_clear_error();
+    return yes;
+  };
+  // The root cannot be revoked by a CRL it signs itself (RFC 5280 §6.1: a
+  // trust anchor is taken out of use by removing it, not by revocation).
+  const bool isRoot = X509_cmp(cert.native(), m_impl->root.native()) == 0;
+  const char* list = nullptr;
+  if (!isRoot && issuedBy(m_impl->issuing))
+    list = kRevoked;
+  else if (!isRoot && issuedBy(m_impl->root))
+    list = kRootRevoked;
+  else
     throw Error(Category::Usage, format(tr("the certificate of \"{0}\" was not issued by this certification authority"),
                                         {cert.subject()}));
-  }
   const std::string serial = cert.serialHex();
   const std::lock_guard lock(m_impl->mutex);
-  std::map<std::string, Revocation> list = m_impl->readRevocations();
+  std::map<std::string, Revocation> entries = m_impl->readRevocations(list);
   // A revocation is final (RFC 5280 §3.3); revoking again keeps the first.
-  if (list.emplace(serial, Revocation{when, reason}).second) m_impl->writeRevocations(list);
+  if (entries.emplace(serial, Revocation{when, reason}).second) m_impl->writeRevocations(entries, list);
 }
 
 Bytes DemoCa::crl(std::int64_t now) const {
   const std::lock_guard lock(m_impl->mutex);
-  const std::map<std::string, Revocation> revoked = m_impl->readRevocations();
-  X509* ca = m_impl->issuing.native();
-  X509Crl crl(X509_CRL_new());
-  if (!crl) throwOpenSsl(Category::Internal, "X509_CRL_new");
-  const ossl::Asn1Time thisUpdate = asn1Time(now);
-  const ossl::Asn1Time nextUpdate = asn1Time(now + kDay);
-  if (X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
-      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca)) != 1 ||
-      X509_CRL_set1_lastUpdate(crl.get(), thisUpdate.get()) != 1 ||
-      X509_CRL_set1_nextUpdate(crl.get(), nextUpdate.get()) != 1) {
-    throwOpenSsl(Category::Internal, "X509_CRL");
-  }
-  for (const auto& [serialHex, r] : revoked) {
-    X509Revoked entry(X509_REVOKED_new());
-    const ossl::Asn1Integer serial = serialFromHex(serialHex);
-    const ossl::Asn1Time when = asn1Time(r.time);
-    if (!entry || X509_REVOKED_set_serialNumber(entry.get(), serial.get()) != 1 ||
-        X509_REVOKED_set_revocationDate(entry.get(), when.get()) != 1) {
-      throwOpenSsl(Category::Internal, "X509_REVOKED");
-    }
-    // RFC 5280 §5.3.1: "the reason code CRL entry extension SHOULD be absent
-    // instead of using the unspecified (0) reasonCode value".
-    if (r.reason != 0) {
-      Asn1Enumerated code(ASN1_ENUMERATED_new());
-      if (!code || ASN1_ENUMERATED_set(code.get(), r.reason) != 1 ||
-          X509_REVOKED_add1_ext_i2d(entry.get(), NID_crl_reason, code.get(), 0, 0) != 1) {
-        throwOpenSsl(Category::Internal, "CRLReason");
-      }
-    }
-    if (X509_CRL_add0_revoked(crl.get(), entry.get()) != 1) throwOpenSsl(Category::Internal, "X509_CRL_add0_revoked");
-    (void)entry.release();
-  }
-  // RFC 5280 §5.2.3: conforming CAs MUST include a monotonically increasing
-  // cRLNumber.  thisUpdate in seconds is one, as long as the clock is.
-  ossl::Asn1Integer crlNumber(ASN1_INTEGER_new());
-  if (!crlNumber || ASN1_INTEGER_set_int64(crlNumber.get(), now) != 1 ||
-      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crlNumber.get(), 0, 0) != 1) {
-    throwOpenSsl(Category::Internal, "cRLNumber");
-  }
-  X509V3_CTX ctx{};
-  X509V3_set_ctx(&ctx, ca, nullptr, nullptr, crl.get(), 0);
-  X509Ext aki(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
-  if (!aki || X509_CRL_add_ext(crl.get(), aki.get(), -1) != 1) throwOpenSsl(Category::Internal, "CRL AKI");
-  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), m_impl->issuingKey.get(), EVP_sha256()) <= 0) {
-    throwOpenSsl(Category::Crypto, tr("the CRL could not be signed"));
-  }
-  return ossl::der(i2d_X509_CRL, crl.get(), Category::Internal, "i2d_X509_CRL");
+  return buildCrl(m_impl->issuing.native(), m_impl->issuingKey.get(), m_impl->readRevocations(), now);
+}
+
+Bytes DemoCa::rootCrl(std::int64_t now) const {
+  const std::lock_guard lock(m_impl->mutex);
+  return buildCrl(m_impl->root.native(), m_impl->rootKey.get(), m_impl->readRevocations(kRootRevoked), now);
 }
 
 Bytes DemoCa::ocspRespond(const Bytes& requestDer, std::int64_t now) const {

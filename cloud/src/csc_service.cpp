@@ -785,6 +785,61 @@ struct CscService::Impl {
     c.res.set_content(std::string(response.begin(), response.end()), "application/ocsp-response");
   }
 
+  /// RFC 6960 Appendix A.1: "GET {url}/{url-encoding of base-64 encoding of
+  /// the DER encoding of the OCSPRequest}".  The raw target is decoded here
+  /// (httplib's req.path is decoded already, but leniently); base64url is
+  /// accepted too, since some clients send it.  Anything that does not decode
+  /// gets malformedRequest (§4.2.1), as a bad POST body does.
+  void ocspGet(Call& c) {
+    static constexpr std::string_view prefix = "/ocsp/";
+    std::string_view encoded = c.req.target;
+    encoded = encoded.substr(0, encoded.find('?'));
+    Bytes request;  // empty: malformedRequest
+    if (encoded.rfind(prefix, 0) == 0) {
+      encoded.remove_prefix(prefix.size());
+      if (encoded.size() <= kMaxOcspGetSize) {
+        if (auto der = decodeOcspGet(encoded)) request = std::move(*der);
+      }
+    }
+    Bytes response;
+    {
+      std::lock_guard lock(caMutex);
+      response = ca.ocspRespond(request, c.now);
+    }
+    c.res.status = 200;
+    c.res.set_content(std::string(response.begin(), response.end()), "application/ocsp-response");
+  }
+
+  /// Percent-decoding (RFC 3986 §2.1, strict: "%" and two hex digits), then
+  /// base64 or base64url (RFC 4648 §4, §5), padding optional.
+  static std::optional<Bytes> decodeOcspGet(std::string_view encoded) {
+    const auto hexValue = [](char ch) -> int {
+      if (ch >= '0' && ch <= '9') return ch - '0';
+      if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+      if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+      return -1;
+    };
+    std::string text;
+    text.reserve(encoded.size());
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+      char ch = encoded[i];
+      if (ch == '%') {
+        if (i + 2 >= encoded.size()) return std::nullopt;
+        const int hi = hexValue(encoded[i + 1]);
+        const int lo = hexValue(encoded[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        ch = static_cast<char>(hi * 16 + lo);
+        i += 2;
+      }
+      if (ch == '-') ch = '+';
+      if (ch == '_') ch = '/';
+      text.push_back(ch);
+    }
+    if (text.size() % 4 == 1) return std::nullopt;
+    while (text.size() % 4 != 0) text.push_back('=');
+    return fromBase64(text);
+  }
+
   void crl(Call& c) {
     Bytes der;
     {
@@ -793,6 +848,49 @@ struct CscService::Impl {
     }
     c.res.status = 200;
     c.res.set_content(std::string(der.begin(), der.end()), "application/pkix-crl");
+  }
+
+  void rootCrl(Call& c) {
+    Bytes der;
+    {
+      std::lock_guard lock(caMutex);
+      der = ca.rootCrl(c.now);
+    }
+    c.res.status = 200;
+    c.res.set_content(std::string(der.begin(), der.end()), "application/pkix-crl");
+  }
+
+  // -------------------------------------------------------------- servers
+
+  /// What every server of the service shares: the payload limit, the
+  /// contract's error shape for httplib's own refusals, the pool and
+  /// keep-alive.
+  void configureServer(httplib::Server& server, std::size_t threads) const {
+    server.set_payload_max_length(kMaxBodySize);
+    // Refusals httplib makes itself (no route, body too large...) get the
+    // contract's shape too.
+    server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      if (res.status == 404)
+        answerError(res, 404, "invalid_request", "Unknown method");
+      else if (res.status == 413)
+        answerError(res, 413, "invalid_request", "The request body is too large");
+      else if (res.status == 405)
+        answerError(res, 405, "invalid_request", "Method not allowed");
+      else
+        answerError(res, res.status, "invalid_request", "Bad request");
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
+      answerError(res, 500, "server_error", "Internal error");
+    });
+    if (threads == 0) threads = 1;
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.set_keep_alive_max_count(options.keepAliveRequests);
+    server.set_keep_alive_timeout(options.keepAliveSeconds);
+    // Headers and body go out in separate writes; with Nagle on, a kept-alive
+    // connection waits for the client's delayed ACK (~40 ms) between them.
+    server.set_tcp_nodelay(true);
   }
 };
 
@@ -827,31 +925,22 @@ void CscService::registerRoutes(httplib::Server& server) {
   server.Get("/crl",
              [impl](const httplib::Request& req, httplib::Response& res) { impl->run(req, res, &Impl::crl, false); });
 
-  server.set_payload_max_length(kMaxBodySize);
-  // Refusals httplib makes itself (no route, body too large...) get the
-  // contract's shape too.
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 404)
-      answerError(res, 404, "invalid_request", "Unknown method");
-    else if (res.status == 413)
-      answerError(res, 413, "invalid_request", "The request body is too large");
-    else if (res.status == 405)
-      answerError(res, 405, "invalid_request", "Method not allowed");
-    else
-      answerError(res, res.status, "invalid_request", "Bad request");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-    answerError(res, 500, "server_error", "Internal error");
-  });
-  const std::size_t threads = m_impl->options.threads == 0 ? 1 : m_impl->options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_keep_alive_max_count(m_impl->options.keepAliveRequests);
-  server.set_keep_alive_timeout(m_impl->options.keepAliveSeconds);
-  // Headers and body go out in separate writes; with Nagle on, a kept-alive
-  // connection waits for the client's delayed ACK (~40 ms) between them.
-  server.set_tcp_nodelay(true);
+  m_impl->configureServer(server, m_impl->options.threads);
+}
+
+void CscService::registerRevocationRoutes(httplib::Server& server) {
+  Impl* impl = m_impl.get();
+  const auto route = [impl](Impl::Handler handler) {
+    return
+        [impl, handler](const httplib::Request& req, httplib::Response& res) { impl->run(req, res, handler, false); };
+  };
+  server.Post("/ocsp", route(&Impl::ocsp));
+  // httplib matches the whole (decoded) path; ".*" so that "/ocsp/" alone
+  // gets malformedRequest, not 404.
+  server.Get(R"(/ocsp/(.*))", route(&Impl::ocspGet));
+  server.Get("/crl", route(&Impl::crl));
+  server.Get("/crl/root", route(&Impl::rootCrl));
+  m_impl->configureServer(server, kRevocationThreads);
 }
 
 }  // namespace securedoc::cloud

@@ -75,11 +75,7 @@ std::string nameString(const X509_NAME* name) {
   return out;
 }
 
-std::time_t asn1TimeToTimeT(const ASN1_TIME* t) {
-  struct tm tm {};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return timegm(&tm);
-}
+std::time_t asn1TimeToTimeT(const ASN1_TIME* t) { return ossl::toTime(t).value_or(0); }
 }  // namespace
 
 std::string isoTime(std::time_t t) { return formatUtc(t, UtcLayout::Iso8601); }
@@ -241,6 +237,45 @@ std::vector<std::string> Certificate::policies() const {
   }
   return out;
 }
+
+std::vector<std::string> Certificate::ocspUrls() const {
+  std::vector<std::string> out;
+  ossl::AuthorityInfoAccess aia(
+      static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(native(), NID_info_access, nullptr, nullptr)));
+  for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
+    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
+    if (OBJ_obj2nid(ad->method) != NID_ad_OCSP || ad->location->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                     static_cast<std::size_t>(ASN1_STRING_length(uri)));
+  }
+  ERR_clear_error();
+  return out;
+}
+
+std::vector<std::string> Certificate::crlUrls() const {
+  std::vector<std::string> out;
+  ossl::CrlDistPoints points(
+      static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(native(), NID_crl_distribution_points, nullptr, nullptr)));
+  for (int i = 0; points && i < sk_DIST_POINT_num(points.get()); ++i) {
+    const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
+    // A point naming only the CRL issuer, or a name relative to it, says
+    // nowhere to fetch from (RFC 5280 §4.2.1.13).
+    if (!dp->distpoint || dp->distpoint->type != 0) continue;
+    const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+      const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, j);
+      if (n->type != GEN_URI) continue;
+      const ASN1_IA5STRING* uri = n->d.uniformResourceIdentifier;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                       static_cast<std::size_t>(ASN1_STRING_length(uri)));
+    }
+  }
+  ERR_clear_error();
+  return out;
+}
+
+bool Certificate::hasOcspNoCheck() const { return X509_get_ext_by_NID(native(), NID_id_pkix_OCSP_noCheck, -1) >= 0; }
 
 std::string Certificate::keyType() const {
   const EVP_PKEY* pk = X509_get0_pubkey(native());

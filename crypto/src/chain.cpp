@@ -8,19 +8,6 @@
 namespace securedoc {
 
 namespace {
-ossl::X509Stack toStack(const std::vector<Certificate>& certs) {
-  ossl::X509Stack st(sk_X509_new_null());
-  if (!st) throwOpenSsl(Category::Internal, "sk_X509_new_null");
-  for (const auto& c : certs) {
-    X509_up_ref(c.native());
-    if (sk_X509_push(st.get(), c.native()) <= 0) {
-      X509_free(c.native());
-      throwOpenSsl(Category::Internal, "sk_X509_push");
-    }
-  }
-  return st;
-}
-
 ChainStatus statusFor(int err) {
   switch (err) {
     case X509_V_OK:
@@ -50,7 +37,7 @@ ChainResult validateChain(const Certificate& leaf, const std::vector<Certificate
   for (const auto& a : anchors) {
     if (X509_STORE_add_cert(store.get(), a.native()) != 1) ERR_clear_error();  // duplicates are harmless
   }
-  ossl::X509Stack pool = toStack(untrusted);
+  ossl::X509Stack pool = x509StackOf(untrusted);
   ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf.native(), pool.get()) != 1) {
     throwOpenSsl(Category::Internal, "X509_STORE_CTX_init");
@@ -90,6 +77,19 @@ ChainResult validateChain(const Certificate& leaf, const std::vector<Certificate
     result.path = buildPath(leaf, all);
   }
   return result;
+}
+
+ossl::X509Stack x509StackOf(const std::vector<Certificate>& certs) {
+  ossl::X509Stack st(sk_X509_new_null());
+  if (!st) throwOpenSsl(Category::Internal, "sk_X509_new_null");
+  for (const auto& c : certs) {
+    X509_up_ref(c.native());
+    if (sk_X509_push(st.get(), c.native()) <= 0) {
+      X509_free(c.native());
+      throwOpenSsl(Category::Internal, "sk_X509_push");
+    }
+  }
+  return st;
 }
 
 std::vector<Certificate> buildPath(const Certificate& leaf, const std::vector<Certificate>& pool) {

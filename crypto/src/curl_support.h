@@ -9,7 +9,12 @@
 
 #include <curl/curl.h>
 
+#include <securedoc/base/bytes.h>
+
+#include <cstddef>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace securedoc::curl {
@@ -71,5 +76,30 @@ struct SlistDeleter {
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter<false>>;
 using SecretSlist = std::unique_ptr<curl_slist, SlistDeleter<true>>;
+
+/// One HTTP exchange for the clients that only move DER over plain HTTP(S)
+/// (RFC 3161 time-stamps, RFC 6960 OCSP, RFC 5280 CRLs): a POST when `body`
+/// is set, else a GET.
+struct HttpExchange {
+  std::string url;
+  const Bytes* body = nullptr;
+  std::string contentType;  ///< of the body
+  std::string accept;
+  std::size_t maxSize = 1u << 20;               ///< larger answers are cut off (tooLarge)
+  long timeoutSeconds = 30;                     ///< the whole exchange, connecting included
+  long maxRedirects = 0;                        ///< followed only to http:// and https://
+  std::optional<std::filesystem::path> caFile;  ///< for https://; the system store when unset
+};
+struct HttpResult {
+  CURLcode code = CURLE_OK;
+  std::string error;  ///< curl's words when code is not CURLE_OK
+  bool tooLarge = false;
+  long status = 0;
+  std::string contentType;
+  Bytes body;
+};
+/// Performs the exchange; never throws for what the network or the server
+/// does (the result says), only for a curl that cannot be set up.
+HttpResult perform(const HttpExchange& x);
 
 }  // namespace securedoc::curl

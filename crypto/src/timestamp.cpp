@@ -29,11 +29,7 @@ std::time_t accuracySeconds(const TS_TST_INFO* info) {
 }
 using TstInfo = ossl::Ptr<TS_TST_INFO, TS_TST_INFO_free>;
 
-std::optional<std::time_t> generalizedTime(const ASN1_GENERALIZEDTIME* t) {
-  struct tm tm {};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
-  return timegm(&tm);
-}
+std::optional<std::time_t> generalizedTime(const ASN1_GENERALIZEDTIME* t) { return ossl::toTime(t); }
 
 /// RFC 3161 §2.4.2: the token's SignerInfo "MUST" carry the ESS
 /// SigningCertificate attribute (RFC 2634 §5.4), RFC 5816 §2.2.1 allows

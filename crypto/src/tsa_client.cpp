@@ -21,9 +21,6 @@ namespace securedoc {
 
 namespace {
 
-using CurlEasy = curl::Easy;
-using CurlSlist = curl::Slist;
-
 constexpr const char* kReplyType = "application/timestamp-reply";
 
 /// The URL for messages: a "user:password@" part is dropped (never log secrets).
@@ -77,82 +74,39 @@ ossl::TsReq buildRequest(const Bytes& digest, DigestAlgorithm alg) {
 
 // ---------------------------------------------------------------- transport
 
-struct Sink {
-  Bytes data;
-  bool overflow = false;
-};
-
-size_t writeToSink(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  auto* sink = static_cast<Sink*>(userdata);
-  const size_t n = size * nmemb;
-  if (sink->data.size() + n > kMaxTsaResponseSize) {
-    sink->overflow = true;
-    return 0;  // makes curl stop with CURLE_WRITE_ERROR
-  }
-  try {
-    sink->data.insert(sink->data.end(), ptr, ptr + n);
-  } catch (...) {
-    return 0;
-  }
-  return n;
-}
-
-using curl::setopt;
-
 Bytes post(const Bytes& body, const TsaOptions& options, const std::string& shownUrl) {
-  CurlEasy h(curl::api().easy_init());
-  if (!h) throw Error(Category::Internal, "curl_easy_init");
-  CurlSlist headers(curl::api().slist_append(nullptr, "Content-Type: application/timestamp-query"));
-  if (!headers) throw Error(Category::Internal, "curl_slist_append");
-  curl_slist* more = curl::api().slist_append(headers.get(), "Accept: application/timestamp-reply");
-  if (!more) throw Error(Category::Internal, "curl_slist_append");
-
-  Sink sink;
-  char errorBuffer[CURL_ERROR_SIZE] = {};
-  setopt(h.get(), CURLOPT_URL, options.url.c_str());
-  setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  setopt(h.get(), CURLOPT_NOSIGNAL, 1L);  // no SIGALRM: safe in threads
-  setopt(h.get(), CURLOPT_TIMEOUT, options.timeoutSeconds);
-  setopt(h.get(), CURLOPT_USERAGENT, "SecureDoc/0.1");
-  setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
-  setopt(h.get(), CURLOPT_POST, 1L);
-  setopt(h.get(), CURLOPT_POSTFIELDS, body.data());
-  setopt(h.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  setopt(h.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxTsaResponseSize));
-  setopt(h.get(), CURLOPT_WRITEFUNCTION, &writeToSink);
-  setopt(h.get(), CURLOPT_WRITEDATA, &sink);
-  setopt(h.get(), CURLOPT_ERRORBUFFER, errorBuffer);
-  if (options.tlsCaFile) setopt(h.get(), CURLOPT_CAINFO, options.tlsCaFile->c_str());
-
-  const CURLcode rc = curl::api().easy_perform(h.get());
-  if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+  curl::HttpExchange x;
+  x.url = options.url;
+  x.body = &body;
+  x.contentType = "application/timestamp-query";
+  x.accept = kReplyType;
+  x.maxSize = kMaxTsaResponseSize;
+  x.timeoutSeconds = options.timeoutSeconds;
+  x.caFile = options.tlsCaFile;
+  curl::HttpResult r = curl::perform(x);
+  if (r.tooLarge) {
     throw Error(Category::Network, format(tr("the answer of the time-stamp authority {0} is larger than {1} bytes"),
                                           {shownUrl, static_cast<long long>(kMaxTsaResponseSize)}));
   }
-  if (rc == CURLE_OPERATION_TIMEDOUT) {
+  if (r.code == CURLE_OPERATION_TIMEDOUT) {
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} did not answer within {1} seconds"),
                        {shownUrl, options.timeoutSeconds}),
-                {}, errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc));
+                {}, r.error);
   }
-  if (rc != CURLE_OK) {
-    throw Error(Category::Network, format(tr("cannot reach the time-stamp authority {0}"), {shownUrl}), {},
-                errorBuffer[0] ? errorBuffer : curl::api().easy_strerror(rc));
+  if (r.code != CURLE_OK) {
+    throw Error(Category::Network, format(tr("cannot reach the time-stamp authority {0}"), {shownUrl}), {}, r.error);
   }
-  long status = 0;
-  curl::api().easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
+  if (r.status != 200) {
     throw Error(Category::Network,
-                format(tr("the time-stamp authority {0} answered with HTTP status {1}"), {shownUrl, status}));
+                format(tr("the time-stamp authority {0} answered with HTTP status {1}"), {shownUrl, r.status}));
   }
-  const char* contentType = nullptr;
-  curl::api().easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &contentType);
-  if (mediaType(contentType ? contentType : "") != kReplyType) {
+  if (mediaType(r.contentType) != kReplyType) {
     throw Error(Category::Network,
                 format(tr("the time-stamp authority {0} answered with content type \"{1}\" instead of {2}"),
-                       {shownUrl, contentType ? contentType : "", kReplyType}));
+                       {shownUrl, r.contentType, kReplyType}));
   }
-  return std::move(sink.data);
+  return std::move(r.body);
 }
 
 // ---------------------------------------------------------------- response

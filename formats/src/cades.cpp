@@ -121,7 +121,7 @@ VerificationReport CadesModule::verify(const std::filesystem::path& file, const 
 
   CMS_set1_signers_certs(cms.get(), nullptr, 0);
   ERR_clear_error();
-  VerifyContext vc{options, {}, now, "CAdES"};
+  VerifyContext vc{options, {}, now, "CAdES", signedDataValidationData(toDer(cms.get()))};
   {
     ossl::X509Stack certs(CMS_get1_certs(cms.get()));
     for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) vc.pool.emplace_back(sk_X509_value(certs.get(), i));

@@ -1,6 +1,8 @@
 // Shared CMS machinery for the CAdES and PAdES modules: building a
 // SignedData without the private key, and verifying SignerInfos.
 #include "cms_support.h"
+
+#include "der.h"
 #include "signature_checks.h"
 
 #include <securedoc/crypto/chain.h>
@@ -458,7 +460,10 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
 
   // 6. The signer's certificate: chain to a trust anchor at validation time,
   // and whether it is meant for signatures.
-  checks::signerCertificate(r, vc.pool, vc.options, vc.now, poe);
+  checks::ValidationData data = vc.validation;
+  std::vector<Certificate> pool = vc.pool;
+  signerValidationData(si, data, pool);
+  checks::signerCertificate(r, pool, vc.options, vc.now, poe, data);
   return r;
 }
 
@@ -536,6 +541,101 @@ std::string levelOf(CMS_SignerInfo* si) {
                        hasUnsignedAttribute(si, "0.4.0.1733.2.4") ||
                        CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_ets_archiveTimeStamp, -1) >= 0;
   return archive ? "B-LTA" : values ? "B-LT" : ts ? "B-T" : "B-B";
+}
+
+namespace {
+
+/// ETSI EN 319 122-1 §5.5.2 RevocationValues { crlVals [0] SEQUENCE OF
+/// CertificateList, ocspVals [1] SEQUENCE OF BasicOCSPResponse, ... } and
+/// Adobe's RevocationInfoArchival (ISO 32000-2 §12.8.3.3.2) { crl [0]
+/// EXPLICIT SEQUENCE OF CRL, ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse, ...
+/// }: one shape, but the first carries BasicOCSPResponses (`basicOcsp`).
+void addRevocationSequence(const Bytes& der, bool basicOcsp, checks::ValidationData& out) {
+  const auto seq = der::single(der);
+  if (!seq || seq->tag != 0x30) return;
+  const auto parts = seq->children();
+  for (std::size_t i = 0; parts && i < parts->size(); ++i) {
+    const der::Element& part = (*parts)[i];
+    if (part.tag != 0xA0 && part.tag != 0xA1) continue;
+    const auto inner = part.children();
+    if (!inner || inner->size() != 1 || (*inner)[0].tag != 0x30) continue;
+    const auto items = (*inner)[0].children();
+    for (std::size_t k = 0; items && k < items->size(); ++k) {
+      const Bytes item = (*items)[k].encodingBytes();
+      if (part.tag == 0xA0) {
+        out.crls.push_back(item);
+      } else {
+        out.ocspResponses.push_back(basicOcsp ? der::ocspResponseAround(item) : der::asOcspResponse(item));
+      }
+    }
+  }
+}
+
+/// The children of the SignedData inside a DER ContentInfo.
+std::optional<std::vector<der::Element>> signedDataFields(const Bytes& contentInfoDer) {
+  const auto ci = der::first(contentInfoDer);
+  if (!ci || ci->tag != 0x30) return std::nullopt;
+  const auto fields = ci->children();
+  if (!fields || fields->size() != 2 || (*fields)[1].tag != 0xA0) return std::nullopt;
+  const auto explicitSd = (*fields)[1].children();
+  if (!explicitSd || explicitSd->size() != 1 || (*explicitSd)[0].tag != 0x30) return std::nullopt;
+  return (*explicitSd)[0].children();
+}
+
+}  // namespace
+
+checks::ValidationData signedDataValidationData(const Bytes& contentInfoDer) {
+  // id-ri-ocsp-response, 1.3.6.1.5.5.7.16.2 (RFC 5940 §4.1).
+  static const Bytes kOcspFormat{0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x10, 0x02};
+  checks::ValidationData out;
+  const auto sd = signedDataFields(contentInfoDer);
+  if (!sd) return out;
+  for (const der::Element& field : *sd) {
+    if (field.tag != 0xA1) continue;  // crls [1] IMPLICIT RevocationInfoChoices
+    const auto choices = field.children();
+    for (std::size_t i = 0; choices && i < choices->size(); ++i) {
+      const der::Element& c = (*choices)[i];
+      if (c.tag == 0x30) {
+        out.crls.push_back(c.encodingBytes());
+        continue;
+      }
+      const auto other = c.tag == 0xA1 ? c.children() : std::nullopt;  // [1] IMPLICIT OtherRevocationInfoFormat
+      if (other && other->size() == 2 && (*other)[0].encodingBytes() == kOcspFormat)
+        out.ocspResponses.push_back((*other)[1].encodingBytes());
+    }
+  }
+  return out;
+}
+
+void signerValidationData(CMS_SignerInfo* si, checks::ValidationData& data, std::vector<Certificate>& pool) {
+  for (const Bytes& rv : unsignedAttributeValues(si, NID_id_smime_aa_ets_revocationValues))
+    addRevocationSequence(rv, true, data);
+  for (const Bytes& cv : unsignedAttributeValues(si, NID_id_smime_aa_ets_certValues)) {
+    // CertificateValues ::= SEQUENCE OF Certificate
+    const auto seq = der::single(cv);
+    const auto certs = seq && seq->tag == 0x30 ? seq->children() : std::nullopt;
+    for (std::size_t i = 0; certs && i < certs->size(); ++i) {
+      try {
+        Certificate c = Certificate::fromDer((*certs)[i].encodingBytes());
+        if (std::find(pool.begin(), pool.end(), c) == pool.end()) pool.push_back(std::move(c));
+      } catch (const Error&) {
+        // an unreadable value adds nothing to build paths from
+      }
+    }
+  }
+  // adbe-revocationInfoArchival, 1.2.840.113583.1.1.8 (signed, so inside
+  // what the signer vouched for).
+  ossl::Asn1Object adbe(OBJ_txt2obj("1.2.840.113583.1.1.8", 1));
+  const int idx = adbe ? CMS_signed_get_attr_by_OBJ(si, adbe.get(), -1) : -1;
+  X509_ATTRIBUTE* attr = idx >= 0 ? CMS_signed_get_attr(si, idx) : nullptr;
+  for (int v = 0; attr && v < X509_ATTRIBUTE_count(attr); ++v) {
+    const ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(attr, v);
+    if (!t || t->type != V_ASN1_SEQUENCE) continue;
+    const ASN1_STRING* str = t->value.sequence;
+    addRevocationSequence(Bytes(ASN1_STRING_get0_data(str), ASN1_STRING_get0_data(str) + ASN1_STRING_length(str)),
+                          false, data);
+  }
+  ERR_clear_error();
 }
 
 ossl::Cms parseDer(const Bytes& der, const std::string& file) {

@@ -6,6 +6,8 @@
 #include <securedoc/crypto/signer.h>
 #include <securedoc/formats/format.h>
 
+#include "signature_checks.h"
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -79,7 +81,21 @@ struct VerifyContext {
   std::vector<Certificate> pool;  ///< certificates carried by the CMS
   std::time_t now;
   std::string format;  ///< "CAdES", "PAdES" for the report
+  /// Revocation data the container embeds for every signer (SignedData's
+  /// crls; PAdES: the document security store).
+  checks::ValidationData validation;
 };
+
+/// SignedData.crls (RFC 5652 §10.2.1 RevocationInfoChoices) of a DER
+/// ContentInfo: CRLs, and OCSP responses carried as
+/// OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940 §4.1).  Whatever
+/// cannot be read is left out (the verifier then finds no data).
+checks::ValidationData signedDataValidationData(const Bytes& contentInfoDer);
+/// What one SignerInfo embeds: the unsigned attributes revocation-values and
+/// certificate-values (ETSI EN 319 122-1 §5.5.2, §5.5.1) and the signed
+/// attribute adbe-revocationInfoArchival (ISO 32000-2 §12.8.3.3.2), added to
+/// `data` and, for certificates, to `pool`.
+void signerValidationData(CMS_SignerInfo* si, checks::ValidationData& data, std::vector<Certificate>& pool);
 
 /// The digest of what a signature covers, for a digest algorithm; nullptr
 /// when the content is not available.

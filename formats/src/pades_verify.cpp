@@ -38,6 +38,47 @@ struct ReaderView {
   std::string loadError;
 };
 
+/// The document security store (ETSI EN 319 142-1 §5.4.2.2, ISO 32000-2
+/// §12.8.4.3): /DSS in the catalog of the final revision, with /Certs,
+/// /OCSPs (DER OCSPResponses) and /CRLs, arrays of streams.  /VRI, which
+/// only says which of them belong to which signature, is not needed: every
+/// signature takes what concerns its own certificates.
+struct Dss {
+  std::vector<Certificate> certificates;
+  checks::ValidationData data;
+};
+
+/// The largest validation data stream read (a national CRL is tens of MiB).
+constexpr std::size_t kMaxDssStream = std::size_t{64} << 20;
+
+std::vector<Bytes> dssStreams(const PdfVecObjects& objects, const PdfObject* dss, const char* name) {
+  std::vector<Bytes> out;
+  const PdfObject* array = key(objects, dss, name);
+  if (!array || !array->IsArray()) return out;
+  for (const auto& item : array->GetArray()) {
+    const PdfObject* stream = resolve(objects, &item);
+    if (!stream || !stream->HasStream()) continue;
+    if (auto data = decodedStream(stream, kMaxDssStream)) out.emplace_back(data->begin(), data->end());
+  }
+  return out;
+}
+
+Dss dssOf(const PdfVecObjects& objects, const PdfObject* catalog) {
+  Dss out;
+  const PdfObject* dss = key(objects, catalog, "DSS");
+  if (!dss || !dss->IsDictionary()) return out;
+  for (const Bytes& der : dssStreams(objects, dss, "Certs")) {
+    try {
+      out.certificates.push_back(Certificate::fromDer(der));
+    } catch (const Error&) {
+      // an unreadable certificate adds nothing to build paths from
+    }
+  }
+  out.data.ocspResponses = dssStreams(objects, dss, "OCSPs");
+  out.data.crls = dssStreams(objects, dss, "CRLs");
+  return out;
+}
+
 /// Loads `view` from `file` (only up to the last revision end when
 /// `trailing`).  A file PoDoFo cannot read is still verified when the scan
 /// found signature dictionaries (`scanned`); an encrypted one never is.
@@ -266,7 +307,7 @@ SignatureReport verifySignerInfos(STACK_OF(CMS_SignerInfo) * sis, const FieldFac
 /// The CMS signature in /Contents (EN 319 102-1 from §5.2.2 on), merged into
 /// `r`; false when its format fails and nothing more is checked.
 bool verifyCmsSignature(SignatureReport& r, const FieldFacts& f, const fs::path& file, const VerifyOptions& options,
-                        std::time_t now, const cms::DigestFn& rangeDigest) {
+                        std::time_t now, const cms::DigestFn& rangeDigest, const Dss& dss) {
   const ossl::Cms cmsObj = parseContents(r, f, file);
   if (!cmsObj) return false;
   STACK_OF(CMS_SignerInfo)* sis =
@@ -293,7 +334,17 @@ bool verifyCmsSignature(SignatureReport& r, const FieldFacts& f, const fs::path&
   // The certificates in the signature; checks::signerCertificate and
   // checks::signatureTimestamps add VerifyOptions::extraCertificates as
   // untrusted chain material themselves.
-  const cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()), now, "PAdES"};
+  // The document security store adds chain material and revocation data
+  // for every signature (ETSI EN 319 142-1 §5.4.2), beside what the CMS
+  // itself carries.
+  cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()), now, "PAdES",
+                        cms::signedDataValidationData(f.contents)};
+  for (const Certificate& c : dss.certificates) {
+    if (std::find(vc.pool.begin(), vc.pool.end(), c) == vc.pool.end()) vc.pool.push_back(c);
+  }
+  vc.validation.ocspResponses.insert(vc.validation.ocspResponses.end(), dss.data.ocspResponses.begin(),
+                                     dss.data.ocspResponses.end());
+  vc.validation.crls.insert(vc.validation.crls.end(), dss.data.crls.begin(), dss.data.crls.end());
   cms::DigestFn contentDigest = rangeDigest;
   std::optional<Note> sha1Problem;
   if (f.subFilter == "adbe.pkcs7.sha1") {
@@ -344,7 +395,7 @@ void applyStructuralFailures(SignatureReport& r, const FieldFacts& f) {
 
 /// One signature, everything but the changes after it (verifyPdf's order).
 SignatureReport verifyField(const FieldFacts& f, const PdfVecObjects& objects, const fs::path& file,
-                            const VerifyOptions& options, std::time_t now) {
+                            const VerifyOptions& options, std::time_t now, const Dss& dss) {
   SignatureReport r;
   r.id = f.field.name;
   r.format = "PAdES";
@@ -378,7 +429,7 @@ SignatureReport verifyField(const FieldFacts& f, const PdfVecObjects& objects, c
   };
   if (f.docTimestamp) {
     documentTimestamp(r, f, rangeDigest, options, now);
-  } else if (!verifyCmsSignature(r, f, file, options, now, rangeDigest)) {
+  } else if (!verifyCmsSignature(r, f, file, options, now, rangeDigest, dss)) {
     return r;
   }
   applyStructuralFailures(r, f);
@@ -465,7 +516,8 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   if (fields.empty()) return report;
   const bool hasDss = view.loaded && key(objects, view.doc.GetCatalog(), "DSS") != nullptr;
 
-  for (const auto& f : fields) report.signatures.push_back(verifyField(f, objects, file, options, now));
+  const Dss dss = view.loaded ? dssOf(objects, view.doc.GetCatalog()) : Dss{};
+  for (const auto& f : fields) report.signatures.push_back(verifyField(f, objects, file, options, now, dss));
   assignLevels(report, fields, hasDss);
 
   // What changed after each signature (pdf_revision_analysis.h).

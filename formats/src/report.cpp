@@ -52,6 +52,8 @@ const char* subIndicationCode(SubIndication s) {
       return "SIGNED_DATA_NOT_FOUND";
     case SubIndication::TryLater:
       return "TRY_LATER";
+    case SubIndication::RevokedNoPoe:
+      return "REVOKED_NO_POE";
   }
   return "";
 }

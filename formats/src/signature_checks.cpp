@@ -337,9 +337,13 @@ void archiveTimestampNotValidated(SignatureReport& r) {
 namespace {
 
 /// The check "certificateChain" of the signer's certificate `cert` from its
-/// validated `chain`; an expired one is judged at the proof of existence `poe`.
-void chainCheck(SignatureReport& r, const Certificate& cert, const ChainResult& chain, const VerifyOptions& options,
-                std::optional<std::time_t> poe) {
+/// chain validated at the validation time, and for an expired one `past`,
+/// the chain validated at the proof of existence `poe` (ETSI EN 319 102-1
+/// §5.6.2.2: a certificate that was valid when the signature is proven to
+/// exist keeps its signatures, when its revocation status at that time is
+/// known: see revocationCheck).
+void chainCheck(SignatureReport& r, const Certificate& cert, const ChainResult& chain, const ChainResult* past,
+                const VerifyOptions& options, std::optional<std::time_t> poe) {
   const Note::Args reason{{"reason", chain.detail}};
   switch (chain.status) {
     case ChainStatus::Valid:
@@ -362,6 +366,14 @@ void chainCheck(SignatureReport& r, const Certificate& cert, const ChainResult& 
       lower(r, Indication::Indeterminate, SubIndication::NoCertificateChainFound);
       break;
     case ChainStatus::Expired:
+      if (past && past->status == ChainStatus::Valid) {
+        r.checks.push_back(makeCheck("certificateChain", Check::Status::Passed,
+                                     Note{"chain-valid-at-poe",
+                                          N_("the chain was valid at {poe}, when a time-stamp proves the signature "
+                                             "existed; it has expired since"),
+                                          {{"poe", isoTime(*poe)}}}));
+        break;
+      }
       r.checks.push_back(
           makeCheck("certificateChain", Check::Status::Failed,
                     Note{"chain-expired", N_("a certificate of the chain has expired: {reason}"), reason}));
@@ -436,16 +448,181 @@ void keyUsageCheck(SignatureReport& r, const Certificate& cert) {
 
 }  // namespace
 
+namespace {
+
+const char* outcomeCode(RevocationResult::Outcome o) {
+  switch (o) {
+    case RevocationResult::Outcome::Good:
+      return "good";
+    case RevocationResult::Outcome::Revoked:
+      return "revoked";
+    case RevocationResult::Outcome::Unknown:
+      return "unknown";
+    case RevocationResult::Outcome::NoSource:
+      return "no-source";
+    case RevocationResult::Outcome::Unavailable:
+      break;
+  }
+  return "unavailable";
+}
+
+RevocationReport revocationReport(const Certificate& cert, const RevocationResult& res) {
+  RevocationReport out;
+  out.subject = cert.subject();
+  out.serial = cert.serialHex();
+  out.status = outcomeCode(res.outcome);
+  if (res.evidence) {
+    const RevocationEvidence& e = *res.evidence;
+    out.source = evidenceKindCode(e.kind);
+    out.origin = evidenceOriginCode(e.origin);
+    out.url = e.url;
+    out.thisUpdate = e.thisUpdate;
+    out.nextUpdate = e.nextUpdate;
+    out.revocationTime = e.revocationTime;
+    out.reason = revocationReasonName(e.reason);
+  }
+  if (res.outcome != RevocationResult::Outcome::Good) out.problems = res.problems;
+  return out;
+}
+
+/// How the revocation of the path turned out, worst first.
+struct RevocationVerdict {
+  Check::Status status = Check::Status::Passed;
+  Note detail;
+};
+
+/// Judges one certificate's revocation at the best-signature-time (ETSI EN
+/// 319 102-1 §5.2.6 with §5.5.4 and §5.6.2.4): revoked at or before the time
+/// a time-stamp proves is TOTAL-FAILED / REVOKED; revoked later passes, since
+/// the signature provably came first; revoked without any proof of
+/// existence is INDETERMINATE / REVOKED_NO_POE (the signing time is only a
+/// claim).  No usable data where sources exist is INDETERMINATE / TRY_LATER,
+/// or OUT_OF_BOUNDS_NOT_REVOKED for a certificate that has expired since.
+void judgeRevocation(SignatureReport& r, const Certificate& cert, const RevocationReport& rep,
+                     std::optional<std::time_t> poe, std::time_t now, RevocationVerdict& v) {
+  const auto worsen = [&v](Check::Status s, Note n) {
+    if (v.status == Check::Status::Failed) return;
+    if (s == Check::Status::Warning && v.status == Check::Status::Warning) return;
+    v.status = s;
+    v.detail = std::move(n);
+  };
+  const Note::Args who{{"subject", rep.subject}};
+  if (rep.status == "good") return;
+  if (rep.status == "revoked") {
+    const std::string when = rep.revocationTime ? isoTime(*rep.revocationTime) : "?";
+    Note::Args args{{"subject", rep.subject}, {"time", when}, {"reason", rep.reason.empty() ? "-" : rep.reason}};
+    if (poe && rep.revocationTime && *rep.revocationTime > *poe) {
+      args.emplace_back("poe", isoTime(*poe));
+      r.messages.push_back(Note{"revoked-after-poe",
+                                N_("{subject} was revoked at {time} ({reason}), after a time-stamp proves the "
+                                   "signature existed ({poe}); the signature stays valid."),
+                                args});
+      return;
+    }
+    worsen(Check::Status::Failed, Note{"certificate-revoked", N_("{subject} was revoked at {time} ({reason})"), args});
+    if (poe) {
+      r.messages.push_back(Note{"revoked-before-poe",
+                                N_("The certificate was revoked at {time}, before the signature is proven to exist."),
+                                {{"time", when}}});
+      lower(r, Indication::TotalFailed, SubIndication::Revoked);
+    } else {
+      r.messages.push_back(Note{"revoked-no-poe",
+                                N_("The certificate was revoked at {time}, and nothing proves the signature was made "
+                                   "before."),
+                                {{"time", when}}});
+      lower(r, Indication::Indeterminate, SubIndication::RevokedNoPoe);
+    }
+    return;
+  }
+  if (rep.status == "unknown") {
+    worsen(Check::Status::Failed,
+           Note{"revocation-unknown", N_("the issuer's OCSP responder does not know {subject}"), who});
+    r.messages.push_back(Note{"revocation-unknown-message",
+                              N_("The certificate's issuer does not know the certificate; it may not be genuine.")});
+    lower(r, Indication::Indeterminate, SubIndication::CertificateChainGeneralFailure);
+    return;
+  }
+  if (rep.status == "no-source") {
+    worsen(Check::Status::Warning,
+           Note{"revocation-no-source",
+                N_("{subject} names no OCSP responder or CRL, and the signature embeds none for it"), who});
+    return;
+  }
+  worsen(Check::Status::Failed,
+         Note{"revocation-unavailable", N_("the revocation status of {subject} could not be obtained"), who});
+  if (cert.notAfter() < now) {
+    lower(r, Indication::Indeterminate, SubIndication::OutOfBoundsNotRevoked);
+    r.messages.push_back(Note{"certificate-expired-poe",
+                              N_("The certificate has expired since; a time-stamp proves the signature existed "
+                                 "while it was valid, but its revocation status at that time is unknown.")});
+  } else {
+    lower(r, Indication::Indeterminate, SubIndication::TryLater);
+    r.messages.push_back(Note{"revocation-unavailable-message",
+                              N_("The revocation status could not be obtained (nothing embedded, no answer from the "
+                                 "CA); try again later or online.")});
+  }
+}
+
+/// The check "revocation" over the validated `path`: each certificate but
+/// the trust anchor, asked of options.revocation (or a checker of its own).
+void revocationCheck(SignatureReport& r, const std::vector<Certificate>& path, const VerifyOptions& options,
+                     const std::vector<Certificate>& material, std::time_t now, std::optional<std::time_t> poe,
+                     const ValidationData& embedded) {
+  std::optional<RevocationChecker> own;
+  if (!options.revocation) own.emplace(RevocationOptions{options.offline, std::nullopt});
+  RevocationChecker& checker = options.revocation ? *options.revocation : *own;
+  const std::time_t control = poe.value_or(now);
+  RevocationVerdict v;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    const Certificate& cert = path[i];
+    const bool anchor = std::any_of(options.trustAnchors.begin(), options.trustAnchors.end(),
+                                    [&cert](const Certificate& a) { return a == cert; });
+    if (anchor) break;
+    RevocationQuery q{cert,     path[i + 1],         control, std::nullopt, embedded.ocspResponses, embedded.crls,
+                      material, options.trustAnchors};
+    // A certificate that has expired since: CAs stop answering for it, so
+    // only data issued while it was valid says anything (RFC 5280 §3.3).
+    if (cert.notAfter() < now) q.issuedNoLaterThan = cert.notAfter();
+    const RevocationReport rep = revocationReport(cert, checker.check(q));
+    judgeRevocation(r, cert, rep, poe, now, v);
+    r.revocation.push_back(rep);
+  }
+  if (v.status == Check::Status::Passed && !r.revocation.empty()) {
+    const RevocationReport& first = r.revocation.front();
+    v.detail = Note{"revocation-good",
+                    N_("not revoked: {source} from {time} ({origin})"),
+                    {{"source", first.source == "ocsp" ? "OCSP" : "CRL"},
+                     {"time", first.thisUpdate ? isoTime(*first.thisUpdate) : "?"},
+                     {"origin", first.url.empty() ? first.origin : first.url}}};
+  }
+  r.checks.push_back(makeCheck("revocation", v.status, std::move(v.detail)));
+}
+
+}  // namespace
+
 void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool, const VerifyOptions& options,
-                       std::time_t now, std::optional<std::time_t> poe) {
+                       std::time_t now, std::optional<std::time_t> poe, const ValidationData& embedded) {
   const Certificate& cert = *r.signer;
-  const ChainResult chain = validateChain(cert, withExtra(pool, options), options.trustAnchors, now);
+  const std::vector<Certificate> material = withExtra(pool, options);
+  const ChainResult chain = validateChain(cert, material, options.trustAnchors, now);
   r.chain = chain.path;
-  chainCheck(r, cert, chain, options, poe);
+  r.proofOfExistence = poe;
+  // ETSI EN 319 102-1 §5.6.2.2: an expired path is judged again at the
+  // proof of existence, when the certificate was valid then.
+  std::optional<ChainResult> past;
+  if (chain.status == ChainStatus::Expired && poe && cert.validAt(*poe)) {
+    past = validateChain(cert, material, options.trustAnchors, *poe);
+  }
+  chainCheck(r, cert, chain, past ? &*past : nullptr, options, poe);
   keyUsageCheck(r, cert);
-  r.checks.push_back(
-      makeCheck("revocation", Check::Status::NotChecked,
-                Note{"revocation-not-checked", N_("revocation data (OCSP/CRL) is not checked by this version")}));
+  const ChainResult& judged = past && past->status == ChainStatus::Valid ? *past : chain;
+  if (judged.status != ChainStatus::Valid) {
+    r.checks.push_back(
+        makeCheck("revocation", Check::Status::NotChecked,
+                  Note{"revocation-needs-chain", N_("not checked: the certificate has no valid chain")}));
+    return;
+  }
+  revocationCheck(r, judged.path, options, material, now, poe, embedded);
 }
 
 }  // namespace securedoc::checks

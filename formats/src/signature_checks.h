@@ -68,7 +68,19 @@ void archiveTimestampNotValidated(SignatureReport& r);
 /// extendedKeyUsage allowing document signing; otherwise INDETERMINATE /
 /// CHAIN_CONSTRAINTS_FAILURE), revocation.  `poe` is the proof of existence
 /// a time-stamp gives, for expired certificates.
+/// What a signature embeds for long-term validation (B-LT): OCSPResponses
+/// and CRLs, DER.
+struct ValidationData {
+  std::vector<Bytes> ocspResponses;
+  std::vector<Bytes> crls;
+};
+
+/// ... and revocation: every certificate of the path but the trust anchor,
+/// from `embedded`, then options.revocation's cache and sources (check
+/// "revocation", `r.revocation`), judged at `poe` when there is one (ETSI
+/// EN 319 102-1 §5.6.2.4).  An expired certificate with a `poe` inside
+/// its validity is judged at `poe` with revocation data from its validity.
 void signerCertificate(SignatureReport& r, const std::vector<Certificate>& pool, const VerifyOptions& options,
-                       std::time_t now, std::optional<std::time_t> poe);
+                       std::time_t now, std::optional<std::time_t> poe, const ValidationData& embedded = {});
 
 }  // namespace securedoc::checks

@@ -11,6 +11,7 @@
 // cryptographic constraints; and the scope.
 #include <securedoc/formats/xades.h>
 
+#include "der.h"
 #include "signature_checks.h"
 #include "xades_internal.h"
 
@@ -831,12 +832,56 @@ void checkSigningCertificateReference(Verification& v) {
   }
 }
 
+/// The validation data of the unsigned properties (ETSI EN 319 132-1
+/// §5.5.2 RevocationValues: EncapsulatedCRLValue and EncapsulatedOCSPValue,
+/// base64 DER; §5.5.3 TimeStampValidationData of XAdES 1.4.1, which holds
+/// RevocationValues and CertificateValues for time-stamps): revocation data
+/// into the result, certificates into `pool`.
+checks::ValidationData validationDataOf(xmlNode* usp, std::vector<Certificate>& pool) {
+  checks::ValidationData out;
+  const auto revocationValues = [&out](xmlNode* rv) {
+    for (xmlNode* list : xml::children(rv)) {
+      const bool crls = xml::is(list, kXadesAny, "CRLValues");
+      if (!crls && !xml::is(list, kXadesAny, "OCSPValues")) continue;
+      for (xmlNode* e : xml::children(list)) {
+        const auto der = xml::base64(e);
+        if (!der) continue;
+        if (crls && xml::is(e, kXadesAny, "EncapsulatedCRLValue")) out.crls.push_back(*der);
+        if (!crls && xml::is(e, kXadesAny, "EncapsulatedOCSPValue"))
+          out.ocspResponses.push_back(der::asOcspResponse(*der));
+      }
+    }
+  };
+  const auto certificateValues = [&pool](xmlNode* cv) {
+    for (xmlNode* e : xml::children(cv)) {
+      const auto der = xml::base64(e);
+      if (!der) continue;
+      try {
+        Certificate c = Certificate::fromDer(*der);
+        if (std::find(pool.begin(), pool.end(), c) == pool.end()) pool.push_back(std::move(c));
+      } catch (const Error&) {
+        // an unreadable value adds nothing to build paths from
+      }
+    }
+  };
+  for (xmlNode* p : xml::children(usp)) {
+    if (xml::is(p, kXadesAny, "RevocationValues")) revocationValues(p);
+    if (!xml::is(p, kXadesAny, "TimeStampValidationData")) continue;
+    for (xmlNode* q : xml::children(p)) {
+      if (xml::is(q, kXadesAny, "RevocationValues")) revocationValues(q);
+      if (xml::is(q, kXadesAny, "CertificateValues")) certificateValues(q);
+    }
+  }
+  return out;
+}
+
 /// 5. The certificate, its chain and the signed reference to it (§5.2.6).
 void checkSigningCertificate(Verification& v) {
   SignatureReport& r = v.r;
   if (v.signer) r.signer = v.signer;
   if (v.signer) {
-    checks::signerCertificate(r, v.pool, v.sc.options, v.now, v.poe);
+    const checks::ValidationData data = validationDataOf(v.usp, v.pool);
+    checks::signerCertificate(r, v.pool, v.sc.options, v.now, v.poe, data);
     checkSigningCertificateReference(v);
     return;
   }

@@ -5,7 +5,8 @@
 //    clock, for everything that depends on time (OTP steps, replays, lock-out,
 //    session expiry, certificate expiry) and the account life;
 //  - subprocess: the real `securedoc-cloud serve --port 0`, for the port in
-//    demo.json, plain HTTP on the TLS port, signing in real time and a restart.
+//    demo.json, plain HTTP on the TLS port, signing in real time and a restart,
+//    and the plain-HTTP OCSP/CRL listener the certificates name.
 #include <boost/test/unit_test.hpp>
 
 #include "test_support.h"
@@ -23,16 +24,22 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -263,9 +270,15 @@ class ServeProcess {
       ::_exit(127);
     }
     ::close(fds[1]);
-    std::string line;
-    char ch = 0;
-    while (::read(fds[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+    const auto readLine = [&] {
+      std::string line;
+      char ch = 0;
+      while (::read(fds[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+      return line;
+    };
+    const std::string line = readLine();
+    // A folder with a revocation listener announces it on the second line.
+    if (fs::exists(dir / "revocation-url")) m_revocationLine = readLine();
     ::close(fds[0]);
     const std::string prefix = "listening on https://127.0.0.1:";
     BOOST_TEST_REQUIRE(line.rfind(prefix, 0) == 0u, "first line: " << line);
@@ -273,6 +286,7 @@ class ServeProcess {
   }
   ~ServeProcess() { stop(); }
   int port() const { return m_port; }
+  const std::string& revocationLine() const { return m_revocationLine; }
   /// SIGTERM; returns the exit status.
   int stop() {
     if (m_pid <= 0) return m_status;
@@ -288,7 +302,111 @@ class ServeProcess {
   pid_t m_pid = -1;
   int m_port = 0;
   int m_status = -1;
+  std::string m_revocationLine;
 };
+
+// ------------------------------------------------------------------ revocation over plain HTTP
+
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+
+X509Ptr parseCert(const Bytes& der) {
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())), X509_free);
+  BOOST_TEST_REQUIRE(static_cast<bool>(cert), "the certificate is DER");
+  return cert;
+}
+
+std::string uriOf(const GENERAL_NAME* name) {
+  if (name == nullptr || name->type != GEN_URI) return {};
+  const ASN1_IA5STRING* s = name->d.uniformResourceIdentifier;
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+/// The AIA id-ad-ocsp URI (RFC 5280 §4.2.2.1), empty when there is none.
+std::string ocspUrlOf(X509* cert) {
+  std::unique_ptr<AUTHORITY_INFO_ACCESS, decltype(&AUTHORITY_INFO_ACCESS_free)> aia(
+      static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr)),
+      AUTHORITY_INFO_ACCESS_free);
+  for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
+    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
+    if (OBJ_obj2nid(ad->method) == NID_ad_OCSP) return uriOf(ad->location);
+  }
+  return {};
+}
+
+/// The first CRL distribution point's fullName URI (RFC 5280 §4.2.1.13).
+std::string crlUrlOf(X509* cert) {
+  std::unique_ptr<CRL_DIST_POINTS, decltype(&CRL_DIST_POINTS_free)> dps(
+      static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr)),
+      CRL_DIST_POINTS_free);
+  if (!dps || sk_DIST_POINT_num(dps.get()) < 1) return {};
+  const DIST_POINT* dp = sk_DIST_POINT_value(dps.get(), 0);
+  if (dp->distpoint == nullptr || dp->distpoint->type != 0) return {};
+  return uriOf(sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0));
+}
+
+void writeCertPem(const fs::path& file, X509* cert) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "w"), BIO_free);
+  BOOST_TEST_REQUIRE((bio && PEM_write_bio_X509(bio.get(), cert) == 1));
+}
+
+/// A DER OCSPRequest for `leaf` (SHA-1 CertID, as RFC 5019 §2.1.1 asks), with a nonce.
+std::string ocspRequestDer(X509* leaf, X509* issuer) {
+  std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)> req(OCSP_REQUEST_new(), OCSP_REQUEST_free);
+  BOOST_TEST_REQUIRE(static_cast<bool>(req));
+  OCSP_CERTID* id = OCSP_cert_to_id(nullptr, leaf, issuer);
+  BOOST_TEST_REQUIRE((id != nullptr && OCSP_request_add0_id(req.get(), id) != nullptr));
+  BOOST_TEST_REQUIRE(OCSP_request_add1_nonce(req.get(), nullptr, 16) == 1);
+  unsigned char* der = nullptr;
+  const int len = i2d_OCSP_REQUEST(req.get(), &der);
+  BOOST_TEST_REQUIRE(len > 0);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+/// RFC 3986 §2.1 percent-encoding of every byte that is not unreserved.
+std::string urlEncode(const std::string& text) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out.push_back('%');
+      out.push_back(digits[ch >> 4]);
+      out.push_back(digits[ch & 15]);
+    }
+  }
+  return out;
+}
+
+/// The OCSP response status and, when successful, the status of `leaf`.
+struct OcspAnswer {
+  int responseStatus = -1;
+  int certStatus = -1;
+};
+
+OcspAnswer parseOcsp(const std::string& body, X509* leaf, X509* issuer) {
+  const auto* p = reinterpret_cast<const unsigned char*>(body.data());
+  std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(body.size())), OCSP_RESPONSE_free);
+  BOOST_TEST_REQUIRE(static_cast<bool>(resp), "the OCSP response is DER");
+  OcspAnswer a;
+  a.responseStatus = OCSP_response_status(resp.get());
+  if (a.responseStatus != OCSP_RESPONSE_STATUS_SUCCESSFUL) return a;
+  std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(OCSP_response_get1_basic(resp.get()),
+                                                                        OCSP_BASICRESP_free);
+  std::unique_ptr<OCSP_CERTID, decltype(&OCSP_CERTID_free)> id(OCSP_cert_to_id(nullptr, leaf, issuer),
+                                                               OCSP_CERTID_free);
+  BOOST_TEST_REQUIRE((basic && id));
+  int reason = 0;
+  ASN1_GENERALIZEDTIME *revokedAt = nullptr, *thisUpdate = nullptr, *nextUpdate = nullptr;
+  if (OCSP_resp_find_status(basic.get(), id.get(), &a.certStatus, &reason, &revokedAt, &thisUpdate, &nextUpdate) != 1)
+    a.certStatus = -1;
+  return a;
+}
 
 }  // namespace
 
@@ -737,6 +855,154 @@ BOOST_AUTO_TEST_CASE(serve_writes_its_port_signs_refuses_plain_http_and_survives
   BOOST_TEST(test::run({kCloud, "serve", (dir / "nothing-here").string()}).exitCode == 4);
   BOOST_TEST(test::run({kCloud, "frobnicate"}).exitCode == 64);
   BOOST_TEST(test::run({kCloud, "demo", d.string()}).exitCode == 64, "demo never overwrites a world");
+}
+
+BOOST_AUTO_TEST_CASE(certificates_name_the_plain_http_ocsp_and_crls_that_serve_answers) {
+  test::requireTool("openssl", "the Debian package openssl");
+  TempDir dir;
+  const fs::path d = dir / "world";
+  runCloud({"demo", d.string()});
+  const json demo = readJson(d / "demo.json");
+  const std::string base = firstLine(test::readText(d / "revocation-url"));
+  const std::string prefix = "http://127.0.0.1:";
+  BOOST_TEST_REQUIRE(base.rfind(prefix, 0) == 0u, base);
+  const int revocationPort = std::stoi(base.substr(prefix.size()));
+  BOOST_TEST(demo["ocsp"] == base + "/ocsp");
+  BOOST_TEST(demo["crl"] == base + "/crl");
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::stat((d / "revocation-url").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0644u, "the URL is no secret");
+  const fs::path rootPem = d / "ca" / "root-ca.pem";
+  const fs::path issuingPem = d / "ca" / "issuing-ca.pem";
+  test::writeFile(dir / "chain.pem", test::readText(issuingPem) + test::readText(rootPem));
+
+  std::string oldCredential;  // made by certificate-issue in a folder without revocation-url
+  {
+    ServeProcess serve(d);
+    BOOST_TEST(serve.revocationLine() == "revocation on " + base);
+    Client c(serve.port(), demo["ca"].get<std::string>());
+    const auto login = c.post("/csc/v2/auth/login", json::object(), basic("demo", demo["password"]));
+    BOOST_TEST_REQUIRE(login.status == 200);
+    const std::string token = login.body["access_token"];
+    const auto list = c.csc("credentials/list", json::object(), token);
+    BOOST_TEST_REQUIRE(list.body["credentialIDs"].size() == 1u);
+    const auto info = c.csc("credentials/info",
+                            json{{"credentialID", list.body["credentialIDs"][0]}, {"certificates", "chain"}}, token);
+    BOOST_TEST_REQUIRE(info.status == 200);
+    const X509Ptr leaf = parseCert(unb64(info.body["cert"]["certificates"][0]));
+    const X509Ptr issuer = parseCert(unb64(info.body["cert"]["certificates"][1]));
+
+    // (a) The URLs in the certificates are demo.json's.
+    BOOST_TEST(ocspUrlOf(leaf.get()) == demo["ocsp"].get<std::string>());
+    BOOST_TEST(crlUrlOf(leaf.get()) == demo["crl"].get<std::string>());
+    BOOST_TEST(crlUrlOf(issuer.get()) == base + "/crl/root", "the issuing CA names the root's CRL");
+    writeCertPem(dir / "signer.pem", leaf.get());
+
+    // (b) POST /ocsp over plain HTTP, by openssl ocsp at the certificate's URL.
+    const auto ocsp =
+        test::run({"openssl", "ocsp", "-issuer", issuingPem.string(), "-cert", (dir / "signer.pem").string(), "-url",
+                   ocspUrlOf(leaf.get()), "-CAfile", rootPem.string()});
+    BOOST_TEST(ocsp.exitCode == 0, ocsp.out << ocsp.err);
+    BOOST_TEST(ocsp.out.find(": good") != std::string::npos, ocsp.out);
+    BOOST_TEST(ocsp.err.find("Response verify OK") != std::string::npos, ocsp.err);
+
+    // GET /ocsp/{url-encoded base64} (RFC 6960 Appendix A.1), and base64url.
+    httplib::Client plain("127.0.0.1", revocationPort);
+    plain.set_read_timeout(std::chrono::seconds(30));
+    const std::string der = ocspRequestDer(leaf.get(), issuer.get());
+    const std::string b64 = toBase64(Bytes(der.begin(), der.end()));
+    std::string b64url = b64;
+    for (char& ch : b64url) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+    b64url.erase(b64url.find_last_not_of('=') + 1);
+    for (const std::string& path : {"/ocsp/" + urlEncode(b64), "/ocsp/" + b64url}) {
+      auto res = plain.Get(path.c_str());
+      BOOST_TEST_REQUIRE(static_cast<bool>(res), path << ": " << httplib::to_string(res.error()));
+      BOOST_TEST(res->status == 200);
+      BOOST_TEST(res->get_header_value("Content-Type") == "application/ocsp-response");
+      const OcspAnswer a = parseOcsp(res->body, leaf.get(), issuer.get());
+      BOOST_TEST(a.responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL, path);
+      BOOST_TEST(a.certStatus == V_OCSP_CERTSTATUS_GOOD, path);
+    }
+
+    // GET /crl and /crl/root: DER CRLs of the issuing CA and of the root.
+    for (const auto& [path, caFile] : {std::pair<std::string, fs::path>{"/crl", dir / "chain.pem"},
+                                       std::pair<std::string, fs::path>{"/crl/root", rootPem}}) {
+      auto res = plain.Get(path.c_str());
+      BOOST_TEST_REQUIRE(static_cast<bool>(res), path);
+      BOOST_TEST(res->status == 200);
+      BOOST_TEST(res->get_header_value("Content-Type") == "application/pkix-crl");
+      const fs::path file = dir / ("crl" + std::to_string(path.size()) + ".der");
+      test::writeFile(file, res->body);
+      const auto check = test::run(
+          {"openssl", "crl", "-inform", "DER", "-in", file.string(), "-CAfile", caFile.string(), "-noout", "-issuer"});
+      BOOST_TEST(check.exitCode == 0, path << ": " << check.err);
+      BOOST_TEST(check.err.find("verify OK") != std::string::npos, path << ": " << check.err);
+      BOOST_TEST(check.out.find(path == "/crl" ? "Issuing CA" : "Root CA") != std::string::npos, check.out);
+    }
+
+    // (c) Bad GET input: a clean malformedRequest, and the server goes on.
+    for (const std::string& path :
+         {std::string("/ocsp/"), std::string("/ocsp/%zz"), std::string("/ocsp/%4"), std::string("/ocsp/not!base64"),
+          std::string("/ocsp/A"), "/ocsp/" + std::string(5000, 'A'), "/ocsp/" + urlEncode(b64.substr(0, 40)),
+          "/ocsp/" + urlEncode(toBase64(Bytes(300, 0xff)))}) {
+      auto res = plain.Get(path.c_str());
+      BOOST_TEST_REQUIRE(static_cast<bool>(res), path.substr(0, 40));
+      BOOST_TEST(res->status == 200, path.substr(0, 40));
+      BOOST_TEST(parseOcsp(res->body, leaf.get(), issuer.get()).responseStatus == OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
+                 path.substr(0, 40));
+    }
+    auto wrongType = plain.Post("/ocsp", der, "application/json");
+    BOOST_TEST_REQUIRE(static_cast<bool>(wrongType));
+    BOOST_TEST(wrongType->status == 415);
+    // Only the revocation routes are served in plain HTTP.
+    auto csc = plain.Post("/csc/v2/info", "{}", "application/json");
+    BOOST_TEST_REQUIRE(static_cast<bool>(csc));
+    BOOST_TEST(csc->status == 404);
+    auto again = plain.Get(("/ocsp/" + urlEncode(b64)).c_str());
+    BOOST_TEST_REQUIRE(static_cast<bool>(again), "still serving");
+    BOOST_TEST(parseOcsp(again->body, leaf.get(), issuer.get()).certStatus == V_OCSP_CERTSTATUS_GOOD);
+    BOOST_TEST(serve.stop() == 0, "SIGTERM stops both listeners");
+    httplib::Client after("127.0.0.1", revocationPort);
+    after.set_connection_timeout(std::chrono::seconds(2));
+    BOOST_TEST(!after.Get("/crl"), "the revocation listener is gone");
+  }
+
+  // A folder made before the listener existed: no URLs, no second listener.
+  fs::remove(d / "revocation-url");
+  oldCredential = firstLine(runCloud({"certificate-issue", d.string(), "--login", "demo"}));
+  {
+    ServeProcess serve(d);
+    BOOST_TEST(serve.revocationLine().empty());
+    Client c(serve.port(), demo["ca"].get<std::string>());
+    const auto login = c.post("/csc/v2/auth/login", json::object(), basic("demo", demo["password"]));
+    BOOST_TEST_REQUIRE(login.status == 200);
+    const auto info = c.csc("credentials/info", json{{"credentialID", oldCredential}}, login.body["access_token"]);
+    BOOST_TEST_REQUIRE(info.status == 200, info.body.dump());
+    const X509Ptr leaf = parseCert(unb64(info.body["cert"]["certificates"][0]));
+    BOOST_TEST(ocspUrlOf(leaf.get()).empty());
+    BOOST_TEST(crlUrlOf(leaf.get()).empty());
+    httplib::Client plain("127.0.0.1", revocationPort);
+    plain.set_connection_timeout(std::chrono::seconds(2));
+    BOOST_TEST(!plain.Get("/crl"), "no plain listener");
+    BOOST_TEST(serve.stop() == 0);
+  }
+  // The port taken by another program: a clear failure naming it.
+  test::writeFile(d / "revocation-url", base + "\n");
+  const int squatter = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  BOOST_TEST_REQUIRE(squatter >= 0);
+  const int yes = 1;  // the port may be in TIME_WAIT; a listening socket still excludes others
+  ::setsockopt(squatter, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(revocationPort));
+  const bool bound =
+      ::bind(squatter, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(squatter, 1) == 0;
+  BOOST_TEST_REQUIRE(bound);
+  const auto taken = test::run({kCloud, "serve", d.string(), "--port", "0"});
+  BOOST_TEST(taken.exitCode == 1, taken.err);
+  BOOST_TEST(taken.err.find(std::to_string(revocationPort)) != std::string::npos, taken.err);
+  ::close(squatter);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

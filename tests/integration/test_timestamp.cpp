@@ -29,13 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A user's proxy settings must not send loopback requests elsewhere.
-struct NoProxyForLoopback {
-  NoProxyForLoopback() {
-    ::setenv("no_proxy", "127.0.0.1,localhost", 1);
-    ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-  }
-};
+using securedoc::test::NoProxyForLoopback;
 BOOST_TEST_GLOBAL_FIXTURE(NoProxyForLoopback);
 
 auto hasCategory(Category c) {

@@ -221,4 +221,9 @@ void stopProcess(int pid) {
   }
 }
 
+NoProxyForLoopback::NoProxyForLoopback() {
+  ::setenv("no_proxy", "127.0.0.1,localhost", 1);
+  ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+}
+
 }  // namespace securedoc::test

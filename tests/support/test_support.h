@@ -33,6 +33,13 @@ void requireTool(const std::string& tool, const std::string& installedBy);
 /// The "Signature #N:" blocks of `pdfsig` output, in order.
 std::vector<std::string> pdfsigBlocks(const std::string& out);
 
+/// A global fixture (BOOST_TEST_GLOBAL_FIXTURE) for tests that talk to
+/// servers on 127.0.0.1: a user's proxy settings must not send loopback
+/// requests elsewhere.
+struct NoProxyForLoopback {
+  NoProxyForLoopback();
+};
+
 /// Runs securedoc-cli with `args`.
 RunResult cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 

@@ -591,7 +591,8 @@ BOOST_AUTO_TEST_CASE(the_crl_lists_revoked_certificates_with_time_and_reason) {
   BOOST_TEST(good.exitCode == 0, both(good));
 
   BOOST_CHECK_EXCEPTION(ca.revoke(kept, 7, now), Error, hasCategory(Category::Usage));
-  BOOST_CHECK_EXCEPTION(ca.revoke(ca.issuing(), 1, now), Error, hasCategory(Category::Usage));
+  // The issuing CA is the root's to revoke (rootCrl); the root is no one's.
+  BOOST_CHECK_EXCEPTION(ca.revoke(ca.root(), 1, now), Error, hasCategory(Category::Usage));
   const Certificate foreign = Certificate::loadFile(test::pkiDir() / "signer-ec.pem").at(0);
   BOOST_CHECK_EXCEPTION(ca.revoke(foreign, 1, now), Error, hasCategory(Category::Usage));
 }
@@ -760,6 +761,100 @@ BOOST_AUTO_TEST_CASE(malformed_ocsp_requests_get_malformed_request_not_an_except
   BOOST_TEST(OCSP_response_status(ok.get()) == OCSP_RESPONSE_STATUS_SUCCESSFUL, "the untouched request is answered");
 }
 
+BOOST_AUTO_TEST_CASE(the_root_crl_lists_the_revoked_certificates_of_the_root_only) {
+  needOpenssl();
+  const TempDir tmp;
+  DemoCa ca = freshCa(tmp);
+  writeCaFiles(ca, tmp);
+  const std::int64_t now = std::time(nullptr);
+  {
+    const X509Crl empty = parseCrl(ca.rootCrl(now));
+    BOOST_TEST(revokedCount(empty.get()) == 0, "normally none");
+  }
+  // A folder made before root-revoked.txt existed reads as "none revoked".
+  fs::remove(tmp / "ca" / "root-revoked.txt");
+  BOOST_TEST(revokedCount(parseCrl(DemoCa::open(tmp / "ca").rootCrl(now)).get()) == 0);
+
+  ossl::EvpPkey key = p256();
+  const Certificate signer = ca.issueSigner(spkiOf(key.get()), zofia(), 365, "", "");
+  ca.issueTlsServer(tmp / "tls.pem", tmp / "tls.key");
+  const Certificate tls = Certificate::loadFile(tmp / "tls.pem").at(0);
+  ca.revoke(ca.issuing(), 2 /* cACompromise */, now - 60);
+  ca.revoke(tls, 4 /* superseded */, now - 30);
+  ca.revoke(signer, 1, now - 10);
+
+  const Bytes der = ca.rootCrl(now);
+  const X509Crl crl = parseCrl(der);
+  BOOST_TEST(X509_CRL_get_version(crl.get()) == 1L, "v2 CRL");
+  BOOST_TEST(X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca.root().native())) == 0);
+  BOOST_TEST(X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.root().native())) == 1, "signed by the root");
+  BOOST_TEST(timeIs(X509_CRL_get0_lastUpdate(crl.get()), now));
+  BOOST_TEST(timeIs(X509_CRL_get0_nextUpdate(crl.get()), now + kDay));
+  BOOST_TEST(X509_CRL_get_ext_by_NID(crl.get(), NID_crl_number, -1) >= 0, "cRLNumber (RFC 5280 §5.2.3)");
+  BOOST_TEST(revokedCount(crl.get()) == 2, "the issuing CA and the TLS certificate");
+  X509_REVOKED* entry = nullptr;
+  BOOST_TEST_REQUIRE(X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(ca.issuing().native())) == 1);
+  Asn1Enumerated reason(
+      static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr)));
+  BOOST_TEST_REQUIRE(bool(reason));
+  BOOST_TEST(ASN1_ENUMERATED_get(reason.get()) == 2L, "cACompromise");
+  BOOST_TEST(X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(tls.native())) == 1);
+  BOOST_TEST(X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(signer.native())) == 0,
+             "the issuing CA's certificates are not the root's");
+
+  // The issuing CA's CRL lists only its own certificate.
+  const X509Crl issuingCrl = parseCrl(ca.crl(now));
+  BOOST_TEST(revokedCount(issuingCrl.get()) == 1);
+  BOOST_TEST(X509_CRL_get0_by_serial(issuingCrl.get(), &entry, X509_get0_serialNumber(signer.native())) == 1);
+  BOOST_TEST(X509_CRL_get0_by_serial(issuingCrl.get(), &entry, X509_get0_serialNumber(ca.issuing().native())) == 0);
+
+  // A second instance on the folder sees it (registers are read on use).
+  BOOST_TEST(revokedCount(parseCrl(DemoCa::open(tmp / "ca").rootCrl(now)).get()) == 2);
+
+  writeBytes(tmp / "root-crl.der", der);
+  const auto check = run({"openssl", "crl", "-inform", "DER", "-in", (tmp / "root-crl.der").string(), "-CAfile",
+                          (tmp / "root.pem").string(), "-verify", "-noout", "-text"});
+  BOOST_TEST(check.exitCode == 0, both(check));
+  BOOST_TEST(contains(check.err, "verify OK"), check.err);
+  BOOST_TEST(contains(check.out, "Serial Number: " + ca.issuing().serialHex()), check.out);
+
+  // With the root CRL, the whole path is checked: a signer under a revoked
+  // issuing CA fails (openssl verify -crl_check_all).
+  writeCrlPem(tmp / "crls.pem", ca.crl(now));
+  writeCrlPem(tmp / "root-crl.pem", der);
+  {
+    std::ofstream all(tmp / "crls.pem", std::ios::app);
+    all << test::readText(tmp / "root-crl.pem");
+  }
+  writePem(tmp / "signer.pem", {ca.issueSigner(spkiOf(key.get()), zofia(), 365, "", "")});
+  const auto path =
+      run({"openssl", "verify", "-crl_check_all", "-CRLfile", (tmp / "crls.pem").string(), "-CAfile",
+           (tmp / "root.pem").string(), "-untrusted", (tmp / "issuing.pem").string(), (tmp / "signer.pem").string()});
+  BOOST_TEST(path.exitCode != 0);
+  BOOST_TEST(contains(both(path), "certificate revoked"), both(path));
+}
+
+BOOST_AUTO_TEST_CASE(the_issuing_ca_names_the_root_crl_only_when_given_a_url) {
+  const TempDir tmp;
+  const std::string url = "http://127.0.0.1:8080/crl/root";
+  const DemoCa ca = DemoCa::create(tmp / "with-url", "With URL", url);
+  CrlDistPoints dps(static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(ca.issuing().native(), NID_crl_distribution_points, nullptr, nullptr)));
+  BOOST_TEST_REQUIRE(bool(dps));
+  BOOST_TEST_REQUIRE(sk_DIST_POINT_num(dps.get()) == 1);
+  const DIST_POINT* dp = sk_DIST_POINT_value(dps.get(), 0);
+  BOOST_TEST_REQUIRE((dp->distpoint && dp->distpoint->type == 0));
+  const GENERAL_NAME* name = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
+  BOOST_TEST_REQUIRE(name->type == GEN_URI);
+  const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+  BOOST_TEST(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                         static_cast<std::size_t>(ASN1_STRING_length(uri))) == url);
+  BOOST_TEST(X509_get_ext_by_NID(ca.root().native(), NID_crl_distribution_points, -1) < 0, "a root names none");
+  BOOST_TEST(X509_get_ext_by_NID(DemoCa::open(templateCa()).issuing().native(), NID_crl_distribution_points, -1) < 0,
+             "none without a URL");
+  BOOST_CHECK_EXCEPTION(DemoCa::create(tmp / "bad", "Bad", "ldap://x/crl"), Error, hasCategory(Category::Usage));
+}
+
 BOOST_AUTO_TEST_CASE(revocations_survive_reopening_and_are_shared_between_instances) {
   const TempDir tmp;
   ossl::EvpPkey key = p256();
@@ -792,7 +887,7 @@ BOOST_AUTO_TEST_CASE(revocations_survive_reopening_and_are_shared_between_instan
   const SingleStatus s2 = statusOf(basic.get(), second, a.issuing(), now);
   BOOST_TEST(s2.status == V_OCSP_CERTSTATUS_REVOKED);
   BOOST_TEST(s2.reason == 9);
-  BOOST_TEST(test::listDir(tmp / "ca").size() == 6u, "no temporary files left");
+  BOOST_TEST(test::listDir(tmp / "ca").size() == 7u, "no temporary files left: 4 PEM, 3 registers");
 }
 
 BOOST_AUTO_TEST_CASE(eight_threads_can_ask_ocsp_while_others_issue_and_revoke) {

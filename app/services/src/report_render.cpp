@@ -288,6 +288,8 @@ std::string describe(Indication i, SubIndication s) {
       return tr("the signed content is missing");
     case SubIndication::TryLater:
       return tr("revocation information is not available yet; try later");
+    case SubIndication::RevokedNoPoe:
+      return tr("the certificate was revoked and nothing proves the signature was made before");
   }
   switch (i) {
     case Indication::TotalPassed:
@@ -299,6 +301,49 @@ std::string describe(Indication i, SubIndication s) {
   }
   return {};
 }
+
+namespace {
+
+json timeOrNull(const std::optional<std::time_t>& t) { return t ? json(isoTime(*t)) : json(nullptr); }
+
+json revocationJson(const std::vector<RevocationReport>& list) {
+  json out = json::array();
+  for (const RevocationReport& r : list) {
+    out.push_back({{"subject", r.subject},
+                   {"serial", r.serial},
+                   {"status", r.status},
+                   {"source", nullOr(r.source)},
+                   {"origin", nullOr(r.origin)},
+                   {"url", nullOr(r.url)},
+                   {"thisUpdate", timeOrNull(r.thisUpdate)},
+                   {"nextUpdate", timeOrNull(r.nextUpdate)},
+                   {"revocationTime", timeOrNull(r.revocationTime)},
+                   {"reason", nullOr(r.reason)},
+                   {"problems", notesJson(r.problems)}});
+  }
+  return out;
+}
+
+/// One line per certificate: its name and what its revocation data says.
+std::string revocationLine(const RevocationReport& r) {
+  const std::string source = r.source == "ocsp" ? "OCSP" : r.source == "crl" ? "CRL" : "";
+  const std::string where =
+      r.url.empty() ? (r.origin == "embedded" ? tr("embedded in the signature") : tr("from the cache")) : r.url;
+  if (r.status == "good") {
+    return format(tr("{0}: not revoked ({1} of {2}, {3})"),
+                  {r.subject, source, r.thisUpdate ? readableTimeAndUtc(*r.thisUpdate) : "?", where});
+  }
+  if (r.status == "revoked") {
+    return format(tr("{0}: REVOKED at {1}{2} ({3}, {4})"),
+                  {r.subject, r.revocationTime ? readableTimeAndUtc(*r.revocationTime) : "?",
+                   r.reason.empty() ? std::string() : ", " + r.reason, source, where});
+  }
+  if (r.status == "unknown") return format(tr("{0}: unknown to its issuer's OCSP responder"), {r.subject});
+  if (r.status == "no-source") return format(tr("{0}: names no OCSP responder or CRL"), {r.subject});
+  return format(tr("{0}: revocation status not available"), {r.subject});
+}
+
+}  // namespace
 
 std::string reportToJson(const VerificationReport& r) {
   json j{{"file", r.file},
@@ -328,9 +373,11 @@ std::string reportToJson(const VerificationReport& r) {
                     {"checks", checksJson(t.checks)}});
     }
     js["timestamps"] = ts;
+    js["proofOfExistence"] = s.proofOfExistence ? json(isoTime(*s.proofOfExistence)) : json(nullptr);
     json chain = json::array();
     for (const auto& c : s.chain) chain.push_back(c.subject());
     js["chain"] = chain;
+    js["revocation"] = revocationJson(s.revocation);
     js["integrity"] = integrityCode(integrityOf(s));
     js["coversWholeDocument"] = s.coversWholeDocument ? json(*s.coversWholeDocument) : json(nullptr);
     if (s.signedBytes) {
@@ -437,9 +484,19 @@ std::string reportToText(const VerificationReport& r) {
         o << '\n';
       }
     }
+    if (s.proofOfExistence) {
+      o << "  " << tr("Proven to exist at (time-stamp):") << ' ' << readableTimeAndUtc(*s.proofOfExistence) << '\n';
+    }
     if (!s.chain.empty()) {
       o << "  " << tr("Certificate chain:") << '\n';
       for (const auto& c : s.chain) o << "    - " << c.subject() << '\n';
+    }
+    if (!s.revocation.empty()) {
+      o << "  " << tr("Revocation:") << '\n';
+      for (const auto& rv : s.revocation) {
+        o << "    - " << revocationLine(rv) << '\n';
+        for (const auto& p : rv.problems) o << "        " << describe(p) << '\n';
+      }
     }
     o << "  " << tr("Integrity:") << ' ' << integrityWords(integrityOf(s)) << '\n';
     if (s.coversWholeDocument) {

@@ -56,7 +56,14 @@ std::string personKey(const Certificate& signer) {
 VerifyOptions verifyOptionsFor(const Settings& s) {
   VerifyOptions o;
   addAnchors(o.trustAnchors, s.trustAnchors);
-  o.offline = true;
+  // The window checks revocation online, as a person expects of "is this
+  // signature valid now", and remembers what it fetched for later and
+  // offline use; one checker for the batch (the options are copied per file).
+  o.offline = false;
+  RevocationOptions ro;
+  ro.offline = false;
+  ro.cacheDir = defaultRevocationCacheDir();
+  o.revocation = std::make_shared<RevocationChecker>(ro);
   return o;
 }
 

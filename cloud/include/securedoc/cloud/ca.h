@@ -35,7 +35,14 @@ class DemoCa {
   /// on every use, so several DemoCa on one folder see each other's
   /// revocations.  All member functions may be called from several threads.
   /// `name` goes into the CAs' subjects ("<name> Root CA", "<name> Issuing CA").
-  static DemoCa create(const std::filesystem::path& dir, const std::string& name);
+  /// The root's own revocations (of the issuing CA, of TLS certificates) are
+  /// kept apart in root-revoked.txt, same format; a folder made before it
+  /// existed reads as "none revoked".  `rootCrlUrl`, when given (an http://
+  /// URL; Error(Usage) otherwise), becomes the issuing CA certificate's CRL
+  /// distribution point, where rootCrl() is to be served (RFC 5280
+  /// §4.2.1.13): relying parties that check the whole path find the root's
+  /// CRL there.  Empty: no CRL distribution point.
+  static DemoCa create(const std::filesystem::path& dir, const std::string& name, const std::string& rootCrlUrl = "");
   /// Opens a CA made by create().  Error(Io/Malformed) when it is not one.
   static DemoCa open(const std::filesystem::path& dir);
   DemoCa(DemoCa&&) noexcept;
@@ -63,10 +70,18 @@ class DemoCa {
   /// RSA-2048 key from the issuing CA; both PEM, the key 0600.
   void issueTsa(const std::filesystem::path& certPem, const std::filesystem::path& keyPem);
 
-  /// Marks a certificate of this CA revoked (RFC 5280 reason code) at `when`.
+  /// Marks a certificate of this CA revoked (RFC 5280 reason code) at `when`:
+  /// one the issuing CA issued goes to its CRL and OCSP (revoked.txt), one the
+  /// root issued (the issuing CA, a TLS certificate) to the root's CRL
+  /// (root-revoked.txt).  Error(Usage) for the root itself, a certificate
+  /// from another CA or an invalid reason.
   void revoke(const Certificate& cert, int reason, std::int64_t when);
   /// The issuing CA's CRL, DER, thisUpdate `now`, nextUpdate `now` + 1 day.
   Bytes crl(std::int64_t now) const;
+  /// The root's CRL, DER, signed by the root: the certificates the root
+  /// issued that are revoked (normally none); thisUpdate `now`, nextUpdate
+  /// `now` + 1 day, cRLNumber and authorityKeyIdentifier as crl().
+  Bytes rootCrl(std::int64_t now) const;
   /// Answers an OCSP request (RFC 6960, DER) about certificates of the
   /// issuing CA: good, revoked (with time and reason) or unknown; signed by
   /// the issuing CA; the nonce echoed.  A malformed request gets the

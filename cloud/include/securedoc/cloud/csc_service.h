@@ -2,8 +2,9 @@
 // The reference CSC API v2 service (cloud/README.md "The service
 // contract"): the HTTP routes of /csc/v2/*, /account/*, /tsa, /ocsp and /crl
 // over the Store (state, OTP, SADs), the HSM key store, the demo CA and the
-// TSA.  It only registers routes: the caller owns the server (an
-// httplib::SSLServer in securedoc-cloud and in the tests), binds and listens.
+// TSA.  It only registers routes: the caller owns the servers (an
+// httplib::SSLServer in securedoc-cloud and in the tests, plus a plain
+// httplib::Server for the revocation routes), binds and listens.
 #include <securedoc/base/bytes.h>
 
 #include <cstddef>
@@ -64,10 +65,33 @@ class CscService final {
   CscService(const CscService&) = delete;
   CscService& operator=(const CscService&) = delete;
 
-  /// Registers every route on `server` and sets its payload limit, error and
-  /// exception handlers (the contract's JSON error shape) and its thread
-  /// pool.  Call before the server listens.
+  /// Worker threads of a revocation server (registerRevocationRoutes): OCSP
+  /// and CRL answers are quick and signed under one CA mutex anyway.
+  static constexpr std::size_t kRevocationThreads = 8;
+  /// Longest GET /ocsp/... request (the part after "/ocsp/", URL-encoded).
+  /// RFC 6960 Appendix A.1 meant GET for small requests (caching); one
+  /// CertID and a nonce are ~100 bytes, a few hundred in base64.
+  static constexpr std::size_t kMaxOcspGetSize = std::size_t{4} * 1024;
+
+  /// Registers every route on `server` (the TLS one) and sets its payload
+  /// limit, error and exception handlers (the contract's JSON error shape)
+  /// and its thread pool (options.threads).  Call before the server listens.
   void registerRoutes(httplib::Server& server);
+
+  /// Registers only the revocation routes, for a plain-HTTP server: the
+  /// certificates' AIA OCSP and CRL distribution point URLs are http://
+  /// (RFC 5280 §4.2.1.13, §4.2.2.1; RFC 6960 Appendix A): the answers are
+  /// signed, and revocation checking must not depend on a TLS connection
+  /// whose own certificates would need checking first.
+  ///  - POST /ocsp: body application/ocsp-request (DER), as on the TLS server;
+  ///  - GET /ocsp/{URL-encoded base64 or base64url of the DER OCSPRequest}
+  ///    (RFC 6960 Appendix A.1; at most kMaxOcspGetSize; input that does not
+  ///    decode gets the OCSP malformedRequest answer);
+  ///  - GET /crl: the issuing CA's CRL (DER, application/pkix-crl);
+  ///  - GET /crl/root: the root's CRL (DemoCa::rootCrl).
+  /// Same payload limit, error handlers and keep-alive settings as
+  /// registerRoutes, kRevocationThreads workers.  Call before it listens.
+  void registerRevocationRoutes(httplib::Server& server);
 
  private:
   struct Impl;

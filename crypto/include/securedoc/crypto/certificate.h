@@ -59,6 +59,15 @@ class Certificate {
   std::string curveName() const;
   /// Certificate policy OIDs in dotted form.
   std::vector<std::string> policies() const;
+  /// The OCSP responders the certificate names (RFC 5280 §4.2.2.1,
+  /// authorityInfoAccess id-ad-ocsp), URIs in certificate order.
+  std::vector<std::string> ocspUrls() const;
+  /// The CRLs the certificate names (RFC 5280 §4.2.1.13, full names of its
+  /// distribution points that are URIs), in certificate order.
+  std::vector<std::string> crlUrls() const;
+  /// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a delegated OCSP
+  /// responder whose own status is not to be checked.
+  bool hasOcspNoCheck() const;
   /// "RSA-2048", "EC P-256 (prime256v1)", "RSA-PSS-2048"...
   std::string keyType() const;
   bool isEcKey() const;

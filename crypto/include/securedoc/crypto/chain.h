@@ -2,6 +2,7 @@
 // Chain building and validation against trust anchors the user names.
 // Intermediates come from the signature itself (`untrusted`).
 #include <securedoc/crypto/certificate.h>
+#include <securedoc/crypto/ossl.h>
 
 #include <ctime>
 #include <optional>
@@ -32,6 +33,10 @@ struct ChainResult {
 /// OCSP/CRL data, which B-LT signatures carry).
 ChainResult validateChain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                           const std::vector<Certificate>& anchors, std::time_t when);
+
+/// An OpenSSL stack holding a reference to each certificate (for the
+/// OpenSSL calls that take STACK_OF(X509)).
+ossl::X509Stack x509StackOf(const std::vector<Certificate>& certs);
 
 /// Builds the best path from `leaf` through `pool` by issuer name and
 /// signature, without trust (for display when validation fails).

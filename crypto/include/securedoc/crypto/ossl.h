@@ -16,7 +16,9 @@
 #include <securedoc/base/bytes.h>
 #include <securedoc/base/error.h>
 
+#include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace securedoc {
@@ -56,6 +58,13 @@ using Bignum = Ptr<BIGNUM, BN_free>;
 using EcdsaSig = Ptr<ECDSA_SIG, ECDSA_SIG_free>;
 using CertPolicies = Ptr<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>;
 using ExtKeyUsage = Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
+using AuthorityInfoAccess = Ptr<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>;
+using CrlDistPoints = Ptr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
+using X509Crl = Ptr<X509_CRL, X509_CRL_free>;
+using OcspRequest = Ptr<OCSP_REQUEST, OCSP_REQUEST_free>;
+using OcspResponse = Ptr<OCSP_RESPONSE, OCSP_RESPONSE_free>;
+using OcspBasicResp = Ptr<OCSP_BASICRESP, OCSP_BASICRESP_free>;
+using OcspCertId = Ptr<OCSP_CERTID, OCSP_CERTID_free>;
 using EssSigningCertV2 = Ptr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free>;
 using EssSigningCert = Ptr<ESS_SIGNING_CERT, ESS_SIGNING_CERT_free>;
 using TsReq = Ptr<TS_REQ, TS_REQ_free>;
@@ -93,6 +102,14 @@ securedoc::Bytes der(I2d i2d, T* object, Category category, const std::string& m
   const Bytes owned(out);
   if (len <= 0) throwOpenSsl(category, message);
   return securedoc::Bytes(out, out + len);
+}
+
+/// An ASN.1 UTCTime or GeneralizedTime as Unix seconds; nullopt for a null
+/// or unreadable time.
+inline std::optional<std::time_t> toTime(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
 }
 
 }  // namespace securedoc::ossl

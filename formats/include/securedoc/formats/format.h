@@ -5,6 +5,7 @@
 #include <securedoc/base/file.h>
 #include <securedoc/crypto/certificate.h>
 #include <securedoc/crypto/digest.h>
+#include <securedoc/crypto/revocation.h>
 #include <securedoc/crypto/signer.h>
 #include <securedoc/formats/report.h>
 
@@ -84,7 +85,13 @@ struct SignParams {
 struct VerifyOptions {
   std::vector<Certificate> trustAnchors;
   std::optional<std::filesystem::path> detachedContent;
+  /// Without `revocation`: only what signatures embed is used for their
+  /// certificates' revocation status (no cache, no network).
   bool offline = true;
+  /// Finds revocation data (RFC 6960 OCSP, RFC 5280 CRLs) and remembers it
+  /// for a batch; share one across the files of a batch.  When unset, each
+  /// signature gets one of its own with `offline` and no cache.
+  std::shared_ptr<RevocationChecker> revocation;
   /// Validation time; now when empty.
   std::optional<std::time_t> time;
   /// Public keys (PEM files) known out of band, for XML-DSig signatures that

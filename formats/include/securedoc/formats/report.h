@@ -24,6 +24,7 @@ enum class SubIndication {
   SigCryptoFailure,
   Revoked,
   // INDETERMINATE
+  RevokedNoPoe,
   SigConstraintsFailure,
   ChainConstraintsFailure,
   CertificateChainGeneralFailure,
@@ -96,6 +97,27 @@ struct SignatureAppearance {
   double x = 0, y = 0, width = 0, height = 0;
 };
 
+/// What was found about the revocation of one certificate of the signer's
+/// path (ETSI EN 319 102-1 §5.2.5, §5.6.2): the signer's first, then its CAs
+/// up to (not including) the trust anchor.
+struct RevocationReport {
+  std::string subject;
+  std::string serial;  ///< upper-case hex
+  /// "good", "revoked", "unknown" (the responder does not know it),
+  /// "no-source" (the certificate names no OCSP or CRL and nothing is
+  /// embedded), "unavailable" (nothing usable could be had).
+  std::string status;
+  std::string source;  ///< "ocsp", "crl", or "" without evidence
+  std::string origin;  ///< "embedded", "cache", "online", or ""
+  std::string url;
+  std::optional<std::time_t> thisUpdate;
+  std::optional<std::time_t> nextUpdate;
+  std::optional<std::time_t> revocationTime;
+  std::string reason;  ///< RFC 5280 CRLReason name, "" when none
+  /// Why data was refused or sources failed (shown when status is not good).
+  std::vector<Note> problems;
+};
+
 struct SignatureReport {
   std::string id;
   std::string format;  ///< "CAdES", "PAdES"...
@@ -108,7 +130,11 @@ struct SignatureReport {
   std::string digestAlgorithm;
   std::string signatureAlgorithm;
   std::vector<TimestampReport> timestamps;
+  /// The earliest time a valid time-stamp proves the signature existed
+  /// (ETSI EN 319 102-1 §5.6.2.1 best-signature-time); none without one.
+  std::optional<std::time_t> proofOfExistence;
   std::vector<Certificate> chain;
+  std::vector<RevocationReport> revocation;
   std::optional<bool> coversWholeDocument;
   /// PDF: the revision the signature covers (1 = the first) and its length:
   /// bytes [0, signedBytes) of the file are exactly what was signed.

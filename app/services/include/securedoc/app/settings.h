@@ -66,7 +66,7 @@ SignRequest signRequestFor(const Settings& s, const std::vector<std::filesystem:
 SignRequest signRequestFor(const Settings& s, const std::vector<std::filesystem::path>& inputs,
                            const std::string& formatId, SignatureLevel level, const VisiblePlacement& visible);
 
-/// Verification options with the settings' trust anchors (offline).
+/// Verification options with the settings' trust anchors; revocation checked online, with the cache.
 VerifyOptions verifyOptionsFor(const Settings& s);
 
 /// The cloud signer's options from the settings.
