@@ -1,4 +1,4 @@
-// securedoc-cli: sign, verify, inspect, certs (README.md "Command line").
+// securedoc-cli: sign, extend, verify, inspect, certs (README.md "Command line").
 #include "terminal_interaction.h"
 
 #include <securedoc/app/report_render.h>
@@ -107,6 +107,7 @@ struct Options {
   std::vector<std::string> certificates;  ///< verify --certificate: untrusted chain material
   bool offline = false;
   std::string cacheDir;
+  std::string tsaCa;
   std::string detachedContent;
   std::vector<std::string> publicKeys;
   std::string validationTime;
@@ -176,6 +177,19 @@ CloudSignerOptions cloudOptions(const Options& o) {
 
 bool isCloudSpec(const std::string& spec) { return spec.rfind("cloud:", 0) == 0; }
 
+/// A file of a batch that failed: the message on stderr, the first failure's
+/// exit status kept in `status`, and its JSON entry: "error" is the message in
+/// the user's language, for people; "code" (empty for errors not yet coded)
+/// and "category" are for scripts.
+nlohmann::json reportFileError(const fs::path& input, const Error& error, int& status) {
+  printError(error);
+  if (status == 0) status = exitForError(error);
+  return {{"input", input.string()},
+          {"error", error.what()},
+          {"category", categoryName(error.category())},
+          {"code", error.note().code}};
+}
+
 int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& registry) {
   SignRequest req;
   for (const auto& f : o.inputs) req.inputs.emplace_back(f);
@@ -197,6 +211,14 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   for (const auto& a : o.tsaAnchors) {
     auto certs = Certificate::loadFile(a);
     req.params.tsaTrustAnchors.insert(req.params.tsaTrustAnchors.end(), certs.begin(), certs.end());
+  }
+  // An https:// TSA is checked against --tsa-ca, else against --cloud-ca
+  // (the reference service's /tsa shares its TLS certificate), else the
+  // system's CAs.
+  if (!o.tsaCa.empty()) {
+    req.params.tsaTlsCa = fs::path(o.tsaCa);
+  } else if (!o.cloudCa.empty()) {
+    req.params.tsaTlsCa = fs::path(o.cloudCa);
   }
   if (!o.outputDir.empty()) req.outputDir = fs::path(o.outputDir);
   if (!o.output.empty()) req.output = fs::path(o.output);
@@ -223,14 +245,7 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   nlohmann::json out = nlohmann::json::array();
   for (const auto& oc : outcomes) {
     if (oc.error) {
-      printError(*oc.error);
-      if (status == 0) status = exitForError(*oc.error);
-      // "error" is the message in the user's language, for people; "code"
-      // (empty for errors not yet coded) and "category" are for scripts.
-      out.push_back({{"input", oc.input.string()},
-                     {"error", oc.error->what()},
-                     {"category", categoryName(oc.error->category())},
-                     {"code", oc.error->note().code}});
+      out.push_back(reportFileError(oc.input, *oc.error, status));
       continue;
     }
     out.push_back({{"input", oc.input.string()},
@@ -241,6 +256,45 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
       std::cout << format(tr("Signed {0} -> {1} ({2}, {3})"),
                           {oc.input.string(), oc.output.string(), oc.format, tr(oc.packaging.c_str())})
                 << '\n';
+    }
+  }
+  if (o.json) std::cout << out.dump(2) << '\n';
+  return status;
+}
+
+/// `extend`: raises the signatures of each file to --level (B-T, B-LT).
+int runExtend(const Options& o) {
+  FormatRegistry registry;
+  registerBuiltinFormats(registry);
+  ExtendRequest req;
+  for (const auto& f : o.inputs) req.inputs.emplace_back(f);
+  req.params.level = parseLevel(o.level);
+  req.params.digest = parseDigestAlgorithm(o.digest);
+  req.params.tsaUrl = o.tsa;
+  for (const auto& a : o.tsaAnchors) {
+    auto certs = Certificate::loadFile(a);
+    req.params.tsaTrustAnchors.insert(req.params.tsaTrustAnchors.end(), certs.begin(), certs.end());
+  }
+  if (!o.tsaCa.empty()) req.params.tsaTlsCa = fs::path(o.tsaCa);
+  if (!o.outputDir.empty()) req.outputDir = fs::path(o.outputDir);
+  const auto outcomes = SigningService(registry).extend(req);
+  int status = 0;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& oc : outcomes) {
+    if (oc.error) {
+      out.push_back(reportFileError(oc.input, *oc.error, status));
+      continue;
+    }
+    nlohmann::json sigs = nlohmann::json::array();
+    for (const auto& e : oc.signatures) sigs.push_back({{"id", e.id}, {"from", e.levelBefore}, {"to", e.levelAfter}});
+    out.push_back(
+        {{"input", oc.input.string()}, {"output", oc.output.string()}, {"format", oc.format}, {"signatures", sigs}});
+    if (!o.quiet && !o.json) {
+      for (const auto& e : oc.signatures) {
+        std::cout << format(tr("Extended {0} ({1} {2}): {3} -> {4}"),
+                            {oc.output.string(), oc.format, e.id, e.levelBefore, e.levelAfter})
+                  << '\n';
+      }
     }
   }
   if (o.json) std::cout << out.dump(2) << '\n';
@@ -347,6 +401,10 @@ int run(int argc, char** argv) {
   sign->add_option("--tsa-trust-anchor", o.tsaAnchors,
                    tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
       ->type_name(tr("CERT"));
+  sign->add_option("--tsa-ca", o.tsaCa,
+                   tr("CA certificates for an https:// time-stamp service's TLS certificate (default: --cloud-ca "
+                      "when given, else the system's)"))
+      ->type_name(tr("FILE"));
   sign->add_option("--reason", o.reason, tr("PDF: the reason for signing"))->type_name(tr("TEXT"));
   sign->add_option("--location", o.location, tr("PDF: where the document was signed"))->type_name(tr("TEXT"));
   sign->add_option("--contact", o.contact, tr("PDF: how to contact the signer"))->type_name(tr("TEXT"));
@@ -451,6 +509,31 @@ int run(int argc, char** argv) {
   inspect->add_flag("--json", o.json, tr("Same as --format json"));
   inspect->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
 
+  auto* extend = app.add_subcommand(
+      "extend", tr("Raise the signatures in files to a higher level (B-T, B-LT): a time-stamp and the revocation "
+                   "data that keep them verifiable after the certificates expire"));
+  extend->group(tr("Commands"));
+  extend->set_help_flag("-h,--help", tr("Print this help and exit"));
+  extend->add_option("--level", o.level, tr("B-T or B-LT"))->required()->type_name(tr("LEVEL"));
+  extend->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL"))->required()->type_name("URL");
+  extend
+      ->add_option("--tsa-trust-anchor", o.tsaAnchors,
+                   tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
+      ->type_name(tr("CERT"));
+  extend
+      ->add_option("--tsa-ca", o.tsaCa,
+                   tr("CA certificates for an https:// time-stamp service's TLS certificate (default: the system's)"))
+      ->type_name(tr("FILE"));
+  extend->add_option("--digest", o.digest, tr("sha256, sha384 or sha512"))->capture_default_str()->type_name(tr("ALG"));
+  extend
+      ->add_option("--output-dir", o.outputDir,
+                   tr("Write the raised files into this folder (default: each file is replaced, atomically, by "
+                      "its raised version; only unsigned data is added)"))
+      ->type_name(tr("DIR"));
+  extend->add_flag("--quiet,-q", o.quiet, tr("Print only errors"));
+  extend->add_flag("--json", o.json, tr("Print the results as JSON"));
+  extend->add_option("files", o.inputs, tr("Signed files"))->required()->type_name(tr("FILE"));
+
   auto* certs = app.add_subcommand("certs", tr("List the certificates a signer offers"));
   certs->group(tr("Commands"));
   certs->set_help_flag("-h,--help", tr("Print this help and exit"));
@@ -481,6 +564,7 @@ int run(int argc, char** argv) {
 
   try {
     if (*sign) return runSign(o, ui, registry);
+    if (*extend) return runExtend(o);
     if (*verify) return runVerify(o, registry);
     if (*inspect) {
       VerificationService service(registry);

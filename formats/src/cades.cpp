@@ -95,12 +95,81 @@ void CadesPending::finish(const Bytes& signatureValue, AtomicFile& out) {
   const std::filesystem::path& output = out.temporary();
   completeSignedData(draft, signatureValue, input.string());
   // B-T: the signature-time-stamp covers the signature value (EN 319 122-1 §5.3).
-  if (params.level == SignatureLevel::B_T) addTimestamp(draft, params, input.string());
+  if (params.level != SignatureLevel::B_B) addTimestamp(draft, params, input.string());
+  // B-LT: the validation material as unsigned attributes (EN 319 122-1 §5.5).
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA)
+    addLongTermValues(draft.cms.get(), draft.si, params, input.string());
   ossl::Bio bio(BIO_new_file(output.c_str(), "wb"));
   if (!bio) throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
   if (i2d_CMS_bio(bio.get(), draft.cms.get()) != 1 || BIO_flush(bio.get()) != 1) {
     throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
   }
+}
+
+// ---------------------------------------------------------------- extend ---
+
+namespace {
+
+bool reaches(const std::string& level, SignatureLevel wanted) {
+  const int have = level == "B-LTA" ? 3 : level == "B-LT" ? 2 : level == "B-T" ? 1 : 0;
+  return have >= static_cast<int>(wanted);
+}
+
+/// What re-encoding may not change: every SignerInfo with signed attributes
+/// still verifies over them (RFC 5652 §5.4).  OpenSSL writes what it parsed;
+/// a signature made over another encoding would break, and is refused.
+void requireSignaturesIntact(const Bytes& der, const std::string& file) {
+  ossl::Cms again = parseDer(der, file);
+  CMS_set1_signers_certs(again.get(), nullptr, 0);
+  STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(again.get());
+  for (int i = 0; sis && i < sk_CMS_SignerInfo_num(sis); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, i);
+    if (CMS_signed_get_attr_count(si) <= 0) continue;
+    if (CMS_SignerInfo_verify(si) != 1) {
+      ERR_clear_error();
+      throw Error(Category::Unsupported,
+                  tr("the signature cannot be extended without changing what was signed (its encoding is not DER)"),
+                  file);
+    }
+  }
+  ERR_clear_error();
+}
+
+}  // namespace
+
+std::vector<ExtendedSignature> CadesModule::extend(const std::filesystem::path& file, AtomicFile& out,
+                                                   const SignParams& params) {
+  ossl::Cms cms = readCms(file);
+  STACK_OF(CMS_SignerInfo)* sis =
+      OBJ_obj2nid(CMS_get0_type(cms.get())) == NID_pkcs7_signed ? CMS_get0_SignerInfos(cms.get()) : nullptr;
+  if (!sis || sk_CMS_SignerInfo_num(sis) == 0) {
+    throw Error(Category::Malformed, tr("the file holds no signature"), file.string());
+  }
+  CMS_set1_signers_certs(cms.get(), nullptr, 0);
+  ERR_clear_error();
+  std::vector<ExtendedSignature> done;
+  for (int i = 0; i < sk_CMS_SignerInfo_num(sis); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, i);
+    ExtendedSignature e{"S" + std::to_string(i + 1), levelOf(si), {}};
+    // EN 319 122-1 §5.3, §5.5: a signature time-stamp first, then the values.
+    if (!reaches(e.levelBefore, SignatureLevel::B_T) && params.level != SignatureLevel::B_B) {
+      try {
+        addSignatureTimestamp(si, requestTimestampToken(signatureValue(si), timestampOptions(params)));
+      } catch (const Error& err) {
+        throw err.withFile(file.string());
+      }
+    }
+    if (!reaches(levelOf(si), SignatureLevel::B_LT) &&
+        (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA)) {
+      addLongTermValues(cms.get(), si, params, file.string());
+    }
+    e.levelAfter = levelOf(si);
+    done.push_back(std::move(e));
+  }
+  const Bytes der = toDer(cms.get());
+  requireSignaturesIntact(der, file.string());
+  out.write(der.data(), der.size());
+  return done;
 }
 
 // ---------------------------------------------------------------- verify ---

@@ -3,6 +3,7 @@
 #include "cms_support.h"
 
 #include "der.h"
+#include "ltv.h"
 #include "signature_checks.h"
 
 #include <securedoc/crypto/chain.h>
@@ -773,16 +774,76 @@ void addSignatureTimestamp(CMS_SignerInfo* si, const Bytes& token) {
   }
 }
 
-void addTimestamp(Draft& draft, const SignParams& params, const std::string& file) {
+TsaOptions timestampOptions(const SignParams& params) {
   TsaOptions o;
   o.url = params.tsaUrl;
   o.digest = params.digest;
   o.trustAnchors = params.tsaTrustAnchors;
+  o.tlsCaFile = params.tsaTlsCa;
+  return o;
+}
+
+void addTimestamp(Draft& draft, const SignParams& params, const std::string& file) {
   try {
-    addSignatureTimestamp(draft.si, requestTimestampToken(signatureValue(draft.si), o));
+    addSignatureTimestamp(draft.si, requestTimestampToken(signatureValue(draft.si), timestampOptions(params)));
   } catch (const Error& e) {
     throw e.withFile(file);
   }
+}
+
+namespace {
+
+Bytes concatenated(const std::vector<Bytes>& items) {
+  Bytes out;
+  for (const Bytes& b : items) out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+void addUnsignedSequence(CMS_SignerInfo* si, int nid, const Bytes& der, const std::string& file) {
+  if (CMS_unsigned_add1_attr_by_NID(si, nid, V_ASN1_SEQUENCE, der.data(), static_cast<int>(der.size())) != 1) {
+    throwOpenSsl(Category::Crypto, tr("cannot add the validation data to the signature"), file);
+  }
+}
+
+}  // namespace
+
+void addLongTermValues(CMS_ContentInfo* cms, CMS_SignerInfo* si, const SignParams& params, const std::string& file) {
+  X509* signerX509 = nullptr;
+  CMS_SignerInfo_get0_algs(si, nullptr, &signerX509, nullptr, nullptr);
+  if (!signerX509) {
+    throw Error(Category::Unsupported, tr("the signature does not carry its signing certificate"), file);
+  }
+  const std::vector<Certificate> carried = certificatesOf(cms);
+  std::vector<Certificate> pool = carried;
+  std::vector<Certificate> leaves{Certificate(signerX509)};
+  for (const Bytes& token : unsignedAttributeValues(si, NID_id_smime_aa_timeStampToken)) {
+    for (const Certificate& c : ltv::tokenCertificates(token)) {
+      pool.push_back(c);
+      leaves.push_back(c);
+    }
+  }
+  const ltv::Material m = ltv::collect(leaves, pool, params, file);
+  // EN 319 122-1 §5.5.2: certificates SignedData already holds need not
+  // be repeated.
+  std::vector<Bytes> certs;
+  for (const Certificate& c : m.certificates) {
+    if (std::find(carried.begin(), carried.end(), c) == carried.end()) certs.push_back(c.der());
+  }
+  if (!certs.empty()) addUnsignedSequence(si, NID_id_smime_aa_ets_certValues, tlv(0x30, concatenated(certs)), file);
+  // RevocationValues ::= SEQUENCE { crlVals [0] SEQUENCE OF CertificateList
+  //   OPTIONAL, ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL, ... }
+  Bytes values;
+  if (!m.crls.empty()) {
+    const Bytes crls = tlv(0xA0, tlv(0x30, concatenated(m.crls)));
+    values.insert(values.end(), crls.begin(), crls.end());
+  }
+  if (!m.ocspResponses.empty()) {
+    std::vector<Bytes> basics;
+    for (const Bytes& r : m.ocspResponses) basics.push_back(ltv::basicOcspResponse(r));
+    const Bytes ocsp = tlv(0xA1, tlv(0x30, concatenated(basics)));
+    values.insert(values.end(), ocsp.begin(), ocsp.end());
+  }
+  addUnsignedSequence(si, NID_id_smime_aa_ets_revocationValues, tlv(0x30, values), file);
 }
 
 Bytes signatureValue(CMS_SignerInfo* si) {

@@ -4,6 +4,7 @@
 // signing, ARCHITECTURE.md "Signing (two phases)"); verifying one SignerInfo yields a SignatureReport.
 #include <securedoc/crypto/ossl.h>
 #include <securedoc/crypto/signer.h>
+#include <securedoc/crypto/tsa_client.h>
 #include <securedoc/formats/format.h>
 
 #include "signature_checks.h"
@@ -45,9 +46,18 @@ void completeSignedData(Draft& draft, const Bytes& signatureValue, const std::st
 /// Adds an RFC 3161 token as the signature-time-stamp unsigned attribute
 /// (id-aa-signatureTimeStampToken, RFC 3161 Appendix A).
 void addSignatureTimestamp(CMS_SignerInfo* si, const Bytes& tokenDer);
+/// The RFC 3161 client's options for a signing job's time-stamp service
+/// (every format's signature time-stamps and, later, archive ones).
+TsaOptions timestampOptions(const SignParams& params);
 /// B-T: asks the time-stamp service of `params` for a token over the
 /// signature value and adds it.  Throws Error(Network/Crypto).
 void addTimestamp(Draft& draft, const SignParams& params, const std::string& file);
+/// B-LT (ETSI EN 319 122-1 §5.5): the unsigned attributes
+/// certificate-values (the certificates of the signer's and the TSAs' paths
+/// and of the OCSP responders that SignedData.certificates lacks) and
+/// revocation-values (CRLs and BasicOCSPResponses), collected online by
+/// ltv::collect.  Call after the signature time-stamp.
+void addLongTermValues(CMS_ContentInfo* cms, CMS_SignerInfo* si, const SignParams& params, const std::string& file);
 /// The octets of the signature value (what a signature time-stamp covers).
 Bytes signatureValue(CMS_SignerInfo* si);
 Bytes toDer(CMS_ContentInfo* cms);

@@ -218,4 +218,12 @@ void registerBuiltinFormats(FormatRegistry& registry) {
   registry.add(std::make_unique<CadesModule>());
 }
 
+std::vector<ExtendedSignature> FormatModule::extend(const std::filesystem::path& file, AtomicFile& out,
+                                                    const SignParams& params) {
+  (void)out;
+  throw Error(Category::Unsupported,
+              format(tr("{0} signatures cannot be raised to {1} yet"), {displayName(), levelName(params.level)}),
+              file.string());
+}
+
 }  // namespace securedoc

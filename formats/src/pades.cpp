@@ -6,7 +6,10 @@
 // between the phases.  Verification reads every signature field and checks
 // it against the bytes of its own revision.
 #include "cms_support.h"
+#include "der.h"
+#include "ltv.h"
 #include "pades_verify.h"
+#include "pdf_dss.h"
 #include "pdf_objects.h"
 #include "pdf_revision_analysis.h"
 #include "pdf_signature_fields.h"
@@ -23,12 +26,14 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <fstream>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unistd.h>
@@ -548,6 +553,31 @@ void drawAppearance(PdfMemDocument& doc, PdfSignatureField& field, const SignPar
   field.SetAppearanceStream(&appearance);
 }
 
+/// The validation material of a B-LT signature (ETSI EN 319 142-1 §5.4):
+/// the paths of the signer's certificate and of the TSA certificates of its
+/// signature time-stamps, with revocation data for them (ltv::collect).
+ltv::Material longTermMaterial(CMS_ContentInfo* cms, CMS_SignerInfo* si, const SignParams& params,
+                               const std::string& file) {
+  X509* signerX509 = nullptr;
+  CMS_SignerInfo_get0_algs(si, nullptr, &signerX509, nullptr, nullptr);
+  if (!signerX509) {
+    throw Error(Category::Unsupported, tr("the signature does not carry its signing certificate"), file);
+  }
+  std::vector<Certificate> pool = certificatesOf(cms);
+  // The CMS and the tokens carry their chains without the root, which the
+  // paths must reach; the trust anchors given for the time-stamps are the
+  // roots at hand (the certificates themselves are checked by signature).
+  pool.insert(pool.end(), params.tsaTrustAnchors.begin(), params.tsaTrustAnchors.end());
+  std::vector<Certificate> leaves{Certificate(signerX509)};
+  for (const Bytes& token : unsignedAttributeValues(si, NID_id_smime_aa_timeStampToken)) {
+    for (const Certificate& c : ltv::tokenCertificates(token)) {
+      pool.push_back(c);
+      leaves.push_back(c);
+    }
+  }
+  return ltv::collect(leaves, pool, params, file);
+}
+
 class PadesPending final : public PendingSignature {
  public:
   ~PadesPending() override {
@@ -903,9 +933,14 @@ void PadesPending::finish(const Bytes& value, AtomicFile& out) {
   const fs::path& output = out.temporary();
   const std::string file = input.string();
   completeSignedData(draft, value, file);
-  if (params.level == SignatureLevel::B_T) {
+  // B-T and B-LT carry a signature time-stamp (ETSI EN 319 142-1 §5.3, §5.4).
+  if (params.level != SignatureLevel::B_B) {
     addTimestamp(draft, params, file);
   }
+  // B-LT: the validation material is gathered before anything is written,
+  // so a file whose revocation data cannot be had is not written at all.
+  std::optional<ltv::Material> material;
+  if (params.level == SignatureLevel::B_LT) material = longTermMaterial(draft.cms.get(), draft.si, params, file);
   const Bytes der = toDer(draft.cms.get());
   const std::string hex = toHex(der);
   if (hex.size() + 2 > contentsLength) {
@@ -919,13 +954,158 @@ void PadesPending::finish(const Bytes& value, AtomicFile& out) {
   if (scratch.empty()) {
     prepared.replace(contentsOffset + 1, padded.size(), padded);
     writeAt(output, 0, prepared, true);
-    return;
+  } else {
+    if (::rename(scratch.c_str(), output.c_str()) != 0) {
+      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
+    }
+    scratch.clear();
+    writeAt(output, contentsOffset + 1, padded, false);
   }
-  if (::rename(scratch.c_str(), output.c_str()) != 0) {
-    throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
+  // ETSI EN 319 142-1 §5.4.2: the material goes into the document security
+  // store, one incremental update after the signed revision.
+  if (material) pdf::appendDss(output, *material, der, file);
+}
+
+// ------------------------------------------------------ incremental update ---
+
+namespace pdf {
+
+void appendIncrementalUpdate(const fs::path& pdf, const std::string& file,
+                             const std::function<void(PdfMemDocument&)>& edit) {
+  quietPodofo();
+  std::error_code ec;
+  const std::uint64_t base = fs::file_size(pdf, ec);
+  if (ec || base == 0) throw Error(Category::Io, format(tr("cannot read the file: {0}"), {ec.message()}), file);
+  // PdfWriter copies the input before the objects it appends; the copy goes
+  // into a scratch file beside the PDF and only the update is kept.
+  SignParams scratchIn;
+  scratchIn.workDir = pdf.parent_path();
+  const fs::path scratch = makeScratchFile(pdf, scratchIn);
+  struct Unlink {
+    const fs::path& path;
+    ~Unlink() { ::unlink(path.c_str()); }
+  } unlinkScratch{scratch};
+  PreviousSection prev;
+  PdfObject previousTrailer;
+  EPdfWriteMode mode = ePdfWriteMode_Default;
+  std::uint64_t objectsEnd = 0;
+  // PoDoFo stamps a new /ModDate into the /Info it loads (PdfInfo's
+  // constructor), so it would write /Info again; the update leaves it as it
+  // is: the object is taken out of what PdfWriter writes (and kept until the
+  // document that still points at it is gone).
+  std::unique_ptr<PdfObject> info;
+  try {
+    PdfMemDocument doc;
+    doc.Load(pdf.c_str(), true);
+    std::optional<PdfReference> infoRef;
+    if (const PdfObject* i = rawKey(doc.GetTrailer(), "Info"); i && i->IsReference()) infoRef = i->GetReference();
+    forgetInventedInfo(doc);
+    const std::uint64_t n = std::min<std::uint64_t>(base, 2048);
+    const Bytes tail = readFileRange(pdf, base - n, n);
+    prev = previousSection(
+        std::string_view(reinterpret_cast<const char*>(tail.data()), tail.size()), base,
+        [&](std::uint64_t at, std::size_t len) {
+          const Bytes b = readFileRange(pdf, at, len);
+          return std::string(b.begin(), b.end());
+        },
+        PdfRefCountedInputDevice(pdf.c_str(), "rb"), file);
+    previousTrailer = *doc.GetTrailer();
+    mode = doc.GetWriteMode();
+    edit(doc);
+    if (infoRef) info.reset(doc.GetObjects().RemoveObject(*infoRef, false));
+    // Our section's trailer replaces PdfWriter's (rewriteUpdateSection);
+    // without /Info PdfWriter does not look for the object taken out.
+    PdfObject writerTrailer(*doc.GetTrailer());
+    writerTrailer.GetDictionary().RemoveKey("Info");
+    {
+      PdfOutputDevice device(scratch.c_str(), true);
+      PdfWriter writer(doc.PdfDocument::GetObjects(), &writerTrailer);
+      writer.SetPdfVersion(doc.GetPdfVersion());
+      writer.SetWriteMode(mode);
+      writer.SetPrevXRefOffset(static_cast<pdf_int64>(prev.offset));
+      PdfInputDevice original(pdf.c_str());
+      writer.WriteUpdate(&device, &original, false);
+      device.Flush();
+    }
+    objectsEnd = doc.GetObjects().GetObjectCount();
+  } catch (const PdfError& e) {
+    rethrowPdfError(e, file);
   }
-  scratch.clear();
-  writeAt(output, contentsOffset + 1, padded, false);
+  const std::uint64_t written = fs::file_size(scratch, ec);
+  if (ec || written < base) throw Error(Category::Io, tr("cannot write the file"), file);
+  const Bytes b = readFileRange(scratch, base, written - base);
+  std::string update;
+  try {
+    update = rewriteUpdateSection(std::string(b.begin(), b.end()), base, prev, previousTrailer, objectsEnd, mode, file);
+  } catch (const PdfError& e) {
+    rethrowPdfError(e, file);
+  }
+  writeAt(pdf, base, update, false, true);
+}
+
+}  // namespace pdf
+
+// ---------------------------------------------------------------- extend ---
+
+std::vector<ExtendedSignature> PadesModule::extend(const fs::path& file, AtomicFile& out, const SignParams& params) {
+  quietPodofo();
+  const std::string name = file.string();
+  if (params.level != SignatureLevel::B_LT) {
+    // EN 319 142-1 §5.3: a PAdES B-B becomes B-T with a document time-stamp,
+    // which this version does not add yet.
+    throw Error(Category::Unsupported, tr("PAdES signatures can be raised to B-LT only (from B-T)"), name);
+  }
+  std::vector<pdf::SignatureContents> found;
+  try {
+    found = pdf::signatureContents(file);
+  } catch (const PdfError& e) {
+    pdf::rethrowPdfError(e, name);
+  }
+  // Everything is fetched before the file is copied: a failure writes nothing.
+  struct Raise {
+    std::string id;
+    ltv::Material material;
+    Bytes cms;
+  };
+  std::vector<Raise> raises;
+  for (const pdf::SignatureContents& sc : found) {
+    if (sc.docTimestamp) continue;
+    const auto first = der::first(sc.contents);
+    if (!first) throw Error(Category::Malformed, tr("the signature is not a valid CMS structure"), name);
+    const Bytes cmsDer = first->encodingBytes();
+    ossl::Cms cms = parseDer(cmsDer, name);
+    CMS_set1_signers_certs(cms.get(), nullptr, 0);
+    ERR_clear_error();
+    STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(cms.get());
+    if (!sis || sk_CMS_SignerInfo_num(sis) < 1) continue;
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
+    if (levelOf(si) == "B-B") {
+      throw Error(Category::Unsupported,
+                  format(tr("the PDF signature {0} has no time-stamp; raising it needs a document time-stamp, which "
+                            "this version does not add yet"),
+                         {sc.name}),
+                  name);
+    }
+    raises.push_back(Raise{sc.name, longTermMaterial(cms.get(), si, params, name), cmsDer});
+  }
+  if (raises.empty()) throw Error(Category::Malformed, tr("the file holds no signature"), name);
+  // The signed file as it is, then the updates after it (ISO 32000-1 §7.5.6).
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> chunk(std::size_t{1} << 20);
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (in.gcount() > 0) out.write(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw Error(Category::Io, tr("cannot read the file"), name);
+  out.sync();
+  std::vector<ExtendedSignature> done;
+  for (const Raise& r : raises) {
+    // One update per signature, each with its /VRI entry; a /DSS already
+    // there is kept and extended (pdf_dss.h).
+    pdf::appendDss(out.temporary(), r.material, r.cms, name);
+    done.push_back(ExtendedSignature{r.id, "B-T", "B-LT"});
+  }
+  return done;
 }
 
 // ---------------------------------------------------------------- verify ---

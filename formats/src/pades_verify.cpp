@@ -489,6 +489,33 @@ SignatureVerified intactSignatures(const VerificationReport& report, const std::
   };
 }
 
+/// What verifying and extending both read first: the raw scan, the
+/// revision ends, PoDoFo's view of the file and its signature fields.
+struct OpenedPdf {
+  std::uint64_t size = 0;
+  RawSignatures raw;
+  std::vector<std::uint64_t> ends;
+  bool trailing = false;
+  ReaderView view;
+  std::vector<FieldFacts> fields;
+  const PdfVecObjects& objects() const { return view.loaded ? view.doc.GetObjects() : raw.owner; }
+};
+
+void openPdf(OpenedPdf& pdf, const fs::path& file) {
+  std::error_code ec;
+  pdf.size = fs::file_size(file, ec);
+  if (ec) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {ec.message()}), file.string());
+  scanSignatures(file, pdf.raw);
+  pdf.ends = revisionEnds(file);
+  // Bytes after the last revision are no part of any revision; PoDoFo would
+  // look for the trailer through them a byte at a time, so it reads the
+  // revisions alone.  What a repairing viewer might make of such bytes is
+  // judged by the verifier (objectsAfterLastRevision) and by the page images.
+  pdf.trailing = !pdf.ends.empty() && pdf.ends.back() < pdf.size;
+  loadReaderView(pdf.view, file, pdf.ends, pdf.trailing, !pdf.raw.objects.empty());
+  pdf.fields = signatureFields(pdf.view, pdf.objects(), pdf.raw, file, pdf.size);
+}
+
 }  // namespace
 
 VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options) {
@@ -497,22 +524,14 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   report.format = "PAdES";
   const std::time_t now = options.time.value_or(std::time(nullptr));
   report.validationTime = now;
-  std::error_code ec;
-  const std::uint64_t size = fs::file_size(file, ec);
-  if (ec) throw Error(Category::Io, format(tr("cannot open the file: {0}"), {ec.message()}), file.string());
-
-  RawSignatures raw;
-  scanSignatures(file, raw);
-  const std::vector<std::uint64_t> ends = revisionEnds(file);
-  // Bytes after the last revision are no part of any revision; PoDoFo would
-  // look for the trailer through them a byte at a time, so it reads the
-  // revisions alone.  What a repairing viewer might make of such bytes is
-  // judged below (objectsAfterLastRevision) and by the page images.
-  const bool trailing = !ends.empty() && ends.back() < size;
-  ReaderView view;
-  loadReaderView(view, file, ends, trailing, !raw.objects.empty());
-  const PdfVecObjects& objects = view.loaded ? view.doc.GetObjects() : raw.owner;
-  const std::vector<FieldFacts> fields = signatureFields(view, objects, raw, file, size);
+  OpenedPdf pdf;
+  openPdf(pdf, file);
+  const std::uint64_t size = pdf.size;
+  const std::vector<std::uint64_t>& ends = pdf.ends;
+  const bool trailing = pdf.trailing;
+  ReaderView& view = pdf.view;
+  const PdfVecObjects& objects = pdf.objects();
+  const std::vector<FieldFacts>& fields = pdf.fields;
   if (fields.empty()) return report;
   const bool hasDss = view.loaded && key(objects, view.doc.GetCatalog(), "DSS") != nullptr;
 
@@ -538,6 +557,17 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   }
   report.computeOverall();
   return report;
+}
+
+std::vector<SignatureContents> signatureContents(const fs::path& file) {
+  OpenedPdf pdf;
+  openPdf(pdf, file);
+  std::vector<SignatureContents> out;
+  for (const FieldFacts& f : pdf.fields) {
+    if (!f.problem.empty() || !f.suspicious.empty()) continue;
+    out.push_back(SignatureContents{f.field.name, f.docTimestamp, f.contents});
+  }
+  return out;
 }
 
 }  // namespace securedoc::pdf

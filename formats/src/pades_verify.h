@@ -20,4 +20,15 @@ namespace securedoc::pdf {
 /// time; a failed one proves nothing and makes no B-LTA.
 VerificationReport verifyPdf(const std::filesystem::path& file, const VerifyOptions& options);
 
+/// One signature's /Contents as the verifier finds it (in the order of the
+/// signed ranges): its field name, whether it is a document time-stamp,
+/// the bytes (DER, possibly followed by zero padding).
+struct SignatureContents {
+  std::string name;
+  bool docTimestamp = false;
+  Bytes contents;
+};
+/// Every signature of `file` with a usable structure (extend's input).
+std::vector<SignatureContents> signatureContents(const std::filesystem::path& file);
+
 }  // namespace securedoc::pdf

@@ -11,6 +11,7 @@
 #include <securedoc/formats/xades.h>
 
 #include "cms_support.h"
+#include "ltv.h"
 #include "xades_backend.h"
 #include "xades_internal.h"
 
@@ -396,17 +397,14 @@ void addKeyInfo(XadesPending& p, xmlNs* dsNs) {
   }
 }
 
-/// SignatureTimeStamp over the canonical ds:SignatureValue element (EN 319 132-1 §5.3).
-void addSignatureTimeStamp(XadesPending& p, xmlNs* dsNs) {
+/// SignatureTimeStamp over the canonical ds:SignatureValue element (EN 319
+/// 132-1 §5.3); returns the token.
+Bytes addSignatureTimeStamp(XadesPending& p, xmlNs* dsNs) {
   const auto canonical = xml::canonicalise(p.signatureValue, kExcC14n);
   if (!canonical) throw Error(Category::Internal, "cannot canonicalise SignatureValue");
-  TsaOptions o;
-  o.url = p.params.tsaUrl;
-  o.digest = p.params.digest;
-  o.trustAnchors = p.params.tsaTrustAnchors;
   Bytes token;
   try {
-    token = requestTimestampToken(*canonical, o);
+    token = requestTimestampToken(*canonical, cms::timestampOptions(p.params));
   } catch (const Error& e) {
     throw e.withFile(p.input);
   }
@@ -418,6 +416,35 @@ void addSignatureTimeStamp(XadesPending& p, xmlNs* dsNs) {
   xmlNode* cm = xmlNewChild(sts, dsNs, X("CanonicalizationMethod"), nullptr);
   xmlNewProp(cm, X("Algorithm"), X(kExcC14n));
   addText(sts, xa, "EncapsulatedTimeStamp", xml::toBase64(token, true));
+  return token;
+}
+
+/// B-LT (EN 319 132-1 §5.5): CertificateValues and RevocationValues after
+/// the SignatureTimeStamp, for the signer's path and the TSA's.
+void addLongTermValues(XadesPending& p, const Bytes& token) {
+  std::vector<Certificate> pool = p.cert->chain;
+  std::vector<Certificate> leaves{p.cert->certificate};
+  for (const Certificate& c : ltv::tokenCertificates(token)) {
+    pool.push_back(c);
+    leaves.push_back(c);
+  }
+  const ltv::Material m = ltv::collect(leaves, pool, p.params, p.input);
+  xmlNs* xa = p.qualifyingProperties->ns;
+  xmlNode* usp = xml::child(xml::child(p.qualifyingProperties, kXadesAny, "UnsignedProperties"), kXadesAny,
+                            "UnsignedSignatureProperties");
+  if (!usp) throw Error(Category::Internal, "no UnsignedSignatureProperties", p.input);
+  xmlNode* cv = xmlNewChild(usp, xa, X("CertificateValues"), nullptr);
+  for (const Certificate& c : m.certificates)
+    addText(cv, xa, "EncapsulatedX509Certificate", xml::toBase64(c.der(), true));
+  xmlNode* rv = xmlNewChild(usp, xa, X("RevocationValues"), nullptr);
+  if (!m.crls.empty()) {
+    xmlNode* crls = xmlNewChild(rv, xa, X("CRLValues"), nullptr);
+    for (const Bytes& crl : m.crls) addText(crls, xa, "EncapsulatedCRLValue", xml::toBase64(crl, true));
+  }
+  if (!m.ocspResponses.empty()) {
+    xmlNode* ocsp = xmlNewChild(rv, xa, X("OCSPValues"), nullptr);
+    for (const Bytes& r : m.ocspResponses) addText(ocsp, xa, "EncapsulatedOCSPValue", xml::toBase64(r, true));
+  }
 }
 
 }  // namespace
@@ -463,7 +490,11 @@ void xades::XadesPending::finish(const Bytes& value, AtomicFile& out) {
 
   xmlNs* dsNs = xmlSearchNsByHref(p.doc.get(), p.signature, X(xades::kDsig));
   xades::addKeyInfo(p, dsNs);
-  if (p.params.level == SignatureLevel::B_T) xades::addSignatureTimeStamp(p, dsNs);
+  if (p.params.level != SignatureLevel::B_B) {
+    const Bytes token = xades::addSignatureTimeStamp(p, dsNs);
+    if (p.params.level == SignatureLevel::B_LT || p.params.level == SignatureLevel::B_LTA)
+      xades::addLongTermValues(p, token);
+  }
 
   xml::clearLastError();
   if (xmlSaveFileEnc(output.c_str(), p.doc.get(), "UTF-8") < 0) {

@@ -6,38 +6,12 @@
 // judges revocation at the time the signature is proven to exist (ETSI EN
 // 319 102-1 §5.2.6, §5.6.2).  Also the refusals: a responder the issuer did
 // not authorise, a nonce that differs, an answer about another certificate.
+#include "trust_services.h"
+
 #include <boost/test/unit_test.hpp>
 
-#include "printers.h"
-#include "test_support.h"
-
-#include <securedoc/cloud/ca.h>
-#include <securedoc/cloud/tsa.h>
-#include <securedoc/crypto/ossl.h>
-#include <securedoc/crypto/revocation.h>
-#include <securedoc/formats/cades.h>
-
-#include <httplib.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/x509v3.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdlib>
-#include <ctime>
-#include <functional>
-#include <mutex>
-#include <thread>
-
 using namespace securedoc;
-using securedoc::test::run;
-using securedoc::test::TempDir;
+using namespace securedoc::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -45,232 +19,9 @@ namespace {
 using securedoc::test::NoProxyForLoopback;
 BOOST_TEST_GLOBAL_FIXTURE(NoProxyForLoopback);
 
-Bytes bytesOf(const std::string& s) { return Bytes(s.begin(), s.end()); }
-
-ossl::EvpPkey newEcKey() {
-  ossl::EvpPkey k(EVP_EC_gen("P-256"));
-  BOOST_TEST_REQUIRE(static_cast<bool>(k));
-  return k;
-}
-
-ossl::EvpPkey loadKey(const fs::path& pem) {
-  ossl::Bio bio(BIO_new_file(pem.c_str(), "r"));
-  BOOST_TEST_REQUIRE(static_cast<bool>(bio));
-  ossl::EvpPkey k(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  BOOST_TEST_REQUIRE(static_cast<bool>(k));
-  return k;
-}
-
-/// A certificate for `key` named CN=`cn`, issued by (`issuer`, `issuerKey`),
-/// valid an hour before and a year after now, with id-kp-OCSPSigning when
-/// `ocspSigning`.
-Certificate makeCertificate(const std::string& cn, EVP_PKEY* key, const Certificate& issuer, EVP_PKEY* issuerKey,
-                            bool ocspSigning) {
-  ossl::X509Ptr x(X509_new());
-  X509_set_version(x.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), static_cast<long>(std::time(nullptr) & 0x7fffffff));
-  X509_NAME* name = X509_get_subject_name(x.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(x.get(), X509_get_subject_name(issuer.native()));
-  X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(x.get()), 365L * 86400);
-  X509_set_pubkey(x.get(), key);
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer.native(), x.get(), nullptr, nullptr, 0);
-  const auto add = [&](int nid, const char* value) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    BOOST_TEST_REQUIRE(ext != nullptr);
-    X509_add_ext(x.get(), ext, -1);
-    X509_EXTENSION_free(ext);
-  };
-  add(NID_basic_constraints, "critical,CA:FALSE");
-  add(NID_key_usage, "critical,digitalSignature");
-  if (ocspSigning) add(NID_ext_key_usage, "OCSPSigning");
-  BOOST_TEST_REQUIRE(X509_sign(x.get(), issuerKey, EVP_sha256()) > 0);
-  return Certificate(x.get());
-}
-
-/// An OCSP responder of our own: answers "good" for every CertID asked,
-/// signed by (`cert`, `key`), echoing the nonce, or another one.
-Bytes respondAs(const Bytes& requestDer, const Certificate& cert, EVP_PKEY* key, bool wrongNonce = false) {
-  const unsigned char* p = requestDer.data();
-  ossl::OcspRequest req(d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(requestDer.size())));
-  BOOST_TEST_REQUIRE(static_cast<bool>(req));
-  ossl::OcspBasicResp basic(OCSP_BASICRESP_new());
-  ossl::Asn1Time now(ASN1_TIME_adj(nullptr, std::time(nullptr), 0, 0));
-  ossl::Asn1Time next(ASN1_TIME_adj(nullptr, std::time(nullptr), 1, 0));
-  for (int i = 0; i < OCSP_request_onereq_count(req.get()); ++i) {
-    OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req.get(), i));
-    BOOST_TEST_REQUIRE(
-        OCSP_basic_add1_status(basic.get(), id, V_OCSP_CERTSTATUS_GOOD, 0, nullptr, now.get(), next.get()) != nullptr);
-  }
-  if (wrongNonce) {
-    BOOST_TEST_REQUIRE(OCSP_basic_add1_nonce(basic.get(), nullptr, 32) == 1);
-  } else {
-    BOOST_TEST_REQUIRE(OCSP_copy_nonce(basic.get(), req.get()) > 0);
-  }
-  ossl::X509Stack certs(sk_X509_new_null());
-  BOOST_TEST_REQUIRE(OCSP_basic_sign(basic.get(), cert.native(), key, EVP_sha256(), certs.get(), 0) == 1);
-  ossl::OcspResponse resp(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
-  return ossl::der(i2d_OCSP_RESPONSE, resp.get(), Category::Internal, "i2d_OCSP_RESPONSE");
-}
-
-/// The demo CA of a service, its TSA and a plain-HTTP server on 127.0.0.1
-/// with POST /tsa, POST /ocsp and GET /crl; what /ocsp answers can be
-/// replaced, and the server stopped.
-struct World {
-  TempDir dir;
-  cloud::DemoCa ca = cloud::DemoCa::create(dir / "ca", "Revocation Test");
-  std::unique_ptr<cloud::TsaResponder> tsa;
-  httplib::Server server;
-  std::thread thread;
-  int port = 0;
-  std::mutex mutex;
-  std::function<Bytes(const Bytes&)> ocspHandler;
-  std::atomic<int> ocspRequests{0};
-  std::atomic<int> crlRequests{0};
-  CadesModule cades;
-  std::string password = "test-password";
-
-  World() {
-    ca.issueTsa(dir / "tsa.pem", dir / "tsa.key");
-    tsa = std::make_unique<cloud::TsaResponder>(dir / "tsa.pem", dir / "tsa.key",
-                                                std::vector<fs::path>{dir / "ca" / "issuing-ca.pem"});
-    test::writeFile(dir / "root.pem", "");
-    {
-      ossl::Bio bio(BIO_new_file((dir / "root.pem").c_str(), "w"));
-      PEM_write_bio_X509(bio.get(), ca.root().native());
-    }
-    test::writeFile(dir / "password.txt", password + "\n");
-    server.Post("/tsa", [this](const httplib::Request& req, httplib::Response& res) {
-      const Bytes out = tsa->respond(bytesOf(req.body));
-      res.set_content(std::string(out.begin(), out.end()), "application/timestamp-reply");
-    });
-    server.Post("/ocsp", [this](const httplib::Request& req, httplib::Response& res) {
-      ++ocspRequests;
-      std::function<Bytes(const Bytes&)> h;
-      {
-        std::lock_guard lock(mutex);
-        h = ocspHandler;
-      }
-      const Bytes body = bytesOf(req.body);
-      const Bytes out = h ? h(body) : ca.ocspRespond(body, std::time(nullptr));
-      res.set_content(std::string(out.begin(), out.end()), "application/ocsp-response");
-    });
-    server.Get("/crl", [this](const httplib::Request&, httplib::Response& res) {
-      ++crlRequests;
-      const Bytes out = ca.crl(std::time(nullptr));
-      res.set_content(std::string(out.begin(), out.end()), "application/pkix-crl");
-    });
-    port = server.bind_to_any_port("127.0.0.1");
-    BOOST_TEST_REQUIRE(port > 0);
-    thread = std::thread([this] { server.listen_after_bind(); });
-    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~World() { stop(); }
-  void stop() {
-    server.stop();
-    if (thread.joinable()) thread.join();
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
-  void answerOcspWith(std::function<Bytes(const Bytes&)> h) {
-    std::lock_guard lock(mutex);
-    ocspHandler = std::move(h);
-  }
-
-  /// A signing certificate from the issuing CA naming `ocsp` and `crl`, its
-  /// key in NAME.p12.
-  Certificate signer(const std::string& name, const std::string& ocsp, const std::string& crl, int days = 30) {
-    ossl::EvpPkey key = newEcKey();
-    const Bytes spki = ossl::der(i2d_PUBKEY, key.get(), Category::Internal, "i2d_PUBKEY");
-    const Certificate cert =
-        ca.issueSigner(spki, cloud::SubjectFields{"Jan", name, "PNOPL-80010112345", "PL", "", ""}, days, ocsp, crl);
-    ossl::X509Stack chain(sk_X509_new_null());
-    X509_up_ref(ca.issuing().native());
-    sk_X509_push(chain.get(), ca.issuing().native());
-    ossl::Pkcs12 p12(
-        PKCS12_create(password.c_str(), name.c_str(), key.get(), cert.native(), chain.get(), 0, 0, 0, 0, 0));
-    BOOST_TEST_REQUIRE(static_cast<bool>(p12));
-    ossl::Bio bio(BIO_new_file((dir / (name + ".p12")).c_str(), "wb"));
-    BOOST_TEST_REQUIRE(i2d_PKCS12_bio(bio.get(), p12.get()) == 1);
-    return cert;
-  }
-
-  /// Signs a new text file as CAdES at `level` with NAME.p12; returns the signature.
-  fs::path sign(const std::string& name, const std::string& level) {
-    const fs::path doc = dir / (name + "-" + level + ".txt");
-    test::writeFile(doc, "Umowa " + name + "\n");
-    const auto r = run({test::cliPath().string(), "sign", "--signer", "pkcs12:" + (dir / (name + ".p12")).string(),
-                        "--password-file", (dir / "password.txt").string(), "--format", "cades", "--level", level,
-                        "--tsa", url("/tsa"), "--tsa-trust-anchor", (dir / "root.pem").string(), doc.string()});
-    BOOST_TEST_REQUIRE(r.exitCode == 0, r.err);
-    return fs::path(doc.string() + ".p7s");
-  }
-
-  VerifyOptions online(std::shared_ptr<RevocationChecker> checker = nullptr) {
-    VerifyOptions o;
-    o.trustAnchors = {ca.root()};
-    o.offline = false;
-    o.revocation = checker ? std::move(checker) : std::make_shared<RevocationChecker>(RevocationOptions{false, {}});
-    return o;
-  }
-
-  SignatureReport verify(const fs::path& sig, VerifyOptions o) {
-    o.detachedContent = fs::path(sig).replace_extension();  // the document beside its .p7s
-    const VerificationReport r = cades.verify(sig, o);
-    BOOST_TEST_REQUIRE(r.signatures.size() == 1u);
-    const SignatureReport& s = r.signatures[0];
-    BOOST_TEST_MESSAGE(sig.filename() << ": " << indicationCode(s.indication) << "/"
-                                      << subIndicationCode(s.subIndication));
-    for (const auto& c : s.checks)
-      BOOST_TEST_MESSAGE("  " << c.id << " " << checkStatusCode(c.status) << " " << c.detail);
-    for (const auto& rv : s.revocation) {
-      BOOST_TEST_MESSAGE("  revocation " << rv.subject << ": " << rv.status << " " << rv.source << " " << rv.origin);
-      for (const auto& p : rv.problems) BOOST_TEST_MESSAGE("    " << p);
-    }
-    for (const auto& m : s.messages) BOOST_TEST_MESSAGE("  * " << m);
-    return s;
-  }
-};
-
-const Check* checkOf(const SignatureReport& s, const std::string& id) {
-  for (const auto& c : s.checks) {
-    if (c.id == id) return &c;
-  }
-  return nullptr;
-}
-
-bool hasMessage(const SignatureReport& s, const std::string& code) {
-  for (const auto& m : s.messages) {
-    if (m.code == code) return true;
-  }
-  return false;
-}
-
-bool hasProblem(const RevocationReport& r, const std::string& code) {
-  for (const auto& p : r.problems) {
-    if (p.code == code) return true;
-  }
-  return false;
-}
-
-/// A port nothing listens on: bound once by the kernel's choice, then closed.
-int closedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  BOOST_TEST_REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  BOOST_TEST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  BOOST_TEST_REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(revocation, World)
+BOOST_FIXTURE_TEST_SUITE(revocation, test::TrustServices)
 
 BOOST_AUTO_TEST_CASE(a_good_certificate_passes_with_the_ocsp_answer_recorded) {
   signer("good", url("/ocsp"), url("/crl"));
@@ -358,8 +109,10 @@ BOOST_AUTO_TEST_CASE(one_request_per_certificate_for_many_signatures) {
   const fs::path sig = sign("many", "B-T");
   auto checker = std::make_shared<RevocationChecker>(RevocationOptions{false, {}});
   for (int i = 0; i < 25; ++i) BOOST_TEST(verify(sig, online(checker)).indication == Indication::TotalPassed);
+  // One request per certificate: the signer's OCSP, the issuing CA's root CRL.
   BOOST_TEST(ocspRequests.load() == 1);
-  BOOST_TEST(checker->onlineRequests() == 1u);
+  BOOST_TEST(crlRequests.load() == 1);
+  BOOST_TEST(checker->onlineRequests() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(an_unauthorised_responder_is_refused_and_a_delegated_one_accepted) {

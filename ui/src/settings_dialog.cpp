@@ -17,7 +17,7 @@ namespace securedoc::ui {
 namespace {
 
 const char* const kLanguages[] = {"system", "pl", "en"};
-const char* const kLevels[] = {"default", "B-B", "B-T"};
+const char* const kLevels[] = {"default", "B-B", "B-T", "B-LT"};
 const wxString kPemFiles = "PEM (*.pem;*.crt;*.cer)|*.pem;*.crt;*.cer|*|*";
 
 }  // namespace
@@ -76,8 +76,9 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     m_level->Append(_("B-T when a time-stamp service is set, else B-B"));
     m_level->Append(_("B-B: basic signature"));
     m_level->Append(_("B-T: with a time-stamp"));
+    m_level->Append(_("B-LT: long-term, with the certificates' revocation data"));
     m_level->SetSelection(0);
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 4; ++i)
       if (current.level == kLevels[i]) m_level->SetSelection(i);
     g->Add(m_level, 1, wxEXPAND);
   }
@@ -139,7 +140,7 @@ Settings SettingsDialog::settings() const {
   s.cloudLogin = m_cloudLogin->GetValue().Strip(wxString::both).utf8_string();
   s.rememberSession = m_remember->GetValue();
   const int level = m_level->GetSelection();
-  s.level = level >= 0 && level < 3 ? kLevels[level] : "default";
+  s.level = level >= 0 && level < 4 ? kLevels[level] : "default";
   return s;
 }
 

@@ -113,7 +113,8 @@ SignDialog::SignDialog(wxWindow* parent, const Settings& settings, Interaction& 
   m_level->Append(_("B-B: basic signature"));
   m_level->Append(m_settings.tsaUrl.empty() ? _("B-T: with a time-stamp (set a time-stamp service in Settings)")
                                             : _("B-T: with a time-stamp"));
-  m_level->SetSelection(defaultLevel(m_settings) == SignatureLevel::B_T ? 1 : 0);
+  m_level->Append(_("B-LT: long-term, with the certificates' revocation data"));
+  setLevel(defaultLevel(m_settings));
   grid->Add(m_level, 1, wxEXPAND);
   grid->AddGrowableCol(1);
   left->Add(grid, 0, wxALL | wxEXPAND, FromDIP(10));
@@ -143,8 +144,8 @@ SignDialog::SignDialog(wxWindow* parent, const Settings& settings, Interaction& 
   Bind(
       wxEVT_BUTTON,
       [this](wxCommandEvent& e) {
-        if (m_level->GetSelection() == 1 && m_settings.tsaUrl.empty()) {
-          wxMessageBox(_("Level B-T needs a time-stamp service. Set its address in Settings, or choose B-B."),
+        if (m_level->GetSelection() >= 1 && m_settings.tsaUrl.empty()) {
+          wxMessageBox(_("Levels B-T and B-LT need a time-stamp service. Set its address in Settings, or choose B-B."),
                        _("Sign files"), wxOK | wxICON_WARNING, this);
           return;
         }
@@ -857,7 +858,9 @@ void SignDialog::setFormat(const std::string& id) {
     if (id == kFormats[i]) m_format->SetSelection(i);
 }
 
-void SignDialog::setLevel(SignatureLevel level) { m_level->SetSelection(level == SignatureLevel::B_T ? 1 : 0); }
+void SignDialog::setLevel(SignatureLevel level) {
+  m_level->SetSelection(level == SignatureLevel::B_LT ? 2 : level == SignatureLevel::B_T ? 1 : 0);
+}
 
 std::optional<SigningChoice> SignDialog::choice() const {
   const Row* r = current();
@@ -865,7 +868,8 @@ std::optional<SigningChoice> SignDialog::choice() const {
   SigningChoice c{r->signer, r->certificate, "auto", SignatureLevel::B_B, std::nullopt};
   const int f = m_format->GetSelection();
   c.format = f >= 0 && f < 4 ? kFormats[f] : "auto";
-  c.level = m_level->GetSelection() == 1 ? SignatureLevel::B_T : SignatureLevel::B_B;
+  const int level = m_level->GetSelection();
+  c.level = level == 2 ? SignatureLevel::B_LT : level == 1 ? SignatureLevel::B_T : SignatureLevel::B_B;
   c.visible = placement();
   return c;
 }

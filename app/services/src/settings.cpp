@@ -10,6 +10,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The same scheme, host and port ("https://127.0.0.1:8443").
+bool sameOrigin(const std::string& a, const std::string& b) {
+  const auto origin = [](const std::string& u) {
+    const auto scheme = u.find("://");
+    if (scheme == std::string::npos) return std::string();
+    const auto path = u.find('/', scheme + 3);
+    return u.substr(0, path);
+  };
+  return !origin(a).empty() && origin(a) == origin(b);
+}
+
 bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 void addAnchors(std::vector<Certificate>& out, const std::vector<fs::path>& files) {
@@ -24,6 +35,7 @@ void addAnchors(std::vector<Certificate>& out, const std::vector<fs::path>& file
 SignatureLevel defaultLevel(const Settings& s) {
   if (s.level == "B-B") return SignatureLevel::B_B;
   if (s.level == "B-T") return SignatureLevel::B_T;
+  if (s.level == "B-LT") return SignatureLevel::B_LT;
   return s.tsaUrl.empty() ? SignatureLevel::B_B : SignatureLevel::B_T;
 }
 
@@ -34,6 +46,9 @@ SignRequest signRequestFor(const Settings& s, const std::vector<fs::path>& input
   r.format = formatId.empty() ? "auto" : formatId;
   r.params.level = level;
   r.params.tsaUrl = s.tsaUrl;
+  // The reference service's https:// /tsa has the cloud's TLS certificate:
+  // a TSA at the cloud's own address is checked against the cloud CA.
+  if (!s.cloudCa.empty() && !s.cloudUrl.empty() && sameOrigin(s.tsaUrl, s.cloudUrl)) r.params.tsaTlsCa = s.cloudCa;
   addAnchors(r.params.tsaTrustAnchors, s.tsaTrustAnchors);
   if (!s.outputDir.empty()) r.outputDir = s.outputDir;
   return r;
@@ -100,11 +115,11 @@ std::vector<std::string> settingsProblems(const Settings& s) {
   if (!s.cloudCa.empty() && !fs::is_regular_file(s.cloudCa)) {
     out.push_back(format(tr("the certificate file {0} does not exist"), {s.cloudCa.string()}));
   }
-  if (s.level != "default" && s.level != "B-B" && s.level != "B-T") {
+  if (s.level != "default" && s.level != "B-B" && s.level != "B-T" && s.level != "B-LT") {
     out.push_back(format(tr("unknown signature level \"{0}\""), {s.level}));
   }
-  if (s.level == "B-T" && s.tsaUrl.empty()) {
-    out.push_back(tr("level B-T needs the address of a time-stamp service"));
+  if ((s.level == "B-T" || s.level == "B-LT") && s.tsaUrl.empty()) {
+    out.push_back(format(tr("level {0} needs the address of a time-stamp service"), {s.level}));
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <set>
+#include <sys/stat.h>
 
 namespace securedoc {
 
@@ -103,13 +104,29 @@ namespace {
 /// The level asked for, checked once for the batch (every format makes B-B
 /// and B-T; B-T needs an RFC 3161 service).  Modules trust it.
 void checkLevel(const SignParams& params) {
-  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA) {
+  if (params.level == SignatureLevel::B_LTA) {
     throw Error(Category::Unsupported,
-                format(tr("level {0} is not available yet; use B-B or B-T"), {levelName(params.level)}));
+                format(tr("level {0} is not available yet; use B-B, B-T or B-LT"), {levelName(params.level)}));
   }
-  if (params.level == SignatureLevel::B_T && params.tsaUrl.empty()) {
-    throw Error(Category::Usage, Note{"tsa-required", N_("level B-T needs a time-stamp service")});
+  if (params.level != SignatureLevel::B_B && params.tsaUrl.empty()) {
+    throw Error(
+        Category::Usage,
+        Note{"tsa-required", N_("level {level} needs a time-stamp service"), {{"level", levelName(params.level)}}});
   }
+}
+
+/// B-LT and B-LTA fetch revocation data online; one checker for the batch,
+/// so each certificate is asked about once, with the revocation cache.
+SignRequest withRevocationSource(const SignRequest& request) {
+  SignRequest r = request;
+  const bool longTerm = r.params.level == SignatureLevel::B_LT || r.params.level == SignatureLevel::B_LTA;
+  if (longTerm && !r.params.revocation) {
+    RevocationOptions o;
+    o.offline = false;
+    o.cacheDir = defaultRevocationCacheDir();
+    r.params.revocation = std::make_shared<RevocationChecker>(o);
+  }
+  return r;
 }
 
 /// The packaging of one file: the one asked for, else the module's for its content.
@@ -282,10 +299,11 @@ void placeOutputs(std::vector<Item>& items, const std::vector<std::size_t>& inde
 }
 }  // namespace
 
-std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer& signer,
-                                              const OfferedCertificate& cert, Interaction& interaction) const {
-  checkRequest(request);
-  checkLevel(request.params);
+std::vector<SignOutcome> SigningService::sign(const SignRequest& asked, Signer& signer, const OfferedCertificate& cert,
+                                              Interaction& interaction) const {
+  checkRequest(asked);
+  checkLevel(asked.params);
+  const SignRequest request = withRevocationSource(asked);
   // A bad image fails the batch once, before any file is prepared.
   if (request.params.visible && !request.params.visible->image.empty())
     checkSignatureImage(request.params.visible->image);
@@ -326,6 +344,49 @@ std::vector<SignOutcome> SigningService::sign(const SignRequest& request, Signer
   std::vector<SignOutcome> out;
   out.reserve(total);
   for (auto& it : items) out.push_back(std::move(it.outcome));
+  return out;
+}
+
+namespace {
+
+ExtendOutcome extendOne(const fs::path& input, const ExtendRequest& request, const FormatRegistry& registry) {
+  ExtendOutcome oc;
+  oc.input = input;
+  try {
+    FormatModule* module = registry.forVerifying(ContentSniff::of(input));
+    if (!module) throw Error(Category::Malformed, tr("the file holds no signature this program knows"));
+    oc.format = module->displayName();
+    struct stat st {};
+    const mode_t mode = ::stat(input.c_str(), &st) == 0 ? (st.st_mode & 07777) : newFileMode();
+    const fs::path target = request.outputDir ? *request.outputDir / input.filename() : input;
+    AtomicFile out(target, mode);
+    oc.signatures = module->extend(input, out, request.params);
+    if (request.outputDir) {
+      oc.output = out.placeAsNewOrNextFree();
+    } else {
+      out.placeReplacing();
+      oc.output = target;
+    }
+  } catch (const Error& e) {
+    if (e.category() == Category::Usage) throw;
+    oc.error = e.withFile(input.string());
+  }
+  return oc;
+}
+
+}  // namespace
+
+std::vector<ExtendOutcome> SigningService::extend(const ExtendRequest& asked) const {
+  if (asked.params.level == SignatureLevel::B_B) {
+    throw Error(Category::Usage, tr("extend raises signatures to B-T or B-LT; B-B is where they start"));
+  }
+  checkLevel(asked.params);
+  ExtendRequest request = asked;
+  SignRequest forSource;
+  forSource.params = asked.params;
+  request.params = withRevocationSource(forSource).params;
+  std::vector<ExtendOutcome> out;
+  for (const fs::path& input : request.inputs) out.push_back(extendOne(input, request, m_registry));
   return out;
 }
 

@@ -50,6 +50,9 @@ struct SignParams {
   std::string tsaUrl;
   /// Trust anchors for checking the time-stamp service's answers.
   std::vector<Certificate> tsaTrustAnchors;
+  /// The CA bundle for an https:// time-stamp service (the system's when
+  /// empty), e.g. the reference service's own CA.
+  std::optional<std::filesystem::path> tsaTlsCa;
   /// PDF signature dictionary fields (ISO 32000-1 §12.8.1, Table 252).
   std::string reason;
   std::string location;
@@ -80,6 +83,10 @@ struct SignParams {
   /// The file's first bytes as the signing plan read them (SigningService
   /// reads them once per file); a module reads them itself when absent.
   std::optional<ContentSniff> content;
+  /// B-LT and B-LTA: where the revocation data of the signer's and the
+  /// TSA's paths comes from (online, shared by the batch so one certificate
+  /// is asked about once).  Required for those levels.
+  std::shared_ptr<RevocationChecker> revocation;
 };
 
 struct VerifyOptions {
@@ -159,6 +166,13 @@ class PendingSignature {
   virtual void finish(const Bytes& signatureValue, AtomicFile& out) = 0;
 };
 
+/// One signature FormatModule::extend raised: its id and levels.
+struct ExtendedSignature {
+  std::string id;
+  std::string levelBefore;  ///< "B-B", "B-T"...
+  std::string levelAfter;
+};
+
 class FormatModule {
  public:
   virtual ~FormatModule() = default;
@@ -193,6 +207,15 @@ class FormatModule {
   virtual VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) = 0;
   /// Structure of the signatures in `file`, without validation.
   virtual Inspection inspect(const std::filesystem::path& file) = 0;
+  /// Raises every top-level signature of `file` to `params.level` (B-T: a
+  /// signature time-stamp where none is; B-LT: also the validation data of
+  /// ETSI EN 319 1x2-1, fetched online), ours and other software's, and
+  /// writes the whole result into `out`'s temporary file.  A signature
+  /// already at the level is left as it is; nothing signed changes.
+  /// Error(Unsupported) where the module or level cannot; Error(Network /
+  /// Policy) when a time-stamp or revocation data cannot be had.
+  virtual std::vector<ExtendedSignature> extend(const std::filesystem::path& file, AtomicFile& out,
+                                                const SignParams& params);
 };
 
 class FormatRegistry {

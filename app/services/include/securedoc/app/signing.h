@@ -47,6 +47,24 @@ struct SignOutcome {
   std::optional<Error> error;
 };
 
+/// `extend`: raise existing signatures to a level (B-T, B-LT).
+struct ExtendRequest {
+  std::vector<std::filesystem::path> inputs;
+  SignParams params;  ///< level, time-stamp service, revocation source
+  /// Where the raised files go (same names, never over an existing file);
+  /// without it each file is replaced atomically by its raised version
+  /// (only unsigned data is added: nothing signed changes).
+  std::optional<std::filesystem::path> outputDir;
+};
+
+struct ExtendOutcome {
+  std::filesystem::path input;
+  std::filesystem::path output;  ///< empty when it failed
+  std::string format;
+  std::vector<ExtendedSignature> signatures;
+  std::optional<Error> error;
+};
+
 class SigningService {
  public:
   explicit SigningService(const FormatRegistry& registry) : m_registry(registry) {}
@@ -58,6 +76,11 @@ class SigningService {
   /// batch (usage, certificate refused, signer failure, cancel).
   std::vector<SignOutcome> sign(const SignRequest& request, Signer& signer, const OfferedCertificate& cert,
                                 Interaction& interaction) const;
+
+  /// Raises the signatures of every input (the module by content) to
+  /// request.params.level.  A file that fails does not stop the others.
+  /// Throws for errors of the whole batch (usage: B-B, B-LTA, no TSA).
+  std::vector<ExtendOutcome> extend(const ExtendRequest& request) const;
 
   /// The file name `input` would get (before collision handling).
   std::filesystem::path plannedOutput(const SignRequest& request, const std::filesystem::path& input,
