@@ -584,8 +584,14 @@ std::size_t RevocationChecker::onlineRequests() const { return m_impl->requests.
 RevocationResult RevocationChecker::check(const RevocationQuery& q) {
   Impl& d = *m_impl;
   Collector c{q, {}, {}, false};
-  for (const Bytes& der : q.ocspResponses)
-    c.consider(checkOcspResponse(der, q.cert, q.issuer, q.pool, nullptr, d.now(), q.trustAnchors));
+  for (const Bytes& der : q.ocspResponses) {
+    CheckedRevocation checked = checkOcspResponse(der, q.cert, q.issuer, q.pool, nullptr, d.now(), q.trustAnchors);
+    // A signature (or a PDF's DSS) embeds the responses for every
+    // certificate of its paths: one about another certificate is simply
+    // not about this one.
+    if (!checked.evidence && checked.problem.code == "ocsp-other-certificate") continue;
+    c.consider(checked);
+  }
   for (const Bytes& der : q.crls) {
     CheckedRevocation checked = checkCrl(der, q.cert, q.issuer, d.now());
     // A signature embeds the CRLs of every CA of its paths: one of another

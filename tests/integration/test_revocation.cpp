@@ -257,6 +257,25 @@ BOOST_AUTO_TEST_CASE(garbage_truncated_and_empty_data_is_refused_cleanly) {
   BOOST_TEST(checkOcspResponse(ocsp, cert, ca.root(), {}, nullptr, now).problem.code == "ocsp-other-certificate");
 }
 
+BOOST_AUTO_TEST_CASE(embedded_data_about_other_certificates_is_not_held_against_this_one) {
+  TempDir dir;
+  cloud::DemoCa ca = cloud::DemoCa::create(dir / "ca", "Two Signers");
+  const Certificate a = signerWithoutUrls(ca, "Pierwszy");
+  const Certificate b = signerWithoutUrls(ca, "Drugi");
+  const std::time_t now = std::time(nullptr);
+  const Bytes aboutA = ca.ocspRespond(makeOcspRequest(a, ca.issuing()), now);
+  RevocationChecker checker(RevocationOptions{true, {}});
+  // A PDF's DSS with the first signer's response: the second signer, whose
+  // certificate names no source, has none (not "unavailable").
+  RevocationResult r = checker.check(RevocationQuery{b, ca.issuing(), now, std::nullopt, {aboutA}, {}, {}, {}});
+  BOOST_TEST((r.outcome == RevocationResult::Outcome::NoSource));
+  BOOST_TEST(r.problems.empty());
+  r = checker.check(RevocationQuery{a, ca.issuing(), now, std::nullopt, {aboutA}, {}, {}, {}});
+  BOOST_TEST((r.outcome == RevocationResult::Outcome::Good));
+  BOOST_TEST_REQUIRE(r.evidence.has_value());
+  BOOST_TEST((r.evidence->origin == RevocationEvidence::Origin::Embedded));
+}
+
 BOOST_AUTO_TEST_CASE(a_tampered_response_or_crl_does_not_verify) {
   TempDir dir;
   cloud::DemoCa ca = cloud::DemoCa::create(dir / "ca", "Tampered");
