@@ -398,8 +398,10 @@ int run(int argc, char** argv) {
              "detached for other files, written as NAME.xades.xml)"))
       ->type_name(tr("MODE"));
   sign->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL (for B-T and above)"))->type_name("URL");
+  // One value per occurrence, so that the files after it stay files.
   sign->add_option("--tsa-trust-anchor", o.tsaAnchors,
                    tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
+      ->allow_extra_args(false)
       ->type_name(tr("CERT"));
   sign->add_option("--tsa-ca", o.tsaCa,
                    tr("CA certificates for an https:// time-stamp service's TLS certificate (default: --cloud-ca "
@@ -519,6 +521,7 @@ int run(int argc, char** argv) {
   extend
       ->add_option("--tsa-trust-anchor", o.tsaAnchors,
                    tr("Root certificate the time-stamp service must chain to (PEM or DER); repeatable"))
+      ->allow_extra_args(false)
       ->type_name(tr("CERT"));
   extend
       ->add_option("--tsa-ca", o.tsaCa,
