@@ -137,7 +137,8 @@ BOOST_AUTO_TEST_CASE(extend_raises_our_b_b_and_another_tools_cades_to_b_lt) {
   for (const fs::path& sig : {ours, theirs}) {
     VerifyOptions o = online(std::make_shared<RevocationChecker>(RevocationOptions{true, {}}));
     o.detachedContent = doc;
-    const SignatureReport& s = only(verifyFile(sig, o));
+    const VerificationReport report = verifyFile(sig, o);  // the report outlives `s`
+    const SignatureReport& s = only(report);
     BOOST_TEST(s.indication == Indication::TotalPassed, sig);
     BOOST_TEST(s.level == "B-LT", sig);
     BOOST_TEST(s.proofOfExistence.has_value(), sig);
