@@ -1,6 +1,7 @@
 // securedoc-cli: sign, extend, verify, inspect, certs (README.md "Command line").
 #include "terminal_interaction.h"
 
+#include <securedoc/app/report_etsi.h>
 #include <securedoc/app/report_render.h>
 #include <securedoc/app/signing.h>
 #include <securedoc/app/verification.h>
@@ -262,7 +263,7 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   return status;
 }
 
-/// `extend`: raises the signatures of each file to --level (B-T, B-LT).
+/// `extend`: raises the signatures of each file to --level (B-T, B-LT, B-LTA).
 int runExtend(const Options& o) {
   FormatRegistry registry;
   registerBuiltinFormats(registry);
@@ -339,8 +340,15 @@ int runVerify(const Options& o, const FormatRegistry& registry) {
   if (!vo.detachedContent) vo.detachedContent = detachedContentBeside(o.file);
   const VerificationReport report = service.verify(o.file, vo);
   const bool json = o.json || o.reportFormat == "json";
-  if (!o.quiet) std::cout << (json ? reportToJson(report) : reportToText(report)) << (json ? "\n" : "");
-  if (!o.quiet && !json) printReportHints(report);
+  const bool etsi = !json && o.reportFormat == "etsi";
+  if (!o.quiet) {
+    if (etsi) {
+      std::cout << etsiValidationReport(report);  // ends with a newline
+    } else {
+      std::cout << (json ? reportToJson(report) : reportToText(report)) << (json ? "\n" : "");
+    }
+  }
+  if (!o.quiet && !json && !etsi) printReportHints(report);
   if (!o.signedRevisions.empty()) {
     std::error_code ec;
     fs::create_directories(o.signedRevisions, ec);
@@ -458,8 +466,10 @@ int run(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", tr("Verify the signatures in a file and print a report"));
   verify->group(tr("Commands"));
   verify->set_help_flag("-h,--help", tr("Print this help and exit"));
-  verify->add_option("--format", o.reportFormat, tr("Report format: text or json"))
-      ->check(CLI::IsMember({"text", "json"}))
+  verify
+      ->add_option("--format", o.reportFormat,
+                   tr("Report format: text, json or etsi (an ETSI TS 119 102-2 validation report in XML)"))
+      ->check(CLI::IsMember({"text", "json", "etsi"}))
       ->capture_default_str()
       ->type_name(tr("FORMAT"));
   verify->add_option("--trust-anchor", o.anchors, tr("Trusted root or CA certificate (PEM or DER); repeatable"))
@@ -512,11 +522,12 @@ int run(int argc, char** argv) {
   inspect->add_option("file", o.file, tr("Signed file"))->required()->type_name(tr("FILE"));
 
   auto* extend = app.add_subcommand(
-      "extend", tr("Raise the signatures in files to a higher level (B-T, B-LT): a time-stamp and the revocation "
-                   "data that keep them verifiable after the certificates expire"));
+      "extend", tr("Raise the signatures in files to a higher level (B-T, B-LT, B-LTA): a time-stamp, the "
+                   "revocation data and an archive time-stamp that keep them verifiable after the certificates "
+                   "expire"));
   extend->group(tr("Commands"));
   extend->set_help_flag("-h,--help", tr("Print this help and exit"));
-  extend->add_option("--level", o.level, tr("B-T or B-LT"))->required()->type_name(tr("LEVEL"));
+  extend->add_option("--level", o.level, tr("B-T, B-LT or B-LTA"))->required()->type_name(tr("LEVEL"));
   extend->add_option("--tsa", o.tsa, tr("RFC 3161 time-stamp service URL"))->required()->type_name("URL");
   extend
       ->add_option("--tsa-trust-anchor", o.tsaAnchors,

@@ -10,8 +10,8 @@
 namespace {
 
 const securedoc::XadesBackend kBackend{securedoc::XadesBackend::kVersion, &securedoc::xades::prepareSignature,
-                                       &securedoc::xades::verifyFile, &securedoc::xades::inspectFile,
-                                       &securedoc::xml::prettyPrint};
+                                       &securedoc::xades::verifyFile,     &securedoc::xades::inspectFile,
+                                       &securedoc::xml::prettyPrint,      &securedoc::xades::extendFile};
 
 }  // namespace
 

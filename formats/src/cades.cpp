@@ -1,4 +1,5 @@
 #include "cms_support.h"
+#include "der.h"
 
 #include <securedoc/crypto/chain.h>
 #include <securedoc/base/error.h>
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <memory>
 #include <unistd.h>
 
 namespace securedoc {
@@ -29,6 +31,47 @@ using namespace cms;
 const std::uint8_t kSignedDataOid[] = {0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02};
 // Attached content larger than this is refused: it must sit in memory.
 constexpr std::size_t kMaxAttachedContent = 512u << 20;
+
+/// The digest of the signed content with any algorithm (ETSI EN 319 122-1
+/// §5.5.3 hashes it with the archive time-stamp's algorithm): the
+/// encapsulated content, else the file `detached` (none: not available).
+/// Each algorithm's digest is computed once.
+ContentHashFn contentHasher(CMS_ContentInfo* cms, std::optional<std::filesystem::path> detached) {
+  auto cache = std::make_shared<std::map<int, Bytes>>();
+  return [cms, detached = std::move(detached), cache](const EVP_MD* md) -> std::optional<Bytes> {
+    if (!md) return std::nullopt;
+    const auto known = cache->find(EVP_MD_get_type(md));
+    if (known != cache->end()) return known->second;
+    ContentDigests d;
+    d.need(md);
+    if (CMS_is_detached(cms) != 1) {
+      ASN1_OCTET_STRING** content = CMS_get0_content(cms);
+      if (!content || !*content) return std::nullopt;
+      d.computeFromMemory(ASN1_STRING_get0_data(*content), static_cast<std::size_t>(ASN1_STRING_length(*content)));
+    } else if (detached) {
+      d.computeFromFile(*detached);
+    } else {
+      return std::nullopt;
+    }
+    return cache->emplace(EVP_MD_get_type(md), *d.get(md)).first->second;
+  };
+}
+
+/// The DER of the CMS in `file`: its own octets when they are DER with
+/// definite lengths down to the SignedData's fields, else OpenSSL's
+/// encoding of what it read (PEM, BER).
+Bytes fileDer(const std::filesystem::path& file, CMS_ContentInfo* cms) {
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (!ec && size > 0 && size <= kMaxAttachedContent + (64u << 20)) {
+    Bytes raw = readFile(file, static_cast<std::size_t>(size));
+    const auto top = der::single(raw);
+    const auto ci = top && top->tag == 0x30 ? top->children() : std::nullopt;
+    const auto inner = ci && ci->size() == 2 ? (*ci)[1].children() : std::nullopt;
+    if (inner && inner->size() == 1 && (*inner)[0].tag == 0x30 && (*inner)[0].children()) return raw;
+  }
+  return toDer(cms);
+}
 
 class CadesPending final : public PendingSignature {
  public:
@@ -99,6 +142,11 @@ void CadesPending::finish(const Bytes& signatureValue, AtomicFile& out) {
   // B-LT: the validation material as unsigned attributes (EN 319 122-1 §5.5).
   if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA)
     addLongTermValues(draft.cms.get(), draft.si, params, input.string());
+  // B-LTA: an archive-time-stamp-v3 over all of it (EN 319 122-1 §5.5.3);
+  // the content of a detached signature is the input file.
+  if (params.level == SignatureLevel::B_LTA) {
+    addArchiveTimestamp(draft.cms.get(), draft.si, params, contentHasher(draft.cms.get(), input), input.string());
+  }
   ossl::Bio bio(BIO_new_file(output.c_str(), "wb"));
   if (!bio) throwOpenSsl(Category::Io, tr("cannot write the signature file"), output.string());
   if (i2d_CMS_bio(bio.get(), draft.cms.get()) != 1 || BIO_flush(bio.get()) != 1) {
@@ -135,6 +183,40 @@ void requireSignaturesIntact(const Bytes& der, const std::string& file) {
   ERR_clear_error();
 }
 
+/// The signed content of a detached signature for extending it to B-LTA:
+/// the file beside it without the .p7s or .sig extension (as the verifier
+/// finds it), which must be what the signature's message-digest covers.
+std::filesystem::path detachedContentFor(const std::filesystem::path& file, CMS_SignerInfo* si) {
+  const std::string ext = file.extension().string();
+  std::filesystem::path content = file;
+  content.replace_extension();
+  std::error_code ec;
+  if ((ext != ".p7s" && ext != ".sig" && ext != ".P7S" && ext != ".SIG") ||
+      !std::filesystem::is_regular_file(content, ec)) {
+    throw Error(Category::Io,
+                tr("an archive time-stamp (B-LTA) of a detached signature covers its signed file, which must be "
+                   "beside it with the same name without .p7s"),
+                file.string());
+  }
+  const EVP_MD* md = signerDigest(si);
+  ASN1_OCTET_STRING* signedDigest = static_cast<ASN1_OCTET_STRING*>(
+      CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
+  if (md && signedDigest) {
+    ContentDigests d;
+    d.need(md);
+    d.computeFromFile(content);
+    const Bytes& have = *d.get(md);
+    if (static_cast<std::size_t>(ASN1_STRING_length(signedDigest)) != have.size() ||
+        CRYPTO_memcmp(ASN1_STRING_get0_data(signedDigest), have.data(), have.size()) != 0) {
+      throw Error(Category::Policy,
+                  format(tr("{0} is not the content this signature signed, so no archive time-stamp is added"),
+                         {content.string()}),
+                  file.string());
+    }
+  }
+  return content;
+}
+
 }  // namespace
 
 std::vector<ExtendedSignature> CadesModule::extend(const std::filesystem::path& file, AtomicFile& out,
@@ -151,6 +233,11 @@ std::vector<ExtendedSignature> CadesModule::extend(const std::filesystem::path& 
   for (int i = 0; i < sk_CMS_SignerInfo_num(sis); ++i) {
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, i);
     ExtendedSignature e{"S" + std::to_string(i + 1), levelOf(si), {}};
+    // A detached signature's content is found before anything is asked of
+    // a service: without it no archive time-stamp can be made.
+    std::optional<std::filesystem::path> content;
+    if (params.level == SignatureLevel::B_LTA && CMS_is_detached(cms.get()) == 1)
+      content = detachedContentFor(file, si);
     // EN 319 122-1 §5.3, §5.5: a signature time-stamp first, then the values.
     if (!reaches(e.levelBefore, SignatureLevel::B_T) && params.level != SignatureLevel::B_B) {
       try {
@@ -162,6 +249,12 @@ std::vector<ExtendedSignature> CadesModule::extend(const std::filesystem::path& 
     if (!reaches(levelOf(si), SignatureLevel::B_LT) &&
         (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA)) {
       addLongTermValues(cms.get(), si, params, file.string());
+    }
+    // EN 319 122-1 §5.5.3: B-LTA adds an archive time-stamp, also to a
+    // signature that has one already (a renewal, before the last one's
+    // algorithms or TSA certificate weaken).
+    if (params.level == SignatureLevel::B_LTA) {
+      addArchiveTimestamp(cms.get(), si, params, contentHasher(cms.get(), content), file.string());
     }
     e.levelAfter = levelOf(si);
     done.push_back(std::move(e));
@@ -190,7 +283,11 @@ VerificationReport CadesModule::verify(const std::filesystem::path& file, const 
 
   CMS_set1_signers_certs(cms.get(), nullptr, 0);
   ERR_clear_error();
-  VerifyContext vc{options, {}, now, "CAdES", signedDataValidationData(toDer(cms.get()))};
+  // The archive time-stamps' imprints cover fields "in their binary encoded
+  // form without any modification" (EN 319 122-1 §5.5.3): the file's own
+  // DER when it is DER, else OpenSSL's encoding of what it read (PEM).
+  const Bytes der = fileDer(file, cms.get());
+  VerifyContext vc{options, {}, now, "CAdES", signedDataValidationData(der), std::nullopt, &der, {}};
   {
     ossl::X509Stack certs(CMS_get1_certs(cms.get()));
     for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) vc.pool.emplace_back(sk_X509_value(certs.get(), i));
@@ -211,6 +308,12 @@ VerificationReport CadesModule::verify(const std::filesystem::path& file, const 
   }
   auto topLevelDigest = [&digests](const EVP_MD* md) -> const Bytes* {
     return digests.ready() ? digests.get(md) : nullptr;
+  };
+  const ContentHashFn anyDigest =
+      contentHasher(cms.get(), detached ? options.detachedContent : std::optional<std::filesystem::path>(std::nullopt));
+  vc.anyContentDigest = [&topLevelDigest, anyDigest](const EVP_MD* md) -> std::optional<Bytes> {
+    if (const Bytes* known = topLevelDigest(md)) return *known;
+    return anyDigest(md);
   };
 
   for (int i = 0; i < sk_CMS_SignerInfo_num(sis); ++i) {

@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <map>
 #include <unistd.h>
 
@@ -176,10 +177,13 @@ std::optional<std::time_t> signingTimeOf(CMS_SignerInfo* si) {
 }
 
 /// DER of every value of an unsigned attribute (SEQUENCE values only).
-std::vector<Bytes> unsignedAttributeValues(CMS_SignerInfo* si, int nid) {
+namespace {
+
+/// The SEQUENCE values of every unsigned attribute of type `obj`, DER.
+std::vector<Bytes> unsignedSequenceValues(CMS_SignerInfo* si, const ASN1_OBJECT* obj) {
   std::vector<Bytes> out;
   int idx = -1;
-  while ((idx = CMS_unsigned_get_attr_by_NID(si, nid, idx)) >= 0) {
+  while (obj && (idx = CMS_unsigned_get_attr_by_OBJ(si, obj, idx)) >= 0) {
     X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, idx);
     for (int v = 0; v < X509_ATTRIBUTE_count(attr); ++v) {
       ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(attr, v);
@@ -188,7 +192,14 @@ std::vector<Bytes> unsignedAttributeValues(CMS_SignerInfo* si, int nid) {
       out.emplace_back(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s));
     }
   }
+  ERR_clear_error();
   return out;
+}
+
+}  // namespace
+
+std::vector<Bytes> unsignedAttributeValues(CMS_SignerInfo* si, int nid) {
+  return unsignedSequenceValues(si, OBJ_nid2obj(nid));
 }
 
 bool hasUnsignedAttribute(CMS_SignerInfo* si, const char* oid) {
@@ -400,6 +411,53 @@ void checkSigningCertificateReference(SignatureReport& r, CMS_SignerInfo* si, X5
   }
 }
 
+/// The archive time-stamps of `si` (the attribute is unsigned, so each is
+/// checked against the structure as it is now): archive-time-stamp-v3
+/// through checks::archiveTimestamp; the older kinds (RFC 5126 §6.4.1
+/// archive-time-stamp v2, RFC 3126 v1) are listed as not validated.
+/// Returns the earliest proof of existence a TOTAL-PASSED one gives.
+std::optional<std::time_t> archiveTimestamps(SignatureReport& r, CMS_SignerInfo* si, const VerifyContext& vc,
+                                             const std::vector<Certificate>& pool) {
+  const bool v1 = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_ets_archiveTimeStamp, -1) >= 0;
+  const std::vector<Bytes> tokens = archiveTimestampV3Tokens(si);
+  const std::vector<Bytes> v2Tokens = unsignedAttributeValuesByOid(si, "1.2.840.113549.1.9.16.2.48");
+  const bool structure = vc.contentInfoDer && vc.anyContentDigest;
+  if (v1 || (!structure && (!tokens.empty() || !v2Tokens.empty()))) checks::archiveTimestampNotValidated(r);
+  if (!structure) return std::nullopt;
+  std::vector<Certificate> material = pool;
+  material.insert(material.end(), vc.options.extraCertificates.begin(), vc.options.extraCertificates.end());
+  const Bytes signature = signatureValue(si);
+  std::optional<std::time_t> poe;
+  for (const Bytes& token : tokens) {
+    const ArchiveCheck c = checkArchiveTimestampV3(token, *vc.contentInfoDer, signature, vc.anyContentDigest,
+                                                   vc.options.trustAnchors, material, vc.options.time);
+    if (c.contentMissing) {
+      // Not a failure of the token: without the content nothing can be said.
+      TimestampReport t;
+      t.type = "archive";
+      t.time = c.tc.genTime;
+      t.tsa = c.tc.tsa;
+      t.indication = Indication::Indeterminate;
+      t.subIndication = SubIndication::SignedDataNotFound;
+      t.detail = Note{"archive-timestamp-content-missing",
+                      N_("the signed content is not available, so the archive time-stamp cannot be checked")};
+      r.timestamps.push_back(std::move(t));
+      continue;
+    }
+    poe = checks::earliest(poe, checks::archiveTimestamp(r, c.tc, vc.options));
+  }
+  for (const Bytes& token : v2Tokens) {
+    const ArchiveCheck c = checkArchiveTimestampV2(token, *vc.contentInfoDer, signature, vc.options.detachedContent,
+                                                   vc.options.trustAnchors, material, vc.options.time);
+    if (c.contentMissing) {
+      checks::archiveTimestampNotValidated(r);
+      continue;
+    }
+    poe = checks::earliest(poe, checks::archiveTimestamp(r, c.tc, vc.options));
+  }
+  return poe;
+}
+
 }  // namespace
 
 /// Verifies one SignerInfo.  `contentDigest(md)` gives the digest of what the
@@ -447,13 +505,29 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
   // 4. Signature time-stamps: the imprint covers the signature value octets
   // (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A).  checks:: adds the
   // user's extra certificates (VerifyOptions::extraCertificates) to the pool.
-  const std::optional<std::time_t> poe =
-      checks::signatureTimestamps(r, sigTimestamps, signatureValue(si), vc.options, vc.pool);
-  if (hasArchive) checks::archiveTimestampNotValidated(r);
+  const std::optional<std::time_t> signaturePoe = checks::earliest(
+      checks::signatureTimestamps(r, sigTimestamps, signatureValue(si), vc.options, vc.pool), vc.laterPoe);
+  // The validation data the signature embeds: chain material for the
+  // archive time-stamps' TSAs too.
+  checks::ValidationData data = vc.validation;
+  std::vector<Certificate> pool = vc.pool;
+  signerValidationData(si, data, pool);
+  // 4b. Archive time-stamps (EN 319 122-1 §5.5.3): each valid one is a
+  // proof of existence of the signature and everything it covers (EN 319
+  // 102-1 §5.6.2.3), so the earliest of all proofs is used below.
+  const std::optional<std::time_t> archivePoe = hasArchive ? archiveTimestamps(r, si, vc, pool) : std::nullopt;
+  const std::optional<std::time_t> poe = checks::earliest(signaturePoe, archivePoe);
   // EN 319 122-1 §5.3: B-T is a signature with a signature time-stamp; one
   // that failed proves nothing, so the signature is B-B (the failed token
   // stays listed), and B-LT / B-LTA, which build on B-T, are not reached.
   if (r.level != "B-B" && !checks::hasUsableSignatureTimestamp(r)) r.level = "B-B";
+  // §5.5.3: B-LTA needs an archive time-stamp that did not fail; without
+  // one the signature is what its values make it.
+  if (r.level == "B-LTA" && !checks::hasUsableTimestamp(r, "archive")) {
+    const bool values = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_ets_certValues, -1) >= 0 ||
+                        CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_ets_revocationValues, -1) >= 0;
+    r.level = values ? "B-LT" : "B-T";
+  }
 
   // 5. Cryptographic constraints (EN 319 102-1 §5.2.8, TS 119 312), judged
   // at the proof of existence the time-stamps give.
@@ -461,9 +535,6 @@ SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, cons
 
   // 6. The signer's certificate: chain to a trust anchor at validation time,
   // and whether it is meant for signatures.
-  checks::ValidationData data = vc.validation;
-  std::vector<Certificate> pool = vc.pool;
-  signerValidationData(si, data, pool);
   checks::signerCertificate(r, pool, vc.options, vc.now, poe, data);
   return r;
 }
@@ -525,7 +596,12 @@ void verifyCounterSignatures(CMS_SignerInfo* si, const std::string& id, const Ve
       hashed = ContentDigests::hash(md, valueBytes.data(), valueBytes.size());
       return &hashed;
     };
-    SignatureReport cs = verifySignerInfo(csi, csId, vc, csDigest);
+    // A counter-signature lives inside its parent's attribute, not among
+    // the root SignedData's signers that archive time-stamps index.
+    VerifyContext inner = vc;
+    inner.contentInfoDer = nullptr;
+    inner.anyContentDigest = {};
+    SignatureReport cs = verifySignerInfo(csi, csId, inner, csDigest);
     cs.counterSignatureOf = id;
     out.push_back(std::move(cs));
     verifyCounterSignatures(csi, csId, vc, out, depth + 1);
@@ -637,6 +713,507 @@ void signerValidationData(CMS_SignerInfo* si, checks::ValidationData& data, std:
                           false, data);
   }
   ERR_clear_error();
+}
+
+// ------------------------------------------------------- archive (B-LTA) ---
+
+namespace {
+
+// id-aa-ets-archiveTimestampV3 (ETSI EN 319 122-1 §5.5.3) and
+// id-aa-ATSHashIndex-v3 (§5.5.2).
+constexpr const char* kArchiveTimestampV3Oid = "0.4.0.1733.2.4";
+constexpr const char* kAtsHashIndexV3Oid = "0.4.0.19122.1.5";
+
+Bytes oidDer(const char* oid) {
+  ossl::Asn1Object obj(OBJ_txt2obj(oid, 1));
+  return ossl::der(i2d_ASN1_OBJECT, obj.get(), Category::Internal, "i2d_ASN1_OBJECT");
+}
+
+Bytes hashOf(const EVP_MD* md, const Bytes& b) { return ContentDigests::hash(md, b.data(), b.size()); }
+
+void append(Bytes& to, const Bytes& b) { to.insert(to.end(), b.begin(), b.end()); }
+
+/// The parts of a root SignedData (RFC 5652 §5.1) an archive-time-stamp-v3
+/// covers, as they are encoded in `contentInfoDer` (which must outlive them).
+struct SignedDataParts {
+  der::Element eContentType;
+  std::vector<der::Element> certificates;  ///< CertificateChoices
+  std::vector<der::Element> crls;          ///< RevocationInfoChoice
+  std::vector<der::Element> signerInfos;
+};
+
+std::optional<SignedDataParts> signedDataParts(const Bytes& contentInfoDer) {
+  const auto sd = signedDataFields(contentInfoDer);
+  if (!sd || sd->size() < 4 || (*sd)[2].tag != 0x30 || sd->back().tag != 0x31) return std::nullopt;
+  SignedDataParts out;
+  const auto eci = (*sd)[2].children();
+  if (!eci || eci->empty() || (*eci)[0].tag != 0x06) return std::nullopt;
+  out.eContentType = (*eci)[0];
+  for (std::size_t i = 3; i + 1 < sd->size(); ++i) {
+    const der::Element& f = (*sd)[i];
+    if (f.tag != 0xA0 && f.tag != 0xA1) return std::nullopt;
+    const auto items = f.children();
+    if (!items) return std::nullopt;
+    (f.tag == 0xA0 ? out.certificates : out.crls) = *items;
+  }
+  const auto sis = sd->back().children();
+  if (!sis) return std::nullopt;
+  out.signerInfos = *sis;
+  return out;
+}
+
+/// One SignerInfo split as §5.5.3 and §5.5.2 use it: the fields version to
+/// signature, and each unsigned attribute value as attrType || value.
+struct SignerParts {
+  std::vector<der::Element> signedFields;
+  std::vector<Bytes> unsignedValues;
+  std::vector<Bytes> unsignedAttributes;  ///< whole Attribute encodings (older indexes)
+};
+
+/// The SignerInfo of `parts` whose signature value is `signature`.
+std::optional<SignerParts> signerParts(const SignedDataParts& parts, const Bytes& signature) {
+  for (const der::Element& si : parts.signerInfos) {
+    const auto fields = si.children();
+    if (!fields || fields->size() < 5) continue;
+    SignerParts out;
+    bool match = false;
+    for (const der::Element& f : *fields) {
+      if (f.tag == 0x04) match = f.contentBytes() == signature;
+      if (f.tag != 0xA1) {
+        out.signedFields.push_back(f);
+        continue;
+      }
+      // unsignedAttrs [1] IMPLICIT SET OF Attribute { attrType, attrValues SET }
+      const auto attrs = f.children();
+      if (!attrs) return std::nullopt;
+      for (const der::Element& a : *attrs) {
+        out.unsignedAttributes.push_back(a.encodingBytes());
+        const auto at = a.children();
+        if (!at || at->size() != 2 || (*at)[0].tag != 0x06 || (*at)[1].tag != 0x31) return std::nullopt;
+        const auto values = (*at)[1].children();
+        if (!values) return std::nullopt;
+        for (const der::Element& v : *values) {
+          Bytes typeAndValue = (*at)[0].encodingBytes();
+          append(typeAndValue, v.encodingBytes());
+          out.unsignedValues.push_back(std::move(typeAndValue));
+        }
+      }
+    }
+    if (match) return out;
+  }
+  return std::nullopt;
+}
+
+/// ATSHashIndexV3 ::= SEQUENCE { hashIndAlgorithm AlgorithmIdentifier
+///   DEFAULT {algorithm id-sha256}, certificatesHashIndex SEQUENCE OF OCTET
+///   STRING, crlsHashIndex SEQUENCE OF OCTET STRING,
+///   unsignedAttrValuesHashIndex SEQUENCE OF OCTET STRING } (§5.5.2).
+struct HashIndex {
+  const EVP_MD* md = nullptr;
+  std::vector<Bytes> certificates, crls, unsignedValues;
+};
+
+std::optional<HashIndex> parseHashIndex(const Bytes& der) {
+  const auto seq = der::single(der);
+  const auto parts = seq && seq->tag == 0x30 ? seq->children() : std::nullopt;
+  if (!parts || (parts->size() != 3 && parts->size() != 4)) return std::nullopt;
+  HashIndex out;
+  std::size_t i = 0;
+  if (parts->size() == 4) {
+    const Bytes alg = (*parts)[0].encodingBytes();
+    const unsigned char* p = alg.data();
+    ossl::X509Algor a(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(alg.size())));
+    out.md = a ? EVP_get_digestbyobj(a->algorithm) : nullptr;
+    i = 1;
+  } else {
+    out.md = EVP_sha256();
+  }
+  if (!out.md) return std::nullopt;
+  for (std::vector<Bytes>* list : {&out.certificates, &out.crls, &out.unsignedValues}) {
+    const der::Element& l = (*parts)[i++];
+    const auto items = l.tag == 0x30 ? l.children() : std::nullopt;
+    if (!items) return std::nullopt;
+    for (const der::Element& h : *items) {
+      if (h.tag != 0x04) return std::nullopt;
+      list->push_back(h.contentBytes());
+    }
+  }
+  ERR_clear_error();
+  return out;
+}
+
+/// The ATSHashIndexV3 of the structure as it is now (§5.5.2: every
+/// certificate, revocation choice and unsigned attribute value present when
+/// the archive time-stamp is requested, and nothing else).
+Bytes buildHashIndex(const EVP_MD* md, const SignedDataParts& parts, const SignerParts& signer) {
+  Bytes body;
+  // DER (X.690 §11.5) leaves out a DEFAULT value: SHA-256 is not encoded.
+  if (EVP_MD_get_type(md) != NID_sha256) {
+    ossl::X509Algor alg(X509_ALGOR_new());
+    if (!alg || X509_ALGOR_set0(alg.get(), OBJ_nid2obj(EVP_MD_get_type(md)), V_ASN1_UNDEF, nullptr) != 1)
+      throwOpenSsl(Category::Crypto, tr("cannot build the archive time-stamp"));
+    append(body, ossl::der(i2d_X509_ALGOR, alg.get(), Category::Crypto, tr("cannot build the archive time-stamp")));
+  }
+  auto hashes = [md](const std::vector<Bytes>& items) {
+    Bytes seq;
+    for (const Bytes& b : items) append(seq, tlv(0x04, hashOf(md, b)));
+    return tlv(0x30, seq);
+  };
+  auto encodings = [](const std::vector<der::Element>& es) {
+    std::vector<Bytes> out;
+    out.reserve(es.size());
+    for (const der::Element& e : es) out.push_back(e.encodingBytes());
+    return out;
+  };
+  append(body, hashes(encodings(parts.certificates)));
+  append(body, hashes(encodings(parts.crls)));
+  append(body, hashes(signer.unsignedValues));
+  return tlv(0x30, body);
+}
+
+/// Whether every entry of `listed` is the hash of one of `present` (each
+/// used once): §5.5.2 makes an index invalid when an entry has no original.
+/// Items present but not listed came later and are ignored.
+bool allPresent(const EVP_MD* md, const std::vector<Bytes>& listed, const std::vector<Bytes>& present) {
+  std::vector<Bytes> have;
+  have.reserve(present.size());
+  for (const Bytes& p : present) have.push_back(hashOf(md, p));
+  for (const Bytes& h : listed) {
+    auto it = std::find(have.begin(), have.end(), h);
+    if (it == have.end()) return false;
+    have.erase(it);
+  }
+  return true;
+}
+
+/// The message imprint input of §5.5.3: eContentType, the content's hash,
+/// the SignerInfo's fields version to signature, the ATSHashIndexV3.
+Bytes imprintInput(const SignedDataParts& parts, const Bytes& contentHash, const SignerParts& signer,
+                   const Bytes& index) {
+  Bytes in = parts.eContentType.encodingBytes();
+  append(in, contentHash);
+  for (const der::Element& f : signer.signedFields) append(in, f.encodingBytes());
+  append(in, index);
+  return in;
+}
+
+/// The SignerInfo of an RFC 3161 token (a SignedData with one signer), and
+/// what encloses it, for reading or adding its unsigned attributes.
+struct TokenSigner {
+  std::vector<der::Element> contentInfo, signedData, signerInfo;
+};
+
+std::optional<TokenSigner> tokenSigner(const Bytes& token) {
+  TokenSigner t;
+  const auto ci = der::single(token);
+  auto c = ci && ci->tag == 0x30 ? ci->children() : std::nullopt;
+  if (!c || c->size() != 2 || (*c)[1].tag != 0xA0) return std::nullopt;
+  t.contentInfo = *c;
+  const auto inner = (*c)[1].children();
+  if (!inner || inner->size() != 1 || (*inner)[0].tag != 0x30) return std::nullopt;
+  const auto sd = (*inner)[0].children();
+  if (!sd || sd->size() < 4 || sd->back().tag != 0x31) return std::nullopt;
+  t.signedData = *sd;
+  const auto sis = sd->back().children();
+  if (!sis || sis->size() != 1 || (*sis)[0].tag != 0x30) return std::nullopt;
+  const auto si = (*sis)[0].children();
+  if (!si) return std::nullopt;
+  t.signerInfo = *si;
+  return t;
+}
+
+/// The single ats-hash-index value in the token's unsigned attributes
+/// (§5.5.3: exactly one, with one value): ats-hash-index-v3, or the older
+/// ats-hash-index (ETSI TS 101 733 V2.2.1, 0.4.0.1733.2.5) and
+/// ats-hash-index-v2 (EN 319 122-1 V1.0.0, 0.4.0.19122.1.4), whose
+/// unsigned attribute entries hash whole Attributes (`wholeAttributes`).
+std::optional<Bytes> tokenHashIndex(const Bytes& token, bool& wholeAttributes) {
+  const auto t = tokenSigner(token);
+  if (!t || t->signerInfo.back().tag != 0xA1) return std::nullopt;
+  const auto attrs = t->signerInfo.back().children();
+  const Bytes v3 = oidDer(kAtsHashIndexV3Oid);
+  const Bytes v2 = oidDer("0.4.0.19122.1.4");
+  const Bytes v1 = oidDer("0.4.0.1733.2.5");
+  std::optional<Bytes> found;
+  for (std::size_t i = 0; attrs && i < attrs->size(); ++i) {
+    const auto at = (*attrs)[i].children();
+    if (!at || at->size() != 2) continue;
+    const Bytes type = (*at)[0].encodingBytes();
+    if (type != v3 && type != v2 && type != v1) continue;
+    const auto values = (*at)[1].children();
+    if (found || !values || values->size() != 1) return std::nullopt;
+    found = (*values)[0].encodingBytes();
+    wholeAttributes = type != v3;
+  }
+  return found;
+}
+
+/// X.690 §11.6: the elements of a DER SET OF in ascending order of their
+/// encodings (the shorter one padded with zeros).
+bool derSetLess(const Bytes& a, const Bytes& b) {
+  const std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t x = i < a.size() ? a[i] : 0;
+    const std::uint8_t y = i < b.size() ? b[i] : 0;
+    if (x != y) return x < y;
+  }
+  return false;
+}
+
+/// The token with `attribute` added to its SignerInfo's unsigned
+/// attributes.  Built byte by byte: the TSA's signed parts stay exactly as
+/// the TSA encoded them (OpenSSL would re-encode what it parsed).
+Bytes withUnsignedAttribute(const Bytes& token, const Bytes& attribute, const std::string& file) {
+  const auto t = tokenSigner(token);
+  if (!t) throw Error(Category::Malformed, tr("the time-stamp service sent a token that cannot be read"), file);
+  std::vector<Bytes> attrs{attribute};
+  Bytes si;
+  for (const der::Element& f : t->signerInfo) {
+    if (f.tag != 0xA1) {
+      append(si, f.encodingBytes());
+      continue;
+    }
+    const auto old = f.children();
+    for (std::size_t i = 0; old && i < old->size(); ++i) attrs.push_back((*old)[i].encodingBytes());
+  }
+  std::sort(attrs.begin(), attrs.end(), derSetLess);
+  Bytes set;
+  for (const Bytes& a : attrs) append(set, a);
+  append(si, tlv(0xA1, set));
+  Bytes sd;
+  for (std::size_t i = 0; i + 1 < t->signedData.size(); ++i) append(sd, t->signedData[i].encodingBytes());
+  append(sd, tlv(0x31, tlv(0x30, si)));
+  Bytes ci = t->contentInfo[0].encodingBytes();
+  append(ci, tlv(0xA0, tlv(0x30, sd)));
+  return tlv(0x30, ci);
+}
+
+}  // namespace
+
+std::vector<Bytes> archiveTimestampV3Tokens(CMS_SignerInfo* si) {
+  return unsignedAttributeValuesByOid(si, kArchiveTimestampV3Oid);
+}
+
+std::vector<Bytes> unsignedAttributeValuesByOid(CMS_SignerInfo* si, const char* oid) {
+  ossl::Asn1Object obj(OBJ_txt2obj(oid, 1));
+  return unsignedSequenceValues(si, obj.get());
+}
+
+ArchiveCheck checkArchiveTimestampV3(const Bytes& token, const Bytes& contentInfoDer, const Bytes& signature,
+                                     const ContentHashFn& content, const std::vector<Certificate>& anchors,
+                                     const std::vector<Certificate>& extraCerts,
+                                     std::optional<std::time_t> validationTime) {
+  ArchiveCheck out;
+  std::string problem;
+  const auto parts = signedDataParts(contentInfoDer);
+  const auto signer = parts ? signerParts(*parts, signature) : std::nullopt;
+  bool wholeAttributes = false;
+  const auto indexDer = tokenHashIndex(token, wholeAttributes);
+  const auto index = indexDer ? parseHashIndex(*indexDer) : std::nullopt;
+  if (!parts || !signer) {
+    problem = "the signature's structure cannot be read for its archive time-stamp";
+  } else if (!index) {
+    problem = "the archive time-stamp has no readable ats-hash-index-v3 (ETSI EN 319 122-1 §5.5.3)";
+  } else {
+    // §5.5.2: whatever the index lists must still be there; what was added
+    // after the time-stamp (later validation data, later time-stamps) is not
+    // covered and is ignored.
+    std::vector<Bytes> certs, crls;
+    for (const der::Element& e : parts->certificates) certs.push_back(e.encodingBytes());
+    for (const der::Element& e : parts->crls) crls.push_back(e.encodingBytes());
+    if (!allPresent(index->md, index->certificates, certs)) {
+      problem = "a certificate the archive time-stamp covers is no longer in SignedData.certificates";
+    } else if (!allPresent(index->md, index->crls, crls)) {
+      problem = "revocation data the archive time-stamp covers is no longer in SignedData.crls";
+    } else if (!allPresent(index->md, index->unsignedValues,
+                           wholeAttributes ? signer->unsignedAttributes : signer->unsignedValues)) {
+      problem = "an unsigned attribute the archive time-stamp covers was removed or changed";
+    }
+  }
+  auto hashOfInput = [&](const std::string& digestName) -> std::optional<Bytes> {
+    if (!problem.empty()) return std::nullopt;
+    const EVP_MD* md = EVP_get_digestbyname(digestName.c_str());
+    const std::optional<Bytes> contentHash = md ? content(md) : std::nullopt;
+    if (!contentHash) {
+      out.contentMissing = md != nullptr;
+      return std::nullopt;
+    }
+    return hashOf(md, imprintInput(*parts, *contentHash, *signer, *indexDer));
+  };
+  out.tc = checkTimestampTokenWith(token, hashOfInput, anchors, extraCerts, validationTime);
+  if (!problem.empty()) out.tc.detail = problem;
+  ERR_clear_error();
+  return out;
+}
+
+namespace {
+
+/// The hash with `md` of `pieces`, the external content `detached` (when
+/// `external`) and `after`, in that order: an archive-time-stamp v2 input.
+std::optional<Bytes> hashArchiveV2Input(const EVP_MD* md, const std::vector<Bytes>& pieces, bool external,
+                                        const std::optional<std::filesystem::path>& detached,
+                                        const std::vector<Bytes>& after) {
+  ossl::EvpMdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return std::nullopt;
+  for (const Bytes& b : pieces) EVP_DigestUpdate(ctx.get(), b.data(), b.size());
+  if (external && detached) {
+    std::ifstream in(*detached, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::vector<char> buf(64u << 10);
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
+      EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  for (const Bytes& b : after) EVP_DigestUpdate(ctx.get(), b.data(), b.size());
+  unsigned char h[EVP_MAX_MD_SIZE];
+  unsigned int hl = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), h, &hl) != 1) return std::nullopt;
+  return Bytes(h, h + hl);
+}
+
+/// One reading of RFC 5126 §6.4.1 for checkArchiveTimestampV2: archive
+/// time-stamps with the same genTime as this one (whole seconds) are left
+/// out, or kept (`sameTimeBefore`: made just before it).
+ArchiveCheck archiveV2Attempt(const Bytes& token, const Bytes& contentInfoDer, const Bytes& signature,
+                              const std::optional<std::filesystem::path>& detached,
+                              const std::vector<Certificate>& anchors, const std::vector<Certificate>& extraCerts,
+                              std::optional<std::time_t> validationTime, bool sameTimeBefore) {
+  ArchiveCheck out;
+  // RFC 5126 §6.4.1: the imprint is a hash of the concatenation of the
+  // encapContentInfo, the external content when eContent is absent, the
+  // certificates and crls fields, and every field of the SignerInfo with
+  // the unsigned attributes present when the time-stamp was made.
+  auto genTimeOf = [](const Bytes& t) {
+    return checkTimestampTokenWith(t, [](const std::string&) { return std::optional<Bytes>(); }, {}, {}).genTime;
+  };
+  const std::optional<std::time_t> ownTime = genTimeOf(token);
+  const Bytes v2Oid = oidDer("1.2.840.113549.1.9.16.2.48");
+  const Bytes v3Oid = oidDer(kArchiveTimestampV3Oid);
+  const auto sd = signedDataFields(contentInfoDer);
+  std::vector<Bytes> pieces;  // before the external content
+  std::vector<Bytes> after;   // after it
+  bool external = false;
+  bool readable = sd && sd->size() >= 4 && (*sd)[2].tag == 0x30 && sd->back().tag == 0x31;
+  if (readable) {
+    const auto eci = (*sd)[2].children();
+    external = eci && eci->size() == 1;
+    pieces.push_back((*sd)[2].encodingBytes());
+    for (std::size_t i = 3; i + 1 < sd->size(); ++i) after.push_back((*sd)[i].encodingBytes());
+    readable = false;
+    const auto sis = sd->back().children();
+    for (std::size_t i = 0; sis && i < sis->size() && !readable; ++i) {
+      const auto fields = (*sis)[i].children();
+      if (!fields) continue;
+      std::vector<Bytes> mine;
+      bool match = false;
+      std::optional<Bytes> unsignedBefore;
+      for (const der::Element& f : *fields) {
+        if (f.tag == 0x04) match = f.contentBytes() == signature;
+        if (f.tag != 0xA1) {
+          mine.push_back(f.encodingBytes());
+          continue;
+        }
+        // The unsigned attributes in their order, without this archive
+        // time-stamp and those made at or after its time (they did not
+        // exist yet), as EU DSS reads RFC 5126 §6.4.1.
+        const auto attrs = f.children();
+        Bytes before;
+        for (std::size_t a = 0; attrs && a < attrs->size(); ++a) {
+          const auto at = (*attrs)[a].children();
+          const auto values = at && at->size() == 2 ? (*at)[1].children() : std::nullopt;
+          if (values && !values->empty() &&
+              (at->front().encodingBytes() == v2Oid || at->front().encodingBytes() == v3Oid)) {
+            const std::optional<std::time_t> other = genTimeOf((*values)[0].encodingBytes());
+            const bool later = !other || !ownTime || *other > *ownTime ||
+                               (*other == *ownTime && (!sameTimeBefore || (*values)[0].encodingBytes() == token));
+            if (later) continue;
+          }
+          append(before, (*attrs)[a].encodingBytes());
+        }
+        unsignedBefore = tlv(0xA1, before);
+      }
+      if (!match) continue;
+      readable = true;
+      after.insert(after.end(), mine.begin(), mine.end());
+      if (unsignedBefore) after.push_back(*unsignedBefore);
+    }
+  }
+  auto hashOfInput = [&](const std::string& digestName) -> std::optional<Bytes> {
+    const EVP_MD* md = EVP_get_digestbyname(digestName.c_str());
+    if (!readable || !md) return std::nullopt;
+    if (external && !detached) {
+      out.contentMissing = true;
+      return std::nullopt;
+    }
+    return hashArchiveV2Input(md, pieces, external, detached, after);
+  };
+  out.tc = checkTimestampTokenWith(token, hashOfInput, anchors, extraCerts, validationTime);
+  if (!readable) out.tc.detail = "the signature's structure cannot be read for its archive time-stamp";
+  ERR_clear_error();
+  return out;
+}
+
+}  // namespace
+
+ArchiveCheck checkArchiveTimestampV2(const Bytes& token, const Bytes& contentInfoDer, const Bytes& signature,
+                                     const std::optional<std::filesystem::path>& detached,
+                                     const std::vector<Certificate>& anchors,
+                                     const std::vector<Certificate>& extraCerts,
+                                     std::optional<std::time_t> validationTime) {
+  ArchiveCheck first =
+      archiveV2Attempt(token, contentInfoDer, signature, detached, anchors, extraCerts, validationTime, false);
+  if (first.tc.imprintMatches || first.contentMissing || !first.tc.parsed) return first;
+  // Two archive time-stamps within one second cannot be ordered by genTime:
+  // the other one may be older and covered.
+  ArchiveCheck second =
+      archiveV2Attempt(token, contentInfoDer, signature, detached, anchors, extraCerts, validationTime, true);
+  return second.tc.imprintMatches ? second : first;
+}
+
+void addArchiveTimestamp(CMS_ContentInfo* cms, CMS_SignerInfo* si, const SignParams& params,
+                         const ContentHashFn& content, const std::string& file) {
+  const EVP_MD* md = ossl::evpDigest(params.digest);
+  const Bytes signature = signatureValue(si);
+  const Bytes before = toDer(cms);
+  const auto parts = signedDataParts(before);
+  const auto signer = parts ? signerParts(*parts, signature) : std::nullopt;
+  if (!signer) throw Error(Category::Malformed, tr("the signature's structure cannot be read"), file);
+  const std::optional<Bytes> contentHash = content(md);
+  if (!contentHash) {
+    throw Error(Category::Io, tr("the signed content is needed for an archive time-stamp (B-LTA)"), file);
+  }
+  // §5.5.2 and §5.5.3: the index of what exists now, and the imprint over
+  // the content, the signer's signed fields and that index.
+  const Bytes index = buildHashIndex(md, *parts, *signer);
+  Bytes token;
+  try {
+    token = requestTimestampTokenForDigest(hashOf(md, imprintInput(*parts, *contentHash, *signer, index)),
+                                           timestampOptions(params));
+  } catch (const Error& e) {
+    throw e.withFile(file);
+  }
+  // §5.5.3: the index travels in the token's own unsigned attributes.
+  Bytes attrBody = oidDer(kAtsHashIndexV3Oid);
+  append(attrBody, tlv(0x31, index));
+  const Bytes indexAttr = tlv(0x30, attrBody);
+  token = withUnsignedAttribute(token, indexAttr, file);
+  ossl::Asn1Object obj(OBJ_txt2obj(kArchiveTimestampV3Oid, 1));
+  if (!obj || CMS_unsigned_add1_attr_by_OBJ(si, obj.get(), V_ASN1_SEQUENCE, token.data(),
+                                            static_cast<int>(token.size())) != 1) {
+    throwOpenSsl(Category::Crypto, tr("cannot add the archive time-stamp to the signature"), file);
+  }
+  // What is written must verify: recompute every archive time-stamp of this
+  // signer over the final encoding (also the earlier ones a renewal keeps).
+  const Bytes after = toDer(cms);
+  auto sameContent = [&](const EVP_MD* m) -> std::optional<Bytes> {
+    return EVP_MD_get_type(m) == EVP_MD_get_type(md) ? contentHash : content(m);
+  };
+  for (const Bytes& t : archiveTimestampV3Tokens(si)) {
+    const ArchiveCheck c = checkArchiveTimestampV3(t, after, signature, sameContent, {}, {}, std::nullopt);
+    if (!c.tc.imprintMatches) {
+      throw Error(Category::Internal, tr("the archive time-stamp does not cover the signature as written"), file,
+                  c.tc.detail);
+    }
+  }
 }
 
 ossl::Cms parseDer(const Bytes& der, const std::string& file) {

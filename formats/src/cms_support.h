@@ -58,6 +58,40 @@ void addTimestamp(Draft& draft, const SignParams& params, const std::string& fil
 /// revocation-values (CRLs and BasicOCSPResponses), collected online by
 /// ltv::collect.  Call after the signature time-stamp.
 void addLongTermValues(CMS_ContentInfo* cms, CMS_SignerInfo* si, const SignParams& params, const std::string& file);
+/// The digest of the signed content with a given algorithm (an archive
+/// time-stamp's imprint algorithm may differ from the signer's); nullopt
+/// when the content is not available.
+using ContentHashFn = std::function<std::optional<Bytes>(const EVP_MD*)>;
+/// B-LTA (ETSI EN 319 122-1 §5.5.3): asks the time-stamp service of
+/// `params` for an archive-time-stamp-v3 over the content (`content`), the
+/// signer's signed fields and an ATSHashIndexV3 (§5.5.2) of the certificates,
+/// revocation data and unsigned attributes `cms` and `si` hold now; puts the
+/// index into the token as its ats-hash-index-v3 and the token into `si`.
+/// Call after the B-LT values; again later to renew.  Throws Error(Io) when
+/// the content is missing, Error(Network/Crypto) from the service.
+void addArchiveTimestamp(CMS_ContentInfo* cms, CMS_SignerInfo* si, const SignParams& params,
+                         const ContentHashFn& content, const std::string& file);
+/// The archive-time-stamp-v3 tokens (DER) of a SignerInfo.
+std::vector<Bytes> archiveTimestampV3Tokens(CMS_SignerInfo* si);
+struct ArchiveCheck {
+  TimestampCheck tc;            ///< imprintMatches false also when the index lists what is gone
+  bool contentMissing = false;  ///< the signed content was needed and not available
+};
+/// Checks one archive-time-stamp-v3 `token` of the SignerInfo whose
+/// signature value is `signature` inside the DER ContentInfo
+/// `contentInfoDer`, as the structure is now (EN 319 122-1 §5.5.2, §5.5.3).
+ArchiveCheck checkArchiveTimestampV3(const Bytes& token, const Bytes& contentInfoDer, const Bytes& signature,
+                                     const ContentHashFn& content, const std::vector<Certificate>& anchors,
+                                     const std::vector<Certificate>& extraCerts,
+                                     std::optional<std::time_t> validationTime);
+/// The same for an archive-time-stamp-v2 (RFC 5126 §6.4.1, OID
+/// 1.2.840.113549.1.9.16.2.48) whose imprint covers the whole structure as
+/// it was: `detached` is the external content when eContent is absent.
+ArchiveCheck checkArchiveTimestampV2(const Bytes& token, const Bytes& contentInfoDer, const Bytes& signature,
+                                     const std::optional<std::filesystem::path>& detached,
+                                     const std::vector<Certificate>& anchors,
+                                     const std::vector<Certificate>& extraCerts,
+                                     std::optional<std::time_t> validationTime);
 /// The octets of the signature value (what a signature time-stamp covers).
 Bytes signatureValue(CMS_SignerInfo* si);
 Bytes toDer(CMS_ContentInfo* cms);
@@ -94,6 +128,16 @@ struct VerifyContext {
   /// Revocation data the container embeds for every signer (SignedData's
   /// crls; PAdES: the document security store).
   checks::ValidationData validation;
+  /// A proof of existence from outside the SignerInfo (PAdES: a valid
+  /// document time-stamp over the revision that holds the signature, ETSI
+  /// EN 319 142-1 §5.4.3), joined to what its own time-stamps prove.
+  std::optional<std::time_t> laterPoe;
+  /// CAdES B-LTA (EN 319 122-1 §5.5.3): the DER ContentInfo whose fields
+  /// archive-time-stamp-v3 tokens cover, and the signed content's digest
+  /// with any algorithm.  Unset (PAdES, counter-signatures found inside an
+  /// attribute): archive time-stamps are listed as not validated.
+  const Bytes* contentInfoDer = nullptr;
+  ContentHashFn anyContentDigest = {};
 };
 
 /// SignedData.crls (RFC 5652 §10.2.1 RevocationInfoChoices) of a DER
@@ -116,6 +160,8 @@ std::string algorithmName(const X509_ALGOR* alg);
 std::optional<std::time_t> signingTimeOf(CMS_SignerInfo* si);
 std::vector<Bytes> unsignedAttributeValues(CMS_SignerInfo* si, int nid);
 bool hasUnsignedAttribute(CMS_SignerInfo* si, const char* oid);
+/// DER of every SEQUENCE value of the unsigned attributes of type `oid`.
+std::vector<Bytes> unsignedAttributeValuesByOid(CMS_SignerInfo* si, const char* oid);
 std::string attributeLabel(X509_ATTRIBUTE* attr);
 Check makeCheck(const char* id, Check::Status status, Note detail = {});
 /// "B-B", "B-T", "B-LT", "B-LTA" from the unsigned attributes alone (what
@@ -125,7 +171,8 @@ std::string levelOf(CMS_SignerInfo* si);
 
 /// Verifies one SignerInfo in ETSI EN 319 102-1 order: signing certificate,
 /// message digest, signature value (whatever the trust), ESS reference,
-/// signature time-stamps, cryptographic constraints, chain and key usage.
+/// signature time-stamps, archive time-stamps (CAdES v3 and v2, with
+/// `vc.contentInfoDer`), cryptographic constraints, chain and key usage.
 SignatureReport verifySignerInfo(CMS_SignerInfo* si, const std::string& id, const VerifyContext& vc,
                                  const DigestFn& contentDigest);
 /// Counter-signatures of `si` (and theirs), appended to `out`.

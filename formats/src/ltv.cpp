@@ -60,7 +60,7 @@ void revocationOf(const Certificate& cert, const Certificate& issuer, const std:
 }  // namespace
 
 Material collect(const std::vector<Certificate>& leaves, const std::vector<Certificate>& pool, const SignParams& params,
-                 const std::string& file) {
+                 const std::string& file, bool firstIsSigner) {
   if (!params.revocation) {
     throw Error(Category::Usage, tr("a long-term signature needs a source of revocation data"), file);
   }
@@ -69,12 +69,13 @@ Material collect(const std::vector<Certificate>& leaves, const std::vector<Certi
   std::vector<Certificate> material = pool;
   material.insert(material.end(), params.tsaTrustAnchors.begin(), params.tsaTrustAnchors.end());
   for (std::size_t k = 0; k < leaves.size(); ++k) {
+    const bool signer = k == 0 && firstIsSigner;
     const std::vector<Certificate> path = buildPath(leaves[k], material);
     for (const Certificate& c : path) addOnce(m.certificates, c);
     for (std::size_t i = 0; i + 1 < path.size(); ++i) {
-      revocationOf(path[i], path[i + 1], material, *params.revocation, file, k == 0, m);
+      revocationOf(path[i], path[i + 1], material, *params.revocation, file, signer, m);
     }
-    if (!path.back().selfIssued()) {
+    if (signer && !path.back().selfIssued()) {
       throw Error(
           Category::Policy,
           format(tr("cannot make a long-term signature: the issuer of {0} is not at hand"), {path.back().subject()}),

@@ -32,10 +32,11 @@ struct Material {
 /// B-LT signature that could not be validated later is not made.  (A TSA
 /// certificate without a source is taken as it is: many TSAs rely on the
 /// short life of their certificates, and the verifier does not ask about
-/// them.)
+/// them; their path ends where the issuer is not at hand.)  With
+/// `firstIsSigner` false every leaf is a TSA's (a document time-stamp's).
 /// `file` names the input in errors.
 Material collect(const std::vector<Certificate>& leaves, const std::vector<Certificate>& pool, const SignParams& params,
-                 const std::string& file);
+                 const std::string& file, bool firstIsSigner = true);
 
 /// The certificates an RFC 3161 token carries (its TSA's and chain);
 /// empty for a token that cannot be read.

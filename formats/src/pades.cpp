@@ -596,6 +596,9 @@ class PadesPending final : public PendingSignature {
   SignParams params;
 };
 
+/// Room for a document time-stamp's token with its TSA's chain (a few KiB).
+constexpr std::size_t kDocTimestampSize = 20480;
+
 /// Room for the CMS in /Contents: certificates, the value, attributes and,
 /// for B-T, a time-stamp token with its own chain.
 std::size_t placeholderSize(const OfferedCertificate& cert, SignatureLevel level) {
@@ -776,11 +779,23 @@ void appendUpdate(PdfMemDocument& doc, PdfSignOutputDevice& signer, const Writte
   signer.Flush();
 }
 
+/// A document time-stamp's dictionary (ISO 32000-2 §12.8.5, Table 255;
+/// ETSI EN 319 142-1 §5.4.3): /Type /DocTimeStamp, /SubFilter
+/// /ETSI.RFC3161, its /Contents an RFC 3161 token over the byte ranges.
+void describeDocumentTimestamp(PdfSignatureField& field) {
+  PdfDictionary& sig = field.GetSignatureObject()->GetDictionary();
+  sig.AddKey("Type", PdfName("DocTimeStamp"));
+  sig.AddKey("Filter", PdfName("Adobe.PPKLite"));
+  sig.AddKey("SubFilter", PdfName("ETSI.RFC3161"));
+  sig.RemoveKey("M");
+}
+
 /// Phase 1 with PoDoFo: loads the input, adds the signature field with its
 /// placeholders and writes the input and the update after it, into
-/// `pending.prepared` (in memory) or the scratch file.
+/// `pending.prepared` (in memory) or the scratch file.  Without `cert`, the
+/// field is an invisible document time-stamp.
 WrittenUpdate writeSignatureField(PadesPending& pending, bool inMemory, std::uint64_t inputSize,
-                                  const OfferedCertificate& cert, std::time_t when, const std::string& file) {
+                                  const OfferedCertificate* cert, std::time_t when, const std::string& file) {
   const SignParams& params = pending.params;
   WrittenUpdate w;
   w.base = inputSize;
@@ -794,24 +809,28 @@ WrittenUpdate writeSignatureField(PadesPending& pending, bool inMemory, std::uin
     PdfObject* catalog = signableCatalog(doc, file);
     PdfAcroForm* form = doc.GetAcroForm(true);
     const std::set<std::string> names = existingFieldNames(form);
-    if (params.certifyPermission && (!pdf::findSignatures(doc).empty())) {
+    if (cert && params.certifyPermission && (!pdf::findSignatures(doc).empty())) {
       throw Error(Category::Usage, tr("a certification signature must be the first signature in the document"), file);
     }
     form->GetObject()->GetDictionary().AddKey("SigFlags", PdfObject(static_cast<pdf_int64>(3)));
-    const SignParams::Visible* visible = params.visible ? &*params.visible : nullptr;
+    const SignParams::Visible* visible = cert && params.visible ? &*params.visible : nullptr;
     PdfSignatureField field(createWidget(doc, visible, file), form, &doc);
-    if (visible) drawAppearance(doc, field, params, cert.certificate.commonName(), when, file);
+    if (visible) drawAppearance(doc, field, params, cert->certificate.commonName(), when, file);
     field.SetFieldName(PdfString(newFieldName(names)));
-    if (!params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
-    if (!params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
+    if (cert && !params.reason.empty()) field.SetSignatureReason(utf8String(params.reason));
+    if (cert && !params.location.empty()) field.SetSignatureLocation(utf8String(params.location));
 
     std::unique_ptr<PdfOutputDevice> out = inMemory ? std::make_unique<PdfOutputDevice>(&memory)
                                                     : std::make_unique<PdfOutputDevice>(pending.scratch.c_str(), true);
     PdfSignOutputDevice signer(out.get());
-    signer.SetSignatureSize(placeholderSize(cert, params.level));
+    signer.SetSignatureSize(cert ? placeholderSize(*cert, params.level) : kDocTimestampSize);
     field.SetSignature(*signer.GetSignatureBeacon());
-    if (params.certifyPermission) addCertification(field, *catalog, *params.certifyPermission);
-    describeSignature(field, params, cert, when);
+    if (cert) {
+      if (params.certifyPermission) addCertification(field, *catalog, *params.certifyPermission);
+      describeSignature(field, params, *cert, when);
+    } else {
+      describeDocumentTimestamp(field);
+    }
     appendUpdate(doc, signer, w, inMemory, source, file);
     w.objectsEnd = doc.GetObjects().GetObjectCount();
     w.beacon = signer.GetSignatureBeacon()->data();
@@ -837,9 +856,9 @@ std::string writtenUpdate(const PadesPending& pending, bool inMemory, std::uint6
 }
 
 /// Puts the final update after the input in memory, fills /ByteRange and
-/// drafts the CMS over the digest of the signed ranges.
-void completeInMemory(PadesPending& pending, const std::string& update, std::uint64_t base, std::uint64_t total,
-                      const std::string& beacon, const OfferedCertificate& cert, const std::string& file) {
+/// returns the digest of the signed ranges.
+Bytes completeInMemory(PadesPending& pending, const std::string& update, std::uint64_t base, std::uint64_t total,
+                       const std::string& beacon, const std::string& file) {
   const SignParams& params = pending.params;
   std::string& pdfBytes = pending.prepared;
   pdfBytes.resize(base);
@@ -851,14 +870,13 @@ void completeInMemory(PadesPending& pending, const std::string& update, std::uin
   Digester h(params.digest);
   h.update(pdfBytes.data(), ph.gapStart);
   h.update(pdfBytes.data() + ph.gapEnd, ph.rest);
-  const Bytes contentDigest = h.finish();
-  pending.draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
+  return h.finish();
 }
 
 /// The same in the scratch file: the final update written over PdfWriter's,
 /// /ByteRange filled, the signed ranges digested from the file.
-void completeInScratch(PadesPending& pending, const std::string& update, std::uint64_t base, std::uint64_t total,
-                       const std::string& beacon, const OfferedCertificate& cert, const std::string& file) {
+Bytes completeInScratch(PadesPending& pending, const std::string& update, std::uint64_t base, std::uint64_t total,
+                        const std::string& beacon, const std::string& file) {
   const SignParams& params = pending.params;
   ContentDigests d;
   const EVP_MD* md = ossl::evpDigest(params.digest);
@@ -869,7 +887,57 @@ void completeInScratch(PadesPending& pending, const std::string& update, std::ui
   pending.contentsOffset = ph.gapStart;
   pending.contentsLength = ph.gapEnd - ph.gapStart;
   d.computeFromRanges(pending.scratch, {{0, ph.gapStart}, {ph.gapEnd, ph.rest}});
-  pending.draft = draftSignedData(*d.get(md), params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
+  return *d.get(md);
+}
+
+/// Phase 1 for a signature (`cert`) or a document time-stamp (null): the
+/// field and its placeholders appended to `pending.input` as an incremental
+/// update, /ByteRange filled; returns the digest of the signed ranges.
+Bytes prepareUpdate(PadesPending& pending, const OfferedCertificate* cert, std::time_t when, const std::string& file) {
+  // Small PDFs are prepared in memory (a batch of many files then costs no
+  // scratch files); large ones in a scratch file in the output folder, so
+  // that phase 3 can rename it and memory stays flat.
+  std::error_code sizeError;
+  const std::uint64_t inputSize = fs::file_size(pending.input, sizeError);
+  const bool inMemory = !sizeError && inputSize <= kInMemory;
+  if (!inMemory) pending.scratch = makeScratchFile(pending.input, pending.params);
+
+  const WrittenUpdate w = writeSignatureField(pending, inMemory, inputSize, cert, when, file);
+  // The update without PdfWriter's cross-reference section, then ours; the
+  // placeholders are found in it and /ByteRange filled only after this.
+  std::string update = writtenUpdate(pending, inMemory, w.base, file);
+  try {
+    update = rewriteUpdateSection(update, w.base, w.prev, w.previousTrailer, w.objectsEnd, w.writeMode, file);
+  } catch (const PdfError& e) {
+    pdf::rethrowPdfError(e, file);
+  }
+  const std::uint64_t total = w.base + update.size();
+  return inMemory ? completeInMemory(pending, update, w.base, total, w.beacon, file)
+                  : completeInScratch(pending, update, w.base, total, w.beacon, file);
+}
+
+/// Phase 3's writing: `der` as hex into the /Contents placeholder of the
+/// prepared PDF, written to `output` (the scratch file renamed to it).
+void fillContents(PadesPending& pending, const Bytes& der, const fs::path& output, const std::string& file) {
+  const std::string hex = toHex(der);
+  if (hex.size() + 2 > pending.contentsLength) {
+    throw Error(Category::Internal,
+                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {der.size()}), file);
+  }
+  // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by
+  // the hex DER, padded with zeros (ISO 32000-1 §12.8.1 allows the padding).
+  std::string padded = hex;
+  padded.resize(static_cast<std::size_t>(pending.contentsLength - 2), '0');
+  if (pending.scratch.empty()) {
+    pending.prepared.replace(pending.contentsOffset + 1, padded.size(), padded);
+    writeAt(output, 0, pending.prepared, true);
+  } else {
+    if (::rename(pending.scratch.c_str(), output.c_str()) != 0) {
+      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
+    }
+    pending.scratch.clear();
+    writeAt(output, pending.contentsOffset + 1, padded, false);
+  }
 }
 
 }  // namespace
@@ -900,30 +968,8 @@ std::unique_ptr<PendingSignature> PadesModule::prepare(const fs::path& input, co
   pending->input = input;
   pending->params = params;
   const std::time_t when = params.signingTime.value_or(std::time(nullptr));
-
-  // Small PDFs are prepared in memory (a batch of many files then costs no
-  // scratch files); large ones in a scratch file in the output folder, so
-  // that phase 3 can rename it and memory stays flat.
-  std::error_code sizeError;
-  const std::uint64_t inputSize = fs::file_size(input, sizeError);
-  const bool inMemory = !sizeError && inputSize <= kInMemory;
-  if (!inMemory) pending->scratch = makeScratchFile(input, params);
-
-  const WrittenUpdate w = writeSignatureField(*pending, inMemory, inputSize, cert, when, file);
-  // The update without PdfWriter's cross-reference section, then ours; the
-  // placeholders are found in it and /ByteRange filled only after this.
-  std::string update = writtenUpdate(*pending, inMemory, w.base, file);
-  try {
-    update = rewriteUpdateSection(update, w.base, w.prev, w.previousTrailer, w.objectsEnd, w.writeMode, file);
-  } catch (const PdfError& e) {
-    pdf::rethrowPdfError(e, file);
-  }
-  const std::uint64_t total = w.base + update.size();
-  if (inMemory) {
-    completeInMemory(*pending, update, w.base, total, w.beacon, cert, file);
-  } else {
-    completeInScratch(*pending, update, w.base, total, w.beacon, cert, file);
-  }
+  const Bytes contentDigest = prepareUpdate(*pending, &cert, when, file);
+  pending->draft = draftSignedData(contentDigest, params.digest, cert, std::nullopt, nullptr, params.rsaPss, file);
   return pending;
 }
 
@@ -933,38 +979,44 @@ void PadesPending::finish(const Bytes& value, AtomicFile& out) {
   const fs::path& output = out.temporary();
   const std::string file = input.string();
   completeSignedData(draft, value, file);
-  // B-T and B-LT carry a signature time-stamp (ETSI EN 319 142-1 §5.3, §5.4).
+  // B-T and above carry a signature time-stamp (ETSI EN 319 142-1 §5.3, §5.4).
   if (params.level != SignatureLevel::B_B) {
     addTimestamp(draft, params, file);
   }
   // B-LT: the validation material is gathered before anything is written,
   // so a file whose revocation data cannot be had is not written at all.
   std::optional<ltv::Material> material;
-  if (params.level == SignatureLevel::B_LT) material = longTermMaterial(draft.cms.get(), draft.si, params, file);
+  if (params.level == SignatureLevel::B_LT || params.level == SignatureLevel::B_LTA)
+    material = longTermMaterial(draft.cms.get(), draft.si, params, file);
   const Bytes der = toDer(draft.cms.get());
-  const std::string hex = toHex(der);
-  if (hex.size() + 2 > contentsLength) {
-    throw Error(Category::Internal,
-                format(tr("the signature ({0} bytes) does not fit the space reserved for it"), {der.size()}), file);
-  }
-  // The whole placeholder is rewritten: PoDoFo's beacon text is replaced by
-  // the hex DER, padded with zeros (ISO 32000-1 §12.8.1 allows the padding).
-  std::string padded = hex;
-  padded.resize(static_cast<std::size_t>(contentsLength - 2), '0');
-  if (scratch.empty()) {
-    prepared.replace(contentsOffset + 1, padded.size(), padded);
-    writeAt(output, 0, prepared, true);
-  } else {
-    if (::rename(scratch.c_str(), output.c_str()) != 0) {
-      throw Error(Category::Io, format(tr("cannot write the file: {0}"), {std::strerror(errno)}), output.string());
-    }
-    scratch.clear();
-    writeAt(output, contentsOffset + 1, padded, false);
-  }
+  fillContents(*this, der, output, file);
   // ETSI EN 319 142-1 §5.4.2: the material goes into the document security
   // store, one incremental update after the signed revision.
   if (material) pdf::appendDss(output, *material, der, file);
+  // B-LTA (§5.5): a document time-stamp over all of it.
+  if (params.level == SignatureLevel::B_LTA) pdf::appendDocumentTimestamp(output, params, file);
 }
+
+namespace pdf {
+
+Bytes appendDocumentTimestamp(const fs::path& pdf, const SignParams& params, const std::string& file) {
+  PadesPending pending;
+  pending.input = pdf;
+  pending.params = params;
+  const Bytes rangeDigest = prepareUpdate(pending, nullptr, std::time(nullptr), file);
+  // The token's imprint is the digest of the byte ranges (ISO 32000-2
+  // §12.8.5), with the digest algorithm of the job.
+  Bytes token;
+  try {
+    token = requestTimestampTokenForDigest(rangeDigest, timestampOptions(params));
+  } catch (const Error& e) {
+    throw e.withFile(file);
+  }
+  fillContents(pending, token, pdf, file);
+  return token;
+}
+
+}  // namespace pdf
 
 // ------------------------------------------------------ incremental update ---
 
@@ -1047,48 +1099,95 @@ void appendIncrementalUpdate(const fs::path& pdf, const std::string& file,
 
 // ---------------------------------------------------------------- extend ---
 
-std::vector<ExtendedSignature> PadesModule::extend(const fs::path& file, AtomicFile& out, const SignParams& params) {
-  quietPodofo();
-  const std::string name = file.string();
-  if (params.level != SignatureLevel::B_LT) {
-    // EN 319 142-1 §5.3: a PAdES B-B becomes B-T with a document time-stamp,
-    // which this version does not add yet.
-    throw Error(Category::Unsupported, tr("PAdES signatures can be raised to B-LT only (from B-T)"), name);
-  }
-  std::vector<pdf::SignatureContents> found;
-  try {
-    found = pdf::signatureContents(file);
-  } catch (const PdfError& e) {
-    pdf::rethrowPdfError(e, name);
-  }
-  // Everything is fetched before the file is copied: a failure writes nothing.
-  struct Raise {
-    std::string id;
-    ltv::Material material;
-    Bytes cms;
-  };
+namespace {
+
+/// One signature (not a document time-stamp) of a PDF being extended.
+struct Raise {
+  std::string id;
+  Bytes cms;                ///< its /Contents without the padding
+  std::string before;       ///< its level as the file has it
+  bool timeProven = false;  ///< a signature time-stamp or a later document time-stamp
+};
+
+/// The PDF's signatures with their levels as the structure claims them
+/// (ETSI EN 319 142-1 §5.3-§5.5: B-T by a signature time-stamp or a later
+/// document time-stamp; B-LT with a /DSS; B-LTA with a document time-stamp
+/// after that).  Every /Contents must read as CMS.
+std::vector<Raise> signaturesToRaise(const std::vector<pdf::SignatureContents>& found, bool hasDss,
+                                     const std::string& name) {
   std::vector<Raise> raises;
-  for (const pdf::SignatureContents& sc : found) {
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const pdf::SignatureContents& sc = found[i];
     if (sc.docTimestamp) continue;
     const auto first = der::first(sc.contents);
     if (!first) throw Error(Category::Malformed, tr("the signature is not a valid CMS structure"), name);
-    const Bytes cmsDer = first->encodingBytes();
-    ossl::Cms cms = parseDer(cmsDer, name);
-    CMS_set1_signers_certs(cms.get(), nullptr, 0);
-    ERR_clear_error();
+    Raise r{sc.name, first->encodingBytes(), "B-B", false};
+    ossl::Cms cms = parseDer(r.cms, name);
     STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(cms.get());
     if (!sis || sk_CMS_SignerInfo_num(sis) < 1) continue;
-    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
-    if (levelOf(si) == "B-B") {
-      throw Error(Category::Unsupported,
-                  format(tr("the PDF signature {0} has no time-stamp; raising it needs a document time-stamp, which "
-                            "this version does not add yet"),
-                         {sc.name}),
-                  name);
-    }
-    raises.push_back(Raise{sc.name, longTermMaterial(cms.get(), si, params, name), cmsDer});
+    const bool ownTimestamp = levelOf(sk_CMS_SignerInfo_value(sis, 0)) != "B-B";
+    std::size_t laterStamps = 0;
+    for (std::size_t k = i + 1; k < found.size(); ++k) laterStamps += found[k].docTimestamp ? 1 : 0;
+    r.timeProven = ownTimestamp || laterStamps > 0;
+    // A document time-stamp that gave B-T is not also the archive one.
+    const std::size_t archiveStamps = ownTimestamp ? laterStamps : (laterStamps > 0 ? laterStamps - 1 : 0);
+    r.before = !r.timeProven ? "B-B" : !hasDss ? "B-T" : archiveStamps > 0 ? "B-LTA" : "B-LT";
+    raises.push_back(std::move(r));
   }
+  return raises;
+}
+
+int rank(const std::string& level) { return level == "B-LTA" ? 3 : level == "B-LT" ? 2 : level == "B-T" ? 1 : 0; }
+
+/// The validation material of every signature in `cmsDer` (its signer's and
+/// its time-stamps' paths), for /DSS.
+ltv::Material materialOf(const Bytes& cmsDer, const SignParams& params, const std::string& name) {
+  ossl::Cms cms = parseDer(cmsDer, name);
+  CMS_set1_signers_certs(cms.get(), nullptr, 0);
+  ERR_clear_error();
+  STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(cms.get());
+  return longTermMaterial(cms.get(), sk_CMS_SignerInfo_value(sis, 0), params, name);
+}
+
+/// The paths of the time-stamping authorities of document time-stamps, for
+/// /DSS (taken as they are when they name no revocation source, as for the
+/// signature time-stamps' TSAs: ltv::collect).
+ltv::Material timestampMaterial(const Bytes& token, const SignParams& params, const std::string& name) {
+  std::vector<Certificate> pool = ltv::tokenCertificates(token);
+  pool.insert(pool.end(), params.tsaTrustAnchors.begin(), params.tsaTrustAnchors.end());
+  std::vector<Certificate> leaves;
+  for (const Certificate& c : ltv::tokenCertificates(token)) {
+    if (!c.isCa()) leaves.push_back(c);
+  }
+  return ltv::collect(leaves, pool, params, name, false);
+}
+
+}  // namespace
+
+std::vector<ExtendedSignature> PadesModule::extend(const fs::path& file, AtomicFile& out, const SignParams& params) {
+  quietPodofo();
+  const std::string name = file.string();
+  std::vector<pdf::SignatureContents> found;
+  bool hasDss = false;
+  try {
+    found = pdf::signatureContents(file, &hasDss);
+  } catch (const PdfError& e) {
+    pdf::rethrowPdfError(e, name);
+  }
+  std::vector<Raise> raises = signaturesToRaise(found, hasDss, name);
   if (raises.empty()) throw Error(Category::Malformed, tr("the file holds no signature"), name);
+  const int wanted = params.level == SignatureLevel::B_LTA ? 3 : params.level == SignatureLevel::B_LT ? 2 : 1;
+  const bool anyBelow =
+      std::any_of(raises.begin(), raises.end(), [&](const Raise& r) { return rank(r.before) < wanted; });
+  // B-LTA again renews: a new document time-stamp over fresh validation data
+  // (EN 319 142-1 §5.5, "may be repeated").  Otherwise a file at the level
+  // is left as it is.
+  if (!anyBelow && wanted < 3) {
+    std::vector<ExtendedSignature> same;
+    same.reserve(raises.size());
+    for (const Raise& r : raises) same.push_back(ExtendedSignature{r.id, r.before, r.before});
+    return same;
+  }
   // The signed file as it is, then the updates after it (ISO 32000-1 §7.5.6).
   std::ifstream in(file, std::ios::binary);
   std::vector<char> chunk(std::size_t{1} << 20);
@@ -1098,12 +1197,32 @@ std::vector<ExtendedSignature> PadesModule::extend(const fs::path& file, AtomicF
   }
   if (in.bad()) throw Error(Category::Io, tr("cannot read the file"), name);
   out.sync();
+  // EN 319 142-1 §5.3: a signature without a time-stamp becomes B-T with a
+  // document time-stamp over it; one for all of them.
+  std::vector<Bytes> stamps;
+  for (const auto& sc : found) {
+    if (sc.docTimestamp) stamps.push_back(sc.contents);
+  }
+  if (std::any_of(raises.begin(), raises.end(), [](const Raise& r) { return !r.timeProven; })) {
+    stamps.push_back(pdf::appendDocumentTimestamp(out.temporary(), params, name));
+  }
+  if (wanted >= 2) {
+    // §5.4: the validation data of each signature and of every document
+    // time-stamp, one update each with its /VRI entry; a /DSS already there
+    // is kept and extended (pdf_dss.h).  A renewal thus first secures the
+    // previous document time-stamps (§5.5).
+    for (const Raise& r : raises) pdf::appendDss(out.temporary(), materialOf(r.cms, params, name), r.cms, name);
+    for (const Bytes& token : stamps) {
+      const auto first = der::first(token);
+      const Bytes tokenDer = first ? first->encodingBytes() : token;
+      pdf::appendDss(out.temporary(), timestampMaterial(tokenDer, params, name), tokenDer, name);
+    }
+  }
+  if (wanted == 3) pdf::appendDocumentTimestamp(out.temporary(), params, name);
   std::vector<ExtendedSignature> done;
+  done.reserve(raises.size());
   for (const Raise& r : raises) {
-    // One update per signature, each with its /VRI entry; a /DSS already
-    // there is kept and extended (pdf_dss.h).
-    pdf::appendDss(out.temporary(), r.material, r.cms, name);
-    done.push_back(ExtendedSignature{r.id, "B-T", "B-LT"});
+    done.push_back(ExtendedSignature{r.id, r.before, rank(r.before) > wanted ? r.before : levelName(params.level)});
   }
   return done;
 }

@@ -307,7 +307,8 @@ SignatureReport verifySignerInfos(STACK_OF(CMS_SignerInfo) * sis, const FieldFac
 /// The CMS signature in /Contents (EN 319 102-1 from §5.2.2 on), merged into
 /// `r`; false when its format fails and nothing more is checked.
 bool verifyCmsSignature(SignatureReport& r, const FieldFacts& f, const fs::path& file, const VerifyOptions& options,
-                        std::time_t now, const cms::DigestFn& rangeDigest, const Dss& dss) {
+                        std::time_t now, const cms::DigestFn& rangeDigest, const Dss& dss,
+                        std::optional<std::time_t> laterPoe) {
   const ossl::Cms cmsObj = parseContents(r, f, file);
   if (!cmsObj) return false;
   STACK_OF(CMS_SignerInfo)* sis =
@@ -337,8 +338,8 @@ bool verifyCmsSignature(SignatureReport& r, const FieldFacts& f, const fs::path&
   // The document security store adds chain material and revocation data
   // for every signature (ETSI EN 319 142-1 §5.4.2), beside what the CMS
   // itself carries.
-  cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()), now, "PAdES",
-                        cms::signedDataValidationData(f.contents)};
+  cms::VerifyContext vc{options, cms::certificatesOf(cmsObj.get()),         now,
+                        "PAdES", cms::signedDataValidationData(f.contents), laterPoe};
   for (const Certificate& c : dss.certificates) {
     if (std::find(vc.pool.begin(), vc.pool.end(), c) == vc.pool.end()) vc.pool.push_back(c);
   }
@@ -394,8 +395,10 @@ void applyStructuralFailures(SignatureReport& r, const FieldFacts& f) {
 }
 
 /// One signature, everything but the changes after it (verifyPdf's order).
+/// `laterPoe`: what valid document time-stamps over it prove.
 SignatureReport verifyField(const FieldFacts& f, const PdfVecObjects& objects, const fs::path& file,
-                            const VerifyOptions& options, std::time_t now, const Dss& dss) {
+                            const VerifyOptions& options, std::time_t now, const Dss& dss,
+                            std::optional<std::time_t> laterPoe) {
   SignatureReport r;
   r.id = f.field.name;
   r.format = "PAdES";
@@ -429,36 +432,57 @@ SignatureReport verifyField(const FieldFacts& f, const PdfVecObjects& objects, c
   };
   if (f.docTimestamp) {
     documentTimestamp(r, f, rangeDigest, options, now);
-  } else if (!verifyCmsSignature(r, f, file, options, now, rangeDigest, dss)) {
+  } else if (!verifyCmsSignature(r, f, file, options, now, rangeDigest, dss, laterPoe)) {
     return r;
   }
   applyStructuralFailures(r, f);
   return r;
 }
 
+/// Whether the `k`th field is a document time-stamp over the `i`th
+/// signature that holds: well formed, after it, not TOTAL-FAILED.
+bool stampsOver(const VerificationReport& report, const std::vector<FieldFacts>& fields, std::size_t k, std::size_t i) {
+  return k > i && fields[k].docTimestamp && fields[k].problem.empty() && fields[k].end > fields[i].end &&
+         report.signatures[k].indication != Indication::TotalFailed;
+}
+
+/// What the document time-stamps over the `i`th signature prove (ETSI EN
+/// 319 102-1 §5.6.2.3: a valid time-stamp is a proof of existence of what
+/// it covers; ETSI EN 319 142-1 §5.4.3): the earliest genTime of a
+/// TOTAL-PASSED one.
+std::optional<std::time_t> documentTimestampPoe(const VerificationReport& report, const std::vector<FieldFacts>& fields,
+                                                std::size_t i) {
+  std::optional<std::time_t> poe;
+  for (std::size_t k = i + 1; k < fields.size(); ++k) {
+    const SignatureReport& t = report.signatures[k];
+    if (stampsOver(report, fields, k, i) && t.indication == Indication::TotalPassed && t.signingTime)
+      poe = checks::earliest(poe, t.signingTime);
+  }
+  return poe;
+}
+
 /// PAdES baseline levels (ETSI EN 319 142-1 §5.3, §5.4): B-T needs a
-/// signature time-stamp, and one that failed proves nothing, so it does not
-/// count; B-LT adds the validation data of a /DSS; B-LTA a document
-/// time-stamp over the signature (a later revision) that did not fail.
-/// Judged before the changes after each signature: a document time-stamp
-/// followed by changes it does not allow still proves the revision it covers.
+/// signature time-stamp, or a document time-stamp over the signature; one
+/// that failed proves nothing, so it does not count; B-LT adds the
+/// validation data of a /DSS; B-LTA a document time-stamp over the
+/// signature (a later revision) that did not fail, other than the one that
+/// gave B-T.  Judged before the changes after each signature: a document
+/// time-stamp followed by changes it does not allow still proves the
+/// revision it covers.
 void assignLevels(VerificationReport& report, const std::vector<FieldFacts>& fields, bool hasDss) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     SignatureReport& r = report.signatures[i];
     if (fields[i].docTimestamp || r.level == "-" || !fields[i].problem.empty()) continue;
-    if (r.level != "B-T" && r.level != "B-LT" && r.level != "B-LTA") continue;
-    if (!checks::hasUsableSignatureTimestamp(r)) {
+    if (r.level != "B-B" && r.level != "B-T" && r.level != "B-LT" && r.level != "B-LTA") continue;
+    std::size_t stamps = 0;
+    for (std::size_t k = i + 1; k < fields.size(); ++k) stamps += stampsOver(report, fields, k, i) ? 1 : 0;
+    const bool ownTimestamp = checks::hasUsableSignatureTimestamp(r);
+    if (!ownTimestamp && stamps == 0) {
       r.level = "B-B";
       continue;
     }
-    r.level = hasDss ? "B-LT" : "B-T";
-    const bool laterDocTimestamp =
-        std::any_of(fields.begin() + static_cast<std::ptrdiff_t>(i) + 1, fields.end(), [&](const FieldFacts& later) {
-          const auto k = static_cast<std::size_t>(&later - fields.data());
-          return later.docTimestamp && later.problem.empty() && later.end > fields[i].end &&
-                 report.signatures[k].indication != Indication::TotalFailed;
-        });
-    if (r.level == "B-LT" && laterDocTimestamp) r.level = "B-LTA";
+    const std::size_t archive = ownTimestamp ? stamps : stamps - 1;
+    r.level = !hasDss ? "B-T" : archive > 0 ? "B-LTA" : "B-LT";
   }
 }
 
@@ -536,7 +560,17 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   const bool hasDss = view.loaded && key(objects, view.doc.GetCatalog(), "DSS") != nullptr;
 
   const Dss dss = view.loaded ? dssOf(objects, view.doc.GetCatalog()) : Dss{};
-  for (const auto& f : fields) report.signatures.push_back(verifyField(f, objects, file, options, now, dss));
+  // Document time-stamps first: what they prove is the proof of existence
+  // of the signatures before them (long-term validation, EN 319 102-1 §5.6).
+  report.signatures.resize(fields.size());
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].docTimestamp) report.signatures[i] = verifyField(fields[i], objects, file, options, now, dss, {});
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].docTimestamp) continue;
+    report.signatures[i] =
+        verifyField(fields[i], objects, file, options, now, dss, documentTimestampPoe(report, fields, i));
+  }
   assignLevels(report, fields, hasDss);
 
   // What changed after each signature (pdf_revision_analysis.h).
@@ -559,9 +593,10 @@ VerificationReport verifyPdf(const fs::path& file, const VerifyOptions& options)
   return report;
 }
 
-std::vector<SignatureContents> signatureContents(const fs::path& file) {
+std::vector<SignatureContents> signatureContents(const fs::path& file, bool* hasDss) {
   OpenedPdf pdf;
   openPdf(pdf, file);
+  if (hasDss) *hasDss = pdf.view.loaded && key(pdf.objects(), pdf.view.doc.GetCatalog(), "DSS") != nullptr;
   std::vector<SignatureContents> out;
   for (const FieldFacts& f : pdf.fields) {
     if (!f.problem.empty() || !f.suspicious.empty()) continue;

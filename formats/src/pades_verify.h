@@ -28,7 +28,9 @@ struct SignatureContents {
   bool docTimestamp = false;
   Bytes contents;
 };
-/// Every signature of `file` with a usable structure (extend's input).
-std::vector<SignatureContents> signatureContents(const std::filesystem::path& file);
+/// Every signature of `file` with a usable structure (extend's input), in
+/// the order of their revisions; `hasDss` (when given) tells whether the
+/// document has a document security store.
+std::vector<SignatureContents> signatureContents(const std::filesystem::path& file, bool* hasDss = nullptr);
 
 }  // namespace securedoc::pdf

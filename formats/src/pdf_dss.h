@@ -5,6 +5,7 @@
 #include "ltv.h"
 
 #include <securedoc/base/bytes.h>
+#include <securedoc/formats/format.h>
 
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,13 @@ namespace securedoc::pdf {
 /// bytes) is not added again.  `file` names the input in errors.
 void appendDss(const std::filesystem::path& pdf, const ltv::Material& m, const Bytes& signatureCms,
                const std::string& file);
+
+/// Appends to the complete PDF `pdf` one incremental update with an
+/// invisible document time-stamp (ISO 32000-2 §12.8.5, ETSI EN 319 142-1
+/// §5.4.3): a signature field whose /Contents is an RFC 3161 token from
+/// `params`' time-stamp service over the byte ranges.  Returns the token.
+/// Defined in pades.cpp, which writes signatures the same way.
+Bytes appendDocumentTimestamp(const std::filesystem::path& pdf, const SignParams& params, const std::string& file);
 
 /// Defined in pades.cpp, which writes the signature's update the same way:
 /// loads `pdf` for an incremental update, lets `edit` change the document

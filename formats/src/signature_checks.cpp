@@ -73,6 +73,10 @@ void tokenChecks(TimestampReport& t, const TimestampCheck& tc, const char* type,
                 : std::string_view(type) == "document"
                     ? Note{"document-timestamp-imprint-mismatch",
                            N_("the document changed after it was time-stamped (the message imprint differs)")}
+                : std::string_view(type) == "archive"
+                    ? Note{"archive-timestamp-imprint-mismatch",
+                           N_("the signature or its validation data changed after the archive time-stamp "
+                              "(the message imprint differs)")}
                     : Note{"timestamp-imprint-mismatch",
                            N_("the time-stamp does not cover this signature (its message imprint differs)")}));
   t.checks.push_back(makeCheck("signatureValue", passedIf(tc.signatureValid),
@@ -205,10 +209,33 @@ std::optional<std::time_t> signatureTimestamps(SignatureReport& r, const std::ve
   return poe;
 }
 
-bool hasUsableSignatureTimestamp(const SignatureReport& r) {
-  return std::any_of(r.timestamps.begin(), r.timestamps.end(), [](const TimestampReport& t) {
-    return t.type == "signature" && t.indication != Indication::TotalFailed;
+bool hasUsableSignatureTimestamp(const SignatureReport& r) { return hasUsableTimestamp(r, "signature"); }
+
+bool hasUsableTimestamp(const SignatureReport& r, const char* type) {
+  return std::any_of(r.timestamps.begin(), r.timestamps.end(), [type](const TimestampReport& t) {
+    return t.type == type && t.indication != Indication::TotalFailed;
   });
+}
+
+std::optional<std::time_t> archiveTimestamp(SignatureReport& r, const TimestampCheck& tc,
+                                            const VerifyOptions& options) {
+  TimestampReport t = timestampReport(tc, "archive", options);
+  std::optional<std::time_t> poe;
+  if (t.indication == Indication::TotalFailed) {
+    r.messages.push_back(Note{"archive-timestamp-not-valid",
+                              N_("An archive time-stamp is not valid: it proves nothing about when the signature "
+                                 "and its validation data existed.")});
+  } else if (t.indication == Indication::TotalPassed) {
+    poe = tc.genTime;
+  }
+  r.timestamps.push_back(std::move(t));
+  return poe;
+}
+
+std::optional<std::time_t> earliest(std::optional<std::time_t> a, std::optional<std::time_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
 }
 
 namespace {

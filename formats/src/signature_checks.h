@@ -58,8 +58,27 @@ bool hasUsableSignatureTimestamp(const SignatureReport& r);
 void cryptographicConstraints(SignatureReport& r, std::optional<std::time_t> poe, std::time_t now,
                               const std::vector<std::string>& moreDigests = {});
 
-/// Marks archive time-stamps as present but not validated.
+/// Marks archive time-stamps as present but not validated (a kind this
+/// version cannot check, e.g. CAdES archive-time-stamp v1).
 void archiveTimestampNotValidated(SignatureReport& r);
+
+/// An archive time-stamp (ETSI EN 319 122-1 §5.5.3 CAdES
+/// archive-time-stamp-v3, EN 319 132-1 §5.5.2 XAdES ArchiveTimeStamp),
+/// already checked by its format (`tc`: its imprint over what that format
+/// archives, computed by the format), added to `r` as a time-stamp of type
+/// "archive" under the same rules as every token (timestampReport).  One
+/// that failed proves nothing and says so.  Returns its genTime when it is
+/// TOTAL-PASSED: a proof of existence of everything it covers (the
+/// signature, its time-stamps and validation data; EN 319 102-1 §5.6.2.3).
+std::optional<std::time_t> archiveTimestamp(SignatureReport& r, const TimestampCheck& tc, const VerifyOptions& options);
+
+/// Whether one of `r.timestamps` of `type` ("signature", "archive") is not
+/// TOTAL-FAILED: B-LTA needs a usable archive time-stamp as B-T needs a
+/// usable signature time-stamp.
+bool hasUsableTimestamp(const SignatureReport& r, const char* type);
+
+/// The earlier of two proofs of existence (either may be missing).
+std::optional<std::time_t> earliest(std::optional<std::time_t> a, std::optional<std::time_t> b);
 
 /// The signer's certificate (`r.signer`, which must be set): its chain to
 /// the trust anchors at `now` (through `pool` and

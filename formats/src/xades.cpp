@@ -60,6 +60,10 @@ VerificationReport XadesModule::verify(const fs::path& file, const VerifyOptions
 
 Inspection XadesModule::inspect(const fs::path& file) { return xadesBackend().inspect(file); }
 
+std::vector<ExtendedSignature> XadesModule::extend(const fs::path& file, AtomicFile& out, const SignParams& params) {
+  return xadesBackend().extend(file, out, params);
+}
+
 std::string prettyXml(const fs::path& file, std::uintmax_t maxBytes) {
   return xadesBackend().prettyXml(file, maxBytes);
 }

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace securedoc {
 
@@ -25,8 +26,8 @@ Packaging xadesPackagingFor(const ContentSniff& content);
 
 /// What the module exports, as securedoc_xades_backend().
 struct XadesBackend {
-  /// 2: prettyXml.
-  static constexpr int kVersion = 2;
+  /// 2: prettyXml.  3: extend.
+  static constexpr int kVersion = 3;
   int version = kVersion;
   std::unique_ptr<PendingSignature> (*prepare)(const std::filesystem::path& input, const SignParams& params,
                                                const OfferedCertificate& certificate) = nullptr;
@@ -34,6 +35,9 @@ struct XadesBackend {
   Inspection (*inspect)(const std::filesystem::path& file) = nullptr;
   /// securedoc/formats/xml_text.h's prettyXml (xml::prettyPrint).
   std::string (*prettyXml)(const std::filesystem::path& file, std::uintmax_t maxBytes) = nullptr;
+  /// FormatModule::extend (B-T, B-LT, B-LTA and its renewal).
+  std::vector<ExtendedSignature> (*extend)(const std::filesystem::path& file, AtomicFile& out,
+                                           const SignParams& params) = nullptr;
 };
 
 /// The module's table, loaded once; Error(Unsupported) naming the file and

@@ -1,9 +1,11 @@
 #pragma once
 // Internal to the XAdES module (securedoc_xades.so, xades_backend.h): what
 // its three parts share.
-//   xades_sign.cpp        the template, its references and QualifyingProperties, PendingSignature
+//   xades_sign.cpp        the template, its references and QualifyingProperties, PendingSignature,
+//                         the unsigned properties of B-T to B-LTA, extend
 //   xades_references.cpp  which ds:Signature elements there are, what each Reference names and
-//                         covers (dereferencing, transforms), and the signature-wrapping defences
+//                         covers (dereferencing, transforms), the signature-wrapping defences, and
+//                         what an archive time-stamp covers
 //   xades_verify.cpp      verification (ETSI EN 319 102-1 §5.2, one function per check) and inspect
 // Generic libxml2 helpers are in xml_support.h.
 #include "xml_support.h"
@@ -31,9 +33,18 @@ std::unique_ptr<PendingSignature> prepareSignature(const std::filesystem::path& 
                                                    const OfferedCertificate& offered);
 VerificationReport verifyFile(const std::filesystem::path& file, const VerifyOptions& options);
 Inspection inspectFile(const std::filesystem::path& file);
+/// FormatModule::extend for XAdES (xades_sign.cpp): every XAdES signature of
+/// `file` raised to `params.level` (B-LTA again renews the archive time-stamp).
+std::vector<ExtendedSignature> extendFile(const std::filesystem::path& file, AtomicFile& out, const SignParams& params);
 
 inline constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
 inline constexpr std::string_view kXadesAny = "http://uri.etsi.org/01903/v1.";  // 1.1.1, 1.2.2, 1.3.2, 1.4.1
+/// XAdES 1.4.1 (ETSI EN 319 132-1 §5.5.2, §5.5.3): ArchiveTimeStamp and
+/// TimeStampValidationData live in this namespace.
+inline constexpr const char* kXades141 = "http://uri.etsi.org/01903/v1.4.1#";
+/// W3C C14N 1.0, XML-DSig's default canonicalisation (and the form xmlsec
+/// gives a node-set before its digest).
+inline constexpr const char* kC14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 inline constexpr const char* kSignedPropertiesType = "http://uri.etsi.org/01903#SignedProperties";
 inline constexpr const char* kBase64Transform = "http://www.w3.org/2000/09/xmldsig#base64";
 inline constexpr const char* kXPath2Transform = "http://www.w3.org/2002/06/xmldsig-filter2";
@@ -139,5 +150,36 @@ bool coversWholeDocument(xmlNode* sig, const std::vector<ResolvedReference>& ref
 /// the signature's own ds:Object elements, and a signed element with an
 /// unsigned look-alike.  Adds failed "coverage" checks to `r`.
 void wrappingChecks(SignatureContext& sc, const std::vector<ResolvedReference>& refs, SignatureReport& r);
+
+// ------------------------------------------------------ archive time-stamps ---
+
+/// "B-B".."B-LTA" from the names of the UnsignedSignatureProperties children.
+std::string levelOf(xmlNode* unsignedSigProps);
+/// QualifyingProperties of `sig`: in one of its ds:Object children, or nullptr.
+xmlNode* qualifyingPropertiesOf(xmlNode* sig);
+/// The certificate that made `sig` (the one its signed SigningCertificate
+/// names among KeyInfo's, else the end of the KeyInfo chain), and every
+/// certificate KeyInfo and CertificateValues carry into `pool`.
+std::optional<Certificate> signingCertificateOf(xmlNode* sig, std::vector<Certificate>& pool);
+
+/// The octets each ds:Reference of `sig` gives its digest, in SignedInfo
+/// order (the result of dereferencing and the transforms, a node-set
+/// canonicalised as XML-DSig's default C14N 1.0), computed by xmlsec with
+/// the detached content in `files` and `key` (any key of the signature
+/// method's type: xmlsec needs one to run).  nullopt when a reference cannot
+/// be processed or its digest no longer matches.
+std::optional<std::vector<Bytes>> referenceOutputs(xmlNode* sig,
+                                                   const std::map<std::string, std::filesystem::path>& files,
+                                                   EVP_PKEY* key);
+
+/// ETSI EN 319 132-1 §5.5.2.2: what an xades141:ArchiveTimeStamp of `sig`
+/// time-stamps, concatenated: each reference's output (`references`, from
+/// referenceOutputs), then canonicalised with `c14n` ds:SignedInfo,
+/// ds:SignatureValue, ds:KeyInfo when present, each
+/// UnsignedSignatureProperties child before `archiveTimeStamp` (all of
+/// them when nullptr: a new one), and each ds:Object but the one holding
+/// QualifyingProperties.  nullopt when something cannot be canonicalised.
+std::optional<Bytes> archiveTimeStampInput(xmlNode* sig, xmlNode* archiveTimeStamp, const std::string& c14n,
+                                           const std::vector<Bytes>& references);
 
 }  // namespace securedoc::xades

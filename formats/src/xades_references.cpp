@@ -20,6 +20,8 @@
 
 #include <libxml/uri.h>
 #include <libxml/valid.h>
+#include <xmlsec/buffer.h>
+#include <xmlsec/xmltree.h>
 
 #include <algorithm>
 #include <cstring>
@@ -603,6 +605,77 @@ bool coversWholeDocument(xmlNode* sig, const std::vector<ResolvedReference>& ref
 void wrappingChecks(SignatureContext& sc, const std::vector<ResolvedReference>& refs, SignatureReport& r) {
   unsignedObjectChecks(sc, refs, r);
   lookAlikeChecks(sc, refs, r);
+}
+
+// ------------------------------------------------------ archive time-stamps ---
+
+std::optional<std::vector<Bytes>> referenceOutputs(xmlNode* sig, const std::map<std::string, fs::path>& files,
+                                                   EVP_PKEY* key) {
+  std::size_t expected = 0;
+  for (xmlNode* ref : xml::children(xml::child(sig, kDsig, "SignedInfo"))) {
+    if (xml::is(ref, kDsig, "Reference")) ++expected;
+  }
+  if (expected == 0) return std::nullopt;
+  DSigCtx ctx(xmlSecDSigCtxCreate(nullptr));
+  if (!ctx) throw Error(Category::Internal, "cannot create an xmlsec context");
+  // The references' digest input is kept (in memory: a detached file is
+  // read whole here).  xmlsec 1.2 processes the references only once it
+  // holds a key of the signature method's type; whether the value verifies
+  // with it does not matter here.
+  if (!key) return std::nullopt;
+  ctx->signKey = keyFor(key).release();
+  ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES | XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+  ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
+      xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument |
+      (files.empty() ? 0 : (xmlSecTransformUriTypeLocal | xmlSecTransformUriTypeRemote)));
+  xml::clearLastError();
+  {
+    xml::AllowedFiles allow(files);
+    (void)xmlSecDSigCtxVerify(ctx.get(), sig);
+  }
+  xml::clearLastError();
+  std::vector<Bytes> out;
+  const xmlSecSize n = xmlSecPtrListGetSize(&ctx->signedInfoReferences);
+  for (xmlSecSize i = 0; i < n; ++i) {
+    auto* ref = static_cast<xmlSecDSigReferenceCtxPtr>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
+    xmlSecBufferPtr b = ref ? xmlSecDSigReferenceCtxGetPreDigestBuffer(ref) : nullptr;
+    if (!b || ref->status != xmlSecDSigStatusSucceeded) return std::nullopt;
+    out.emplace_back(xmlSecBufferGetData(b), xmlSecBufferGetData(b) + xmlSecBufferGetSize(b));
+  }
+  if (out.size() != expected) return std::nullopt;
+  return out;
+}
+
+std::optional<Bytes> archiveTimeStampInput(xmlNode* sig, xmlNode* archiveTimeStamp, const std::string& c14n,
+                                           const std::vector<Bytes>& references) {
+  Bytes in;
+  const auto add = [&](xmlNode* e) {
+    const auto c = xml::canonicalise(e, c14n);
+    if (c) in.insert(in.end(), c->begin(), c->end());
+    return c.has_value();
+  };
+  // EN 319 132-1 §5.5.2.2 steps 1-2: each reference's processed result, in order.
+  for (const Bytes& r : references) in.insert(in.end(), r.begin(), r.end());
+  // Step 3: SignedInfo, SignatureValue and KeyInfo (when present).
+  xmlNode* signedInfo = xml::child(sig, kDsig, "SignedInfo");
+  xmlNode* value = xml::child(sig, kDsig, "SignatureValue");
+  if (!signedInfo || !value || !add(signedInfo) || !add(value)) return std::nullopt;
+  if (xmlNode* keyInfo = xml::child(sig, kDsig, "KeyInfo"); keyInfo && !add(keyInfo)) return std::nullopt;
+  // Step 4: the unsigned signature properties before this time-stamp, in
+  // their order; those after it (validation data added later, a newer
+  // archive time-stamp) are not covered.
+  xmlNode* qp = qualifyingPropertiesOf(sig);
+  xmlNode* usp = xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties");
+  for (xmlNode* p : xml::children(usp)) {
+    if (p == archiveTimeStamp) break;
+    if (!add(p)) return std::nullopt;
+  }
+  // Step 5: every ds:Object but the one holding QualifyingProperties.
+  for (xmlNode* obj : xml::children(sig)) {
+    if (!xml::is(obj, kDsig, "Object") || (qp && xml::isInside(qp, obj))) continue;
+    if (!add(obj)) return std::nullopt;
+  }
+  return in;
 }
 
 }  // namespace securedoc::xades

@@ -1,6 +1,7 @@
-// XAdES signing (ETSI EN 319 132-1 B-B and B-T): the ds:Signature template,
-// its references, the QualifyingProperties, and the PendingSignature between
-// the two phases.
+// XAdES signing (ETSI EN 319 132-1 B-B, B-T, B-LT and B-LTA): the
+// ds:Signature template, its references, the QualifyingProperties, the
+// PendingSignature between the two phases, and extend (the unsigned
+// properties added to signatures ours and other tools', xades::extendFile).
 //
 // Signing is two-phase (ARCHITECTURE.md, "Signing (two phases)"): xmlsec
 // signs the template once with a throwaway key of the certificate's type,
@@ -190,6 +191,7 @@ class XadesPending final : public PendingSignature {
   std::optional<OfferedCertificate> cert;
   SignParams params;
   std::string input;
+  std::map<std::string, fs::path> files;  ///< detached content, for the archive time-stamp
 };
 
 /// What prepare() builds, step by step.
@@ -244,13 +246,20 @@ void createTemplate(Template& t) {
     return;
   }
   // A document that is already signed gets the new signature inside the
-  // last signature, in a ds:Object of its own: every earlier signature's
+  // last signature, in a ds:Object: every earlier signature's
   // enveloped-signature transform removes its whole element, so they stay
   // valid, and the new one covers the document with the earlier signatures.
+  // For a XAdES signature that is the ds:Object holding its
+  // QualifyingProperties, the one object its archive time-stamps do not
+  // cover (EN 319 132-1 §5.5.2.2): the new signature and what is later
+  // added to it leave the earlier signature's B-LTA intact.
   std::vector<xmlNode*> existing;
   findSignatures(xmlDocGetRootElement(p.doc.get()), existing);
+  xmlNode* earlierQp = existing.empty() ? nullptr : qualifyingPropertiesOf(existing.back());
   if (existing.empty()) {
     xmlAddChild(xmlDocGetRootElement(p.doc.get()), t.sig);
+  } else if (earlierQp && earlierQp->parent) {
+    xmlAddChild(earlierQp->parent, t.sig);
   } else {
     xmlNode* holder = xmlSecTmplSignatureAddObject(existing.back(), nullptr, nullptr, nullptr);
     if (!holder) throw Error(Category::Internal, "cannot add an object to the earlier signature");
@@ -397,46 +406,68 @@ void addKeyInfo(XadesPending& p, xmlNs* dsNs) {
   }
 }
 
+/// The UnsignedSignatureProperties of `qp`, made when missing (EN 319 132-1
+/// §4.3: UnsignedProperties follows SignedProperties).
+xmlNode* unsignedSignatureProperties(xmlNode* qp) {
+  xmlNs* xa = qp->ns;
+  xmlNode* up = xml::child(qp, kXadesAny, "UnsignedProperties");
+  if (!up) up = xmlNewChild(qp, xa, X("UnsignedProperties"), nullptr);
+  xmlNode* usp = xml::child(up, kXadesAny, "UnsignedSignatureProperties");
+  if (!usp) {
+    // UnsignedSignatureProperties comes before UnsignedDataObjectProperties.
+    usp = xmlNewNode(xa, X("UnsignedSignatureProperties"));
+    xmlNode* first = xmlFirstElementChild(up);
+    if (first) {
+      xmlAddPrevSibling(first, usp);
+    } else {
+      xmlAddChild(up, usp);
+    }
+  }
+  return usp;
+}
+
+/// A new XAdESTimeStampType element `name` in `ns` at the end of `usp`:
+/// ds:CanonicalizationMethod `c14n` and the token, its children in the
+/// QualifyingProperties' namespace (EN 319 132-1 §5.2.8.1 / XAdES schema).
+xmlNode* addTimeStampElement(xmlNode* usp, xmlNs* ns, const char* name, const char* c14n, const Bytes& token) {
+  xmlNs* dsNs = xmlSearchNsByHref(usp->doc, usp, X(kDsig));
+  xmlNode* ts = xmlNewChild(usp, ns, X(name), nullptr);
+  if (!dsNs) dsNs = xmlNewNs(ts, X(kDsig), X("ds"));
+  xmlNewProp(ts, X("Id"), X(randomId("ts-")));
+  xmlNode* cm = xmlNewChild(ts, dsNs, X("CanonicalizationMethod"), nullptr);
+  xmlNewProp(cm, X("Algorithm"), X(c14n));
+  addText(ts, usp->ns, "EncapsulatedTimeStamp", xml::toBase64(token, true));
+  return ts;
+}
+
+/// The xades141 namespace on `e` (declared there when not in scope).
+xmlNs* xades141On(xmlNode* e) {
+  if (xmlNs* ns = xmlSearchNsByHref(e->doc, e, X(kXades141))) return ns;
+  return xmlNewNs(e, X(kXades141), X("xades141"));
+}
+
 /// SignatureTimeStamp over the canonical ds:SignatureValue element (EN 319
 /// 132-1 §5.3); returns the token.
-Bytes addSignatureTimeStamp(XadesPending& p, xmlNs* dsNs) {
-  const auto canonical = xml::canonicalise(p.signatureValue, kExcC14n);
+Bytes addSignatureTimeStamp(xmlNode* qp, xmlNode* signatureValue, const SignParams& params, const std::string& file) {
+  const auto canonical = xml::canonicalise(signatureValue, kExcC14n);
   if (!canonical) throw Error(Category::Internal, "cannot canonicalise SignatureValue");
   Bytes token;
   try {
-    token = requestTimestampToken(*canonical, cms::timestampOptions(p.params));
+    token = requestTimestampToken(*canonical, cms::timestampOptions(params));
   } catch (const Error& e) {
-    throw e.withFile(p.input);
+    throw e.withFile(file);
   }
-  xmlNs* xa = p.qualifyingProperties->ns;
-  xmlNode* up = xmlNewChild(p.qualifyingProperties, xa, X("UnsignedProperties"), nullptr);
-  xmlNode* usp = xmlNewChild(up, xa, X("UnsignedSignatureProperties"), nullptr);
-  xmlNode* sts = xmlNewChild(usp, xa, X("SignatureTimeStamp"), nullptr);
-  xmlNewProp(sts, X("Id"), X(randomId("ts-")));
-  xmlNode* cm = xmlNewChild(sts, dsNs, X("CanonicalizationMethod"), nullptr);
-  xmlNewProp(cm, X("Algorithm"), X(kExcC14n));
-  addText(sts, xa, "EncapsulatedTimeStamp", xml::toBase64(token, true));
+  xmlNode* usp = unsignedSignatureProperties(qp);
+  addTimeStampElement(usp, usp->ns, "SignatureTimeStamp", kExcC14n, token);
   return token;
 }
 
-/// B-LT (EN 319 132-1 §5.5): CertificateValues and RevocationValues after
-/// the SignatureTimeStamp, for the signer's path and the TSA's.
-void addLongTermValues(XadesPending& p, const Bytes& token) {
-  std::vector<Certificate> pool = p.cert->chain;
-  std::vector<Certificate> leaves{p.cert->certificate};
-  for (const Certificate& c : ltv::tokenCertificates(token)) {
-    pool.push_back(c);
-    leaves.push_back(c);
-  }
-  const ltv::Material m = ltv::collect(leaves, pool, p.params, p.input);
-  xmlNs* xa = p.qualifyingProperties->ns;
-  xmlNode* usp = xml::child(xml::child(p.qualifyingProperties, kXadesAny, "UnsignedProperties"), kXadesAny,
-                            "UnsignedSignatureProperties");
-  if (!usp) throw Error(Category::Internal, "no UnsignedSignatureProperties", p.input);
-  xmlNode* cv = xmlNewChild(usp, xa, X("CertificateValues"), nullptr);
+/// xades:CertificateValues and xades:RevocationValues of `m` into `parent`.
+void addValues(xmlNode* parent, xmlNs* xa, const ltv::Material& m) {
+  xmlNode* cv = xmlNewChild(parent, xa, X("CertificateValues"), nullptr);
   for (const Certificate& c : m.certificates)
     addText(cv, xa, "EncapsulatedX509Certificate", xml::toBase64(c.der(), true));
-  xmlNode* rv = xmlNewChild(usp, xa, X("RevocationValues"), nullptr);
+  xmlNode* rv = xmlNewChild(parent, xa, X("RevocationValues"), nullptr);
   if (!m.crls.empty()) {
     xmlNode* crls = xmlNewChild(rv, xa, X("CRLValues"), nullptr);
     for (const Bytes& crl : m.crls) addText(crls, xa, "EncapsulatedCRLValue", xml::toBase64(crl, true));
@@ -445,6 +476,61 @@ void addLongTermValues(XadesPending& p, const Bytes& token) {
     xmlNode* ocsp = xmlNewChild(rv, xa, X("OCSPValues"), nullptr);
     for (const Bytes& r : m.ocspResponses) addText(ocsp, xa, "EncapsulatedOCSPValue", xml::toBase64(r, true));
   }
+}
+
+/// B-LT (EN 319 132-1 §5.5): CertificateValues and RevocationValues after
+/// the SignatureTimeStamp, for the signer's path and each signature
+/// time-stamp's TSA.
+void addLongTermValues(xmlNode* qp, const Certificate& signer, std::vector<Certificate> pool,
+                       const std::vector<Bytes>& tokens, const SignParams& params, const std::string& file) {
+  std::vector<Certificate> leaves{signer};
+  for (const Bytes& token : tokens) {
+    for (const Certificate& c : ltv::tokenCertificates(token)) {
+      pool.push_back(c);
+      leaves.push_back(c);
+    }
+  }
+  const ltv::Material m = ltv::collect(leaves, pool, params, file);
+  addValues(unsignedSignatureProperties(qp), qp->ns, m);
+}
+
+/// Renewal (EN 319 132-1 §5.5.3, §5.5.2.1): before a new archive time-stamp,
+/// the validation data of the previous one's TSA in an
+/// xades141:TimeStampValidationData, so that the new time-stamp covers it.
+void addTimeStampValidationData(xmlNode* qp, const Bytes& previous, const SignParams& params, const std::string& file) {
+  const std::vector<Certificate> tsa = ltv::tokenCertificates(previous);
+  if (tsa.empty()) throw Error(Category::Malformed, tr("the archive time-stamp cannot be read"), file);
+  const ltv::Material m = ltv::collect(tsa, tsa, params, file, false);
+  xmlNode* usp = unsignedSignatureProperties(qp);
+  xmlNode* tsvd = xmlNewChild(usp, nullptr, X("TimeStampValidationData"), nullptr);
+  xmlSetNs(tsvd, xades141On(tsvd));
+  xmlNewProp(tsvd, X("Id"), X(randomId("tsvd-")));
+  addValues(tsvd, qp->ns, m);
+}
+
+/// B-LTA (EN 319 132-1 §5.5.2): an xades141:ArchiveTimeStamp at the end of
+/// the UnsignedSignatureProperties over the §5.5.2.2 input (every property
+/// before it), canonicalised with C14N 1.0, the form xmlsec gives a
+/// reference's node-set, so one algorithm serves both.
+void addArchiveTimeStamp(xmlNode* sig, xmlNode* qp, const std::map<std::string, fs::path>& files,
+                         const Certificate& signer, const SignParams& params, const std::string& file) {
+  const auto outputs = referenceOutputs(sig, files, X509_get0_pubkey(signer.native()));
+  if (!outputs) {
+    throw Error(
+        Category::Malformed,
+        format(tr("the signed content cannot be processed for the archive time-stamp: {0}"), {xml::lastError()}), file);
+  }
+  const auto input = archiveTimeStampInput(sig, nullptr, kC14n10, *outputs);
+  if (!input) throw Error(Category::Internal, "cannot canonicalise the archived elements", file);
+  Bytes token;
+  try {
+    token = requestTimestampToken(*input, cms::timestampOptions(params));
+  } catch (const Error& e) {
+    throw e.withFile(file);
+  }
+  xmlNode* usp = unsignedSignatureProperties(qp);
+  xmlNode* ats = addTimeStampElement(usp, nullptr, "ArchiveTimeStamp", kC14n10, token);
+  xmlSetNs(ats, xades141On(ats));
 }
 
 }  // namespace
@@ -477,6 +563,7 @@ std::unique_ptr<PendingSignature> xades::prepareSignature(const fs::path& input,
   if (packaging == Packaging::Enveloping) xades::addContentObject(t);
   xades::addQualifyingProperties(t, offered.certificate);
   xades::computeDigests(t, pub);
+  p->files = t.files;
   return p;
 }
 
@@ -491,15 +578,155 @@ void xades::XadesPending::finish(const Bytes& value, AtomicFile& out) {
   xmlNs* dsNs = xmlSearchNsByHref(p.doc.get(), p.signature, X(xades::kDsig));
   xades::addKeyInfo(p, dsNs);
   if (p.params.level != SignatureLevel::B_B) {
-    const Bytes token = xades::addSignatureTimeStamp(p, dsNs);
-    if (p.params.level == SignatureLevel::B_LT || p.params.level == SignatureLevel::B_LTA)
-      xades::addLongTermValues(p, token);
+    const Bytes token = xades::addSignatureTimeStamp(p.qualifyingProperties, p.signatureValue, p.params, p.input);
+    if (p.params.level == SignatureLevel::B_LT || p.params.level == SignatureLevel::B_LTA) {
+      xades::addLongTermValues(p.qualifyingProperties, p.cert->certificate, p.cert->chain, {token}, p.params, p.input);
+    }
+    if (p.params.level == SignatureLevel::B_LTA)
+      xades::addArchiveTimeStamp(p.signature, p.qualifyingProperties, p.files, p.cert->certificate, p.params, p.input);
   }
 
   xml::clearLastError();
   if (xmlSaveFileEnc(output.c_str(), p.doc.get(), "UTF-8") < 0) {
     throw Error(Category::Io, format(tr("cannot write the signed file: {0}"), {xml::lastError()}), output.string());
   }
+}
+
+// ---------------------------------------------------------------- extend ---
+
+namespace xades {
+namespace {
+
+int rank(const std::string& level) { return level == "B-LTA" ? 3 : level == "B-LT" ? 2 : level == "B-T" ? 1 : 0; }
+
+xmlNode* unsignedSignaturePropertiesIfAny(xmlNode* qp) {
+  return xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties");
+}
+
+/// The tokens of the `name` time-stamps of `usp`, in order.
+std::vector<Bytes> tokensOf(xmlNode* usp, const char* name) {
+  std::vector<Bytes> out;
+  for (xmlNode* ts : xml::children(usp)) {
+    if (!xml::is(ts, kXadesAny, name)) continue;
+    xmlNode* enc = xml::child(ts, kXadesAny, "EncapsulatedTimeStamp");
+    if (const auto token = enc ? xml::base64(enc) : std::nullopt) out.push_back(*token);
+  }
+  return out;
+}
+
+/// The detached content and the references of `sig`, checked as the
+/// verifier checks them (EN 319 102-1 §5.2.2): an archive time-stamp covers
+/// what the references give, so they must all be processable.
+std::map<std::string, fs::path> archivableContent(const SignedDocument& d, xmlNode* sig, const std::string& id,
+                                                  const fs::path& file) {
+  const VerifyOptions options;
+  SignatureContext sc{sig, id, d.census, file, options, {}, std::nullopt};
+  SignatureReport r;
+  std::vector<ResolvedReference> refs;
+  if (!resolveReferences(sc, xml::child(sig, kDsig, "SignedInfo"), r, refs)) {
+    throw Error(Category::Unsupported,
+                tr("the signature's references cannot be processed, so no archive time-stamp can cover them"),
+                file.string());
+  }
+  for (const ResolvedReference& ref : refs) {
+    if (ref.detached && !sc.files.count(ref.uri)) {
+      throw Error(Category::Io,
+                  format(tr("the signed file \"{0}\" is not beside the signature; an archive time-stamp covers it"),
+                         {ref.fileName}),
+                  file.string());
+    }
+  }
+  return sc.files;
+}
+
+/// Whether another signature of `d` covers `sig` (a later signature made
+/// over the document with it, createTemplate): adding properties to `sig`
+/// would break that one, so it is left as it is.
+bool coveredByAnother(const SignedDocument& d, xmlNode* sig, const fs::path& file) {
+  const VerifyOptions options;
+  for (xmlNode* other : d.signatures) {
+    if (other == sig) continue;
+    SignatureContext sc{other, {}, d.census, file, options, {}, std::nullopt};
+    SignatureReport r;
+    std::vector<ResolvedReference> refs;
+    resolveReferences(sc, xml::child(other, kDsig, "SignedInfo"), r, refs);
+    for (const ResolvedReference& ref : refs) {
+      if (ref.wholeDocument && !xml::isInside(sig, other)) return true;
+      if (ref.target && xml::isInside(sig, ref.target) && !xml::isInside(sig, other)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+}  // namespace xades
+
+std::vector<ExtendedSignature> xades::extendFile(const fs::path& file, AtomicFile& out, const SignParams& params) {
+  xml::initialise();
+  const std::string name = file.string();
+  SignedDocument d = parseSigned(file);
+  if (d.signatures.empty()) throw Error(Category::Malformed, tr("the file holds no signature"), name);
+  const int wanted = static_cast<int>(params.level);
+  std::vector<ExtendedSignature> done;
+  bool anyXades = false;
+  // The last signature first: a later signature lies inside an earlier one
+  // (createTemplate), so an earlier signature's archive time-stamp sees it
+  // with what it gains here.
+  for (std::size_t i = d.signatures.size(); i-- > 0;) {
+    xmlNode* sig = d.signatures[i];
+    const auto idAttr = xml::attribute(sig, "Id");
+    const std::string id = idAttr && !idAttr->empty() ? *idAttr : "Signature" + std::to_string(i + 1);
+    ExtendedSignature e{id, "-", "-"};
+    xmlNode* qp = qualifyingPropertiesOf(sig);
+    xmlNode* sigValue = xml::child(sig, kDsig, "SignatureValue");
+    if (!qp || !sigValue || !qp->ns) {
+      done.insert(done.begin(), std::move(e));  // XML-DSig only: no place for unsigned properties
+      continue;
+    }
+    anyXades = true;
+    const auto level = [qp] { return levelOf(unsignedSignaturePropertiesIfAny(qp)); };
+    e.levelBefore = level();
+    if (coveredByAnother(d, sig, file)) {
+      e.levelAfter = e.levelBefore;
+      done.insert(done.begin(), std::move(e));
+      continue;
+    }
+    // EN 319 132-1 §5.3, §5.5: the signature time-stamp, then the values,
+    // then the archive time-stamp, each over what comes before it.
+    if (rank(level()) < 1 && wanted >= 1) addSignatureTimeStamp(qp, sigValue, params, name);
+    std::vector<Certificate> pool;
+    const std::optional<Certificate> signer = signingCertificateOf(sig, pool);
+    if (!signer && wanted >= 2) {
+      throw Error(Category::Unsupported,
+                  tr("the signature carries no certificate, so no validation data can be added for it"), name);
+    }
+    if (rank(level()) < 2 && wanted >= 2) {
+      addLongTermValues(qp, *signer, pool, tokensOf(unsignedSignaturePropertiesIfAny(qp), "SignatureTimeStamp"), params,
+                        name);
+    }
+    if (wanted >= 3) {
+      const std::map<std::string, fs::path> files = archivableContent(d, sig, id, file);
+      if (rank(level()) == 3) {
+        // Renewal: the previous archive time-stamp's validation data first.
+        const std::vector<Bytes> previous = tokensOf(unsignedSignaturePropertiesIfAny(qp), "ArchiveTimeStamp");
+        if (previous.empty()) throw Error(Category::Malformed, tr("the archive time-stamp cannot be read"), name);
+        addTimeStampValidationData(qp, previous.back(), params, name);
+      }
+      addArchiveTimeStamp(sig, qp, files, *signer, params, name);
+    }
+    e.levelAfter = level();
+    done.insert(done.begin(), std::move(e));
+  }
+  if (!anyXades) {
+    throw Error(Category::Unsupported,
+                tr("only XAdES signatures can be extended; these XML signatures have no qualifying properties"), name);
+  }
+  const fs::path& output = out.temporary();
+  xml::clearLastError();
+  if (xmlSaveFileEnc(output.c_str(), d.doc.get(), "UTF-8") < 0) {
+    throw Error(Category::Io, format(tr("cannot write the signed file: {0}"), {xml::lastError()}), output.string());
+  }
+  return done;
 }
 
 }  // namespace securedoc

@@ -7,8 +7,9 @@
 // KeyInfo carries, else a key the signature names or carries, never one
 // xmlsec picks); integrity (every reference digest, then the value, whether
 // or not the certificate chains to a trust anchor; without any key the
-// digests are still computed); the time-stamps; the certificate chain; the
-// cryptographic constraints; and the scope.
+// digests are still computed); the time-stamps (the signature's, then each
+// archive time-stamp over what EN 319 132-1 §5.5.2.2 archives); the
+// certificate chain; the cryptographic constraints; and the scope.
 #include <securedoc/formats/xades.h>
 
 #include "der.h"
@@ -49,7 +50,6 @@ using checks::lower;
 using checks::makeCheck;
 using xml::X;
 
-constexpr const char* kC14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 /// Documents larger than this (elements, attributes, text nodes) are not put
 /// through xmlsec's XPath 1.0 transform when the key is only inside the
 /// signature (KeyValue); otherwise ExcludeSignaturesFilter2 runs it linearly.
@@ -268,26 +268,6 @@ XmlsecOutcome runXmlsec(xmlNode* sig, Key key, const std::map<std::string, fs::p
   }
   out.succeeded = rc >= 0 && ctx->status == xmlSecDSigStatusSucceeded;
   return out;
-}
-
-std::string levelOf(xmlNode* unsignedSigProps) {
-  bool t = false, lt = false, lta = false;
-  for (xmlNode* c : xml::children(unsignedSigProps)) {
-    const char* n = reinterpret_cast<const char*>(c->name);
-    if (!std::strcmp(n, "SignatureTimeStamp")) t = true;
-    if (!std::strcmp(n, "CertificateValues") || !std::strcmp(n, "RevocationValues")) lt = true;
-    if (!std::strcmp(n, "ArchiveTimeStamp")) lta = true;
-  }
-  return lta ? "B-LTA" : lt ? "B-LT" : t ? "B-T" : "B-B";
-}
-
-/// QualifyingProperties of `sig`: in one of its ds:Object children.
-xmlNode* qualifyingPropertiesOf(xmlNode* sig) {
-  for (xmlNode* obj : xml::children(sig)) {
-    if (!xml::is(obj, kDsig, "Object")) continue;
-    if (xmlNode* qp = xml::child(obj, kXadesAny, "QualifyingProperties")) return qp;
-  }
-  return nullptr;
 }
 
 /// While it lives, every accepted XPath 1.0 "not(ancestor-or-self::ds:Signature)"
@@ -788,7 +768,6 @@ void checkTimestamps(Verification& v) {
   // EN 319 132-1 §5.3: B-T and above need a signature time-stamp; one that
   // failed proves nothing, so the signature is B-B with it listed.
   r.level = checks::hasUsableSignatureTimestamp(r) ? levelOf(v.usp) : "B-B";
-  if (r.level == "B-LTA") checks::archiveTimestampNotValidated(r);
   if (xml::child(v.usp, kXadesAny, "CounterSignature")) {
     r.messages.push_back(Note{"counter-signatures-not-validated",
                               N_("The signature has counter-signatures; they are recognised but not yet validated.")});
@@ -832,6 +811,22 @@ void checkSigningCertificateReference(Verification& v) {
   }
 }
 
+/// The certificates of a CertificateValues element (ETSI EN 319 132-1
+/// §5.5.1: EncapsulatedX509Certificate, base64 DER) added to `pool`, each
+/// once; an unreadable value adds nothing to build paths from.
+void addCertificateValues(xmlNode* cv, std::vector<Certificate>& pool) {
+  for (xmlNode* e : xml::children(cv)) {
+    const auto der = xml::base64(e);
+    if (!der) continue;
+    try {
+      Certificate c = Certificate::fromDer(*der);
+      if (std::find(pool.begin(), pool.end(), c) == pool.end()) pool.push_back(std::move(c));
+    } catch (const Error&) {
+      // nothing to add
+    }
+  }
+}
+
 /// The validation data of the unsigned properties (ETSI EN 319 132-1
 /// §5.5.2 RevocationValues: EncapsulatedCRLValue and EncapsulatedOCSPValue,
 /// base64 DER; §5.5.3 TimeStampValidationData of XAdES 1.4.1, which holds
@@ -852,18 +847,7 @@ checks::ValidationData validationDataOf(xmlNode* usp, std::vector<Certificate>& 
       }
     }
   };
-  const auto certificateValues = [&pool](xmlNode* cv) {
-    for (xmlNode* e : xml::children(cv)) {
-      const auto der = xml::base64(e);
-      if (!der) continue;
-      try {
-        Certificate c = Certificate::fromDer(*der);
-        if (std::find(pool.begin(), pool.end(), c) == pool.end()) pool.push_back(std::move(c));
-      } catch (const Error&) {
-        // an unreadable value adds nothing to build paths from
-      }
-    }
-  };
+  const auto certificateValues = [&pool](xmlNode* cv) { addCertificateValues(cv, pool); };
   for (xmlNode* p : xml::children(usp)) {
     if (xml::is(p, kXadesAny, "RevocationValues")) revocationValues(p);
     if (!xml::is(p, kXadesAny, "TimeStampValidationData")) continue;
@@ -873,6 +857,71 @@ checks::ValidationData validationDataOf(xmlNode* usp, std::vector<Certificate>& 
     }
   }
   return out;
+}
+
+/// 4c. XAdES B-LTA: each archive time-stamp (EN 319 132-1 §5.5.2) over what
+/// §5.5.2.2 archives, computed anew with only the properties before it, then
+/// judged as every token is (checks::archiveTimestamp).  A passed one is a
+/// proof of existence of the signature and everything it covers (EN 319
+/// 102-1 §5.6.2.3); without a usable one the signature is B-LT.
+void checkArchiveTimestamps(Verification& v) {
+  SignatureReport& r = v.r;
+  std::vector<xmlNode*> archives;
+  bool older = false;
+  for (xmlNode* p : xml::children(v.usp)) {
+    if (!xml::is(p, kXadesAny, "ArchiveTimeStamp")) continue;
+    // XAdES 1.3.2's xades:ArchiveTimeStamp (TS 101 903 §7.7) archives other
+    // input (its KeyInfo and Object rules differ): recognised, not checked.
+    if (p->ns && xmlStrEqual(p->ns->href, X(kXades141))) {
+      archives.push_back(p);
+    } else {
+      older = true;
+    }
+  }
+  if (older) checks::archiveTimestampNotValidated(r);
+  if (archives.empty()) return;
+  std::vector<Certificate> material = v.pool;
+  validationDataOf(v.usp, material);  // TimeStampValidationData's certificates too
+  material.insert(material.end(), v.sc.options.extraCertificates.begin(), v.sc.options.extraCertificates.end());
+  std::optional<std::vector<Bytes>> outputs;
+  if (!v.missing) {
+    ExcludeSignaturesFilter2 twin(v.refs);
+    // Any key of the signature method's type runs xmlsec's reference
+    // processing; the signer's may not fit it (a forged method).
+    if (EVP_PKEY* key = signerKey(v)) outputs = referenceOutputs(v.sc.sig, v.sc.files, key);
+    if (!outputs) outputs = referenceOutputs(v.sc.sig, v.sc.files, digestOnlyKey(v.signatureMethod));
+  }
+  std::optional<std::time_t> archivePoe;
+  for (xmlNode* ats : archives) {
+    const xmlNode* cm = xml::child(ats, kDsig, "CanonicalizationMethod");
+    const std::string alg = cm ? xml::attribute(cm, "Algorithm").value_or(kC14n10) : kC14n10;
+    xmlNode* enc = xml::child(ats, kXadesAny, "EncapsulatedTimeStamp");
+    const Bytes token = enc ? xml::base64(enc).value_or(Bytes{}) : Bytes{};
+    if (v.missing) {
+      TimestampReport t;
+      t.type = "archive";
+      t.indication = Indication::Indeterminate;
+      t.detail = Note{"archive-content-missing",
+                      N_("the signed content is not available, so what the archive time-stamp covers cannot be "
+                         "computed")};
+      r.timestamps.push_back(std::move(t));
+      continue;
+    }
+    const std::optional<Bytes> input =
+        outputs ? archiveTimeStampInput(v.sc.sig, ats, alg, *outputs) : std::optional<Bytes>{};
+    const TimestampCheck tc = checkTimestampTokenWith(
+        token,
+        [&input](const std::string& name) -> std::optional<Bytes> {
+          const EVP_MD* md = EVP_get_digestbyname(name.c_str());
+          if (!input || !md) return std::nullopt;
+          return hash(md, *input);
+        },
+        v.sc.options.trustAnchors, material, v.sc.options.time);
+    archivePoe = checks::earliest(archivePoe, checks::archiveTimestamp(r, tc, v.sc.options));
+  }
+  v.poe = checks::earliest(v.poe, archivePoe);
+  // EN 319 132-1 §5.5: B-LTA needs an archive time-stamp that holds.
+  if (r.level == "B-LTA" && !checks::hasUsableTimestamp(r, "archive")) r.level = "B-LT";
 }
 
 /// 5. The certificate, its chain and the signed reference to it (§5.2.6).
@@ -962,6 +1011,7 @@ SignatureReport verifySignature(SignatureContext& sc, std::time_t now) {
   wrappingChecks(sc, v.refs, v.r);
   checkSignedProperties(v);
   checkTimestamps(v);
+  checkArchiveTimestamps(v);
   checkSigningCertificate(v);
   checkAlgorithms(v);
   checkScope(v);
@@ -976,6 +1026,40 @@ std::string signatureId(xmlNode* sig, std::size_t index) {
 }  // namespace
 
 }  // namespace xades
+
+std::string xades::levelOf(xmlNode* unsignedSigProps) {
+  bool t = false, lt = false, lta = false;
+  for (xmlNode* c : xml::children(unsignedSigProps)) {
+    const char* n = reinterpret_cast<const char*>(c->name);
+    if (!std::strcmp(n, "SignatureTimeStamp")) t = true;
+    if (!std::strcmp(n, "CertificateValues") || !std::strcmp(n, "RevocationValues")) lt = true;
+    if (!std::strcmp(n, "ArchiveTimeStamp")) lta = true;
+  }
+  return lta ? "B-LTA" : lt ? "B-LT" : t ? "B-T" : "B-B";
+}
+
+xmlNode* xades::qualifyingPropertiesOf(xmlNode* sig) {
+  for (xmlNode* obj : xml::children(sig)) {
+    if (!xml::is(obj, kDsig, "Object")) continue;
+    if (xmlNode* qp = xml::child(obj, kXadesAny, "QualifyingProperties")) return qp;
+  }
+  return nullptr;
+}
+
+std::optional<Certificate> xades::signingCertificateOf(xmlNode* sig, std::vector<Certificate>& pool) {
+  std::vector<Note> ignored;
+  const std::vector<Certificate> keyInfo = certificatesIn(xml::child(sig, kDsig, "KeyInfo"), ignored);
+  for (const Certificate& c : keyInfo) {
+    if (std::find(pool.begin(), pool.end(), c) == pool.end()) pool.push_back(c);
+  }
+  xmlNode* qp = qualifyingPropertiesOf(sig);
+  xmlNode* usp = xml::child(xml::child(qp, kXadesAny, "UnsignedProperties"), kXadesAny, "UnsignedSignatureProperties");
+  addCertificateValues(xml::child(usp, kXadesAny, "CertificateValues"), pool);
+  bool present = false;
+  xmlNode* sp = xml::child(qp, kXadesAny, "SignedProperties");
+  const std::vector<CertRef> refs = sp ? signingCertificateRefs(sp, present) : std::vector<CertRef>{};
+  return chooseSigner(keyInfo, refs);
+}
 
 VerificationReport xades::verifyFile(const fs::path& file, const VerifyOptions& options) {
   using namespace xades;

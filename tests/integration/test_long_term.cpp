@@ -17,23 +17,6 @@ namespace {
 using securedoc::test::NoProxyForLoopback;
 BOOST_TEST_GLOBAL_FIXTURE(NoProxyForLoopback);
 
-fs::path sample(const std::string& name) { return sourceDir() / "samples" / "documents" / name; }
-
-/// The report of one signature, printed for the log.
-const SignatureReport& only(const VerificationReport& r) {
-  BOOST_TEST_REQUIRE(r.signatures.size() == 1u);
-  const SignatureReport& s = r.signatures[0];
-  BOOST_TEST_MESSAGE(r.file << ": " << indicationCode(s.indication) << "/" << subIndicationCode(s.subIndication) << " "
-                            << s.level);
-  for (const auto& c : s.checks)
-    BOOST_TEST_MESSAGE("  " << c.id << " " << checkStatusCode(c.status) << " " << c.detail);
-  for (const auto& rv : s.revocation) {
-    BOOST_TEST_MESSAGE("  revocation " << rv.subject << ": " << rv.status << " " << rv.source << " " << rv.origin);
-    for (const auto& p : rv.problems) BOOST_TEST_MESSAGE("    " << p);
-  }
-  return s;
-}
-
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(long_term, TrustServices)
@@ -47,7 +30,7 @@ BOOST_AUTO_TEST_CASE(cades_b_lt_verifies_offline_with_the_services_stopped) {
   o.detachedContent = doc;
   {
     const VerificationReport r = verifyFile(sig, o);
-    const SignatureReport& s = only(r);
+    const SignatureReport& s = onlySignature(r);
     BOOST_TEST(s.indication == Indication::TotalPassed);
     BOOST_TEST(s.level == "B-LT");
   }
@@ -55,7 +38,7 @@ BOOST_AUTO_TEST_CASE(cades_b_lt_verifies_offline_with_the_services_stopped) {
   VerifyOptions offline = online(std::make_shared<RevocationChecker>(RevocationOptions{true, {}}));
   offline.detachedContent = doc;
   const VerificationReport r = verifyFile(sig, offline);
-  const SignatureReport& s = only(r);
+  const SignatureReport& s = onlySignature(r);
   BOOST_TEST(s.indication == Indication::TotalPassed);
   BOOST_TEST(s.level == "B-LT");
   BOOST_TEST_REQUIRE(!s.revocation.empty());
@@ -72,16 +55,16 @@ BOOST_AUTO_TEST_CASE(cades_b_lt_verifies_offline_with_the_services_stopped) {
 
 BOOST_AUTO_TEST_CASE(xades_b_lt_verifies_offline_and_xmlsec1_accepts_it) {
   signer("xades", url("/ocsp"), url("/crl"));
-  const fs::path sig = signFile("xades", "B-LT", sample("invoice.xml"));
+  const fs::path sig = signFile("xades", "B-LT", sampleDocument("invoice.xml"));
   {
-    const SignatureReport s = only(verifyFile(sig, online()));
+    const SignatureReport s = onlySignature(verifyFile(sig, online()));
     BOOST_TEST(s.indication == Indication::TotalPassed);
     BOOST_TEST(s.level == "B-LT");
   }
   stop();
   const VerificationReport r =
       verifyFile(sig, online(std::make_shared<RevocationChecker>(RevocationOptions{true, {}})));
-  const SignatureReport& s = only(r);
+  const SignatureReport& s = onlySignature(r);
   BOOST_TEST(s.indication == Indication::TotalPassed);
   BOOST_TEST(s.revocation.at(0).origin == "embedded");
   requireTool("xmlsec1", "the Debian package xmlsec1");
@@ -117,18 +100,7 @@ BOOST_AUTO_TEST_CASE(extend_raises_our_b_b_and_another_tools_cades_to_b_lt) {
   writeFile(doc, "Sprawozdanie kwartalne\n");
   const fs::path ours = signFile("ext", "B-B", doc, "cades");
   // The same key signing with openssl cms: another tool's detached CAdES-B-B.
-  const fs::path pem = dir / "ext.pem";
-  BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", (dir / "ext.p12").string(), "-nodes", "-passin",
-                          "pass:" + password, "-out", pem.string()})
-                         .exitCode == 0);
-  const fs::path cas = dir / "ext-cas.pem";
-  BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", (dir / "ext.p12").string(), "-nokeys", "-cacerts", "-passin",
-                          "pass:" + password, "-out", cas.string()})
-                         .exitCode == 0);
-  const fs::path theirs = dir / "theirs.p7s";
-  BOOST_TEST_REQUIRE(run({"openssl", "cms", "-sign", "-binary", "-cades", "-in", doc.string(), "-signer", pem.string(),
-                          "-certfile", cas.string(), "-outform", "DER", "-out", theirs.string()})
-                         .exitCode == 0);
+  const fs::path theirs = opensslCades("ext", doc, dir / "theirs.p7s");
   const auto r = run({cliPath().string(), "extend", "--level", "B-LT", "--tsa", url("/tsa"), "--tsa-trust-anchor",
                       (dir / "root.pem").string(), "--json", ours.string(), theirs.string()});
   BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
@@ -138,7 +110,7 @@ BOOST_AUTO_TEST_CASE(extend_raises_our_b_b_and_another_tools_cades_to_b_lt) {
     VerifyOptions o = online(std::make_shared<RevocationChecker>(RevocationOptions{true, {}}));
     o.detachedContent = doc;
     const VerificationReport report = verifyFile(sig, o);  // the report outlives `s`
-    const SignatureReport& s = only(report);
+    const SignatureReport& s = onlySignature(report);
     BOOST_TEST(s.indication == Indication::TotalPassed, sig);
     BOOST_TEST(s.level == "B-LT", sig);
     BOOST_TEST(s.proofOfExistence.has_value(), sig);

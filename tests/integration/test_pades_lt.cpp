@@ -5,7 +5,9 @@
 // incremental update.  Our verifier must then say B-LT and find the
 // revocation data embedded with the services stopped; poppler's pdfsig must
 // still find the signature valid and qpdf the file sound.  A signer whose
-// responders are down gets no file at all.
+// responders are down gets no file at all.  B-LTA adds a document
+// time-stamp (ISO 32000-2 §12.8.5) after the /DSS, by signing or by
+// `extend`, which also raises B-B signatures with one.
 #include "trust_services.h"
 
 #include <boost/test/unit_test.hpp>
@@ -83,18 +85,6 @@ VerifyOptions offline(LongTermServices& t) {
   return t.online(std::make_shared<RevocationChecker>(RevocationOptions{true, {}}));
 }
 
-void logSignature(const SignatureReport& s) {
-  BOOST_TEST_MESSAGE(s.level << " " << indicationCode(s.indication) << "/" << subIndicationCode(s.subIndication));
-  for (const auto& c : s.checks)
-    BOOST_TEST_MESSAGE("  " << c.id << " " << checkStatusCode(c.status) << " " << c.detail);
-  for (const auto& rv : s.revocation) {
-    BOOST_TEST_MESSAGE("  revocation " << rv.subject << ": " << rv.status << " " << rv.source << " " << rv.origin);
-    for (const auto& p : rv.problems) BOOST_TEST_MESSAGE("    " << p);
-  }
-  for (const auto& m : s.modifications) BOOST_TEST_MESSAGE("  change " << m.code);
-  for (const auto& m : s.messages) BOOST_TEST_MESSAGE("  * " << m);
-}
-
 /// Every signature TOTAL-PASSED at level B-LT; the signer's revocation
 /// path's revocation entries (the signer's first) good, from `origin`.
 void expectLongTerm(const VerificationReport& r, std::size_t count, const std::string& origin) {
@@ -111,14 +101,24 @@ void expectLongTerm(const VerificationReport& r, std::size_t count, const std::s
   }
 }
 
-void pdfsigValid(const fs::path& pdf, std::size_t count) {
+/// pdfsig finds `count` valid signatures and, after them, `stamps`
+/// document time-stamps, which poppler 22 lists without checking them
+/// ("Signature Type: unknown", "not yet been verified"), never as invalid.
+void pdfsigValid(const fs::path& pdf, std::size_t count, std::size_t stamps = 0) {
   requireTool("pdfsig", "the Debian package poppler-utils");
   const auto r = run({"pdfsig", "-nocert", pdf.string()});
   BOOST_TEST(r.exitCode == 0, "pdfsig exits 0: " << r.out << r.err);
   const auto blocks = pdfsigBlocks(r.out);
-  BOOST_TEST_REQUIRE(blocks.size() == count, r.out);
-  for (const auto& b : blocks) {
-    BOOST_TEST(b.find("Signature Validation: Signature is Valid.") != std::string::npos, b);
+  BOOST_TEST_REQUIRE(blocks.size() == count + stamps, r.out);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const std::string& b = blocks[i];
+    if (i < count) {
+      BOOST_TEST(b.find("Signature Validation: Signature is Valid.") != std::string::npos, b);
+    } else {
+      BOOST_TEST(
+          (b.find("ETSI.RFC3161") != std::string::npos || b.find("Signature Type: unknown") != std::string::npos), b);
+      BOOST_TEST(b.find("Invalid") == std::string::npos, b);
+    }
   }
 }
 
@@ -242,14 +242,106 @@ BOOST_AUTO_TEST_CASE(extend_raises_a_b_t_pdf_to_b_lt_in_place) {
   qpdfCheck(signed_);
 }
 
-BOOST_AUTO_TEST_CASE(extend_refuses_a_pades_b_b_without_touching_it) {
+/// The signature (the first entry) and the document time-stamps after it.
+void expectArchived(const VerificationReport& r, std::size_t stamps) {
+  BOOST_TEST_REQUIRE(r.signatures.size() == 1 + stamps);
+  const SignatureReport& s = r.signatures.front();
+  logSignature(s);
+  BOOST_TEST(s.indication == Indication::TotalPassed);
+  BOOST_TEST(s.level == "B-LTA");
+  BOOST_TEST(s.proofOfExistence.has_value());
+  for (std::size_t k = 1; k <= stamps; ++k) {
+    const SignatureReport& t = r.signatures[k];
+    logSignature(t);
+    BOOST_TEST(t.level == "DocTimeStamp");
+    BOOST_TEST(t.indication == Indication::TotalPassed);
+    BOOST_TEST_REQUIRE(t.timestamps.size() == 1u);
+    BOOST_TEST(t.timestamps.front().type == "document");
+  }
+  BOOST_TEST(r.indication == Indication::TotalPassed);
+}
+
+BOOST_AUTO_TEST_CASE(a_b_lta_pdf_verifies_offline_and_other_tools_accept_it) {
+  signer("lta", url("/ocsp"), url("/crl"));
+  const fs::path signed_ = signFile("lta", "B-LTA", contract());
+  // The document time-stamp is the last revision: /DSS first, then it.
+  const std::string text = readText(signed_);
+  BOOST_TEST(text.rfind("/ETSI.RFC3161") > text.rfind("/DSS"));
+  BOOST_TEST(text.find("/DocTimeStamp") != std::string::npos);
+  stop();
+  expectArchived(verifyFile(signed_, offline(*this)), 1);
+  pdfsigValid(signed_, 1, 1);
+  qpdfCheck(signed_);
+}
+
+BOOST_AUTO_TEST_CASE(extend_raises_a_pades_b_b_to_b_lta_with_document_time_stamps) {
+  // EN 319 142-1 §5.3: a document time-stamp makes a B-B signature B-T; the
+  // /DSS then B-LT; a second document time-stamp B-LTA.
   signer("extbb", url("/ocsp"), url("/crl"));
   const fs::path signed_ = signFile("extbb", "B-B", contract());
-  const std::string before = readText(signed_);
-  const auto r = run({cliPath().string(), "extend", "--level", "B-LT", "--tsa", url("/tsa"), signed_.string()});
-  BOOST_TEST(r.exitCode != 0);
-  BOOST_TEST(r.err.find("document time-stamp") != std::string::npos, r.err);
-  BOOST_TEST((readText(signed_) == before), "the file is untouched");
+  const auto r = run({cliPath().string(), "extend", "--level", "B-LTA", "--tsa", url("/tsa"), "--tsa-trust-anchor",
+                      (dir / "root.pem").string(), signed_.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
+  BOOST_TEST(r.out.find("B-B -> B-LTA") != std::string::npos, r.out);
+  stop();
+  const VerificationReport v = verifyFile(signed_, offline(*this));
+  expectArchived(v, 2);
+  // What proves the signature existed is the first document time-stamp.
+  BOOST_TEST((v.signatures[0].proofOfExistence == v.signatures[1].signingTime));
+  pdfsigValid(signed_, 1, 2);
+  qpdfCheck(signed_);
+}
+
+BOOST_AUTO_TEST_CASE(extend_b_t_only_adds_a_document_time_stamp_to_a_b_b_pdf) {
+  signer("bt", url("/ocsp"), url("/crl"));
+  const fs::path signed_ = signFile("bt", "B-B", contract());
+  const auto r = run({cliPath().string(), "extend", "--level", "B-T", "--tsa", url("/tsa"), "--tsa-trust-anchor",
+                      (dir / "root.pem").string(), signed_.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
+  const VerificationReport v = verifyFile(signed_, online());
+  BOOST_TEST_REQUIRE(v.signatures.size() == 2u);
+  BOOST_TEST(v.signatures[0].level == "B-T");
+  BOOST_TEST(v.signatures[0].indication == Indication::TotalPassed);
+  BOOST_TEST(v.signatures[1].level == "DocTimeStamp");
+  BOOST_TEST(readText(signed_).find("/DSS") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(renewing_a_b_lta_pdf_secures_the_old_time_stamp_and_adds_a_new_one) {
+  signer("renew", url("/ocsp"), url("/crl"));
+  const fs::path signed_ = signFile("renew", "B-LTA", contract());
+  const auto r = run({cliPath().string(), "extend", "--level", "B-LTA", "--tsa", url("/tsa"), "--tsa-trust-anchor",
+                      (dir / "root.pem").string(), signed_.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
+  BOOST_TEST(r.out.find("B-LTA -> B-LTA") != std::string::npos, r.out);
+  // The first document time-stamp's TSA certificate is in the /DSS now.
+  const VerificationReport before = verifyFile(signed_, online());
+  BOOST_TEST_REQUIRE(before.signatures.size() == 3u);
+  BOOST_TEST_REQUIRE(before.signatures[1].signer.has_value());
+  BOOST_TEST(holds(dssStreams(signed_, "Certs"), before.signatures[1].signer->der()));
+  stop();
+  expectArchived(verifyFile(signed_, offline(*this)), 2);
+  pdfsigValid(signed_, 1, 2);
+  qpdfCheck(signed_);
+}
+
+BOOST_AUTO_TEST_CASE(a_b_b_signature_revoked_after_its_document_time_stamp_passes) {
+  // EN 319 102-1 §5.6.2.4: the document time-stamp is the proof of
+  // existence; a revocation after it does not reach back.
+  const Certificate cert = signer("late", url("/ocsp"), url("/crl"));
+  const fs::path signed_ = signFile("late", "B-B", contract());
+  const auto r = run({cliPath().string(), "extend", "--level", "B-T", "--tsa", url("/tsa"), "--tsa-trust-anchor",
+                      (dir / "root.pem").string(), signed_.string()});
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the revocation comes a second later
+  ca.revoke(cert, 4, std::time(nullptr));                        // superseded
+  const SignatureReport s = verifyFile(signed_, online()).signatures.at(0);
+  logSignature(s);
+  BOOST_TEST(s.indication == Indication::TotalPassed);
+  BOOST_TEST(hasMessage(s, "revoked-after-poe"));
+  // Without the document time-stamp's proof the same revocation is fatal.
+  const fs::path bare = signFile("late", "B-B", contract());
+  const SignatureReport b = verifyFile(bare, online()).signatures.at(0);
+  BOOST_TEST(b.indication != Indication::TotalPassed);
 }
 
 BOOST_AUTO_TEST_CASE(responders_down_no_file_is_written) {

@@ -214,6 +214,24 @@ struct TrustServices {
   /// Signs `input` with NAME.p12 at `level` (format by content, or
   /// `format`), `extra` arguments added; returns the signed file, written
   /// into its own new folder.
+  /// Another tool's detached CAdES-B-B: `openssl cms -sign -cades` over
+  /// `doc` with the key and chain of signer `name`, written to `out`.
+  fs::path opensslCades(const std::string& name, const fs::path& doc, const fs::path& out) {
+    const fs::path p12 = dir / (name + ".p12");
+    const fs::path pem = dir / (name + ".pem");
+    BOOST_TEST_REQUIRE(
+        run({"openssl", "pkcs12", "-in", p12.string(), "-nodes", "-passin", "pass:" + password, "-out", pem.string()})
+            .exitCode == 0);
+    const fs::path cas = dir / (name + "-cas.pem");
+    BOOST_TEST_REQUIRE(run({"openssl", "pkcs12", "-in", p12.string(), "-nokeys", "-cacerts", "-passin",
+                            "pass:" + password, "-out", cas.string()})
+                           .exitCode == 0);
+    BOOST_TEST_REQUIRE(run({"openssl", "cms", "-sign", "-binary", "-cades", "-in", doc.string(), "-signer",
+                            pem.string(), "-certfile", cas.string(), "-outform", "DER", "-out", out.string()})
+                           .exitCode == 0);
+    return out;
+  }
+
   fs::path signFile(const std::string& name, const std::string& level, const fs::path& input,
                     const std::string& format = "auto", const std::vector<std::string>& extra = {}) {
     static int counter = 0;
@@ -284,6 +302,45 @@ inline const Check* checkOf(const SignatureReport& s, const std::string& id) {
     if (c.id == id) return &c;
   }
   return nullptr;
+}
+
+/// One of the project's sample documents (samples/documents).
+inline fs::path sampleDocument(const std::string& name) { return sourceDir() / "samples" / "documents" / name; }
+
+/// A signature's report in the test log: verdict, checks, time-stamps,
+/// revocation entries, changes after it and messages.
+inline void logSignature(const SignatureReport& s) {
+  BOOST_TEST_MESSAGE(s.id << " " << s.level << " " << indicationCode(s.indication) << "/"
+                          << subIndicationCode(s.subIndication));
+  for (const auto& c : s.checks)
+    BOOST_TEST_MESSAGE("  " << c.id << " " << checkStatusCode(c.status) << " " << c.detail);
+  for (const auto& t : s.timestamps)
+    BOOST_TEST_MESSAGE("  time-stamp " << t.type << " " << indicationCode(t.indication) << "/"
+                                       << subIndicationCode(t.subIndication) << " " << t.detail);
+  for (const auto& rv : s.revocation) {
+    BOOST_TEST_MESSAGE("  revocation " << rv.subject << ": " << rv.status << " " << rv.source << " " << rv.origin);
+    for (const auto& p : rv.problems) BOOST_TEST_MESSAGE("    " << p);
+  }
+  for (const auto& m : s.modifications) BOOST_TEST_MESSAGE("  change " << m.code);
+  for (const auto& m : s.messages) BOOST_TEST_MESSAGE("  * " << m);
+}
+
+/// The report of the file's one signature (a copy: `r` may be a
+/// temporary), printed for the log.
+inline SignatureReport onlySignature(const VerificationReport& r) {
+  BOOST_TEST_REQUIRE(r.signatures.size() == 1u);
+  BOOST_TEST_MESSAGE(r.file);
+  logSignature(r.signatures[0]);
+  return r.signatures[0];
+}
+
+/// The time-stamps of `type` ("signature", "archive", "document") of `s`.
+inline std::vector<const TimestampReport*> timestampsOf(const SignatureReport& s, const std::string& type) {
+  std::vector<const TimestampReport*> out;
+  for (const auto& t : s.timestamps) {
+    if (t.type == type) out.push_back(&t);
+  }
+  return out;
 }
 
 inline bool hasMessage(const SignatureReport& s, const std::string& code) {

@@ -17,7 +17,7 @@ namespace securedoc::ui {
 namespace {
 
 const char* const kLanguages[] = {"system", "pl", "en"};
-const char* const kLevels[] = {"default", "B-B", "B-T", "B-LT"};
+const char* const kLevels[] = {"default", "B-B", "B-T", "B-LT", "B-LTA"};
 const wxString kPemFiles = "PEM (*.pem;*.crt;*.cer)|*.pem;*.crt;*.cer|*|*";
 
 }  // namespace
@@ -77,8 +77,9 @@ SettingsDialog::SettingsDialog(wxWindow* parent, const Settings& current)
     m_level->Append(_("B-B: basic signature"));
     m_level->Append(_("B-T: with a time-stamp"));
     m_level->Append(_("B-LT: long-term, with the certificates' revocation data"));
+    m_level->Append(_("B-LTA: long-term with an archive time-stamp, renewable"));
     m_level->SetSelection(0);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 5; ++i)
       if (current.level == kLevels[i]) m_level->SetSelection(i);
     g->Add(m_level, 1, wxEXPAND);
   }
@@ -140,7 +141,7 @@ Settings SettingsDialog::settings() const {
   s.cloudLogin = m_cloudLogin->GetValue().Strip(wxString::both).utf8_string();
   s.rememberSession = m_remember->GetValue();
   const int level = m_level->GetSelection();
-  s.level = level >= 0 && level < 4 ? kLevels[level] : "default";
+  s.level = level >= 0 && level < 5 ? kLevels[level] : "default";
   return s;
 }
 

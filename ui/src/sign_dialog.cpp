@@ -114,6 +114,7 @@ SignDialog::SignDialog(wxWindow* parent, const Settings& settings, Interaction& 
   m_level->Append(m_settings.tsaUrl.empty() ? _("B-T: with a time-stamp (set a time-stamp service in Settings)")
                                             : _("B-T: with a time-stamp"));
   m_level->Append(_("B-LT: long-term, with the certificates' revocation data"));
+  m_level->Append(_("B-LTA: long-term with an archive time-stamp, renewable"));
   setLevel(defaultLevel(m_settings));
   grid->Add(m_level, 1, wxEXPAND);
   grid->AddGrowableCol(1);
@@ -145,7 +146,8 @@ SignDialog::SignDialog(wxWindow* parent, const Settings& settings, Interaction& 
       wxEVT_BUTTON,
       [this](wxCommandEvent& e) {
         if (m_level->GetSelection() >= 1 && m_settings.tsaUrl.empty()) {
-          wxMessageBox(_("Levels B-T and B-LT need a time-stamp service. Set its address in Settings, or choose B-B."),
+          wxMessageBox(_("Levels B-T, B-LT and B-LTA need a time-stamp service. Set its address in Settings, or "
+                         "choose B-B."),
                        _("Sign files"), wxOK | wxICON_WARNING, this);
           return;
         }
@@ -859,7 +861,10 @@ void SignDialog::setFormat(const std::string& id) {
 }
 
 void SignDialog::setLevel(SignatureLevel level) {
-  m_level->SetSelection(level == SignatureLevel::B_LT ? 2 : level == SignatureLevel::B_T ? 1 : 0);
+  m_level->SetSelection(level == SignatureLevel::B_LTA  ? 3
+                        : level == SignatureLevel::B_LT ? 2
+                        : level == SignatureLevel::B_T  ? 1
+                                                        : 0);
 }
 
 std::optional<SigningChoice> SignDialog::choice() const {
@@ -869,7 +874,10 @@ std::optional<SigningChoice> SignDialog::choice() const {
   const int f = m_format->GetSelection();
   c.format = f >= 0 && f < 4 ? kFormats[f] : "auto";
   const int level = m_level->GetSelection();
-  c.level = level == 2 ? SignatureLevel::B_LT : level == 1 ? SignatureLevel::B_T : SignatureLevel::B_B;
+  c.level = level == 3   ? SignatureLevel::B_LTA
+            : level == 2 ? SignatureLevel::B_LT
+            : level == 1 ? SignatureLevel::B_T
+                         : SignatureLevel::B_B;
   c.visible = placement();
   return c;
 }

@@ -36,6 +36,7 @@ SignatureLevel defaultLevel(const Settings& s) {
   if (s.level == "B-B") return SignatureLevel::B_B;
   if (s.level == "B-T") return SignatureLevel::B_T;
   if (s.level == "B-LT") return SignatureLevel::B_LT;
+  if (s.level == "B-LTA") return SignatureLevel::B_LTA;
   return s.tsaUrl.empty() ? SignatureLevel::B_B : SignatureLevel::B_T;
 }
 
@@ -115,10 +116,10 @@ std::vector<std::string> settingsProblems(const Settings& s) {
   if (!s.cloudCa.empty() && !fs::is_regular_file(s.cloudCa)) {
     out.push_back(format(tr("the certificate file {0} does not exist"), {s.cloudCa.string()}));
   }
-  if (s.level != "default" && s.level != "B-B" && s.level != "B-T" && s.level != "B-LT") {
+  if (s.level != "default" && s.level != "B-B" && s.level != "B-T" && s.level != "B-LT" && s.level != "B-LTA") {
     out.push_back(format(tr("unknown signature level \"{0}\""), {s.level}));
   }
-  if ((s.level == "B-T" || s.level == "B-LT") && s.tsaUrl.empty()) {
+  if (s.level != "default" && s.level != "B-B" && s.tsaUrl.empty()) {
     out.push_back(format(tr("level {0} needs the address of a time-stamp service"), {s.level}));
   }
   return out;

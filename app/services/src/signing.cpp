@@ -101,13 +101,9 @@ void forEachParallel(std::size_t n, Fn fn) {
 }  // namespace
 
 namespace {
-/// The level asked for, checked once for the batch (every format makes B-B
-/// and B-T; B-T needs an RFC 3161 service).  Modules trust it.
+/// The level asked for, checked once for the batch (every level above B-B
+/// needs an RFC 3161 service).  Modules trust it.
 void checkLevel(const SignParams& params) {
-  if (params.level == SignatureLevel::B_LTA) {
-    throw Error(Category::Unsupported,
-                format(tr("level {0} is not available yet; use B-B, B-T or B-LT"), {levelName(params.level)}));
-  }
   if (params.level != SignatureLevel::B_B && params.tsaUrl.empty()) {
     throw Error(
         Category::Usage,
@@ -378,7 +374,7 @@ ExtendOutcome extendOne(const fs::path& input, const ExtendRequest& request, con
 
 std::vector<ExtendOutcome> SigningService::extend(const ExtendRequest& asked) const {
   if (asked.params.level == SignatureLevel::B_B) {
-    throw Error(Category::Usage, tr("extend raises signatures to B-T or B-LT; B-B is where they start"));
+    throw Error(Category::Usage, tr("extend raises signatures to B-T, B-LT or B-LTA; B-B is where they start"));
   }
   checkLevel(asked.params);
   ExtendRequest request = asked;

@@ -25,6 +25,8 @@ class XadesModule final : public FormatModule {
                                             const OfferedCertificate& cert) override;
   VerificationReport verify(const std::filesystem::path& file, const VerifyOptions& options) override;
   Inspection inspect(const std::filesystem::path& file) override;
+  std::vector<ExtendedSignature> extend(const std::filesystem::path& file, AtomicFile& out,
+                                        const SignParams& params) override;
 };
 
 }  // namespace securedoc
