@@ -269,4 +269,65 @@ BOOST_AUTO_TEST_CASE(refusals_write_nothing) {
   }
 }
 
+// Issue 17: a cloud batch at B-LTA end to end through the service's own
+// https TSA, OCSP and CRL; with the service stopped every file still
+// verifies TOTAL-PASSED offline from what it embeds.  Last in the suite: it
+// stops the shared service (and starts it again for anything after it).
+BOOST_AUTO_TEST_CASE(a_cloud_batch_at_b_lta_verifies_offline_with_the_service_stopped) {
+  World& w = readyWorld();
+  const fs::path docs = sourceDir() / "samples" / "documents";
+  const fs::path folder = w.tmp / "lta";
+  fs::create_directories(folder);
+  std::vector<fs::path> inputs;
+  for (const char* name : {"contract.pdf", "invoice.xml", "scan.png"}) {
+    fs::copy_file(docs / name, folder / name);
+    inputs.push_back(folder / name);
+  }
+  // The authenticator gives the current step's code: one the service has not
+  // seen yet (RFC 6238 §5.2), with a few seconds left.
+  while (World::now() / w.auth.period <= w.lastStep || secondsLeft(World::now(), w.auth.period) < 5)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::vector<std::string> args = {"sign",        "--otp-command",      w.otpCommand(), "--json",  "--tsa",
+                                   w.demo["tsa"], "--tsa-trust-anchor", w.anchor(),     "--level", "B-LTA"};
+  const auto cloud = w.cloudArgs();
+  args.insert(args.end(), cloud.begin(), cloud.end());
+  for (const auto& p : inputs) args.push_back(p.string());
+  const auto r = cli(args);
+  w.usedCurrentStep();
+  BOOST_TEST_REQUIRE(r.exitCode == 0, r.out << r.err);
+  const json outcomes = json::parse(r.out);
+  BOOST_TEST_REQUIRE(outcomes.size() == inputs.size());
+
+  stopProcess(w.server);
+  w.server = -1;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const fs::path out = outcomes[i]["output"].get<std::string>();
+    BOOST_TEST_CONTEXT(out.filename()) {
+      const auto v = cli({"verify", "--offline", "--trust-anchor", w.anchor(), "--json", out.string()});
+      BOOST_TEST(v.exitCode == 0, v.out << v.err);
+      const json report = json::parse(v.out, nullptr, false);
+      BOOST_TEST_REQUIRE(report.is_object(), v.out << v.err);
+      BOOST_TEST(report["indication"] == "TOTAL-PASSED", report.dump(1));
+      BOOST_TEST(report["signatures"][0]["level"] == "B-LTA", report.dump(1));
+      if (out.extension() == ".pdf") {
+        requireTool("qpdf", "the Debian package qpdf");
+        const auto q = run({"qpdf", "--check", out.string()});
+        BOOST_TEST(q.exitCode == 0, q.out << q.err);
+        const auto p = run({"pdfsig", "-nocert", out.string()});
+        BOOST_TEST(contains(p.out, "Signature is Valid."), p.out << p.err);
+        BOOST_TEST(!contains(p.out, "Invalid"), p.out);
+      } else if (out.extension() == ".xml") {
+        const auto x = run({"env", "-C", out.parent_path().string(), "xmlsec1", "--verify", "--trusted-pem", w.anchor(),
+                            out.filename().string()});
+        BOOST_TEST(x.exitCode == 0, x.out << x.err);
+      } else {
+        const auto c = run({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", out.string(), "-content",
+                            inputs[i].string(), "-CAfile", w.anchor(), "-purpose", "any", "-out", "/dev/null"});
+        BOOST_TEST(contains(c.out + c.err, "Verification successful"), c.out << c.err);
+      }
+    }
+  }
+  w.server = startCloudServe(SECUREDOC_CLOUD, w.dir, w.tmp / "serve-again.log", w.problem);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
