@@ -806,7 +806,11 @@ WrittenUpdate writeSignatureField(PadesPending& pending, bool inMemory, std::uin
     w.prev = loadInput(doc, pending.input, inMemory, source, w.base, file);
     w.previousTrailer = *doc.GetTrailer();
     w.writeMode = doc.GetWriteMode();
-    PdfObject* catalog = signableCatalog(doc, file);
+    // A document time-stamp is allowed even where a certification allows no
+    // changes (ISO 32000-2 §12.8.2.2: DocMDP P=1 still permits the /DSS and
+    // document time-stamps of PAdES, EN 319 142-1 §5.4).
+    if (!cert && doc.GetPageCount() < 1) throw Error(Category::Malformed, tr("the PDF has no pages"), file);
+    PdfObject* catalog = cert ? signableCatalog(doc, file) : doc.GetCatalog();
     PdfAcroForm* form = doc.GetAcroForm(true);
     const std::set<std::string> names = existingFieldNames(form);
     if (cert && params.certifyPermission && (!pdf::findSignatures(doc).empty())) {

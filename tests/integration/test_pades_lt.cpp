@@ -274,6 +274,20 @@ BOOST_AUTO_TEST_CASE(a_b_lta_pdf_verifies_offline_and_other_tools_accept_it) {
   qpdfCheck(signed_);
 }
 
+BOOST_AUTO_TEST_CASE(a_certification_allowing_no_changes_still_takes_b_lta) {
+  // DocMDP P=1 permits the /DSS and document time-stamps (ISO 32000-2
+  // §12.8.2.2, EN 319 142-1 §5.4): the certified file reaches B-LTA and
+  // the certification stays intact.
+  signer("certified", url("/ocsp"), url("/crl"));
+  const fs::path signed_ = signFile("certified", "B-LTA", contract(), "auto", {"--certify", "no-changes"});
+  stop();
+  const VerificationReport v = verifyFile(signed_, offline(*this));
+  expectArchived(v, 1);
+  BOOST_TEST_REQUIRE(v.signatures[0].modificationLevel.has_value());
+  BOOST_TEST(modificationLevelCode(*v.signatures[0].modificationLevel) == std::string("lta-updates"));
+  pdfsigValid(signed_, 1, 1);
+}
+
 BOOST_AUTO_TEST_CASE(extend_raises_a_pades_b_b_to_b_lta_with_document_time_stamps) {
   // EN 319 142-1 §5.3: a document time-stamp makes a B-B signature B-T; the
   // /DSS then B-LT; a second document time-stamp B-LTA.

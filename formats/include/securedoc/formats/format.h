@@ -208,12 +208,15 @@ class FormatModule {
   /// Structure of the signatures in `file`, without validation.
   virtual Inspection inspect(const std::filesystem::path& file) = 0;
   /// Raises every top-level signature of `file` to `params.level` (B-T: a
-  /// signature time-stamp where none is; B-LT: also the validation data of
-  /// ETSI EN 319 1x2-1, fetched online), ours and other software's, and
-  /// writes the whole result into `out`'s temporary file.  A signature
-  /// already at the level is left as it is; nothing signed changes.
-  /// Error(Unsupported) where the module or level cannot; Error(Network /
-  /// Policy) when a time-stamp or revocation data cannot be had.
+  /// signature time-stamp where none is, for PAdES a document time-stamp;
+  /// B-LT: also the validation data of ETSI EN 319 1x2-1, fetched online;
+  /// B-LTA: also an archive time-stamp, and on a B-LTA file a renewal),
+  /// ours and other software's, and writes the whole result into `out`'s
+  /// temporary file.  A signature already at B-T or B-LT is left as it is;
+  /// nothing signed changes.  A detached CAdES or XAdES signature needs its
+  /// signed file beside it for B-LTA.  Error(Unsupported) where the module
+  /// or level cannot; Error(Network / Policy) when a time-stamp or
+  /// revocation data cannot be had.
   virtual std::vector<ExtendedSignature> extend(const std::filesystem::path& file, AtomicFile& out,
                                                 const SignParams& params);
 };
