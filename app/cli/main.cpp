@@ -191,6 +191,16 @@ nlohmann::json reportFileError(const fs::path& input, const Error& error, int& s
           {"code", error.note().code}};
 }
 
+/// Every certificate of the --tsa-trust-anchor files (sign, extend).
+std::vector<Certificate> tsaTrustAnchorsOf(const Options& o) {
+  std::vector<Certificate> anchors;
+  for (const auto& a : o.tsaAnchors) {
+    auto certs = Certificate::loadFile(a);
+    anchors.insert(anchors.end(), certs.begin(), certs.end());
+  }
+  return anchors;
+}
+
 int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& registry) {
   SignRequest req;
   for (const auto& f : o.inputs) req.inputs.emplace_back(f);
@@ -209,10 +219,7 @@ int runSign(const Options& o, TerminalInteraction& ui, const FormatRegistry& reg
   if (o.certify == "no-changes") req.params.certifyPermission = 1;
   if (o.certify == "form-filling") req.params.certifyPermission = 2;
   if (o.certify == "annotations") req.params.certifyPermission = 3;
-  for (const auto& a : o.tsaAnchors) {
-    auto certs = Certificate::loadFile(a);
-    req.params.tsaTrustAnchors.insert(req.params.tsaTrustAnchors.end(), certs.begin(), certs.end());
-  }
+  req.params.tsaTrustAnchors = tsaTrustAnchorsOf(o);
   // An https:// TSA is checked against --tsa-ca, else against --cloud-ca
   // (the reference service's /tsa shares its TLS certificate), else the
   // system's CAs.
@@ -272,10 +279,7 @@ int runExtend(const Options& o) {
   req.params.level = parseLevel(o.level);
   req.params.digest = parseDigestAlgorithm(o.digest);
   req.params.tsaUrl = o.tsa;
-  for (const auto& a : o.tsaAnchors) {
-    auto certs = Certificate::loadFile(a);
-    req.params.tsaTrustAnchors.insert(req.params.tsaTrustAnchors.end(), certs.begin(), certs.end());
-  }
+  req.params.tsaTrustAnchors = tsaTrustAnchorsOf(o);
   if (!o.tsaCa.empty()) req.params.tsaTlsCa = fs::path(o.tsaCa);
   if (!o.outputDir.empty()) req.outputDir = fs::path(o.outputDir);
   const auto outcomes = SigningService(registry).extend(req);
